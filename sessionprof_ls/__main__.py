@@ -1,0 +1,3 @@
+from sessionprof_ls.server import main
+
+main()

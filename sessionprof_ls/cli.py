@@ -1,0 +1,223 @@
+"""`sessionprof`: import, follow, report and export sessions from the terminal.
+
+Imports are kept lean (PERFORMANCE.md: start-up counts in a whole-command
+comparison): rich, the importers and the engine load only in the commands that
+use them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+SAMPLE = Path(__file__).parent / "samples" / "spotter-subagent.jsonl"
+
+
+def _engine(args):
+    from .engine import Engine
+
+    return Engine(args.store)
+
+
+def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple[list[str], list[str]]:
+    """Import transcript files or folders (only what is new since the last import).
+
+    Returns (session ids touched, error messages). Events are stored before the
+    file's cursor moves on, so an interrupted import resumes without loss.
+    """
+    from .importers import find_transcripts, import_file
+
+    files = find_transcripts([Path(p) for p in paths])
+    sessions: dict[str, None] = {}
+    errors: list[str] = []
+    bar = None
+    if progress and len(files) > 3 and out.isatty():
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        bar.start()
+        task = bar.add_task("importing", total=len(files))
+    try:
+        for path in files:
+            key = str(path.resolve())
+            result = import_file(path, engine.store.get_cursor(key))
+            errors.extend(result.errors)
+            if result.events:
+                res = engine.ingest(result.events)
+                sessions.update(dict.fromkeys(res["sessions"]))
+                errors.extend(f"{path}: event {r['index']}: {r['error']}" for r in res["rejected"])
+            engine.store.set_cursor(key, result.cursor)
+            if bar:
+                bar.advance(task)
+    finally:
+        if bar:
+            bar.stop()
+    return list(sessions), errors
+
+
+def _resolve_session(engine, target: str | None) -> str | None:
+    """A session id, a transcript file (imported on the way), or the latest session."""
+    if target and Path(target).exists():
+        sessions, errors = import_paths(engine, [target])
+        for e in errors[:20]:
+            print(f"warning: {e}", file=sys.stderr)
+        if sessions:
+            return sessions[0]
+        return None
+    if target:
+        if engine.tree(target) is not None:
+            return target
+        matches = [s["sessionId"] for s in engine.sessions() if s["sessionId"].startswith(target)]
+        return matches[0] if len(matches) == 1 else None
+    latest = engine.latest_session()
+    if latest is None and SAMPLE.exists():
+        sessions, _ = import_paths(engine, [SAMPLE])
+        return sessions[0] if sessions else None
+    return latest
+
+
+def cmd_report(args) -> int:
+    engine = _engine(args)
+    sid = _resolve_session(engine, args.target)
+    if sid is None:
+        print(f"error: no session {args.target!r} (see `sessionprof sessions`)", file=sys.stderr)
+        return 1
+    data = engine.performance(sid, include_events=args.json)
+    if args.json:
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    from rich.console import Console
+
+    from .report import render
+
+    render(data, Console(width=args.width) if args.width else Console())
+    return 0
+
+
+def cmd_import(args) -> int:
+    engine = _engine(args)
+    sessions, errors = import_paths(engine, args.paths, progress=True)
+    for e in errors:
+        print(f"warning: {e}", file=sys.stderr)
+    print(f"imported {len(sessions)} session(s) into {engine.store.path}")
+    return 0
+
+
+def cmd_sessions(args) -> int:
+    engine = _engine(args)
+    rows = engine.sessions()
+    if args.json:
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .analysis import fmt_usd
+
+    table = Table("SESSION", "TITLE", "SOURCE", "EVENTS", "TOKENS", "COST")
+    for r in rows:
+        table.add_row(r["sessionId"][:12], Text(r["title"][:60]), r["source"] or "", f"{r['eventCount']:,}",
+                      f"{r['totalTokens']:,}", fmt_usd(r["totalCost"]))
+    Console().print(table)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .exports import default_filename, export
+
+    engine = _engine(args)
+    sid = _resolve_session(engine, args.session)
+    if sid is None:
+        print(f"error: no session {args.session!r}", file=sys.stderr)
+        return 1
+    data = export(engine.analysis(sid), args.format)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        return 0
+    out = Path(args.output or default_filename(sid, args.format))
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data):,} bytes)")
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from .follow import TranscriptFollower
+
+    engine = _engine(args)
+    workspaces = [Path(w).resolve() for w in (args.workspace or [os.getcwd()])]
+
+    def sink(events):
+        res = engine.ingest(events)
+        for r in res["rejected"]:
+            print(f"warning: event {r['index']}: {r['error']}", file=sys.stderr)
+        if res["accepted"]:
+            print(f"+{res['accepted']} events ({', '.join(s[:8] for s in res['sessions'])})", flush=True)
+
+    follower = TranscriptFollower(workspaces, sink, engine.store,
+                                  claude_config_dir=Path(args.claude_config_dir) if args.claude_config_dir else None,
+                                  codex_home=Path(args.codex_home) if args.codex_home else None,
+                                  on_error=lambda msg: print(f"warning: {msg}", file=sys.stderr))
+    print(f"following transcripts of {', '.join(map(str, workspaces))} (Ctrl-C to stop)", flush=True)
+    try:
+        asyncio.run(follower.run())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", default=argparse.SUPPRESS,
+                        help="SQLite store path (default: $SESSIONPROF_STORE or the user data directory)")
+    parser = argparse.ArgumentParser(prog="sessionprof", parents=[common],
+                                     description="Profile AI coding-agent sessions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("report", parents=[common], help="print the performance overview of a session")
+    p.add_argument("target", nargs="?", help="session id (or prefix) or a transcript file; default: latest")
+    p.add_argument("--json", action="store_true", help="print PerformanceData as JSON")
+    p.add_argument("--width", type=int, default=None, help="terminal width")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("import", parents=[common], help="import Claude Code / Codex transcripts or event files")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sessions", parents=[common], help="list stored sessions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sessions)
+
+    p = sub.add_parser("export", parents=[common], help="export a session for another profiler")
+    p.add_argument("session")
+    p.add_argument("--format", required=True, choices=["speedscope", "cpuprofile", "chrome-trace", "json"])
+    p.add_argument("-o", "--output", help="output file ('-' for stdout)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("watch", parents=[common], help="follow a workspace's transcripts as they grow")
+    p.add_argument("--workspace", action="append", help="workspace folder (default: the current folder)")
+    p.add_argument("--claude-config-dir", default=os.environ.get("CLAUDE_CONFIG_DIR"))
+    p.add_argument("--codex-home", default=os.environ.get("CODEX_HOME"))
+    p.set_defaults(func=cmd_watch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "store"):
+        args.store = None
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Settings: one path in, as esbonio does it. `initializationOptions.sessionprof`
+first, then the `sessionprof` section of workspace/configuration (re-read on
+didChangeConfiguration). Unknown keys and wrong types are reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    slowThresholdMs: float = 5000.0
+    slowestCount: int = 5
+    followTranscripts: bool = True
+    claudeConfigDir: str = ""
+    codexHome: str = ""
+    port: int = 0
+    inlayHints: bool = True
+    codeLens: bool = True
+    store: str = ""
+    maxBodyBytes: int = 32 * 1024 * 1024
+    extraWorkspaces: tuple[str, ...] = field(default_factory=tuple)
+
+    def claude_dir(self) -> Path:
+        return Path(self.claudeConfigDir or os.environ.get("CLAUDE_CONFIG_DIR") or "~/.claude").expanduser()
+
+    def codex_dir(self) -> Path:
+        return Path(self.codexHome or os.environ.get("CODEX_HOME") or "~/.codex").expanduser()
+
+
+_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def merge(config: Config, settings: Any) -> tuple[Config, list[str]]:
+    """Apply a settings object; returns the new config and messages about bad keys."""
+    if settings is None:
+        return config, []
+    if not isinstance(settings, dict):
+        return config, [f"sessionprof settings must be an object, got {type(settings).__name__}"]
+    changes: dict[str, Any] = {}
+    problems = []
+    for key, value in settings.items():
+        if key not in _TYPES:
+            problems.append(f"unknown setting sessionprof.{key}")
+            continue
+        if value is None:
+            continue
+        want = _TYPES[key]
+        try:
+            if want == "bool":
+                if not isinstance(value, bool):
+                    raise TypeError
+            elif want == "int":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+                    raise TypeError
+                value = int(value)
+            elif want == "float":
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise TypeError
+                value = float(value)
+            elif want == "str":
+                if not isinstance(value, str):
+                    raise TypeError
+            else:  # tuple of strings
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise TypeError
+                value = tuple(value)
+        except TypeError:
+            problems.append(f"sessionprof.{key} must be {want.replace('tuple[str, ...]', 'a list of strings')}, "
+                            f"got {type(value).__name__}")
+            continue
+        changes[key] = value
+    if "port" in changes and not 0 <= changes["port"] <= 65535:
+        problems.append("sessionprof.port must be between 0 and 65535")
+        del changes["port"]
+    return replace(config, **changes), problems

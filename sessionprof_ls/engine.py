@@ -1,0 +1,158 @@
+"""The engine: validated events in, session trees and the store kept together,
+analyses out. The server, the CLI and the benchmarks all go through it, so an
+event takes the same path whichever way it arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Any, Iterable
+
+import orjson
+
+from .analysis import Analysis
+from .events import EventError, convert_event, decode_event, split_body
+from .flame import flame_graph
+from .store import Store
+from .tree import SessionTree, StringTable
+
+
+class Engine:
+    def __init__(self, store: Store | str | None = None, slow_threshold_ms: float = 5000.0, slowest_count: int = 5):
+        self.store = store if isinstance(store, Store) else Store(store)
+        self.strings = StringTable()  # shared by all trees: model, tool and file names repeat across sessions
+        self.trees: dict[str, SessionTree] = {}
+        self.slow_threshold_ms = slow_threshold_ms
+        self.slowest_count = slowest_count
+        self._analyses: OrderedDict[tuple[str, int], Analysis] = OrderedDict()
+
+    # ------------------------------------------------------------ ingest
+
+    def ingest(self, events: Iterable[Any]) -> dict:
+        """Validate and store a batch; one bad event never costs the others.
+
+        Items may be dicts (LSP, importers) or raw JSON bytes (HTTP).
+        Returns {"accepted", "rejected": [{"index", "error"}], "sessions": [...]}.
+        """
+        rejected = []
+        rows = []
+        touched: dict[str, SessionTree] = {}
+        for index, item in enumerate(events):
+            try:
+                if isinstance(item, (bytes, bytearray, memoryview)) or type(item).__name__ == "Raw":
+                    ev, raw = decode_event(bytes(item))
+                else:
+                    ev, raw = convert_event(item)
+            except EventError as exc:
+                rejected.append({"index": index, "error": str(exc)})
+                continue
+            tree = touched.get(ev.sessionId) or self.tree(ev.sessionId, create=True)
+            tree.add(ev)
+            touched[ev.sessionId] = tree
+            rows.append((ev.sessionId, ev.id, raw))
+        # stored (committed) before it is acknowledged
+        self.store.append(rows)
+        now = time.time()
+        for sid, tree in touched.items():
+            tree.last_update = now
+            self._save_session_row(tree)
+        return {"accepted": len(rows), "rejected": rejected, "sessions": list(touched)}
+
+    def ingest_body(self, body: bytes, content_type: str = "") -> dict:
+        """An HTTP body: a JSON array, {"events": [...]}, or NDJSON (EventError if unreadable)."""
+        return self.ingest(split_body(body, content_type))
+
+    def _save_session_row(self, tree: SessionTree) -> None:
+        if not len(tree):
+            return
+        ends = [e for e in tree.end if e == e]
+        self.store.update_session(
+            tree.session_id, title=tree.title, source=tree.source, workspace=tree.workspace,
+            start_time=min(tree.start), end_time=max(ends) if ends else max(tree.start),
+            total_tokens=sum(tree.tin) + sum(tree.tout) + sum(tree.tcr) + sum(tree.tcw),
+            event_count=len(tree), updated_at=time.time())
+
+    # ------------------------------------------------------------ trees
+
+    def tree(self, session_id: str, create: bool = False) -> SessionTree | None:
+        tree = self.trees.get(session_id)
+        if tree is not None:
+            return tree
+        if not create and not self.store.has_session(session_id):
+            return None
+        tree = SessionTree(session_id, self.strings)
+        for raw in self.store.load(session_id):
+            try:
+                tree.add(decode_event(raw)[0])
+            except EventError:
+                continue  # stored rows were valid when written; skip rather than fail a whole session
+        self.trees[session_id] = tree
+        return tree
+
+    def analysis(self, session_id: str) -> Analysis:
+        tree = self.tree(session_id)
+        if tree is None:
+            raise KeyError(f"unknown session: {session_id}")
+        key = (session_id, tree.version)
+        a = self._analyses.get(key)
+        if a is None or tree.running_count():
+            a = Analysis(tree, slow_threshold_ms=self.slow_threshold_ms, slowest_count=self.slowest_count)
+            self._analyses[key] = a
+            while len(self._analyses) > 8:
+                self._analyses.popitem(last=False)
+        return a
+
+    # ------------------------------------------------------------ reads
+
+    def summary(self, session_id: str) -> dict:
+        s = self.analysis(session_id).summary()
+        self.store.update_session(session_id, total_cost=s["totalCost"])
+        return s
+
+    def performance(self, session_id: str, include_events: bool = True) -> dict:
+        data = self.analysis(session_id).performance(include_events=include_events)
+        self.store.update_session(session_id, total_cost=data["totalCost"])
+        return data
+
+    def flame_graph(self, session_id: str, view: str = "time", weight: str = "time") -> dict:
+        return flame_graph(self.analysis(session_id), view, weight)
+
+    def event(self, session_id: str, event_id: str) -> dict | None:
+        """One event with everything stored about it (tool arguments included, redacted)."""
+        a = self.analysis(session_id)
+        idx = a.t.index.get(event_id)
+        if idx is None:
+            return None
+        ev = a.event(idx)
+        meta: dict = {}
+        for raw in self.store.event_rows(session_id, event_id):
+            stored = orjson.loads(raw).get("metadata")
+            if isinstance(stored, dict):
+                meta.update(stored)
+        meta.update(ev["metadata"])
+        ev["metadata"] = meta
+        ev["childCount"] = sum(1 for p in a.t.parent if p == idx)
+        return ev
+
+    def sessions(self) -> list[dict]:
+        return self.store.sessions()
+
+    def latest_session(self, workspace: str | None = None) -> str | None:
+        """The most recently active session (in this workspace when one is given)."""
+        best, best_time = None, -1.0
+        for sid, tree in self.trees.items():
+            if workspace and tree.workspace and not _same_place(tree.workspace, workspace):
+                continue
+            if tree.last_update > best_time and len(tree):
+                best, best_time = sid, tree.last_update
+        if best:
+            return best
+        for row in self.store.sessions():
+            if not workspace or not row["workspace"] or _same_place(row["workspace"], workspace):
+                return row["sessionId"]
+        return None
+
+
+def _same_place(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")

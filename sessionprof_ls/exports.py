@@ -1,0 +1,178 @@
+"""Exports for other profilers: speedscope, Chrome DevTools .cpuprofile (VS Code's
+flame chart opens it) and Chrome trace events (Perfetto opens them).
+
+Those formats want properly nested spans on one track; an agent session has
+parallel tool calls and subagents. Overlapping siblings are therefore put on
+tracks of their own (interval partitioning), and children are clipped to their
+parent, so every track is a valid stack.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from .analysis import Analysis
+from .flame import FLAME_TYPES
+from .tree import TYPES
+
+FORMATS = ("speedscope", "cpuprofile", "chrome-trace", "json")
+
+
+def _tracks(a: Analysis):
+    """Per event: (track, clipped start, clipped end, depth); and the track count."""
+    t = a.t
+    n = len(t)
+    kids = t.children()
+    info: list = [None] * n
+    ntracks = 1
+    stack = [(n, 0, a.t0, a.t1, 0)]
+    while stack:
+        node, track, ps, pe, depth = stack.pop()
+        lanes: list[tuple[int, float]] = []  # (track, busy until)
+        for c in kids[node]:
+            s = min(max(t.start[c], ps), pe)
+            e = max(min(a.ends[c], pe), s)
+            for k, (trk, until) in enumerate(lanes):
+                if until <= s:
+                    lanes[k] = (trk, e)
+                    break
+            else:
+                if lanes:
+                    trk = ntracks
+                    ntracks += 1
+                else:
+                    trk = track
+                lanes.append((trk, e))
+            info[c] = (trk, s, e, depth)
+            stack.append((c, trk, s, e, depth + 1))
+    return info, ntracks
+
+
+def speedscope(a: Analysis) -> dict:
+    t = a.t
+    info, ntracks = _tracks(a)
+    frames = []
+    frame_of: dict[tuple[str, str], int] = {}
+    per_track: list[list] = [[] for _ in range(ntracks)]
+    for i in range(len(t)):
+        name = t.strings.values[t.name[i]]
+        key = (name, TYPES[t.type[i]])
+        f = frame_of.get(key)
+        if f is None:
+            f = frame_of[key] = len(frames)
+            fr = {"name": name}
+            path = t.strings.get(t.file[i])
+            if path:
+                fr["file"] = path
+                if t.start_line[i]:
+                    fr["line"] = t.start_line[i]
+            frames.append(fr)
+        trk, s, e, depth = info[i]
+        per_track[trk].append((s - a.t0, e - a.t0, depth, f))
+    profiles = []
+    for k, spans in enumerate(per_track):
+        if not spans:
+            continue
+        events = []
+        for s, e, depth, f in spans:
+            events.append((s, 1, depth, f))   # opens: outer first
+            events.append((e, 0, -depth, f))  # closes: inner first, before opens at the same time
+        events.sort()
+        profiles.append({
+            "type": "evented", "name": a.title() if k == 0 else f"{a.title()} (parallel {k})",
+            "unit": "milliseconds", "startValue": 0, "endValue": a.t1 - a.t0,
+            "events": [{"type": "O" if kind else "C", "frame": f, "at": at} for at, kind, _, f in events],
+        })
+    return {
+        "$schema": "https://www.speedscope.app/file-format-schema.json",
+        "name": a.title(), "exporter": "sessionprof", "activeProfileIndex": 0,
+        "shared": {"frames": frames}, "profiles": profiles,
+    }
+
+
+def cpuprofile(a: Analysis) -> dict:
+    """One node per span of the main track; a sample per stretch of time with a constant stack."""
+    t = a.t
+    info, _ = _tracks(a)
+    nodes = [{"id": 1, "callFrame": {"functionName": a.title(), "scriptId": "0", "url": "", "lineNumber": -1,
+                                     "columnNumber": -1}, "hitCount": 0, "children": []}]
+    node_of = {}
+    spans = sorted((info[i][1], -info[i][3], i) for i in range(len(t)) if info[i][0] == 0)
+    for _, _, i in spans:
+        nid = len(nodes) + 1
+        node_of[i] = nid
+        path = t.strings.get(t.file[i]) or ""
+        nodes.append({"id": nid, "callFrame": {
+            "functionName": f"{t.strings.values[t.name[i]]} [{TYPES[t.type[i]]}]", "scriptId": "0",
+            "url": path, "lineNumber": max(0, t.start_line[i] - 1) if path else -1, "columnNumber": 0},
+            "hitCount": 0, "children": []})
+        p = t.parent[i]
+        while p >= 0 and p not in node_of:
+            p = t.parent[p]
+        nodes[(node_of[p] if p >= 0 else 1) - 1]["children"].append(nid)
+    # sweep: boundaries where the stack changes
+    points = sorted({a.t0, a.t1} | {info[i][1] for i in node_of} | {info[i][2] for i in node_of})
+    ends = {i: info[i][2] for i in node_of}
+    starts = sorted(((info[i][1], info[i][3], i) for i in node_of))
+    samples, deltas = [], []
+    stack: list[int] = []
+    j = 0
+    prev = a.t0
+    for p in points[:-1]:
+        while stack and ends[stack[-1]] <= p:
+            stack.pop()
+        while j < len(starts) and starts[j][0] <= p:
+            i = starts[j][2]
+            while stack and ends[stack[-1]] <= p:
+                stack.pop()
+            if ends[i] > p:
+                stack.append(i)
+            j += 1
+        node = node_of[stack[-1]] if stack else 1
+        samples.append(node)
+        deltas.append(int(round((p - prev) * 1000)))
+        nodes[node - 1]["hitCount"] += 1
+        prev = p
+    return {"nodes": nodes, "startTime": int(a.t0 * 1000), "endTime": int(a.t1 * 1000),
+            "samples": samples, "timeDeltas": deltas}
+
+
+def chrome_trace(a: Analysis) -> dict:
+    t = a.t
+    info, ntracks = _tracks(a)
+    costs = a.costs()
+    out = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"sessionprof: {a.title()}"}}]
+    for k in range(ntracks):
+        out.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": k + 1,
+                    "args": {"name": "main" if k == 0 else f"parallel {k}"}})
+    for i in range(len(t)):
+        trk, s, e, _ = info[i]
+        args = a.metadata(i)
+        args["id"] = t.ids[i]
+        if costs[i] is not None:
+            args["cost"] = costs[i]
+        out.append({"name": t.strings.values[t.name[i]], "cat": TYPES[t.type[i]], "ph": "X",
+                    "ts": s * 1000.0, "dur": (e - s) * 1000.0, "pid": 1, "tid": trk + 1, "args": args})
+    return {"traceEvents": out, "displayTimeUnit": "ms", "otherData": {"exporter": "sessionprof",
+                                                                        "types": list(FLAME_TYPES)}}
+
+
+def export(a: Analysis, fmt: str) -> bytes:
+    if fmt == "speedscope":
+        data = speedscope(a)
+    elif fmt == "cpuprofile":
+        data = cpuprofile(a)
+    elif fmt == "chrome-trace":
+        data = chrome_trace(a)
+    elif fmt == "json":
+        data = a.performance(include_events=True)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 if fmt == "json" else 0)
+
+
+def default_filename(session_id: str, fmt: str) -> str:
+    ext = {"speedscope": "speedscope.json", "cpuprofile": "cpuprofile", "chrome-trace": "trace.json",
+           "json": "json"}[fmt]
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in session_id)[:80]
+    return f"sessionprof-{safe}.{ext}"

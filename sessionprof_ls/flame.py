@@ -1,0 +1,174 @@
+"""Flame graph data in the compact columnar form of models.FlameGraph.
+
+Columns instead of nested objects keep a 1M-event graph to a few tens of MB of
+JSON that the web UI turns straight into typed arrays. Three layouts:
+- time view: every span at its real start, nested as sent (the spec's view);
+- aggregate view: spans with the same call path merged, widest first (left-heavy);
+- token weight: widths are tokens (a request's tokens, a file's tokens in context).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .analysis import Analysis
+from .tree import AGENT, AI, F_TOKENS, FREAD, FWRITE, NET, TOOL, TYPES, SessionTree
+
+FLAME_TYPES = ("session",) + TYPES
+_NUMBERED = re.compile(r"\s*(#\d+|\d+)\b.*$|:.*$")
+
+
+class _Frames:
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self._sidx: dict[str, int] = {}
+        self.cols = {k: [] for k in ("name", "type", "depth", "start", "value", "parent", "id", "count")}
+
+    def string(self, s: str) -> int:
+        i = self._sidx.get(s)
+        if i is None:
+            i = self._sidx[s] = len(self.strings)
+            self.strings.append(s)
+        return i
+
+    def add(self, name: str, typ: int, depth: int, start: float, value: float, parent: int, eid, count: int) -> int:
+        c = self.cols
+        c["name"].append(self.string(name))
+        c["type"].append(typ)
+        c["depth"].append(depth)
+        c["start"].append(start)
+        c["value"].append(value)
+        c["parent"].append(parent)
+        c["id"].append(eid)
+        c["count"].append(count)
+        return len(c["name"]) - 1
+
+
+def _own_tokens(t: SessionTree, i: int) -> int:
+    if t.flags[i] & F_TOKENS:
+        return t.tin[i] + t.tout[i] + t.tcr[i] + t.tcw[i]
+    if t.type[i] in (FREAD, TOOL) and t.file_tokens[i] > 0:
+        return t.file_tokens[i]
+    return 0
+
+
+def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") -> dict:
+    t = analysis.t
+    n = len(t)
+    kids = t.children()
+    ends, start0 = analysis.ends, analysis.t0
+    names = t.strings.values
+    fr = _Frames()
+
+    if weight == "tokens":
+        inclusive = [0] * (n + 1)
+        order = []
+        stack = [n]
+        while stack:
+            node = stack.pop()
+            order.append(node)
+            stack.extend(kids[node])
+        for node in reversed(order):
+            own = _own_tokens(t, node) if node < n else 0
+            inclusive[node] = own + sum(inclusive[c] for c in kids[node])
+        weights = inclusive
+    else:
+        weights = None
+
+    if view == "aggregate":
+        _aggregate(t, analysis, kids, fr, weights)
+    else:
+        total = weights[n] if weights else analysis.t1 - start0
+        fr.add(analysis.title(), 0, 0, 0.0, total, -1, None, 1)
+        # pre-order walk: (node, frame of parent, depth, left edge for token layout)
+        stack = [(c, 0, 1) for c in reversed(kids[n])]
+        cursor = {0: 0.0}
+        while stack:
+            node, pframe, depth = stack.pop()
+            if weights is not None:
+                value = weights[node]
+                if value <= 0:
+                    continue
+                left = cursor[pframe]
+                cursor[pframe] = left + value
+            else:
+                left = t.start[node] - start0
+                value = ends[node] - t.start[node]
+            f = fr.add(names[t.name[node]], t.type[node] + 1, depth, left, value, pframe, t.ids[node], 1)
+            if weights is not None:
+                cursor[f] = left
+            stack.extend((c, f, depth + 1) for c in reversed(kids[node]))
+
+    cols = fr.cols
+    return {
+        "sessionId": t.session_id,
+        "view": "aggregate" if view == "aggregate" else "time",
+        "weight": "tokens" if weights is not None else "time",
+        "unit": "tokens" if weights is not None else "ms",
+        "total": cols["value"][0] if cols["value"] else 0,
+        "maxDepth": max(cols["depth"]) if cols["depth"] else 0,
+        "strings": fr.strings,
+        "types": list(FLAME_TYPES),
+        "frames": cols,
+    }
+
+
+def aggregate_label(t: SessionTree, i: int) -> str:
+    """The name spans are merged under in the aggregate view."""
+    typ = t.type[i]
+    s = t.strings
+    if typ == AI:
+        return s.get(t.model[i]) or "AI response"
+    if typ == TOOL:
+        return s.get(t.tool[i]) or s.values[t.name[i]]
+    if typ in (FREAD, FWRITE):
+        return s.get(t.file[i]) or s.values[t.name[i]]
+    if typ == NET:
+        url = t.url.get(i) or s.values[t.name[i]]
+        m = re.match(r"[a-z]+://([^/]+)", url)
+        return m.group(1) if m else url
+    if typ == AGENT and t.parent[i] >= 0 and t.type[t.parent[i]] == TOOL:
+        return "subagent: " + (_NUMBERED.sub("", s.values[t.name[i]]) or "agent")
+    return _NUMBERED.sub("", s.values[t.name[i]]) or TYPES[typ]
+
+
+def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights) -> None:
+    """Merge spans by call path, then lay each level out widest first."""
+    n = len(t)
+    ends = analysis.ends
+    # merged node: [label, type, value, count, {child key: merged node}]
+    root = ["", 0, 0.0, 1, {}]
+    stack = [(c, root) for c in kids[n]]
+    while stack:
+        node, parent = stack.pop()
+        value = weights[node] if weights is not None else ends[node] - t.start[node]
+        if weights is not None and value <= 0:
+            continue
+        label = aggregate_label(t, node)
+        key = (t.type[node], label)
+        m = parent[4].get(key)
+        if m is None:
+            m = parent[4][key] = [label, t.type[node] + 1, 0.0, 0, {}]
+        m[2] += value
+        m[3] += 1
+        stack.extend((c, m) for c in kids[node])
+
+    def fix(m) -> float:  # parallel children may add up to more than their parent
+        child_sum = sum(fix(c) for c in m[4].values())
+        m[2] = max(m[2], child_sum)
+        return m[2]
+
+    total = fix(root) if weights is None else weights[n]
+    root[2] = total
+    fr.add(analysis.title(), 0, 0, 0.0, total, -1, None, 1)
+    work = [(root, 0, 0.0, 0)]
+    while work:
+        m, frame, left, depth = work.pop()
+        x = left
+        children = sorted(m[4].values(), key=lambda c: -c[2])
+        placed = []
+        for c in children:
+            f = fr.add(c[0], c[1], depth + 1, x, c[2], frame, None, c[3])
+            placed.append((c, f, x, depth + 1))
+            x += c[2]
+        work.extend(reversed(placed))

@@ -1,0 +1,179 @@
+"""Transcript and telemetry importers: Claude Code, Codex, OTLP/JSON and our own
+event files, each reading only what was appended since the last cursor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from .common import ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
+from .otlp import otlp_to_events
+
+__all__ = ["ImportResult", "detect_format", "find_transcripts", "import_file", "otlp_to_events"]
+
+_CLAUDE_TYPES = {"user", "assistant", "summary", "file-history-snapshot", "progress", "system", "queue-operation"}
+_CODEX_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
+_EVENT_TYPES = {"ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent"}
+_SUFFIXES = {".jsonl", ".json", ".ndjson"}
+_WHOLE_FILE_LIMIT = 64 * 1024 * 1024
+
+
+def _kind_of(obj: Any) -> str | None:
+    if isinstance(obj, list):
+        return "events" if obj and all(_kind_of(x) == "events" for x in obj[:5]) else None
+    if not isinstance(obj, dict):
+        return None
+    t = obj.get("type")
+    if t in _CODEX_TYPES and "payload" in obj:
+        return "codex"
+    if t in _EVENT_TYPES and "sessionId" in obj and "id" in obj and "startTime" in obj:
+        return "events"
+    if t in _CLAUDE_TYPES and ("sessionId" in obj or t in ("summary", "file-history-snapshot")):
+        return "claude-code"
+    if isinstance(obj.get("events"), list):
+        return "events"
+    if "resourceSpans" in obj or "resourceLogs" in obj:
+        return "otlp"
+    return None
+
+
+def detect_format(path) -> str | None:
+    """"claude-code" | "codex" | "events" | "otlp" (an OTLP/JSON export) | None."""
+    p = Path(path)
+    for obj in sniff_lines(p):
+        kind = _kind_of(obj)
+        if kind is not None:
+            return kind
+    # A pretty-printed JSON document (events array or OTLP export).
+    try:
+        if p.stat().st_size <= _WHOLE_FILE_LIMIT:
+            with open(p, "rb") as f:
+                head = f.read(1).lstrip()
+                if head in (b"[", b"{"):
+                    f.seek(0)
+                    return _kind_of(json_loads(f.read()))
+    except (OSError, JSONDecodeError):
+        return None
+    return None
+
+
+def _is_subagent_file(p: Path) -> bool:
+    return p.name.startswith("agent-") and (p.parent.name == "subagents" or p.suffix == ".jsonl")
+
+
+def find_transcripts(paths: Iterable) -> list[Path]:
+    """Files to import under `paths` (folders searched recursively). Subagent files
+    are left out: their main file's import reads them."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            candidates = sorted(
+                f for f in p.rglob("*") if f.suffix in _SUFFIXES and f.is_file() and "subagents" not in f.parts[len(p.parts):] and not _is_subagent_file(f)
+            )
+            for f in candidates:
+                if f not in seen and detect_format(f) is not None:
+                    seen.add(f)
+                    out.append(f)
+        elif p.is_file() and p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _import_events(path: Path, cursor: dict | None) -> ImportResult:
+    """Our own events: NDJSON (incremental) or one JSON document (array / {"events"})."""
+    errors: list[str] = []
+    events: list[dict] = []
+    with open(path, "rb") as f:
+        first = f.read(1)
+    if first == b"[" or (first == b"{" and _looks_single_document(path)):
+        try:
+            doc = json_loads(path.read_bytes())
+        except JSONDecodeError as exc:
+            return ImportResult([], [f"{path}: invalid JSON ({exc})"], cursor or {})
+        items = doc.get("events") if isinstance(doc, dict) else doc
+        if not isinstance(items, list):
+            return ImportResult([], [f"{path}: expected a JSON array of events or {{\"events\": [...]}}"], cursor or {})
+        for i, ev in enumerate(items):
+            if isinstance(ev, dict):
+                events.append(ev)
+            else:
+                errors.append(f"{path}: events[{i}]: expected an object")
+        st = path.stat()
+        return ImportResult(events, errors, {"offset": st.st_size, "inode": st.st_ino, "line": 0, "format": "events"})
+    lines, pos, _reset = read_new_lines(path, cursor)
+    for n, raw in lines:
+        try:
+            ev = json_loads(raw)
+        except JSONDecodeError as exc:
+            errors.append(f"{path}:{n}: invalid JSON ({exc})")
+            continue
+        if isinstance(ev, dict):
+            events.append(ev)
+        else:
+            errors.append(f"{path}:{n}: expected a JSON object")
+    pos["format"] = "events"
+    return ImportResult(events, errors, pos)
+
+
+def _looks_single_document(path: Path) -> bool:
+    with open(path, "rb") as f:
+        line = f.readline()
+    try:
+        json_loads(line)
+        return False  # the first line is a whole object: NDJSON
+    except JSONDecodeError:
+        return True
+
+
+def _import_otlp(path: Path) -> ImportResult:
+    events: list[dict] = []
+    errors: list[str] = []
+    try:
+        lines = [json_loads(path.read_bytes())]
+    except JSONDecodeError:
+        lines = []
+        for n, raw in enumerate(path.read_bytes().splitlines(), 1):
+            if raw.strip():
+                try:
+                    lines.append(json_loads(raw))
+                except JSONDecodeError as exc:
+                    errors.append(f"{path}:{n}: invalid JSON ({exc})")
+    for body in lines:
+        kind = "logs" if isinstance(body, dict) and "resourceLogs" in body else "traces"
+        evs, errs = otlp_to_events(body, kind)
+        events.extend(evs)
+        errors.extend(f"{path}: {e}" for e in errs)
+    st = path.stat()
+    return ImportResult(events, errors, {"offset": st.st_size, "inode": st.st_ino, "line": 0, "format": "otlp"})
+
+
+def import_file(path, cursor: dict | None = None) -> ImportResult:
+    """Import what was appended to `path` since `cursor` (None = from the start).
+
+    A half-written last line is left for next time; a truncated or replaced file
+    (size < offset or inode change) is re-read from 0. Malformed lines are
+    reported as "path:line: what was wrong" and skipped.
+    """
+    p = Path(path)
+    if not p.is_file():
+        return ImportResult([], [f"{p}: file not found"], cursor or {})
+    fmt = (cursor or {}).get("format") or detect_format(p)
+    try:
+        if fmt == "claude-code":
+            from .claude_code import import_claude
+
+            return import_claude(p, cursor)
+        if fmt == "codex":
+            from .codex import import_codex
+
+            return import_codex(p, cursor)
+        if fmt == "events":
+            return _import_events(p, cursor)
+        if fmt == "otlp":
+            return _import_otlp(p)
+    except OSError as exc:
+        return ImportResult([], [f"{p}: cannot read ({exc.strerror or exc})"], cursor or {})
+    return ImportResult([], [f"{p}: not a Claude Code transcript, Codex rollout, OTLP export or sessionprof events file"], cursor or {})

@@ -1,0 +1,627 @@
+"""Claude Code transcript importer (`~/.claude/projects/<project>/<session>.jsonl`).
+
+Reads the main file and its subagent files (`<session>/subagents/agent-*.jsonl`,
+older `<project>/agent-<id>.jsonl`, older still inline `isSidechain` lines) into
+the event tree of PROTOCOL.md section 1:
+
+    agent "Turn N: prompt"            one per user prompt
+      user_input  (the prompt, zero length, with its text)
+      ai_response "Response #k"       de-duplicated by (message.id, requestId)
+      tool_execution <tool name>      tool_use line -> tool_result line
+        file_read / file_write / network_request
+        agent "Subagent: ..."         for Task/Agent tools, holding its own spans
+      user_input "Waiting for user"   AskUserQuestion, permission prompts
+
+Parser state lives in the cursor, so a follow-up read continues exactly where the
+last one stopped; every id comes from transcript content, so re-reading a file
+re-sends the same ids.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .common import (
+    EventBuffer,
+    ImportResult,
+    JSONDecodeError,
+    estimate_tokens,
+    excerpt,
+    json_loads,
+    make_event,
+    parse_ts,
+    read_new_lines,
+    short_args,
+    split_permission_wait,
+)
+
+SOURCE = "claude-code"
+PROVIDER = "anthropic"
+MAIN = "main"
+USAGE_FIELDS = (
+    ("input_tokens", "input"),
+    ("output_tokens", "output"),
+    ("cache_read_input_tokens", "cacheRead"),
+    ("cache_creation_input_tokens", "cacheWrite"),
+)
+WRITE_TOOLS = {"Edit", "Write", "MultiEdit", "NotebookEdit"}
+READ_TOOLS = {"Read", "NotebookRead"}
+NETWORK_TOOLS = {"WebFetch", "WebSearch"}
+AGENT_TOOLS = {"Task", "Agent"}
+# Tools whose whole duration is the user deciding, not work.
+USER_WAIT_TOOLS = {"AskUserQuestion", "ExitPlanMode"}
+REJECTED_PREFIX = "The user doesn't want to proceed"
+_COMMAND_RE = re.compile(r"<command-name>(.*?)</command-name>", re.S)
+_ARGS_RE = re.compile(r"<command-args>(.*?)</command-args>", re.S)
+_MAX_RECENT_RESPONSES = 64
+
+
+def _new_state() -> dict:
+    return {
+        "sid": None,
+        "cwd": None,
+        "title": None,
+        "turnNo": 0,
+        "turn": None,
+        "respNo": 0,
+        "trig": {},
+        "resp": {},
+        "tools": {},
+        "agents": {},
+        "links": {},
+        "sc": {},
+        "tasks": {},
+        "lastTs": None,
+    }
+
+
+def _prompt_text(content: Any) -> str | None:
+    """The text of a user prompt, or None when the line is not a prompt."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if not isinstance(block, dict):
+                continue
+            btype = block.get("type")
+            if btype == "tool_result":
+                return None
+            if btype == "text" and isinstance(block.get("text"), str):
+                parts.append(block["text"])
+            elif btype == "image":
+                parts.append("[image]")
+        return "\n".join(parts) if parts else None
+    return None
+
+
+def _clean_prompt(text: str) -> str | None:
+    """User-visible prompt text; None for local-command noise and interruptions."""
+    t = text.lstrip()
+    if t.startswith(("<local-command-stdout>", "<local-command-stderr>", "[Request interrupted", "Caveat:")):
+        return None
+    if "<command-name>" in t:
+        m = _COMMAND_RE.search(t)
+        if m:
+            a = _ARGS_RE.search(t)
+            args = (a.group(1) if a else "").strip()
+            return (m.group(1).strip() + (" " + args if args else "")).strip()
+    return text
+
+
+def _result_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            b.get("text", "") for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)
+        )
+    return ""
+
+
+def _measured_ms(tur: Any) -> float | None:
+    if not isinstance(tur, dict):
+        return None
+    for key, scale in (("durationMs", 1.0), ("totalDurationMs", 1.0), ("durationSeconds", 1000.0)):
+        v = tur.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v) * scale
+    return None
+
+
+def _patch_lines(tur: dict) -> tuple[int | None, int | None]:
+    hunks = tur.get("structuredPatch")
+    if not isinstance(hunks, list) or not hunks:
+        return None, None
+    first, last = hunks[0], hunks[-1]
+    if not isinstance(first, dict) or not isinstance(last, dict):
+        return None, None
+    start = first.get("newStart")
+    end = None
+    if isinstance(last.get("newStart"), int) and isinstance(last.get("newLines"), int):
+        end = last["newStart"] + max(last["newLines"], 1) - 1
+    if isinstance(start, int) and start >= 1:
+        return start, end if isinstance(end, int) and end >= start else start
+    return None, None
+
+
+class ClaudeParser:
+    """Turns Claude Code transcript lines into events; `state` is JSON-serialisable."""
+
+    def __init__(self, state: dict | None, path: str, subagent_ids: set[str]):
+        self.s = state or _new_state()
+        self.path = path
+        self.out = EventBuffer()
+        self.errors: list[str] = []
+        self.subagent_ids = subagent_ids  # agents with their own file: skip agent_progress copies
+        self._touched_turn = False
+        self._touched_agents: set[str] = set()
+
+    # -- helpers -----------------------------------------------------------
+    def _sid(self) -> str:
+        return self.s["sid"] or Path(self.path).stem
+
+    def _parent(self, ctx: str) -> str | None:
+        if ctx == MAIN:
+            turn = self.s["turn"]
+            return turn["id"] if turn else None
+        return "agent:" + ctx
+
+    def _touch(self, ctx: str, ts: float | None) -> None:
+        if ts is None:
+            return
+        if ctx == MAIN:
+            turn = self.s["turn"]
+            if turn is not None and (turn["end"] is None or ts > turn["end"]):
+                turn["end"] = ts
+                self._touched_turn = True
+        else:
+            agent = self.s["agents"].get(ctx)
+            if agent is not None:
+                if agent["start"] is None or ts < agent["start"]:
+                    agent["start"] = ts
+                if agent["end"] is None or ts > agent["end"]:
+                    agent["end"] = ts
+                self._touched_agents.add(ctx)
+
+    def _ensure_turn(self, ts: float | None, uuid: str) -> None:
+        """Activity before any prompt (a resumed or cut file) gets a turn of its own."""
+        if self.s["turn"] is None:
+            self.s["turnNo"] += 1
+            self.s["turn"] = {
+                "id": "turn:" + uuid,
+                "name": f"Turn {self.s['turnNo']}: (continued)",
+                "start": ts,
+                "end": ts,
+                "text": None,
+            }
+            self._touched_turn = True
+
+    def _ensure_agent(self, key: str, ts: float | None, prompt: str | None = None, tool: str | None = None) -> dict:
+        agents = self.s["agents"]
+        agent = agents.get(key)
+        if agent is None:
+            turn = self.s["turn"]
+            agent = agents[key] = {
+                "tool": tool or self.s["links"].get(key),
+                "start": ts,
+                "end": ts,
+                "name": "Subagent: " + (excerpt(prompt, 60) if prompt else key),
+                "fallback": turn["id"] if turn else None,
+            }
+        if prompt and agent["name"].endswith(key):
+            agent["name"] = "Subagent: " + excerpt(prompt, 60)
+        if tool and not agent["tool"]:
+            agent["tool"] = tool
+        self._touched_agents.add(key)
+        return agent
+
+    def _emit_turn(self) -> None:
+        turn = self.s["turn"]
+        if turn is None:
+            return
+        meta = {
+            "sessionTitle": self.s["title"],
+            "source": SOURCE,
+            "workspace": self.s["cwd"],
+            "text": turn["text"],
+        }
+        self.out.put(make_event(self._sid(), turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], meta))
+
+    def _emit_agent(self, key: str) -> None:
+        agent = self.s["agents"][key]
+        parent = ("tool:" + agent["tool"]) if agent["tool"] else agent["fallback"]
+        meta = {"agentId": key, "source": SOURCE}
+        self.out.put(make_event(self._sid(), "agent:" + key, parent, "agent", agent["name"], agent["start"], agent["end"], meta))
+
+    def finish(self) -> None:
+        if self._touched_turn:
+            self._emit_turn()
+        for key in self._touched_agents:
+            if key in self.s["agents"]:
+                self._emit_agent(key)
+        self._touched_turn = False
+        self._touched_agents.clear()
+
+    # -- lines -------------------------------------------------------------
+    def feed(self, line_no: int, raw: bytes, file_label: str, ctx_override: str | None = None) -> None:
+        try:
+            d = json_loads(raw)
+        except JSONDecodeError as exc:
+            self.errors.append(f"{file_label}:{line_no}: invalid JSON ({exc})")
+            return
+        if not isinstance(d, dict):
+            self.errors.append(f"{file_label}:{line_no}: expected a JSON object, got {type(d).__name__}")
+            return
+        try:
+            self._line(d, line_no, ctx_override)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self.errors.append(f"{file_label}:{line_no}: unexpected {d.get('type')!r} line shape ({exc!r})")
+
+    def _line(self, d: dict, line_no: int, ctx_override: str | None, no_tokens: bool = False) -> None:
+        t = d.get("type")
+        s = self.s
+        if t in ("user", "assistant"):
+            if s["sid"] is None and isinstance(d.get("sessionId"), str):
+                s["sid"] = d["sessionId"]
+            if s["cwd"] is None and isinstance(d.get("cwd"), str):
+                s["cwd"] = d["cwd"]
+            ts = parse_ts(d.get("timestamp"))
+            if ts is None:
+                ts = s["lastTs"]
+            else:
+                s["lastTs"] = ts
+            uuid = d.get("uuid") or f"L{line_no}"
+            ctx = ctx_override or self._ctx_of(d, uuid)
+            msg = d.get("message")
+            if not isinstance(msg, dict):
+                raise ValueError("'message' is not an object")
+            if t == "assistant":
+                self._assistant(d, msg, ctx, ts, uuid, no_tokens)
+            else:
+                self._user(d, msg, ctx, ts, uuid)
+        elif t == "progress":
+            data = d.get("data")
+            if isinstance(data, dict) and data.get("type") == "agent_progress":
+                self._agent_progress(d, data, line_no)
+        elif t == "summary":
+            if isinstance(d.get("summary"), str) and d["summary"].strip():
+                s["title"] = excerpt(d["summary"], 120)
+                self._touched_turn = self.s["turn"] is not None
+        elif t == "system":
+            if d.get("subtype") == "compact_boundary":
+                self._compaction(d, line_no)
+        # file-history-snapshot, queue-operation, ...: nothing to time
+
+    def _ctx_of(self, d: dict, uuid: str) -> str:
+        if not d.get("isSidechain"):
+            return MAIN
+        agent_id = d.get("agentId")
+        if isinstance(agent_id, str) and agent_id:
+            self.s["sc"][uuid] = agent_id
+            return agent_id
+        # Old inline sidechains: a chain of lines from a root user line.
+        sc = self.s["sc"]
+        parent = d.get("parentUuid")
+        key = sc.get(parent) if parent else None
+        if key is None:
+            key = "sc-" + uuid
+            prompt = _prompt_text((d.get("message") or {}).get("content")) if isinstance(d.get("message"), dict) else None
+            tool = self._match_task(prompt)
+            self._ensure_agent(key, parse_ts(d.get("timestamp")), prompt, tool)
+        sc[uuid] = key
+        return key
+
+    def _match_task(self, prompt: str | None) -> str | None:
+        tasks = self.s["tasks"]
+        linked = {a.get("tool") for a in self.s["agents"].values()}
+        free = [tid for tid in tasks if tid not in linked]
+        for tid in free:
+            if prompt is not None and tasks[tid] == excerpt(prompt, 300):
+                return tid
+        return free[-1] if free else None
+
+    def _compaction(self, d: dict, line_no: int) -> None:
+        ts = parse_ts(d.get("timestamp")) or self.s["lastTs"]
+        meta_in = d.get("compactMetadata") if isinstance(d.get("compactMetadata"), dict) else {}
+        pre = meta_in.get("preTokens")
+        trigger = meta_in.get("trigger")
+        name = "Context compacted" + (f" ({trigger})" if trigger else "")
+        meta = {"compaction": True, "trigger": trigger, "preTokens": pre, "source": SOURCE, "workspace": self.s["cwd"]}
+        uuid = d.get("uuid") or f"L{line_no}"
+        self.out.put(make_event(self._sid(), "compact:" + uuid, None, "agent", name, ts, ts, meta))
+
+    def _agent_progress(self, d: dict, data: dict, line_no: int) -> None:
+        agent_id = data.get("agentId")
+        inner = data.get("message")
+        if not isinstance(agent_id, str) or not isinstance(inner, dict):
+            return
+        tool = d.get("parentToolUseID")
+        if isinstance(tool, str):
+            self.s["links"].setdefault(agent_id, tool)
+        if agent_id in self.subagent_ids:
+            return  # its own file is read instead, with complete usage
+        agent = self._ensure_agent(agent_id, parse_ts(inner.get("timestamp")), data.get("prompt"), tool if isinstance(tool, str) else None)
+        del agent  # created for its name and link
+        line = dict(inner)
+        line.setdefault("sessionId", d.get("sessionId"))
+        # Streaming copies carry partial usage (ccusage ignores them too): no tokens.
+        self._line(line, line_no, agent_id, no_tokens=True)
+
+    # -- user lines --------------------------------------------------------
+    def _user(self, d: dict, msg: dict, ctx: str, ts: float | None, uuid: str) -> None:
+        content = msg.get("content")
+        tur = d.get("toolUseResult")
+        if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
+            for block in content:
+                if isinstance(block, dict) and block.get("type") == "tool_result":
+                    self._tool_result(block, tur, ts, ctx)
+            self.s["trig"][ctx] = ts
+            self._touch(ctx, ts)
+            return
+        text = _prompt_text(content)
+        if text is None:
+            return
+        if ctx != MAIN:
+            agent = self._ensure_agent(ctx, ts, text)
+            del agent
+            self.s["trig"][ctx] = ts
+            self._touch(ctx, ts)
+            return
+        if d.get("isMeta") or d.get("isCompactSummary"):
+            return
+        prompt = _clean_prompt(text)
+        if prompt is None:
+            return
+        s = self.s
+        if s["turn"] is not None:
+            self._emit_turn()
+        s["turnNo"] += 1
+        short = excerpt(prompt)
+        if s["title"] is None and not (prompt.startswith("/") and " " not in prompt.strip()):
+            s["title"] = excerpt(prompt, 120)  # a bare /clear or /compact is no title
+        s["turn"] = {
+            "id": "turn:" + uuid,
+            "name": f"Turn {s['turnNo']}: {excerpt(prompt, 60)}",
+            "start": ts,
+            "end": ts,
+            "text": short,
+        }
+        self._touched_turn = True
+        s["trig"][MAIN] = ts
+        meta = {"text": short, "sessionTitle": s["title"], "source": SOURCE, "workspace": s["cwd"]}
+        self.out.put(make_event(self._sid(), "prompt:" + uuid, "turn:" + uuid, "user_input", "User prompt", ts, ts, meta))
+
+    # -- assistant lines ---------------------------------------------------
+    def _assistant(self, d: dict, msg: dict, ctx: str, ts: float | None, uuid: str, no_tokens: bool) -> None:
+        model = msg.get("model")
+        if model == "<synthetic>":
+            return
+        s = self.s
+        if ctx == MAIN:
+            self._ensure_turn(ts, uuid)
+        else:
+            self._ensure_agent(ctx, ts)
+        key = f"{msg.get('id') or uuid}:{d.get('requestId') or ''}"
+        recent = s["resp"]
+        r = recent.get(key)
+        if r is None:
+            s["respNo"] += 1
+            trig = s["trig"].get(ctx)
+            r = {
+                "id": "resp:" + key,
+                "no": s["respNo"],
+                "parent": self._parent(ctx),
+                "start": trig if trig is not None and ts is not None and trig <= ts else ts,
+                "end": ts,
+                "model": model,
+                "usage": None,
+                "text": None,
+                "cost": None,
+            }
+            recent[key] = r
+            if len(recent) > _MAX_RECENT_RESPONSES:
+                recent.pop(next(iter(recent)))
+        if ts is not None and (r["end"] is None or ts > r["end"]):
+            r["end"] = ts
+        usage = msg.get("usage")
+        if not no_tokens and isinstance(usage, dict):
+            cur = r["usage"] or {}
+            for src, dst in USAGE_FIELDS:
+                v = usage.get(src)
+                if isinstance(v, int) and v > cur.get(dst, -1):
+                    cur[dst] = v
+            for _, dst in USAGE_FIELDS:
+                cur.setdefault(dst, 0)
+            # 1-hour cache writes cost more than 5-minute ones: keep the split
+            # (a subset of cacheWrite) so pricing can tell them apart.
+            cc = usage.get("cache_creation")
+            if isinstance(cc, dict):
+                h1 = cc.get("ephemeral_1h_input_tokens")
+                if isinstance(h1, int) and h1 > cur.get("cacheWrite1h", 0):
+                    cur["cacheWrite1h"] = min(h1, cur["cacheWrite"])
+            r["usage"] = cur
+        cost = d.get("costUSD")
+        if isinstance(cost, (int, float)) and cost >= 0:
+            r["cost"] = max(cost, r["cost"] or 0)
+        for block in msg.get("content") or ():
+            if not isinstance(block, dict):
+                continue
+            btype = block.get("type")
+            if btype == "text" and not r["text"] and isinstance(block.get("text"), str) and block["text"].strip():
+                r["text"] = excerpt(block["text"])
+            elif btype == "tool_use":
+                self._tool_use(block, ctx, ts)
+        meta = {
+            "model": r["model"],
+            "provider": PROVIDER,
+            "tokens": r["usage"],
+            "costUsd": r["cost"],
+            "text": r["text"],
+        }
+        self.out.put(make_event(self._sid(), r["id"], r["parent"], "ai_response", f"Response #{r['no']}", r["start"], r["end"], meta))
+        self._touch(ctx, ts)
+
+    def _tool_use(self, block: dict, ctx: str, ts: float | None) -> None:
+        tid = block.get("id")
+        if not isinstance(tid, str):
+            return
+        name = block.get("name") or "tool"
+        args = block.get("input") if isinstance(block.get("input"), dict) else {}
+        p = {"name": name, "start": ts, "parent": self._parent(ctx), "args": short_args(args), "ctx": ctx}
+        self.s["tools"][tid] = p
+        if name in AGENT_TOOLS:
+            self.s["tasks"][tid] = excerpt(args.get("prompt"), 300)
+        etype = "user_input" if name in USER_WAIT_TOOLS else "tool_execution"
+        meta = {"toolName": name, "args": p["args"], "filePath": _arg_path(args)}
+        self.out.put(make_event(self._sid(), "tool:" + tid, p["parent"], etype, name, ts, None, meta))
+
+    def _tool_result(self, block: dict, tur: Any, ts: float | None, ctx: str) -> None:
+        tid = block.get("tool_use_id")
+        p = self.s["tools"].pop(tid, None) if isinstance(tid, str) else None
+        if p is None:
+            return  # its tool_use was never seen (cut file): nothing to time
+        sid = self._sid()
+        name, start, parent, args = p["name"], p["start"], p["parent"], p["args"]
+        end = ts if ts is not None else start
+        if start is None:
+            start = end
+        text = _result_text(block.get("content"))
+        is_error = bool(block.get("is_error"))
+        rejected = is_error and (text.startswith(REJECTED_PREFIX) or tur == "User rejected tool use")
+        meta: dict[str, Any] = {"toolName": name, "args": args, "filePath": _arg_path(args)}
+        if is_error:
+            meta["status"] = "error"
+            meta["error"] = excerpt(text or (tur if isinstance(tur, str) else ""))
+        else:
+            meta["status"] = "ok"
+        self.s["tasks"].pop(tid, None)
+        if name in USER_WAIT_TOOLS or rejected:
+            meta["text"] = excerpt(text)
+            label = f"Permission denied: {name}" if rejected and name not in USER_WAIT_TOOLS else name
+            self.out.put(make_event(sid, "tool:" + tid, parent, "user_input", label, start, end, meta))
+            return
+        real_start, wait_end = split_permission_wait(start, end, _measured_ms(tur))
+        if wait_end is not None:
+            wmeta = {"toolName": name, "text": f"waiting before {name} ran (permission prompt)"}
+            self.out.put(make_event(sid, "wait:" + tid, parent, "user_input", f"Permission prompt: {name}", start, wait_end, wmeta))
+        tur_d = tur if isinstance(tur, dict) else {}
+        if name in AGENT_TOOLS:
+            agent_id = tur_d.get("agentId")
+            if isinstance(agent_id, str):
+                self.s["links"][agent_id] = tid
+                agent = self.s["agents"].get(agent_id)
+                if agent is not None and agent["tool"] != tid:
+                    agent["tool"] = tid
+                    self._touched_agents.add(agent_id)
+        child = self._tool_child(name, args, tur_d, text, tid, real_start, end, meta)
+        self.out.put(make_event(sid, "tool:" + tid, parent, "tool_execution", name, real_start, end, meta))
+        if child is not None:
+            self.out.put(child)
+
+    def _tool_child(self, name: str, args: dict, tur: dict, text: str, tid: str, start, end, meta: dict) -> dict | None:
+        sid = self._sid()
+        cid = "tool:" + tid + ":io"
+        status = {"status": meta["status"], "error": meta.get("error")}
+        f = tur.get("file")
+        if (name in READ_TOOLS or isinstance(f, dict)) and not (name in WRITE_TOOLS):
+            path = (f or {}).get("filePath") if isinstance(f, dict) else None
+            path = path or _arg_path(args)
+            if not path:
+                return None
+            m: dict[str, Any] = {"filePath": path, "toolName": name, **status}
+            if isinstance(f, dict):
+                content = f.get("content")
+                if isinstance(content, str) and tur.get("type") != "image":
+                    m["fileSize"] = len(content.encode("utf-8", "replace"))
+                sl, nl = f.get("startLine"), f.get("numLines")
+                if isinstance(sl, int) and sl >= 1:
+                    m["startLine"] = sl
+                    if isinstance(nl, int) and nl >= 1:
+                        m["endLine"] = sl + nl - 1
+                if isinstance(f.get("totalLines"), int):
+                    m["totalLines"] = f["totalLines"]
+            if meta["status"] == "ok" and tur.get("type") != "image":
+                m["fileTokens"] = estimate_tokens(text)
+            meta.setdefault("startLine", m.get("startLine"))
+            return make_event(sid, cid, "tool:" + tid, "file_read", path, start, end, m)
+        if name in WRITE_TOOLS:
+            path = tur.get("filePath") or _arg_path(args)
+            if not path:
+                return None
+            m = {"filePath": path, "toolName": name, **status}
+            sl, el = _patch_lines(tur)
+            if sl:
+                m["startLine"], m["endLine"] = sl, el
+                meta["startLine"] = sl
+            content = tur.get("content") if tur.get("type") == "create" else None
+            if isinstance(content, str):
+                m["fileSize"] = len(content.encode("utf-8", "replace"))
+            return make_event(sid, cid, "tool:" + tid, "file_write", path, start, end, m)
+        if name in NETWORK_TOOLS:
+            url = tur.get("url") or args.get("url")
+            m = {"url": url, "toolName": name, **status}
+            if name == "WebSearch":
+                m["query"] = args.get("query") or tur.get("query")
+            if isinstance(tur.get("code"), int):
+                m["httpStatus"] = tur["code"]
+            if isinstance(tur.get("bytes"), int):
+                m["responseBytes"] = tur["bytes"]
+            label = url or ("search: " + excerpt(m.get("query") or "", 80))
+            return make_event(sid, cid, "tool:" + tid, "network_request", label, start, end, m)
+        return None
+
+
+def _arg_path(args: Any) -> str | None:
+    if not isinstance(args, dict):
+        return None
+    for key in ("file_path", "notebook_path"):
+        v = args.get(key)
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def _subagent_files(main: Path) -> list[Path]:
+    sub = main.parent / main.stem / "subagents"
+    try:
+        return sorted(p for p in sub.iterdir() if p.name.startswith("agent-") and p.suffix == ".jsonl")
+    except OSError:
+        return []
+
+
+def import_claude(path: Path, cursor: dict | None = None) -> ImportResult:
+    """Import what was appended to a Claude Code main file and its subagent files."""
+    path = Path(path)
+    label = str(path)
+    lines, pos, reset = read_new_lines(path, cursor)
+    state = None if reset or not cursor else cursor.get("state")
+    subs_cur: dict = {} if reset or not cursor else dict(cursor.get("subs") or {})
+    sub_files = _subagent_files(path)
+    sub_ids = {p.stem[len("agent-"):] for p in sub_files}
+    parser = ClaudeParser(state, label, sub_ids)
+    for n, raw in lines:
+        parser.feed(n, raw, label)
+    # Older layout: <project>/agent-<id>.jsonl, found through the agentIds we know.
+    for agent_id in list(parser.s["links"]):
+        old = path.parent / f"agent-{agent_id}.jsonl"
+        if agent_id not in sub_ids and old.exists():
+            sub_files.append(old)
+            sub_ids.add(agent_id)
+    for sf in sub_files:
+        agent_id = sf.stem[len("agent-"):]
+        try:
+            sub_lines, sub_pos, sub_reset = read_new_lines(sf, subs_cur.get(sf.name))
+        except OSError as exc:
+            parser.errors.append(f"{sf}: cannot read ({exc.strerror or exc})")
+            continue
+        for n, raw in sub_lines:
+            parser.feed(n, raw, str(sf), ctx_override=agent_id)
+        subs_cur[sf.name] = sub_pos
+    parser.finish()
+    pos["state"] = parser.s
+    pos["subs"] = subs_cur
+    pos["format"] = SOURCE
+    return ImportResult(parser.out.values(), parser.errors, pos)

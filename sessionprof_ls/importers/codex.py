@@ -1,0 +1,399 @@
+"""OpenAI Codex CLI rollout importer (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
+
+Lines are `{timestamp, type, payload}` with type `session_meta`, `turn_context`
+(model), `response_item` (messages, reasoning, function/custom tool calls and their
+outputs) and `event_msg` (`user_message`, `agent_message`, `token_count`, ...).
+
+Tokens: `token_count.info.total_token_usage` is cumulative; each increase is one
+model request (an `ai_response`). A total equal to or below the last one seen is a
+re-emission or a replay (resumed sessions) and is ignored. OpenAI's
+`input_tokens` includes `cached_input_tokens`; the contract's `input` is uncached.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from .common import (
+    EventBuffer,
+    ImportResult,
+    JSONDecodeError,
+    excerpt,
+    json_loads,
+    make_event,
+    parse_ts,
+    read_new_lines,
+    short_args,
+    split_permission_wait,
+)
+
+SOURCE = "codex"
+_WALL_RE = re.compile(r"Wall time: ([0-9.]+) seconds")
+_TOKENS_RE = re.compile(r"Original token count: ([0-9]+)")
+_EXIT_RE = re.compile(r"(?:Process exited with code|Exit code:) (-?[0-9]+)")
+_PATCH_FILE_RE = re.compile(r"^\*\*\* (Update|Add|Delete) File: (.+)$", re.M)
+_PATCH_HUNK_RE = re.compile(r"^@@ -?(\d+)?", re.M)
+_SED_RANGE_RE = re.compile(r"^(\d+)(?:,(\d+))?p$")
+_USER_WAIT = {"request_user_input"}
+
+
+def _new_state() -> dict:
+    return {
+        "sid": None,
+        "cwd": None,
+        "title": None,
+        "model": None,
+        "provider": "openai",
+        "turnNo": 0,
+        "turn": None,
+        "respNo": 0,
+        "trig": None,
+        "total": None,
+        "calls": {},
+        "lastTs": None,
+        "pendingText": None,
+    }
+
+
+def _parse_output(output: Any) -> tuple[str, float | None, int | None, int | None]:
+    """(text, measured duration ms, exit code, original token count) of a tool output."""
+    text = output if isinstance(output, str) else ""
+    if isinstance(output, dict):
+        text = output.get("content") if isinstance(output.get("content"), str) else ""
+    duration = exit_code = tokens = None
+    if text.startswith("{"):
+        try:
+            obj = json_loads(text)
+        except JSONDecodeError:
+            obj = None
+        if isinstance(obj, dict):
+            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            if isinstance(meta.get("duration_seconds"), (int, float)):
+                duration = float(meta["duration_seconds"]) * 1000.0
+            if isinstance(meta.get("exit_code"), int):
+                exit_code = meta["exit_code"]
+            if isinstance(obj.get("output"), str):
+                text = obj["output"]
+    head = text[:400]
+    if duration is None:
+        m = _WALL_RE.search(head)
+        if m:
+            duration = float(m.group(1)) * 1000.0
+    if exit_code is None:
+        m = _EXIT_RE.search(head)
+        if m:
+            exit_code = int(m.group(1))
+    m = _TOKENS_RE.search(head)
+    if m:
+        tokens = int(m.group(1))
+    return text, duration, exit_code, tokens
+
+
+def _command_of(name: str, args: Any) -> str | None:
+    if not isinstance(args, dict):
+        return None
+    cmd = args.get("cmd") or args.get("command")
+    if isinstance(cmd, list):
+        # ["bash", "-lc", "script"] -> the script
+        if len(cmd) >= 3 and cmd[1] in ("-lc", "-c"):
+            return cmd[2] if isinstance(cmd[2], str) else None
+        return " ".join(str(c) for c in cmd)
+    return cmd if isinstance(cmd, str) else None
+
+
+def _file_read_of(cmd: str | None, cwd: str | None) -> tuple[str, int | None, int | None] | None:
+    """A shell command that plainly reads one file: (path, startLine, endLine)."""
+    if not cmd or any(c in cmd for c in "|;&><`$"):
+        return None
+    try:
+        parts = shlex.split(cmd)
+    except ValueError:
+        return None
+    if not parts:
+        return None
+    prog, rest = parts[0], parts[1:]
+    if prog in ("cat", "nl", "bat") and len(rest) == 1 and not rest[0].startswith("-"):
+        return rest[0], None, None
+    if prog == "sed" and len(rest) == 3 and rest[0] == "-n":
+        m = _SED_RANGE_RE.match(rest[1])
+        if m:
+            a = int(m.group(1))
+            b = int(m.group(2)) if m.group(2) else a
+            return rest[2], max(a, 1), max(b, a, 1)
+    if prog == "head" and len(rest) == 3 and rest[0] == "-n" and rest[1].isdigit():
+        return rest[2], 1, max(int(rest[1]), 1)
+    return None
+
+
+class CodexParser:
+    def __init__(self, state: dict | None, path: str):
+        self.s = state or _new_state()
+        self.path = path
+        self.out = EventBuffer()
+        self.errors: list[str] = []
+        self._touched_turn = False
+
+    def _sid(self) -> str:
+        return self.s["sid"] or Path(self.path).stem
+
+    def _turn_id(self) -> str | None:
+        return self.s["turn"]["id"] if self.s["turn"] else None
+
+    def _touch(self, ts: float | None) -> None:
+        turn = self.s["turn"]
+        if turn is not None and ts is not None and (turn["end"] is None or ts > turn["end"]):
+            turn["end"] = ts
+            self._touched_turn = True
+
+    def _emit_turn(self) -> None:
+        turn = self.s["turn"]
+        if turn is None:
+            return
+        meta = {"sessionTitle": self.s["title"], "source": SOURCE, "workspace": self.s["cwd"], "text": turn["text"], "model": self.s["model"]}
+        self.out.put(make_event(self._sid(), turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], meta))
+
+    def _ensure_turn(self, ts: float | None, line_no: int) -> None:
+        if self.s["turn"] is None:
+            self.s["turnNo"] += 1
+            self.s["turn"] = {"id": f"turn:L{line_no}", "name": f"Turn {self.s['turnNo']}: (continued)", "start": ts, "end": ts, "text": None}
+            self._touched_turn = True
+
+    def finish(self) -> None:
+        if self._touched_turn:
+            self._emit_turn()
+        self._touched_turn = False
+
+    def feed(self, line_no: int, raw: bytes, label: str) -> None:
+        try:
+            d = json_loads(raw)
+        except JSONDecodeError as exc:
+            self.errors.append(f"{label}:{line_no}: invalid JSON ({exc})")
+            return
+        if not isinstance(d, dict):
+            self.errors.append(f"{label}:{line_no}: expected a JSON object, got {type(d).__name__}")
+            return
+        try:
+            self._line(d, line_no)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self.errors.append(f"{label}:{line_no}: unexpected {d.get('type')!r} line shape ({exc!r})")
+
+    def _line(self, d: dict, line_no: int) -> None:
+        s = self.s
+        t = d.get("type")
+        p = d.get("payload")
+        ts = parse_ts(d.get("timestamp"))
+        if ts is None:
+            ts = s["lastTs"]
+        else:
+            s["lastTs"] = ts
+        if not isinstance(p, dict):
+            if t in ("session_meta", "turn_context", "response_item", "event_msg"):
+                raise ValueError("'payload' is not an object")
+            return
+        if t == "session_meta":
+            if s["sid"] is None and isinstance(p.get("id"), str):
+                s["sid"] = p["id"]
+            if isinstance(p.get("cwd"), str):
+                s["cwd"] = s["cwd"] or p["cwd"]
+            if isinstance(p.get("model_provider"), str):
+                s["provider"] = p["model_provider"]
+        elif t == "turn_context":
+            if isinstance(p.get("model"), str):
+                s["model"] = p["model"]
+            if isinstance(p.get("cwd"), str) and s["cwd"] is None:
+                s["cwd"] = p["cwd"]
+        elif t == "event_msg":
+            et = p.get("type")
+            if et == "user_message":
+                self._user_message(p, ts, line_no)
+            elif et == "token_count":
+                self._token_count(p, ts, line_no)
+            elif et == "agent_message" and isinstance(p.get("message"), str):
+                s["pendingText"] = s["pendingText"] or excerpt(p["message"])
+            elif et in ("context_compacted", "compacted"):
+                self._compaction(ts, line_no)
+        elif t == "response_item":
+            it = p.get("type")
+            if it in ("function_call", "custom_tool_call", "local_shell_call"):
+                self._call(p, ts, line_no)
+            elif it in ("function_call_output", "custom_tool_call_output"):
+                self._output(p, ts)
+            elif it == "message" and p.get("role") == "assistant":
+                for block in p.get("content") or ():
+                    if isinstance(block, dict) and isinstance(block.get("text"), str) and block["text"].strip():
+                        s["pendingText"] = s["pendingText"] or excerpt(block["text"])
+                        break
+            elif it == "web_search_call":
+                self._web_search(p, ts, line_no)
+        elif t == "compacted":
+            self._compaction(ts, line_no)
+
+    def _compaction(self, ts: float | None, line_no: int) -> None:
+        meta = {"compaction": True, "source": SOURCE, "workspace": self.s["cwd"]}
+        self.out.put(make_event(self._sid(), f"compact:L{line_no}", None, "agent", "Context compacted", ts, ts, meta))
+
+    def _user_message(self, p: dict, ts: float | None, line_no: int) -> None:
+        s = self.s
+        text = p.get("message") if isinstance(p.get("message"), str) else ""
+        if s["turn"] is not None:
+            self._emit_turn()
+        s["turnNo"] += 1
+        if s["title"] is None and text.strip():
+            s["title"] = excerpt(text, 120)
+        tid = f"turn:{ts:.0f}:{line_no}" if ts is not None else f"turn:L{line_no}"
+        s["turn"] = {"id": tid, "name": f"Turn {s['turnNo']}: {excerpt(text, 60)}", "start": ts, "end": ts, "text": excerpt(text)}
+        s["trig"] = ts
+        self._touched_turn = True
+        meta = {"text": excerpt(text), "sessionTitle": s["title"], "source": SOURCE, "workspace": s["cwd"]}
+        self.out.put(make_event(self._sid(), "prompt:" + tid[5:], tid, "user_input", "User prompt", ts, ts, meta))
+
+    def _token_count(self, p: dict, ts: float | None, line_no: int) -> None:
+        s = self.s
+        info = p.get("info")
+        if not isinstance(info, dict):
+            return
+        total = info.get("total_token_usage")
+        last = info.get("last_token_usage")
+        if isinstance(total, dict):
+            prev = s["total"]
+            cur_total = int(total.get("total_tokens") or 0) or sum(
+                int(total.get(k) or 0) for k in ("input_tokens", "output_tokens")
+            )
+            if prev is not None and cur_total <= prev["total_tokens"]:
+                return  # re-emitted or replayed total
+            base = prev or {}
+            delta = {k: int(total.get(k) or 0) - int(base.get(k) or 0) for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")}
+            s["total"] = {**{k: int(total.get(k) or 0) for k in delta}, "total_tokens": cur_total}
+        elif isinstance(last, dict):
+            delta = {k: int(last.get(k) or 0) for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")}
+            cur_total = (s["total"] or {}).get("total_tokens", 0) + delta["input_tokens"] + delta["output_tokens"]
+        else:
+            return
+        if any(v < 0 for v in delta.values()):
+            return
+        self._ensure_turn(ts, line_no)
+        s["respNo"] += 1
+        cached = min(delta["cached_input_tokens"], delta["input_tokens"])
+        tokens = {"input": delta["input_tokens"] - cached, "output": delta["output_tokens"], "cacheRead": cached, "cacheWrite": 0}
+        start = s["trig"] if s["trig"] is not None and ts is not None and s["trig"] <= ts else ts
+        meta = {
+            "model": s["model"],
+            "provider": s["provider"],
+            "tokens": tokens,
+            "reasoningTokens": delta["reasoning_output_tokens"],
+            "text": s["pendingText"],
+        }
+        rid = f"resp:{cur_total}"
+        self.out.put(make_event(self._sid(), rid, self._turn_id(), "ai_response", f"Response #{s['respNo']}", start, ts, meta))
+        s["pendingText"] = None
+        s["trig"] = ts
+        self._touch(ts)
+
+    def _call(self, p: dict, ts: float | None, line_no: int) -> None:
+        s = self.s
+        self._ensure_turn(ts, line_no)
+        call_id = p.get("call_id") or p.get("id") or f"L{line_no}"
+        name = p.get("name") or ("shell" if p.get("type") == "local_shell_call" else "tool")
+        raw_args = p.get("arguments") if p.get("type") == "function_call" else p.get("input", p.get("action"))
+        args: Any = raw_args
+        if isinstance(raw_args, str) and raw_args.startswith("{"):
+            try:
+                args = json_loads(raw_args)
+            except JSONDecodeError:
+                args = raw_args
+        args = short_args(args)
+        full_input = raw_args if isinstance(raw_args, str) else None
+        s["calls"][call_id] = {"name": name, "start": ts, "parent": self._turn_id(), "args": args, "patch": _patch_targets(full_input) if name == "apply_patch" else None}
+        etype = "user_input" if name in _USER_WAIT else "tool_execution"
+        meta = {"toolName": name, "args": args}
+        self.out.put(make_event(self._sid(), "tool:" + call_id, self._turn_id(), etype, name, ts, None, meta))
+        self._touch(ts)
+
+    def _web_search(self, p: dict, ts: float | None, line_no: int) -> None:
+        self._ensure_turn(ts, line_no)
+        action = p.get("action") if isinstance(p.get("action"), dict) else {}
+        query = action.get("query")
+        eid = "web:" + (p.get("id") or f"L{line_no}")
+        meta = {"toolName": "web_search", "query": query, "url": action.get("url"), "status": "ok"}
+        self.out.put(make_event(self._sid(), eid, self._turn_id(), "network_request", "web_search: " + excerpt(query or "", 80), ts, ts, meta))
+
+    def _output(self, p: dict, ts: float | None) -> None:
+        s = self.s
+        call_id = p.get("call_id")
+        c = s["calls"].pop(call_id, None) if isinstance(call_id, str) else None
+        s["trig"] = ts
+        if c is None:
+            return
+        sid = self._sid()
+        name, start, parent, args = c["name"], c["start"], c["parent"], c["args"]
+        end = ts if ts is not None else start
+        start = start if start is not None else end
+        text, measured, exit_code, out_tokens = _parse_output(p.get("output"))
+        failed = exit_code not in (None, 0) or text.startswith(("apply_patch verification failed", "error", "Error"))
+        meta: dict[str, Any] = {"toolName": name, "args": args, "status": "error" if failed else "ok"}
+        if failed:
+            meta["error"] = excerpt(text)
+        if name in _USER_WAIT:
+            self.out.put(make_event(sid, "tool:" + call_id, parent, "user_input", name, start, end, meta))
+            self._touch(ts)
+            return
+        real_start, wait_end = split_permission_wait(start, end, measured)
+        if wait_end is not None:
+            wmeta = {"toolName": name, "text": f"waiting before {name} ran (approval)"}
+            self.out.put(make_event(sid, "wait:" + call_id, parent, "user_input", f"Approval: {name}", start, wait_end, wmeta))
+        children = []
+        if c["patch"]:
+            for i, (path, line) in enumerate(c["patch"]):
+                m = {"filePath": path, "toolName": name, "status": meta["status"], "startLine": line, "endLine": line}
+                children.append(make_event(sid, f"tool:{call_id}:io{i}", "tool:" + call_id, "file_write", path, real_start, end, m))
+            meta["filePath"] = c["patch"][0][0]
+            if c["patch"][0][1]:
+                meta["startLine"] = c["patch"][0][1]
+        else:
+            read = _file_read_of(_command_of(name, args), s["cwd"])
+            if read is not None:
+                path, sl, el = read
+                m = {"filePath": path, "toolName": name, "status": meta["status"], "startLine": sl, "endLine": el}
+                if out_tokens is not None:
+                    m["fileTokens"] = out_tokens
+                children.append(make_event(sid, f"tool:{call_id}:io0", "tool:" + call_id, "file_read", path, real_start, end, m))
+                meta["filePath"] = path
+                meta["startLine"] = sl
+        if out_tokens is not None:
+            meta["outputTokens"] = out_tokens
+        self.out.put(make_event(sid, "tool:" + call_id, parent, "tool_execution", name, real_start, end, meta))
+        for ch in children:
+            self.out.put(ch)
+        self._touch(ts)
+
+
+def _patch_targets(patch: str | None) -> list[tuple[str, int | None]] | None:
+    if not patch:
+        return None
+    targets: list[tuple[str, int | None]] = []
+    matches = list(_PATCH_FILE_RE.finditer(patch))
+    for i, m in enumerate(matches):
+        section = patch[m.end(): matches[i + 1].start() if i + 1 < len(matches) else len(patch)]
+        hunk = _PATCH_HUNK_RE.search(section)
+        line = int(hunk.group(1)) if hunk and hunk.group(1) else None
+        if line is None and m.group(1) == "Add":
+            line = 1
+        targets.append((m.group(2).strip(), line))
+    return targets or None
+
+
+def import_codex(path: Path, cursor: dict | None = None) -> ImportResult:
+    path = Path(path)
+    label = str(path)
+    lines, pos, reset = read_new_lines(path, cursor)
+    state = None if reset or not cursor else cursor.get("state")
+    parser = CodexParser(state, label)
+    for n, raw in lines:
+        parser.feed(n, raw, label)
+    parser.finish()
+    pos["state"] = parser.s
+    pos["format"] = SOURCE
+    return ImportResult(parser.out.values(), parser.errors, pos)

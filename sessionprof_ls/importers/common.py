@@ -1,0 +1,226 @@
+"""Shared pieces of the transcript importers: fast JSON, timestamps, excerpts and
+incremental line reading with a JSON-serialisable cursor.
+
+Kept free of heavy imports: the CLI imports this on its start-up path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+try:  # orjson is the fastest decoder here; msgspec is a declared dependency.
+    from orjson import JSONDecodeError as _DecodeError
+    from orjson import loads as json_loads
+except ImportError:  # pragma: no cover - exercised only without orjson
+    from msgspec import DecodeError as _DecodeError
+    from msgspec.json import decode as json_loads
+
+JSONDecodeError = _DecodeError
+
+EXCERPT = 200
+MAX_ARG_CHARS = 500
+# A tool whose wall time exceeds its own measured duration by more than this was
+# waiting before it ran: a permission prompt (user_input time, not tool time).
+PERMISSION_GAP_MS = 1500
+_HEAD_BYTES = 64  # first bytes kept in a cursor to recognise a replaced file
+
+
+@dataclass
+class ImportResult:
+    events: list[dict]
+    errors: list[str]
+    cursor: dict = field(default_factory=dict)
+
+
+_ts_cache: dict[str, float] = {}
+
+
+def parse_ts(value: Any) -> float | None:
+    """ISO-8601 (or epoch seconds/ms number) to epoch milliseconds."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) * (1000.0 if value < 1e11 else 1.0)
+    if not isinstance(value, str):
+        return None
+    cached = _ts_cache.get(value)
+    if cached is not None:
+        return cached
+    try:
+        s = value[:-1] + "+00:00" if value.endswith("Z") else value
+        ms = round(datetime.fromisoformat(s).timestamp() * 1000.0, 3)
+    except ValueError:
+        return None
+    if len(_ts_cache) > 50_000:
+        _ts_cache.clear()
+    _ts_cache[value] = ms
+    return ms
+
+
+def excerpt(text: Any, limit: int = EXCERPT) -> str:
+    if not isinstance(text, str):
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def short_args(args: Any) -> Any:
+    """Tool arguments with long strings cut, so events and cursors stay small."""
+    if isinstance(args, str):
+        return args if len(args) <= MAX_ARG_CHARS else args[:MAX_ARG_CHARS] + "…"
+    if isinstance(args, dict):
+        return {k: short_args(v) for k, v in args.items()}
+    if isinstance(args, list):
+        return [short_args(v) for v in args[:50]]
+    return args
+
+
+def estimate_tokens(text: Any) -> int:
+    """Rough token count of text added to the context (about 4 chars a token)."""
+    if isinstance(text, list):
+        return sum(estimate_tokens(b.get("text") if isinstance(b, dict) else b) for b in text)
+    if not isinstance(text, str):
+        return 0
+    return (len(text) + 3) // 4
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size
+
+
+def read_new_lines(path: Path, cursor: dict | None) -> tuple[Iterator[tuple[int, bytes]], dict, bool]:
+    """Lines appended since `cursor` as (line number, bytes).
+
+    Returns (lines, new position dict, reset). `reset` is True when the file was
+    truncated or replaced (inode change or size < offset): it is read from 0 and
+    the caller must drop its parser state. A last line without a newline is only
+    consumed when it is already complete JSON; otherwise it waits for next time.
+    """
+    st = os.stat(path)
+    offset = int(cursor.get("offset", 0)) if cursor else 0
+    line_no = int(cursor.get("line", 0)) if cursor else 0
+    head = cursor.get("head") if cursor else None
+    reset = False
+    if cursor and (cursor.get("inode") not in (None, st.st_ino) or st.st_size < offset):
+        offset, line_no, head, reset = 0, 0, None, True
+    pos = {"offset": offset, "line": line_no, "inode": st.st_ino, "head": head}
+    with open(path, "rb") as f:
+        if head and offset:
+            # Inode numbers are reused: a replaced file is recognised by its first bytes.
+            if f.read(len(head) // 2).hex() != head:
+                offset, line_no, reset = 0, 0, True
+                pos.update(offset=0, line=0, head=None)
+        if st.st_size == offset:
+            return iter(()), pos, reset
+        f.seek(offset)
+        data = f.read()  # the file may grow meanwhile: we only take whole lines
+    end = data.rfind(b"\n") + 1
+    tail = data[end:]
+    if tail.strip():
+        try:
+            json_loads(tail)
+            end = len(data)  # complete JSON without a final newline: take it
+        except JSONDecodeError:
+            pass  # half-written: leave it for the next read
+    body = data[:end]
+    pos["offset"] = offset + end
+    if not pos["head"] or len(pos["head"]) < 2 * _HEAD_BYTES:
+        first = (data if offset == 0 else b"")[: min(_HEAD_BYTES, pos["offset"])]
+        if first:
+            pos["head"] = first.hex()
+    n_lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
+    pos["line"] = line_no + n_lines
+
+    def gen() -> Iterator[tuple[int, bytes]]:
+        n = line_no
+        for raw in body.split(b"\n") if body else ():
+            n += 1
+            if raw.strip():
+                yield n, raw
+
+    return gen(), pos, reset
+
+
+def sniff_lines(path: Path, max_lines: int = 5, max_bytes: int = 256 * 1024) -> list[Any]:
+    """The first few decodable JSON lines of a file (for format detection)."""
+    out: list[Any] = []
+    try:
+        with open(path, "rb") as f:
+            for i, raw in enumerate(f):
+                if i >= max_lines * 4 or len(out) >= max_lines:
+                    break
+                if len(raw) > max_bytes:
+                    # A huge first line: decode it anyway (snapshots can be big).
+                    pass
+                raw = raw.strip()
+                if not raw:
+                    continue
+                try:
+                    out.append(json_loads(raw))
+                except JSONDecodeError:
+                    continue
+    except OSError:
+        return []
+    return out
+
+
+class EventBuffer:
+    """Events produced by one read, keyed by id: a later version of a span (same
+    id, e.g. a response that gained a line) replaces the earlier one."""
+
+    __slots__ = ("events",)
+
+    def __init__(self) -> None:
+        self.events: dict[str, dict] = {}
+
+    def put(self, ev: dict) -> None:
+        self.events[ev["id"]] = ev
+
+    def values(self) -> list[dict]:
+        return list(self.events.values())
+
+
+def make_event(
+    session_id: str,
+    eid: str,
+    parent: str | None,
+    etype: str,
+    name: str,
+    start: float | None,
+    end: float | None,
+    metadata: dict | None = None,
+) -> dict:
+    ev: dict[str, Any] = {
+        "sessionId": session_id,
+        "id": eid,
+        "parentId": parent,
+        "type": etype,
+        "name": name,
+        "startTime": start if start is not None else (end or 0.0),
+    }
+    if end is not None:
+        ev["endTime"] = max(end, ev["startTime"])
+    if metadata:
+        ev["metadata"] = {k: v for k, v in metadata.items() if v is not None}
+    return ev
+
+
+def split_permission_wait(
+    start: float, end: float, measured_ms: float | None
+) -> tuple[float, float | None]:
+    """Given a tool's wall span and its own measured duration, return the tool's
+    real start and, if it waited noticeably before running, the wait's end."""
+    if measured_ms is None or measured_ms < 0:
+        return start, None
+    real_start = end - measured_ms
+    if real_start - start > PERMISSION_GAP_MS:
+        return real_start, real_start
+    return start, None

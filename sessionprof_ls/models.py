@@ -1,0 +1,284 @@
+"""Public data shapes: the wire events and every analysis result.
+
+These pydantic models are the source of the JSON Schemas in `schemas/`
+(`python -m sessionprof_ls.schemas` regenerates them). Field names are the wire
+names (camelCase) so the Python, TypeScript and Lua sides read the same words.
+The hot ingest path decodes with msgspec (`events.py`); a test checks that both
+accept and reject the same inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal[
+    "ai_response",
+    "tool_execution",
+    "file_read",
+    "file_write",
+    "network_request",
+    "user_input",
+    "agent",
+]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Tokens(_Wire):
+    """`input` is uncached input; total context = input + cacheRead + cacheWrite."""
+
+    input: int = Field(0, ge=0)
+    output: int = Field(0, ge=0)
+    cacheRead: int = Field(0, ge=0)
+    cacheWrite: int = Field(0, ge=0)
+    cacheWrite1h: int = Field(0, ge=0, description="part of cacheWrite written to the 1-hour cache")
+
+
+class EventMetadata(_Wire):
+    """Known metadata keys; unknown keys are kept (extra="allow").
+
+    Team additions to the contract: `sessionTitle`, `source` and `workspace` on any
+    event name the session, the agent it came from and its working folder.
+    """
+
+    model: str | None = None
+    provider: str | None = None
+    tokens: Tokens | None = None
+    costUsd: float | None = Field(None, ge=0)
+    toolName: str | None = None
+    args: Any = None
+    filePath: str | None = None
+    fileSize: int | None = Field(None, ge=0)
+    fileTokens: int | None = Field(None, ge=0)
+    startLine: int | None = Field(None, ge=1)
+    endLine: int | None = Field(None, ge=1)
+    url: str | None = None
+    status: Literal["ok", "error"] | None = None
+    error: str | None = None
+    text: str | None = None
+    sessionTitle: str | None = None
+    source: str | None = None
+    workspace: str | None = None
+
+
+class ProfilingEvent(_Wire):
+    """One timed span of an agent session (PROTOCOL.md section 1)."""
+
+    sessionId: str = Field(min_length=1)
+    id: str = Field(min_length=1)
+    parentId: str | None = None
+    type: EventType
+    name: str
+    startTime: float | str = Field(description="Unix epoch ms, or an ISO-8601 string")
+    endTime: float | str | None = Field(None, description="missing = still running")
+    metadata: EventMetadata | None = None
+
+
+class IngestBatch(_Wire):
+    events: list[dict[str, Any]]
+
+
+class Rejection(BaseModel):
+    index: int
+    error: str
+
+
+class IngestResult(BaseModel):
+    accepted: int
+    rejected: list[Rejection] = []
+
+
+# ---------------------------------------------------------------- analysis
+
+
+class Summary(BaseModel):
+    """The live summary (`sessionprof/summary`). Durations in ms; time split as
+    time covered (interval unions), so parallel spans are not counted twice."""
+
+    sessionId: str
+    title: str
+    source: str | None = None
+    startTime: float | None = Field(None, description="epoch ms of the first event")
+    endTime: float | None = Field(None, description="epoch ms of the last end")
+    running: bool = False
+    totalDuration: float
+    aiThinkingTime: float
+    toolExecutionTime: float
+    networkTime: float
+    userWaitTime: float
+    otherTime: float = Field(0, description="covered by no typed span: gaps, agent overhead")
+    aiThinkingPercent: float
+    toolExecutionPercent: float
+    networkPercent: float
+    userWaitPercent: float
+    otherPercent: float = 0
+    totalTokens: int
+    inputTokens: int
+    outputTokens: int
+    cacheReadTokens: int
+    cacheWriteTokens: int
+    totalCost: float | None = Field(None, description="null when no price is known")
+    costComplete: bool = Field(True, description="false when some model had no price")
+    unpricedModels: list[str] = []
+    messageCount: int
+    toolCallCount: int
+    avgResponseTokens: float
+    eventCount: int
+
+
+class TimedEvent(BaseModel):
+    id: str
+    parentId: str | None = None
+    type: EventType
+    name: str
+    startTime: float = Field(description="ms from session start")
+    endTime: float = Field(description="ms from session start (now, while running)")
+    duration: float
+    running: bool = False
+    orphan: bool = Field(False, description="its parentId was unknown: attached to the root")
+    cost: float | None = None
+    children: list[TimedEvent] = []
+    metadata: dict[str, Any] = {}
+
+
+class SlowOperation(BaseModel):
+    rank: int
+    event: TimedEvent
+    suggestion: str | None = Field(None, description="why it was slow")
+    detail: str | None = None
+
+
+SuggestionType = Literal["model", "batching", "prompting", "context", "workflow"]
+SuggestionKind = Literal[
+    "batch_reads",
+    "smaller_model",
+    "incremental_output",
+    "new_session",
+    "reread_file",
+    "large_tool_output",
+    "user_wait",
+]
+
+
+class OptimizationSuggestion(BaseModel):
+    id: str
+    type: SuggestionType
+    kind: SuggestionKind
+    title: str
+    description: str
+    estimatedSaving: str
+    savingMs: float = 0
+    savingTokens: int = 0
+    savingUsd: float | None = None
+    affectedEvents: list[str]
+    filePaths: list[str] = []
+    models: list[str] = []
+    suggestedModel: str | None = None
+    guidance: str = Field("", description="text applySuggestion adds to the instruction file")
+
+
+class MessageTokens(BaseModel):
+    index: int
+    eventId: str
+    role: Literal["assistant", "user"]
+    model: str | None = None
+    input: int
+    output: int
+    cacheRead: int
+    cacheWrite: int
+    total: int
+    cost: float | None = None
+    excerpt: str = ""
+
+
+class FileTokens(BaseModel):
+    filePath: str
+    tokens: int
+    shareOfInput: float = Field(description="percent of all input context tokens")
+    timesRead: int
+    resentCount: int = Field(description="later requests that re-sent it as history")
+    resentTokens: int
+    resentCost: float | None = None
+    eventIds: list[str] = []
+
+
+class ModelTokens(BaseModel):
+    model: str
+    provider: str | None = None
+    requests: int
+    input: int
+    output: int
+    cacheRead: int
+    cacheWrite: int
+    total: int
+    share: float = Field(description="percent of the session's tokens")
+    cost: float | None = None
+    priced: bool
+
+
+class PerformanceData(Summary):
+    events: list[TimedEvent] = []
+    slowestOperations: list[SlowOperation] = []
+    suggestions: list[OptimizationSuggestion] = []
+    tokensByMessage: list[MessageTokens] = []
+    tokensByFile: list[FileTokens] = []
+    tokensByModel: list[ModelTokens] = []
+    historyTokens: int = Field(0, description="input context tokens not attributable to files")
+    historyShare: float = 0
+    totalInputContext: int = 0
+
+
+class SessionInfo(BaseModel):
+    sessionId: str
+    title: str
+    source: str | None = None
+    workspace: str | None = None
+    startTime: float | None = None
+    endTime: float | None = None
+    totalTokens: int
+    totalCost: float | None = None
+    eventCount: int
+
+
+class FlameFrames(BaseModel):
+    """Columns, one entry per frame, in pre-order (a parent before its children)."""
+
+    name: list[int] = Field(description="index into strings")
+    type: list[int] = Field(description="index into types")
+    depth: list[int]
+    start: list[float] = Field(description="left edge, in units from the session start")
+    value: list[float] = Field(description="width, in units")
+    parent: list[int] = Field(description="frame index of the parent, -1 for the root")
+    id: list[str | None] = Field(description="event id (time view), null when merged")
+    count: list[int] = Field(description="events merged into the frame (1 in the time view)")
+
+
+class FlameGraph(BaseModel):
+    """Compact columnar flame graph (`sessionprof/flameGraph`): frame 0 is the session."""
+
+    sessionId: str
+    view: Literal["time", "aggregate"]
+    weight: Literal["time", "tokens"]
+    unit: Literal["ms", "tokens"]
+    total: float
+    maxDepth: int
+    strings: list[str]
+    types: list[str]
+    frames: FlameFrames
+
+
+class ReadyParams(BaseModel):
+    version: str
+    endpoint: dict[str, str] | None = Field(None, description="{url, token}")
+
+
+class ApplyResult(BaseModel):
+    applied: bool
+    message: str
+
+
+TimedEvent.model_rebuild()

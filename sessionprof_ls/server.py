@@ -1,0 +1,332 @@
+"""`sessionprof-ls`: the language server (pygls 2, stdio).
+
+The path of an event: it arrives by `sessionprof/ingest`, HTTP (http_api.py) or
+a followed transcript (follow.py) -> `SessionProfServer.ingest` -> the engine
+validates it, adds it to the session tree and commits it to the store ->
+`schedule_update` -> the update task (coalesced) recomputes the summary and the
+editor index -> `sessionprof/summary`, inlay hint / code lens refresh
+(features.py answers hints and lenses from that index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
+from pygls.uris import to_fs_path
+
+from . import __version__
+from . import protocol as P
+from .config import Config, merge
+from .editor import EditorIndex
+from .engine import Engine
+from .events import EventError
+
+log = logging.getLogger("sessionprof")
+
+SUMMARY_INTERVAL = 0.2  # seconds between summaries while events stream in
+REFRESH_INTERVAL = 0.5  # seconds between inlay hint / code lens refresh requests
+
+
+class SessionProfProtocol(LanguageServerProtocol):
+    """Keeps our custom messages' params as plain JSON.
+
+    pygls turns unknown params into namedtuples, renaming keys that are not
+    Python identifiers; event metadata and tool arguments must arrive intact.
+    """
+
+    def structure_message(self, data: dict[str, Any]):
+        method = data.get("method")
+        if isinstance(method, str) and method.startswith("sessionprof/") and "jsonrpc" in data:
+            if "id" in data:
+                return JsonRPCRequestMessage(id=data["id"], method=method, jsonrpc=data["jsonrpc"],
+                                             params=data.get("params"))
+            return JsonRPCNotification(method=method, jsonrpc=data["jsonrpc"], params=data.get("params"))
+        return super().structure_message(data)
+
+
+class SessionProfServer(LanguageServer):
+    def __init__(self, store: str | None = None, config: Config | None = None):
+        super().__init__("sessionprof-ls", __version__, protocol_cls=SessionProfProtocol)
+        self.config = config or Config()
+        self.store_override = store
+        self.engine: Engine | None = None
+        self.http = None
+        self.follower = None
+        self.follow_task: asyncio.Task | None = None
+        self.selected: str | None = None  # a session the user picked
+        self.active: dict[str, float] = {}  # sessions this server has seen events for -> last time
+        self.index = EditorIndex()
+        self._summary: dict | None = None
+        self._dirty: set[str] = set()
+        self._update_task: asyncio.Task | None = None
+        self._last_summary_at = 0.0
+        self._last_refresh_at = 0.0
+        self._refresh_handle: asyncio.TimerHandle | None = None
+        self._summary_sent_for: str | None = None
+
+    # ------------------------------------------------------------ set-up
+
+    def open_engine(self) -> Engine:
+        if self.engine is None:
+            store = self.store_override or self.config.store or None
+            self.engine = Engine(store, self.config.slowThresholdMs, self.config.slowestCount)
+        return self.engine
+
+    def apply_settings(self, settings: Any) -> None:
+        self.config, problems = merge(self.config, settings)
+        for p in problems:
+            self.show_warning(p)
+        if self.engine is not None:
+            self.engine.slow_threshold_ms = self.config.slowThresholdMs
+            self.engine.slowest_count = self.config.slowestCount
+            self.engine._analyses.clear()
+
+    def workspace_folders(self) -> list[str]:
+        folders = []
+        try:
+            for f in self.workspace.folders.values():
+                folders.append(to_fs_path(f.uri))
+            if not folders and self.workspace.root_path:
+                folders.append(self.workspace.root_path)
+        except RuntimeError:
+            pass
+        folders.extend(self.config.extraWorkspaces)
+        return [os.path.normpath(f) for f in folders if f]
+
+    def log_error(self, message: str) -> None:
+        log.error(message)
+        try:
+            self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
+        except Exception:
+            pass
+
+    def show_warning(self, message: str) -> None:
+        log.warning(message)
+        try:
+            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=message))
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------ ingest
+
+    def ingest(self, events: list, origin: str = "lsp") -> dict:
+        result = self.open_engine().ingest(events)
+        now = time.monotonic()
+        for sid in result["sessions"]:
+            self.active[sid] = now
+        if result["sessions"]:
+            self.schedule_update(result["sessions"])
+        return result
+
+    def ingest_body(self, body: bytes, content_type: str) -> dict:
+        from .events import split_body
+
+        return self.ingest(split_body(body, content_type), origin="http")
+
+    # ------------------------------------------------------------ current session
+
+    def current_session(self) -> str | None:
+        engine = self.open_engine()
+        if self.selected and engine.tree(self.selected) is not None:
+            return self.selected
+        if self.active:
+            return max(self.active, key=self.active.get)
+        folders = self.workspace_folders()
+        for row in engine.sessions():
+            if row["workspace"] and any(os.path.normpath(row["workspace"]) == f for f in folders):
+                return row["sessionId"]
+        return None
+
+    def select(self, session_id: str) -> None:
+        if self.open_engine().tree(session_id) is None:
+            raise ValueError(f"unknown session: {session_id}")
+        self.selected = session_id
+        self._summary_sent_for = None
+        self.schedule_update([session_id])
+
+    def current_summary(self) -> dict | None:
+        return self._summary
+
+    # ------------------------------------------------------------ live updates
+
+    def schedule_update(self, sessions: list[str]) -> None:
+        """Coalesce: at most one summary per SUMMARY_INTERVAL, the first one at once."""
+        self._dirty.update(sessions)
+        if self._update_task is None or self._update_task.done():
+            try:
+                self._update_task = asyncio.get_running_loop().create_task(self._update())
+            except RuntimeError:  # no loop (unit use): nothing to notify
+                pass
+
+    async def _update(self) -> None:
+        while self._dirty:
+            wait = self._last_summary_at + SUMMARY_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            dirty, self._dirty = self._dirty, set()
+            current = self.current_session()
+            if current is None or (current not in dirty and self._summary_sent_for == current):
+                continue
+            try:
+                self.refresh_current(current)
+            except Exception as exc:
+                self.log_error(f"update failed: {exc!r}")
+            self._last_summary_at = time.monotonic()
+
+    def refresh_current(self, current: str) -> None:
+        engine = self.open_engine()
+        analysis = engine.analysis(current)
+        summary = analysis.summary()
+        self._summary = summary
+        self._summary_sent_for = current
+        self.protocol.notify(P.SUMMARY, summary)
+        if self.http:
+            self.http.publish("summary", summary)
+        index = EditorIndex.build(analysis, self.workspace_folders())
+        changed = (index.files.keys() != self.index.files.keys() or index.session_id != self.index.session_id
+                   or any(index.files[k].label != self.index.files[k].label or
+                          [vars(x) for x in index.files[k].lenses] != [vars(x) for x in self.index.files[k].lenses]
+                          for k in index.files))
+        self.index = index
+        if changed:
+            self.request_refresh()
+
+    def request_refresh(self) -> None:
+        """Ask the client to re-request hints and lenses (throttled)."""
+        if self._refresh_handle is not None:
+            return
+        delay = max(0.0, self._last_refresh_at + REFRESH_INTERVAL - time.monotonic())
+        loop = asyncio.get_running_loop()
+        self._refresh_handle = loop.call_later(delay, self._send_refresh)
+
+    def _send_refresh(self) -> None:
+        self._refresh_handle = None
+        self._last_refresh_at = time.monotonic()
+        caps = self.client_capabilities
+        if get_capability(caps, "workspace.inlay_hint.refresh_support", False):
+            self.workspace_inlay_hint_refresh(None)
+        if get_capability(caps, "workspace.code_lens.refresh_support", False):
+            self.workspace_code_lens_refresh(None)
+
+    # ------------------------------------------------------------ requests (LSP and HTTP)
+
+    async def rpc(self, method: str, params: dict) -> Any:
+        """The custom requests, shared by LSP handlers and the HTTP /v1/rpc route."""
+        from . import features
+
+        return await features.dispatch(self, method, params)
+
+    # ------------------------------------------------------------ start and stop
+
+    async def start_services(self) -> None:
+        from .http_api import HttpEndpoint
+
+        self.open_engine()
+        self.http = HttpEndpoint(self, self.config.maxBodyBytes)
+        try:
+            url = await self.http.start(self.config.port)
+        except OSError as exc:
+            self.show_warning(f"sessionprof: cannot listen on 127.0.0.1:{self.config.port} ({exc}); "
+                              "trying a random port")
+            url = await self.http.start(0)
+        self.write_discovery(url)
+        self.protocol.notify(P.READY, {"version": __version__, "endpoint": {"url": url, "token": self.http.token}})
+        self.restart_follower()
+        current = self.current_session()
+        if current:
+            self.schedule_update([current])
+
+    def write_discovery(self, url: str) -> None:
+        """Where local agents find the endpoint: readable by this user only."""
+        engine = self.open_engine()
+        folder = engine.store.path.parent / "servers"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+            path = folder / f"{os.getpid()}.json"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                json.dump({"url": url, "token": self.http.token, "pid": os.getpid(),
+                           "workspaces": self.workspace_folders()}, f)
+            self.discovery_path = path
+        except OSError as exc:
+            log.warning("cannot write discovery file: %s", exc)
+
+    def restart_follower(self) -> None:
+        if self.follow_task is not None:
+            self.follow_task.cancel()
+            self.follow_task = None
+        if not self.config.followTranscripts:
+            return
+        folders = self.workspace_folders()
+        if not folders:
+            return
+        from .follow import TranscriptFollower
+
+        def sink(events: list[dict]) -> None:
+            res = self.ingest(events, origin="transcript")
+            for r in res["rejected"][:5]:
+                log.warning("transcript event %s rejected: %s", r["index"], r["error"])
+
+        self.follower = TranscriptFollower([Path(f) for f in folders], sink, self.open_engine().store,
+                                           claude_config_dir=self.config.claude_dir(),
+                                           codex_home=self.config.codex_dir(),
+                                           on_error=lambda m: log.warning("%s", m))
+        self.follow_task = asyncio.get_running_loop().create_task(self._follow())
+
+    async def _follow(self) -> None:
+        try:
+            await self.follower.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.log_error(f"transcript following stopped: {exc!r}")
+
+    async def stop_services(self) -> None:
+        if self.follow_task:
+            self.follow_task.cancel()
+        if self.http:
+            await self.http.stop()
+        path = getattr(self, "discovery_path", None)
+        if path:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+def create_server(store: str | None = None) -> SessionProfServer:
+    from . import features
+
+    server = SessionProfServer(store)
+    features.setup(server)
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="sessionprof-ls", description="sessionprof language server (stdio)")
+    parser.add_argument("--store", help="SQLite store (default: $SESSIONPROF_STORE or the user data directory)")
+    parser.add_argument("--port", type=int, help="HTTP endpoint port (default: random)")
+    parser.add_argument("--stdio", action="store_true", help="accepted for clients that pass it; stdio is the default")
+    parser.add_argument("--version", action="version", version=f"sessionprof-ls {__version__}")
+    parser.add_argument("--log-level", default=os.environ.get("SESSIONPROF_LOG", "WARNING"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    server = create_server(args.store)
+    if args.port is not None:
+        server.config, _ = merge(server.config, {"port": args.port})
+    server.start_io()

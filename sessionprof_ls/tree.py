@@ -1,0 +1,248 @@
+"""One session's event tree, kept as columns.
+
+A Python object per event costs ~1 KB; typed arrays and interned strings keep a
+stored event to a few hundred bytes (bench/bench_core.py measures it). The tree
+rules of the contract live here:
+- the same id sent again updates the span (fields present win, absent ones stay),
+  so a start-only update arriving after the finished span never erases its end;
+- a child may arrive before its parent: it hangs under the root, flagged orphan,
+  and moves under its parent when that arrives;
+- a span with no end is running; its duration is live.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from array import array
+
+from .events import Event
+
+TYPES = ("ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent")
+TYPE_CODE = {name: code for code, name in enumerate(TYPES)}
+AI, TOOL, FREAD, FWRITE, NET, USER, AGENT = range(7)
+
+NAN = math.nan
+F_ERROR = 1
+F_ORPHAN = 2
+F_COMPACTION = 4
+F_TOKENS = 8  # the span reported token usage (an API request)
+
+
+class SessionTree:
+    """Columns of one session; index i is the i-th distinct event id seen."""
+
+    def __init__(self, session_id: str, strings: "StringTable | None" = None):
+        self.session_id = session_id
+        self.strings = strings or StringTable()
+        self.index: dict[str, int] = {}
+        self.ids: list[str] = []
+        self.parent = array("i")
+        self.type = bytearray()
+        self.flags = bytearray()
+        self.name = array("i")
+        self.start = array("d")
+        self.end = array("d")
+        self.tin = array("q")
+        self.tout = array("q")
+        self.tcr = array("q")
+        self.tcw = array("q")
+        self.tcw1h: dict[int, int] = {}  # sparse: 1-hour cache writes (part of tcw)
+        self.cost = array("d")
+        self.model = array("i")
+        self.tool = array("i")
+        self.file = array("i")
+        self.file_tokens = array("q")
+        self.file_size = array("q")
+        self.start_line = array("i")
+        self.end_line = array("i")
+        self.text: dict[int, str] = {}
+        self.url: dict[int, str] = {}
+        self.error: dict[int, str] = {}
+        self.provider: dict[int, str] = {}
+        self.waiting: dict[str, list[int]] = {}  # unknown parent id -> orphans waiting for it
+        self.title: str | None = None
+        self.source: str | None = None
+        self.workspace: str | None = None
+        self.version = 0
+        self.last_update = 0.0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # ------------------------------------------------------------ updates
+
+    def add(self, ev: Event) -> int:
+        """Insert or update one validated event; returns its index."""
+        idx = self.index.get(ev.id)
+        if idx is None:
+            idx = self._append(ev.id)
+            fresh = True
+        else:
+            fresh = False
+        s = self.strings
+        self.type[idx] = TYPE_CODE[ev.type]
+        self.name[idx] = s.intern(ev.name)
+        self.start[idx] = ev.startTime
+        if ev.endTime is not None:
+            self.end[idx] = ev.endTime
+        if fresh or ev.parentId is not None:
+            self._link(idx, ev.parentId)
+        m = ev.metadata
+        if m is not None:
+            if m.tokens is not None:
+                t = m.tokens
+                self.tin[idx], self.tout[idx], self.tcr[idx], self.tcw[idx] = t.input, t.output, t.cacheRead, t.cacheWrite
+                if t.cacheWrite1h:
+                    self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
+                self.flags[idx] |= F_TOKENS
+            if m.costUsd is not None:
+                self.cost[idx] = m.costUsd
+            if m.model is not None:
+                self.model[idx] = s.intern(m.model)
+            if m.provider is not None:
+                self.provider[idx] = m.provider
+            if m.toolName is not None:
+                self.tool[idx] = s.intern(m.toolName)
+            if m.filePath is not None:
+                self.file[idx] = s.intern(m.filePath)
+            if m.fileTokens is not None:
+                self.file_tokens[idx] = m.fileTokens
+            if m.fileSize is not None:
+                self.file_size[idx] = m.fileSize
+            if m.startLine is not None:
+                self.start_line[idx] = m.startLine
+            if m.endLine is not None:
+                self.end_line[idx] = m.endLine
+            if m.text:
+                self.text[idx] = m.text[:300]
+            if m.url:
+                self.url[idx] = m.url
+            if m.status == "error" or m.error:
+                self.flags[idx] |= F_ERROR
+                if m.error:
+                    self.error[idx] = m.error[:300]
+            elif m.status == "ok":
+                self.flags[idx] &= ~F_ERROR
+            if m.compaction:
+                self.flags[idx] |= F_COMPACTION
+            if m.sessionTitle and (self.title is None or self.type[idx] == AGENT):
+                self.title = m.sessionTitle[:200]
+            if m.source:
+                self.source = m.source
+            if m.workspace:
+                self.workspace = m.workspace
+        self.version += 1
+        return idx
+
+    def _append(self, event_id: str) -> int:
+        idx = len(self.ids)
+        self.ids.append(event_id)
+        self.index[event_id] = idx
+        self.parent.append(-1)
+        self.type.append(0)
+        self.flags.append(0)
+        self.name.append(0)
+        self.start.append(0.0)
+        self.end.append(NAN)
+        for col in (self.tin, self.tout, self.tcr, self.tcw):
+            col.append(0)
+        self.cost.append(NAN)
+        self.model.append(-1)
+        self.tool.append(-1)
+        self.file.append(-1)
+        self.file_tokens.append(-1)
+        self.file_size.append(-1)
+        self.start_line.append(0)
+        self.end_line.append(0)
+        # orphans that were waiting for this id move under it
+        for child in self.waiting.pop(event_id, ()):
+            self.parent[child] = idx
+            self.flags[child] &= ~F_ORPHAN
+        return idx
+
+    def _link(self, idx: int, parent_id: str | None) -> None:
+        if parent_id is None:
+            self.parent[idx] = -1
+            self.flags[idx] &= ~F_ORPHAN
+            return
+        pidx = self.index.get(parent_id)
+        if pidx is None:
+            self.parent[idx] = -1
+            self.flags[idx] |= F_ORPHAN
+            self.waiting.setdefault(parent_id, []).append(idx)
+        elif self._is_ancestor(idx, pidx):
+            # a cycle: keep the span at the top level, flagged, rather than lose it
+            self.parent[idx] = -1
+            self.flags[idx] |= F_ORPHAN
+        else:
+            self.parent[idx] = pidx
+            self.flags[idx] &= ~F_ORPHAN
+
+    def _is_ancestor(self, idx: int, node: int) -> bool:
+        depth = 0
+        while node != -1 and depth < 100000:
+            if node == idx:
+                return True
+            node = self.parent[node]
+            depth += 1
+        return False
+
+    # ------------------------------------------------------------ reads
+
+    def parent_id_of(self, idx: int) -> str | None:
+        p = self.parent[idx]
+        if p >= 0:
+            return self.ids[p]
+        if self.flags[idx] & F_ORPHAN:
+            for pid, kids in self.waiting.items():
+                if idx in kids:
+                    return pid
+        return None
+
+    def end_or_now(self, now_ms: float | None = None) -> array:
+        """End times with running spans ended at `now` (their live duration)."""
+        ends = self.end
+        if not any(math.isnan(e) for e in ends):
+            return ends
+        now = now_ms if now_ms is not None else time.time() * 1000.0
+        out = array("d", ends)
+        for i, e in enumerate(out):
+            if e != e:  # NaN
+                out[i] = max(now, self.start[i])
+        return out
+
+    def running_count(self) -> int:
+        return sum(1 for e in self.end if e != e)
+
+    def children(self) -> list[list[int]]:
+        """Child index lists (root = the last entry), children in start order."""
+        n = len(self.ids)
+        kids: list[list[int]] = [[] for _ in range(n + 1)]
+        parent = self.parent
+        start = self.start
+        for i in sorted(range(n), key=start.__getitem__):
+            p = parent[i]
+            kids[p if p >= 0 else n].append(i)
+        return kids
+
+
+class StringTable:
+    """Interned strings (model, tool, file names) stored as small integers."""
+
+    __slots__ = ("values", "lookup")
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self.lookup: dict[str, int] = {}
+
+    def intern(self, value: str) -> int:
+        code = self.lookup.get(value)
+        if code is None:
+            code = len(self.values)
+            self.values.append(value)
+            self.lookup[value] = code
+        return code
+
+    def get(self, code: int) -> str | None:
+        return self.values[code] if code >= 0 else None

@@ -1,0 +1,125 @@
+"""Token totals of every fixture equal the reference table of shared/fixtures/README.md
+(computed there with ccusage 20.0.24); costs within 2% of ccusage's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sessionprof_ls.importers import detect_format, import_file
+
+FIXTURES = Path("/work/shared/fixtures")
+
+# From shared/fixtures/README.md: input, output, cache write, cache read, API requests, cost USD
+CLAUDE_REFERENCE = {
+    "agentlogs-compact": (10, 148, 2_128, 13_522, 1, 0.014287),
+    "agentlogs-crud": (25, 1_508, 12_593, 148_958, 10, 0.114606),
+    "agentlogs-subagent": (24, 276, 23_122, 20_952, 3, 0.097205),
+    "agentlogs-todos": (24, 660, 2_151, 87_863, 6, 0.044397),
+    "spotter-short": (3, 13, 13_835, 11_515, 1, 0.144448),
+    "spotter-subagent": (1_576, 1_586, 25_842, 427_286, 12, 0.519593),
+    "spotter-tool_heavy": (54, 212, 17_696, 88_231, 4, 0.226645),
+}
+# input (uncached), cached input, output, cost USD
+CODEX_REFERENCE = {
+    "agentlogs-crud": (3_097, 44_160, 300, 0.017348),
+    "agentlogs-images": (27_026, 189_952, 2_163, 0.110819),
+}
+
+
+def _totals(events):
+    tot = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}
+    requests = 0
+    for ev in events:
+        tokens = (ev.get("metadata") or {}).get("tokens")
+        if ev["type"] == "ai_response" and tokens:
+            requests += 1
+            for k in tot:
+                tot[k] += tokens[k]
+    return tot, requests
+
+
+def _cost(events):
+    from genai_prices import Usage, calc_price
+
+    total = 0.0
+    for ev in events:
+        m = ev.get("metadata") or {}
+        t = m.get("tokens")
+        if ev["type"] != "ai_response" or not t:
+            continue
+        usage = Usage(
+            # genai-prices counts cache reads and writes inside input_tokens
+            input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"],
+            output_tokens=t["output"],
+            cache_read_tokens=t["cacheRead"],
+            cache_write_tokens=t["cacheWrite"],
+            cache_write_1h_tokens=t.get("cacheWrite1h", 0),
+        )
+        total += float(calc_price(usage, model_ref=m["model"], provider_id=m.get("provider")).total_price)
+    return total
+
+
+def _check_tree(events):
+    ids = [e["id"] for e in events]
+    assert len(ids) == len(set(ids)), "duplicate ids in one import"
+    known = set(ids)
+    orphans = [e["id"] for e in events if e.get("parentId") and e["parentId"] not in known]
+    assert orphans == []
+    for e in events:
+        assert isinstance(e["startTime"], float | int)
+        if "endTime" in e:
+            assert e["endTime"] >= e["startTime"]
+
+
+@pytest.mark.parametrize("name", sorted(CLAUDE_REFERENCE))
+def test_claude_fixture_totals(name):
+    path = FIXTURES / "claude-code" / f"{name}.jsonl"
+    assert detect_format(path) == "claude-code"
+    res = import_file(path)
+    assert res.errors == []
+    tot, requests = _totals(res.events)
+    inp, out, cw, cr, n, cost = CLAUDE_REFERENCE[name]
+    assert tot == {"input": inp, "output": out, "cacheWrite": cw, "cacheRead": cr}
+    assert requests == n
+    assert _cost(res.events) == pytest.approx(cost, rel=0.02)
+    _check_tree(res.events)
+
+
+@pytest.mark.parametrize("name", sorted(CODEX_REFERENCE))
+def test_codex_fixture_totals(name):
+    path = FIXTURES / "codex" / f"{name}.jsonl"
+    assert detect_format(path) == "codex"
+    res = import_file(path)
+    assert res.errors == []
+    tot, _ = _totals(res.events)
+    inp, cached, out, cost = CODEX_REFERENCE[name]
+    assert tot == {"input": inp, "cacheRead": cached, "output": out, "cacheWrite": 0}
+    assert _cost(res.events) == pytest.approx(cost, rel=0.02)
+    _check_tree(res.events)
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*/*.jsonl")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_reimport_gives_same_ids_and_session_metadata(path):
+    a = import_file(path)
+    b = import_file(path)
+    assert [e["id"] for e in a.events] == [e["id"] for e in b.events]
+    tops = [e for e in a.events if e.get("parentId") is None and e["type"] == "agent" and not e["metadata"].get("compaction")]
+    assert tops, "every session has turns"
+    assert all(t["metadata"]["source"] in ("claude-code", "codex") for t in tops)
+    assert all(t["metadata"]["workspace"] for t in tops)
+    assert any(t["metadata"].get("sessionTitle") for t in tops)
+
+
+def test_engine_agrees_with_reference_tokens(tmp_path):
+    """The lead's engine, fed our events, reports the same session totals."""
+    from sessionprof_ls.engine import Engine
+
+    engine = Engine(str(tmp_path / "store.db"))
+    for name, (inp, out, cw, cr, n, _cost_ref) in CLAUDE_REFERENCE.items():
+        res = import_file(FIXTURES / "claude-code" / f"{name}.jsonl")
+        ingest = engine.ingest(res.events)
+        assert ingest["rejected"] == []
+        perf = engine.performance(res.events[0]["sessionId"], include_events=False)
+        assert (perf["inputTokens"], perf["outputTokens"], perf["cacheWriteTokens"], perf["cacheReadTokens"]) == (inp, out, cw, cr)
