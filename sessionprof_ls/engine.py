@@ -9,13 +9,17 @@ import time
 from collections import OrderedDict
 from typing import Any, Iterable
 
+import msgspec
 import orjson
 
 from .analysis import Analysis
-from .events import EventError, convert_event, decode_event, split_body
+from .events import EventError, convert_event, decode_event, decode_stored, split_body
 from .flame import flame_graph
 from .store import Store
 from .tree import SessionTree, StringTable
+
+
+RAW_TYPES = (bytes, bytearray, memoryview, msgspec.Raw)
 
 
 class Engine:
@@ -36,28 +40,34 @@ class Engine:
         Returns {"accepted", "rejected": [{"index", "error"}], "sessions": [...]}.
         """
         rejected = []
-        rows = []
-        touched: dict[str, SessionTree] = {}
+        by_session: dict[str, tuple[list, list]] = {}
+        accepted = 0
         for index, item in enumerate(events):
             try:
-                if isinstance(item, (bytes, bytearray, memoryview)) or type(item).__name__ == "Raw":
-                    ev, raw = decode_event(bytes(item))
-                else:
+                if isinstance(item, RAW_TYPES):  # JSON from HTTP
+                    ev, raw = decode_event(item)
+                else:  # objects from LSP and the importers
                     ev, raw = convert_event(item)
             except EventError as exc:
                 rejected.append({"index": index, "error": str(exc)})
                 continue
-            tree = touched.get(ev.sessionId) or self.tree(ev.sessionId, create=True)
-            tree.add(ev)
-            touched[ev.sessionId] = tree
-            rows.append((ev.sessionId, ev.id, raw))
-        # stored (committed) before it is acknowledged
-        self.store.append(rows)
+            group = by_session.get(ev.sessionId)
+            if group is None:
+                group = by_session[ev.sessionId] = ([], [])
+            group[0].append(ev)
+            group[1].append(raw)
+            accepted += 1
+        # committed to the store before the trees change and before it is acknowledged
+        seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
         now = time.time()
-        for sid, tree in touched.items():
+        for (sid, (evs, _)), seq in zip(by_session.items(), seqs):
+            tree = self.tree(sid, create=True)
+            add = tree.add
+            for ev in evs:
+                add(ev, seq)
             tree.last_update = now
             self._save_session_row(tree)
-        return {"accepted": len(rows), "rejected": rejected, "sessions": list(touched)}
+        return {"accepted": accepted, "rejected": rejected, "sessions": list(by_session)}
 
     def ingest_body(self, body: bytes, content_type: str = "") -> dict:
         """An HTTP body: a JSON array, {"events": [...]}, or NDJSON (EventError if unreadable)."""
@@ -66,11 +76,9 @@ class Engine:
     def _save_session_row(self, tree: SessionTree) -> None:
         if not len(tree):
             return
-        ends = [e for e in tree.end if e == e]
         self.store.update_session(
             tree.session_id, title=tree.title, source=tree.source, workspace=tree.workspace,
-            start_time=min(tree.start), end_time=max(ends) if ends else max(tree.start),
-            total_tokens=sum(tree.tin) + sum(tree.tout) + sum(tree.tcr) + sum(tree.tcw),
+            start_time=tree.min_start, end_time=tree.max_end, total_tokens=tree.token_total,
             event_count=len(tree), updated_at=time.time())
 
     # ------------------------------------------------------------ trees
@@ -82,11 +90,12 @@ class Engine:
         if not create and not self.store.has_session(session_id):
             return None
         tree = SessionTree(session_id, self.strings)
-        for raw in self.store.load(session_id):
-            try:
-                tree.add(decode_event(raw)[0])
-            except EventError:
-                continue  # stored rows were valid when written; skip rather than fail a whole session
+        for seq, raws in self.store.load(session_id):
+            for raw in raws:
+                try:
+                    tree.add(decode_stored(raw), seq)
+                except EventError:
+                    continue  # stored rows were valid when written; skip rather than fail a whole session
         self.trees[session_id] = tree
         return tree
 
@@ -126,10 +135,15 @@ class Engine:
             return None
         ev = a.event(idx)
         meta: dict = {}
-        for raw in self.store.event_rows(session_id, event_id):
-            stored = orjson.loads(raw).get("metadata")
-            if isinstance(stored, dict):
-                meta.update(stored)
+        t = a.t
+        needle = orjson.dumps(event_id)
+        for seq in t.older_seqs.get(idx, []) + [t.seq[idx]]:
+            for raw in self.store.batch(seq):
+                if needle not in raw:
+                    continue
+                obj = orjson.loads(raw)
+                if obj.get("id") == event_id and isinstance(obj.get("metadata"), dict):
+                    meta.update(obj["metadata"])
         meta.update(ev["metadata"])
         ev["metadata"] = meta
         ev["childCount"] = sum(1 for p in a.t.parent if p == idx)

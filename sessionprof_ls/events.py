@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 
-from .redact import redact
+from .redact import maybe_secret, redact
 
 NonNeg = Annotated[int, msgspec.Meta(ge=0)]
 Line = Annotated[int, msgspec.Meta(ge=1)]
@@ -41,6 +41,7 @@ class Metadata(msgspec.Struct):
     tokens: Tokens | None = None
     costUsd: Annotated[float, msgspec.Meta(ge=0)] | None = None
     toolName: str | None = None
+    args: msgspec.Raw = msgspec.Raw(b"null")  # only looked at for secrets; stored as sent (redacted)
     filePath: str | None = None
     fileSize: NonNeg | None = None
     fileTokens: NonNeg | None = None
@@ -112,26 +113,39 @@ def _message(exc: Exception) -> str:
 
 def decode_event(raw: bytes) -> tuple[Event, bytes]:
     """Decode one event from its JSON; returns the event and the JSON to store."""
+    raw = bytes(raw)
     try:
         event = _finish(_decode_one(raw))
     except msgspec.ValidationError as exc:
         raise EventError(_message(exc)) from None
     except msgspec.DecodeError as exc:
         raise EventError(f"malformed JSON: {exc}") from None
-    if b'"args"' in raw or b'"url"' in raw:
+    m = event.metadata
+    if m is not None and ((len(m.args) > 4 and maybe_secret(bytes(m.args))) or (m.url and maybe_secret(m.url.encode()))):
         raw = _redacted(raw)
     return event, raw
+
+
+def decode_stored(raw: bytes) -> Event:
+    """An event from the store: validated and redacted when it was written."""
+    try:
+        return _finish(_decode_one(raw))
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise EventError(_message(exc)) from None
 
 
 def convert_event(obj: Any) -> tuple[Event, bytes]:
     """Validate one event given as a Python object (LSP params, importers)."""
     if not isinstance(obj, dict):
         raise EventError(f"an event must be a JSON object, got {type(obj).__name__}")
+    meta = obj.get("metadata")
+    check = obj
+    if isinstance(meta, dict) and "args" in meta:  # any JSON value; Event holds it only as raw JSON
+        check = dict(obj, metadata={k: v for k, v in meta.items() if k != "args"})
     try:
-        event = _finish(msgspec.convert(obj, Event))
+        event = _finish(msgspec.convert(check, Event))
     except msgspec.ValidationError as exc:
         raise EventError(_message(exc)) from None
-    meta = obj.get("metadata")
     if isinstance(meta, dict) and ("args" in meta or "url" in meta):
         obj = dict(obj, metadata=_redact_meta(meta))
     try:

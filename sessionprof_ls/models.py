@@ -63,6 +63,7 @@ class EventMetadata(_Wire):
     sessionTitle: str | None = None
     source: str | None = None
     workspace: str | None = None
+    compaction: bool | None = Field(None, description="the context was compacted here")
 
 
 class ProfilingEvent(_Wire):
@@ -245,7 +246,7 @@ class SessionInfo(BaseModel):
 
 
 class FlameFrames(BaseModel):
-    """Columns, one entry per frame, in pre-order (a parent before its children)."""
+    """Columns, one entry per frame; a parent always comes before its children."""
 
     name: list[int] = Field(description="index into strings")
     type: list[int] = Field(description="index into types")

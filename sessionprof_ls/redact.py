@@ -11,6 +11,21 @@ from typing import Any
 
 REDACTED = "[REDACTED]"
 
+# A cheap first look at an event's raw JSON: only what contains one of these can
+# hold a secret that the patterns below would redact (a key name or a value shape).
+# Plain substring tests on the lowered bytes: a regex alternation here cost 80 µs an event.
+_LITERALS = (b"key", b"token", b"secret", b"passw", b"pwd", b"auth", b"bearer", b"basic", b"cookie",
+             b"credential", b"sk-", b"gh", b"_pat_", b"xox", b"akia", b"aiza", b"glpat-", b"eyj", b"private")
+
+
+def maybe_secret(raw: bytes) -> bool:
+    low = raw.lower()
+    for literal in _LITERALS:
+        if literal in low:
+            return True
+    return (b"@" in raw and b"://" in raw) or b"-p" in raw or b"\\u" in raw
+
+
 _SECRET_KEY = re.compile(
     r"(?i)^(.*[_-])?(api[_-]?key|apikey|secret|password|passwd|pwd|token|access[_-]?key|"
     r"private[_-]?key|authorization|auth|credentials?|cookie|session[_-]?key|client[_-]?secret)$"

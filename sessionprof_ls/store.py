@@ -1,11 +1,13 @@
 """The embedded store: SQLite from the standard library, WAL mode.
 
 Events are kept as an append-only log of the JSON each was sent as (after
-redaction); replaying a session's rows through the tree rebuilds it exactly,
-updates included. The primary key (session, event id, arrival) keeps one
-session's rows together, so reading a session never scans another, and finds
-one event's rows directly. A batch is committed before it is acknowledged: a
-killed process loses nothing it answered for (WAL, synchronous=NORMAL).
+redaction), one row per ingested batch and session (NDJSON): a row per event
+would cost more than the rest of ingest together. Replaying a session's rows
+through the tree rebuilds it exactly, updates included. Rows are found by
+(session, arrival), so reading a session never scans another; the tree keeps
+each event's row numbers to find one event's JSON again. A batch is committed
+before it is acknowledged: a killed process loses nothing it answered for
+(WAL, synchronous=NORMAL).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -29,13 +31,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     event_count INTEGER DEFAULT 0,
     updated_at REAL
 );
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS batches (
+    seq INTEGER PRIMARY KEY,
     skey INTEGER NOT NULL,
-    eid TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (skey, eid, seq)
-) WITHOUT ROWID;
+    count INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_by_session ON batches (skey, seq);
 CREATE TABLE IF NOT EXISTS cursors (path TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
@@ -70,8 +72,6 @@ class Store:
         self._keys: dict[str, int] = dict(
             (sid, key) for key, sid in self.db.execute("SELECT skey, session_id FROM sessions")
         )
-        row = self.db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
-        self._seq = int(row[0]) if row else 0
 
     def close(self) -> None:
         with self.lock:
@@ -86,48 +86,43 @@ class Store:
             key = self._keys[session_id] = cur.lastrowid
         return key
 
-    def append(self, rows: list[tuple[str, str, bytes]]) -> None:
-        """Store (session id, event id, JSON) rows in one transaction."""
-        if not rows:
-            return
+    def append(self, batches: list[tuple[str, list[bytes]]]) -> list[int]:
+        """Store each (session id, event JSONs) as one row, all in one transaction.
+
+        Returns the row number of each batch (the tree keeps it per event)."""
+        if not batches:
+            return []
         with self.lock:
             self.db.execute("BEGIN")
             try:
-                seq = self._seq
-                key = self._key
-                data = []
-                for sid, eid, raw in rows:
-                    seq += 1
-                    data.append((key(sid), eid, seq, raw))
-                self.db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", data)
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('seq', ?)", (str(seq),))
+                seqs = []
+                for sid, raws in batches:
+                    cur = self.db.execute("INSERT INTO batches (skey, count, data) VALUES (?, ?, ?)",
+                                          (self._key(sid), len(raws), b"\n".join(raws)))
+                    seqs.append(cur.lastrowid)
                 self.db.execute("COMMIT")
-                self._seq = seq
+                return seqs
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
 
-    def load(self, session_id: str) -> list[bytes]:
-        """A session's rows in arrival order (updates replay in the order they came)."""
+    def load(self, session_id: str) -> list[tuple[int, list[bytes]]]:
+        """A session's batches in arrival order (updates replay in the order they came)."""
         key = self._keys.get(session_id)
         if key is None:
             return []
         with self.lock:
-            rows = self.db.execute("SELECT seq, data FROM events WHERE skey=?", (key,)).fetchall()
-        rows.sort(key=lambda r: r[0])
-        return [r[1] for r in rows]
+            rows = self.db.execute("SELECT seq, data FROM batches WHERE skey=? ORDER BY seq", (key,)).fetchall()
+        return [(seq, data.split(b"\n")) for seq, data in rows]
 
-    def event_rows(self, session_id: str, event_id: str) -> list[bytes]:
-        key = self._keys.get(session_id)
-        if key is None:
-            return []
+    def batch(self, seq: int) -> list[bytes]:
         with self.lock:
-            return [r[0] for r in self.db.execute(
-                "SELECT data FROM events WHERE skey=? AND eid=? ORDER BY seq", (key, event_id))]
+            row = self.db.execute("SELECT data FROM batches WHERE seq=?", (seq,)).fetchone()
+        return row[0].split(b"\n") if row else []
 
     def event_count(self) -> int:
         with self.lock:
-            return self.db.execute("SELECT count(*) FROM events").fetchone()[0]
+            return self.db.execute("SELECT coalesce(sum(count), 0) FROM batches").fetchone()[0]
 
     # ------------------------------------------------------------ sessions
 

@@ -56,6 +56,8 @@ class SessionTree:
         self.file_size = array("q")
         self.start_line = array("i")
         self.end_line = array("i")
+        self.seq = array("i")  # the store row holding the event's latest JSON
+        self.older_seqs: dict[int, list[int]] = {}  # rows of earlier versions, when it was updated
         self.text: dict[int, str] = {}
         self.url: dict[int, str] = {}
         self.error: dict[int, str] = {}
@@ -66,74 +68,97 @@ class SessionTree:
         self.workspace: str | None = None
         self.version = 0
         self.last_update = 0.0
+        # running aggregates for the session list (kept as events arrive, not recomputed)
+        self.token_total = 0
+        self.min_start = math.inf
+        self.max_end = -math.inf
 
     def __len__(self) -> int:
         return len(self.ids)
 
     # ------------------------------------------------------------ updates
 
-    def add(self, ev: Event) -> int:
-        """Insert or update one validated event; returns its index."""
+    def add(self, ev: Event, seq: int = 0) -> int:
+        """Insert or update one validated event; returns its index.
+
+        `seq` is the store row the event's JSON went to (0: not stored)."""
         idx = self.index.get(ev.id)
         if idx is None:
             idx = self._append(ev.id)
-            fresh = True
+            self._link(idx, ev.parentId)
         else:
-            fresh = False
-        s = self.strings
+            if seq and self.seq[idx] and self.seq[idx] != seq:
+                self.older_seqs.setdefault(idx, []).append(self.seq[idx])
+            if ev.parentId is not None:
+                self._link(idx, ev.parentId)
+        if seq:
+            self.seq[idx] = seq
+        intern = self.strings.intern
         self.type[idx] = TYPE_CODE[ev.type]
-        self.name[idx] = s.intern(ev.name)
+        self.name[idx] = intern(ev.name)
         self.start[idx] = ev.startTime
+        if ev.startTime < self.min_start:
+            self.min_start = ev.startTime
         if ev.endTime is not None:
             self.end[idx] = ev.endTime
-        if fresh or ev.parentId is not None:
-            self._link(idx, ev.parentId)
+            if ev.endTime > self.max_end:
+                self.max_end = ev.endTime
+        elif ev.startTime > self.max_end:
+            self.max_end = ev.startTime
         m = ev.metadata
         if m is not None:
-            if m.tokens is not None:
-                t = m.tokens
-                self.tin[idx], self.tout[idx], self.tcr[idx], self.tcw[idx] = t.input, t.output, t.cacheRead, t.cacheWrite
-                if t.cacheWrite1h:
-                    self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
-                self.flags[idx] |= F_TOKENS
-            if m.costUsd is not None:
-                self.cost[idx] = m.costUsd
-            if m.model is not None:
-                self.model[idx] = s.intern(m.model)
-            if m.provider is not None:
-                self.provider[idx] = m.provider
-            if m.toolName is not None:
-                self.tool[idx] = s.intern(m.toolName)
-            if m.filePath is not None:
-                self.file[idx] = s.intern(m.filePath)
-            if m.fileTokens is not None:
-                self.file_tokens[idx] = m.fileTokens
-            if m.fileSize is not None:
-                self.file_size[idx] = m.fileSize
-            if m.startLine is not None:
-                self.start_line[idx] = m.startLine
-            if m.endLine is not None:
-                self.end_line[idx] = m.endLine
-            if m.text:
-                self.text[idx] = m.text[:300]
-            if m.url:
-                self.url[idx] = m.url
-            if m.status == "error" or m.error:
-                self.flags[idx] |= F_ERROR
-                if m.error:
-                    self.error[idx] = m.error[:300]
-            elif m.status == "ok":
-                self.flags[idx] &= ~F_ERROR
-            if m.compaction:
-                self.flags[idx] |= F_COMPACTION
-            if m.sessionTitle and (self.title is None or self.type[idx] == AGENT):
-                self.title = m.sessionTitle[:200]
-            if m.source:
-                self.source = m.source
-            if m.workspace:
-                self.workspace = m.workspace
+            self._add_metadata(idx, m, intern)
         self.version += 1
         return idx
+
+    def _add_metadata(self, idx: int, m, intern) -> None:
+        t = m.tokens
+        if t is not None:
+            self.token_total += (t.input + t.output + t.cacheRead + t.cacheWrite - self.tin[idx] - self.tout[idx]
+                                 - self.tcr[idx] - self.tcw[idx])
+            self.tin[idx] = t.input
+            self.tout[idx] = t.output
+            self.tcr[idx] = t.cacheRead
+            self.tcw[idx] = t.cacheWrite
+            if t.cacheWrite1h:
+                self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
+            self.flags[idx] |= F_TOKENS
+        if m.costUsd is not None:
+            self.cost[idx] = m.costUsd
+        if m.model is not None:
+            self.model[idx] = intern(m.model)
+        if m.provider is not None:
+            self.provider[idx] = m.provider
+        if m.toolName is not None:
+            self.tool[idx] = intern(m.toolName)
+        if m.filePath is not None:
+            self.file[idx] = intern(m.filePath)
+        if m.fileTokens is not None:
+            self.file_tokens[idx] = m.fileTokens
+        if m.fileSize is not None:
+            self.file_size[idx] = m.fileSize
+        if m.startLine is not None:
+            self.start_line[idx] = m.startLine
+        if m.endLine is not None:
+            self.end_line[idx] = m.endLine
+        if m.text:
+            self.text[idx] = m.text[:300]
+        if m.url:
+            self.url[idx] = m.url
+        if m.status == "error" or m.error:
+            self.flags[idx] |= F_ERROR
+            if m.error:
+                self.error[idx] = m.error[:300]
+        elif m.status == "ok":
+            self.flags[idx] &= ~F_ERROR
+        if m.compaction:
+            self.flags[idx] |= F_COMPACTION
+        if m.sessionTitle and (self.title is None or self.type[idx] == AGENT):
+            self.title = m.sessionTitle[:200]
+        if m.source:
+            self.source = m.source
+        if m.workspace:
+            self.workspace = m.workspace
 
     def _append(self, event_id: str) -> int:
         idx = len(self.ids)
@@ -155,6 +180,7 @@ class SessionTree:
         self.file_size.append(-1)
         self.start_line.append(0)
         self.end_line.append(0)
+        self.seq.append(0)
         # orphans that were waiting for this id move under it
         for child in self.waiting.pop(event_id, ()):
             self.parent[child] = idx

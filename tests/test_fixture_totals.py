@@ -9,7 +9,7 @@ import pytest
 
 from sessionprof_ls.importers import detect_format, import_file
 
-FIXTURES = Path("/work/shared/fixtures")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # From shared/fixtures/README.md: input, output, cache write, cache read, API requests, cost USD
 CLAUDE_REFERENCE = {

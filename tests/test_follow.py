@@ -15,7 +15,7 @@ from sessionprof_ls.follow import TranscriptFollower, claude_project_dir
 from sessionprof_ls.importers import find_transcripts, import_file
 from sessionprof_ls.importers.common import read_new_lines
 
-FIXTURES = Path("/work/shared/fixtures")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 class Cursors:

@@ -1,0 +1,360 @@
+"""Flame graph UI benchmark in headless Chromium: ours vs speedscope, same run.
+
+Synthesizes sessions of 100k and 1M events, serves them on loopback as our columnar
+FlameGraph JSON (through the real web UI in browser mode, /v1/rpc) and as speedscope
+"evented" JSON (speedscope's npm release build, `#profileURL=`), and measures:
+  - time to first paint from navigation start (fetch + parse + draw, plus one frame);
+  - for ours, the median and p95 time to draw one frame while zooming in and out, and
+    the median interval between animation frames during the zoom.
+Targets (issue 5): 100k <= 0.5 s, 1M <= 2 s, zoom frames <= 16 ms, not slower than speedscope.
+
+Needs: scripts/install-chromium.sh, scripts/install-speedscope.sh.
+Run:   .venv/bin/python bench/bench_flame_ui.py [--sizes 100000,1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "editor-clients" / "web"
+CHROMIUM = os.environ.get("SESSIONPROF_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TYPES = ["session", "agent", "ai_response", "tool_execution", "file_read", "network_request", "file_write"]
+TOOLS = [("Read", "file_read"), ("Bash", "network_request"), ("Edit", "file_write"), ("WebFetch", "network_request"), ("Grep", "file_read")]
+
+# First paint: the first animation frame after the page's flame graph was drawn.
+PAINT_PROBE_JS = """
+(() => {
+  window.__bench = {paintAt: 0};
+  let seen = 0;
+  const ready = () => {
+    if (window.__sessionprof) return window.__sessionprof.firstPaintAt() > 0;
+    // speedscope sets the title once the profile is loaded, then renders on the next frames
+    return document.title.endsWith(' - speedscope') && !!document.querySelector('canvas');
+  };
+  const tick = () => {
+    if (ready()) seen++;
+    const need = window.__sessionprof ? 1 : 2;
+    if (seen >= need) { window.__bench.paintAt = performance.now(); return; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();
+"""
+
+ZOOM_JS = """
+async (steps) => {
+  const sp = window.__sessionprof;
+  const w = sp.canvasWidth();
+  const draws = [], intervals = [];
+  let last = performance.now();
+  for (let k = 0; k < steps; k++) {
+    await new Promise(r => requestAnimationFrame(r));
+    const now = performance.now();
+    if (k > 0) { intervals.push(now - last); draws.push(sp.lastPaintMs()); }
+    last = now;
+    sp.zoomAt(w * 0.37, k < steps / 2 ? 0.88 : 1 / 0.88);
+  }
+  await new Promise(r => requestAnimationFrame(r));
+  draws.push(sp.lastPaintMs());
+  return {draws, intervals, visible: sp.visibleFrameCount(), merged: sp.mergedColumnCount()};
+}
+"""
+
+
+def synthesize(n: int):
+    """A session tree of n spans: turns of alternating responses and tool calls with I/O."""
+    strings: list[str] = []
+    sidx: dict[str, int] = {}
+
+    def s(x: str) -> int:
+        i = sidx.get(x)
+        if i is None:
+            i = sidx[x] = len(strings)
+            strings.append(x)
+        return i
+
+    name, typ, depth, start, value, parent = [], [], [], [], [], []
+
+    def add(nm, ty, d, st, v, p):
+        name.append(s(nm)); typ.append(TYPES.index(ty)); depth.append(d)
+        start.append(st); value.append(v); parent.append(p)
+        return len(start) - 1
+
+    root = add("Session: bench", "session", 0, 0.0, 0.0, -1)
+    per_turn = 301  # turn + 100 responses + 100 tools + 100 I/O
+    turns = max(1, (n - 1) // per_turn)
+    t = 0.0
+    resp = 0
+    while len(start) < n:
+        turn = add(f"Turn {len(start) // per_turn + 1}", "agent", 1, t, 0.0, root)
+        t0 = t
+        for k in range(100):
+            if len(start) >= n:
+                break
+            d = 200.0 + (k * 7919 + resp * 31) % 3000
+            resp += 1
+            add(f"Response #{resp}", "ai_response", 2, t, d, turn)
+            t += d + 1.0
+            if len(start) >= n:
+                break
+            tool, io = TOOLS[(k + resp) % len(TOOLS)]
+            d = 20.0 + (k * 104729 + resp) % 900
+            ti = add(tool, "tool_execution", 2, t, d, turn)
+            if len(start) < n:
+                add(f"src/module_{(k * 37 + resp) % 500}.py", io, 3, t + 1.0, d - 2.0, ti)
+            t += d + 1.0
+        value[turn] = t - t0
+        t += 5.0
+    value[root] = t
+    del turns
+    n = len(start)
+    fg = {
+        "sessionId": f"bench-{n}", "view": "time", "weight": "time", "unit": "ms", "total": t,
+        "maxDepth": max(depth), "strings": strings, "types": TYPES,
+        "frames": {"name": name, "type": typ, "depth": depth, "start": start, "value": value,
+                   "parent": parent, "id": [f"e{i}" for i in range(n)], "count": [1] * n},
+    }
+    return fg
+
+
+def to_speedscope(fg: dict) -> dict:
+    """The same spans as a speedscope evented profile (frames shared by name)."""
+    f = fg["frames"]
+    n = len(f["start"])
+    children: list[list[int]] = [[] for _ in range(n)]
+    for i in range(1, n):
+        children[f["parent"][i]].append(i)
+    frames, fidx = [], {}
+    for sidx in f["name"]:
+        if sidx not in fidx:
+            fidx[sidx] = len(frames)
+            frames.append({"name": fg["strings"][sidx]})
+    events = []
+    stack = [(0, False)]
+    while stack:
+        i, closing = stack.pop()
+        fr = fidx[f["name"][i]]
+        if closing:
+            events.append({"type": "C", "frame": fr, "at": f["start"][i] + f["value"][i]})
+            continue
+        events.append({"type": "O", "frame": fr, "at": f["start"][i]})
+        stack.append((i, True))
+        for c in reversed(children[i]):
+            stack.append((c, False))
+    return {
+        "$schema": "https://www.speedscope.app/file-format-schema.json",
+        "name": fg["sessionId"], "exporter": "sessionprof-bench", "activeProfileIndex": 0,
+        "shared": {"frames": frames},
+        "profiles": [{"type": "evented", "name": fg["sessionId"], "unit": "milliseconds",
+                      "startValue": 0, "endValue": fg["total"], "events": events}],
+    }
+
+
+def perf_stub(fg: dict) -> dict:
+    n = len(fg["frames"]["start"])
+    zero = dict.fromkeys(["aiThinkingTime", "toolExecutionTime", "networkTime", "userWaitTime", "aiThinkingPercent",
+                          "toolExecutionPercent", "networkPercent", "userWaitPercent", "avgResponseTokens"], 0)
+    return {"sessionId": fg["sessionId"], "title": f"bench {n:,} events", "totalDuration": fg["total"], **zero,
+            "totalTokens": 0, "inputTokens": 0, "outputTokens": 0, "cacheReadTokens": 0, "cacheWriteTokens": 0,
+            "totalCost": None, "messageCount": 0, "toolCallCount": 0, "eventCount": n,
+            "slowestOperations": [], "suggestions": [], "tokensByMessage": [], "tokensByFile": [], "tokensByModel": []}
+
+
+class BenchServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, speedscope_dir: Path):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.token = secrets.token_urlsafe(16)
+        self.speedscope = speedscope_dir
+        self.flame: dict[str, bytes] = {}
+        self.perf: dict[str, bytes] = {}
+        self.profiles: dict[str, bytes] = {}
+        self.session = ""
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: BenchServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, body: bytes, ctype: str, status: int = 200, extra: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        srv = self.server
+        if path == "/":
+            nonce = secrets.token_urlsafe(16)
+            csp = f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; connect-src 'self'"
+            cfg = {"mode": "http", "token": srv.token, "sessionId": srv.session}
+            text = (WEB / "index.html").read_text().replace("{{csp}}", html.escape(csp)).replace("{{nonce}}", nonce)
+            text = text.replace("{{base}}", "/static").replace("{{config}}", html.escape(json.dumps(cfg), quote=True))
+            self.send(text.encode(), "text/html; charset=utf-8", extra={"Content-Security-Policy": csp})
+        elif path.startswith("/static/"):
+            f = WEB / path[len("/static/"):]
+            self.send(f.read_bytes(), "text/javascript" if f.suffix == ".js" else "text/css")
+        elif path.startswith("/speedscope/"):
+            f = (srv.speedscope / path[len("/speedscope/"):]).resolve()
+            if not f.is_file() or srv.speedscope.resolve() not in f.parents:
+                self.send(b"", "text/plain", 404)
+                return
+            ctype = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".wasm": "application/wasm"}.get(f.suffix, "application/octet-stream")
+            self.send(f.read_bytes(), ctype)
+        elif path.startswith("/profiles/"):
+            self.send(srv.profiles[path[len("/profiles/"):]], "application/json")
+        elif path == "/v1/stream":
+            self.send(b"", "text/event-stream")
+        else:
+            self.send(b"", "text/plain", 404)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        if self.headers.get("Authorization") != f"Bearer {self.server.token}":
+            self.send(b'{"error":{"message":"unauthorized"}}', "application/json", 401)
+            return
+        m, p = body["method"], body.get("params") or {}
+        srv = self.server
+        if m == "sessionprof/flameGraph":
+            out = b'{"result":' + srv.flame[p["sessionId"]] + b"}"
+        elif m == "sessionprof/performance":
+            out = b'{"result":' + srv.perf[p["sessionId"]] + b"}"
+        elif m == "sessionprof/sessions":
+            out = json.dumps({"result": [{"sessionId": srv.session, "title": srv.session, "totalTokens": 0, "eventCount": 0}]}).encode()
+        else:
+            out = b'{"result":null}'
+        self.send(out, "application/json")
+
+
+def measure(browser, url: str, timeout_s: float) -> float:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = ctx.new_page()
+    try:
+        page.add_init_script(PAINT_PROBE_JS)
+        page.goto(url)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            t = page.evaluate("window.__bench && window.__bench.paintAt")
+            if t:
+                return t / 1000
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no first paint within {timeout_s}s: {url}")
+            time.sleep(0.02)
+    finally:
+        ctx.close()
+
+
+def measure_zoom(browser, url: str, steps: int) -> dict:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = ctx.new_page()
+    try:
+        page.add_init_script(PAINT_PROBE_JS)
+        page.goto(url)
+        while not page.evaluate("window.__bench && window.__bench.paintAt"):
+            time.sleep(0.02)
+        return page.evaluate(ZOOM_JS, steps)
+    finally:
+        ctx.close()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
+    ap.add_argument("--speedscope-repeat", type=int, default=0, help="speedscope runs (default: --repeat for 100k, 1 above)")
+    ap.add_argument("--zoom-steps", type=int, default=120)
+    ap.add_argument("--no-speedscope", action="store_true")
+    args = ap.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} missing: run scripts/install-chromium.sh", file=sys.stderr)
+        return 2
+    sdir = None
+    if not args.no_speedscope:
+        pkg = subprocess.run([str(ROOT / "scripts" / "install-speedscope.sh")], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        sdir = Path(pkg) / "dist" / "release"
+    from playwright.sync_api import sync_playwright
+
+    srv = BenchServer(sdir or ROOT)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for n in (int(x) for x in args.sizes.split(",")):
+            t0 = time.perf_counter()
+            fg = synthesize(n)
+            sid = fg["sessionId"]
+            srv.flame[sid] = json.dumps(fg, separators=(",", ":")).encode()
+            srv.perf[sid] = json.dumps(perf_stub(fg)).encode()
+            if sdir:
+                srv.profiles[f"{sid}.json"] = json.dumps(to_speedscope(fg), separators=(",", ":")).encode()
+            srv.session = sid
+            print(f"[{n:,} events] synthesized in {time.perf_counter() - t0:.1f}s: ours {len(srv.flame[sid]) / 1e6:.1f} MB, "
+                  f"speedscope {len(srv.profiles.get(f'{sid}.json', b'')) / 1e6:.1f} MB", file=sys.stderr)
+            ours = [measure(browser, f"{srv.url}/?token={srv.token}", 120) for _ in range(args.repeat)]
+            zoom = measure_zoom(browser, f"{srv.url}/?token={srv.token}", args.zoom_steps)
+            theirs = []
+            if sdir:
+                reps = args.speedscope_repeat or (args.repeat if n <= 100_000 else 1)
+                url = f"{srv.url}/speedscope/index.html#profileURL={srv.url}/profiles/{sid}.json"
+                theirs = [measure(browser, url, 300) for _ in range(reps)]
+            draws = sorted(zoom["draws"])
+            rows.append({
+                "events": n,
+                "ours_first_paint_s": statistics.median(ours),
+                "ours_runs": ours,
+                "speedscope_first_paint_s": statistics.median(theirs) if theirs else None,
+                "speedscope_runs": theirs,
+                "zoom_draw_median_ms": statistics.median(draws),
+                "zoom_draw_p95_ms": draws[int(0.95 * (len(draws) - 1))],
+                "zoom_frame_interval_median_ms": statistics.median(zoom["intervals"]),
+                "visible_frames_end": zoom["visible"],
+            })
+            del fg
+            srv.flame.pop(sid); srv.profiles.pop(f"{sid}.json", None)
+        browser.close()
+    srv.shutdown()
+
+    target = {100_000: 0.5, 1_000_000: 2.0}
+    print()
+    print(f"{'events':>10} | {'ours first paint':>16} | {'speedscope':>10} | {'ratio':>6} | {'target':>6} | {'zoom draw med/p95':>17} | {'rAF interval med':>16}")
+    print("-" * 100)
+    for r in rows:
+        ss = r["speedscope_first_paint_s"]
+        ratio = f"{ss / r['ours_first_paint_s']:.1f}x" if ss else "-"
+        tgt = target.get(r["events"])
+        print(f"{r['events']:>10,} | {r['ours_first_paint_s']:>14.3f} s | {ss if ss is None else f'{ss:.2f} s':>10} | {ratio:>6} | "
+              f"{(f'{tgt} s' if tgt else '-'):>6} | {r['zoom_draw_median_ms']:>6.2f} / {r['zoom_draw_p95_ms']:>5.2f} ms | {r['zoom_frame_interval_median_ms']:>13.1f} ms")
+    print()
+    print(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

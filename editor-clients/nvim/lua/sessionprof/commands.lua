@@ -1,0 +1,311 @@
+--- The `:SessionProf {subcommand}` implementations and their completion.
+local fmt = require('sessionprof.format')
+local protocol = require('sessionprof.protocol')
+
+local M = {}
+
+local function sp()
+  return require('sessionprof')
+end
+
+--- `:SessionProf report [sessionId]`: the overview in a floating window.
+function M.report(args)
+  require('sessionprof.report').open({ session_id = args and args[1] })
+end
+
+--- Percent-encode a query value (everything but RFC 3986 unreserved characters).
+local function query_encode(s)
+  return (tostring(s):gsub('[^%w%-%._~]', function(c)
+    return ('%%%02X'):format(c:byte())
+  end))
+end
+
+--- The web UI URL with its token, or nil before `sessionprof/ready`.
+---@return string|nil
+function M.flame_url()
+  local ready = sp().state.ready
+  local endpoint = type(ready) == 'table' and type(ready.endpoint) == 'table' and ready.endpoint or nil
+  if not endpoint or type(endpoint.url) ~= 'string' then
+    return nil
+  end
+  local base = endpoint.url:gsub('/+$', '')
+  local url = base .. protocol.HTTP_UI .. '?token=' .. query_encode(endpoint.token or '')
+  local session = sp().current_session_id()
+  if session then
+    url = url .. '&sessionId=' .. query_encode(session)
+  end
+  return url
+end
+
+--- `:SessionProf flame`: the flame graph web UI in the browser.
+function M.flame()
+  local url = M.flame_url()
+  if not url then
+    sp().notify_error('the server has not announced its HTTP endpoint yet (sessionprof/ready)')
+    return
+  end
+  local _, err = vim.ui.open(url)
+  if err then
+    sp().notify_error(('could not open the browser (%s); the URL is %s'):format(err, url))
+  end
+end
+
+--- Choose a suggestion of the session and apply it (the server edits the
+--- instruction file through workspace/applyEdit; the edit stays undoable).
+---@param opts {session_id?: string, on_done?: fun(result: table|nil)}|nil
+function M.apply(opts)
+  opts = opts or {}
+  local params = opts.session_id and { sessionId = opts.session_id } or vim.empty_dict()
+  sp().request(protocol.PERFORMANCE, params, function(err, perf)
+    if err or type(perf) ~= 'table' then
+      sp().notify_error(err or 'no performance data')
+      return
+    end
+    local suggestions = type(perf.suggestions) == 'table' and perf.suggestions or {}
+    if #suggestions == 0 then
+      vim.notify('sessionprof: no suggestions for this session', vim.log.levels.INFO)
+      return
+    end
+    vim.ui.select(suggestions, {
+      prompt = 'Apply suggestion',
+      kind = 'sessionprof.suggestion',
+      format_item = function(s)
+        return ('%s (%s)'):format(s.title or s.id, s.estimatedSaving or '')
+      end,
+    }, function(choice)
+      if not choice then
+        return
+      end
+      sp().state.applied_uris = {}
+      sp().execute(protocol.CMD_APPLY_SUGGESTION, { perf.sessionId, choice.id }, function(e, result)
+        if e then
+          sp().notify_error(e)
+          return
+        end
+        result = type(result) == 'table' and result or {}
+        local msg = type(result.message) == 'string' and result.message or (result.applied and 'applied' or 'not applied')
+        vim.notify('sessionprof: ' .. msg, result.applied and vim.log.levels.INFO or vim.log.levels.WARN)
+        -- Show the instruction file first (CLAUDE.md / AGENTS.md), else the first file edited.
+        local uris = sp().state.applied_uris
+        local uri = uris[1]
+        for _, u in ipairs(uris) do
+          if u:match('/CLAUDE%.md$') or u:match('/AGENTS%.md$') then
+            uri = u
+            break
+          end
+        end
+        if result.applied and uri and require('sessionprof.config').get().apply_open then
+          local bufnr = vim.uri_to_bufnr(uri)
+          require('sessionprof.report').close()
+          vim.cmd('sbuffer ' .. bufnr)
+        end
+        if opts.on_done then
+          opts.on_done(result)
+        end
+      end)
+    end)
+  end)
+end
+
+local function session_label(s)
+  local when = type(s.startTime) == 'number' and os.date('%Y-%m-%d %H:%M', math.floor(s.startTime / 1000)) or ''
+  return ('%s  %s  %s · %s  [%s]'):format(
+    when,
+    fmt.truncate(type(s.title) == 'string' and s.title or s.sessionId, 50),
+    fmt.tokens(type(s.totalTokens) == 'number' and s.totalTokens or nil),
+    fmt.cost(s.totalCost),
+    type(s.source) == 'string' and s.source or '?'
+  )
+end
+
+--- `:SessionProf sessions`: pick the current session.
+function M.sessions()
+  sp().request(protocol.SESSIONS, vim.empty_dict(), function(err, sessions)
+    if err then
+      sp().notify_error(err)
+      return
+    end
+    if type(sessions) ~= 'table' or #sessions == 0 then
+      vim.notify('sessionprof: no sessions recorded yet', vim.log.levels.INFO)
+      return
+    end
+    vim.ui.select(sessions, { prompt = 'Select session', kind = 'sessionprof.session', format_item = session_label }, function(choice)
+      if not choice then
+        return
+      end
+      sp().execute(protocol.CMD_SELECT_SESSION, { choice.sessionId }, function(e)
+        if e then
+          sp().notify_error(e)
+        else
+          vim.notify('sessionprof: current session is ' .. (choice.title or choice.sessionId))
+        end
+      end)
+    end)
+  end)
+end
+
+--- `:SessionProf export [format] [path]`.
+function M.export(args)
+  args = args or {}
+  local function run(format)
+    local session = sp().current_session_id()
+    local function go(id)
+      local arguments = { id, format }
+      if args[2] then
+        arguments[3] = vim.fn.fnamemodify(vim.fn.expand(args[2]), ':p')
+      end
+      sp().execute(protocol.CMD_EXPORT, arguments, function(err, result)
+        if err then
+          sp().notify_error(err)
+          return
+        end
+        local where = type(result) == 'table' and (result.path or result.message) or result
+        vim.notify(('sessionprof: exported %s as %s%s'):format(id, format, where and (' to ' .. tostring(where)) or ''))
+      end)
+    end
+    if session then
+      go(session)
+    else
+      sp().request(protocol.SESSIONS, vim.empty_dict(), function(err, sessions)
+        if err or type(sessions) ~= 'table' or not sessions[1] then
+          sp().notify_error(err or 'no session to export')
+          return
+        end
+        go(sessions[1].sessionId)
+      end)
+    end
+  end
+  if args[1] then
+    if not vim.list_contains(protocol.EXPORT_FORMATS, args[1]) then
+      sp().notify_error(('unknown export format %q (use one of: %s)'):format(args[1], table.concat(protocol.EXPORT_FORMATS, ', ')))
+      return
+    end
+    run(args[1])
+  else
+    vim.ui.select(protocol.EXPORT_FORMATS, { prompt = 'Export format' }, function(choice)
+      if choice then
+        run(choice)
+      end
+    end)
+  end
+end
+
+--- `:SessionProf refresh`: re-request inlay hints and code lenses.
+function M.refresh()
+  for _, client in ipairs(vim.lsp.get_clients({ name = sp().NAME })) do
+    for bufnr in pairs(client.attached_buffers) do
+      require('sessionprof.handlers').refresh_codelens(client.id, bufnr)
+      if vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) then
+        -- Toggling re-requests the hints for the buffer.
+        vim.lsp.inlay_hint.enable(false, { bufnr = bufnr })
+        vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
+      end
+    end
+  end
+end
+
+--- `:SessionProf restart`: stop the server and start it again for the open buffers.
+function M.restart()
+  local clients = vim.lsp.get_clients({ name = sp().NAME })
+  local buffers = {}
+  for _, client in ipairs(clients) do
+    for bufnr in pairs(client.attached_buffers) do
+      buffers[#buffers + 1] = bufnr
+    end
+    if vim.fn.has('nvim-0.11') == 1 then
+      client:stop()
+    else
+      client.stop()
+    end
+  end
+  if #buffers == 0 then
+    buffers = { vim.api.nvim_get_current_buf() }
+  end
+  local ok = vim.wait(3000, function()
+    return #vim.lsp.get_clients({ name = sp().NAME }) == 0
+  end, 50)
+  if not ok then
+    sp().notify_error('the server did not stop in 3 s')
+  end
+  for _, bufnr in ipairs(buffers) do
+    sp().start(bufnr)
+  end
+end
+
+--- `:SessionProf info`: what the client knows (version, endpoint, summary).
+function M.info()
+  local state = sp().state
+  local client = sp().get_client()
+  local lines = {
+    'sessionprof',
+    '  server: ' .. (client and ('running (id %d, root %s)'):format(client.id, client.root_dir or '?') or 'not running'),
+    '  version: ' .. (state.ready and tostring(state.ready.version) or '?'),
+    '  endpoint: ' .. (state.ready and type(state.ready.endpoint) == 'table' and tostring(state.ready.endpoint.url) or '-'),
+    '  session: ' .. (state.summary and tostring(state.summary.title or state.summary.sessionId) or '-'),
+    '  statusline: ' .. require('sessionprof.statusline').component(),
+  }
+  vim.notify(table.concat(lines, '\n'))
+end
+
+---@type table<string, {impl: fun(args: string[]), complete?: fun(arg_lead: string, args: string[]): string[]}>
+M.subcommands = {
+  report = { impl = M.report },
+  flame = { impl = M.flame },
+  apply = { impl = function() M.apply() end },
+  sessions = { impl = M.sessions },
+  export = {
+    impl = M.export,
+    complete = function(lead, args)
+      if #args <= 1 then
+        return vim.tbl_filter(function(f)
+          return f:find(lead, 1, true) == 1
+        end, protocol.EXPORT_FORMATS)
+      end
+      return vim.fn.getcompletion(lead, 'file')
+    end,
+  },
+  refresh = { impl = M.refresh },
+  restart = { impl = M.restart },
+  info = { impl = M.info },
+}
+
+--- Entry point of `:SessionProf`.
+function M.run(opts)
+  local fargs = opts.fargs
+  local name = fargs[1] or 'report'
+  local sub = M.subcommands[name]
+  if not sub then
+    vim.notify(('sessionprof: unknown subcommand %q (use one of: %s)'):format(name, table.concat(M.names(), ', ')), vim.log.levels.ERROR)
+    return
+  end
+  sub.impl(vim.list_slice(fargs, 2))
+end
+
+---@return string[]
+function M.names()
+  local names = vim.tbl_keys(M.subcommands)
+  table.sort(names)
+  return names
+end
+
+--- Completion for `:SessionProf`.
+function M.complete(arg_lead, cmdline)
+  local words = vim.split(cmdline:gsub('^%s*%S+%s*', ''), '%s+', { trimempty = true })
+  local trailing = cmdline:match('%s$') ~= nil
+  if #words == 0 or (#words == 1 and not trailing) then
+    return vim.tbl_filter(function(n)
+      return n:find(arg_lead, 1, true) == 1
+    end, M.names())
+  end
+  local sub = M.subcommands[words[1]]
+  if sub and sub.complete then
+    local args = vim.list_slice(words, 2)
+    if trailing then
+      args[#args + 1] = ''
+    end
+    return sub.complete(arg_lead, args)
+  end
+  return {}
+end
+
+return M

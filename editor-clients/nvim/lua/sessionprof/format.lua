@@ -1,0 +1,105 @@
+--- Number, duration and cost formatting shared by the statusline and the report.
+local M = {}
+
+--- 1234567 -> "1,234,567"
+---@param n number|nil
+---@return string
+function M.int(n)
+  if type(n) ~= 'number' then
+    return '-'
+  end
+  local s = tostring(math.floor(n + 0.5))
+  local sign, digits = s:match('^(-?)(%d+)$')
+  if not digits then
+    return s
+  end
+  local out = digits:reverse():gsub('(%d%d%d)', '%1,'):reverse()
+  return sign .. out:gsub('^,', '')
+end
+
+--- Tokens with thousands separators and `tk`.
+function M.tokens(n)
+  return M.int(n) .. ' tk'
+end
+
+--- Milliseconds as a short human duration: 850ms, 12.3s, 4m 12s, 1h 02m.
+---@param ms number|nil
+---@return string
+function M.duration(ms)
+  if type(ms) ~= 'number' then
+    return '-'
+  end
+  if ms < 1000 then
+    return ('%dms'):format(math.floor(ms + 0.5))
+  end
+  local s = ms / 1000
+  if s < 60 then
+    return ('%.1fs'):format(s)
+  end
+  local total = math.floor(s + 0.5)
+  if total < 3600 then
+    return ('%dm %02ds'):format(math.floor(total / 60), total % 60)
+  end
+  return ('%dh %02dm'):format(math.floor(total / 3600), math.floor(total % 3600 / 60))
+end
+
+--- US dollars; nil/vim.NIL (no price known) -> "n/a".
+---@param usd number|nil
+---@return string
+function M.cost(usd)
+  if type(usd) ~= 'number' then
+    return 'n/a'
+  end
+  if usd < 1 then
+    return ('$%.3f'):format(usd)
+  end
+  return ('$%.2f'):format(usd)
+end
+
+--- Percent with no decimals: 61.6 -> "62%".
+function M.percent(p)
+  if type(p) ~= 'number' then
+    return '-'
+  end
+  return ('%d%%'):format(math.floor(p + 0.5))
+end
+
+--- Pad (or cut, with an ellipsis) to a display width.
+---@param s string
+---@param width integer
+---@param right boolean|nil right-align
+---@return string
+function M.pad(s, width, right)
+  s = tostring(s or '')
+  local w = vim.fn.strdisplaywidth(s)
+  if w > width then
+    s = M.truncate(s, width)
+    w = vim.fn.strdisplaywidth(s)
+  end
+  local fill = string.rep(' ', width - w)
+  return right and (fill .. s) or (s .. fill)
+end
+
+--- Cut to a display width, ending with "…" when cut.
+function M.truncate(s, width)
+  s = tostring(s or ''):gsub('[\r\n\t]', ' ')
+  if width <= 0 then
+    return ''
+  end
+  if vim.fn.strdisplaywidth(s) <= width then
+    return s
+  end
+  s = vim.fn.strcharpart(s, 0, width + 1) -- every char is at least one cell wide
+  local chars = vim.fn.strchars(s)
+  local out = ''
+  for i = 0, chars - 1 do
+    local c = vim.fn.strcharpart(s, i, 1)
+    if vim.fn.strdisplaywidth(out .. c) > width - 1 then
+      break
+    end
+    out = out .. c
+  end
+  return out .. '…'
+end
+
+return M

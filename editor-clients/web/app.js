@@ -1,0 +1,738 @@
+// The sessionprof performance panel: Overview, Tokens, Timeline and Suggestions tabs.
+//
+// Every string that comes from a session (names, file paths, tool arguments, agent text)
+// reaches the page through textContent / createTextNode only, never as HTML.
+import {
+  CMD_APPLY_SUGGESTION,
+  EVENT,
+  FLAME_GRAPH,
+  PERFORMANCE,
+  SESSIONS,
+} from "./protocol.js";
+import { createTransport } from "./transport.js";
+import {
+  FlameGraphView,
+  MIN_FRAME_PX,
+  ROW_HEIGHT,
+  TYPE_COLORS,
+  OTHER_COLOR,
+  buildFlameData,
+  formatMs,
+  formatValue,
+} from "./flame.js";
+
+const NF = new Intl.NumberFormat("en-US");
+const fmtInt = (n) => (Number.isFinite(n) ? NF.format(Math.round(n)) : "–");
+const fmtCost = (c) => (c == null || !Number.isFinite(c) ? "–" : `$${c.toFixed(3)}`);
+const fmtPct = (p, digits = 0) => (Number.isFinite(p) ? `${p.toFixed(digits)}%` : "–");
+const MAX_TABLE_ROWS = 500;
+const MAX_TIMELINE_ROWS = 1000;
+
+const FLAME_MODES = {
+  time: { view: "time", weight: "time", label: "Time" },
+  aggregate: { view: "aggregate", weight: "time", label: "Aggregated" },
+  tokens: { view: "time", weight: "tokens", label: "Tokens" },
+};
+
+// ------------------------------------------------------------------ DOM helpers
+
+/** Creates an element; string children become text nodes, `text` sets textContent. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v == null || v === false) continue;
+      if (k === "class") el.className = v;
+      else if (k === "text") el.textContent = String(v);
+      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+  }
+  for (const c of children.flat()) {
+    if (c == null || c === false) continue;
+    el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+  }
+  return el;
+}
+
+function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+const $ = (id) => document.getElementById(id);
+
+function readConfig() {
+  const meta = document.querySelector('meta[name="sessionprof-config"]');
+  if (!meta) return {};
+  try {
+    const c = JSON.parse(meta.getAttribute("content") || "{}");
+    return c && typeof c === "object" ? c : {};
+  } catch (e) {
+    return { configError: `invalid sessionprof-config: ${e.message}` };
+  }
+}
+
+// ------------------------------------------------------------------ state
+
+const config = readConfig();
+const state = {
+  sessions: [],
+  sessionId: config.sessionId || null,
+  perf: null,
+  mode: "time",
+  flame: null, // built FlameData of the current mode
+  timeFlame: null, // time view, for the Timeline tab
+  tab: "overview",
+  pendingEventId: config.eventId || null,
+  refreshTimer: 0,
+  loadSeq: 0,
+};
+
+const transport = createTransport(config, onHostMessage);
+let flameView;
+
+// ------------------------------------------------------------------ theme
+
+function applyTheme() {
+  const root = document.documentElement;
+  if (config.theme === "light" || config.theme === "dark") root.dataset.theme = config.theme;
+  const cs = getComputedStyle(root);
+  const v = (name, dflt) => cs.getPropertyValue(name).trim() || dflt;
+  if (flameView) {
+    flameView.setTheme({
+      bg: v("--sp-canvas-bg", "#ffffff"),
+      fg: v("--sp-fg", "#1f2328"),
+      select: v("--sp-select", "#111111"),
+    });
+  }
+}
+
+// ------------------------------------------------------------------ layout
+
+function buildLayout() {
+  const app = $("app");
+  clear(app);
+  const tabs = [
+    ["overview", "Overview"],
+    ["tokens", "Tokens"],
+    ["timeline", "Timeline"],
+    ["suggestions", "Suggestions"],
+  ];
+  app.append(
+    h(
+      "header",
+      { class: "topbar" },
+      h("h1", { text: "PERFORMANCE" }),
+      h("label", { class: "picker" }, "Session ", h("select", { id: "session-picker", "aria-label": "Session", onchange: (e) => loadSession(e.target.value) })),
+      h("span", { id: "session-title", class: "session-title" }),
+    ),
+    h("div", { id: "error", class: "error", role: "alert", hidden: true }),
+    h(
+      "nav",
+      { class: "tabs", role: "tablist" },
+      tabs.map(([id, label]) =>
+        h("button", { id: `tab-${id}`, class: "tab", role: "tab", "aria-controls": `panel-${id}`, "data-tab": id, text: label, onclick: () => setTab(id) }),
+      ),
+    ),
+    h(
+      "section",
+      { id: "panel-overview", class: "panel", role: "tabpanel", "aria-labelledby": "tab-overview" },
+      h("div", { class: "card" }, h("h2", { text: "Summary" }), h("div", { id: "summary", class: "summary" })),
+      h("div", { class: "card" }, h("h2", { text: "Time breakdown" }), h("div", { id: "breakdown", class: "breakdown" })),
+      buildFlameCard(),
+      h("div", { class: "card" }, h("h2", { text: "Slowest operations" }), h("ol", { id: "slowest", class: "slowest" })),
+      h("div", { class: "card" }, h("h2", { text: "Optimization suggestions" }), h("div", { id: "suggestions-overview" })),
+    ),
+    h(
+      "section",
+      { id: "panel-tokens", class: "panel", role: "tabpanel", "aria-labelledby": "tab-tokens", hidden: true },
+      h("div", { class: "card" }, h("h2", { text: "By message" }), h("div", { id: "tokens-by-message", class: "table-wrap" })),
+      h("div", { class: "card" }, h("h2", { text: "By file in context" }), h("div", { id: "tokens-by-file", class: "table-wrap" })),
+      h("div", { class: "card" }, h("h2", { text: "By model" }), h("div", { id: "tokens-by-model" })),
+    ),
+    h(
+      "section",
+      { id: "panel-timeline", class: "panel", role: "tabpanel", "aria-labelledby": "tab-timeline", hidden: true },
+      h("div", { class: "card" }, h("h2", { text: "Timeline" }), h("div", { id: "timeline", class: "table-wrap" })),
+    ),
+    h(
+      "section",
+      { id: "panel-suggestions", class: "panel", role: "tabpanel", "aria-labelledby": "tab-suggestions", hidden: true },
+      h("div", { class: "card" }, h("h2", { text: "Optimization suggestions" }), h("div", { id: "suggestions-full" })),
+    ),
+  );
+  setTab("overview");
+}
+
+function buildFlameCard() {
+  const modeButtons = Object.entries(FLAME_MODES).map(([id, m]) =>
+    h("button", { class: "mode", "data-mode": id, "aria-pressed": String(id === state.mode), text: m.label, onclick: () => setMode(id) }),
+  );
+  const legend = Object.entries(TYPE_COLORS).map(([t, c]) => {
+    const sw = h("span", { class: "swatch" });
+    sw.style.background = c;
+    return h("span", { class: "legend-item" }, sw, t.replace("_", " "));
+  });
+  const canvas = h("canvas", {
+    id: "flame-canvas",
+    tabindex: "0",
+    role: "img",
+    "aria-label": "Flame graph. Arrow keys move the selection, Enter zooms to it, plus and minus zoom, 0 or Escape resets.",
+  });
+  return h(
+    "div",
+    { class: "card flame-card" },
+    h(
+      "div",
+      { class: "flame-toolbar" },
+      h("h2", { text: "Flame graph" }),
+      h("div", { class: "modes", role: "group", "aria-label": "Flame graph view" }, modeButtons),
+      h("button", { id: "flame-reset", class: "reset", text: "Reset zoom", onclick: () => flameView.reset() }),
+    ),
+    h("div", { id: "flame-wrap", class: "flame-wrap" }, canvas),
+    h("div", { class: "hint", text: "Hover for details • Click to select • Double-click to zoom • Wheel zooms, drag pans" }),
+    h("div", { class: "legend" }, legend),
+    h("div", { id: "flame-tooltip", class: "tooltip", role: "tooltip", hidden: true }),
+    h("div", { id: "flame-details", class: "details", "aria-live": "polite" }),
+  );
+}
+
+function setTab(id) {
+  state.tab = id;
+  for (const b of document.querySelectorAll(".tab")) b.setAttribute("aria-selected", String(b.dataset.tab === id));
+  for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${id}`;
+  if (id === "overview" && flameView) flameView.resize();
+  if (id === "timeline") renderTimeline();
+}
+
+function showError(msg) {
+  const el = $("error");
+  if (!el) return;
+  el.textContent = msg || "";
+  el.hidden = !msg;
+}
+
+// ------------------------------------------------------------------ loading
+
+async function loadSessions() {
+  try {
+    const list = await transport.request(SESSIONS, {});
+    state.sessions = Array.isArray(list) ? list : [];
+  } catch (e) {
+    showError(`Could not list sessions: ${e.message}`);
+  }
+  renderPicker();
+  if (!state.sessionId && state.sessions.length) state.sessionId = state.sessions[0].sessionId;
+}
+
+function renderPicker() {
+  const sel = $("session-picker");
+  clear(sel);
+  const known = new Set();
+  for (const s of state.sessions) {
+    known.add(s.sessionId);
+    const label = `${s.title || s.sessionId}${s.source ? ` (${s.source})` : ""}`;
+    sel.appendChild(h("option", { value: s.sessionId, text: label }));
+  }
+  if (state.sessionId && !known.has(state.sessionId)) {
+    sel.appendChild(h("option", { value: state.sessionId, text: state.sessionId }));
+  }
+  if (state.sessionId) sel.value = state.sessionId;
+}
+
+async function loadSession(sessionId) {
+  if (!sessionId) return;
+  const changed = sessionId !== state.sessionId;
+  state.sessionId = sessionId;
+  state.timeFlame = null;
+  renderPicker();
+  await refresh(!changed ? true : false);
+}
+
+/** Fetches the analysis and the flame graph; `keepView` keeps the zoom (live updates). */
+function fetchSession(sid) {
+  const mode = FLAME_MODES[state.mode];
+  return Promise.all([
+    transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false }),
+    transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight }),
+  ]);
+}
+
+/** `prefetched`: the fetchSession() promise when the caller started it early. */
+async function refresh(keepView, prefetched = null) {
+  const sid = state.sessionId;
+  if (!sid) {
+    renderEmpty();
+    return;
+  }
+  const seq = ++state.loadSeq;
+  const mode = FLAME_MODES[state.mode];
+  try {
+    const [perf, flame] = await (prefetched || fetchSession(sid));
+    if (seq !== state.loadSeq) return; // a newer load superseded this one
+    performance.mark("sessionprof:fetched");
+    state.perf = perf;
+    const data = buildFlameData(flame);
+    performance.mark("sessionprof:built");
+    state.flame = data;
+    if (mode.view === "time" && mode.weight === "time") state.timeFlame = data;
+    else if (!keepView) state.timeFlame = null;
+    renderPerformance(perf);
+    flameView.setData(data, keepView);
+    showError("");
+    if (state.pendingEventId) {
+      const id = state.pendingEventId;
+      state.pendingEventId = null;
+      selectEventById(id);
+    }
+    if (state.tab === "timeline") renderTimeline();
+  } catch (e) {
+    if (seq === state.loadSeq) showError(`Could not load session ${sid}: ${e.message}`);
+  }
+}
+
+async function setMode(mode) {
+  if (!FLAME_MODES[mode] || mode === state.mode) return;
+  state.mode = mode;
+  for (const b of document.querySelectorAll(".mode")) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+  const m = FLAME_MODES[mode];
+  try {
+    const flame = await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: m.view, weight: m.weight });
+    if (state.mode !== mode) return;
+    state.flame = buildFlameData(flame);
+    if (m.view === "time" && m.weight === "time") state.timeFlame = state.flame;
+    flameView.setData(state.flame, false);
+    renderDetails(-1);
+  } catch (e) {
+    showError(`Could not load the ${m.label} view: ${e.message}`);
+  }
+}
+
+function scheduleRefresh() {
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = setTimeout(() => refresh(true), 250);
+}
+
+function onHostMessage(msg) {
+  switch (msg.type) {
+    case "summary": {
+      const s = msg.summary;
+      if (!s || typeof s.sessionId !== "string") return;
+      if (!state.sessionId) {
+        loadSession(s.sessionId);
+      } else if (s.sessionId === state.sessionId) {
+        if (state.perf) renderSummary({ ...state.perf, ...s });
+        scheduleRefresh();
+      }
+      if (!state.sessions.some((x) => x.sessionId === s.sessionId)) loadSessions().then(renderPicker);
+      break;
+    }
+    case "showEvent":
+      if (typeof msg.sessionId === "string" && msg.sessionId !== state.sessionId) {
+        state.pendingEventId = msg.eventId;
+        if (state.mode !== "time") setModeQuiet("time");
+        loadSession(msg.sessionId);
+      } else {
+        showEventLocal(msg.eventId);
+      }
+      break;
+    case "selectSession":
+      if (typeof msg.sessionId === "string") loadSession(msg.sessionId);
+      break;
+    default:
+      break;
+  }
+}
+
+function setModeQuiet(mode) {
+  state.mode = mode;
+  for (const b of document.querySelectorAll(".mode")) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+}
+
+async function showEventLocal(eventId) {
+  setTab("overview");
+  if (state.mode !== "time") {
+    state.pendingEventId = eventId;
+    setModeQuiet("time");
+    await refresh(false);
+    return;
+  }
+  selectEventById(eventId);
+}
+
+function selectEventById(eventId) {
+  const i = flameView.indexOfId(eventId);
+  if (i >= 0) {
+    flameView.zoomToFrame(i);
+    $("flame-canvas").focus({ preventScroll: true });
+  }
+}
+
+// ------------------------------------------------------------------ rendering
+
+function renderEmpty() {
+  clear($("summary")).appendChild(h("p", { class: "muted", text: "No session yet. Events appear here as the agent works." }));
+}
+
+function renderPerformance(p) {
+  renderSummary(p);
+  renderSlowest(p.slowestOperations || []);
+  renderSuggestions($("suggestions-overview"), p.suggestions || [], false);
+  renderSuggestions($("suggestions-full"), p.suggestions || [], true);
+  renderTokensByMessage(p.tokensByMessage || []);
+  renderTokensByFile(p);
+  renderTokensByModel(p.tokensByModel || []);
+}
+
+function stat(label, value, sub) {
+  return h("div", { class: "stat" }, h("div", { class: "stat-label", text: label }), h("div", { class: "stat-value", text: value }), sub ? h("div", { class: "stat-sub", text: sub }) : null);
+}
+
+function renderSummary(p) {
+  $("session-title").textContent = `Session: ${p.title || p.sessionId} (${formatMs(p.totalDuration)})${p.running ? " • live" : ""}`;
+  const cost = p.totalCost == null ? "no price" : `${fmtCost(p.totalCost)}${p.costComplete === false ? "+" : ""}`;
+  clear($("summary")).append(
+    stat("Total time", formatMs(p.totalDuration)),
+    stat("AI thinking", formatMs(p.aiThinkingTime), fmtPct(p.aiThinkingPercent)),
+    stat("Tool execution", formatMs(p.toolExecutionTime), fmtPct(p.toolExecutionPercent)),
+    stat("Network", formatMs(p.networkTime), fmtPct(p.networkPercent)),
+    stat("Total tokens", fmtInt(p.totalTokens), cost),
+    stat("Avg response", `${fmtInt(p.avgResponseTokens)} tk`),
+    stat("Messages", fmtInt(p.messageCount)),
+    stat("Tool calls", fmtInt(p.toolCallCount)),
+  );
+  const bars = [
+    ["AI", "ai", p.aiThinkingTime, p.aiThinkingPercent],
+    ["Tools", "tools", p.toolExecutionTime, p.toolExecutionPercent],
+    ["Network", "network", p.networkTime, p.networkPercent],
+    ["Waiting on user", "user", p.userWaitTime, p.userWaitPercent],
+  ];
+  clear($("breakdown")).append(
+    ...bars.map(([label, cls, ms, pct]) => {
+      const fill = h("div", { class: `bar-fill bar-${cls}` });
+      fill.style.width = `${Math.max(0, Math.min(100, pct || 0))}%`;
+      return h("div", { class: "bar", "data-kind": cls }, h("span", { class: "bar-label", text: label }), h("div", { class: "bar-track" }, fill), h("span", { class: "bar-value", text: `${formatMs(ms)} (${fmtPct(pct)})` }));
+    }),
+  );
+}
+
+function excerptOf(ev) {
+  const m = ev.metadata || {};
+  if (m.text) return `"${truncate(String(m.text), 80)}"`;
+  if (m.filePath) return `${m.filePath}${m.fileSize != null ? ` (${fmtInt(m.fileSize)} bytes)` : ""}`;
+  if (m.url) return String(m.url);
+  if (m.args != null) return truncate(typeof m.args === "string" ? m.args : JSON.stringify(m.args), 80);
+  return "";
+}
+
+function truncate(s, n) {
+  return s.length > n ? s.slice(0, n - 1) + "…" : s;
+}
+
+function renderSlowest(list) {
+  const ol = clear($("slowest"));
+  if (!list.length) ol.appendChild(h("li", { class: "muted", text: "No operations yet." }));
+  for (const op of list) {
+    const ev = op.event || {};
+    ol.appendChild(
+      h(
+        "li",
+        { class: "slow-op" },
+        h("span", { class: "rank", text: String(op.rank) }),
+        h(
+          "div",
+          { class: "slow-body" },
+          h(
+            "div",
+            { class: "slow-head" },
+            h("button", { class: "link slow-name", text: ev.name || ev.id, title: "Show in the flame graph", onclick: () => showEventLocal(ev.id) }),
+            h("span", { class: "slow-duration", text: formatMs(ev.duration) }),
+            h("span", { class: "slow-excerpt", text: excerptOf(ev) }),
+          ),
+          op.suggestion ? h("div", { class: "slow-hint", text: `💡 ${op.suggestion}${op.detail ? ` ${op.detail}` : ""}` }) : null,
+        ),
+      ),
+    );
+  }
+}
+
+function renderSuggestions(container, list, full) {
+  clear(container);
+  if (!list.length) container.appendChild(h("p", { class: "muted", text: "No suggestions for this session." }));
+  for (const s of list) {
+    const status = h("span", { class: "apply-status", "aria-live": "polite" });
+    const button = h("button", {
+      class: "apply",
+      "data-suggestion": s.id,
+      text: "Apply",
+      onclick: async () => {
+        button.disabled = true;
+        status.textContent = "Applying…";
+        try {
+          const r = await transport.executeCommand(CMD_APPLY_SUGGESTION, [state.sessionId, s.id]);
+          status.textContent = r && typeof r.message === "string" ? r.message : "Sent to the editor.";
+        } catch (e) {
+          status.textContent = `Failed: ${e.message}`;
+        } finally {
+          button.disabled = false;
+        }
+      },
+    });
+    const extra = [];
+    if (full) {
+      if (s.filePaths && s.filePaths.length) extra.push(h("div", { class: "sugg-files", text: `Files: ${s.filePaths.join(", ")}` }));
+      if (s.models && s.models.length) extra.push(h("div", { class: "sugg-files", text: `Models: ${s.models.join(", ")}${s.suggestedModel ? ` → ${s.suggestedModel}` : ""}` }));
+      if (s.affectedEvents) extra.push(h("div", { class: "muted", text: `${fmtInt(s.affectedEvents.length)} affected events` }));
+      if (s.guidance) extra.push(h("div", { class: "sugg-guidance", text: s.guidance }));
+    }
+    container.appendChild(
+      h(
+        "div",
+        { class: "suggestion", "data-id": s.id },
+        h("span", { class: "sugg-icon", "aria-hidden": "true", text: "⚡" }),
+        h("div", { class: "sugg-body" }, h("div", { class: "sugg-title", text: s.title }), h("div", { class: "sugg-desc", text: s.description }), s.estimatedSaving ? h("div", { class: "sugg-saving", text: s.estimatedSaving }) : null, ...extra),
+        h("div", { class: "sugg-actions" }, button, status),
+      ),
+    );
+  }
+}
+
+function table(headers, rows, footer) {
+  return h(
+    "table",
+    { class: "data" },
+    h("thead", null, h("tr", null, headers.map(([t, num]) => h("th", { class: num ? "num" : null, scope: "col", text: t })))),
+    h("tbody", null, rows),
+    footer ? h("tfoot", null, footer) : null,
+  );
+}
+
+const td = (text, num) => h("td", { class: num ? "num" : null, text });
+
+function renderTokensByMessage(list) {
+  const wrap = clear($("tokens-by-message"));
+  const sum = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0, cost: 0, priced: true };
+  for (const m of list) {
+    sum.input += m.input || 0;
+    sum.output += m.output || 0;
+    sum.cacheRead += m.cacheRead || 0;
+    sum.cacheWrite += m.cacheWrite || 0;
+    sum.total += m.total || 0;
+    if (m.cost == null) sum.priced = sum.priced && m.role !== "assistant";
+    else sum.cost += m.cost;
+  }
+  const rows = list.slice(0, MAX_TABLE_ROWS).map((m) =>
+    h("tr", { "data-event": m.eventId }, td(`#${m.index}`), td(m.role), td(m.model || ""), td(fmtInt(m.input), 1), td(fmtInt(m.output), 1), td(fmtInt(m.cacheRead), 1), td(fmtInt(m.cacheWrite), 1), td(fmtInt(m.total), 1), td(fmtCost(m.cost), 1), td(m.excerpt ? `"${truncate(m.excerpt, 60)}"` : "")),
+  );
+  const foot = h("tr", { class: "total" }, td("TOTAL"), td(""), td(""), td(fmtInt(sum.input), 1), td(fmtInt(sum.output), 1), td(fmtInt(sum.cacheRead), 1), td(fmtInt(sum.cacheWrite), 1), td(fmtInt(sum.total), 1), td(list.length ? `${fmtCost(sum.cost)}${sum.priced ? "" : "+"}` : "–", 1), td(""));
+  wrap.appendChild(table([["MSG"], ["ROLE"], ["MODEL"], ["INPUT", 1], ["OUTPUT", 1], ["CACHE READ", 1], ["CACHE WRITE", 1], ["TOTAL", 1], ["COST", 1], ["CONTENT"]], rows, foot));
+  if (list.length > MAX_TABLE_ROWS) wrap.appendChild(h("p", { class: "muted", text: `Showing the first ${fmtInt(MAX_TABLE_ROWS)} of ${fmtInt(list.length)} messages.` }));
+}
+
+function renderTokensByFile(p) {
+  const wrap = clear($("tokens-by-file"));
+  const list = p.tokensByFile || [];
+  const rows = list.slice(0, MAX_TABLE_ROWS).map((f) =>
+    h(
+      "tr",
+      { "data-file": f.filePath },
+      h("td", null, h("button", { class: "link file-link", title: "Open in the editor", text: f.filePath, onclick: () => transport.openFile(f.filePath, 1) })),
+      td(fmtInt(f.tokens), 1),
+      td(fmtPct(f.shareOfInput, 1), 1),
+      td(fmtInt(f.timesRead), 1),
+      td(fmtInt(f.resentTokens), 1),
+    ),
+  );
+  rows.push(h("tr", { class: "history" }, td("(conversation history)"), td(fmtInt(p.historyTokens), 1), td(fmtPct(p.historyShare, 1), 1), td(""), td("")));
+  wrap.appendChild(table([["FILE"], ["TOKENS", 1], ["% OF INPUT", 1], ["READS", 1], ["RE-SENT TOKENS", 1]], rows));
+  if (p.historyShare >= 50) {
+    wrap.appendChild(h("p", { class: "tip", text: `💡 ${fmtPct(p.historyShare)} of input tokens are conversation history. Consider starting a new session for unrelated tasks.` }));
+  }
+}
+
+function renderTokensByModel(list) {
+  const wrap = clear($("tokens-by-model"));
+  if (!list.length) wrap.appendChild(h("p", { class: "muted", text: "No model calls." }));
+  for (const m of list) {
+    const fill = h("div", { class: "bar-fill bar-ai" });
+    fill.style.width = `${Math.max(0, Math.min(100, m.share || 0))}%`;
+    wrap.appendChild(
+      h(
+        "div",
+        { class: "model-row", "data-model": m.model },
+        h("div", { class: "model-name", text: m.model }),
+        h("div", { class: "bar-track" }, fill),
+        h("div", { class: "model-numbers", text: `${fmtInt(m.total)} tk (${fmtPct(m.share)}) • ${fmtInt(m.requests)} requests • in ${fmtInt(m.input)} / out ${fmtInt(m.output)} / cache read ${fmtInt(m.cacheRead)} / cache write ${fmtInt(m.cacheWrite)} • ${m.priced ? fmtCost(m.cost) : "no price"}` }),
+      ),
+    );
+  }
+}
+
+async function renderTimeline() {
+  const wrap = $("timeline");
+  if (!state.sessionId) return;
+  if (!state.timeFlame) {
+    try {
+      state.timeFlame = buildFlameData(await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: "time", weight: "time" }));
+    } catch (e) {
+      showError(`Could not load the timeline: ${e.message}`);
+      return;
+    }
+  }
+  const d = state.timeFlame;
+  const picked = [];
+  for (const dep of [1, 2]) {
+    const row = d.rows[dep];
+    if (!row) continue;
+    for (let k = 0; k < row.idx.length && picked.length < MAX_TIMELINE_ROWS * 2; k++) picked.push(row.idx[k]);
+  }
+  picked.sort((a, b) => d.start[a] - d.start[b] || d.depth[a] - d.depth[b]);
+  const shown = picked.slice(0, MAX_TIMELINE_ROWS);
+  const rows = shown.map((i) => {
+    const type = d.types[d.type[i]] || "";
+    const sw = h("span", { class: "swatch" });
+    sw.style.background = d.typeColor[d.type[i]] || OTHER_COLOR;
+    const nameCell = h("td", { class: d.depth[i] > 1 ? "indent" : null }, h("button", { class: "link", text: d.strings[d.name[i]] ?? "", onclick: () => showEventLocal(d.ids ? d.ids[i] : null) }));
+    return h("tr", null, td(formatMs(d.start[i]), 1), td(formatMs(d.value[i]), 1), h("td", null, sw, type), nameCell);
+  });
+  clear(wrap).appendChild(table([["START", 1], ["DURATION", 1], ["TYPE"], ["NAME"]], rows));
+  if (picked.length > shown.length) wrap.appendChild(h("p", { class: "muted", text: `Showing the first ${fmtInt(shown.length)} events.` }));
+}
+
+// ------------------------------------------------------------------ flame details
+
+function frameSummary(d, i) {
+  const type = d.types[d.type[i]] || "";
+  const lines = [
+    [d.strings[d.name[i]] ?? "", "tt-name"],
+    [`${type} • ${formatValue(d.value[i], d.unit)} (${fmtPct((100 * d.value[i]) / (d.total || 1), 1)} of session)`, ""],
+  ];
+  if (d.view === "time" && d.weight !== "tokens") lines.push([`starts at ${formatMs(d.start[i])}`, ""]);
+  if (d.count && d.count[i] > 1) lines.push([`${fmtInt(d.count[i])} events merged`, ""]);
+  return lines;
+}
+
+function onHover(i, ev) {
+  const tip = $("flame-tooltip");
+  if (i < 0 || !state.flame) {
+    tip.hidden = true;
+    return;
+  }
+  clear(tip);
+  for (const [text, cls] of frameSummary(state.flame, i)) tip.appendChild(h("div", { class: cls || null, text }));
+  tip.hidden = false;
+  const pad = 12;
+  const w = tip.offsetWidth;
+  const hgt = tip.offsetHeight;
+  let x = ev.clientX + pad;
+  let y = ev.clientY + pad;
+  if (x + w > window.innerWidth) x = Math.max(0, ev.clientX - w - pad);
+  if (y + hgt > window.innerHeight) y = Math.max(0, ev.clientY - hgt - pad);
+  tip.style.left = `${x}px`;
+  tip.style.top = `${y}px`;
+}
+
+let detailsSeq = 0;
+async function renderDetails(i) {
+  const box = clear($("flame-details"));
+  const d = state.flame;
+  const seq = ++detailsSeq;
+  if (i < 0 || !d) return;
+  const id = d.ids ? d.ids[i] : null;
+  box.appendChild(h("h3", { text: d.strings[d.name[i]] ?? "" }));
+  const dl = h("dl");
+  box.appendChild(dl);
+  for (const [text] of frameSummary(d, i).slice(1)) dl.appendChild(h("div", { class: "muted", text }));
+  if (!id || !state.sessionId) return;
+  try {
+    const ev = await transport.request(EVENT, { sessionId: state.sessionId, eventId: id });
+    if (seq !== detailsSeq || !ev) return;
+    const add = (k, v) => dl.append(h("dt", { text: k }), h("dd", null, v));
+    add("Event", `${ev.type} ${ev.id}`);
+    add("Time", `${formatMs(ev.startTime)} → ${formatMs(ev.endTime)} (${formatMs(ev.duration)})${ev.running ? ", running" : ""}`);
+    const m = ev.metadata || {};
+    if (m.model) add("Model", String(m.model));
+    if (m.tokens) add("Tokens", `in ${fmtInt(m.tokens.input)} • out ${fmtInt(m.tokens.output)} • cache read ${fmtInt(m.tokens.cacheRead || 0)} • cache write ${fmtInt(m.tokens.cacheWrite || 0)}`);
+    if (ev.cost != null) add("Cost", fmtCost(ev.cost));
+    if (m.toolName) add("Tool", String(m.toolName));
+    if (m.filePath) {
+      const line = Number.isInteger(m.startLine) ? m.startLine : 1;
+      add("File", h("button", { class: "link file-link", text: String(m.filePath), onclick: () => transport.openFile(String(m.filePath), line) }));
+    }
+    if (m.url) add("URL", String(m.url));
+    if (m.args != null) add("Arguments", h("pre", { text: truncate(typeof m.args === "string" ? m.args : JSON.stringify(m.args, null, 2), 4000) }));
+    if (m.status) add("Status", `${m.status}${m.error ? `: ${m.error}` : ""}`);
+    if (m.text) add("Text", h("pre", { text: truncate(String(m.text), 4000) }));
+  } catch (e) {
+    if (seq === detailsSeq) box.appendChild(h("p", { class: "muted", text: `Details unavailable: ${e.message}` }));
+  }
+}
+
+// ------------------------------------------------------------------ start
+
+function exposeTestHook() {
+  // Read-only view of the renderer for tests and the benchmark.
+  const v = flameView;
+  const frameInfo = (i) => {
+    const d = v.data;
+    if (!d || i < 0) return null;
+    return { index: i, name: d.strings[d.name[i]], type: d.types[d.type[i]], id: d.ids ? d.ids[i] : null, depth: d.depth[i], start: d.start[i], value: d.value[i] };
+  };
+  window.__sessionprof = Object.freeze({
+    minFrameWidth: MIN_FRAME_PX,
+    rowHeight: ROW_HEIGHT,
+    visibleFrameCount: () => v.stats.visible,
+    mergedColumnCount: () => v.stats.merged,
+    labelCount: () => v.stats.labels,
+    frameCount: () => (v.data ? v.data.n : 0),
+    rowsShown: () => v.rowsShown,
+    canvasWidth: () => v.cssWidth,
+    viewRange: () => [v.vs, v.ve],
+    selected: () => frameInfo(v.selected),
+    frameAt: (x, y) => frameInfo(v.frameAt(x, y)),
+    frameBox: (i) => v.frameBox(i),
+    zoomTo: (s, e) => v.zoomTo(s, e),
+    zoomAt: (x, f) => v.zoomAt(x, f),
+    drawNow: () => v.draw(),
+    paintCount: () => v.paintCount,
+    lastPaintMs: () => v.lastPaintMs,
+    firstPaintAt: () => v.firstPaintAt,
+    pending: () => v.pending,
+    mode: () => state.mode,
+    sessionId: () => state.sessionId,
+  });
+}
+
+async function main() {
+  // When the host named the session, its data is requested before the page is built.
+  transport.start();
+  const early = state.sessionId ? fetchSession(state.sessionId) : null;
+  if (early) early.catch(() => {}); // reported by refresh()
+  buildLayout();
+  flameView = new FlameGraphView($("flame-canvas"), {
+    onHover,
+    onSelect: (i) => renderDetails(i),
+  });
+  exposeTestHook();
+  applyTheme();
+  if (config.configError) showError(config.configError);
+  new ResizeObserver(() => {
+    if ($("flame-wrap").clientWidth > 0 && $("flame-wrap").clientWidth !== flameView.cssWidth) flameView.resize();
+  }).observe($("flame-wrap"));
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", applyTheme);
+  // On a theme change VS Code swaps the body class (vscode-light / vscode-dark) and
+  // rewrites the --vscode-* variables in the <html> element's style.
+  const themeObserver = new MutationObserver(applyTheme);
+  themeObserver.observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ["style", "class"] });
+  if (early) {
+    await Promise.all([refresh(false, early), loadSessions()]);
+  } else {
+    await loadSessions();
+    await refresh(false);
+  }
+  renderPicker();
+}
+
+main().catch((e) => showError(`sessionprof UI failed to start: ${e.message}`));

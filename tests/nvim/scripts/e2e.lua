@@ -1,0 +1,263 @@
+-- End to end: the plugin drives the real sessionprof-ls in a real Neovim.
+-- Env: SESSIONPROF_TEST_FILE (file of the fixture session to open),
+-- SESSIONPROF_TEST_SUGGESTION (suggestion id to apply), SESSIONPROF_TEST_EXPORT (export path).
+local H = require('sessionprof_test')
+local sp = require('sessionprof')
+local report = require('sessionprof.report')
+local handlers = require('sessionprof.handlers')
+
+local T = tonumber(vim.env.SESSIONPROF_TEST_WAIT_MS) or 45000 -- waits end as soon as the condition holds
+
+-- Count the server's code lens refresh requests.
+local refreshes = 0
+local orig_refresh = handlers.on_codelens_refresh
+handlers.on_codelens_refresh = function(...)
+  refreshes = refreshes + 1
+  return orig_refresh(...)
+end
+
+-- vim.ui.select / vim.ui.open answered by the test.
+local select_choice = function(items)
+  return items[1]
+end
+local selected_items = {}
+vim.ui.select = function(items, opts, on_choice)
+  local labels = {}
+  for i, item in ipairs(items) do
+    labels[i] = opts.format_item and opts.format_item(item) or tostring(item)
+  end
+  selected_items[opts.prompt or '?'] = labels
+  on_choice(select_choice(items))
+end
+local opened = {}
+vim.ui.open = function(url)
+  opened[#opened + 1] = url
+  return nil, nil
+end
+
+local function messages_since(n)
+  local out = {}
+  for i = n + 1, #H.messages do
+    out[#out + 1] = H.messages[i].msg
+  end
+  return out
+end
+
+local bufnr
+H.step('attach', function()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.SESSIONPROF_TEST_FILE))
+  bufnr = vim.api.nvim_get_current_buf()
+  H.wait(T, function()
+    return sp.get_client(bufnr) ~= nil
+  end, 'the client to attach')
+  H.wait(T, function()
+    return sp.state.ready ~= nil
+  end, 'sessionprof/ready')
+  local client = sp.get_client(bufnr)
+  return { name = client.name, root_dir = client.root_dir, ready = sp.state.ready }
+end)
+
+H.step('inlay_hints', function()
+  local hints
+  H.wait(T, function()
+    hints = vim.lsp.inlay_hint.get({ bufnr = bufnr })
+    return #hints > 0
+  end, 'inlay hints')
+  local out = {}
+  for _, h in ipairs(hints) do
+    local hint = h.inlay_hint
+    local label = hint.label
+    if type(label) == 'table' then
+      label = table.concat(vim.tbl_map(function(p) return p.value end, label))
+    end
+    local tooltip = hint.tooltip
+    if type(tooltip) == 'table' then
+      tooltip = tooltip.value
+    end
+    out[#out + 1] = { label = label, line = hint.position.line, character = hint.position.character, tooltip = tooltip }
+  end
+  return { hints = out, enabled = vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) }
+end)
+
+local lenses
+H.step('code_lens', function()
+  H.wait(T, function()
+    lenses = vim.tbl_filter(function(l)
+      return l.command ~= nil
+    end, vim.lsp.codelens.get(bufnr))
+    return #lenses > 0
+  end, 'code lenses')
+  local out = {}
+  for _, l in ipairs(lenses) do
+    out[#out + 1] = { title = l.command.title, line = l.range.start.line, command = l.command.command, arguments = l.command.arguments }
+  end
+  -- The lens is drawn as virtual text in the buffer.
+  local virt = {}
+  local ns = vim.lsp.codelens.__namespaces and vim.lsp.codelens.__namespaces[sp.get_client(bufnr).id]
+  if ns then
+    for _, m in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, ns, 0, -1, { details = true })) do
+      for _, chunk in ipairs(m[4].virt_text or {}) do
+        virt[#virt + 1] = chunk[1]
+      end
+    end
+  end
+  return { lenses = out, virtual_text = virt, refreshes = refreshes }
+end)
+
+H.step('statusline', function()
+  H.wait(T, function()
+    return sp.state.summary ~= nil
+  end, 'sessionprof/summary')
+  vim.o.statusline = "%f %{v:lua.require'sessionprof.statusline'.component()}"
+  return {
+    component = require('sessionprof.statusline').component(),
+    plain = vim.api.nvim_eval_statusline(vim.o.statusline, {}).str,
+    summary = sp.state.summary,
+  }
+end)
+
+H.step('lens_run', function()
+  local lens = lenses[1]
+  vim.api.nvim_win_set_cursor(0, { lens.range.start.line + 1, 0 })
+  report.last = nil
+  vim.lsp.codelens.run()
+  H.wait(T, function()
+    return report.last ~= nil
+  end, 'the report at the event')
+  local last = report.last
+  return {
+    event_id = last.event_id,
+    session_id = last.session_id,
+    selected_line = last.selected_line,
+    cursor = vim.api.nvim_win_get_cursor(last.win)[1] - 1,
+    lines = last.lines,
+    floating = vim.api.nvim_win_get_config(last.win).relative ~= '',
+  }
+end)
+
+H.step('report', function()
+  report.close()
+  report.last = nil
+  vim.cmd('SessionProf report')
+  H.wait(T, function()
+    return report.last ~= nil
+  end, ':SessionProf report')
+  local last = report.last
+  local lines = vim.api.nvim_buf_get_lines(last.buf, 0, -1, false)
+  report.close()
+  return { lines = lines, session_id = last.session_id, perf = last.perf }
+end)
+
+H.step('flame', function()
+  vim.cmd('SessionProf flame')
+  return opened
+end)
+
+H.step('flame_http', function()
+  -- The URL handed to the browser serves the web UI; without the token it is refused.
+  local health = require('sessionprof.health')
+  local url = opened[1]
+  local base, query = url:match('^(https?://[^/]+)(/.*)$')
+  local with_token = health.http_status(base, 'GET', query, {})
+  local without = health.http_status(base, 'GET', '/', {})
+  return { with_token = with_token, without = without }
+end)
+
+H.step('live_refresh', function()
+  -- The agent keeps working: a new Read of the file is appended to the transcript.
+  -- The server follows it and asks for a code lens refresh; the new lens appears.
+  local before = refreshes
+  local f = assert(io.open(vim.env.SESSIONPROF_TEST_TRANSCRIPT, 'a'))
+  f:write(table.concat(vim.fn.readfile(vim.env.SESSIONPROF_TEST_APPEND), '\n') .. '\n')
+  f:close()
+  local want = vim.env.SESSIONPROF_TEST_NEW_TOOL
+  local found
+  H.wait(T, function()
+    for _, l in ipairs(vim.lsp.codelens.get(bufnr)) do
+      if l.command and l.command.arguments and tostring(l.command.arguments[2]):find(want, 1, true) then
+        found = l
+        return true
+      end
+    end
+    return false
+  end, 'the code lens of the appended tool call')
+  return {
+    refreshes_before = before,
+    refreshes_after = refreshes,
+    title = found.command.title,
+    arguments = found.command.arguments,
+    statusline = require('sessionprof.statusline').component(),
+  }
+end)
+
+H.step('sessions', function()
+  local n = #H.messages
+  vim.cmd('SessionProf sessions')
+  H.wait(T, function()
+    return #messages_since(n) > 0
+  end, 'the session to be selected')
+  return { items = selected_items['Select session'], messages = messages_since(n) }
+end)
+
+H.step('export', function()
+  local n = #H.messages
+  vim.cmd('SessionProf export speedscope ' .. vim.fn.fnameescape(vim.env.SESSIONPROF_TEST_EXPORT))
+  H.wait(T, function()
+    return #messages_since(n) > 0
+  end, 'the export')
+  return messages_since(n)
+end)
+
+H.step('health', function()
+  vim.cmd('checkhealth sessionprof')
+  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  vim.cmd('tabclose')
+  return lines
+end)
+
+H.step('apply', function()
+  local want = vim.env.SESSIONPROF_TEST_SUGGESTION
+  select_choice = function(items)
+    for _, item in ipairs(items) do
+      if item.id == want then
+        return item
+      end
+    end
+    error('suggestion ' .. tostring(want) .. ' was not offered')
+  end
+  local n = #H.messages
+  vim.cmd('SessionProf apply')
+  H.wait(T, function()
+    return #messages_since(n) > 0
+  end, 'the suggestion to be applied')
+  local uris = sp.state.applied_uris
+  local written = {}
+  for _, uri in ipairs(uris) do
+    local b = vim.uri_to_bufnr(uri)
+    vim.api.nvim_buf_call(b, function()
+      vim.cmd('silent write')
+    end)
+    written[#written + 1] = { uri = uri, lines = vim.api.nvim_buf_get_lines(b, 0, -1, false) }
+  end
+  return {
+    items = selected_items['Apply suggestion'],
+    messages = messages_since(n),
+    written = written,
+    shown = vim.api.nvim_buf_get_name(0),
+  }
+end)
+
+H.step('info_restart', function()
+  local n = #H.messages
+  vim.cmd('SessionProf info')
+  local info = messages_since(n)
+  local old_id = sp.get_client().id
+  vim.cmd('SessionProf restart')
+  H.wait(T, function()
+    local c = sp.get_client(bufnr)
+    return c ~= nil and c.id ~= old_id and c.initialized
+  end, 'the restarted server')
+  return { info = info, old_id = old_id, new_id = sp.get_client(bufnr).id }
+end)
+
+H.finish()

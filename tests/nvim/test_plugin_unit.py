@@ -1,0 +1,109 @@
+"""The Neovim plugin's parts that need no server: command, completion, options,
+formatting, protocol names, and the text report drawn from real engine data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from sessionprof_ls import protocol
+from sessionprof_ls.engine import Engine
+from sessionprof_ls.importers.claude_code import import_claude
+
+from .conftest import FIXTURES
+
+
+def _perf(tmp_path, name: str) -> dict:
+    engine = Engine(str(tmp_path / "render.db"))
+    result = import_claude(FIXTURES / "claude-code" / f"{name}.jsonl")
+    engine.ingest(result.events)
+    session_id = engine.sessions()[0]["sessionId"]
+    return engine.performance(session_id)
+
+
+def test_command_completion_options_and_protocol(nvim_runner, tmp_path):
+    summary = _perf(tmp_path, "agentlogs-crud")
+    run = nvim_runner("unit.lua", env={"SESSIONPROF_TEST_SUMMARY": json.dumps(summary)})
+
+    assert run.ok("command_exists") is True
+    top = run.ok("complete_top")
+    for sub in ("report", "flame", "apply", "sessions", "export"):
+        assert sub in top
+    assert run.ok("complete_export") == list(protocol.EXPORT_FORMATS)
+    assert set(run.ok("complete_prefix")) == {s for s in top if s.startswith("re")}
+
+    bad = run.ok("bad_options")
+    text = "\n".join(bad["messages"])
+    assert "`cmd`" in text and "`bogus`" in text and "`settings.slowThresholdMs`" in text
+    # Invalid values are dropped, the valid ones kept.
+    assert bad["cmd"] == ["sessionprof-ls"]
+    assert bad["inlay_hints"] is False
+    assert bad["settings"] == {"slowestCount": 3}
+
+    assert any("unknown subcommand" in m and "nope" in m for m in run.ok("unknown_subcommand"))
+    assert any("not running" in m for m in run.ok("no_server"))
+
+    assert run.ok("statusline_empty") == ""
+    status = run.ok("statusline")
+    tokens = f"{summary['totalTokens']:,} tk"
+    assert tokens in status["component"]
+    assert f"${summary['totalCost']:.3f}" in status["component"]
+    assert status["plain"] == status["component"]
+
+    fmt = run.ok("format")
+    assert fmt["int"] == ["0", "999", "1,234", "1,234,567"]
+    assert fmt["duration"] == ["850ms", "12.3s", "4m 12s", "3h 02m"]
+    assert fmt["cost"] == ["n/a", "n/a", "$0.014", "$12.50"]
+
+    lua = run.ok("protocol")
+    py = {k: v for k, v in vars(protocol).items() if k.isupper()}
+    assert set(lua) == set(py), set(lua) ^ set(py)
+    for key, value in py.items():
+        assert lua[key] == (list(value) if isinstance(value, tuple) else value), key
+
+
+@pytest.mark.parametrize("fixture", ["spotter-subagent", "agentlogs-crud"])
+def test_report_text_from_real_session(nvim_runner, tmp_path, fixture):
+    perf = _perf(tmp_path, fixture)
+    perf_file = tmp_path / "perf.json"
+    perf_file.write_text(json.dumps(perf))
+    slow = perf["slowestOperations"][0]["event"]
+    run = nvim_runner("render.lua", env={"SESSIONPROF_TEST_PERF": str(perf_file), "SESSIONPROF_TEST_EVENT": slow["id"]})
+
+    lines = run.ok("render")["lines"]
+    text = "\n".join(lines)
+    for section in ("SUMMARY", "TIME BREAKDOWN", "FLAME GRAPH", "SLOWEST OPERATIONS", "OPTIMIZATION SUGGESTIONS"):
+        assert f"── {section} " in text
+    assert f"{perf['totalTokens']:,}" in text
+    assert f"{perf['messageCount']}" in text
+
+    # Time bars: filled cells proportional to the share of the session.
+    barw = 100 - 22
+    ai_bar = next(line for line in lines if line.rstrip().endswith(f"AI ({round(perf['aiThinkingPercent'])}%)"))
+    assert ai_bar.count("█") == round(perf["aiThinkingPercent"] / 100 * barw)
+    assert ai_bar.count("█") + ai_bar.count("░") == barw
+
+    # Flame chart: the session row spans the width; the widest top-level events are labelled.
+    start = lines.index(next(line for line in lines if "── FLAME GRAPH" in line))
+    flame = lines[start + 1 : lines.index(next(line for line in lines if "── SLOWEST" in line)) - 1]
+    assert flame[1].strip().startswith("[Session: ") and flame[1].strip().endswith("]")
+    widest = max(perf["events"], key=lambda e: e["duration"])
+    assert widest["name"][:5] in flame[2]
+    assert len(flame) - 2 >= 2
+
+    # Slowest operations and suggestions, as the engine ranked them.
+    for op in perf["slowestOperations"]:
+        assert re.search(rf"{op['rank']}\. {re.escape(op['event']['name'][:20])}", text)
+    for s in perf["suggestions"]:
+        assert f"⚡ {s['title']}" in text
+
+    # At an event: it is named on the selected line, and the cursor is there in the window.
+    shown = run.ok("show")
+    assert shown["relative"] == "editor"
+    assert shown["modifiable"] is False
+    sel = shown["selected_line"]
+    assert slow["name"] in shown["lines"][sel]
+    assert shown["cursor"] == sel
+    assert sel in shown["selected_marks"]

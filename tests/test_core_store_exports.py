@@ -1,0 +1,156 @@
+"""The store persists across restarts and reads one session without scanning
+others; exports are valid for the tools that open them; schemas are current."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import msgspec
+import pytest
+from pydantic import ValidationError
+
+from sessionprof_ls import schemas
+from sessionprof_ls.engine import Engine
+from sessionprof_ls.events import EventError, convert_event
+from sessionprof_ls.exports import chrome_trace, cpuprofile, speedscope
+from sessionprof_ls.models import ProfilingEvent
+
+ROOT = Path(__file__).resolve().parents[1]
+T0 = 1_700_000_000_000.0
+
+
+def stream(sid="s"):
+    return [
+        {"sessionId": sid, "id": "ai", "type": "ai_response", "name": "Response #1", "startTime": T0,
+         "endTime": T0 + 1000, "metadata": {"model": "gpt-5", "tokens": {"input": 10, "output": 20}}},
+        {"sessionId": sid, "id": "t1", "type": "tool_execution", "name": "Read", "startTime": T0 + 1000,
+         "endTime": T0 + 3000, "metadata": {"toolName": "Read"}},
+        {"sessionId": sid, "id": "t2", "type": "tool_execution", "name": "Grep", "startTime": T0 + 1500,
+         "endTime": T0 + 2500},  # parallel with t1
+        {"sessionId": sid, "id": "f1", "parentId": "t1", "type": "file_read", "name": "a.py", "startTime": T0 + 1000,
+         "endTime": T0 + 3500, "metadata": {"filePath": "a.py", "fileTokens": 99, "startLine": 4}},  # overruns t1
+        {"sessionId": sid, "id": "ai2", "type": "ai_response", "name": "Response #2", "startTime": T0 + 3500,
+         "endTime": T0 + 5000},
+    ]
+
+
+def test_sessions_persist_across_restart(tmp_path):
+    path = tmp_path / "store.db"
+    e1 = Engine(path)
+    e1.ingest(stream("one") + stream("two"))
+    e1.ingest([{**stream("one")[0], "endTime": T0 + 1500}])  # an update
+    before = e1.performance("one")
+    e1.store.close()
+    e2 = Engine(path)
+    assert {s["sessionId"] for s in e2.sessions()} == {"one", "two"}
+    after = e2.performance("one")
+    assert after == before
+    assert e2.store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reading_a_session_uses_its_key_only(tmp_path):
+    e = Engine(tmp_path / "store.db")
+    e.ingest(stream("one") + stream("two"))
+    plan = e.store.db.execute("EXPLAIN QUERY PLAN SELECT seq, data FROM batches WHERE skey=? ORDER BY seq",
+                              (1,)).fetchall()
+    text = " ".join(str(r[-1]) for r in plan)
+    assert "SEARCH batches USING INDEX batches_by_session (skey=?)" in text, text
+    assert "SCAN" not in text and "TEMP B-TREE" not in text
+
+
+def test_store_honours_environment(tmp_path, monkeypatch):
+    from sessionprof_ls.store import default_store_path
+
+    monkeypatch.setenv("SESSIONPROF_STORE", str(tmp_path / "x" / "y.db"))
+    assert default_store_path() == tmp_path / "x" / "y.db"
+
+
+def _analysis(tmp_path):
+    e = Engine(tmp_path / "s.db")
+    e.ingest(stream())
+    return e.analysis("s")
+
+
+def test_speedscope_tracks_are_valid_stacks(tmp_path):
+    doc = speedscope(_analysis(tmp_path))
+    assert doc["$schema"] == "https://www.speedscope.app/file-format-schema.json"
+    assert len(doc["profiles"]) == 2  # the parallel Grep got a track of its own
+    opened = 0
+    for prof in doc["profiles"]:
+        stack, last = [], -1.0
+        for event in prof["events"]:
+            assert event["at"] >= last
+            last = event["at"]
+            if event["type"] == "O":
+                stack.append(event["frame"])
+                opened += 1
+            else:
+                assert stack.pop() == event["frame"]
+        assert stack == []
+    assert opened == 5
+    names = {f["name"] for f in doc["shared"]["frames"]}
+    assert names == {"Response #1", "Read", "Grep", "a.py", "Response #2"}
+
+
+def test_cpuprofile_samples_cover_the_session(tmp_path):
+    prof = cpuprofile(_analysis(tmp_path))
+    ids = {n["id"] for n in prof["nodes"]}
+    assert all(s in ids for s in prof["samples"])
+    assert sum(prof["timeDeltas"]) <= (prof["endTime"] - prof["startTime"])
+    assert prof["endTime"] - prof["startTime"] == 5_000_000  # microseconds
+    children = [c for n in prof["nodes"] for c in n["children"]]
+    assert len(children) == len(set(children)) == len(prof["nodes"]) - 1
+
+
+def test_chrome_trace_complete_events(tmp_path):
+    trace = chrome_trace(_analysis(tmp_path))
+    spans = [e for e in trace["traceEvents"] if e["ph"] == "X"]
+    assert len(spans) == 5
+    f1 = next(e for e in spans if e["args"]["id"] == "f1")
+    t1 = next(e for e in spans if e["args"]["id"] == "t1")
+    assert f1["tid"] == t1["tid"]
+    assert f1["ts"] + f1["dur"] <= t1["ts"] + t1["dur"]  # clipped to its parent
+
+
+def test_schemas_are_current():
+    rendered = schemas.render()
+    for name, text in rendered.items():
+        path = ROOT / "schemas" / name
+        assert path.exists(), f"{name} missing: run python -m sessionprof_ls.schemas"
+        assert path.read_text() == text, f"{name} is stale: run python -m sessionprof_ls.schemas"
+
+
+CASES = [
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1}, True),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": "2025-01-01T00:00:00Z",
+      "endTime": None, "parentId": None, "metadata": {"x": 1}}, True),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1,
+      "metadata": {"tokens": {"input": 1, "output": 2, "cacheRead": 3, "cacheWrite": 4}, "costUsd": 0.1}}, True),
+    ({"sessionId": "s", "id": "1", "type": "robot", "name": "n", "startTime": 1}, False),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": 5, "startTime": 1}, False),
+    ({"sessionId": "", "id": "1", "type": "agent", "name": "n", "startTime": 1}, False),
+    ({"sessionId": "s", "type": "agent", "name": "n", "startTime": 1}, False),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1,
+      "metadata": {"tokens": {"input": -5}}}, False),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"fileTokens": "x"}}, False),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"startLine": 0}}, False),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"status": "meh"}}, False),
+    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": []}, False),
+]
+
+
+@pytest.mark.parametrize("obj,valid", CASES)
+def test_fast_decoder_and_pydantic_model_agree(obj, valid):
+    try:
+        ProfilingEvent.model_validate(obj)
+        pyd = True
+    except ValidationError:
+        pyd = False
+    try:
+        convert_event(obj)
+        fast = True
+    except EventError:
+        fast = False
+    assert pyd == fast == valid

@@ -1,0 +1,73 @@
+"""The bundle served by the real server (`python -m sessionprof_ls` over stdio, its
+loopback HTTP endpoint) in Chromium: GET /?token= page, /v1/rpc data, Apply through
+workspace/executeCommand ending in the client's workspace/applyEdit."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lsp_harness import start, stop  # noqa: E402
+
+
+def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
+    """Runs in a worker thread: the sync Playwright API needs a thread without a loop."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));")
+            page.goto(f"{url.rstrip('/')}/?token={token}&sessionId={sid}")
+            deadline = time.monotonic() + 30
+            while not page.evaluate("window.__sessionprof && window.__sessionprof.frameCount() > 0"):
+                assert time.monotonic() < deadline, page.locator("#error").inner_text()
+                page.wait_for_timeout(50)
+            out = {
+                "frames": page.evaluate("window.__sessionprof.frameCount()"),
+                "summary": page.locator("#summary").inner_text(),
+            }
+            card = page.locator(f'#suggestions-overview .suggestion[data-id="{suggestion_id}"]')
+            card.locator("button.apply").click()
+            status = card.locator(".apply-status")
+            while status.inner_text() in ("", "Applying…"):
+                assert time.monotonic() < deadline + 30
+                page.wait_for_timeout(50)
+            out["status"] = status.inner_text()
+            out["csp"] = page.evaluate("window.__csp")
+            out["errors"] = errors
+            return out
+        finally:
+            browser.close()
+
+
+async def test_real_server_serves_the_ui(tmp_path, fixture_events, fixture_data):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    client, rec = await start("neovim", tmp_path, ws)
+    try:
+        url, token = rec.ready["endpoint"]["url"], rec.ready["endpoint"]["token"]
+        async with aiohttp.ClientSession() as http:
+            r = await http.post(url.rstrip("/") + "/v1/events", json=fixture_events, headers={"Authorization": f"Bearer {token}"})
+            assert r.status == 200, await r.text()
+            assert (await r.json())["accepted"] == len(fixture_events)
+        sid = fixture_data.session_id
+        sugg = next(s for s in fixture_data.perf["suggestions"] if s.get("guidance"))
+        out = await asyncio.to_thread(drive_browser, url, token, sid, sugg["id"])
+        assert out["frames"] == len(fixture_data.fg("time")["frames"]["start"])
+        assert f"{fixture_data.perf['totalTokens']:,}" in out["summary"]
+        assert out["csp"] == [] and out["errors"] == []
+        assert not out["status"].startswith("Failed"), out["status"]
+        await rec.wait(lambda: len(rec.edits) >= 1, timeout=20, what="workspace/applyEdit")
+    finally:
+        await stop(client)

@@ -1,0 +1,409 @@
+"""The web UI in headless Chromium on a real fixture session (spotter-subagent, imported
+and analysed by the engine). Expected numbers come from the engine's data, computed
+here independently of the page."""
+
+from __future__ import annotations
+
+import json
+import pytest
+
+from .conftest import MODES, SessionData, engine_with, expected_visible, session_data_from, uncovered_center
+
+TYPE_RGB = {
+    "session": (0x3B, 0x82, 0xF6),
+    "ai_response": (0x8B, 0x5C, 0xF6),
+    "tool_execution": (0xF5, 0x9E, 0x0B),
+    "user_input": (0x71, 0x71, 0x7A),
+    "agent": (0xEC, 0x48, 0x99),
+}
+# ccusage 20.0.24's totals for this transcript (shared/fixtures/README.md): an outside reference.
+CCUSAGE_SPOTTER_SUBAGENT = {"input": 1576, "output": 1586, "cacheWrite": 25842, "cacheRead": 427286}
+
+
+def fmt_int(n: float) -> str:
+    return f"{round(n):,}"
+
+
+def pixel(ui, x: float, y: float) -> tuple[int, int, int]:
+    return tuple(ui.page.evaluate("([x, y]) => Array.from(document.getElementById('flame-canvas').getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3))", [x, y]))
+
+
+def frame_of(fg: dict, i: int) -> dict:
+    f = fg["frames"]
+    return {"name": fg["strings"][f["name"][i]], "type": fg["types"][f["type"][i]], "depth": f["depth"][i], "start": f["start"][i], "value": f["value"][i], "id": f["id"][i]}
+
+
+def pick_frame(fg: dict, width: float, types=("ai_response", "tool_execution", "user_input"), min_px=60) -> tuple[int, float]:
+    """The widest frame of these types whose center no sibling covers, and that center's x."""
+    f = fg["frames"]
+    best = None
+    for i in range(len(f["start"])):
+        if fg["types"][f["type"][i]] not in types or f["id"][i] is None:
+            continue
+        w = f["value"][i] * width / fg["total"]
+        x = uncovered_center(fg, i, 0, fg["total"], width)
+        if w >= min_px and x is not None and (best is None or w > best[2]):
+            best = (i, x, w)
+    assert best, "the fixture has no wide, uncovered frame"
+    return best[0], best[1]
+
+
+# ------------------------------------------------------------------ overview
+
+
+def test_overview_shows_the_sessions_numbers(open_ui, fixture_data: SessionData, artifacts):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    p = fixture_data.perf
+    summary = ui.page.locator("#summary").inner_text()
+    assert fmt_int(p["totalTokens"]) in summary
+    assert f"{p['messageCount']}" in summary and f"{p['toolCallCount']}" in summary
+    assert f"{round(p['aiThinkingPercent'])}%" in summary
+    bars = ui.page.locator("#breakdown .bar")
+    assert bars.count() == 4
+    assert [b.get_attribute("data-kind") for b in bars.all()] == ["ai", "tools", "network", "user"]
+    user_bar = ui.page.locator('#breakdown .bar[data-kind="user"] .bar-value').inner_text()
+    assert f"({round(p['userWaitPercent'])}%)" in user_bar
+    slow = ui.page.locator("#slowest .slow-op")
+    assert slow.count() == len(p["slowestOperations"]) > 0
+    first = p["slowestOperations"][0]
+    assert first["event"]["name"] in slow.first.inner_text()
+    assert first["suggestion"] in slow.first.inner_text()
+    assert ui.page.locator("#suggestions-overview .suggestion").count() == len(p["suggestions"]) > 0
+    assert p["title"] in ui.page.locator("#session-title").inner_text()
+    assert ui.page.evaluate("window.__cspViolations") == []
+    assert ui.console_errors == []
+    ui.page.screenshot(path=str(artifacts / "webui-overview-light.png"), full_page=True)
+
+
+def test_canvas_draws_expected_visible_frames_in_type_colours(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    width, rows, min_px = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth")
+    assert rows == fg["maxDepth"] + 1
+    assert ui.hook("viewRange()") == [0, fg["total"]]
+    want = expected_visible(fg, 0, fg["total"], width, rows, min_px)
+    assert 0 < want < len(fg["frames"]["start"])  # some frames are sub-pixel at full view
+    assert ui.hook("visibleFrameCount()") == want
+    assert ui.hook("mergedColumnCount()") > 0
+    row_h = ui.hook("rowHeight")
+    # Root frame in the session colour; a wide frame in its type's colour.
+    assert pixel(ui, width / 2, row_h / 2) == TYPE_RGB["session"]
+    i, x = pick_frame(fg, width)
+    fr = frame_of(fg, i)
+    assert pixel(ui, x, fr["depth"] * row_h + 3) == TYPE_RGB[fr["type"]]
+
+
+def test_hover_shows_tooltip_of_the_frame(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    box = ui.canvas_box()
+    i, x = pick_frame(fg, ui.hook("canvasWidth()"))
+    fr = frame_of(fg, i)
+    y = fr["depth"] * ui.hook("rowHeight") + 9
+    ui.page.mouse.move(box["x"] + x, box["y"] + y)
+    tip = ui.page.locator("#flame-tooltip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    assert fr["name"] in text and fr["type"] in text
+    assert f"{100 * fr['value'] / fg['total']:.1f}% of session" in text
+    ui.page.mouse.move(box["x"] + x, box["y"] + box["height"] + 40)
+    tip.wait_for(state="hidden")
+
+
+def test_click_selects_and_shows_event_details(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    box = ui.canvas_box()
+    i, x = pick_frame(fg, ui.hook("canvasWidth()"), types=("ai_response",), min_px=8)
+    fr = frame_of(fg, i)
+    ui.page.mouse.click(box["x"] + x, box["y"] + fr["depth"] * ui.hook("rowHeight") + 9)
+    assert ui.hook("selected()")["id"] == fr["id"]
+    ev = fixture_data.events[fixture_data.session_id][fr["id"]]
+    details = ui.page.locator("#flame-details")
+    details.get_by_text(ev["id"], exact=False).wait_for()
+    text = details.inner_text()
+    assert ev["metadata"]["model"] in text
+    assert fmt_int(ev["metadata"]["tokens"]["cacheRead"]) in text
+    req = [m for m in ui.host_log() if m.get("method") == "sessionprof/event"]
+    assert req[-1]["params"] == {"sessionId": fixture_data.session_id, "eventId": fr["id"]}
+
+
+def test_double_click_zooms_to_the_frame_and_reset_restores(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    width, rows, min_px, row_h = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth"), ui.hook("rowHeight")
+    box = ui.canvas_box()
+    i, x = pick_frame(fg, width, types=("tool_execution",), min_px=20)
+    fr = frame_of(fg, i)
+    ui.page.mouse.dblclick(box["x"] + x, box["y"] + fr["depth"] * row_h + 9)
+    ui.settle()
+    vs, ve = ui.hook("viewRange()")
+    assert (vs, ve) == pytest.approx((fr["start"], fr["start"] + fr["value"]))
+    assert ui.hook("visibleFrameCount()") == expected_visible(fg, vs, ve, width, rows, min_px)
+    # the zoomed frame now spans the canvas: its colour at both edges
+    assert pixel(ui, 2, fr["depth"] * row_h + 3) == TYPE_RGB[fr["type"]]
+    assert pixel(ui, width - 3, fr["depth"] * row_h + 3) == TYPE_RGB[fr["type"]]
+    ui.page.click("#flame-reset")
+    ui.settle()
+    assert ui.hook("viewRange()") == [0, fg["total"]]
+    assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], width, rows, min_px)
+
+
+def test_wheel_zooms_around_the_cursor_and_drag_pans(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    width = ui.hook("canvasWidth()")
+    box = ui.canvas_box()
+    cx = width * 0.3
+    unit_at = lambda vs, ve: vs + cx / width * (ve - vs)  # noqa: E731
+    before = ui.hook("viewRange()")
+    ui.page.mouse.move(box["x"] + cx, box["y"] + 9)
+    ui.page.mouse.wheel(0, -500)
+    ui.wait(f"window.__sessionprof.viewRange()[1] - window.__sessionprof.viewRange()[0] < {fg['total']}")
+    ui.settle()
+    vs, ve = ui.hook("viewRange()")
+    assert ve - vs < (before[1] - before[0]) * 0.6
+    assert unit_at(vs, ve) == pytest.approx(unit_at(*before), abs=(before[1] - before[0]) / width)  # within a pixel
+    # drag left by 200 px: the window moves right by 200 px worth of units
+    ui.page.mouse.move(box["x"] + 600, box["y"] + 9)
+    ui.page.mouse.down()
+    ui.page.mouse.move(box["x"] + 500, box["y"] + 9, steps=5)
+    ui.page.mouse.move(box["x"] + 400, box["y"] + 9, steps=5)
+    ui.page.mouse.up()
+    ui.settle()
+    vs2, ve2 = ui.hook("viewRange()")
+    assert ve2 - vs2 == pytest.approx(ve - vs)
+    assert vs2 - vs == pytest.approx(200 / width * (ve - vs), rel=1e-3)
+    assert ui.hook("selected()") is None  # a drag is not a click
+
+
+def test_keyboard_selects_zooms_and_resets(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    f = fg["frames"]
+    ui.page.focus("#flame-canvas")
+    ui.page.keyboard.press("ArrowUp")  # selects the root
+    assert ui.hook("selected()")["index"] == 0
+    ui.page.keyboard.press("ArrowDown")  # first child
+    assert ui.hook("selected()")["index"] == 1 and f["parent"][1] == 0
+    ui.page.keyboard.press("Enter")
+    ui.settle()
+    assert ui.hook("viewRange()") == pytest.approx([f["start"][1], f["start"][1] + f["value"][1]])
+    ui.page.keyboard.press("ArrowRight")  # next sibling in the same row
+    row1 = sorted((i for i in range(len(f["start"])) if f["depth"][i] == 1), key=lambda i: f["start"][i])
+    assert ui.hook("selected()")["index"] == row1[1]
+    span = ui.hook("viewRange()")
+    ui.page.keyboard.press("-")
+    ui.settle()
+    wider = ui.hook("viewRange()")
+    assert wider[1] - wider[0] > span[1] - span[0]
+    ui.page.keyboard.press("Escape")
+    ui.settle()
+    assert ui.hook("viewRange()") == [0, fg["total"]]
+
+
+def test_view_buttons_fetch_aggregate_and_token_views(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    for mode, label in (("aggregate", "Aggregated"), ("tokens", "Tokens"), ("time", "Time")):
+        ui.page.locator(f'.mode[data-mode="{mode}"]').click()
+        fg = fixture_data.fg(mode)
+        ui.wait(f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fg['frames']['start'])} && window.__sessionprof.viewRange()[1] === {fg['total']}")
+        ui.settle()
+        view, weight = MODES[mode]
+        reqs = [m for m in ui.host_log() if m.get("method") == "sessionprof/flameGraph"]
+        assert reqs[-1]["params"] == {"sessionId": fixture_data.session_id, "view": view, "weight": weight}
+        assert ui.page.locator(f'.mode[data-mode="{mode}"]').get_attribute("aria-pressed") == "true"
+        w, rows, mp = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth")
+        assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], w, rows, mp)
+    assert len(fixture_data.fg("aggregate")["frames"]["start"]) < len(fixture_data.fg("time")["frames"]["start"])
+
+
+def test_apply_runs_the_command_through_the_host(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    sugg = fixture_data.perf["suggestions"]
+    ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg[1]["id"]}"] button.apply').click()
+    ui.wait("window.__hostLog.some(m => m.type === 'executeCommand')")
+    cmds = [m for m in ui.host_log() if m["type"] == "executeCommand"]
+    assert cmds == [{"type": "executeCommand", "command": "sessionprof.applySuggestion", "arguments": [fixture_data.session_id, sugg[1]["id"]]}]
+    # the Suggestions tab shows every suggestion in full, each with its own Apply
+    ui.page.click("#tab-suggestions")
+    cards = ui.page.locator("#suggestions-full .suggestion")
+    assert cards.count() == len(sugg)
+    assert sugg[0]["guidance"] in cards.first.inner_text()
+    cards.last.locator("button.apply").click()
+    ui.wait("window.__hostLog.filter(m => m.type === 'executeCommand').length === 2")
+    assert ui.host_log()[-1]["arguments"] == [fixture_data.session_id, sugg[-1]["id"]]
+
+
+def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionData, artifacts):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    p = fixture_data.perf
+    ui.page.click("#tab-tokens")
+    msgs = p["tokensByMessage"]
+    rows = ui.page.locator("#tokens-by-message tbody tr")
+    assert rows.count() == len(msgs)
+    for r, m in zip(rows.all(), msgs):
+        cells = r.locator("td").all_inner_texts()
+        assert cells[0] == f"#{m['index']}" and cells[1] == m["role"]
+        assert cells[3:8] == [fmt_int(m[k]) for k in ("input", "output", "cacheRead", "cacheWrite", "total")]
+    total = ui.page.locator("#tokens-by-message tfoot td").all_inner_texts()
+    sums = {k: sum(m[k] for m in msgs) for k in ("input", "output", "cacheRead", "cacheWrite", "total")}
+    assert total[3:8] == [fmt_int(sums[k]) for k in ("input", "output", "cacheRead", "cacheWrite", "total")]
+    # and those are ccusage's totals for the transcript
+    assert total[3:7] == [fmt_int(CCUSAGE_SPOTTER_SUBAGENT[k]) for k in ("input", "output", "cacheRead", "cacheWrite")]
+    assert sums["total"] == p["totalTokens"]
+
+    files = p["tokensByFile"]
+    frows = ui.page.locator("#tokens-by-file tbody tr")
+    assert frows.count() == len(files) + 1  # + conversation history
+    for r, f in zip(frows.all(), files):
+        cells = r.locator("td").all_inner_texts()
+        assert cells[:3] == [f["filePath"], fmt_int(f["tokens"]), f"{f['shareOfInput']:.1f}%"]
+    hist = frows.last.locator("td").all_inner_texts()
+    assert hist[:3] == ["(conversation history)", fmt_int(p["historyTokens"]), f"{p['historyShare']:.1f}%"]
+    frows.nth(1).locator("button.file-link").click()
+    ui.wait("window.__hostLog.some(m => m.type === 'openFile')")
+    assert [m for m in ui.host_log() if m["type"] == "openFile"] == [{"type": "openFile", "filePath": files[1]["filePath"], "line": 1}]
+
+    models = ui.page.locator("#tokens-by-model .model-row")
+    assert models.count() == len(p["tokensByModel"])
+    m0 = p["tokensByModel"][0]
+    text = models.first.inner_text()
+    assert m0["model"] in text and f"{fmt_int(m0['total'])} tk" in text and f"{fmt_int(m0['requests'])} requests" in text
+    ui.page.screenshot(path=str(artifacts / "webui-tokens.png"), full_page=True)
+
+
+def test_timeline_lists_events_in_time_order(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    ui.page.click("#tab-timeline")
+    fg = fixture_data.fg("time")
+    f = fg["frames"]
+    want = sorted((i for i in range(len(f["start"])) if f["depth"][i] in (1, 2)), key=lambda i: (f["start"][i], f["depth"][i]))
+    rows = ui.page.locator("#timeline tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == len(want)
+    names = [r.locator("td").nth(3).inner_text() for r in rows.all()]
+    assert names == [fg["strings"][f["name"][i]] for i in want]
+    # clicking an event shows it in the flame graph
+    k = next(k for k, i in enumerate(want) if f["value"][i] > 0 and f["depth"][i] == 2)
+    rows.nth(k).locator("button").click()
+    ui.wait(f"(window.__sessionprof.selected() || {{}}).index === {want[k]}")
+    assert not ui.page.locator("#panel-overview").is_hidden()
+
+
+def test_show_event_message_selects_and_zooms(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    i, _ = pick_frame(fg, ui.hook("canvasWidth()"), types=("tool_execution",), min_px=5)
+    fr = frame_of(fg, i)
+    ui.page.evaluate("m => window.postMessage(m, '*')", {"type": "showEvent", "sessionId": fixture_data.session_id, "eventId": fr["id"]})
+    ui.wait(f"(window.__sessionprof.selected() || {{}}).id === {json.dumps(fr['id'])}")
+    ui.settle()
+    assert ui.hook("viewRange()") == pytest.approx([fr["start"], fr["start"] + fr["value"]])
+
+
+def test_live_summary_extends_the_graph_and_keeps_the_zoom(open_ui, tmp_path, fixture_events):
+    # The session as it was part-way, then as it ended: same id, more events.
+    partial = session_data_from(engine_with(tmp_path / "a", fixture_events[: len(fixture_events) // 2]))
+    full = session_data_from(engine_with(tmp_path / "b", fixture_events))
+    assert partial.session_id == full.session_id
+    n_partial = len(partial.fg()["frames"]["start"])
+    n_full = len(full.fg()["frames"]["start"])
+    assert n_full > n_partial
+    ui = open_ui(partial)
+    ui.settle()
+    assert ui.hook("frameCount()") == n_partial
+    ui.page.evaluate("([s, e]) => window.__sessionprof.zoomTo(s, e)", [1000, 20000])
+    ui.settle()
+    log_before = len(ui.host_log())
+    ui.page.evaluate("d => { window.__fakeData = d; }", full.to_js())
+    summary = {k: v for k, v in full.perf.items() if k not in ("events", "slowestOperations", "suggestions", "tokensByMessage", "tokensByFile", "tokensByModel")}
+    ui.page.evaluate("s => window.postMessage({type: 'summary', summary: s}, '*')", summary)
+    ui.wait(f"window.__sessionprof.frameCount() === {n_full}")
+    ui.settle()
+    assert ui.hook("viewRange()") == [1000, 20000]
+    assert len(ui.host_log()) > log_before
+    assert ui.page.locator("#summary").inner_text().count(fmt_int(full.perf["totalTokens"])) == 1
+    # the page was not reloaded: the hook object is the same one
+    assert ui.page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_bad_flame_data_names_the_problem_and_keeps_the_rest(open_ui, fixture_data: SessionData):
+    data = SessionData(**{k: getattr(fixture_data, k) for k in ("session_id", "sessions", "performance", "events")}, flame=json.loads(json.dumps(fixture_data.flame)))
+    data.flame[data.session_id]["time"]["frames"]["depth"].pop()
+    ui = open_ui(data)
+    err = ui.page.locator("#error")
+    err.wait_for(state="visible")
+    assert "column 'depth'" in err.inner_text()
+    assert ui.page.locator("#tab-overview").count() == 1
+    assert ui.console_errors == []
+
+
+# ------------------------------------------------------------------ themes
+
+
+def test_dark_theme_and_vscode_theme_variables(open_ui, fixture_data: SessionData, artifacts):
+    ui = open_ui(fixture_data, color_scheme="dark")
+    ui.settle()
+    w = ui.hook("canvasWidth()")
+    last_row_y = ui.hook("rowsShown()") * ui.hook("rowHeight") - 2
+    bg = ui.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert bg == "rgb(24, 24, 27)"
+    # an empty canvas spot (below the deepest frames at the right edge) is the dark background
+    assert pixel(ui, w - 1, last_row_y) == (24, 24, 27)
+    ui.page.screenshot(path=str(artifacts / "webui-overview-dark.png"), full_page=True)
+
+    # Inside VS Code the webview's CSS variables win over the system preference.
+    vs = "document.documentElement.style.setProperty('--vscode-editor-background', '#102030'); document.documentElement.style.setProperty('--vscode-editor-foreground', '#fafafa');"
+    ui2 = open_ui(fixture_data, color_scheme="light", init_js=f"document.addEventListener('DOMContentLoaded', () => {{ {vs} }});")
+    ui2.settle()
+    assert ui2.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(16, 32, 48)"
+    assert pixel(ui2, w - 1, last_row_y) == (16, 32, 48)
+
+    # config.theme forces a theme
+    ui3 = open_ui(fixture_data, config={"theme": "dark"}, color_scheme="light")
+    ui3.settle()
+    assert ui3.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(24, 24, 27)"
+
+
+# ------------------------------------------------------------------ browser page (HTTP)
+
+
+def test_browser_page_over_http_with_token(open_ui, ui_server, fixture_engine, fixture_data: SessionData):
+    ui_server.engine = fixture_engine
+    ui_server.summaries = [fixture_engine.summary(fixture_data.session_id)]
+    ui = open_ui(None, config={"mode": "http", "token": ui_server.token})
+    ui.settle()
+    fg = fixture_data.fg("time")
+    assert ui.hook("frameCount()") == len(fg["frames"]["start"])
+    methods = [r["method"] for r in ui_server.rpc_log]
+    assert {"sessionprof/sessions", "sessionprof/performance", "sessionprof/flameGraph"} <= set(methods)
+    assert ui_server.unauthorized == 0
+    sugg = fixture_data.perf["suggestions"][0]
+    ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg["id"]}"] button.apply').click()
+    status = ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg["id"]}"] .apply-status')
+    status.get_by_text(f"applied {sugg['id']}").wait_for()
+    assert [r for r in ui_server.rpc_log if r["method"] == "workspace/executeCommand"] == [{"method": "workspace/executeCommand", "params": {"command": "sessionprof.applySuggestion", "arguments": [fixture_data.session_id, sugg["id"]]}}]
+    assert ui.page.evaluate("window.__cspViolations") == []
+    assert ui.console_errors == []
+
+
+def test_browser_page_without_the_token_shows_the_error(open_ui, ui_server, fixture_engine):
+    ui_server.engine = fixture_engine
+    ui = open_ui(None, config={"mode": "http"})
+    err = ui.page.locator("#error")
+    err.wait_for(state="visible")
+    assert "unauthorized" in err.inner_text()
+    assert ui_server.unauthorized >= 1 and ui_server.rpc_log == []
