@@ -15,11 +15,12 @@ typed span covers (gaps, agent overhead) is `otherTime`.
 
 from __future__ import annotations
 
-import heapq
 import math
 import time
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+
+import numpy as np
 
 from . import pricing
 from .tree import AGENT, AI, F_COMPACTION, F_ERROR, F_ORPHAN, F_TOKENS, FREAD, FWRITE, NET, TOOL, TYPES, USER, SessionTree
@@ -95,6 +96,30 @@ def length(intervals) -> float:
     return sum(e - s for s, e in intervals)
 
 
+def union_length(starts: np.ndarray, ends: np.ndarray) -> float:
+    """Length of the union of intervals, vectorised: sort, running max, gaps."""
+    if starts.size == 0:
+        return 0.0
+    order = np.argsort(starts, kind="stable")
+    s, e = starts[order], ends[order]
+    reach = np.maximum.accumulate(e)
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    new[1:] = s[1:] > reach[:-1]
+    first = np.flatnonzero(new)
+    last = np.append(first[1:] - 1, s.size - 1)
+    return float(np.sum(reach[last] - s[first]))
+
+
+def _np(col, dtype) -> np.ndarray:
+    """A copy of a tree column (a view would pin the array and stop it growing)."""
+    return np.frombuffer(col, dtype=dtype).copy() if len(col) else np.zeros(0, dtype=dtype)
+
+
+# bucket per type code: 0 ai, 1 tool, 2 network, 3 user, -1 none (agent)
+_BUCKET = np.array([0, 1, 1, 1, 2, 3, -1], dtype=np.int8)
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -132,28 +157,97 @@ class Analysis:
         self.slow_threshold = slow_threshold_ms
         self.slowest_count = slowest_count
         self.n = len(tree)
-        self.ends = tree.end_or_now(self.now)
-        self.t0 = min(tree.start) if self.n else 0.0
-        self.t1 = max(self.ends) if self.n else 0.0
+        start = _np(tree.start, np.float64)
+        end = _np(tree.end, np.float64)
+        running = np.isnan(end)
+        if running.any():  # a running span lasts until now
+            end[running] = np.maximum(self.now, start[running])
+        self.a_start = start
+        self.a_end = end
+        self.ends = end.tolist()
+        self.t0 = float(start.min()) if self.n else 0.0
+        self.t1 = float(end.max()) if self.n else 0.0
         self._costs: list[float | None] | None = None
+        self._cost_arr: np.ndarray | None = None
+        # numpy copies of the columns the whole-session passes use
+        self._kids: list | None = None
+        # sparse columns copied too: worker threads iterate them while events arrive
+        self.provider = dict(tree.provider)
+        self.tcw1h = dict(tree.tcw1h)
+        self.a_type = _np(tree.type, np.uint8)
+        self.a_parent = _np(tree.parent, np.int32)
+        self.a_flags = _np(tree.flags, np.uint8)
+
+    def children(self) -> list:
+        """Child indices per node (the root is the last entry), in start order; from
+        this analysis's own copies, so a worker thread may call it while events arrive.
+        Leaves share one empty tuple (100k empty lists cost more in GC than the walk)."""
+        if self._kids is None:
+            n = self.n
+            kids: list = [()] * (n + 1)
+            if n:
+                order = np.argsort(self.a_start, kind="stable")
+                par = self.a_parent[order].astype(np.int64)
+                par[par < 0] = n
+                regroup = np.argsort(par, kind="stable")  # stable: start order kept within a parent
+                grouped = order[regroup]
+                gp = par[regroup]
+                cuts = np.flatnonzero(gp[1:] != gp[:-1]) + 1
+                heads = np.concatenate([[0], cuts])
+                for p, chunk in zip(gp[heads].tolist(), np.split(grouped, cuts)):
+                    kids[p] = chunk.tolist()
+            self._kids = kids
+        return self._kids
 
     # ------------------------------------------------------------ costs
 
+    def cost_array(self) -> np.ndarray:
+        """Per-event cost (NaN: none). The agent's costUsd wins, else a price from
+        genai-prices: base rates per model, vectorised; long-context requests past a
+        price tier are priced one by one."""
+        if self._cost_arr is not None:
+            return self._cost_arr
+        t = self.t
+        n = self.n
+        out = np.full(n, np.nan)
+        req = (self.a_flags & F_TOKENS) != 0
+        if req.any():
+            model = _np(t.model, np.int32)
+            tin, tout = _np(t.tin, np.int64), _np(t.tout, np.int64)
+            tcr, tcw = _np(t.tcr, np.int64), _np(t.tcw, np.int64)
+            tcw1h = np.zeros(n, dtype=np.int64)
+            for i, v in self.tcw1h.items():
+                tcw1h[i] = v
+            codes = np.unique(model[req])
+            table = np.full((len(t.strings.values) + 1, 5), np.nan)
+            tiers = np.zeros(len(t.strings.values) + 1)
+            provider_of = {}
+            for i, prov in self.provider.items():
+                provider_of.setdefault(t.model[i], prov)
+            for code in codes:
+                if code < 0:
+                    continue
+                rates = pricing.rates_for(t.strings.values[code], provider_of.get(code))
+                if rates is not None:
+                    table[code] = (rates.input, rates.output, rates.cache_read, rates.cache_write,
+                                   rates.cache_write_1h)
+                    tiers[code] = rates.tier_start or np.inf
+            r = table[model]  # model -1 picks the last row: NaN
+            out = (tin * r[:, 0] + tout * r[:, 1] + tcr * r[:, 2] + (tcw - tcw1h) * r[:, 3] + tcw1h * r[:, 4])
+            out[~req] = np.nan
+            over = np.flatnonzero(req & (tin + tcr + tcw >= tiers[model]) & ~np.isnan(out))
+            for i in over.tolist():
+                out[i] = pricing.price(t.strings.values[t.model[i]], t.provider.get(i), t.tin[i], t.tout[i],
+                                       t.tcr[i], t.tcw[i], t.tcw1h.get(i, 0))
+        reported = _np(t.cost, np.float64)
+        has = ~np.isnan(reported)
+        out[has] = reported[has]
+        self._cost_arr = out
+        return out
+
     def costs(self) -> list[float | None]:
-        """Per-event cost: the agent's costUsd wins, else a price from genai-prices."""
         if self._costs is None:
-            t = self.t
-            model_name = t.strings.values
-            out: list[float | None] = [None] * self.n
-            for i in range(self.n):
-                c = t.cost[i]
-                if c == c:
-                    out[i] = c
-                elif t.flags[i] & F_TOKENS:
-                    m = t.model[i]
-                    out[i] = pricing.price(model_name[m] if m >= 0 else None, t.provider.get(i),
-                                           t.tin[i], t.tout[i], t.tcr[i], t.tcw[i], t.tcw1h.get(i, 0))
-            self._costs = out
+            self._costs = [None if c != c else c for c in self.cost_array().tolist()]
         return self._costs
 
     def _is_request(self, i: int) -> bool:
@@ -162,32 +256,71 @@ class Analysis:
     # ------------------------------------------------------------ summary
 
     def time_split(self) -> dict[str, float]:
-        t = self.t
+        """The session's wall time in buckets that add up to it (see the module doc)."""
         n = self.n
-        start, ends, types = t.start, self.ends, t.type
-        kids = t.children()
-        buckets: dict[str, list] = defaultdict(list)
-        for i in range(n):
-            bucket = BUCKET_OF_TYPE.get(types[i])
-            if bucket is None:
-                continue
-            s, e = start[i], ends[i]
-            if e <= s:
-                continue
-            ch = kids[i]
-            if ch:
-                cover = merge([(max(start[c], s), min(ends[c], e)) for c in ch if ends[c] > s and start[c] < e])
-                buckets[bucket].extend(subtract([(s, e)], cover))
-            else:
-                buckets[bucket].append((s, e))
-        taken: list[tuple[float, float]] = []
-        result = {}
-        for name in BUCKET_ORDER:
-            own = subtract(merge(buckets.get(name, [])), taken)
-            result[name] = length(own)
-            taken = merge(taken + own)
-        result["total"] = self.t1 - self.t0
-        result["other"] = max(0.0, result["total"] - sum(result[b] for b in BUCKET_ORDER))
+        total = self.t1 - self.t0
+        result = {"ai": 0.0, "tool": 0.0, "net": 0.0, "user": 0.0, "total": total, "other": total}
+        if not n:
+            return result
+        s = self.a_start - self.t0
+        e = np.maximum(self.a_end - self.t0, s)
+        bucket = _BUCKET[self.a_type]
+        parent = self.a_parent
+        # children's intervals clipped to their parent, merged per parent
+        kid = np.flatnonzero(parent >= 0)
+        p = parent[kid]
+        cs = np.maximum(s[kid], s[p])
+        ce = np.minimum(e[kid], e[p])
+        keep = ce > cs
+        kid, p, cs, ce = kid[keep], p[keep], cs[keep], ce[keep]
+        big = total + 1.0  # offsets keep each parent's children apart in one sort
+        os_ = cs + p * big
+        oe = ce + p * big
+        order = np.argsort(os_, kind="stable")
+        os_, oe, p = os_[order], oe[order], p[order]
+        if os_.size:
+            reach = np.maximum.accumulate(oe)
+            new = np.empty(os_.size, dtype=bool)
+            new[0] = True
+            new[1:] = os_[1:] > reach[:-1]
+            first = np.flatnonzero(new)
+            last = np.append(first[1:] - 1, os_.size - 1)
+            mp = p[first]                      # parent of each merged covered interval
+            ms = os_[first] - mp * big
+            me = reach[last] - mp * big
+        else:
+            mp = ms = me = np.zeros(0)
+        # self time of a parent: the gaps between its merged children's intervals
+        mp = mp.astype(np.int64)
+        has_kids = np.zeros(n, dtype=bool)
+        has_kids[mp] = True
+        if mp.size:
+            same = np.empty(mp.size, dtype=bool)
+            same[0] = False
+            same[1:] = mp[1:] == mp[:-1]
+            lead_s = np.where(same, np.roll(me, 1), s[mp])   # parent start, or the previous covered end
+            last_of = np.append(mp[1:] != mp[:-1], True)
+            gap_s = np.concatenate([lead_s, me[last_of]])
+            gap_e = np.concatenate([ms, e[mp[last_of]]])
+            gap_owner = np.concatenate([mp, mp[last_of]])
+        else:
+            gap_s = gap_e = np.zeros(0)
+            gap_owner = np.zeros(0, dtype=np.int64)
+        leaves = np.flatnonzero(~has_kids)
+        seg_s = np.concatenate([s[leaves], gap_s])
+        seg_e = np.concatenate([e[leaves], gap_e])
+        seg_b = np.concatenate([bucket[leaves], bucket[gap_owner]])
+        ok = (seg_e > seg_s) & (seg_b >= 0)
+        seg_s, seg_e, seg_b = seg_s[ok], seg_e[ok], seg_b[ok]
+        # priority: waiting on the user, then network, then tools, then AI thinking
+        covered = 0.0
+        mask = np.zeros(seg_s.size, dtype=bool)
+        for name, code in (("user", 3), ("net", 2), ("tool", 1), ("ai", 0)):
+            mask |= seg_b == code
+            now_covered = union_length(seg_s[mask], seg_e[mask])
+            result[name] = now_covered - covered
+            covered = now_covered
+        result["other"] = max(0.0, total - covered)
         return result
 
     def summary(self) -> dict:
@@ -198,10 +331,11 @@ class Analysis:
         total_tokens = tin + tout + tcr + tcw
         messages = t.type.count(AI)
         tools = t.type.count(TOOL)
-        costs = self.costs()
-        known = [costs[i] for i in range(self.n) if self._is_request(i) and costs[i] is not None]
-        unpriced = sorted({t.strings.get(t.model[i]) or "(no model)" for i in range(self.n)
-                           if t.flags[i] & F_TOKENS and costs[i] is None})
+        cost = self.cost_array()
+        counted = ((self.a_flags & F_TOKENS) != 0) | (self.a_type == AI)
+        known = cost[counted & ~np.isnan(cost)]
+        missing = np.flatnonzero(((self.a_flags & F_TOKENS) != 0) & np.isnan(cost))
+        unpriced = sorted({t.strings.get(t.model[i]) or "(no model)" for i in missing.tolist()})
         return {
             "sessionId": t.session_id,
             "title": self.title(),
@@ -225,7 +359,7 @@ class Analysis:
             "outputTokens": tout,
             "cacheReadTokens": tcr,
             "cacheWriteTokens": tcw,
-            "totalCost": sum(known) if known else None,
+            "totalCost": float(known.sum()) if known.size else None,
             "costComplete": not unpriced,
             "unpricedModels": unpriced,
             "messageCount": messages,
@@ -279,7 +413,8 @@ class Analysis:
         t = self.t
         s = t.start[i] - self.t0
         e = self.ends[i] - self.t0
-        cost = self.costs()[i] if self._is_request(i) else None
+        c = float(self.cost_array()[i]) if self._is_request(i) else math.nan
+        cost = None if c != c else c
         return {
             "id": t.ids[i],
             "parentId": t.parent_id_of(i),
@@ -296,7 +431,7 @@ class Analysis:
         }
 
     def events_tree(self) -> list[dict]:
-        kids = self.t.children()
+        kids = self.children()
         n = self.n
         built: dict[int, dict] = {}
         # children before parents: walk a post-order without recursion (deep subagent chains)
@@ -314,186 +449,201 @@ class Analysis:
 
     # ------------------------------------------------------------ tables
 
+    def _col(self, name: str) -> np.ndarray:
+        """A numpy copy of an int64 token column, made once per analysis."""
+        cache = self.__dict__.setdefault("_cols", {})
+        if name not in cache:
+            cache[name] = _np(getattr(self.t, name), np.int64 if name in ("tin", "tout", "tcr", "tcw", "file_tokens")
+                              else np.int32)
+        return cache[name]
+
     def tokens_by_message(self) -> list[dict]:
         t = self.t
-        costs = self.costs()
+        sel = np.flatnonzero((self.a_type == AI) | (self.a_type == USER) | ((self.a_flags & F_TOKENS) != 0))
+        sel = sel[np.argsort(self.a_start[sel], kind="stable")]
+        tin, tout, tcr, tcw = (self._col(c)[sel].tolist() for c in ("tin", "tout", "tcr", "tcw"))
+        cost = self.cost_array()[sel]
+        counted = ((self.a_flags[sel] & F_TOKENS) != 0) | (self.a_type[sel] == AI)
+        costs = [c if ok and c == c else None for c, ok in zip(cost.tolist(), counted.tolist())]
+        users = (self.a_type[sel] == USER).tolist()
+        ids, names, values, models, texts = t.ids, t.name, t.strings.values, t.model, t.text
         rows = []
-        order = sorted((i for i in range(self.n) if t.type[i] in (AI, USER) or t.flags[i] & F_TOKENS),
-                       key=t.start.__getitem__)
-        for num, i in enumerate(order, 1):
-            tin, tout, tcr, tcw = t.tin[i], t.tout[i], t.tcr[i], t.tcw[i]
-            text = t.text.get(i) or t.strings.values[t.name[i]]
+        for k, i in enumerate(sel.tolist()):
+            text = texts.get(i) or values[names[i]]
+            m = models[i]
             rows.append({
-                "index": num,
-                "eventId": t.ids[i],
-                "role": "user" if t.type[i] == USER else "assistant",
-                "model": t.strings.get(t.model[i]),
-                "input": tin,
-                "output": tout,
-                "cacheRead": tcr,
-                "cacheWrite": tcw,
-                "total": tin + tout + tcr + tcw,
-                "cost": costs[i] if self._is_request(i) else None,
-                "excerpt": " ".join(text.split())[:120],
+                "index": k + 1, "eventId": ids[i], "role": "user" if users[k] else "assistant",
+                "model": values[m] if m >= 0 else None,
+                "input": tin[k], "output": tout[k], "cacheRead": tcr[k], "cacheWrite": tcw[k],
+                "total": tin[k] + tout[k] + tcr[k] + tcw[k], "cost": costs[k],
+                "excerpt": " ".join(text[:200].split())[:120],
             })
         return rows
 
     def tokens_by_model(self) -> list[dict]:
         t = self.t
-        costs = self.costs()
-        groups: dict[str, list] = {}
-        for i in range(self.n):
-            if not t.flags[i] & F_TOKENS:
-                continue
-            model = t.strings.get(t.model[i]) or "(unknown model)"
-            g = groups.setdefault(model, [0, 0, 0, 0, 0, 0.0, True, t.provider.get(i)])
-            g[0] += 1
-            g[1] += t.tin[i]
-            g[2] += t.tout[i]
-            g[3] += t.tcr[i]
-            g[4] += t.tcw[i]
-            if costs[i] is None:
-                g[6] = False
-            else:
-                g[5] += costs[i]
-        grand = sum(g[1] + g[2] + g[3] + g[4] for g in groups.values())
+        req = np.flatnonzero((self.a_flags & F_TOKENS) != 0)
+        if not req.size:
+            return []
+        model = self._col("model")[req]
+        cost = self.cost_array()[req]
+        groups = np.unique(model)
+        sums = {c: np.bincount(np.searchsorted(groups, model), weights=self._col(c)[req], minlength=groups.size)
+                for c in ("tin", "tout", "tcr", "tcw")}
+        pos = np.searchsorted(groups, model)
+        counts = np.bincount(pos, minlength=groups.size)
+        known_cost = np.bincount(pos, weights=np.nan_to_num(cost), minlength=groups.size)
+        unpriced = np.bincount(pos, weights=np.isnan(cost), minlength=groups.size)
+        provider_of = {}
+        for i, prov in self.provider.items():
+            provider_of.setdefault(t.model[i], prov)
+        grand = int(sum(s.sum() for s in sums.values()))
         rows = []
-        for model, (req, tin, tout, tcr, tcw, cost, priced, provider) in groups.items():
+        for g, code in enumerate(groups.tolist()):
+            name = t.strings.values[code] if code >= 0 else "(unknown model)"
+            tin, tout, tcr, tcw = (int(sums[c][g]) for c in ("tin", "tout", "tcr", "tcw"))
             total = tin + tout + tcr + tcw
+            priced = unpriced[g] == 0
             rows.append({
-                "model": model,
-                "provider": provider or pricing.provider_of(model),
-                "requests": req,
-                "input": tin,
-                "output": tout,
-                "cacheRead": tcr,
-                "cacheWrite": tcw,
-                "total": total,
-                "share": pct(total, grand),
-                "cost": cost if (priced or cost) else None,
-                "priced": priced,
+                "model": name, "provider": provider_of.get(code) or pricing.provider_of(name),
+                "requests": int(counts[g]), "input": tin, "output": tout, "cacheRead": tcr, "cacheWrite": tcw,
+                "total": total, "share": pct(total, grand),
+                "cost": float(known_cost[g]) if (priced or known_cost[g]) else None, "priced": bool(priced),
             })
         rows.sort(key=lambda r: -r["total"])
         return rows
 
-    def _context_of(self) -> list[int]:
+    def _context_of(self) -> np.ndarray:
         """Context id per event: a subagent (an agent span started by a tool) has its
         own conversation; everything else shares the main one (-1)."""
-        t = self.t
-        ctx = [-1] * self.n
-        parent, types = t.parent, t.type
-        memo: dict[int, int] = {}
-        for i in range(self.n):
-            chain = []
-            node = i
-            found = -1
-            while node >= 0:
-                if node in memo:
-                    found = memo[node]
-                    break
-                chain.append(node)
-                p = parent[node]
-                if types[node] == AGENT and p >= 0 and types[p] == TOOL:
-                    found = node
-                    break
-                node = p
-            for c in chain:
-                memo[c] = found
-            ctx[i] = found
+        if "_ctx" in self.__dict__:
+            return self._ctx
+        parent = self.a_parent.astype(np.int64)
+        typ = self.a_type
+        pt = np.where(parent >= 0, typ[np.maximum(parent, 0)], 255)
+        root = (typ == AGENT) & (pt == TOOL)
+        ctx = np.where(root, np.arange(self.n), -1)
+        node = parent.copy()
+        todo = ~root & (node >= 0)
+        # pointer jumping up the tree: as many rounds as the tree is deep
+        for _ in range(self.n):
+            if not todo.any():
+                break
+            idx = np.flatnonzero(todo)
+            anc = node[idx]
+            hit = root[anc]
+            ctx[idx[hit]] = anc[hit]
+            node[idx] = parent[anc]
+            todo[idx[hit | (parent[anc] < 0)]] = False
+        self._ctx = ctx
         return ctx
 
-    def _requests_by_context(self, ctx: list[int]):
+    def _requests_by_context(self, ctx: np.ndarray):
         """Per context: request start times (sorted), prefix sums of each request's
-        price per input-context token, and compaction times."""
+        price per re-sent token (history mostly comes from the prompt cache), the
+        count of requests with no price, and compaction times."""
         t = self.t
-        costs = self.costs()
-        per: dict[int, list] = defaultdict(list)
-        compactions: dict[int, list] = defaultdict(list)
-        for i in range(self.n):
-            if t.flags[i] & F_COMPACTION:
-                compactions[ctx[i]].append(t.start[i])
-            if t.flags[i] & F_TOKENS and t.type[i] == AI:
-                ctx_tokens = t.tin[i] + t.tcr[i] + t.tcw[i]
-                rate = None
-                m = t.model[i]
-                if m >= 0:
-                    rates = pricing.rates_for(t.strings.values[m], t.provider.get(i))
-                    if rates is not None:
-                        # history is re-sent mostly from the prompt cache
-                        rate = rates.cache_read if t.tcr[i] else rates.input
-                if rate is None and costs[i] is not None and ctx_tokens:
-                    rate = costs[i] / (ctx_tokens + t.tout[i])
-                per[ctx[i]].append((t.start[i], rate, ctx_tokens))
+        req = np.flatnonzero(((self.a_flags & F_TOKENS) != 0) & (self.a_type == AI))
+        model = self._col("model")[req]
+        cr = self._col("tcr")[req]
+        rate = np.full(req.size, np.nan)
+        provider_of = {}
+        for i, prov in self.provider.items():
+            provider_of.setdefault(t.model[i], prov)
+        for code in np.unique(model).tolist():
+            if code < 0:
+                continue
+            rates = pricing.rates_for(t.strings.values[code], provider_of.get(code))
+            if rates is not None:
+                sel = model == code
+                rate[sel] = np.where(cr[sel] > 0, rates.cache_read, rates.input)
+        comp = np.flatnonzero((self.a_flags & F_COMPACTION) != 0)
         out = {}
-        for c, reqs in per.items():
-            reqs.sort(key=lambda r: r[0])
-            starts = [r[0] for r in reqs]
-            prefix = [0.0]
-            unknown = [0]
-            for _, rate, _tok in reqs:
-                prefix.append(prefix[-1] + (rate or 0.0))
-                unknown.append(unknown[-1] + (rate is None))
-            out[c] = (starts, prefix, unknown, sorted(compactions.get(c, [])), [r[2] for r in reqs])
+        rctx = ctx[req]
+        for c in np.unique(rctx).tolist():
+            sel = rctx == c
+            starts = self.a_start[req[sel]]
+            order = np.argsort(starts, kind="stable")
+            r = rate[sel][order]
+            prefix = np.concatenate([[0.0], np.cumsum(np.nan_to_num(r))])
+            unknown = np.concatenate([[0], np.cumsum(np.isnan(r))])
+            comps = np.sort(self.a_start[comp[ctx[comp] == c]])
+            out[c] = (starts[order], prefix, unknown, comps)
         return out
 
     def tokens_by_file(self, total_input: int) -> list[dict]:
         t = self.t
+        fcol = self._col("file")
+        reads = np.flatnonzero((self.a_type == FREAD) & (fcol >= 0))
+        if not reads.size:
+            return []
         ctx = self._context_of()
         reqs = self._requests_by_context(ctx)
-        files: dict[int, dict] = {}
-        for i in range(self.n):
-            f = t.file[i]
-            if f < 0 or t.type[i] != FREAD:
+        ft = np.maximum(self._col("file_tokens")[reads], 0)
+        count = np.zeros(reads.size, dtype=np.int64)
+        cost = np.zeros(reads.size)
+        unknown = np.zeros(reads.size, dtype=bool)
+        rctx = ctx[reads]
+        for c, (starts, prefix, unk, comps) in reqs.items():
+            sel = np.flatnonzero(rctx == c)
+            if not sel.size:
                 continue
-            ft = max(0, t.file_tokens[i])
-            row = files.get(f)
-            if row is None:
-                row = files[f] = {"filePath": t.strings.values[f], "tokens": 0, "timesRead": 0, "resentCount": 0,
-                                  "resentTokens": 0, "resentCost": 0.0, "costKnown": True, "eventIds": []}
-            row["tokens"] += ft
-            row["timesRead"] += 1
-            row["eventIds"].append(t.ids[i])
-            entry = reqs.get(ctx[i])
-            if entry is None or not ft:
-                continue
-            starts, prefix, unknown, compactions, _ = entry
-            read_end = self.ends[i]
-            lo = bisect_left(starts, read_end)
+            end = self.a_end[reads[sel]]
             # the first request after the read carries it as new input; later ones re-send it
-            lo += 1
-            stop = len(starts)
-            k = bisect_right(compactions, read_end)
-            if k < len(compactions):
-                stop = bisect_left(starts, compactions[k])
-            if stop > lo:
-                count = stop - lo
-                row["resentCount"] += count
-                row["resentTokens"] += ft * count
-                row["resentCost"] += ft * (prefix[stop] - prefix[lo])
-                if unknown[stop] - unknown[lo]:
-                    row["costKnown"] = False
+            lo = np.searchsorted(starts, end, side="left") + 1
+            k = np.searchsorted(comps, end, side="right")
+            stop = np.where(k < comps.size, np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]) if comps.size
+                            else starts.size, starts.size)
+            n_after = np.maximum(stop - lo, 0)
+            lo_c = np.minimum(lo, starts.size)
+            stop_c = np.maximum(stop, lo_c)
+            count[sel] = n_after
+            cost[sel] = ft[sel] * (prefix[stop_c] - prefix[lo_c])
+            unknown[sel] = (unk[stop_c] - unk[lo_c]) > 0
+        files, pos = np.unique(fcol[reads], return_inverse=True)
+        tokens = np.bincount(pos, weights=ft, minlength=files.size)
+        times = np.bincount(pos, minlength=files.size)
+        rcount = np.bincount(pos, weights=count, minlength=files.size)
+        rtokens = np.bincount(pos, weights=ft * count, minlength=files.size)
+        rcost = np.bincount(pos, weights=cost, minlength=files.size)
+        runknown = np.bincount(pos, weights=unknown & (count > 0) & (ft > 0), minlength=files.size)
+        ids: list[list[str]] = [[] for _ in range(files.size)]
+        all_ids = t.ids
+        for p, i in zip(pos.tolist(), reads.tolist()):
+            ids[p].append(all_ids[i])
         rows = []
-        for row in files.values():
-            known = row.pop("costKnown")
-            row["resentCost"] = row["resentCost"] if (known or row["resentCost"]) else None
-            row["shareOfInput"] = pct(row["tokens"], total_input)
-            rows.append(row)
+        for g, code in enumerate(files.tolist()):
+            known = runknown[g] == 0
+            rows.append({
+                "filePath": t.strings.values[code], "tokens": int(tokens[g]),
+                "shareOfInput": pct(int(tokens[g]), total_input), "timesRead": int(times[g]),
+                "resentCount": int(rcount[g]), "resentTokens": int(rtokens[g]),
+                "resentCost": float(rcost[g]) if (known or rcost[g]) else None, "eventIds": ids[g],
+            })
         rows.sort(key=lambda r: -(r["tokens"] + r["resentTokens"]))
         return rows
 
     # ------------------------------------------------------------ slowest
 
-    def _operations(self, types: tuple) -> list[tuple[float, int]]:
-        """(duration, index) of operations; a file or network span inside a tool call is
-        that call's own work, so the call stands for it."""
-        t = self.t
-        parent, typ, ends, start = t.parent, t.type, self.ends, t.start
-        return [(ends[i] - start[i], i) for i in range(self.n) if typ[i] in types
-                and not (typ[i] in (FREAD, FWRITE, NET) and parent[i] >= 0 and typ[parent[i]] == TOOL)]
+    def _operations(self, types: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, durations) of operations; a file or network span inside a tool call
+        is that call's own work, so the call stands for it."""
+        typ = self.a_type
+        parent = self.a_parent.astype(np.int64)
+        ptype = np.where(parent >= 0, typ[np.maximum(parent, 0)], 255)
+        inner = np.isin(typ, (FREAD, FWRITE, NET)) & (ptype == TOOL)
+        idx = np.flatnonzero(np.isin(typ, types) & ~inner)
+        return idx, self.a_end[idx] - self.a_start[idx]
+
+    def _top(self, idx: np.ndarray, dur: np.ndarray, k: int) -> list[tuple[float, int]]:
+        if idx.size > k:
+            part = np.argpartition(-dur, k - 1)[:k]
+            idx, dur = idx[part], dur[part]
+        order = np.lexsort((idx, -dur))
+        return [(float(dur[o]), int(idx[o])) for o in order.tolist()]
 
     def slowest(self) -> list[dict]:
-        durations = self._operations((AI, TOOL, FREAD, FWRITE, NET))
-        top = heapq.nlargest(self.slowest_count, durations)
+        top = self._top(*self._operations((AI, TOOL, FREAD, FWRITE, NET)), self.slowest_count)
         out = []
         for rank, (dur, i) in enumerate(top, 1):
             out.append({"rank": rank, "event": self.event(i), "suggestion": self.slow_hint(i, dur),
@@ -502,12 +652,10 @@ class Analysis:
 
     def slow_set(self) -> dict[int, int]:
         """Events that get a code lens: over the threshold or among the slowest; value = rank."""
-        durations = self._operations((TOOL, FREAD, FWRITE, NET))
-        ranked = heapq.nlargest(self.slowest_count, durations)
-        out = {i: rank for rank, (_, i) in enumerate(ranked, 1)}
-        for dur, i in durations:
-            if dur >= self.slow_threshold and i not in out:
-                out[i] = 0
+        idx, dur = self._operations((TOOL, FREAD, FWRITE, NET))
+        out = {i: rank for rank, (_, i) in enumerate(self._top(idx, dur, self.slowest_count), 1)}
+        for i in idx[dur >= self.slow_threshold].tolist():
+            out.setdefault(i, 0)
         return out
 
     def detail(self, i: int) -> str | None:
@@ -581,86 +729,94 @@ class Analysis:
         t = self.t
         total = summary["totalDuration"]
         ctx = self._context_of()
-        timeline: dict[int, list[int]] = defaultdict(list)
-        for i in range(self.n):
-            if t.type[i] in (AI, TOOL, FREAD, FWRITE, NET):
-                timeline[ctx[i]].append(i)
+        typ = self.a_type
+        sel = np.flatnonzero(np.isin(typ, (AI, TOOL, FREAD, FWRITE, NET)))
+        sel = sel[np.lexsort((self.a_start[sel], ctx[sel]))]
+        read_tools = np.array([k for k, v in enumerate(t.strings.values) if v.lower() in ("read", "read_file", "view")]
+                              or [-2])
+        # a tool call that read a file (its file_read child carries the read) does not break a run
+        reading_tool = (typ[sel] == TOOL) & (self._col("file")[sel] >= 0) & np.isin(self._col("tool")[sel], read_tools)
         runs = []
-        for items in timeline.values():
-            items.sort(key=t.start.__getitem__)
-            run: list[int] = []
-            ais: list[int] = []
-            last_end = -math.inf
-            for i in items:
-                typ = t.type[i]
-                if typ == FREAD:
-                    if t.start[i] >= last_end - 1:  # sequential: starts after the previous read ended
-                        run.append(i)
-                    else:  # parallel with the previous read: already batched
-                        if len(run) >= 3:
-                            runs.append((run, ais))
-                        run, ais = [i], []
-                    last_end = self.ends[i]
-                elif typ == AI:
-                    if run:
-                        ais.append(i)
-                elif typ == TOOL:
-                    kids_read = t.file[i] >= 0 and (t.strings.get(t.tool[i]) or "").lower() in ("read", "read_file", "view")
-                    if not kids_read:
-                        if len(run) >= 3:
-                            runs.append((run, ais))
-                        run, ais, last_end = [], [], -math.inf
-                else:
+        run: list[int] = []
+        ais: list[int] = []
+        last_end = -math.inf
+        prev_ctx = None
+        starts, ends = self.a_start, self.a_end
+        for i, c, ty, rt in zip(sel.tolist(), ctx[sel].tolist(), typ[sel].tolist(), reading_tool.tolist()):
+            if c != prev_ctx:
+                if len(run) >= 3:
+                    runs.append((run, ais))
+                run, ais, last_end, prev_ctx = [], [], -math.inf, c
+            if ty == FREAD:
+                if starts[i] >= last_end - 1:  # sequential: starts after the previous read ended
+                    run.append(i)
+                else:  # parallel with the previous read: already batched
                     if len(run) >= 3:
                         runs.append((run, ais))
-                    run, ais, last_end = [], [], -math.inf
-            if len(run) >= 3:
-                runs.append((run, ais))
+                    run, ais = [i], []
+                last_end = ends[i]
+            elif ty == AI:
+                if run:
+                    ais.append(i)
+            elif not rt:
+                if len(run) >= 3:
+                    runs.append((run, ais))
+                run, ais, last_end = [], [], -math.inf
+        if len(run) >= 3:
+            runs.append((run, ais))
         if not runs:
             return None
         saving = 0.0
         reads: list[int] = []
         for run, ais in runs:
-            durs = [self.ends[i] - t.start[i] for i in run]
+            durs = [ends[i] - starts[i] for i in run]
             # the AI round trips between the first and the last read disappear too
-            between = [a for a in ais if t.start[a] < t.start[run[-1]]]
-            saving += sum(durs) - max(durs) + sum(self.ends[a] - t.start[a] for a in between)
+            between = [a for a in ais if starts[a] < starts[run[-1]]]
+            saving += sum(durs) - max(durs) + sum(ends[a] - starts[a] for a in between)
             reads.extend(run)
+        saving = float(saving)
         share = pct(saving, total)
         return self._suggestion(
             "batch_reads", "batching", "Batch file reads",
             f"{len(reads)} sequential reads in {len(runs)} run(s) could be batched into parallel reads in one step.",
             f"-{share}% time est. ({fmt_ms(saving)})", reads, savingMs=saving,
-            filePaths=sorted({t.strings.values[t.file[i]] for i in reads}),
+            filePaths=sorted({t.strings.values[t.file[i]] for i in reads if t.file[i] >= 0})[:200],
             guidance="When you need several files, read them all in one step with parallel tool calls "
                      "instead of one read per turn.")
 
     def _smaller_model(self, by_file, summary):
         t = self.t
-        costs = self.costs()
+        cost = self.cost_array()
+        is_req = (self.a_type == AI) & ((self.a_flags & F_TOKENS) != 0)
+        ai_total = int(is_req.sum())
+        model = self._col("model")
+        cand = np.flatnonzero(is_req & (self._col("tout") <= SIMPLE_RESPONSE_TOKENS) & ~np.isnan(cost) & (model >= 0))
         chosen: list[int] = []
-        current_cost = 0.0
-        small_cost = 0.0
+        current_cost = small_cost = 0.0
         small_models: dict[str, str] = {}
-        ai_total = sum(1 for i in range(self.n) if t.type[i] == AI and t.flags[i] & F_TOKENS)
-        for i in range(self.n):
-            if t.type[i] != AI or not t.flags[i] & F_TOKENS or t.tout[i] > SIMPLE_RESPONSE_TOKENS:
+        tin, tout, tcr, tcw = (self._col(c) for c in ("tin", "tout", "tcr", "tcw"))
+        for code in np.unique(model[cand]).tolist():
+            name = t.strings.values[code]
+            low = name.lower()
+            small = next((sm for key, sm in SMALLER_MODEL if key in low), None)
+            if small is None or small.split("-")[1] in low and "mini" in low:
                 continue
-            model = t.strings.get(t.model[i])
-            if not model or costs[i] is None:
+            rates = pricing.rates_for(small)
+            if rates is None:
                 continue
-            small = next((s for key, s in SMALLER_MODEL if key in model.lower()), None)
-            if small is None or small.split("-")[1] in model.lower() and "mini" in model.lower():
+            idx = cand[model[cand] == code]
+            alt = (tin[idx] * rates.input + tout[idx] * rates.output + tcr[idx] * rates.cache_read
+                   + tcw[idx] * rates.cache_write)
+            cheaper = alt < cost[idx]
+            if not cheaper.any():
                 continue
-            alt = pricing.price(small, None, t.tin[i], t.tout[i], t.tcr[i], t.tcw[i])
-            if alt is None or alt >= costs[i]:
-                continue
-            chosen.append(i)
-            current_cost += costs[i]
-            small_cost += alt
-            small_models[model] = small
+            chosen.extend(idx[cheaper].tolist())
+            current_cost += float(cost[idx][cheaper].sum())
+            small_cost += float(alt[cheaper].sum())
+            small_models[name] = small
         if len(chosen) < 3 or len(chosen) < 0.2 * ai_total:
             return None
+        chosen.sort(key=t.start.__getitem__)
         saving = current_cost - small_cost
         share = pct(saving, summary["totalCost"] or current_cost)
         suggested = max(set(small_models.values()), key=list(small_models.values()).count)
@@ -674,38 +830,41 @@ class Analysis:
                      "lookups and routine edits; keep the large model for planning and hard debugging.")
 
     def _incremental_output(self, by_file, summary):
-        t = self.t
-        big = [i for i in range(self.n) if t.type[i] == AI and t.tout[i] > LARGE_OUTPUT_TOKENS]
-        if not big:
+        tout = self._col("tout")
+        big = np.flatnonzero((self.a_type == AI) & (tout > LARGE_OUTPUT_TOKENS))
+        if not big.size:
             return None
+        big = big[np.argsort(self.a_start[big], kind="stable")]
         # asked in pieces, the first useful part arrives after ~1,500 tokens instead of all of them
-        saving = sum((self.ends[i] - t.start[i]) * (1 - 1500.0 / t.tout[i]) for i in big)
+        saving = float(np.sum((self.a_end[big] - self.a_start[big]) * (1 - 1500.0 / tout[big])))
         return self._suggestion(
             "incremental_output", "prompting", "Request incremental outputs",
-            f"{len(big)} responses had more than {LARGE_OUTPUT_TOKENS:,} output tokens "
-            f"(largest {max(t.tout[i] for i in big):,}). Ask for the work in smaller steps.",
-            f"-{pct(saving, summary['totalDuration'])}% wait est. ({fmt_ms(saving)})", big, savingMs=saving,
+            f"{big.size} responses had more than {LARGE_OUTPUT_TOKENS:,} output tokens "
+            f"(largest {int(tout[big].max()):,}). Ask for the work in smaller steps.",
+            f"-{pct(saving, summary['totalDuration'])}% wait est. ({fmt_ms(saving)})", big.tolist(), savingMs=saving,
             guidance="Deliver large changes incrementally: one file or one step per response, "
                      "and confirm before continuing.")
 
     def _reread_file(self, by_file, summary):
         t = self.t
+        fcol = self._col("file")
+        typ = self.a_type
+        reads = np.flatnonzero((typ == FREAD) & (fcol >= 0))
+        codes, counts = np.unique(fcol[reads], return_counts=True)
+        again = set(codes[counts >= 2].tolist())
+        if not again:
+            return None
         writes: dict[int, list[float]] = defaultdict(list)
-        reads: dict[int, list[int]] = defaultdict(list)
-        for i in range(self.n):
-            if t.file[i] < 0:
-                continue
-            if t.type[i] == FWRITE:
-                writes[t.file[i]].append(t.start[i])
-            elif t.type[i] == FREAD:
-                reads[t.file[i]].append(i)
+        for i in np.flatnonzero((typ == FWRITE) & np.isin(fcol, list(again))).tolist():
+            writes[t.file[i]].append(t.start[i])
+        per_file: dict[int, list[int]] = defaultdict(list)
+        for i in reads[np.isin(fcol[reads], list(again))].tolist():
+            per_file[t.file[i]].append(i)
         wasted: list[int] = []
         tokens = 0
         ms = 0.0
         paths = []
-        for f, idxs in reads.items():
-            if len(idxs) < 2:
-                continue
+        for f, idxs in per_file.items():
             idxs.sort(key=t.start.__getitem__)
             ws = sorted(writes.get(f, []))
             found = False
@@ -721,22 +880,25 @@ class Analysis:
                 paths.append(t.strings.values[f])
         if not wasted:
             return None
+        paths.sort()
         return self._suggestion(
             "reread_file", "context", "Stop re-reading the same files",
             f"{len(wasted)} reads fetched a file again that had not changed ({', '.join(paths[:3])}"
             f"{'…' if len(paths) > 3 else ''}), adding {tokens:,} tokens to the context.",
-            f"-{tokens:,} tokens ({fmt_ms(ms)})", wasted, savingTokens=tokens, savingMs=ms, filePaths=paths,
+            f"-{tokens:,} tokens ({fmt_ms(ms)})", wasted, savingTokens=tokens, savingMs=ms, filePaths=paths[:200],
             guidance="Do not re-read a file you already read in this session unless it changed since; "
                      "refer to what you read before.")
 
     def _large_tool_output(self, by_file, summary):
         t = self.t
-        big = [i for i in range(self.n) if t.file_tokens[i] >= LARGE_TOOL_OUTPUT_TOKENS and t.type[i] != FWRITE]
-        if not big:
+        ftok = self._col("file_tokens")
+        big = np.flatnonzero((ftok >= LARGE_TOOL_OUTPUT_TOKENS) & (self.a_type != FWRITE))
+        if not big.size:
             return None
+        big = big[np.argsort(self.a_start[big], kind="stable")].tolist()
         resent = {r["filePath"]: r for r in by_file}
         tokens = 0
-        paths = []
+        paths = set()
         for i in big:
             ft = t.file_tokens[i]
             path = t.strings.get(t.file[i])
@@ -745,20 +907,20 @@ class Analysis:
                 carry += resent[path]["resentTokens"] / resent[path]["tokens"]
             tokens += int((ft - 2000) * carry)
             if path:
-                paths.append(path)
-        paths = sorted(set(paths))
+                paths.add(path)
+        paths = sorted(paths)
         return self._suggestion(
             "large_tool_output", "context", "Large tool outputs flood the context",
             f"{len(big)} tool results carried at least {LARGE_TOOL_OUTPUT_TOKENS:,} tokens each "
             f"({', '.join(paths[:3]) or 'command output'}); with the requests that re-sent them that is "
             f"{tokens:,} tokens that a narrower read would have saved.",
-            f"-{tokens:,} tokens est.", big, savingTokens=tokens, filePaths=paths,
+            f"-{tokens:,} tokens est.", big, savingTokens=tokens, filePaths=paths[:200],
             guidance="Avoid dumping large outputs into the context: read line ranges, filter command output "
                      "(head, grep, --quiet), and skip generated or vendored files.")
 
     def _user_wait(self, by_file, summary):
         t = self.t
-        waits = [i for i in range(self.n) if t.type[i] == USER and self.ends[i] - t.start[i] > 0]
+        waits = np.flatnonzero((self.a_type == USER) & (self.a_end > self.a_start)).tolist()
         wait = summary["userWaitTime"]
         total = summary["totalDuration"]
         if not waits or wait < 30_000 and wait < 0.1 * total:
@@ -776,22 +938,30 @@ class Analysis:
     def _new_session(self, summary, history_tokens, total_input):
         t = self.t
         share = pct(history_tokens, total_input)
-        reqs = sorted((i for i in range(self.n) if t.type[i] == AI and t.flags[i] & F_TOKENS), key=t.start.__getitem__)
-        if share < 60 or len(reqs) < 4:
+        reqs = np.flatnonzero((self.a_type == AI) & ((self.a_flags & F_TOKENS) != 0))
+        if share < 60 or reqs.size < 4:
             return None
-        ctxs = [t.tin[i] + t.tcr[i] + t.tcw[i] for i in reqs]
-        half = len(reqs) // 2
+        reqs = reqs[np.argsort(self.a_start[reqs], kind="stable")]
+        ctxs = self._col("tin")[reqs] + self._col("tcr")[reqs] + self._col("tcw")[reqs]
+        half = reqs.size // 2
         base = ctxs[0]
         # starting afresh half-way, the second half would not have carried the first half's history
         carried = ctxs[half] - base
-        saved = sum(min(carried, c - base) for c in ctxs[half:] if c > base)
-        rates = [pricing.rates_for(t.strings.values[t.model[i]], t.provider.get(i)) if t.model[i] >= 0 else None for i in reqs[half:]]
-        usd = sum(min(carried, c - base) * r.cache_read for c, r in zip(ctxs[half:], rates) if r and c > base) if any(rates) else None
+        later = ctxs[half:]
+        cut = np.where(later > base, np.minimum(carried, later - base), 0)
+        saved = int(cut.sum())
+        rate = np.full(later.size, np.nan)
+        models = self._col("model")[reqs[half:]]
+        for code in np.unique(models).tolist():
+            r = pricing.rates_for(t.strings.values[code]) if code >= 0 else None
+            if r is not None:
+                rate[models == code] = r.cache_read
+        usd = float(np.nansum(cut * rate)) if not np.isnan(rate).all() else None
         return self._suggestion(
             "new_session", "context", "Start a new session for unrelated tasks",
             f"{share}% of input tokens are conversation history. Starting a new session (or compacting) "
             f"half-way would have sent about {saved:,} fewer tokens.",
-            f"-{saved:,} tokens est.", reqs[half:], savingTokens=saved, savingUsd=usd,
+            f"-{saved:,} tokens est.", reqs[half:].tolist(), savingTokens=saved, savingUsd=usd,
             guidance="Keep sessions focused: start a new session for an unrelated task, and compact long ones.")
 
     # ------------------------------------------------------------ all

@@ -91,7 +91,7 @@ class EditorIndex:
             f = t.file[i]
             if f < 0 and t.type[i] == TOOL:
                 # the tool's file may be on its file_read/file_write child
-                kids = kids or t.children()
+                kids = kids or analysis.children()
                 f = next((t.file[c] for c in kids[i] if t.file[c] >= 0), -1)
             if f < 0:
                 continue

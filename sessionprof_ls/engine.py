@@ -5,6 +5,7 @@ event takes the same path whichever way it arrived.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from typing import Any, Iterable
@@ -30,6 +31,9 @@ class Engine:
         self.slow_threshold_ms = slow_threshold_ms
         self.slowest_count = slowest_count
         self._analyses: OrderedDict[tuple[str, int], Analysis] = OrderedDict()
+        # trees change under this lock, and analyses copy their columns under it: the
+        # server ingests and analyses in worker threads so the event loop stays free
+        self.lock = threading.RLock()
 
     # ------------------------------------------------------------ ingest
 
@@ -57,16 +61,17 @@ class Engine:
             group[0].append(ev)
             group[1].append(raw)
             accepted += 1
-        # committed to the store before the trees change and before it is acknowledged
-        seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
-        now = time.time()
-        for (sid, (evs, _)), seq in zip(by_session.items(), seqs):
-            tree = self.tree(sid, create=True)
-            add = tree.add
-            for ev in evs:
-                add(ev, seq)
-            tree.last_update = now
-            self._save_session_row(tree)
+        with self.lock:
+            # committed to the store before the trees change and before it is acknowledged
+            seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
+            now = time.time()
+            for (sid, (evs, _)), seq in zip(by_session.items(), seqs):
+                tree = self.tree(sid, create=True)
+                add = tree.add
+                for ev in evs:
+                    add(ev, seq)
+                tree.last_update = now
+                self._save_session_row(tree)
         return {"accepted": accepted, "rejected": rejected, "sessions": list(by_session)}
 
     def ingest_body(self, body: bytes, content_type: str = "") -> dict:
@@ -87,6 +92,13 @@ class Engine:
         tree = self.trees.get(session_id)
         if tree is not None:
             return tree
+        with self.lock:
+            return self._load_tree(session_id, create)
+
+    def _load_tree(self, session_id: str, create: bool) -> SessionTree | None:
+        tree = self.trees.get(session_id)
+        if tree is not None:
+            return tree
         if not create and not self.store.has_session(session_id):
             return None
         tree = SessionTree(session_id, self.strings)
@@ -103,14 +115,15 @@ class Engine:
         tree = self.tree(session_id)
         if tree is None:
             raise KeyError(f"unknown session: {session_id}")
-        key = (session_id, tree.version)
-        a = self._analyses.get(key)
-        if a is None or tree.running_count():
-            a = Analysis(tree, slow_threshold_ms=self.slow_threshold_ms, slowest_count=self.slowest_count)
-            self._analyses[key] = a
-            while len(self._analyses) > 8:
-                self._analyses.popitem(last=False)
-        return a
+        with self.lock:
+            key = (session_id, tree.version)
+            a = self._analyses.get(key)
+            if a is None or tree.running_count():
+                a = Analysis(tree, slow_threshold_ms=self.slow_threshold_ms, slowest_count=self.slowest_count)
+                self._analyses[key] = a
+                while len(self._analyses) > 8:
+                    self._analyses.popitem(last=False)
+            return a
 
     # ------------------------------------------------------------ reads
 

@@ -22,7 +22,7 @@ def _tracks(a: Analysis):
     """Per event: (track, clipped start, clipped end, depth); and the track count."""
     t = a.t
     n = len(t)
-    kids = t.children()
+    kids = a.children()
     info: list = [None] * n
     ntracks = 1
     stack = [(n, 0, a.t0, a.t1, 0)]

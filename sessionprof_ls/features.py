@@ -74,7 +74,7 @@ def setup(server) -> None:
     # -------------------------------------------------------- custom messages
 
     @server.feature(P.INGEST)
-    def on_ingest(ls, params):
+    async def on_ingest(ls, params):
         try:
             events = _params(params).get("events")
         except TypeError as exc:
@@ -83,7 +83,7 @@ def setup(server) -> None:
         if not isinstance(events, list):
             ls.show_warning('sessionprof/ingest: params must be {"events": [...]}')
             return
-        result = ls.ingest(events)
+        result = await ls.ingest_async(events)
         if result["rejected"]:
             first = result["rejected"][0]
             ls.log_error(f"sessionprof/ingest: rejected {len(result['rejected'])} of {len(events)} events; "

@@ -55,7 +55,7 @@ def _own_tokens(t: SessionTree, i: int) -> int:
 def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") -> dict:
     t = analysis.t
     n = len(t)
-    kids = t.children()
+    kids = analysis.children()
     ends, start0 = analysis.ends, analysis.t0
     names = t.strings.values
     fr = _Frames()

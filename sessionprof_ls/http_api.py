@@ -14,11 +14,14 @@ import hmac
 import html
 import json
 import secrets
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from . import protocol as P
 from .events import EventError
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 COOKIE = "sessionprof_token"
 MAX_PENDING_BYTES = 256 * 1024 * 1024  # bodies being read at once; past this, 503
+BODY_TIMEOUT = 60.0  # seconds to receive a body: a stalled client cannot hold a handler forever
 
 
 def webui_dir() -> Path:
@@ -83,7 +87,7 @@ class HttpEndpoint:
         app.router.add_get(P.HTTP_STREAM, self.get_stream)
         app.router.add_get(P.HTTP_UI, self.get_index)
         app.router.add_get("/static/{name}", self.get_static)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
@@ -146,9 +150,34 @@ class HttpEndpoint:
                                 content_type="application/json")
         self.pending_bytes += length or 0
         try:
-            return await request.read()
+            raw = await asyncio.wait_for(request.read(), BODY_TIMEOUT)
+        except asyncio.TimeoutError:
+            return _error(408, f"body: not received within {BODY_TIMEOUT:.0f} s")
+        except (RequestPayloadError, HttpProcessingError) as exc:  # broken chunking: say what it was
+            return _error(400, f"body: cannot read it: {exc}")
         finally:
             self.pending_bytes -= length or 0
+        return self._decode(raw, request.headers.get("Content-Encoding", ""))
+
+    def _decode(self, raw: bytes, encoding: str) -> bytes | web.Response:
+        """Inflate gzip/deflate ourselves (aiohttp's auto-decompression is off): the inflated
+        size is capped by the body limit (no zip bombs) and a corrupt stream gets a 400."""
+        enc = encoding.strip().lower()
+        if enc in ("", "identity"):
+            return raw
+        if enc not in ("gzip", "x-gzip", "deflate"):
+            return _error(415, f"Content-Encoding {encoding!r} is not supported: use gzip, deflate or none")
+        wbits = 31 if enc != "deflate" else (15 if raw[:1] == b"\x78" else -15)  # deflate: zlib or raw
+        d = zlib.decompressobj(wbits)
+        try:
+            out = d.decompress(raw, self.max_body + 1)
+        except zlib.error as exc:
+            return _error(400, f"body: not valid {enc} data ({exc})")
+        if len(out) > self.max_body:
+            return _error(413, f"body too large once inflated: the limit is {self.max_body:,} bytes")
+        if not d.eof:
+            return _error(400, f"body: truncated {enc} data ({len(raw):,} bytes sent)")
+        return out
 
     # ------------------------------------------------------------ routes
 
@@ -159,7 +188,7 @@ class HttpEndpoint:
         if not body.strip():
             return _error(400, "body: empty; expected a JSON array of events, {\"events\": [...]}, or NDJSON")
         try:
-            result = self.server.ingest_body(body, request.content_type or "")
+            result = await self.server.ingest_body(body, request.content_type or "")
         except EventError as exc:
             return _error(400, str(exc))
         return _json({"accepted": result["accepted"], "rejected": result["rejected"]})
@@ -179,8 +208,11 @@ class HttpEndpoint:
             return _error(400, "body: an OTLP export request must be a JSON object")
         from .importers import otlp_to_events
 
-        events, errors = otlp_to_events(data, kind)
-        result = self.server.ingest(events, origin="otlp")
+        try:
+            events, errors = otlp_to_events(data, kind)
+        except (TypeError, AttributeError, ValueError) as exc:  # a part of the body has the wrong shape
+            return _error(400, f"body: not an OTLP/JSON {kind} export request: {exc}")
+        result = await self.server.ingest_async(events)
         errors = errors + [f"event {r['index']}: {r['error']}" for r in result["rejected"]]
         answer: dict = {}
         if errors:

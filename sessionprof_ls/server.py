@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,11 @@ class SessionProfServer(LanguageServer):
         self._last_refresh_at = 0.0
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._summary_sent_for: str | None = None
+        self._index_wanted: str | None = None
+        self._index_task: asyncio.Task | None = None
+        self._last_index_at = 0.0
+        # one worker: batches are stored in the order they arrived (same-id updates stay ordered)
+        self.ingest_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sessionprof-ingest")
 
     # ------------------------------------------------------------ set-up
 
@@ -123,18 +129,32 @@ class SessionProfServer(LanguageServer):
     # ------------------------------------------------------------ ingest
 
     def ingest(self, events: list, origin: str = "lsp") -> dict:
-        result = self.open_engine().ingest(events)
+        """Ingest on the event loop's thread (small batches: transcripts, tests)."""
+        return self.ingested(self.open_engine().ingest(events))
+
+    async def ingest_async(self, events: list) -> dict:
+        """Ingest in a worker thread: validating and storing a large batch must not
+        hold up hint and lens requests (the engine's lock orders the batches)."""
+        engine = self.open_engine()
+        loop = asyncio.get_running_loop()
+        return self.ingested(await loop.run_in_executor(self.ingest_worker, engine.ingest, events))
+
+    async def ingest_body(self, body: bytes, content_type: str) -> dict:
+        from .events import split_body
+
+        engine = self.open_engine()
+        loop = asyncio.get_running_loop()
+        return self.ingested(await loop.run_in_executor(
+            self.ingest_worker, lambda: engine.ingest(split_body(body, content_type))))
+
+    def ingested(self, result: dict) -> dict:
+        """After a batch is stored: the sessions it touched are active and get an update."""
         now = time.monotonic()
         for sid in result["sessions"]:
             self.active[sid] = now
         if result["sessions"]:
             self.schedule_update(result["sessions"])
         return result
-
-    def ingest_body(self, body: bytes, content_type: str) -> dict:
-        from .events import split_body
-
-        return self.ingest(split_body(body, content_type), origin="http")
 
     # ------------------------------------------------------------ current session
 
@@ -181,28 +201,47 @@ class SessionProfServer(LanguageServer):
             if current is None or (current not in dirty and self._summary_sent_for == current):
                 continue
             try:
-                self.refresh_current(current)
+                await self.refresh_current(current)
             except Exception as exc:
                 self.log_error(f"update failed: {exc!r}")
             self._last_summary_at = time.monotonic()
 
-    def refresh_current(self, current: str) -> None:
-        engine = self.open_engine()
-        analysis = engine.analysis(current)
-        summary = analysis.summary()
+    async def refresh_current(self, current: str) -> None:
+        """Send the current session's summary, then rebuild the editor index (throttled).
+
+        The analysis copies the session's columns here, under the engine's lock; the
+        work on the copies runs in a worker thread, so the loop keeps answering."""
+        analysis = self.open_engine().analysis(current)
+        summary = await asyncio.to_thread(analysis.summary)
         self._summary = summary
         self._summary_sent_for = current
         self.protocol.notify(P.SUMMARY, summary)
         if self.http:
             self.http.publish("summary", summary)
-        index = EditorIndex.build(analysis, self.workspace_folders())
-        changed = (index.files.keys() != self.index.files.keys() or index.session_id != self.index.session_id
-                   or any(index.files[k].label != self.index.files[k].label or
-                          [vars(x) for x in index.files[k].lenses] != [vars(x) for x in self.index.files[k].lenses]
-                          for k in index.files))
-        self.index = index
-        if changed:
-            self.request_refresh()
+        self._index_wanted = current
+        if self._index_task is None or self._index_task.done():
+            self._index_task = asyncio.get_running_loop().create_task(self._rebuild_index())
+
+    async def _rebuild_index(self) -> None:
+        """Inlay hints and code lenses come from this index: rebuilt at most every
+        REFRESH_INTERVAL while events stream in, then the client is asked to refresh."""
+        while self._index_wanted:
+            wait = self._last_index_at + REFRESH_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            current, self._index_wanted = self._index_wanted, None
+            try:
+                analysis = self.open_engine().analysis(current)
+                index = await asyncio.to_thread(EditorIndex.build, analysis, self.workspace_folders())
+            except Exception as exc:
+                self.log_error(f"editor index failed: {exc!r}")
+                continue
+            finally:
+                self._last_index_at = time.monotonic()
+            changed = index.session_id != self.index.session_id or index.files != self.index.files
+            self.index = index
+            if changed:
+                self.request_refresh()
 
     def request_refresh(self) -> None:
         """Ask the client to re-request hints and lenses (throttled)."""
@@ -326,6 +365,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # worker threads (ingest, analysis) hand the GIL back to the event loop quickly
+    sys.setswitchinterval(0.001)
     server = create_server(args.store)
     if args.port is not None:
         server.config, _ = merge(server.config, {"port": args.port})

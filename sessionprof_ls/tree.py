@@ -62,6 +62,7 @@ class SessionTree:
         self.url: dict[int, str] = {}
         self.error: dict[int, str] = {}
         self.provider: dict[int, str] = {}
+        self.running: set[int] = set()  # spans with no end yet
         self.waiting: dict[str, list[int]] = {}  # unknown parent id -> orphans waiting for it
         self.title: str | None = None
         self.source: str | None = None
@@ -84,8 +85,7 @@ class SessionTree:
         `seq` is the store row the event's JSON went to (0: not stored)."""
         idx = self.index.get(ev.id)
         if idx is None:
-            idx = self._append(ev.id)
-            self._link(idx, ev.parentId)
+            return self._insert(ev, seq)
         else:
             if seq and self.seq[idx] and self.seq[idx] != seq:
                 self.older_seqs.setdefault(idx, []).append(self.seq[idx])
@@ -105,6 +105,10 @@ class SessionTree:
                 self.max_end = ev.endTime
         elif ev.startTime > self.max_end:
             self.max_end = ev.startTime
+        if self.end[idx] != self.end[idx]:
+            self.running.add(idx)
+        else:
+            self.running.discard(idx)
         m = ev.metadata
         if m is not None:
             self._add_metadata(idx, m, intern)
@@ -160,31 +164,79 @@ class SessionTree:
         if m.workspace:
             self.workspace = m.workspace
 
-    def _append(self, event_id: str) -> int:
+    def _insert(self, ev: Event, seq: int) -> int:
+        """A new event: each column gets its final value in one append (the hot path)."""
+        intern = self.strings.intern
+        m = ev.metadata
         idx = len(self.ids)
-        self.ids.append(event_id)
-        self.index[event_id] = idx
+        self.ids.append(ev.id)
+        self.index[ev.id] = idx
+        start = ev.startTime
+        end = ev.endTime if ev.endTime is not None else NAN
+        flags = 0
+        if m is None:
+            tin = tout = tcr = tcw = 0
+            cost = NAN
+            model = tool = file = file_tokens = file_size = -1
+            start_line = end_line = 0
+        else:
+            t = m.tokens
+            if t is not None:
+                tin, tout, tcr, tcw = t.input, t.output, t.cacheRead, t.cacheWrite
+                self.token_total += tin + tout + tcr + tcw
+                if t.cacheWrite1h:
+                    self.tcw1h[idx] = min(t.cacheWrite1h, tcw)
+                flags = F_TOKENS
+            else:
+                tin = tout = tcr = tcw = 0
+            cost = m.costUsd if m.costUsd is not None else NAN
+            model = intern(m.model) if m.model is not None else -1
+            tool = intern(m.toolName) if m.toolName is not None else -1
+            file = intern(m.filePath) if m.filePath is not None else -1
+            file_tokens = m.fileTokens if m.fileTokens is not None else -1
+            file_size = m.fileSize if m.fileSize is not None else -1
+            start_line = m.startLine or 0
+            end_line = m.endLine or 0
         self.parent.append(-1)
-        self.type.append(0)
-        self.flags.append(0)
-        self.name.append(0)
-        self.start.append(0.0)
-        self.end.append(NAN)
-        for col in (self.tin, self.tout, self.tcr, self.tcw):
-            col.append(0)
-        self.cost.append(NAN)
-        self.model.append(-1)
-        self.tool.append(-1)
-        self.file.append(-1)
-        self.file_tokens.append(-1)
-        self.file_size.append(-1)
-        self.start_line.append(0)
-        self.end_line.append(0)
-        self.seq.append(0)
-        # orphans that were waiting for this id move under it
-        for child in self.waiting.pop(event_id, ()):
-            self.parent[child] = idx
-            self.flags[child] &= ~F_ORPHAN
+        self.type.append(TYPE_CODE[ev.type])
+        self.flags.append(flags)
+        self.name.append(intern(ev.name))
+        self.start.append(start)
+        self.end.append(end)
+        self.tin.append(tin)
+        self.tout.append(tout)
+        self.tcr.append(tcr)
+        self.tcw.append(tcw)
+        self.cost.append(cost)
+        self.model.append(model)
+        self.tool.append(tool)
+        self.file.append(file)
+        self.file_tokens.append(file_tokens)
+        self.file_size.append(file_size)
+        self.start_line.append(start_line)
+        self.end_line.append(end_line)
+        self.seq.append(seq)
+        if start < self.min_start:
+            self.min_start = start
+        top = start if end != end else end
+        if top > self.max_end:
+            self.max_end = top
+        if end != end:
+            self.running.add(idx)
+        if m is not None:
+            # the rarer, sparse fields
+            if m.provider is not None:
+                self.provider[idx] = m.provider
+            if m.text or m.url or m.error or m.status or m.compaction or m.sessionTitle or m.source or m.workspace:
+                self._add_metadata(idx, m, intern)
+        if self.waiting:
+            # orphans that were waiting for this id move under it
+            for child in self.waiting.pop(ev.id, ()):
+                self.parent[child] = idx
+                self.flags[child] &= ~F_ORPHAN
+        if ev.parentId is not None:
+            self._link(idx, ev.parentId)
+        self.version += 1
         return idx
 
     def _link(self, idx: int, parent_id: str | None) -> None:
@@ -239,18 +291,7 @@ class SessionTree:
         return out
 
     def running_count(self) -> int:
-        return sum(1 for e in self.end if e != e)
-
-    def children(self) -> list[list[int]]:
-        """Child index lists (root = the last entry), children in start order."""
-        n = len(self.ids)
-        kids: list[list[int]] = [[] for _ in range(n + 1)]
-        parent = self.parent
-        start = self.start
-        for i in sorted(range(n), key=start.__getitem__):
-            p = parent[i]
-            kids[p if p >= 0 else n].append(i)
-        return kids
+        return len(self.running)
 
 
 class StringTable:
