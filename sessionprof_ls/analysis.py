@@ -177,6 +177,12 @@ class Analysis:
         self.a_type = _np(tree.type, np.uint8)
         self.a_parent = _np(tree.parent, np.int32)
         self.a_flags = _np(tree.flags, np.uint8)
+        # every column a pass reads, copied now: the tree keeps growing under other threads,
+        # and a later copy would neither match these in length nor be safe while it grows
+        self.cols = {name: _np(getattr(tree, name), np.int64 if name in ("tin", "tout", "tcr", "tcw", "file_tokens")
+                               else np.int32) for name in ("tin", "tout", "tcr", "tcw", "file_tokens", "model",
+                                                           "tool", "file")}
+        self.a_cost = _np(tree.cost, np.float64)
 
     def children(self) -> list:
         """Child indices per node (the root is the last entry), in start order; from
@@ -212,9 +218,8 @@ class Analysis:
         out = np.full(n, np.nan)
         req = (self.a_flags & F_TOKENS) != 0
         if req.any():
-            model = _np(t.model, np.int32)
-            tin, tout = _np(t.tin, np.int64), _np(t.tout, np.int64)
-            tcr, tcw = _np(t.tcr, np.int64), _np(t.tcw, np.int64)
+            model = self._col("model")
+            tin, tout, tcr, tcw = (self._col(c) for c in ("tin", "tout", "tcr", "tcw"))
             tcw1h = np.zeros(n, dtype=np.int64)
             for i, v in self.tcw1h.items():
                 tcw1h[i] = v
@@ -239,7 +244,7 @@ class Analysis:
             for i in over.tolist():
                 out[i] = pricing.price(t.strings.values[t.model[i]], t.provider.get(i), t.tin[i], t.tout[i],
                                        t.tcr[i], t.tcw[i], t.tcw1h.get(i, 0))
-        reported = _np(t.cost, np.float64)
+        reported = self.a_cost
         has = ~np.isnan(reported)
         out[has] = reported[has]
         self._cost_arr = out
@@ -450,12 +455,8 @@ class Analysis:
     # ------------------------------------------------------------ tables
 
     def _col(self, name: str) -> np.ndarray:
-        """A numpy copy of an int64 token column, made once per analysis."""
-        cache = self.__dict__.setdefault("_cols", {})
-        if name not in cache:
-            cache[name] = _np(getattr(self.t, name), np.int64 if name in ("tin", "tout", "tcr", "tcw", "file_tokens")
-                              else np.int32)
-        return cache[name]
+        """A column as copied when the analysis was made."""
+        return self.cols[name]
 
     def tokens_by_message(self) -> list[dict]:
         t = self.t

@@ -13,7 +13,6 @@ rules of the contract live here:
 from __future__ import annotations
 
 import math
-import time
 from array import array
 
 from .events import Event
@@ -277,18 +276,6 @@ class SessionTree:
                 if idx in kids:
                     return pid
         return None
-
-    def end_or_now(self, now_ms: float | None = None) -> array:
-        """End times with running spans ended at `now` (their live duration)."""
-        ends = self.end
-        if not any(math.isnan(e) for e in ends):
-            return ends
-        now = now_ms if now_ms is not None else time.time() * 1000.0
-        out = array("d", ends)
-        for i, e in enumerate(out):
-            if e != e:  # NaN
-                out[i] = max(now, self.start[i])
-        return out
 
     def running_count(self) -> int:
         return len(self.running)

@@ -154,3 +154,42 @@ def test_performance_validates_against_the_model(engine):
                    ev("t", start=100, end=200, toolName="Read", filePath="x.py"),
                    ev("f", "file_read", 100, 200, parent="t", filePath="x.py", fileTokens=50)])
     PerformanceData.model_validate(engine.performance("s"))
+
+
+def test_analyses_in_threads_while_events_arrive(engine):
+    """The server analyses in worker threads while another ingests: every analysis
+    sees one consistent snapshot, and ingest never fails on a column being read."""
+    import threading
+
+    errors = []
+    stop = threading.Event()
+
+    def analyse():
+        while not stop.is_set():
+            try:
+                a = engine.analysis("s")
+                s = a.summary()
+                a.performance(include_events=False)
+                assert s["eventCount"] == a.n
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+                return
+
+    worker = threading.Thread(target=analyse)
+    engine.ingest([ev("seed", "ai_response", 0, 10, model="gpt-5", tokens={"input": 1, "output": 1})])
+    worker.start()
+    try:
+        for b in range(200):
+            batch = []
+            for k in range(50):
+                i = b * 50 + k
+                batch.append(ev(f"t{i}", start=i * 10, end=i * 10 + 5, toolName="Read", filePath=f"f{i % 7}.py"))
+                batch.append(ev(f"f{i}", "file_read", i * 10, i * 10 + 5, parent=f"t{i}", filePath=f"f{i % 7}.py",
+                                fileTokens=10))
+            res = engine.ingest(batch)
+            assert res["accepted"] == 100
+    finally:
+        stop.set()
+        worker.join()
+    assert errors == []
+    assert engine.summary("s")["eventCount"] == 1 + 200 * 100

@@ -1,0 +1,73 @@
+/**
+ * The extension's settings: which ones the server reads, and how they are sent to it
+ * (initializationOptions `{"sessionprof": {...}}` and the `workspace/configuration`
+ * section `sessionprof`). Pure functions, so they are tested without VS Code.
+ */
+import * as os from "os";
+import * as path from "path";
+
+/** Settings the server reads (the brief's list), with the package.json defaults. */
+export const SERVER_SETTINGS = {
+  slowThresholdMs: 5000,
+  slowestCount: 5,
+  followTranscripts: true,
+  claudeConfigDir: "",
+  codexHome: "",
+  port: 0,
+  inlayHints: true,
+  codeLens: true,
+  store: "",
+} as const;
+
+export type ServerSettingName = keyof typeof SERVER_SETTINGS;
+
+/** Settings only the client reads. */
+export const SERVER_PATH = "server.path";
+export const TERMINAL_OTEL = "terminal.otel";
+
+/** Settings that hold a path: `~` and `${workspaceFolder}` are expanded before sending. */
+const PATH_SETTINGS: ReadonlySet<string> = new Set(["claudeConfigDir", "codexHome", "store"]);
+
+/** Expand a leading `~` and `${workspaceFolder}`/`${userHome}` in a path setting. */
+export function expandPath(value: string, workspaceFolder?: string, home: string = os.homedir()): string {
+  let out = value.trim();
+  if (out === "~" || out.startsWith("~/") || out.startsWith("~\\")) {
+    out = path.join(home, out.slice(1));
+  }
+  out = out.replace(/\$\{userHome\}/g, home);
+  if (workspaceFolder !== undefined) {
+    out = out.replace(/\$\{workspaceFolder\}/g, workspaceFolder);
+  }
+  return out;
+}
+
+/**
+ * The settings object the server gets: only the server's own keys, empty strings
+ * dropped (so the server falls back to its environment defaults), paths expanded,
+ * and values of the wrong type dropped rather than sent.
+ */
+export function serverSettings(
+  get: (name: string) => unknown,
+  workspaceFolder?: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, fallback] of Object.entries(SERVER_SETTINGS)) {
+    const value = get(name);
+    if (value === undefined || value === null || typeof value !== typeof fallback) {
+      continue;
+    }
+    if (typeof value === "string") {
+      if (value.trim() === "") {
+        continue;
+      }
+      out[name] = PATH_SETTINGS.has(name) ? expandPath(value, workspaceFolder) : value.trim();
+    } else if (typeof value === "number") {
+      if (Number.isFinite(value)) {
+        out[name] = value;
+      }
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}
