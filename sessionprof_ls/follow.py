@@ -120,13 +120,16 @@ class TranscriptFollower:
             self.cursors.set_cursor(key, result.cursor)
         return len(result.events)
 
-    def scan_once(self) -> int:
-        """Import everything new in all followed files; returns the number of events."""
+    def scan_once(self, progress: Callable[[int, int, Path], None] | None = None) -> int:
+        """Import everything new in all followed files; returns the number of events.
+
+        `progress(done, total, path)` is called before each file (long first imports)."""
+        files = [(p, "claude-code") for p in self._claude_files()] + [(p, "codex") for p in self._codex_files()]
         n = 0
-        for p in self._claude_files():
-            n += self._import(p, "claude-code")
-        for p in self._codex_files():
-            n += self._import(p, "codex")
+        for done, (p, fmt) in enumerate(files):
+            if progress:
+                progress(done, len(files), p)
+            n += self._import(p, fmt)
         return n
 
     def _targets(self, changed: set[str]) -> list[tuple[Path, str]]:
@@ -162,11 +165,12 @@ class TranscriptFollower:
             n += self._import(path, fmt)
         return n
 
-    async def run(self, stop_event: asyncio.Event | None = None) -> None:
+    async def run(self, stop_event: asyncio.Event | None = None, scan_first: bool = True) -> None:
         import watchfiles
 
         stop = stop_event or asyncio.Event()
-        self.scan_once()
+        if scan_first:
+            self.scan_once()
         while not stop.is_set():
             present = [r for r in self.roots() if r.is_dir()]
             missing = [r for r in self.roots() if not r.is_dir()]

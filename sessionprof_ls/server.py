@@ -37,7 +37,7 @@ from .events import EventError
 
 log = logging.getLogger("sessionprof")
 
-SUMMARY_INTERVAL = 0.2  # seconds between summaries while events stream in
+SUMMARY_INTERVAL = 0.15  # seconds between summaries while events stream in (a few a second)
 REFRESH_INTERVAL = 0.5  # seconds between inlay hint / code lens refresh requests
 
 
@@ -209,10 +209,11 @@ class SessionProfServer(LanguageServer):
     async def refresh_current(self, current: str) -> None:
         """Send the current session's summary, then rebuild the editor index (throttled).
 
-        The analysis copies the session's columns here, under the engine's lock; the
-        work on the copies runs in a worker thread, so the loop keeps answering."""
-        analysis = self.open_engine().analysis(current)
-        summary = await asyncio.to_thread(analysis.summary)
+        The analysis (which copies the session's columns under the engine's lock, so it
+        may wait for a batch being stored) and the work on the copies run in a worker
+        thread: the loop keeps answering hint and lens requests meanwhile."""
+        engine = self.open_engine()
+        summary = await asyncio.to_thread(lambda: engine.analysis(current).summary())
         self._summary = summary
         self._summary_sent_for = current
         self.protocol.notify(P.SUMMARY, summary)
@@ -231,8 +232,9 @@ class SessionProfServer(LanguageServer):
                 await asyncio.sleep(wait)
             current, self._index_wanted = self._index_wanted, None
             try:
-                analysis = self.open_engine().analysis(current)
-                index = await asyncio.to_thread(EditorIndex.build, analysis, self.workspace_folders())
+                engine = self.open_engine()
+                folders = self.workspace_folders()
+                index = await asyncio.to_thread(lambda: EditorIndex.build(engine.analysis(current), folders))
             except Exception as exc:
                 self.log_error(f"editor index failed: {exc!r}")
                 continue
@@ -315,8 +317,13 @@ class SessionProfServer(LanguageServer):
             return
         from .follow import TranscriptFollower
 
+        loop = asyncio.get_running_loop()
+        engine = self.open_engine()
+
         def sink(events: list[dict]) -> None:
-            res = self.ingest(events, origin="transcript")
+            # may run in the first scan's worker thread: the loop hears of it safely
+            res = engine.ingest(events)
+            loop.call_soon_threadsafe(self.ingested, res)
             for r in res["rejected"][:5]:
                 log.warning("transcript event %s rejected: %s", r["index"], r["error"])
 
@@ -328,11 +335,37 @@ class SessionProfServer(LanguageServer):
 
     async def _follow(self) -> None:
         try:
-            await self.follower.run()
+            await self._first_scan()
+            await self.follower.run(scan_first=False)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             self.log_error(f"transcript following stopped: {exc!r}")
+
+    async def _first_scan(self) -> None:
+        """Import what the transcripts hold already, in a worker thread, with $/progress."""
+        loop = asyncio.get_running_loop()
+        token = None
+        if get_capability(self.client_capabilities, "window.work_done_progress", False):
+            token = f"sessionprof-import-{os.getpid()}-{time.monotonic_ns()}"
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
+                self.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(
+                    title="sessionprof: importing transcripts", percentage=0, cancellable=False))
+            except Exception:
+                token = None
+
+        def progress(done: int, total: int, path: Path) -> None:
+            if token:
+                loop.call_soon_threadsafe(self.work_done_progress.report, token, lsp.WorkDoneProgressReport(
+                    message=f"{done + 1}/{total} {path.name}", percentage=int(100 * done / max(total, 1))))
+
+        try:
+            events = await asyncio.to_thread(self.follower.scan_once, progress)
+        finally:
+            if token:
+                self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message="transcripts imported"))
+        log.info("first transcript scan: %s events", events)
 
     async def stop_services(self) -> None:
         if self.follow_task:

@@ -71,6 +71,11 @@ async def test_transcript_session_gives_summary_hint_and_lens(editor, tmp_path):
         assert (summary["inputTokens"], summary["outputTokens"], summary["cacheWriteTokens"],
                 summary["cacheReadTokens"]) == (1576, 1586, 25842, 427286)
         assert summary["totalTokens"] == 1576 + 1586 + 25842 + 427286
+        # the first import of the workspace's transcripts reported $/progress
+        (reports,) = [r for tok, r in client.progress_reports.items() if str(tok).startswith("sessionprof-import")]
+        assert [type(r).__name__ for r in reports] == [
+            "WorkDoneProgressBegin", "WorkDoneProgressReport", "WorkDoneProgressEnd"]
+        assert reports[1].message == f"1/1 {fw.transcript.name}"
 
         perf = await request(client, P.PERFORMANCE, {"includeEvents": False})
         rows = {r["filePath"]: r for r in perf["tokensByFile"]}

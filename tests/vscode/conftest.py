@@ -40,8 +40,8 @@ FIXTURE_CWD = "/Users/philipp/dev/vibeinsights/fixtures/claudecode"
 
 
 def shared_dir() -> Path:
-    """shared/ (fixtures): beside the clone in CI, /work/shared in a session."""
-    for candidate in (os.environ.get("SESSIONPROF_SHARED"), ROOT.parent / "shared", "/work/shared"):
+    """A folder holding fixtures/: the repository's own copy (tests/fixtures), else shared/."""
+    for candidate in (os.environ.get("SESSIONPROF_SHARED"), ROOT / "tests", ROOT.parent / "shared"):
         if candidate and (Path(candidate) / "fixtures" / "README.md").is_file():
             return Path(candidate)
     pytest.fail("shared/fixtures not found (set SESSIONPROF_SHARED)")

