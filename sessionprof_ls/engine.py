@@ -8,19 +8,21 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import msgspec
 import orjson
 
-from .analysis import Analysis
 from .events import EventError, convert_event, decode_event, decode_stored, split_body
-from .flame import flame_graph
 from .store import Store
 from .tree import SessionTree, StringTable
 
 
-RAW_TYPES = (bytes, bytearray, memoryview, msgspec.Raw)
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+Raw = msgspec.Raw
+RAW_TYPES = (bytes, bytearray, memoryview, Raw)
 
 
 class Engine:
@@ -48,7 +50,7 @@ class Engine:
         accepted = 0
         for index, item in enumerate(events):
             try:
-                if isinstance(item, RAW_TYPES):  # JSON from HTTP
+                if item.__class__ is Raw or isinstance(item, RAW_TYPES):  # JSON from HTTP
                     ev, raw = decode_event(item)
                 else:  # objects from LSP and the importers
                     ev, raw = convert_event(item)
@@ -67,9 +69,7 @@ class Engine:
             now = time.time()
             for (sid, (evs, _)), seq in zip(by_session.items(), seqs):
                 tree = self.tree(sid, create=True)
-                add = tree.add
-                for ev in evs:
-                    add(ev, seq)
+                tree.add_many(evs, seq)
                 tree.last_update = now
                 self._save_session_row(tree)
         return {"accepted": accepted, "rejected": rejected, "sessions": list(by_session)}
@@ -103,15 +103,19 @@ class Engine:
             return None
         tree = SessionTree(session_id, self.strings)
         for seq, raws in self.store.load(session_id):
+            events = []
             for raw in raws:
                 try:
-                    tree.add(decode_stored(raw), seq)
+                    events.append(decode_stored(raw))
                 except EventError:
                     continue  # stored rows were valid when written; skip rather than fail a whole session
+            tree.add_many(events, seq)
         self.trees[session_id] = tree
         return tree
 
-    def analysis(self, session_id: str) -> Analysis:
+    def analysis(self, session_id: str) -> "Analysis":
+        from .analysis import Analysis  # numpy: loaded by the first analysis, not by an import
+
         tree = self.tree(session_id)
         if tree is None:
             raise KeyError(f"unknown session: {session_id}")
@@ -138,6 +142,8 @@ class Engine:
         return data
 
     def flame_graph(self, session_id: str, view: str = "time", weight: str = "time") -> dict:
+        from .flame import flame_graph
+
         return flame_graph(self.analysis(session_id), view, weight)
 
     def event(self, session_id: str, event_id: str) -> dict | None:

@@ -11,19 +11,18 @@ from typing import Any
 
 REDACTED = "[REDACTED]"
 
-# A cheap first look at an event's raw JSON: only what contains one of these can
-# hold a secret that the patterns below would redact (a key name or a value shape).
-# Plain substring tests on the lowered bytes: a regex alternation here cost 80 µs an event.
-_LITERALS = (b"key", b"token", b"secret", b"passw", b"pwd", b"auth", b"bearer", b"basic", b"cookie",
-             b"credential", b"sk-", b"gh", b"_pat_", b"xox", b"akia", b"aiza", b"glpat-", b"eyj", b"private")
+# A cheap first look at a tool's raw arguments: only what matches can hold a secret
+# that the patterns below would redact (a key name, a value shape, a URL with a
+# password, a JSON escape that could hide one). One alternation over the lowered
+# bytes: 1.4 µs an event, where a case-insensitive pattern cost 9 µs.
+_MAYBE = re.compile(
+    rb"key|token|secret|passw|pwd|auth|bearer|basic|cookie|credential|sk-|gh|_pat_|xox|akia|aiza|glpat-|eyj|"
+    rb"private|-p|\\u|://[^\s\"/@]*@"
+)
 
 
 def maybe_secret(raw: bytes) -> bool:
-    low = raw.lower()
-    for literal in _LITERALS:
-        if literal in low:
-            return True
-    return (b"@" in raw and b"://" in raw) or b"-p" in raw or b"\\u" in raw
+    return _MAYBE.search(raw.lower()) is not None
 
 
 _SECRET_KEY = re.compile(

@@ -163,80 +163,102 @@ class SessionTree:
         if m.workspace:
             self.workspace = m.workspace
 
-    def _insert(self, ev: Event, seq: int) -> int:
-        """A new event: each column gets its final value in one append (the hot path)."""
-        intern = self.strings.intern
-        m = ev.metadata
-        idx = len(self.ids)
-        self.ids.append(ev.id)
-        self.index[ev.id] = idx
-        start = ev.startTime
-        end = ev.endTime if ev.endTime is not None else NAN
-        flags = 0
-        if m is None:
-            tin = tout = tcr = tcw = 0
-            cost = NAN
-            model = tool = file = file_tokens = file_size = -1
-            start_line = end_line = 0
-        else:
-            t = m.tokens
-            if t is not None:
-                tin, tout, tcr, tcw = t.input, t.output, t.cacheRead, t.cacheWrite
-                self.token_total += tin + tout + tcr + tcw
-                if t.cacheWrite1h:
-                    self.tcw1h[idx] = min(t.cacheWrite1h, tcw)
-                flags = F_TOKENS
+    def add_many(self, events: list[Event], seq: int = 0) -> None:
+        """Add a batch: new events take the hot path, updates go through `add`."""
+        index = self.index
+        for k, ev in enumerate(events):
+            if ev.id in index:
+                self.add(ev, seq)
             else:
-                tin = tout = tcr = tcw = 0
-            cost = m.costUsd if m.costUsd is not None else NAN
-            model = intern(m.model) if m.model is not None else -1
-            tool = intern(m.toolName) if m.toolName is not None else -1
-            file = intern(m.filePath) if m.filePath is not None else -1
-            file_tokens = m.fileTokens if m.fileTokens is not None else -1
-            file_size = m.fileSize if m.fileSize is not None else -1
-            start_line = m.startLine or 0
-            end_line = m.endLine or 0
-        self.parent.append(-1)
-        self.type.append(TYPE_CODE[ev.type])
-        self.flags.append(flags)
-        self.name.append(intern(ev.name))
-        self.start.append(start)
-        self.end.append(end)
-        self.tin.append(tin)
-        self.tout.append(tout)
-        self.tcr.append(tcr)
-        self.tcw.append(tcw)
-        self.cost.append(cost)
-        self.model.append(model)
-        self.tool.append(tool)
-        self.file.append(file)
-        self.file_tokens.append(file_tokens)
-        self.file_size.append(file_size)
-        self.start_line.append(start_line)
-        self.end_line.append(end_line)
-        self.seq.append(seq)
-        if start < self.min_start:
-            self.min_start = start
-        top = start if end != end else end
-        if top > self.max_end:
-            self.max_end = top
-        if end != end:
-            self.running.add(idx)
-        if m is not None:
-            # the rarer, sparse fields
-            if m.provider is not None:
-                self.provider[idx] = m.provider
-            if m.text or m.url or m.error or m.status or m.compaction or m.sessionTitle or m.source or m.workspace:
-                self._add_metadata(idx, m, intern)
-        if self.waiting:
-            # orphans that were waiting for this id move under it
-            for child in self.waiting.pop(ev.id, ()):
-                self.parent[child] = idx
-                self.flags[child] &= ~F_ORPHAN
-        if ev.parentId is not None:
-            self._link(idx, ev.parentId)
+                self._insert_run(events[k:], seq)
+                return
+
+    def _insert(self, ev: Event, seq: int) -> int:
+        self._insert_run([ev], seq)
+        return len(self.ids) - 1
+
+    def _insert_run(self, events: list[Event], seq: int) -> None:
+        """New events: each column gets its final value in one append. The columns'
+        append methods are looked up once per batch, not once per event."""
+        intern = self.strings.intern
+        index = self.index
+        ids_append = self.ids.append
+        parent_append, type_append, flags_append = self.parent.append, self.type.append, self.flags.append
+        name_append, start_append, end_append = self.name.append, self.start.append, self.end.append
+        tin_append, tout_append = self.tin.append, self.tout.append
+        tcr_append, tcw_append = self.tcr.append, self.tcw.append
+        cost_append, model_append, tool_append = self.cost.append, self.model.append, self.tool.append
+        file_append, ftok_append, fsize_append = self.file.append, self.file_tokens.append, self.file_size.append
+        sline_append, eline_append, seq_append = self.start_line.append, self.end_line.append, self.seq.append
+        running, waiting, provider = self.running, self.waiting, self.provider
+        type_code = TYPE_CODE
+        min_start, max_end, token_total = self.min_start, self.max_end, self.token_total
+        for ev in events:
+            eid = ev.id
+            if eid in index:  # an update within the batch
+                self.min_start, self.max_end, self.token_total = min_start, max_end, token_total
+                self.add(ev, seq)
+                min_start, max_end, token_total = self.min_start, self.max_end, self.token_total
+                continue
+            m = ev.metadata
+            idx = len(index)
+            ids_append(eid)
+            index[eid] = idx
+            start = ev.startTime
+            end = ev.endTime
+            if end is None:
+                end = NAN
+                running.add(idx)
+                if start > max_end:
+                    max_end = start
+            elif end > max_end:
+                max_end = end
+            if start < min_start:
+                min_start = start
+            flags = 0
+            if m is None:
+                tin_append(0), tout_append(0), tcr_append(0), tcw_append(0), cost_append(NAN)
+                model_append(-1), tool_append(-1), file_append(-1), ftok_append(-1), fsize_append(-1)
+                sline_append(0), eline_append(0)
+            else:
+                t = m.tokens
+                if t is not None:
+                    tin_append(t.input), tout_append(t.output), tcr_append(t.cacheRead), tcw_append(t.cacheWrite)
+                    token_total += t.input + t.output + t.cacheRead + t.cacheWrite
+                    if t.cacheWrite1h:
+                        self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
+                    flags = F_TOKENS
+                else:
+                    tin_append(0), tout_append(0), tcr_append(0), tcw_append(0)
+                cost_append(NAN if m.costUsd is None else m.costUsd)
+                model_append(-1 if m.model is None else intern(m.model))
+                tool_append(-1 if m.toolName is None else intern(m.toolName))
+                file_append(-1 if m.filePath is None else intern(m.filePath))
+                ftok_append(-1 if m.fileTokens is None else m.fileTokens)
+                fsize_append(-1 if m.fileSize is None else m.fileSize)
+                sline_append(m.startLine or 0)
+                eline_append(m.endLine or 0)
+                if m.provider is not None:
+                    provider[idx] = m.provider
+            parent_append(-1)
+            type_append(type_code[ev.type])
+            flags_append(flags)
+            name_append(intern(ev.name))
+            start_append(start)
+            end_append(end)
+            seq_append(seq)
+            if m is not None and (m.text or m.url or m.error or m.status or m.compaction or m.sessionTitle
+                                  or m.source or m.workspace):
+                self._add_metadata(idx, m, intern)  # the rarer, sparse fields
+            if waiting:
+                # orphans that were waiting for this id move under it
+                for child in waiting.pop(eid, ()):
+                    self.parent[child] = idx
+                    self.flags[child] &= ~F_ORPHAN
+            if ev.parentId is not None:
+                self._link(idx, ev.parentId)
+        self.min_start, self.max_end, self.token_total = min_start, max_end, token_total
         self.version += 1
-        return idx
 
     def _link(self, idx: int, parent_id: str | None) -> None:
         if parent_id is None:
