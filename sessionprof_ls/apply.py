@@ -84,7 +84,8 @@ def _workspace_relative(root: Path, path: str, session_workspace: str | None) ->
     """A session file path as a workspace-relative pattern, or None if it is outside."""
     p = path
     if os.path.isabs(p):
-        for base in filter(None, (session_workspace, str(root))):
+        # the editor's folder first: a session recorded in "/" would otherwise claim every path
+        for base in filter(None, (str(root), session_workspace)):
             try:
                 rel = os.path.relpath(p, base)
             except ValueError:

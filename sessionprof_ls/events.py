@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 
-from .redact import maybe_secret, redact
+from .redact import maybe_secret, redact, redact_text
 
 NonNeg = Annotated[int, msgspec.Meta(ge=0)]
 Line = Annotated[int, msgspec.Meta(ge=1)]
@@ -130,6 +130,8 @@ def decode_event(raw: bytes) -> tuple[Event, bytes]:
     m = event.metadata
     if m is not None and ((len(m.args) > 4 and maybe_secret(bytes(m.args))) or (m.url and maybe_secret(m.url.encode()))):
         raw = _redacted(raw)
+        if m.url:
+            m.url = redact_text(m.url)  # the tree shows it too
     return event, raw
 
 
@@ -155,6 +157,8 @@ def convert_event(obj: Any) -> tuple[Event, bytes]:
         raise EventError(_message(exc)) from None
     if isinstance(meta, dict) and ("args" in meta or "url" in meta):
         obj = dict(obj, metadata=_redact_meta(meta))
+        if event.metadata is not None and event.metadata.url:
+            event.metadata.url = redact_text(event.metadata.url)
     try:
         raw = orjson.dumps(obj)
     except TypeError as exc:

@@ -239,16 +239,20 @@ def run_export(ls, args: list) -> dict:
     engine = ls.open_engine()
     if engine.tree(sid) is None:
         raise ValueError(f"unknown session: {sid}")
-    data = export(engine.analysis(sid), fmt)
+    folders = ls.workspace_folders()
+    if not folders:
+        raise ValueError("open a workspace folder first: exports are written inside it")
+    base = Path(folders[0])
     if len(args) > 2 and args[2]:
-        path = Path(os.path.expanduser(str(args[2])))
+        path = Path(str(args[2]))
         if not path.is_absolute():
-            folders = ls.workspace_folders()
-            path = Path(folders[0] if folders else os.getcwd()) / path
+            path = base / path
+        # the command is reachable over HTTP too: a file is only ever written inside the workspace
+        if not any(apply_mod.inside(Path(f), path) for f in folders):
+            raise ValueError(f"refused: {args[2]} lies outside the workspace")
     else:
-        folders = ls.workspace_folders()
-        base = Path(folders[0]) if folders else Path(os.getcwd())
         path = base / ".sessionprof" / default_filename(sid, fmt)
+    data = export(engine.analysis(sid), fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return {"path": str(path), "bytes": len(data), "format": fmt}

@@ -100,6 +100,14 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
             stack.extend((c, f, depth + 1) for c in reversed(kids[node]))
 
     cols = fr.cols
+    import numpy as np
+
+    # 10 µs is finer than any agent's timing: shorter numbers, a third less JSON at 1M frames
+    for key in ("start", "value"):
+        if cols[key] and weights is None:
+            cols[key] = np.round(np.asarray(cols[key], dtype=np.float64), 2).tolist()
+    if view != "aggregate":
+        cols["count"] = None
     return {
         "sessionId": t.session_id,
         "view": "aggregate" if view == "aggregate" else "time",

@@ -148,7 +148,9 @@ class HttpEndpoint:
             return web.Response(status=503, headers={"Retry-After": "1"},
                                 body=orjson.dumps({"error": "busy: too many bodies in flight, retry"}),
                                 content_type="application/json")
-        self.pending_bytes += length or 0
+        # a chunked body (no Content-Length) may grow to the limit: count it as that much
+        claimed = length if length is not None else self.max_body
+        self.pending_bytes += claimed
         try:
             raw = await asyncio.wait_for(request.read(), BODY_TIMEOUT)
         except asyncio.TimeoutError:
@@ -156,7 +158,7 @@ class HttpEndpoint:
         except (RequestPayloadError, HttpProcessingError) as exc:  # broken chunking: say what it was
             return _error(400, f"body: cannot read it: {exc}")
         finally:
-            self.pending_bytes -= length or 0
+            self.pending_bytes -= claimed
         return self._decode(raw, request.headers.get("Content-Encoding", ""))
 
     def _decode(self, raw: bytes, encoding: str) -> bytes | web.Response:

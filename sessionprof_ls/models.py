@@ -255,7 +255,8 @@ class FlameFrames(BaseModel):
     value: list[float] = Field(description="width, in units")
     parent: list[int] = Field(description="frame index of the parent, -1 for the root")
     id: list[str | None] = Field(description="event id (time view), null when merged")
-    count: list[int] = Field(description="events merged into the frame (1 in the time view)")
+    count: list[int] | None = Field(
+        None, description="events merged into each frame; null in the time view, where every frame is one event")
 
 
 class FlameGraph(BaseModel):

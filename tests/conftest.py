@@ -1,80 +1,11 @@
-"""Shared test set-up: the real fixtures (a copy of shared/fixtures in tests/fixtures),
-a temp workspace laid out for a fixture session, and the pytest-lsp client that
-drives the real server over stdio with a real editor's capabilities."""
+"""Test-wide set-up: fixtures found in the repository, and no test touches the
+user's own store or transcripts. Helpers live in sp_fixtures.py and lsp_harness.py."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures"
-os.environ.setdefault("SESSIONPROF_FIXTURES", str(FIXTURES))
-# no test may touch the user's own store or transcripts
+os.environ.setdefault("SESSIONPROF_FIXTURES", str(ROOT / "tests" / "fixtures"))
 os.environ.setdefault("SESSIONPROF_STORE", str(Path(os.environ.get("TMPDIR", "/tmp")) / "sessionprof-tests-default.db"))
-
-
-def claude_project_name(workspace: Path) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in str(workspace))
-
-
-@dataclass
-class FixtureWorkspace:
-    """A workspace folder + Claude config dir holding one real transcript, with the
-    files the session read created at the same paths relative to its cwd."""
-
-    root: Path
-    claude_dir: Path
-    codex_dir: Path
-    transcript: Path
-    session_id: str
-    cwd: str
-    files: dict[str, dict] = field(default_factory=dict)  # workspace-relative path -> {"tokens", "reads"}
-
-
-def make_fixture_workspace(tmp: Path, fixture: str = "claude-code/spotter-subagent.jsonl",
-                           follow: bool = True) -> FixtureWorkspace:
-    from sessionprof_ls.importers import import_file
-
-    root = tmp / "workspace"
-    root.mkdir(parents=True, exist_ok=True)
-    claude = tmp / "claude"
-    codex = tmp / "codex"
-    codex.mkdir(parents=True, exist_ok=True)
-    src = FIXTURES / fixture
-    project = claude / "projects" / claude_project_name(root)
-    project.mkdir(parents=True, exist_ok=True)
-    transcript = project / src.name
-    if follow:
-        shutil.copy(src, transcript)
-    events = import_file(src).events
-    cwd = next((e["metadata"]["workspace"] for e in events if (e.get("metadata") or {}).get("workspace")), "")
-    session_id = events[0]["sessionId"]
-    files: dict[str, dict] = {}
-    for e in events:
-        md = e.get("metadata") or {}
-        path = md.get("filePath")
-        if e["type"] != "file_read" or not path:
-            continue
-        rel = os.path.relpath(path, cwd) if os.path.isabs(path) else path
-        if rel.startswith(".."):
-            continue
-        info = files.setdefault(rel, {"tokens": 0, "reads": 0})
-        info["tokens"] += md.get("fileTokens") or 0
-        info["reads"] += 1
-    for rel in list(files):
-        target = root / rel
-        if rel in (".", "") or target.is_dir():
-            del files[rel]
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            target.write_text(f"# {rel}\nline 2\nline 3\n")
-    return FixtureWorkspace(root, claude, codex, transcript, session_id, cwd, files)
-
-
-def python_exe() -> str:
-    return sys.executable

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES
+from sp_fixtures import FIXTURES
 
 from sessionprof_ls.models import PerformanceData
 

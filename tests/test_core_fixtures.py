@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from sp_fixtures import FIXTURES
 
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.exports import export

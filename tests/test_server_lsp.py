@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, make_fixture_workspace
+from sp_fixtures import FIXTURES, make_fixture_workspace
 from lsp_harness import EDITORS, hints, lenses, open_doc, request, start, stop
 from lsprotocol import types as lsp
 

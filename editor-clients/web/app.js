@@ -322,8 +322,14 @@ function onHostMessage(msg) {
       if (!state.sessionId) {
         loadSession(s.sessionId);
       } else if (s.sessionId === state.sessionId) {
-        if (state.perf) renderSummary({ ...state.perf, ...s });
-        scheduleRefresh();
+        const p = state.perf;
+        // the same data again (a stream's first message, a repeated summary): nothing to redraw
+        const same = p && !s.running && p.eventCount === s.eventCount && p.endTime === s.endTime &&
+          p.totalTokens === s.totalTokens && p.totalDuration === s.totalDuration;
+        if (!same) {
+          if (p) renderSummary({ ...p, ...s });
+          scheduleRefresh();
+        }
       }
       if (!state.sessions.some((x) => x.sessionId === s.sessionId)) loadSessions().then(renderPicker);
       break;
@@ -457,23 +463,35 @@ function renderSlowest(list) {
   }
 }
 
+const applyStatus = new Map();
+
 function renderSuggestions(container, list, full) {
   clear(container);
   if (!list.length) container.appendChild(h("p", { class: "muted", text: "No suggestions for this session." }));
   for (const s of list) {
     const status = h("span", { class: "apply-status", "aria-live": "polite" });
+    // the outcome outlives a live refresh that redraws the card (kept per session and suggestion)
+    const key = `${state.sessionId}\u0000${s.id}`;
+    status.textContent = applyStatus.get(key) || "";
+    const setStatus = (text) => {
+      applyStatus.set(key, text);
+      for (const el of document.querySelectorAll(".suggestion")) {
+        if (el.dataset.id === s.id) el.querySelector(".apply-status").textContent = text;
+      }
+      status.textContent = text;
+    };
     const button = h("button", {
       class: "apply",
       "data-suggestion": s.id,
       text: "Apply",
       onclick: async () => {
         button.disabled = true;
-        status.textContent = "Applying…";
+        setStatus("Applying…");
         try {
           const r = await transport.executeCommand(CMD_APPLY_SUGGESTION, [state.sessionId, s.id]);
-          status.textContent = r && typeof r.message === "string" ? r.message : "Sent to the editor.";
+          setStatus(r && typeof r.message === "string" ? r.message : "Sent to the editor.");
         } catch (e) {
-          status.textContent = `Failed: ${e.message}`;
+          setStatus(`Failed: ${e.message}`);
         } finally {
           button.disabled = false;
         }

@@ -152,16 +152,43 @@ def _session_of(a: dict, res: dict, fallback: str) -> str:
     return str(v) if v is not None else fallback
 
 
+def _list(value, where: str, errors: list[str]) -> list:
+    """A level of the OTLP tree that must be a list: anything else is named and skipped."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(f"{where}: not a list")
+        return []
+    return value
+
+
+def _dict(value, where: str, errors: list[str]) -> dict | None:
+    if isinstance(value, dict):
+        return value
+    errors.append(f"{where}: not an object")
+    return None
+
+
+def _resource(parent: dict, where: str, errors: list[str]) -> dict:
+    res = parent.get("resource")
+    if res is None:
+        return {}
+    res = _dict(res, f"{where}.resource", errors) or {}
+    return _attrs(res.get("attributes"))
+
+
 def _spans_to_events(body: dict, errors: list[str]) -> list[dict]:
     events: list[dict] = []
-    for ri, rs in enumerate(body.get("resourceSpans") or ()):
-        if not isinstance(rs, dict):
-            errors.append(f"resourceSpans[{ri}]: not an object")
+    for ri, rs in enumerate(_list(body.get("resourceSpans"), "resourceSpans", errors)):
+        if _dict(rs, f"resourceSpans[{ri}]", errors) is None:
             continue
-        res = _attrs((rs.get("resource") or {}).get("attributes"))
+        res = _resource(rs, f"resourceSpans[{ri}]", errors)
         service = res.get("service.name")
-        for si, ss in enumerate(rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or ()):
-            for pi, sp in enumerate((ss or {}).get("spans") or ()):
+        key = "scopeSpans" if "scopeSpans" in rs else "instrumentationLibrarySpans"
+        for si, ss in enumerate(_list(rs.get(key), f"resourceSpans[{ri}].{key}", errors)):
+            if _dict(ss, f"resourceSpans[{ri}].{key}[{si}]", errors) is None:
+                continue
+            for pi, sp in enumerate(_list(ss.get("spans"), f"resourceSpans[{ri}].{key}[{si}].spans", errors)):
                 where = f"resourceSpans[{ri}].scopeSpans[{si}].spans[{pi}]"
                 try:
                     ev = _span_event(sp, res, service)
@@ -327,13 +354,15 @@ def _log_to_event(rec: dict, res: dict) -> dict | str | None:
 
 def _logs_to_events(body: dict, errors: list[str]) -> list[dict]:
     events: list[dict] = []
-    for ri, rl in enumerate(body.get("resourceLogs") or ()):
-        if not isinstance(rl, dict):
-            errors.append(f"resourceLogs[{ri}]: not an object")
+    for ri, rl in enumerate(_list(body.get("resourceLogs"), "resourceLogs", errors)):
+        if _dict(rl, f"resourceLogs[{ri}]", errors) is None:
             continue
-        res = _attrs((rl.get("resource") or {}).get("attributes"))
-        for si, sl in enumerate(rl.get("scopeLogs") or ()):
-            for li, rec in enumerate((sl or {}).get("logRecords") or ()):
+        res = _resource(rl, f"resourceLogs[{ri}]", errors)
+        for si, sl in enumerate(_list(rl.get("scopeLogs"), f"resourceLogs[{ri}].scopeLogs", errors)):
+            if _dict(sl, f"resourceLogs[{ri}].scopeLogs[{si}]", errors) is None:
+                continue
+            for li, rec in enumerate(_list(sl.get("logRecords"), f"resourceLogs[{ri}].scopeLogs[{si}].logRecords",
+                                           errors)):
                 where = f"resourceLogs[{ri}].scopeLogs[{si}].logRecords[{li}]"
                 if not isinstance(rec, dict):
                     errors.append(f"{where}: not an object")

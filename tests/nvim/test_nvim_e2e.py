@@ -54,7 +54,7 @@ def e2e(tmp_path_factory):
     with_guidance = [s for s in perf["suggestions"] if s["guidance"]]
     suggestion = next((s for s in with_guidance if s["kind"] == "new_session"), with_guidance[0])
 
-    export = tmp_path / "out.speedscope.json"
+    export = fs.workspace / "out.speedscope.json"  # the server writes exports inside the workspace only
     new_tool = "toolu_nvimE2Ereplay0001"
     append = tmp_path / "append.jsonl"
     append.write_text(replayed_read(fs, read, new_tool, offset_ms=60_000))

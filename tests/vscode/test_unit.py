@@ -4,7 +4,7 @@ status text, terminal environment) run by node's test runner: no VS Code needed.
 import re
 import subprocess
 
-from conftest import EXTENSION_DIR
+from .conftest import EXTENSION_DIR
 
 
 def test_extension_unit_tests_pass():

@@ -14,7 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from conftest import ARTIFACTS
+from .conftest import ARTIFACTS
 
 # Time budgets (2 shared cores: the workbench takes ~7 s, activation ~15 s).
 WORKBENCH_MS = 90_000
