@@ -190,7 +190,8 @@ class SessionTree:
         cost_append, model_append, tool_append = self.cost.append, self.model.append, self.tool.append
         file_append, ftok_append, fsize_append = self.file.append, self.file_tokens.append, self.file_size.append
         sline_append, eline_append, seq_append = self.start_line.append, self.end_line.append, self.seq.append
-        running, waiting, provider = self.running, self.waiting, self.provider
+        running, waiting, provider, texts = self.running, self.waiting, self.provider, self.text
+        lookup = self.strings.lookup  # interning inlined: a dict hit is the common case
         type_code = TYPE_CODE
         min_start, max_end, token_total = self.min_start, self.max_end, self.token_total
         for ev in events:
@@ -231,9 +232,12 @@ class SessionTree:
                 else:
                     tin_append(0), tout_append(0), tcr_append(0), tcw_append(0)
                 cost_append(NAN if m.costUsd is None else m.costUsd)
-                model_append(-1 if m.model is None else intern(m.model))
-                tool_append(-1 if m.toolName is None else intern(m.toolName))
-                file_append(-1 if m.filePath is None else intern(m.filePath))
+                v = m.model
+                model_append(-1 if v is None else (lookup[v] if v in lookup else intern(v)))
+                v = m.toolName
+                tool_append(-1 if v is None else (lookup[v] if v in lookup else intern(v)))
+                v = m.filePath
+                file_append(-1 if v is None else (lookup[v] if v in lookup else intern(v)))
                 ftok_append(-1 if m.fileTokens is None else m.fileTokens)
                 fsize_append(-1 if m.fileSize is None else m.fileSize)
                 sline_append(m.startLine or 0)
@@ -243,13 +247,16 @@ class SessionTree:
             parent_append(-1)
             type_append(type_code[ev.type])
             flags_append(flags)
-            name_append(intern(ev.name))
+            v = ev.name
+            name_append(lookup[v] if v in lookup else intern(v))
             start_append(start)
             end_append(end)
             seq_append(seq)
-            if m is not None and (m.text or m.url or m.error or m.status or m.compaction or m.sessionTitle
-                                  or m.source or m.workspace):
-                self._add_metadata(idx, m, intern)  # the rarer, sparse fields
+            if m is not None:
+                if m.text:
+                    texts[idx] = m.text[:300]
+                if m.url or m.error or m.status or m.compaction or m.sessionTitle or m.source or m.workspace:
+                    self._add_metadata(idx, m, intern)  # the rarer, sparse fields
             if waiting:
                 # orphans that were waiting for this id move under it
                 for child in waiting.pop(eid, ()):
