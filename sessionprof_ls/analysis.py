@@ -262,6 +262,11 @@ class Analysis:
 
     def time_split(self) -> dict[str, float]:
         """The session's wall time in buckets that add up to it (see the module doc)."""
+        if "_split" not in self.__dict__:
+            self._split = self._time_split()
+        return self._split
+
+    def _time_split(self) -> dict[str, float]:
         n = self.n
         total = self.t1 - self.t0
         result = {"ai": 0.0, "tool": 0.0, "net": 0.0, "user": 0.0, "total": total, "other": total}

@@ -16,8 +16,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .analysis import Analysis, fmt_ms, fmt_usd
 from .tree import TOOL
+
+
+LENSES_PER_FILE = 20
 
 
 @dataclass
@@ -69,7 +74,8 @@ class EditorIndex:
     def build(cls, analysis: Analysis, folders: list[str]) -> "EditorIndex":
         t = analysis.t
         index = cls(t.session_id, t.version)
-        summary_input = sum(t.tin) + sum(t.tcr) + sum(t.tcw)
+        cols = analysis.cols
+        summary_input = int(cols["tin"].sum() + cols["tcr"].sum() + cols["tcw"].sum())
         ws = t.workspace
         for row in analysis.tokens_by_file(summary_input):
             cost = row["resentCost"]
@@ -85,21 +91,41 @@ class EditorIndex:
             )
             for p in editor_paths(row["filePath"], ws, folders):
                 index.files.setdefault(p, FileInfo(label, tooltip))
+        slow = analysis.slow_set()
+        if not slow:
+            return index
         names = t.strings.values
-        kids = None
-        for i, rank in analysis.slow_set().items():
-            f = t.file[i]
-            if f < 0 and t.type[i] == TOOL:
-                # the tool's file may be on its file_read/file_write child
-                kids = kids or analysis.children()
-                f = next((t.file[c] for c in kids[i] if t.file[c] >= 0), -1)
-            if f < 0:
-                continue
-            dur = analysis.ends[i] - t.start[i]
-            name = names[t.tool[i]] if t.tool[i] >= 0 else names[t.name[i]]
-            title = f"{name} {fmt_ms(dur)}" + (f" · slowest #{rank}" if rank else "")
+        # a tool call's file may be on its file_read/file_write child: give the call that file
+        file = cols["file"].copy()
+        parent = analysis.a_parent
+        has = (parent >= 0) & (file >= 0)
+        child_file = np.full(analysis.n, -1, dtype=np.int64)
+        child_file[parent[has]] = file[has]
+        file = np.where((file < 0) & (analysis.a_type == TOOL), child_file, file)
+        idx = np.fromiter(slow.keys(), dtype=np.int64, count=len(slow))
+        idx = idx[file[idx] >= 0]
+        # at most LENSES_PER_FILE on one file, the slowest: hundreds of lenses hide the code
+        dur_all = analysis.a_end[idx] - analysis.a_start[idx]
+        order = np.lexsort((-dur_all, file[idx]))
+        idx, dur_all = idx[order], dur_all[order]
+        f_sorted = file[idx]
+        first = np.r_[0, np.flatnonzero(f_sorted[1:] != f_sorted[:-1]) + 1]
+        rank_in_file = np.arange(idx.size) - np.repeat(first, np.diff(np.r_[first, idx.size]))
+        keep = rank_in_file < LENSES_PER_FILE
+        idx = idx[keep]
+        dur = dur_all[keep].tolist()
+        tool = cols["tool"][idx].tolist()
+        files = file[idx].tolist()
+        paths: dict[int, list[str]] = {}  # one path resolution per file, not per lens
+        for i, d, tl, f in zip(idx.tolist(), dur, tool, files):
+            rank = slow[i]
+            name = names[tl] if tl >= 0 else names[t.name[i]]
+            title = f"{name} {fmt_ms(d)}" + (f" · slowest #{rank}" if rank else "")
             line = max(0, (t.start_line[i] or 1) - 1)
-            for p in editor_paths(names[f], ws, folders):
+            where = paths.get(f)
+            if where is None:
+                where = paths[f] = editor_paths(names[f], ws, folders)
+            for p in where:
                 info = index.files.get(p)
                 if info is None:
                     info = index.files[p] = FileInfo("", "")
@@ -107,4 +133,3 @@ class EditorIndex:
         for info in index.files.values():
             info.lenses.sort(key=lambda lens: (lens.line, lens.title))
         return index
-

@@ -148,3 +148,21 @@ def test_slowest_operations_ranked_with_hints(engine):
     assert [(o["rank"], o["event"]["id"]) for o in ops] == [(1, "big"), (2, "sh"), (3, "r")]
     assert "Large output (5,000 tokens)" in ops[0]["suggestion"]
     assert "command" in ops[1]["suggestion"]
+
+
+def test_code_lenses_slowest_first_and_capped_per_file(engine):
+    from sessionprof_ls.editor import LENSES_PER_FILE, EditorIndex
+
+    calls = []
+    for k in range(LENSES_PER_FILE + 10):
+        start = k * 100_000
+        calls.append({"sessionId": "s", "id": f"b{k}", "type": "tool_execution", "name": "Bash",
+                      "startTime": T0 + start, "endTime": T0 + start + 6000 + k * 10,
+                      "metadata": {"toolName": "Bash", "filePath": "/ws/build.sh", "startLine": 3}})
+    engine.ingest(calls)
+    index = EditorIndex.build(engine.analysis("s"), ["/ws"])
+    lenses = index.lookup("/ws/build.sh").lenses
+    assert len(lenses) == LENSES_PER_FILE
+    # the slowest ones are kept: the last calls are the longest
+    assert {lz.event_id for lz in lenses} == {f"b{k}" for k in range(10, LENSES_PER_FILE + 10)}
+    assert all(lz.line == 2 for lz in lenses)

@@ -268,5 +268,15 @@ async def test_export_command_writes_inside_workspace(tmp_path):
             assert path.is_relative_to(ws) and path.stat().st_size == res["bytes"] > 0
             json.loads(path.read_text())
         shutil.rmtree(ws / ".sessionprof")
+        # the command is reachable over HTTP too: a path outside the workspace is refused
+        outside = tmp_path / "outside.json"
+        with pytest.raises(Exception, match="outside the workspace"):
+            await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+                command=P.CMD_EXPORT, arguments=["exp", "json", "../outside.json"]))
+        assert not outside.exists()
+        inside = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            command=P.CMD_EXPORT, arguments=["exp", "json", "out/x.json"]))
+        assert (ws / "out" / "x.json").exists()
+        assert (inside if isinstance(inside, dict) else inside._asdict())["path"] == str(ws / "out" / "x.json")
     finally:
         await stop(client)
