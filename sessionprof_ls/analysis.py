@@ -164,7 +164,6 @@ class Analysis:
             end[running] = np.maximum(self.now, start[running])
         self.a_start = start
         self.a_end = end
-        self.ends = end.tolist()
         self.t0 = float(start.min()) if self.n else 0.0
         self.t1 = float(end.max()) if self.n else 0.0
         self._costs: list[float | None] | None = None
@@ -172,17 +171,24 @@ class Analysis:
         # numpy copies of the columns the whole-session passes use
         self._kids: list | None = None
         # sparse columns copied too: worker threads iterate them while events arrive
-        self.provider = dict(tree.provider)
-        self.tcw1h = dict(tree.tcw1h)
+        self.model_provider = dict(tree.model_provider)  # small: one entry per model
         self.a_type = _np(tree.type, np.uint8)
         self.a_parent = _np(tree.parent, np.int32)
         self.a_flags = _np(tree.flags, np.uint8)
         # every column a pass reads, copied now: the tree keeps growing under other threads,
         # and a later copy would neither match these in length nor be safe while it grows
-        self.cols = {name: _np(getattr(tree, name), np.int64 if name in ("tin", "tout", "tcr", "tcw", "file_tokens")
-                               else np.int32) for name in ("tin", "tout", "tcr", "tcw", "file_tokens", "model",
-                                                           "tool", "file")}
+        self.cols = {name: _np(getattr(tree, name), np.int64 if name in ("tin", "tout", "tcr", "tcw", "tcw1h",
+                                                                        "file_tokens") else np.int32)
+                     for name in ("tin", "tout", "tcr", "tcw", "tcw1h", "file_tokens", "model", "tool", "file")}
         self.a_cost = _np(tree.cost, np.float64)
+
+    @property
+    def ends(self) -> list[float]:
+        """End times as a list (running spans end now), for per-event loops; made on
+        first use: one C call over every event would hold the GIL on the summary path."""
+        if "_ends" not in self.__dict__:
+            self._ends = self.a_end.tolist()
+        return self._ends
 
     def children(self) -> list:
         """Child indices per node (the root is the last entry), in start order; from
@@ -220,15 +226,11 @@ class Analysis:
         if req.any():
             model = self._col("model")
             tin, tout, tcr, tcw = (self._col(c) for c in ("tin", "tout", "tcr", "tcw"))
-            tcw1h = np.zeros(n, dtype=np.int64)
-            for i, v in self.tcw1h.items():
-                tcw1h[i] = v
+            tcw1h = self._col("tcw1h")
             codes = np.unique(model[req])
             table = np.full((len(t.strings.values) + 1, 5), np.nan)
             tiers = np.zeros(len(t.strings.values) + 1)
-            provider_of = {}
-            for i, prov in self.provider.items():
-                provider_of.setdefault(t.model[i], prov)
+            provider_of = self.model_provider
             for code in codes:
                 if code < 0:
                     continue
@@ -243,7 +245,7 @@ class Analysis:
             over = np.flatnonzero(req & (tin + tcr + tcw >= tiers[model]) & ~np.isnan(out))
             for i in over.tolist():
                 out[i] = pricing.price(t.strings.values[t.model[i]], t.provider.get(i), t.tin[i], t.tout[i],
-                                       t.tcr[i], t.tcw[i], t.tcw1h.get(i, 0))
+                                       t.tcr[i], t.tcw[i], t.tcw1h[i])
         reported = self.a_cost
         has = ~np.isnan(reported)
         out[has] = reported[has]
@@ -500,9 +502,7 @@ class Analysis:
         counts = np.bincount(pos, minlength=groups.size)
         known_cost = np.bincount(pos, weights=np.nan_to_num(cost), minlength=groups.size)
         unpriced = np.bincount(pos, weights=np.isnan(cost), minlength=groups.size)
-        provider_of = {}
-        for i, prov in self.provider.items():
-            provider_of.setdefault(t.model[i], prov)
+        provider_of = self.model_provider
         grand = int(sum(s.sum() for s in sums.values()))
         rows = []
         for g, code in enumerate(groups.tolist()):
@@ -553,9 +553,7 @@ class Analysis:
         model = self._col("model")[req]
         cr = self._col("tcr")[req]
         rate = np.full(req.size, np.nan)
-        provider_of = {}
-        for i, prov in self.provider.items():
-            provider_of.setdefault(t.model[i], prov)
+        provider_of = self.model_provider
         for code in np.unique(model).tolist():
             if code < 0:
                 continue

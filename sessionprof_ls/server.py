@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -400,6 +401,9 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # worker threads (ingest, analysis) hand the GIL back to the event loop quickly
     sys.setswitchinterval(0.001)
+    # a full garbage collection holds every thread; the columns hold few objects, so
+    # collect the young generation less often and the old one rarely
+    gc.set_threshold(700, 10, 1000)
     server = create_server(args.store)
     if args.port is not None:
         server.config, _ = merge(server.config, {"port": args.port})

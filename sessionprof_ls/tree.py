@@ -46,7 +46,7 @@ class SessionTree:
         self.tout = array("q")
         self.tcr = array("q")
         self.tcw = array("q")
-        self.tcw1h: dict[int, int] = {}  # sparse: 1-hour cache writes (part of tcw)
+        self.tcw1h = array("q")  # the part of tcw written to the 1-hour cache
         self.cost = array("d")
         self.model = array("i")
         self.tool = array("i")
@@ -61,6 +61,7 @@ class SessionTree:
         self.url: dict[int, str] = {}
         self.error: dict[int, str] = {}
         self.provider: dict[int, str] = {}
+        self.model_provider: dict[int, str] = {}  # model code -> the provider first named with it
         self.running: set[int] = set()  # spans with no end yet
         self.waiting: dict[str, list[int]] = {}  # unknown parent id -> orphans waiting for it
         self.title: str | None = None
@@ -125,6 +126,8 @@ class SessionTree:
             self.tcw[idx] = t.cacheWrite
             if t.cacheWrite1h:
                 self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
+            else:
+                self.tcw1h[idx] = 0
             self.flags[idx] |= F_TOKENS
         if m.costUsd is not None:
             self.cost[idx] = m.costUsd
@@ -132,6 +135,8 @@ class SessionTree:
             self.model[idx] = intern(m.model)
         if m.provider is not None:
             self.provider[idx] = m.provider
+            if self.model[idx] >= 0:
+                self.model_provider.setdefault(self.model[idx], m.provider)
         if m.toolName is not None:
             self.tool[idx] = intern(m.toolName)
         if m.filePath is not None:
@@ -185,7 +190,7 @@ class SessionTree:
         ids_append = self.ids.append
         parent_append, type_append, flags_append = self.parent.append, self.type.append, self.flags.append
         name_append, start_append, end_append = self.name.append, self.start.append, self.end.append
-        tin_append, tout_append = self.tin.append, self.tout.append
+        tin_append, tout_append, tcw1h_append = self.tin.append, self.tout.append, self.tcw1h.append
         tcr_append, tcw_append = self.tcr.append, self.tcw.append
         cost_append, model_append, tool_append = self.cost.append, self.model.append, self.tool.append
         file_append, ftok_append, fsize_append = self.file.append, self.file_tokens.append, self.file_size.append
@@ -218,7 +223,7 @@ class SessionTree:
                 min_start = start
             flags = 0
             if m is None:
-                tin_append(0), tout_append(0), tcr_append(0), tcw_append(0), cost_append(NAN)
+                tin_append(0), tout_append(0), tcr_append(0), tcw_append(0), tcw1h_append(0), cost_append(NAN)
                 model_append(-1), tool_append(-1), file_append(-1), ftok_append(-1), fsize_append(-1)
                 sline_append(0), eline_append(0)
             else:
@@ -226,11 +231,10 @@ class SessionTree:
                 if t is not None:
                     tin_append(t.input), tout_append(t.output), tcr_append(t.cacheRead), tcw_append(t.cacheWrite)
                     token_total += t.input + t.output + t.cacheRead + t.cacheWrite
-                    if t.cacheWrite1h:
-                        self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
+                    tcw1h_append(min(t.cacheWrite1h, t.cacheWrite))
                     flags = F_TOKENS
                 else:
-                    tin_append(0), tout_append(0), tcr_append(0), tcw_append(0)
+                    tin_append(0), tout_append(0), tcr_append(0), tcw_append(0), tcw1h_append(0)
                 cost_append(NAN if m.costUsd is None else m.costUsd)
                 v = m.model
                 model_append(-1 if v is None else (lookup[v] if v in lookup else intern(v)))
@@ -244,6 +248,8 @@ class SessionTree:
                 eline_append(m.endLine or 0)
                 if m.provider is not None:
                     provider[idx] = m.provider
+                    if m.model is not None:
+                        self.model_provider.setdefault(lookup[m.model], m.provider)
             parent_append(-1)
             type_append(type_code[ev.type])
             flags_append(flags)
