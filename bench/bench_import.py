@@ -68,17 +68,14 @@ def build_corpus(dest: Path, target_mb: float) -> tuple[Path, Path, int, int]:
 
 
 OURS_COLD = r"""
-import sys, time
-t0 = time.perf_counter()
-from sessionprof_ls.cli import main
-rc = main(["--store", sys.argv[1], "import", sys.argv[2], sys.argv[3]])
+import sys
+from sessionprof_ls.cli import import_paths
 from sessionprof_ls.engine import Engine
 eng = Engine(sys.argv[1])
-n = 0
-for s in eng.sessions():
-    eng.performance(s["sessionId"])
-    n += 1
-print(n, file=sys.stderr)
+sessions, errors = import_paths(eng, sys.argv[2:])  # what `sessionprof import` runs
+for sid in sessions:
+    eng.performance(sid, include_events=False)  # the full analysis of every session
+print(len(sessions), file=sys.stderr)
 """
 
 

@@ -8,7 +8,6 @@ use them.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -149,6 +148,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    import asyncio
+
     from .follow import TranscriptFollower
 
     engine = _engine(args)

@@ -155,7 +155,7 @@ def convert_event(obj: Any) -> tuple[Event, bytes]:
         event = _finish(msgspec.convert(check, Event))
     except msgspec.ValidationError as exc:
         raise EventError(_message(exc)) from None
-    if isinstance(meta, dict) and ("args" in meta or "url" in meta):
+    if isinstance(meta, dict) and _may_hold_secret(meta):
         obj = dict(obj, metadata=_redact_meta(meta))
         if event.metadata is not None and event.metadata.url:
             event.metadata.url = redact_text(event.metadata.url)
@@ -164,6 +164,17 @@ def convert_event(obj: Any) -> tuple[Event, bytes]:
     except TypeError as exc:
         raise EventError(f"not JSON-serialisable: {exc}") from None
     return event, raw
+
+
+def _may_hold_secret(meta: dict) -> bool:
+    args, url = meta.get("args"), meta.get("url")
+    if args is not None:
+        try:
+            if maybe_secret(orjson.dumps(args)):
+                return True
+        except TypeError:
+            return True  # not plain JSON: let the redaction walk it
+    return isinstance(url, str) and maybe_secret(url.encode())
 
 
 def _redact_meta(meta: dict) -> dict:
