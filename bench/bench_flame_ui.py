@@ -126,7 +126,7 @@ def synthesize(n: int):
         "sessionId": f"bench-{n}", "view": "time", "weight": "time", "unit": "ms", "total": t,
         "maxDepth": max(depth), "strings": strings, "types": TYPES,
         "frames": {"name": name, "type": typ, "depth": depth, "start": start, "value": value,
-                   "parent": parent, "id": [f"e{i}" for i in range(n)], "count": [1] * n},
+                   "parent": parent, "id": [f"e{i}" for i in range(n)], "count": None},  # as the server sends it
     }
     return fg
 
