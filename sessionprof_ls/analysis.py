@@ -211,6 +211,19 @@ class Analysis:
             self._kids = kids
         return self._kids
 
+    def children_first(self) -> list[int]:
+        """Every node (the root is n) after all of its children: a post-order walk
+        without recursion, so deep subagent chains cannot overflow the stack."""
+        kids = self.children()
+        order = []
+        stack = [self.n]
+        while stack:
+            node = stack.pop()
+            order.append(node)
+            stack.extend(kids[node])
+        order.reverse()
+        return order
+
     # ------------------------------------------------------------ costs
 
     def cost_array(self) -> np.ndarray:
@@ -446,14 +459,7 @@ class Analysis:
         kids = self.children()
         n = self.n
         built: dict[int, dict] = {}
-        # children before parents: walk a post-order without recursion (deep subagent chains)
-        order = []
-        stack = [n]
-        while stack:
-            node = stack.pop()
-            order.append(node)
-            stack.extend(kids[node])
-        for node in reversed(order):
+        for node in self.children_first():
             if node == n:
                 continue
             built[node] = self.event(node, [built.pop(c) for c in kids[node]])

@@ -16,13 +16,12 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 
+from .protocol import EVENT_TYPES
 from .redact import maybe_secret, redact, redact_text
 
 NonNeg = Annotated[int, msgspec.Meta(ge=0)]
 Line = Annotated[int, msgspec.Meta(ge=1)]
-EventType = Literal[
-    "ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent"
-]
+EventType = Literal[EVENT_TYPES]
 
 
 class Tokens(msgspec.Struct):

@@ -62,13 +62,7 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
 
     if weight == "tokens":
         inclusive = [0] * (n + 1)
-        order = []
-        stack = [n]
-        while stack:
-            node = stack.pop()
-            order.append(node)
-            stack.extend(kids[node])
-        for node in reversed(order):
+        for node in analysis.children_first():
             own = _own_tokens(t, node) if node < n else 0
             inclusive[node] = own + sum(inclusive[c] for c in kids[node])
         weights = inclusive

@@ -13,15 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EventType = Literal[
-    "ai_response",
-    "tool_execution",
-    "file_read",
-    "file_write",
-    "network_request",
-    "user_input",
-    "agent",
-]
+from .protocol import EVENT_TYPES
+
+EventType = Literal[EVENT_TYPES]  # the contract's event types, named once in protocol.py
 
 
 class _Wire(BaseModel):
