@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -83,6 +84,46 @@ class SessionProfServer(LanguageServer):
         self._last_index_at = 0.0
         # one worker: batches are stored in the order they arrived (same-id updates stay ordered)
         self.ingest_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sessionprof-ingest")
+
+    # ------------------------------------------------------------ stdio
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """stdio with stdin read by the event loop itself.
+
+        pygls reads each header line and each body in a thread pool: three thread
+        hops per message, each waiting for the GIL while ingest and analysis threads
+        run. An asyncio pipe reader has none (under 10k events/s of ingest, hint
+        latency's tail fell markedly). Falls back to pygls's reader when stdin is
+        not a pipe, socket or terminal (a file)."""
+        from pygls.io_ import StdoutWriter, run_async
+
+        stdin = stdin or sys.stdin.buffer
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def serve() -> None:
+            loop = asyncio.get_running_loop()
+            reader = asyncio.StreamReader(limit=1 << 26)
+            try:
+                await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+            except ValueError:
+                from pygls.io_ import StdinAsyncReader
+
+                reader = StdinAsyncReader(stdin, self.thread_pool)
+            try:
+                await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol, logger=log,
+                                error_handler=self.report_server_error)
+            except asyncio.IncompleteReadError:
+                pass  # the client closed stdin mid-message: nothing more will come
+
+        try:
+            asyncio.run(serve())
+        except BrokenPipeError:
+            log.error("the client closed the connection")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # ------------------------------------------------------------ set-up
 
