@@ -160,7 +160,8 @@ class Analysis:
         start = _np(tree.start, np.float64)
         end = _np(tree.end, np.float64)
         running = np.isnan(end)
-        if running.any():  # a running span lasts until now
+        self.running = bool(running.any())
+        if self.running:  # a running span lasts until now
             end[running] = np.maximum(self.now, start[running])
         self.a_start = start
         self.a_end = end
@@ -352,10 +353,12 @@ class Analysis:
         t = self.t
         split = self.time_split()
         total = split["total"]
-        tin, tout, tcr, tcw = sum(t.tin), sum(t.tout), sum(t.tcr), sum(t.tcw)
+        # from this analysis's copies: the live tree may already hold newer events
+        tin, tout, tcr, tcw = (int(self._col(c).sum()) for c in ("tin", "tout", "tcr", "tcw"))
         total_tokens = tin + tout + tcr + tcw
-        messages = t.type.count(AI)
-        tools = t.type.count(TOOL)
+        messages = int(np.count_nonzero(self.a_type == AI))
+        requests = int(np.count_nonzero((self.a_type == AI) & ((self.a_flags & F_TOKENS) != 0)))
+        tools = int(np.count_nonzero(self.a_type == TOOL))
         cost = self.cost_array()
         counted = ((self.a_flags & F_TOKENS) != 0) | (self.a_type == AI)
         known = cost[counted & ~np.isnan(cost)]
@@ -367,7 +370,7 @@ class Analysis:
             "source": t.source,
             "startTime": self.t0 if self.n else None,
             "endTime": self.t1 if self.n else None,
-            "running": t.running_count() > 0,
+            "running": self.running,
             "totalDuration": total,
             "aiThinkingTime": split["ai"],
             "toolExecutionTime": split["tool"],
@@ -389,7 +392,8 @@ class Analysis:
             "unpricedModels": unpriced,
             "messageCount": messages,
             "toolCallCount": tools,
-            "avgResponseTokens": round(total_tokens / messages, 1) if messages else 0.0,
+            # per response that reported usage (a subagent's streamed copies carry none)
+            "avgResponseTokens": round(total_tokens / requests, 1) if requests else 0.0,
             "eventCount": self.n,
         }
 
@@ -706,8 +710,13 @@ class Analysis:
         if typ == NET or tool in ("WebFetch", "WebSearch"):
             return "Network-bound: the remote site was slow."
         if tool in ("Task", "Agent"):
-            sub = sum(1 for c in range(self.n) if t.parent[c] == i)
-            return f"A subagent ran here ({sub} spans inside); its work is in the flame graph below this call."
+            kids = self.children()
+            inside, stack = 0, list(kids[i])
+            while stack:
+                inside += 1
+                stack.extend(kids[stack.pop()])
+            return (f"A subagent ran here ({inside:,} span{'s' if inside != 1 else ''} inside); its work is in the "
+                    "flame graph below this call.")
         if tool in ("Bash", "shell", "exec_command", "local_shell"):
             return "Long-running command: run it in the background, or narrow it (fewer tests, a smaller build)."
         return "Slow tool call."
