@@ -12,10 +12,8 @@ from pathlib import Path
 import orjson
 import pytest
 from relutil import T0, count, http, start_server
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from sp_fixtures import CHROMIUM
+from sp_fixtures import CHROMIUM_ARGS as ARGS
 PAYLOADS = [p for p in (Path(__file__).parent / "xss_payloads.txt").read_text(encoding="utf-8").splitlines() if p]
 PER_SESSION = 11
 

@@ -23,17 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = ROOT / "editor-clients" / "vscode"
 ARTIFACTS = ROOT / ".artifacts" / "vscode"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from sp_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 # The fixture session: agentlogs-crud writes, reads and edits JOKE.md.
 FIXTURE = "agentlogs-crud"
 FIXTURE_CWD = "/Users/philipp/dev/vibeinsights/fixtures/claudecode"

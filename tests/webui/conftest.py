@@ -27,17 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "editor-clients" / "web"
 ARTIFACTS = ROOT / ".artifacts"
 FIXTURES = Path(os.environ.get("SESSIONPROF_FIXTURES", Path(__file__).resolve().parents[2] / "tests" / "fixtures"))
-CHROMIUM = os.environ.get("SESSIONPROF_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from sp_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 MODES = {"time": ("time", "time"), "aggregate": ("aggregate", "time"), "tokens": ("time", "tokens")}
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".md": "text/markdown"}
 
