@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 WEB = ROOT / "editor-clients" / "web"
 CHROMIUM = os.environ.get("SESSIONPROF_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -310,7 +311,10 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             fg = synthesize(n)
             sid = fg["sessionId"]
-            srv.flame[sid] = json.dumps(fg, separators=(",", ":")).encode()
+            # what the server answers the UI's {"encoding": "base64"} request with
+            from sessionprof_ls.flame import encode_base64
+
+            srv.flame[sid] = json.dumps(encode_base64(fg), separators=(",", ":")).encode()
             srv.perf[sid] = json.dumps(perf_stub(fg)).encode()
             if sdir:
                 srv.profiles[f"{sid}.json"] = json.dumps(to_speedscope(fg), separators=(",", ":")).encode()

@@ -141,10 +141,11 @@ class Engine:
         self.store.update_session(session_id, total_cost=data["totalCost"])
         return data
 
-    def flame_graph(self, session_id: str, view: str = "time", weight: str = "time") -> dict:
-        from .flame import flame_graph
+    def flame_graph(self, session_id: str, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:
+        from .flame import encode_base64, flame_graph
 
-        return flame_graph(self.analysis(session_id), view, weight)
+        graph = flame_graph(self.analysis(session_id), view, weight)
+        return encode_base64(graph) if encoding == "base64" else graph
 
     def event(self, session_id: str, event_id: str) -> dict | None:
         """One event with everything stored about it (tool arguments included, redacted)."""

@@ -199,7 +199,10 @@ async def dispatch(ls, method: str, params: dict) -> Any:
             raise ValueError(f"view must be one of {', '.join(P.FLAME_VIEWS)}, got {view!r}")
         if weight not in P.FLAME_WEIGHTS:
             raise ValueError(f"weight must be one of {', '.join(P.FLAME_WEIGHTS)}, got {weight!r}")
-        return engine.flame_graph(sid, view, weight)
+        encoding = params.get("encoding", "json")
+        if encoding not in ("json", "base64"):
+            raise ValueError(f"encoding must be json or base64, got {encoding!r}")
+        return engine.flame_graph(sid, view, weight, encoding)
     if method == P.EVENT:
         eid = params.get("eventId")
         if not isinstance(eid, str):

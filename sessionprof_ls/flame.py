@@ -112,7 +112,30 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
         "strings": fr.strings,
         "types": list(FLAME_TYPES),
         "frames": cols,
+        "encoding": "json",
     }
+
+
+# column -> little-endian numpy type of its base64 form (the web UI's typed arrays)
+BASE64_TYPES = {"name": "<i4", "type": "u1", "depth": "<i4", "start": "<f8", "value": "<f8", "parent": "<i4",
+                "count": "<i4"}
+
+
+def encode_base64(graph: dict) -> dict:
+    """The same graph with its numeric columns as base64 of little-endian typed arrays.
+
+    A browser turns these into typed arrays without parsing a number per frame: at 100k
+    frames JSON.parse of the number arrays took longer than fetching and drawing."""
+    import base64
+
+    import numpy as np
+
+    frames = dict(graph["frames"])
+    for key, dtype in BASE64_TYPES.items():
+        col = frames.get(key)
+        if col is not None:
+            frames[key] = base64.b64encode(np.asarray(col, dtype=dtype).tobytes()).decode("ascii")
+    return {**graph, "encoding": "base64", "frames": frames}
 
 
 def aggregate_label(t: SessionTree, i: int) -> str:

@@ -240,16 +240,20 @@ class SessionInfo(BaseModel):
 
 
 class FlameFrames(BaseModel):
-    """Columns, one entry per frame; a parent always comes before its children."""
+    """Columns, one entry per frame; a parent always comes before its children.
 
-    name: list[int] = Field(description="index into strings")
-    type: list[int] = Field(description="index into types")
-    depth: list[int]
-    start: list[float] = Field(description="left edge, in units from the session start")
-    value: list[float] = Field(description="width, in units")
-    parent: list[int] = Field(description="frame index of the parent, -1 for the root")
+    With `encoding: "base64"` each numeric column is instead a base64 string of a
+    little-endian typed array: name, depth, parent and count int32, type uint8,
+    start and value float64 (flame.BASE64_TYPES)."""
+
+    name: list[int] | str = Field(description="index into strings")
+    type: list[int] | str = Field(description="index into types")
+    depth: list[int] | str
+    start: list[float] | str = Field(description="left edge, in units from the session start")
+    value: list[float] | str = Field(description="width, in units")
+    parent: list[int] | str = Field(description="frame index of the parent, -1 for the root")
     id: list[str | None] = Field(description="event id (time view), null when merged")
-    count: list[int] | None = Field(
+    count: list[int] | str | None = Field(
         None, description="events merged into each frame; null in the time view, where every frame is one event")
 
 
@@ -265,6 +269,8 @@ class FlameGraph(BaseModel):
     strings: list[str]
     types: list[str]
     frames: FlameFrames
+    encoding: Literal["json", "base64"] = Field(
+        "json", description='numeric columns as JSON arrays, or base64 typed arrays (request {"encoding": "base64"})')
 
 
 class ReadyParams(BaseModel):

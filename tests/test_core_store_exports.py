@@ -154,3 +154,27 @@ def test_fast_decoder_and_pydantic_model_agree(obj, valid):
     except EventError:
         fast = False
     assert pyd == fast == valid
+
+
+def test_flame_graph_base64_columns_decode_to_the_json_ones(tmp_path):
+    import base64
+
+    import numpy as np
+
+    from sessionprof_ls.flame import BASE64_TYPES
+    from sessionprof_ls.models import FlameGraph
+
+    e = Engine(tmp_path / "s.db")
+    e.ingest(stream())
+    for view in ("time", "aggregate"):
+        plain = e.flame_graph("s", view)
+        packed = e.flame_graph("s", view, encoding="base64")
+        FlameGraph.model_validate(packed)
+        assert plain["encoding"] == "json" and packed["encoding"] == "base64"
+        for key, dtype in BASE64_TYPES.items():
+            if plain["frames"][key] is None:
+                assert packed["frames"][key] is None
+                continue
+            decoded = np.frombuffer(base64.b64decode(packed["frames"][key]), dtype=dtype).tolist()
+            assert decoded == pytest.approx(plain["frames"][key])
+        assert packed["frames"]["id"] == plain["frames"]["id"]

@@ -255,7 +255,7 @@ function fetchSession(sid) {
   const mode = FLAME_MODES[state.mode];
   return Promise.all([
     transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false }),
-    transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight }),
+    transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight, encoding: "base64" }),
   ]);
 }
 
@@ -298,7 +298,7 @@ async function setMode(mode) {
   for (const b of document.querySelectorAll(".mode")) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
   const m = FLAME_MODES[mode];
   try {
-    const flame = await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: m.view, weight: m.weight });
+    const flame = await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: m.view, weight: m.weight, encoding: "base64" });
     if (state.mode !== mode) return;
     state.flame = buildFlameData(flame);
     if (m.view === "time" && m.weight === "time") state.timeFlame = state.flame;
@@ -592,7 +592,7 @@ async function renderTimeline() {
   if (!state.sessionId) return;
   if (!state.timeFlame) {
     try {
-      state.timeFlame = buildFlameData(await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: "time", weight: "time" }));
+      state.timeFlame = buildFlameData(await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: "time", weight: "time", encoding: "base64" }));
     } catch (e) {
       showError(`Could not load the timeline: ${e.message}`);
       return;

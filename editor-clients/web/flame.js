@@ -26,11 +26,38 @@ export const OTHER_COLOR = "#71717a";
 const DARK_TEXT = new Set(["#f59e0b", "#22c55e", "#06b6d4"]);
 
 /** Turns FlameGraph JSON into typed arrays and per-depth indexes; throws naming what is wrong. */
+// Typed array per column of a {"encoding": "base64"} graph (sessionprof_ls/flame.py BASE64_TYPES).
+const BASE64_COLUMNS = {
+  name: Int32Array, type: Uint8Array, depth: Int32Array, start: Float64Array, value: Float64Array,
+  parent: Int32Array, count: Int32Array,
+};
+
+function decodeColumns(frames) {
+  const out = { ...frames };
+  for (const [key, Ctor] of Object.entries(BASE64_COLUMNS)) {
+    const text = frames[key];
+    if (typeof text !== "string") continue;
+    let bin;
+    try {
+      bin = atob(text);
+    } catch (_) {
+      throw new Error(`flame graph: column '${key}' is not valid base64`);
+    }
+    if (bin.length % Ctor.BYTES_PER_ELEMENT) {
+      throw new Error(`flame graph: column '${key}' has ${bin.length} bytes, not a whole number of values`);
+    }
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    out[key] = new Ctor(bytes.buffer); // little-endian, as the server writes it
+  }
+  return out;
+}
+
 export function buildFlameData(json) {
   if (!json || typeof json !== "object" || !json.frames) {
     throw new Error("flame graph: missing 'frames'");
   }
-  const f = json.frames;
+  const f = json.encoding === "base64" ? decodeColumns(json.frames) : json.frames;
   const strings = Array.isArray(json.strings) ? json.strings : [];
   const types = Array.isArray(json.types) ? json.types : [];
   const cols = ["name", "type", "depth", "start", "value", "parent"];

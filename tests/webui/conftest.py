@@ -216,7 +216,10 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "sessionprof/performance":
             return eng.performance(params["sessionId"], include_events=params.get("includeEvents", True))
         if method == "sessionprof/flameGraph":
-            return eng.flame_graph(params["sessionId"], params.get("view", "time"), params.get("weight", "time"))
+            # the browser page gets base64 columns as from the real server (the fake VS Code
+            # host answers with JSON arrays: both decodings are exercised)
+            return eng.flame_graph(params["sessionId"], params.get("view", "time"), params.get("weight", "time"),
+                                   params.get("encoding", "json"))
         if method == "sessionprof/event":
             return eng.event(params["sessionId"], params["eventId"])
         if method == "workspace/executeCommand":

@@ -219,7 +219,8 @@ def test_view_buttons_fetch_aggregate_and_token_views(open_ui, fixture_data: Ses
         ui.settle()
         view, weight = MODES[mode]
         reqs = [m for m in ui.host_log() if m.get("method") == "sessionprof/flameGraph"]
-        assert reqs[-1]["params"] == {"sessionId": fixture_data.session_id, "view": view, "weight": weight}
+        assert reqs[-1]["params"] == {"sessionId": fixture_data.session_id, "view": view, "weight": weight,
+                                      "encoding": "base64"}
         assert ui.page.locator(f'.mode[data-mode="{mode}"]').get_attribute("aria-pressed") == "true"
         w, rows, mp = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth")
         assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], w, rows, mp)
