@@ -96,6 +96,12 @@ def _price_exact(model: str, provider: str | None, tin: int, tout: int, tcr: int
     return float(calc.total_price)
 
 
+def warm() -> None:
+    """Load genai-prices' data now (about 0.3 s, once per process) rather than inside
+    the first summary, where it would hold up the first events' analysis."""
+    rates_for("claude-sonnet-4-5")
+
+
 def provider_of(model: str) -> str | None:
     rates = rates_for(model)
     return rates.provider if rates else None

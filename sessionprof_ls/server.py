@@ -40,7 +40,7 @@ from .events import EventError
 log = logging.getLogger("sessionprof")
 
 SUMMARY_INTERVAL = 0.15  # seconds between summaries while events stream in (a few a second)
-REFRESH_INTERVAL = 0.5  # seconds between inlay hint / code lens refresh requests
+REFRESH_INTERVAL = 1.0  # seconds between editor index rebuilds (and hint / lens refreshes) while events stream in
 
 
 class SessionProfProtocol(LanguageServerProtocol):
@@ -326,6 +326,9 @@ class SessionProfServer(LanguageServer):
                               "trying a random port")
             url = await self.http.start(0)
         self.write_discovery(url)
+        from . import pricing
+
+        asyncio.get_running_loop().run_in_executor(None, pricing.warm)
         self.protocol.notify(P.READY, {"version": __version__, "endpoint": {"url": url, "token": self.http.token}})
         self.restart_follower()
         current = self.current_session()
