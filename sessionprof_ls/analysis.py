@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
 
 import numpy as np
@@ -50,65 +50,26 @@ SMALLER_MODEL = (  # (substring of the model id, a smaller sibling to suggest)
 # ---------------------------------------------------------------- intervals
 
 
-def merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Union of intervals, sorted and disjoint."""
-    if not intervals:
-        return []
-    intervals.sort()
-    out = []
-    cs, ce = intervals[0]
-    for s, e in intervals:
-        if s <= ce:
-            if e > ce:
-                ce = e
-        else:
-            out.append((cs, ce))
-            cs, ce = s, e
-    out.append((cs, ce))
-    return out
-
-
-def subtract(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """a minus b, both merged."""
-    if not b:
-        return a
-    out = []
-    j = 0
-    nb = len(b)
-    for s, e in a:
-        while j < nb and b[j][1] <= s:
-            j += 1
-        k = j
-        cur = s
-        while k < nb and b[k][0] < e:
-            bs, be = b[k]
-            if bs > cur:
-                out.append((cur, bs))
-            if be > cur:
-                cur = be
-            k += 1
-        if cur < e:
-            out.append((cur, e))
-    return out
-
-
-def length(intervals) -> float:
-    return sum(e - s for s, e in intervals)
-
-
-def union_length(starts: np.ndarray, ends: np.ndarray) -> float:
-    """Length of the union of intervals, vectorised: sort, running max, gaps."""
-    if starts.size == 0:
-        return 0.0
-    order = np.argsort(starts, kind="stable")
-    s, e = starts[order], ends[order]
+def merged_runs(s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals sorted by start, merged where they overlap: the index of each merged
+    run's first interval, and the run's end (a running max finds the gaps)."""
     reach = np.maximum.accumulate(e)
     new = np.empty(s.size, dtype=bool)
     new[0] = True
     new[1:] = s[1:] > reach[:-1]
     first = np.flatnonzero(new)
     last = np.append(first[1:] - 1, s.size - 1)
-    return float(np.sum(reach[last] - s[first]))
+    return first, reach[last]
+
+
+def union_length(starts: np.ndarray, ends: np.ndarray) -> float:
+    """Length of the union of intervals."""
+    if starts.size == 0:
+        return 0.0
+    order = np.argsort(starts, kind="stable")
+    s = starts[order]
+    first, run_end = merged_runs(s, ends[order])
+    return float(np.sum(run_end - s[first]))
 
 
 def _np(col, dtype) -> np.ndarray:
@@ -305,15 +266,10 @@ class Analysis:
         order = np.argsort(os_, kind="stable")
         os_, oe, p = os_[order], oe[order], p[order]
         if os_.size:
-            reach = np.maximum.accumulate(oe)
-            new = np.empty(os_.size, dtype=bool)
-            new[0] = True
-            new[1:] = os_[1:] > reach[:-1]
-            first = np.flatnonzero(new)
-            last = np.append(first[1:] - 1, os_.size - 1)
+            first, run_end = merged_runs(os_, oe)
             mp = p[first]                      # parent of each merged covered interval
             ms = os_[first] - mp * big
-            me = reach[last] - mp * big
+            me = run_end - mp * big
         else:
             mp = ms = me = np.zeros(0)
         # self time of a parent: the gaps between its merged children's intervals

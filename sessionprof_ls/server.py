@@ -170,10 +170,6 @@ class SessionProfServer(LanguageServer):
 
     # ------------------------------------------------------------ ingest
 
-    def ingest(self, events: list, origin: str = "lsp") -> dict:
-        """Ingest on the event loop's thread (small batches: transcripts, tests)."""
-        return self.ingested(self.open_engine().ingest(events))
-
     async def ingest_async(self, events: list) -> dict:
         """Ingest in a worker thread: validating and storing a large batch must not
         hold up hint and lens requests (the engine's lock orders the batches)."""
@@ -182,12 +178,9 @@ class SessionProfServer(LanguageServer):
         return self.ingested(await loop.run_in_executor(self.ingest_worker, engine.ingest, events))
 
     async def ingest_body(self, body: bytes, content_type: str) -> dict:
-        from .events import split_body
-
         engine = self.open_engine()
         loop = asyncio.get_running_loop()
-        return self.ingested(await loop.run_in_executor(
-            self.ingest_worker, lambda: engine.ingest(split_body(body, content_type))))
+        return self.ingested(await loop.run_in_executor(self.ingest_worker, engine.ingest_body, body, content_type))
 
     def ingested(self, result: dict) -> dict:
         """After a batch is stored: the sessions it touched are active and get an update."""
