@@ -5,14 +5,28 @@ would spend seconds on it. Prices are linear below the first tier threshold, so
 each model's base rates are looked up once and a request is priced with them;
 requests past a tier threshold (long contexts) go to genai-prices itself.
 An unknown model has no price (None), never $0.
+
+Loading genai-prices' data costs about 0.3 s of every process that prices anything,
+more than a whole `sessionprof import` of a day's transcripts. The base rates it gives
+are therefore kept in a small cache file (the user cache directory, or
+SESSIONPROF_CACHE_DIR), keyed by the size and modification time of genai-prices' data
+module: a genai-prices upgrade changes the key and empties the cache. Everything in
+the file came from genai-prices; nothing is written by hand.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib.util
+import json
+import os
+import threading
+from dataclasses import astuple, dataclass
 from functools import lru_cache
+from pathlib import Path
 
 MTOK = 1_000_000.0
+CACHE_FORMAT = 1
+CACHE_MAX_ENTRIES = 2048  # model names come from transcripts: bound what a hostile one can add
 
 
 @dataclass(frozen=True)
@@ -40,13 +54,22 @@ def _base(tiered) -> tuple[float, int]:
 @lru_cache(maxsize=512)
 def rates_for(model: str, provider: str | None = None) -> Rates | None:
     """Per-token base rates for a model, or None when genai-prices has no price."""
+    hit, rates = _cache.get(model, provider)
+    if hit:
+        return rates
+    rates = _rates_from_genai_prices(model, provider)
+    _cache.put(model, provider, rates)
+    return rates
+
+
+def _rates_from_genai_prices(model: str, provider: str | None) -> Rates | None:
     try:
         from genai_prices import Usage, calc_price
 
         calc = calc_price(Usage(input_tokens=1, output_tokens=1), model_ref=model, provider_id=provider)
     except Exception:
         if provider is not None:
-            return rates_for(model, None)
+            return _rates_from_genai_prices(model, None)
         return None
     mp = calc.model_price
     inp, t1 = _base(mp.input_mtok)
@@ -94,6 +117,81 @@ def _price_exact(model: str, provider: str | None, tin: int, tout: int, tcr: int
     except Exception:
         return None
     return float(calc.total_price)
+
+
+class _RatesCache:
+    """The rates file: read once per process, rewritten (atomically) when a lookup missed."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loaded = False
+        self.key: str | None = None
+        self.entries: dict[str, list | None] = {}
+
+    @staticmethod
+    def path() -> Path:
+        env = os.environ.get("SESSIONPROF_CACHE_DIR")
+        if env:
+            return Path(env).expanduser() / "rates.json"
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("sessionprof", appauthor=False)) / "rates.json"
+
+    @staticmethod
+    def data_key() -> str | None:
+        """Which genai-prices data the rates came from, without importing it."""
+        try:
+            spec = importlib.util.find_spec("genai_prices")
+            folder = Path(next(iter(spec.submodule_search_locations)))  # type: ignore[union-attr]
+            st = (folder / "data.py").stat()
+        except Exception:
+            return None
+        return f"{CACHE_FORMAT}:{folder}:{st.st_size}:{st.st_mtime_ns}"
+
+    def _load(self) -> None:
+        self.loaded = True
+        self.key = self.data_key()
+        try:
+            doc = json.loads(self.path().read_text())
+            if doc.get("key") == self.key and self.key is not None and isinstance(doc.get("rates"), dict):
+                self.entries = doc["rates"]
+        except (OSError, ValueError, AttributeError):
+            pass  # missing or unreadable: start empty, rewrite on the first miss
+
+    def get(self, model: str, provider: str | None) -> tuple[bool, Rates | None]:
+        with self.lock:
+            if not self.loaded:
+                self._load()
+            name = f"{provider or ''}|{model}"
+            if name not in self.entries:
+                return False, None
+            row = self.entries[name]
+        if row is None:
+            return True, None
+        try:
+            return True, Rates(*row)
+        except TypeError:
+            return False, None  # a row of another shape: ask genai-prices again
+
+    def put(self, model: str, provider: str | None, rates: Rates | None) -> None:
+        with self.lock:
+            if self.key is None or len(self.entries) >= CACHE_MAX_ENTRIES:
+                return
+            self.entries[f"{provider or ''}|{model}"] = list(astuple(rates)) if rates else None
+            path = self.path()
+            tmp = path.with_name(f".rates.{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps({"key": self.key, "rates": self.entries}))
+                os.replace(tmp, path)
+            except OSError:  # an unwritable cache directory only costs speed
+                try:
+                    tmp.unlink(missing_ok=True)
+                except OSError:
+                    pass
+
+
+_cache = _RatesCache()
 
 
 def warm() -> None:
