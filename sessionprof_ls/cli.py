@@ -27,7 +27,7 @@ def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple
     Returns (session ids touched, error messages). Events are stored before the
     file's cursor moves on, so an interrupted import resumes without loss.
     """
-    from .importers import find_transcripts, import_file
+    from .importers import find_transcripts, import_new
 
     files = find_transcripts([Path(p) for p in paths])
     sessions: dict[str, None] = {}
@@ -39,16 +39,18 @@ def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple
         bar = Progress(transient=True)
         bar.start()
         task = bar.add_task("importing", total=len(files))
+
+    def sink(events, cursor):
+        res = engine.ingest(events, cursor)
+        sessions.update(dict.fromkeys(res["sessions"]))
+        rejected.extend(f"{path}: event {r['index']}: {r['error']}" for r in res["rejected"])
+
     try:
         for path in files:
-            key = str(path.resolve())
-            result = import_file(path, engine.store.get_cursor(key))
+            rejected: list[str] = []
+            result = import_new(path, engine.store, sink)
             errors.extend(result.errors)
-            if result.events:
-                res = engine.ingest(result.events)
-                sessions.update(dict.fromkeys(res["sessions"]))
-                errors.extend(f"{path}: event {r['index']}: {r['error']}" for r in res["rejected"])
-            engine.store.set_cursor(key, result.cursor)
+            errors.extend(rejected)
             if bar:
                 bar.advance(task)
     finally:
@@ -155,8 +157,8 @@ def cmd_watch(args) -> int:
     engine = _engine(args)
     workspaces = [Path(w).resolve() for w in (args.workspace or [os.getcwd()])]
 
-    def sink(events):
-        res = engine.ingest(events)
+    def sink(events, cursor):
+        res = engine.ingest(events, cursor)
         for r in res["rejected"]:
             print(f"warning: event {r['index']}: {r['error']}", file=sys.stderr)
         if res["accepted"]:

@@ -39,10 +39,12 @@ class Engine:
 
     # ------------------------------------------------------------ ingest
 
-    def ingest(self, events: Iterable[Any]) -> dict:
+    def ingest(self, events: Iterable[Any], cursor: tuple[str, dict] | None = None) -> dict:
         """Validate and store a batch; one bad event never costs the others.
 
-        Items may be dicts (LSP, importers) or raw JSON bytes (HTTP).
+        Items may be dicts (LSP, importers) or raw JSON bytes (HTTP). `cursor`, a
+        transcript's (path, new cursor), is stored in the same transaction as the
+        events it read, so a kill can neither lose nor repeat them.
         Returns {"accepted", "rejected": [{"index", "error"}], "sessions": [...]}.
         """
         rejected = []
@@ -64,19 +66,33 @@ class Engine:
             group[1].append(raw)
             accepted += 1
         with self.lock:
-            # committed to the store before the trees change and before it is acknowledged
-            seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
-            now = time.time()
-            for (sid, (evs, _)), seq in zip(by_session.items(), seqs):
-                tree = self.tree(sid, create=True)
-                tree.add_many(evs, seq)
-                tree.last_update = now
-                self._save_session_row(tree)
+            # events, session rows and cursor in one commit, before anything is acknowledged;
+            # readers take the lock, so none sees a tree whose events are not committed
+            try:
+                with self.store.transaction():
+                    seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
+                    now = time.time()
+                    for (sid, (evs, _)), seq in zip(by_session.items(), seqs):
+                        tree = self.tree(sid, create=True)
+                        tree.add_many(evs, seq)
+                        tree.last_update = now
+                        self._save_session_row(tree)
+                    if cursor is not None:
+                        self.store.set_cursor(*cursor)
+            except BaseException:
+                self._forget(list(by_session))  # rolled back: the trees reload from what was committed
+                raise
         return {"accepted": accepted, "rejected": rejected, "sessions": list(by_session)}
 
     def ingest_body(self, body: bytes, content_type: str = "") -> dict:
         """An HTTP body: a JSON array, {"events": [...]}, or NDJSON (EventError if unreadable)."""
         return self.ingest(split_body(body, content_type))
+
+    def _forget(self, session_ids: list[str]) -> None:
+        for sid in session_ids:
+            self.trees.pop(sid, None)
+        for key in [k for k in self._analyses if k[0] in session_ids]:
+            del self._analyses[key]
 
     def _save_session_row(self, tree: SessionTree) -> None:
         if not len(tree):

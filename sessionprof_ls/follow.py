@@ -1,9 +1,9 @@
 """Follow the Claude Code transcripts and Codex rollouts of open workspaces.
 
 Each file is imported from its stored cursor (byte offset, inode, parser state),
-so only what was appended since the last read is parsed. Events go to `sink`
-before the new cursor is stored: if the process dies in between, the same events
-are sent again next time, and their ids make that harmless.
+so only what was appended since the last read is parsed. Events and the file's new
+cursor go to `sink` together (the engine stores both in one transaction), so a
+kill neither loses nor repeats them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from .importers import import_file
+from .importers import import_new
 from .importers.common import sniff_lines
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -47,7 +47,7 @@ class TranscriptFollower:
     def __init__(
         self,
         workspaces: list[Path],
-        sink: Callable[[list[dict]], None],
+        sink: Callable[[list[dict], tuple[str, dict]], None],
         cursors,
         claude_config_dir: Path | None = None,
         codex_home: Path | None = None,
@@ -103,21 +103,15 @@ class TranscriptFollower:
 
     # -- importing -----------------------------------------------------------
     def _import(self, path: Path, fmt: str) -> int:
-        key = str(path)
-        cursor = self.cursors.get_cursor(key)
         try:
             if path.stat().st_size == 0:
                 return 0
         except OSError:
             return 0  # deleted: its cursor stays; a new file there has a new inode
-        result = import_file(path, cursor if cursor else {"format": fmt})
+        result = import_new(path, self.cursors, self.sink, fmt)
         if self.on_error:
             for err in result.errors:
                 self.on_error(err)
-        if result.events:
-            self.sink(result.events)
-        if result.cursor and result.cursor != cursor:
-            self.cursors.set_cursor(key, result.cursor)
         return len(result.events)
 
     def scan_once(self, progress: Callable[[int, int, Path], None] | None = None) -> int:

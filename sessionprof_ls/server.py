@@ -358,9 +358,9 @@ class SessionProfServer(LanguageServer):
         loop = asyncio.get_running_loop()
         engine = self.open_engine()
 
-        def sink(events: list[dict]) -> None:
+        def sink(events: list[dict], cursor: tuple[str, dict]) -> None:
             # may run in the first scan's worker thread: the loop hears of it safely
-            res = engine.ingest(events)
+            res = engine.ingest(events, cursor)
             loop.call_soon_threadsafe(self.ingested, res)
             for r in res["rejected"][:5]:
                 log.warning("transcript event %s rejected: %s", r["index"], r["error"])

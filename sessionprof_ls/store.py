@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 import sqlite3
 import threading
 from pathlib import Path
@@ -72,9 +73,10 @@ class Store:
                 os.chmod(self.path, 0o600)
             except OSError:
                 pass
-        self._keys: dict[str, int] = dict(
-            (sid, key) for key, sid in self.db.execute("SELECT skey, session_id FROM sessions")
-        )
+        self._keys: dict[str, int] = self._read_keys()
+
+    def _read_keys(self) -> dict[str, int]:
+        return {sid: key for key, sid in self.db.execute("SELECT skey, session_id FROM sessions")}
 
     def close(self) -> None:
         with self.lock:
@@ -89,25 +91,35 @@ class Store:
             key = self._keys[session_id] = cur.lastrowid
         return key
 
+    @contextmanager
+    def transaction(self):
+        """One commit for everything written inside (nested uses join the outer one)."""
+        with self.lock:
+            if self.db.in_transaction:
+                yield
+                return
+            self.db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                self._keys = self._read_keys()  # a session row made inside is gone again
+                raise
+            self.db.execute("COMMIT")
+
     def append(self, batches: list[tuple[str, list[bytes]]]) -> list[int]:
         """Store each (session id, event JSONs) as one row, all in one transaction.
 
         Returns the row number of each batch (the tree keeps it per event)."""
         if not batches:
             return []
-        with self.lock:
-            self.db.execute("BEGIN")
-            try:
-                seqs = []
-                for sid, raws in batches:
-                    cur = self.db.execute("INSERT INTO batches (skey, count, data) VALUES (?, ?, ?)",
-                                          (self._key(sid), len(raws), b"\n".join(raws)))
-                    seqs.append(cur.lastrowid)
-                self.db.execute("COMMIT")
-                return seqs
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        with self.transaction():
+            seqs = []
+            for sid, raws in batches:
+                cur = self.db.execute("INSERT INTO batches (skey, count, data) VALUES (?, ?, ?)",
+                                      (self._key(sid), len(raws), b"\n".join(raws)))
+                seqs.append(cur.lastrowid)
+            return seqs
 
     def load(self, session_id: str) -> list[tuple[int, list[bytes]]]:
         """A session's batches in arrival order (updates replay in the order they came)."""

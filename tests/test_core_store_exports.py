@@ -36,6 +36,43 @@ def stream(sid="s"):
     ]
 
 
+def test_a_batch_its_session_rows_and_cursor_commit_once_together(tmp_path):
+    eng = Engine(tmp_path / "store.db")
+    statements: list[str] = []
+    eng.store.db.set_trace_callback(statements.append)
+    eng.ingest(stream("a") + stream("b"), ("/t/a.jsonl", {"offset": 123, "inode": 7, "line": 5}))
+    assert [s for s in statements if s in ("BEGIN", "COMMIT")] == ["BEGIN", "COMMIT"]
+    reopened = Engine(tmp_path / "store.db")
+    assert reopened.store.get_cursor("/t/a.jsonl") == {"offset": 123, "inode": 7, "line": 5}
+    rows = {r["sessionId"]: r for r in reopened.sessions()}
+    assert rows["a"]["eventCount"] == rows["b"]["eventCount"] == 5
+
+
+def test_a_failed_commit_stores_nothing_and_the_trees_forget_it(tmp_path, monkeypatch):
+    eng = Engine(tmp_path / "store.db")
+    eng.ingest(stream("a")[:2], ("/t/a.jsonl", {"offset": 10}))
+    before = eng.summary("a")
+    more = stream("a")[2:] + stream("new")
+
+    def disk_full(path, cursor):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(eng.store, "set_cursor", disk_full)
+    with pytest.raises(sqlite3.OperationalError):
+        eng.ingest(more, ("/t/a.jsonl", {"offset": 99}))
+    monkeypatch.undo()
+    # nothing of the failed batch anywhere: not in memory, not on disk, cursor where it was
+    assert eng.store.get_cursor("/t/a.jsonl") == {"offset": 10}
+    assert eng.tree("new") is None and not eng.store.has_session("new")
+    assert len(eng.tree("a")) == 2 and eng.summary("a") == before
+    reopened = Engine(tmp_path / "store.db")
+    assert len(reopened.tree("a")) == 2 and reopened.tree("new") is None
+    # and the same batch goes in whole when retried
+    eng.ingest(more, ("/t/a.jsonl", {"offset": 99}))
+    assert len(eng.tree("a")) == 5 and len(eng.tree("new")) == 5
+    assert Engine(tmp_path / "store.db").store.get_cursor("/t/a.jsonl") == {"offset": 99}
+
+
 def test_sessions_persist_across_restart(tmp_path):
     path = tmp_path / "store.db"
     e1 = Engine(path)

@@ -31,6 +31,13 @@ class Cursors:
     def set_cursor(self, path, cursor):
         self.data[path] = json.loads(json.dumps(cursor))
 
+    def sink(self, keep):
+        """A follower sink that hands the events to `keep` and then stores the cursor."""
+        def sink(events, cursor):
+            keep(events)
+            self.set_cursor(*cursor)
+        return sink
+
 
 def merged_totals(events_by_id):
     tot = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}
@@ -136,7 +143,7 @@ def test_follower_scan_once_reads_only_new_and_sinks_before_cursor(tmp_path):
     shutil.copy(FIXTURES / "codex/agentlogs-images.jsonl", day / "rollout-b.jsonl")
     batches: list[list[dict]] = []
     cursors = Cursors()
-    fol = TranscriptFollower([ws], batches.append, cursors, claude_config_dir=claude, codex_home=codex)
+    fol = TranscriptFollower([ws], cursors.sink(batches.append), cursors, claude_config_dir=claude, codex_home=codex)
     n1 = fol.scan_once()
     assert n1 > 0 and sum(map(len, batches)) == n1
     sessions = {e["sessionId"] for b in batches for e in b}
@@ -150,21 +157,22 @@ def test_follower_scan_once_reads_only_new_and_sinks_before_cursor(tmp_path):
     # a sink that fails leaves the cursor where it was: nothing acknowledged is lost
     with open(proj / "s1.jsonl", "ab") as fh:
         fh.write(src.split(b"\n")[3] + b"\n")
-    before = cursors.get_cursor(str(proj / "s1.jsonl"))
+    before = cursors.get_cursor(str((proj / "s1.jsonl").resolve()))
 
-    def boom(events):
+    def boom(events, cursor):
         raise RuntimeError("store down")
 
     fol.sink = boom
     with pytest.raises(RuntimeError):
         fol.scan_once()
-    assert cursors.get_cursor(str(proj / "s1.jsonl")) == before
+    assert before is not None and cursors.get_cursor(str((proj / "s1.jsonl").resolve())) == before
 
 
 async def test_follower_run_picks_up_new_roots_and_appends(tmp_path):
     ws, claude, codex = _claude_setup(tmp_path)
     got: list[dict] = []
-    fol = TranscriptFollower([ws], got.extend, Cursors(), claude_config_dir=claude, codex_home=codex)
+    cursors = Cursors()
+    fol = TranscriptFollower([ws], cursors.sink(got.extend), cursors, claude_config_dir=claude, codex_home=codex)
     fol.POLL_MISSING_S = 0.2
     stop = asyncio.Event()
     task = asyncio.create_task(fol.run(stop))

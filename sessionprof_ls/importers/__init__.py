@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from .common import ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
 from .otlp import otlp_to_events
 
-__all__ = ["ImportResult", "detect_format", "find_transcripts", "import_file", "otlp_to_events"]
+__all__ = ["ImportResult", "detect_format", "find_transcripts", "import_file", "import_new", "otlp_to_events"]
 
 _CLAUDE_TYPES = {"user", "assistant", "summary", "file-history-snapshot", "progress", "system", "queue-operation"}
 _CODEX_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
@@ -177,3 +177,21 @@ def import_file(path, cursor: dict | None = None) -> ImportResult:
     except OSError as exc:
         return ImportResult([], [f"{p}: cannot read ({exc.strerror or exc})"], cursor or {})
     return ImportResult([], [f"{p}: not a Claude Code transcript, Codex rollout, OTLP export or sessionprof events file"], cursor or {})
+
+
+def import_new(path, cursors, sink, fmt: str | None = None) -> ImportResult:
+    """Import what `path` gained since its stored cursor (the CLI and the follower).
+
+    `sink(events, (key, cursor))` must keep the events and the file's new cursor
+    together (Engine.ingest does, in one transaction); with no events the cursor is
+    stored here (blank or malformed lines were passed over). One key per file for
+    both: its resolved path.
+    """
+    key = str(Path(path).resolve())
+    old = cursors.get_cursor(key)
+    result = import_file(path, old or ({"format": fmt} if fmt else None))
+    if result.events:
+        sink(result.events, (key, result.cursor))
+    elif result.cursor and result.cursor != old:
+        cursors.set_cursor(key, result.cursor)
+    return result
