@@ -129,8 +129,7 @@ def decode_event(raw: bytes) -> tuple[Event, bytes]:
     m = event.metadata
     if m is not None and ((len(m.args) > 4 and maybe_secret(bytes(m.args))) or (m.url and maybe_secret(m.url.encode()))):
         raw = _redacted(raw)
-        if m.url:
-            m.url = redact_text(m.url)  # the tree shows it too
+        _redact_url(event)
     return event, raw
 
 
@@ -156,13 +155,18 @@ def convert_event(obj: Any) -> tuple[Event, bytes]:
         raise EventError(_message(exc)) from None
     if isinstance(meta, dict) and _may_hold_secret(meta):
         obj = dict(obj, metadata=_redact_meta(meta))
-        if event.metadata is not None and event.metadata.url:
-            event.metadata.url = redact_text(event.metadata.url)
+        _redact_url(event)
     try:
         raw = orjson.dumps(obj)
     except TypeError as exc:
         raise EventError(f"not JSON-serialisable: {exc}") from None
     return event, raw
+
+
+def _redact_url(event: Event) -> None:
+    """The decoded event's URL, which the tree keeps and shows, as the stored JSON has it."""
+    if event.metadata is not None and event.metadata.url:
+        event.metadata.url = redact_text(event.metadata.url)
 
 
 def _may_hold_secret(meta: dict) -> bool:
