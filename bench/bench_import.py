@@ -109,6 +109,10 @@ print(f"{time.perf_counter() - t:.4f} {n}")
 """
 
 
+FLOOR = "import sessionprof_ls.cli, sessionprof_ls.engine, sessionprof_ls.importers.claude_code, " \
+        "sessionprof_ls.importers.codex, sessionprof_ls.analysis, sessionprof_ls.pricing"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=15.0)
@@ -147,6 +151,11 @@ def main() -> int:
             inner.append(float(proc.stdout.split()[0]))
             events = proc.stdout.split()[1].decode()
         print(f"importers alone, in-process (no store, no analysis): median {statistics.median(inner):.3f}s, {events} events")
+        # the floor under any cold run: the interpreter and the modules it needs, doing nothing
+        for label, code in (("python start-up alone", "pass"), ("numpy import alone", "import numpy"),
+                            ("start-up + our modules (no work)", FLOOR)):
+            floor = statistics.median(timed([PY, "-c", code], env)[0] for _ in range(args.runs))
+            print(f"{label:34s} median {floor:.3f}s")
         if not args.no_ccusage:
             for label, pkg in (("ccusage 20.0.24", "ccusage@20.0.24"), ("ccusage 18.0.11", "ccusage@18.0.11")):
                 cmd = ["npx", "-y", pkg, "session", "--json", "--offline"]

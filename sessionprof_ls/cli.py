@@ -34,9 +34,10 @@ def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple
     errors: list[str] = []
     bar = None
     if progress and len(files) > 3 and out.isatty():
+        from rich.console import Console
         from rich.progress import Progress
 
-        bar = Progress(transient=True)
+        bar = Progress(transient=True, console=Console(file=out))  # stderr: stdout may be piped JSON
         bar.start()
         task = bar.add_task("importing", total=len(files))
 
@@ -100,13 +101,58 @@ def cmd_report(args) -> int:
     return 0
 
 
+IMPORT_TABLE_ROWS = 50
+
+
 def cmd_import(args) -> int:
+    """Import, then show what came in: each touched session's time split, tokens and
+    cost (the timing analysis of every one), as a table or as JSON summaries."""
     engine = _engine(args)
     sessions, errors = import_paths(engine, args.paths, progress=True)
     for e in errors:
         print(f"warning: {e}", file=sys.stderr)
-    print(f"imported {len(sessions)} session(s) into {engine.store.path}")
+    summaries = sorted((engine.summary(sid) for sid in sessions), key=lambda s: s["startTime"] or 0, reverse=True)
+    if args.json:
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(summaries, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    if summaries:
+        _import_table(summaries)
+        print(f"imported {len(sessions)} session(s) into {engine.store.path}"
+              + (f"; {len(errors)} problem(s) reported above" if errors else ""))
+    else:
+        print(f"nothing new to import (the store is {engine.store.path})")
     return 0
+
+
+def _import_table(summaries: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .analysis import fmt_ms, fmt_usd
+
+    console = Console()
+    numbers = (("SOURCE", 11), ("DURATION", 8), ("AI", 4), ("TOOLS", 5), ("NET", 4), ("USER", 4), ("TOKENS", 9),
+               ("COST", 7))
+    fixed = 8 + sum(w for _, w in numbers) + 2 * len(numbers)  # the other columns and their padding
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("SESSION", no_wrap=True, min_width=8)
+    show_title = console.width - fixed - 2 >= 10
+    if show_title:  # the title takes what the numbers leave
+        table.add_column("TITLE", no_wrap=True, overflow="ellipsis", max_width=min(60, console.width - fixed - 2))
+    for name, width in numbers:
+        table.add_column(name, no_wrap=True, min_width=width, justify="left" if name == "SOURCE" else "right")
+    for s in summaries[:IMPORT_TABLE_ROWS]:
+        title = [Text(s["title"][:80])] if show_title else []
+        table.add_row(s["sessionId"][:8], *title, s["source"] or "", fmt_ms(s["totalDuration"]),
+                      f"{s['aiThinkingPercent']:.0f}%", f"{s['toolExecutionPercent']:.0f}%",
+                      f"{s['networkPercent']:.0f}%", f"{s['userWaitPercent']:.0f}%", f"{s['totalTokens']:,}",
+                      fmt_usd(s["totalCost"]))
+    console.print(table)
+    if len(summaries) > IMPORT_TABLE_ROWS:
+        console.print(f"... and {len(summaries) - IMPORT_TABLE_ROWS} older session(s): `sessionprof sessions`")
 
 
 def cmd_sessions(args) -> int:
@@ -191,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("import", parents=[common], help="import Claude Code / Codex transcripts or event files")
-    p.add_argument("paths", nargs="+")
+    p.add_argument("paths", nargs="+", help="files or folders (searched recursively; the format is detected)")
+    p.add_argument("--json", action="store_true", help="print the imported sessions' summaries as JSON")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("sessions", parents=[common], help="list stored sessions")
