@@ -10,6 +10,8 @@ in the same run (median of --runs):
                 with genai-prices' rates already in the rates cache (any earlier
                 command made it), and "first ever" with an empty rates cache
   ours rerun    the same import again with nothing new (cursors say so)
+  the CLI       `sessionprof import --json`, cold: a summary (time split, tokens, cost)
+                of every session, as a user runs it
 
 Our package is byte-compiled first (`compileall`), as a wheel install is: this
 environment sets PYTHONDONTWRITEBYTECODE, so an editable install would otherwise
@@ -129,7 +131,8 @@ def main() -> int:
         cold_args = [str(claude / "projects"), str(codex / "sessions")]
         timed([PY, "-c", OURS_COLD, str(work / "warm-up.db"), *cold_args], env)  # fills the rates cache
         results: dict[str, list[float]] = {"ours cold (import + analysis)": [], "ours rerun (nothing new)": [],
-                                           "ours cold, first ever (no rates cache)": []}
+                                           "ours cold, first ever (no rates cache)": [],
+                                           "ours cold, the CLI: import --json": []}
         sessions = None
         for r in range(args.runs):
             store = work / f"store-{r}.db"
@@ -141,6 +144,9 @@ def main() -> int:
             results["ours cold (import + analysis)"].append(dt)
             dt, proc = timed([PY, "-m", "sessionprof_ls.cli", "--store", str(store), "import", *cold_args], env)
             results["ours rerun (nothing new)"].append(dt)
+            dt, _ = timed([PY, "-m", "sessionprof_ls.cli", "--store", str(work / f"cli-{r}.db"), "import", "--json",
+                           *cold_args], env)
+            results["ours cold, the CLI: import --json"].append(dt)
             first = dict(env, SESSIONPROF_CACHE_DIR=str(work / f"cache-{r}"))
             dt, _ = timed([PY, "-c", OURS_COLD, str(work / f"first-{r}.db"), *cold_args], first)
             results["ours cold, first ever (no rates cache)"].append(dt)
@@ -170,7 +176,7 @@ def main() -> int:
         med = {k: statistics.median(v) for k, v in results.items() if v}
         print(f"\nmedian of {args.runs} runs (wall seconds, whole commands incl. start-up):")
         for k, v in med.items():
-            print(f"  {k:32s} {v:7.3f}s   (runs: {' '.join(f'{x:.3f}' for x in results[k])})")
+            print(f"  {k:40s} {v:7.3f}s   (runs: {' '.join(f'{x:.3f}' for x in results[k])})")
         c20, c18 = med.get("ccusage 20.0.24"), med.get("ccusage 18.0.11")
         cold, rerun = med["ours cold (import + analysis)"], med["ours rerun (nothing new)"]
         if c20:

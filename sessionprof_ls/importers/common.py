@@ -149,27 +149,26 @@ def read_new_lines(path: Path, cursor: dict | None) -> tuple[Iterator[tuple[int,
     return gen(), pos, reset
 
 
-def sniff_lines(path: Path, max_lines: int = 5, max_bytes: int = 256 * 1024) -> list[Any]:
-    """The first few decodable JSON lines of a file (for format detection)."""
-    out: list[Any] = []
+def sniff_lines(path: Path, max_lines: int = 5) -> Iterator[Any]:
+    """The first few decodable JSON lines of a file (for format detection), decoded
+    one at a time: a caller that knows the format after the first stops there."""
+    found = 0
     try:
         with open(path, "rb") as f:
             for i, raw in enumerate(f):
-                if i >= max_lines * 4 or len(out) >= max_lines:
-                    break
-                if len(raw) > max_bytes:
-                    # A huge first line: decode it anyway (snapshots can be big).
-                    pass
+                if i >= max_lines * 4 or found >= max_lines:
+                    return
                 raw = raw.strip()
                 if not raw:
                     continue
                 try:
-                    out.append(json_loads(raw))
+                    obj = json_loads(raw)
                 except JSONDecodeError:
                     continue
+                found += 1
+                yield obj
     except OSError:
-        return []
-    return out
+        return
 
 
 class EventBuffer:
