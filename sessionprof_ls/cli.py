@@ -49,8 +49,8 @@ def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple
     try:
         for path in files:
             rejected: list[str] = []
-            result = import_new(path, engine.store, sink)
-            errors.extend(result.errors)
+            _, problems = import_new(path, engine.store, sink)
+            errors.extend(problems)
             errors.extend(rejected)
             if bar:
                 bar.advance(task)

@@ -108,11 +108,11 @@ class TranscriptFollower:
                 return 0
         except OSError:
             return 0  # deleted: its cursor stays; a new file there has a new inode
-        result = import_new(path, self.cursors, self.sink, fmt)
+        count, problems = import_new(path, self.cursors, self.sink, fmt)
         if self.on_error:
-            for err in result.errors:
+            for err in problems:
                 self.on_error(err)
-        return len(result.events)
+        return count
 
     def scan_once(self, progress: Callable[[int, int, Path], None] | None = None) -> int:
         """Import everything new in all followed files; returns the number of events.

@@ -52,14 +52,14 @@ def merged_totals(events_by_id):
 def test_half_written_last_line_waits_for_the_rest(tmp_path):
     f = tmp_path / "x.jsonl"
     f.write_bytes(b'{"a": 1}\n{"b": ')
-    lines, pos, reset = read_new_lines(f, None)
-    assert [raw for _, raw in lines] == [b'{"a": 1}'] and pos["offset"] == 9 and not reset
+    lines, pos, reset, more = read_new_lines(f, None)
+    assert [raw for _, raw in lines] == [b'{"a": 1}'] and pos["offset"] == 9 and not reset and not more
     with open(f, "ab") as fh:
         fh.write(b'2}\n{"c": 3}')  # last line complete JSON without newline: taken
-    lines, pos2, _ = read_new_lines(f, pos)
+    lines, pos2, _, _ = read_new_lines(f, pos)
     assert [(n, raw) for n, raw in lines] == [(2, b'{"b": 2}'), (3, b'{"c": 3}')]
     assert pos2["offset"] == f.stat().st_size
-    lines, pos3, _ = read_new_lines(f, pos2)
+    lines, pos3, _, _ = read_new_lines(f, pos2)
     assert list(lines) == [] and pos3["offset"] == pos2["offset"]
 
 
@@ -200,3 +200,52 @@ async def test_follower_run_picks_up_new_roots_and_appends(tmp_path):
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+def test_reads_in_pieces_keep_whole_lines_and_numbers(tmp_path):
+    f = tmp_path / "x.jsonl"
+    long_line = b'{"long": "' + b"y" * 5000 + b'"}'
+    # the 2nd piece ends right after a complete object, before its newline: not taken until the newline is read
+    content = b'{"a": 1}\n{"b": 2}\n' + long_line + b"\n\n" + b'{"c": 3}\n{"d": 4}\n'
+    f.write_bytes(content)
+    whole, _, _, more = read_new_lines(f, None)
+    whole = list(whole)
+    assert not more
+    got, cursor, pieces = [], None, 0
+    for _ in range(20):
+        lines, cursor, _, more = read_new_lines(f, cursor, max_bytes=8)
+        got.extend(lines)
+        pieces += 1
+        if not more:
+            break
+    assert got == whole and pieces > 3  # same lines, same line numbers, the 5 KB line whole
+    assert cursor["offset"] == len(content)
+    exact = len(b'{"a": 1}\n{"b": 2}')  # a piece ending exactly at "}" of line 2
+    lines, cursor, _, more = read_new_lines(f, None, max_bytes=exact)
+    assert [raw for _, raw in lines] == [b'{"a": 1}'] and more and cursor["offset"] == 9
+
+
+@pytest.mark.parametrize("name", ["claude-code/spotter-subagent.jsonl", "codex/agentlogs-images.jsonl"])
+def test_a_long_file_is_imported_in_pieces_with_the_same_result(tmp_path, name):
+    from sessionprof_ls.engine import Engine
+    from sessionprof_ls.importers import import_new
+
+    whole = Engine(tmp_path / "whole.db")
+    (sid,) = whole.ingest(import_file(FIXTURES / name).events)["sessions"]
+    pieces = Engine(tmp_path / "pieces.db")
+    calls = []
+
+    def sink(events, cursor):
+        calls.append(len(events))
+        pieces.ingest(events, cursor)
+
+    count, errors = import_new(FIXTURES / name, pieces.store, sink, max_bytes=16 * 1024)
+    assert errors == [] and len(calls) > 5 and count == sum(calls)
+    key = str((FIXTURES / name).resolve())
+    assert pieces.store.get_cursor(key)["offset"] == (FIXTURES / name).stat().st_size
+    a, b = whole.summary(sid), pieces.summary(sid)
+    for field in ("totalTokens", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens",
+                  "messageCount", "toolCallCount", "eventCount", "totalDuration", "aiThinkingTime",
+                  "toolExecutionTime", "userWaitTime", "totalCost"):
+        assert b[field] == a[field], field
+    assert import_new(FIXTURES / name, pieces.store, sink, max_bytes=16 * 1024) == (0, [])  # nothing new

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-from .common import ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
+from .common import READ_CHUNK, ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
 from .otlp import otlp_to_events
 
 __all__ = ["ImportResult", "detect_format", "find_transcripts", "import_file", "import_new", "otlp_to_events"]
@@ -82,7 +82,7 @@ def find_transcripts(paths: Iterable) -> list[Path]:
     return out
 
 
-def _import_events(path: Path, cursor: dict | None) -> ImportResult:
+def _import_events(path: Path, cursor: dict | None, max_bytes: int | None = None) -> ImportResult:
     """Our own events: NDJSON (incremental) or one JSON document (array / {"events"})."""
     errors: list[str] = []
     events: list[dict] = []
@@ -103,7 +103,7 @@ def _import_events(path: Path, cursor: dict | None) -> ImportResult:
                 errors.append(f"{path}: events[{i}]: expected an object")
         st = path.stat()
         return ImportResult(events, errors, {"offset": st.st_size, "inode": st.st_ino, "line": 0, "format": "events"})
-    lines, pos, _reset = read_new_lines(path, cursor)
+    lines, pos, _reset, more = read_new_lines(path, cursor, max_bytes)
     for n, raw in lines:
         try:
             ev = json_loads(raw)
@@ -115,7 +115,7 @@ def _import_events(path: Path, cursor: dict | None) -> ImportResult:
         else:
             errors.append(f"{path}:{n}: expected a JSON object")
     pos["format"] = "events"
-    return ImportResult(events, errors, pos)
+    return ImportResult(events, errors, pos, more)
 
 
 def _looks_single_document(path: Path) -> bool:
@@ -150,12 +150,13 @@ def _import_otlp(path: Path) -> ImportResult:
     return ImportResult(events, errors, {"offset": st.st_size, "inode": st.st_ino, "line": 0, "format": "otlp"})
 
 
-def import_file(path, cursor: dict | None = None) -> ImportResult:
+def import_file(path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
     """Import what was appended to `path` since `cursor` (None = from the start).
 
     A half-written last line is left for next time; a truncated or replaced file
     (size < offset or inode change) is re-read from 0. Malformed lines are
-    reported as "path:line: what was wrong" and skipped.
+    reported as "path:line: what was wrong" and skipped. With `max_bytes`, a line
+    file is read about that much at a time: `more` on the result says to go on.
     """
     p = Path(path)
     if not p.is_file():
@@ -165,13 +166,13 @@ def import_file(path, cursor: dict | None = None) -> ImportResult:
         if fmt == "claude-code":
             from .claude_code import import_claude
 
-            return import_claude(p, cursor)
+            return import_claude(p, cursor, max_bytes)
         if fmt == "codex":
             from .codex import import_codex
 
-            return import_codex(p, cursor)
+            return import_codex(p, cursor, max_bytes)
         if fmt == "events":
-            return _import_events(p, cursor)
+            return _import_events(p, cursor, max_bytes)
         if fmt == "otlp":
             return _import_otlp(p)
     except OSError as exc:
@@ -179,19 +180,30 @@ def import_file(path, cursor: dict | None = None) -> ImportResult:
     return ImportResult([], [f"{p}: not a Claude Code transcript, Codex rollout, OTLP export or sessionprof events file"], cursor or {})
 
 
-def import_new(path, cursors, sink, fmt: str | None = None) -> ImportResult:
+def import_new(path, cursors, sink, fmt: str | None = None, max_bytes: int = READ_CHUNK) -> tuple[int, list[str]]:
     """Import what `path` gained since its stored cursor (the CLI and the follower).
 
     `sink(events, (key, cursor))` must keep the events and the file's new cursor
     together (Engine.ingest does, in one transaction); with no events the cursor is
     stored here (blank or malformed lines were passed over). One key per file for
-    both: its resolved path.
+    both: its resolved path. A long file goes in pieces of about `max_bytes`, each
+    stored with its cursor, so memory stays bounded and an interrupted import resumes.
+    Returns (events imported, problems reported as "path:line: what was wrong").
     """
     key = str(Path(path).resolve())
     old = cursors.get_cursor(key)
-    result = import_file(path, old or ({"format": fmt} if fmt else None))
-    if result.events:
-        sink(result.events, (key, result.cursor))
-    elif result.cursor and result.cursor != old:
-        cursors.set_cursor(key, result.cursor)
-    return result
+    cursor = old or ({"format": fmt} if fmt else None)
+    errors: list[str] = []
+    count = 0
+    while True:
+        result = import_file(path, cursor, max_bytes)
+        errors.extend(result.errors)
+        count += len(result.events)
+        if result.events:
+            sink(result.events, (key, result.cursor))
+        elif result.cursor and result.cursor != old:
+            cursors.set_cursor(key, result.cursor)
+        if not result.more:  # a cut piece always moved the cursor on: this ends
+            break
+        old = cursor = cursors.get_cursor(key)  # the next piece starts from what was stored
+    return count, errors

@@ -592,11 +592,12 @@ def _subagent_files(main: Path) -> list[Path]:
         return []
 
 
-def import_claude(path: Path, cursor: dict | None = None) -> ImportResult:
-    """Import what was appended to a Claude Code main file and its subagent files."""
+def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+    """Import what was appended to a Claude Code main file and its subagent files
+    (with `max_bytes`, about that much of each; `more` says to call again)."""
     path = Path(path)
     label = str(path)
-    lines, pos, reset = read_new_lines(path, cursor)
+    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
     state = None if reset or not cursor else cursor.get("state")
     subs_cur: dict = {} if reset or not cursor else dict(cursor.get("subs") or {})
     sub_files = _subagent_files(path)
@@ -613,15 +614,16 @@ def import_claude(path: Path, cursor: dict | None = None) -> ImportResult:
     for sf in sub_files:
         agent_id = sf.stem[len("agent-"):]
         try:
-            sub_lines, sub_pos, sub_reset = read_new_lines(sf, subs_cur.get(sf.name))
+            sub_lines, sub_pos, sub_reset, sub_more = read_new_lines(sf, subs_cur.get(sf.name), max_bytes)
         except OSError as exc:
             parser.errors.append(f"{sf}: cannot read ({exc.strerror or exc})")
             continue
         for n, raw in sub_lines:
             parser.feed(n, raw, str(sf), ctx_override=agent_id)
         subs_cur[sf.name] = sub_pos
+        more = more or sub_more
     parser.finish()
     pos["state"] = parser.s
     pos["subs"] = subs_cur
     pos["format"] = SOURCE
-    return ImportResult(parser.out.values(), parser.errors, pos)
+    return ImportResult(parser.out.values(), parser.errors, pos, more)

@@ -385,10 +385,10 @@ def _patch_targets(patch: str | None) -> list[tuple[str, int | None]] | None:
     return targets or None
 
 
-def import_codex(path: Path, cursor: dict | None = None) -> ImportResult:
+def import_codex(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
     path = Path(path)
     label = str(path)
-    lines, pos, reset = read_new_lines(path, cursor)
+    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
     state = None if reset or not cursor else cursor.get("state")
     parser = CodexParser(state, label)
     for n, raw in lines:
@@ -396,4 +396,4 @@ def import_codex(path: Path, cursor: dict | None = None) -> ImportResult:
     parser.finish()
     pos["state"] = parser.s
     pos["format"] = SOURCE
-    return ImportResult(parser.out.values(), parser.errors, pos)
+    return ImportResult(parser.out.values(), parser.errors, pos, more)

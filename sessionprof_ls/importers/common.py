@@ -34,6 +34,12 @@ class ImportResult:
     events: list[dict]
     errors: list[str]
     cursor: dict = field(default_factory=dict)
+    more: bool = False  # stopped at max_bytes: import again from `cursor` for the rest
+
+
+# One read of a transcript takes at most this much (whole lines): a long session's
+# file is imported in pieces, so memory stays bounded whatever the file's size.
+READ_CHUNK = 32 * 1024 * 1024
 
 
 _ts_cache: dict[str, float] = {}
@@ -96,13 +102,16 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return st.st_ino, st.st_size
 
 
-def read_new_lines(path: Path, cursor: dict | None) -> tuple[Iterator[tuple[int, bytes]], dict, bool]:
+def read_new_lines(path: Path, cursor: dict | None, max_bytes: int | None = None
+                   ) -> tuple[Iterator[tuple[int, bytes]], dict, bool, bool]:
     """Lines appended since `cursor` as (line number, bytes).
 
-    Returns (lines, new position dict, reset). `reset` is True when the file was
-    truncated or replaced (inode change or size < offset): it is read from 0 and
+    Returns (lines, new position dict, reset, more). `reset` is True when the file
+    was truncated or replaced (inode change or size < offset): it is read from 0 and
     the caller must drop its parser state. A last line without a newline is only
     consumed when it is already complete JSON; otherwise it waits for next time.
+    With `max_bytes`, about that much is read (whole lines; a longer line whole)
+    and `more` says that the file holds more after the new position.
     """
     st = os.stat(path)
     offset = int(cursor.get("offset", 0)) if cursor else 0
@@ -119,12 +128,18 @@ def read_new_lines(path: Path, cursor: dict | None) -> tuple[Iterator[tuple[int,
                 offset, line_no, reset = 0, 0, True
                 pos.update(offset=0, line=0, head=None)
         if st.st_size == offset:
-            return iter(()), pos, reset
+            return iter(()), pos, reset, False
         f.seek(offset)
-        data = f.read()  # the file may grow meanwhile: we only take whole lines
+        # the file may grow meanwhile: we only take whole lines
+        data = f.read(max_bytes) if max_bytes else f.read()
+        cut = bool(max_bytes) and len(data) == max_bytes
+        while cut and b"\n" not in data[-max_bytes:]:  # one line longer than a chunk: read it whole
+            more_data = f.read(max_bytes)
+            data += more_data
+            cut = len(more_data) == max_bytes
     end = data.rfind(b"\n") + 1
     tail = data[end:]
-    if tail.strip():
+    if tail.strip() and not cut:  # a cut chunk's tail is the start of the next line
         try:
             json_loads(tail)
             end = len(data)  # complete JSON without a final newline: take it
@@ -146,7 +161,7 @@ def read_new_lines(path: Path, cursor: dict | None) -> tuple[Iterator[tuple[int,
             if raw.strip():
                 yield n, raw
 
-    return gen(), pos, reset
+    return gen(), pos, reset, cut
 
 
 def sniff_lines(path: Path, max_lines: int = 5) -> Iterator[Any]:
