@@ -107,8 +107,17 @@ IMPORT_TABLE_ROWS = 50
 def cmd_import(args) -> int:
     """Import, then show what came in: each touched session's time split, tokens and
     cost (the timing analysis of every one), as a table or as JSON summaries."""
+    paths = args.paths
+    if not paths:
+        from .importers import claude_config_dirs, codex_home, default_transcript_folders
+
+        paths = default_transcript_folders()
+        if not paths:
+            looked = [str(d / "projects") for d in claude_config_dirs()] + [str(codex_home() / "sessions")]
+            print(f"error: no transcripts folder found (looked in {', '.join(looked)}); name one", file=sys.stderr)
+            return 1
     engine = _engine(args)
-    sessions, errors = import_paths(engine, args.paths, progress=True)
+    sessions, errors = import_paths(engine, paths, progress=True)
     for e in errors:
         print(f"warning: {e}", file=sys.stderr)
     summaries = sorted((engine.summary(sid) for sid in sessions), key=lambda s: s["startTime"] or 0, reverse=True)
@@ -237,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("import", parents=[common], help="import Claude Code / Codex transcripts or event files")
-    p.add_argument("paths", nargs="+", help="files or folders (searched recursively; the format is detected)")
+    p.add_argument("paths", nargs="*", help="files or folders (searched recursively; the format is detected); "
+                   "default: Claude Code's projects and Codex's sessions folders")
     p.add_argument("--json", action="store_true", help="print the imported sessions' summaries as JSON")
     p.set_defaults(func=cmd_import)
 
@@ -253,8 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", parents=[common], help="follow a workspace's transcripts as they grow")
     p.add_argument("--workspace", action="append", help="workspace folder (default: the current folder)")
-    p.add_argument("--claude-config-dir", default=os.environ.get("CLAUDE_CONFIG_DIR"))
-    p.add_argument("--codex-home", default=os.environ.get("CODEX_HOME"))
+    p.add_argument("--claude-config-dir", help="default: $CLAUDE_CONFIG_DIR (its first entry), ~/.config/claude or ~/.claude")
+    p.add_argument("--codex-home", help="default: $CODEX_HOME or ~/.codex")
     p.set_defaults(func=cmd_watch)
     return parser
 

@@ -5,7 +5,6 @@ didChangeConfiguration). Unknown keys and wrong types are reported, not fatal.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,14 @@ class Config:
     extraWorkspaces: tuple[str, ...] = field(default_factory=tuple)
 
     def claude_dir(self) -> Path:
-        return Path(self.claudeConfigDir or os.environ.get("CLAUDE_CONFIG_DIR") or "~/.claude").expanduser()
+        from .importers import claude_config_dirs
+
+        return Path(self.claudeConfigDir).expanduser() if self.claudeConfigDir else claude_config_dirs()[0]
 
     def codex_dir(self) -> Path:
-        return Path(self.codexHome or os.environ.get("CODEX_HOME") or "~/.codex").expanduser()
+        from .importers import codex_home
+
+        return Path(self.codexHome).expanduser() if self.codexHome else codex_home()
 
 
 _TYPES = {f.name: f.type for f in fields(Config)}

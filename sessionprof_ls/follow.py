@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from .importers import import_new
+from .importers import claude_config_dirs, import_new
+from .importers import codex_home as default_codex_home
 from .importers.common import sniff_lines
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -23,18 +24,6 @@ _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
 def claude_project_dir(workspace: Path, claude_config_dir: Path) -> Path:
     """<claude>/projects/<workspace path with every non-alphanumeric char as '-'>."""
     return Path(claude_config_dir) / "projects" / _NON_ALNUM.sub("-", str(Path(workspace).absolute()))
-
-
-def _default_claude_dir() -> Path:
-    env = os.environ.get("CLAUDE_CONFIG_DIR")
-    if env:
-        return Path(env.split(",")[0].strip()).expanduser()
-    return Path.home() / ".claude"
-
-
-def _default_codex_home() -> Path:
-    env = os.environ.get("CODEX_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".codex"
 
 
 class TranscriptFollower:
@@ -56,8 +45,8 @@ class TranscriptFollower:
         self.workspaces = [Path(w).absolute() for w in workspaces]
         self.sink = sink
         self.cursors = cursors
-        self.claude_dir = Path(claude_config_dir) if claude_config_dir else _default_claude_dir()
-        self.codex_home = Path(codex_home) if codex_home else _default_codex_home()
+        self.claude_dir = Path(claude_config_dir) if claude_config_dir else claude_config_dirs()[0]
+        self.codex_home = Path(codex_home) if codex_home else default_codex_home()
         self.on_error = on_error
         self._ws_strs = [os.path.normpath(str(w)) for w in self.workspaces]
         self._codex_cwd: dict[str, str | None] = {}  # rollout path -> session_meta.cwd

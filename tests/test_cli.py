@@ -164,3 +164,42 @@ def test_watch_follows_a_workspace_and_stores_what_it_saw(tmp_path):
     (s,) = json.loads(run(tmp_path, "sessions", "--json").stdout)
     assert s["sessionId"] == fw.session_id
     assert s["totalTokens"] == _reference_totals()[fw.session_id]
+
+
+def _home_with(tmp_path: Path, layout: dict[str, str]) -> Path:
+    """A home folder holding fixture transcripts at the given relative paths."""
+    home = tmp_path / "home"
+    for rel, fixture in layout.items():
+        target = home / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((FIXTURES / fixture).read_bytes())
+    return home
+
+
+def test_import_without_paths_reads_the_agents_default_folders(tmp_path):
+    home = _home_with(tmp_path, {
+        ".claude/projects/-w-a/a.jsonl": "claude-code/agentlogs-crud.jsonl",
+        ".config/claude/projects/-w-b/b.jsonl": "claude-code/spotter-short.jsonl",  # newer Claude Code
+        ".codex/sessions/2026/01/25/rollout-x.jsonl": "codex/agentlogs-crud.jsonl",
+    })
+    env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
+    env.update(HOME=str(home), SESSIONPROF_STORE=str(tmp_path / "store.db"))
+    cmd = [sys.executable, "-m", "sessionprof_ls.cli", "import", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    reference = _reference_totals()
+    got = {s["sessionId"]: s["totalTokens"] for s in json.loads(out.stdout)}
+    assert len(got) == 3 and all(reference[sid] == tokens for sid, tokens in got.items())
+    # CLAUDE_CONFIG_DIR, comma-separated as ccusage reads it, and CODEX_HOME replace the defaults
+    other = _home_with(tmp_path / "o", {"c1/projects/-w/a.jsonl": "claude-code/agentlogs-todos.jsonl",
+                                        "c2/projects/-w/b.jsonl": "claude-code/agentlogs-compact.jsonl"})
+    env.update(CLAUDE_CONFIG_DIR=f"{other / 'c1'}, {other / 'c2'}", CODEX_HOME=str(other / "nothing"),
+               SESSIONPROF_STORE=str(tmp_path / "store2.db"))
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    got = {s["sessionId"]: s["totalTokens"] for s in json.loads(out.stdout)}
+    assert len(got) == 2 and all(reference[sid] == tokens for sid, tokens in got.items())
+    # nothing anywhere: a clear error naming where it looked
+    env.update(CLAUDE_CONFIG_DIR=str(tmp_path / "none"))
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 1 and str(tmp_path / "none" / "projects") in out.stderr and "nothing" in out.stderr

@@ -249,3 +249,16 @@ def test_a_long_file_is_imported_in_pieces_with_the_same_result(tmp_path, name):
                   "toolExecutionTime", "userWaitTime", "totalCost"):
         assert b[field] == a[field], field
     assert import_new(FIXTURES / name, pieces.store, sink, max_bytes=16 * 1024) == (0, [])  # nothing new
+
+
+def test_one_reading_of_the_agents_folders_for_server_watch_and_import(tmp_path, monkeypatch):
+    from sessionprof_ls.config import Config
+    from sessionprof_ls.importers import claude_config_dirs
+
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{tmp_path / 'a'} , {tmp_path / 'b'}")
+    monkeypatch.setenv("CODEX_HOME", str(tmp_path / "cx"))
+    assert claude_config_dirs() == [tmp_path / "a", tmp_path / "b"]
+    assert Config().claude_dir() == tmp_path / "a" and Config().codex_dir() == tmp_path / "cx"
+    fol = TranscriptFollower([tmp_path], lambda events, cursor: None, Cursors())
+    assert fol.claude_dir == tmp_path / "a" and fol.codex_home == tmp_path / "cx"
+    assert Config(claudeConfigDir=str(tmp_path / "set")).claude_dir() == tmp_path / "set"  # a setting wins

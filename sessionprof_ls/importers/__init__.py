@@ -3,19 +3,44 @@ event files, each reading only what was appended since the last cursor."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
 from .common import READ_CHUNK, ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
 from .otlp import otlp_to_events
 
-__all__ = ["ImportResult", "detect_format", "find_transcripts", "import_file", "import_new", "otlp_to_events"]
+__all__ = ["ImportResult", "claude_config_dirs", "codex_home", "default_transcript_folders", "detect_format",
+           "find_transcripts", "import_file", "import_new", "otlp_to_events"]
 
 _CLAUDE_TYPES = {"user", "assistant", "summary", "file-history-snapshot", "progress", "system", "queue-operation"}
 _CODEX_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
 _EVENT_TYPES = {"ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent"}
 _SUFFIXES = {".jsonl", ".json", ".ndjson"}
 _WHOLE_FILE_LIMIT = 64 * 1024 * 1024
+
+
+def claude_config_dirs() -> list[Path]:
+    """Where Claude Code keeps its data: CLAUDE_CONFIG_DIR (a comma-separated list is
+    read as ccusage reads it), else ~/.config/claude and ~/.claude, those that exist
+    first (newer versions use the former)."""
+    env = os.environ.get("CLAUDE_CONFIG_DIR")
+    if env:
+        return [Path(p.strip()).expanduser() for p in env.split(",") if p.strip()]
+    found = [d for d in (Path.home() / ".config" / "claude", Path.home() / ".claude") if (d / "projects").is_dir()]
+    return found or [Path.home() / ".claude"]
+
+
+def codex_home() -> Path:
+    env = os.environ.get("CODEX_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".codex"
+
+
+def default_transcript_folders() -> list[Path]:
+    """The folders `sessionprof import` reads when given none: every Claude Code
+    projects folder and Codex's sessions folder that exist."""
+    candidates = [d / "projects" for d in claude_config_dirs()] + [codex_home() / "sessions"]
+    return [d for d in candidates if d.is_dir()]
 
 
 def _kind_of(obj: Any) -> str | None:
