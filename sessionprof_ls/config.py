@@ -24,10 +24,11 @@ class Config:
     maxBodyBytes: int = 32 * 1024 * 1024
     extraWorkspaces: tuple[str, ...] = field(default_factory=tuple)
 
-    def claude_dir(self) -> Path:
+    def claude_dirs(self) -> list[Path]:
+        """The setting, else every folder CLAUDE_CONFIG_DIR names (or the defaults)."""
         from .importers import claude_config_dirs
 
-        return Path(self.claudeConfigDir).expanduser() if self.claudeConfigDir else claude_config_dirs()[0]
+        return [Path(self.claudeConfigDir).expanduser()] if self.claudeConfigDir else claude_config_dirs()
 
     def codex_dir(self) -> Path:
         from .importers import codex_home

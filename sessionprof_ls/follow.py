@@ -38,14 +38,18 @@ class TranscriptFollower:
         workspaces: list[Path],
         sink: Callable[[list[dict], tuple[str, dict]], None],
         cursors,
-        claude_config_dir: Path | None = None,
+        claude_config_dir: Path | list[Path] | None = None,
         codex_home: Path | None = None,
         on_error: Callable[[str], None] | None = None,
     ):
         self.workspaces = [Path(w).absolute() for w in workspaces]
         self.sink = sink
         self.cursors = cursors
-        self.claude_dir = Path(claude_config_dir) if claude_config_dir else claude_config_dirs()[0]
+        if claude_config_dir is None:
+            claude_config_dir = claude_config_dirs()
+        # every folder Claude Code may write to (CLAUDE_CONFIG_DIR may name several)
+        self.claude_config_dirs = [Path(d) for d in (claude_config_dir if isinstance(claude_config_dir, list)
+                                                      else [claude_config_dir])]
         self.codex_home = Path(codex_home) if codex_home else default_codex_home()
         self.on_error = on_error
         self._ws_strs = [os.path.normpath(str(w)) for w in self.workspaces]
@@ -53,7 +57,7 @@ class TranscriptFollower:
 
     # -- where to look -------------------------------------------------------
     def claude_dirs(self) -> list[Path]:
-        return [claude_project_dir(w, self.claude_dir) for w in self.workspaces]
+        return [claude_project_dir(w, d) for w in self.workspaces for d in self.claude_config_dirs]
 
     def codex_sessions_dir(self) -> Path:
         return self.codex_home / "sessions"

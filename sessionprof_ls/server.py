@@ -366,7 +366,7 @@ class SessionProfServer(LanguageServer):
                 log.warning("transcript event %s rejected: %s", r["index"], r["error"])
 
         self.follower = TranscriptFollower([Path(f) for f in folders], sink, self.open_engine().store,
-                                           claude_config_dir=self.config.claude_dir(),
+                                           claude_config_dir=self.config.claude_dirs(),
                                            codex_home=self.config.codex_dir(),
                                            on_error=lambda m: log.warning("%s", m))
         self.follow_task = asyncio.get_running_loop().create_task(self._follow())

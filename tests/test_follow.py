@@ -258,7 +258,8 @@ def test_one_reading_of_the_agents_folders_for_server_watch_and_import(tmp_path,
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{tmp_path / 'a'} , {tmp_path / 'b'}")
     monkeypatch.setenv("CODEX_HOME", str(tmp_path / "cx"))
     assert claude_config_dirs() == [tmp_path / "a", tmp_path / "b"]
-    assert Config().claude_dir() == tmp_path / "a" and Config().codex_dir() == tmp_path / "cx"
-    fol = TranscriptFollower([tmp_path], lambda events, cursor: None, Cursors())
-    assert fol.claude_dir == tmp_path / "a" and fol.codex_home == tmp_path / "cx"
-    assert Config(claudeConfigDir=str(tmp_path / "set")).claude_dir() == tmp_path / "set"  # a setting wins
+    assert Config().claude_dirs() == [tmp_path / "a", tmp_path / "b"] and Config().codex_dir() == tmp_path / "cx"
+    fol = TranscriptFollower([tmp_path / "ws"], lambda events, cursor: None, Cursors())
+    assert fol.claude_dirs() == [claude_project_dir(tmp_path / "ws", tmp_path / d) for d in ("a", "b")]
+    assert fol.codex_home == tmp_path / "cx"
+    assert Config(claudeConfigDir=str(tmp_path / "set")).claude_dirs() == [tmp_path / "set"]  # a setting wins
