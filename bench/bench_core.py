@@ -159,7 +159,7 @@ def main() -> None:
               f"{r['peak_rss_mb']:>12.0f} {r['store_mb']:>9.1f}")
     print("targets: analysis of 100k <= 0.3 s; <= 400 B/event at 1M; ingest >= 100,000 ev/s")
     print("analysis = full PerformanceData without the nested events tree, warm; (cold) = the first one in a "
-          "process, which also loads genai-prices' data")
+          "process (numpy's first calls; genai-prices' data too when its rates are not in the rates cache)")
 
 
 if __name__ == "__main__":
