@@ -132,3 +132,32 @@ def test_malformed_codex_lines_reported_and_skipped(tmp_path):
     res = import_file(f)
     assert [e.split(": ")[0] for e in res.errors] == [f"{f}:3", f"{f}:4"]
     assert len(responses(res.events)) == 1
+
+
+def test_the_ways_codex_looks_at_a_file_are_file_reads(tmp_path):
+    commands = {
+        "r1": ("nl -ba src/b.ts | sed -n '20,80p'", ("src/b.ts", 20, 80)),
+        "r2": ("cat -n README.md", ("README.md", None, None)),
+        "r3": ("head -n 40 pyproject.toml", ("pyproject.toml", 1, 40)),
+        "r4": ("head -25 setup.cfg", ("setup.cfg", 1, 25)),
+        "r5": ("tail -n 30 build.log", ("build.log", None, None)),
+        "r6": (["bash", "-lc", "sed -n '5p' x.py"], ("x.py", 5, 5)),
+        # not a plain read of one file: no file_read
+        "n1": ("cat a.py b.py", None),
+        "n2": ("nl -ba x.py | head", None),
+        "n3": ("cat a.py > b.py", None),
+        "n4": ("rg -n foo src", None),
+        "n5": ("tail -f server.log", None),
+    }
+    lines = [meta(), ctx("2026-01-25T10:32:00.800Z"), user("2026-01-25T10:32:01.000Z", "read")]
+    for k, (cid, (cmd, _)) in enumerate(commands.items()):
+        lines.append(call(f"2026-01-25T10:32:{10 + 2 * k:02d}.000Z", cid, cmd))
+        lines.append(output(f"2026-01-25T10:32:{10 + 2 * k:02d}.500Z", cid, 0.05, orig_tokens=100 + k, body="text"))
+    ev = by_id(import_file(write(tmp_path / "rollout-x.jsonl", lines)).events)
+    for cid, (_, expect) in commands.items():
+        read = ev.get(f"tool:{cid}:io0")
+        if expect is None:
+            assert read is None, cid
+            continue
+        m = read["metadata"]
+        assert read["type"] == "file_read" and (m["filePath"], m.get("startLine"), m.get("endLine")) == expect, cid

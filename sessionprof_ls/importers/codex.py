@@ -104,27 +104,58 @@ def _command_of(name: str, args: Any) -> str | None:
     return cmd if isinstance(cmd, str) else None
 
 
+def _sed_range(args: list[str]) -> tuple[int, int] | None:
+    """`-n 'a,bp'` (or `-n 'ap'`) -> (a, b)."""
+    if len(args) != 2 or args[0] != "-n":
+        return None
+    m = _SED_RANGE_RE.match(args[1])
+    if not m:
+        return None
+    a = int(m.group(1))
+    b = int(m.group(2)) if m.group(2) else a
+    return max(a, 1), max(b, a, 1)
+
+
 def _file_read_of(cmd: str | None, cwd: str | None) -> tuple[str, int | None, int | None] | None:
-    """A shell command that plainly reads one file: (path, startLine, endLine)."""
-    if not cmd or any(c in cmd for c in "|;&><`$"):
+    """A shell command that plainly reads one file: (path, startLine, endLine).
+
+    The forms Codex uses to look at a file: `cat`/`nl`/`bat` FILE (with their
+    line-number flags), `sed -n 'a,bp' FILE`, `nl -ba FILE | sed -n 'a,bp'`,
+    `head [-n N | -N] FILE`, `tail [-n N | -N] FILE` (its lines are not known)."""
+    if not cmd or any(c in cmd for c in ";&><`$"):
         return None
     try:
-        parts = shlex.split(cmd)
+        stages = [shlex.split(part) for part in cmd.split("|")]
     except ValueError:
         return None
-    if not parts:
+    if not stages or not all(stages) or len(stages) > 2:
         return None
+    parts = stages[0]
     prog, rest = parts[0], parts[1:]
-    if prog in ("cat", "nl", "bat") and len(rest) == 1 and not rest[0].startswith("-"):
-        return rest[0], None, None
-    if prog == "sed" and len(rest) == 3 and rest[0] == "-n":
-        m = _SED_RANGE_RE.match(rest[1])
-        if m:
-            a = int(m.group(1))
-            b = int(m.group(2)) if m.group(2) else a
-            return rest[2], max(a, 1), max(b, a, 1)
-    if prog == "head" and len(rest) == 3 and rest[0] == "-n" and rest[1].isdigit():
-        return rest[2], 1, max(int(rest[1]), 1)
+    if len(stages) == 2:  # nl -ba FILE | sed -n 'a,bp': numbered lines a..b of FILE
+        rng = _sed_range(stages[1][1:]) if stages[1][0] == "sed" else None
+        if prog == "nl" and rng and rest and not rest[-1].startswith("-") and all(a.startswith("-") for a in rest[:-1]):
+            return rest[-1], rng[0], rng[1]
+        return None
+    if prog in ("cat", "nl", "bat") and rest and not rest[-1].startswith("-") and \
+            all(a in ("-n", "-b", "-ba", "-A", "-p", "--plain", "-v") for a in rest[:-1]):
+        return rest[-1], None, None
+    if prog == "sed" and len(rest) == 3:
+        rng = _sed_range(rest[:2])
+        if rng:
+            return rest[2], rng[0], rng[1]
+    if prog in ("head", "tail") and rest and not rest[-1].startswith("-"):
+        flags = rest[:-1]
+        count = None
+        if not flags:
+            count = 10
+        elif len(flags) == 2 and flags[0] == "-n" and flags[1].isdigit():
+            count = int(flags[1])
+        elif len(flags) == 1 and flags[0][1:].isdigit() and flags[0].startswith("-"):
+            count = int(flags[0][1:])
+        if count is None:
+            return None
+        return (rest[-1], 1, max(count, 1)) if prog == "head" else (rest[-1], None, None)
     return None
 
 
