@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
 import sqlite3
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 SCHEMA_VERSION = 2

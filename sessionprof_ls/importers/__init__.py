@@ -180,7 +180,7 @@ def import_file(path, cursor: dict | None = None, max_bytes: int | None = None) 
 
     A half-written last line is left for next time; a truncated or replaced file
     (size < offset or inode change) is re-read from 0. Malformed lines are
-    reported as "path:line: what was wrong" and skipped. With `max_bytes`, a line
+    reported as "path:line: what was wrong" and skipped. With `max_bytes`, a JSON-lines
     file is read about that much at a time: `more` on the result says to go on.
     """
     p = Path(path)
