@@ -30,8 +30,6 @@ SLOWEST_COUNT = 5
 LARGE_OUTPUT_TOKENS = 3000
 SIMPLE_RESPONSE_TOKENS = 300
 LARGE_TOOL_OUTPUT_TOKENS = 8000
-BUCKET_OF_TYPE = {AI: "ai", TOOL: "tool", FREAD: "tool", FWRITE: "tool", NET: "net", USER: "user"}
-BUCKET_ORDER = ("user", "net", "tool", "ai")  # who wins where parallel branches overlap
 
 SMALLER_MODEL = (  # (substring of the model id, a smaller sibling to suggest)
     ("opus", "claude-haiku-4-5"),

@@ -73,10 +73,6 @@ class ProfilingEvent(_Wire):
     metadata: EventMetadata | None = None
 
 
-class IngestBatch(_Wire):
-    events: list[dict[str, Any]]
-
-
 class Rejection(BaseModel):
     index: int
     error: str

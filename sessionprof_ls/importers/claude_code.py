@@ -614,7 +614,7 @@ def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None 
     for sf in sub_files:
         agent_id = sf.stem[len("agent-"):]
         try:
-            sub_lines, sub_pos, sub_reset, sub_more = read_new_lines(sf, subs_cur.get(sf.name), max_bytes)
+            sub_lines, sub_pos, _, sub_more = read_new_lines(sf, subs_cur.get(sf.name), max_bytes)
         except OSError as exc:
             parser.errors.append(f"{sf}: cannot read ({exc.strerror or exc})")
             continue

@@ -94,14 +94,6 @@ def estimate_tokens(text: Any) -> int:
     return (len(text) + 3) // 4
 
 
-def file_identity(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_ino, st.st_size
-
-
 def read_new_lines(path: Path, cursor: dict | None, max_bytes: int | None = None
                    ) -> tuple[Iterator[tuple[int, bytes]], dict, bool, bool]:
     """Lines appended since `cursor` as (line number, bytes).
