@@ -101,11 +101,12 @@ class Store:
             self.db.execute("BEGIN")
             try:
                 yield
+                self.db.execute("COMMIT")  # a failed commit (disk full) is rolled back too
             except BaseException:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
                 self._keys = self._read_keys()  # a session row made inside is gone again
                 raise
-            self.db.execute("COMMIT")
 
     def append(self, batches: list[tuple[str, list[bytes]]]) -> list[int]:
         """Store each (session id, event JSONs) as one row, all in one transaction.

@@ -73,6 +73,29 @@ def test_a_failed_commit_stores_nothing_and_the_trees_forget_it(tmp_path, monkey
     assert Engine(tmp_path / "store.db").store.get_cursor("/t/a.jsonl") == {"offset": 99}
 
 
+def test_a_failed_commit_itself_is_rolled_back(tmp_path):
+    eng = Engine(tmp_path / "store.db")
+    eng.ingest(stream("a")[:2])
+    real = eng.store.db
+
+    class FullAtCommit:  # the connection as SQLite behaves when the disk fills at COMMIT
+        in_transaction = property(lambda self: real.in_transaction)
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("database or disk is full")
+            return real.execute(sql, *args)
+
+    eng.store.db = FullAtCommit()
+    with pytest.raises(sqlite3.OperationalError):
+        eng.ingest(stream("new"), ("/t/new.jsonl", {"offset": 5}))
+    eng.store.db = real
+    assert not real.in_transaction and not eng.store.has_session("new") and eng.tree("new") is None
+    assert eng.store.get_cursor("/t/new.jsonl") is None
+    eng.ingest(stream("new"), ("/t/new.jsonl", {"offset": 5}))  # the store takes the retry whole
+    assert len(Engine(tmp_path / "store.db").tree("new")) == 5
+
+
 def test_sessions_persist_across_restart(tmp_path):
     path = tmp_path / "store.db"
     e1 = Engine(path)
