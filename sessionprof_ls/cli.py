@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 SAMPLE = Path(__file__).parent / "samples" / "spotter-subagent.jsonl"
@@ -24,8 +25,8 @@ def _engine(args):
 def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple[list[str], list[str]]:
     """Import transcript files or folders (only what is new since the last import).
 
-    Returns (session ids touched, error messages). Events are stored before the
-    file's cursor moves on, so an interrupted import resumes without loss.
+    Returns (session ids touched, error messages). Events are stored with the
+    file's new cursor, so an interrupted import resumes without loss or repeats.
     """
     from .importers import find_transcripts, import_new
 
@@ -41,17 +42,15 @@ def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple
         bar.start()
         task = bar.add_task("importing", total=len(files))
 
-    def sink(events, cursor):
+    def sink(path, events, cursor):
         res = engine.ingest(events, cursor)
         sessions.update(dict.fromkeys(res["sessions"]))
-        rejected.extend(f"{path}: event {r['index']}: {r['error']}" for r in res["rejected"])
+        errors.extend(f"{path}: event {r['index']}: {r['error']}" for r in res["rejected"])
 
     try:
         for path in files:
-            rejected: list[str] = []
-            _, problems = import_new(path, engine.store, sink)
+            _, problems = import_new(path, engine.store, partial(sink, path))
             errors.extend(problems)
-            errors.extend(rejected)
             if bar:
                 bar.advance(task)
     finally:
@@ -120,7 +119,9 @@ def cmd_import(args) -> int:
     sessions, errors = import_paths(engine, paths, progress=True)
     for e in errors:
         print(f"warning: {e}", file=sys.stderr)
-    summaries = sorted((engine.summary(sid) for sid in sessions), key=lambda s: s["startTime"] or 0, reverse=True)
+    with engine.store.transaction():  # each summary records the session's cost: one commit for all
+        summaries = [engine.summary(sid) for sid in sessions]
+    summaries.sort(key=lambda s: s["startTime"] or 0, reverse=True)
     if args.json:
         import orjson
 
@@ -263,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", parents=[common], help="follow a workspace's transcripts as they grow")
     p.add_argument("--workspace", action="append", help="workspace folder (default: the current folder)")
-    p.add_argument("--claude-config-dir", help="default: $CLAUDE_CONFIG_DIR (its first entry), ~/.config/claude or ~/.claude")
+    p.add_argument("--claude-config-dir",
+                   help="default: the folders $CLAUDE_CONFIG_DIR names, else ~/.config/claude and ~/.claude")
     p.add_argument("--codex-home", help="default: $CODEX_HOME or ~/.codex")
     p.set_defaults(func=cmd_watch)
     return parser
