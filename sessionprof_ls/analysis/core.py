@@ -1,0 +1,184 @@
+"""The analysis of one session: summary, time split, token tables, slowest
+operations and suggestions (the spec's PerformanceData), as JSON-ready dicts.
+
+It works on the tree's columns directly: building a pydantic model per event
+would cost more than the whole analysis (bench/bench_core.py). The output
+matches models.PerformanceData; tests validate it against the model. Each
+concern lives in its own module as a mixin over the columns copied here.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..tree import AI, F_TOKENS, TOOL, SessionTree
+from .costs import CostsMixin
+from .events import EventsMixin
+from .formatting import pct
+from .limits import SLOW_THRESHOLD_MS, SLOWEST_COUNT
+from .slowest import SlowestMixin
+from .suggestions import SuggestionsMixin
+from .timeline import TimelineMixin
+from .tokens import TokenTablesMixin
+
+
+def _np(col, dtype) -> np.ndarray:
+    """A copy of a tree column (a view would pin the array and stop it growing)."""
+    return np.frombuffer(col, dtype=dtype).copy() if len(col) else np.zeros(0, dtype=dtype)
+
+
+class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, EventsMixin, SuggestionsMixin):
+    """Computes PerformanceData for one tree; cheap to create, one per request."""
+
+    def __init__(self, tree: SessionTree, now_ms: float | None = None, slow_threshold_ms: float = SLOW_THRESHOLD_MS,
+                 slowest_count: int = SLOWEST_COUNT):
+        self.t = tree
+        self.now = now_ms if now_ms is not None else time.time() * 1000.0
+        self.slow_threshold = slow_threshold_ms
+        self.slowest_count = slowest_count
+        self.n = len(tree)
+        start = _np(tree.start, np.float64)
+        end = _np(tree.end, np.float64)
+        running = np.isnan(end)
+        self.running = bool(running.any())
+        if self.running:  # a running span lasts until now
+            end[running] = np.maximum(self.now, start[running])
+        self.a_start = start
+        self.a_end = end
+        self.t0 = float(start.min()) if self.n else 0.0
+        self.t1 = float(end.max()) if self.n else 0.0
+        self._costs: list[float | None] | None = None
+        self._cost_arr: np.ndarray | None = None
+        # numpy copies of the columns the whole-session passes use
+        self._kids: list | None = None
+        # sparse columns copied too: worker threads iterate them while events arrive
+        self.model_provider = dict(tree.model_provider)  # small: one entry per model
+        self.a_type = _np(tree.type, np.uint8)
+        self.a_parent = _np(tree.parent, np.int32)
+        self.a_flags = _np(tree.flags, np.uint8)
+        # every column a pass reads, copied now: the tree keeps growing under other threads,
+        # and a later copy would neither match these in length nor be safe while it grows
+        self.cols = {name: _np(getattr(tree, name), np.int64 if name in ("tin", "tout", "tcr", "tcw", "tcw1h",
+                                                                        "file_tokens") else np.int32)
+                     for name in ("tin", "tout", "tcr", "tcw", "tcw1h", "file_tokens", "model", "tool", "file")}
+        self.a_cost = _np(tree.cost, np.float64)
+
+    @property
+    def ends(self) -> list[float]:
+        """End times as a list (running spans end now), for per-event loops; made on
+        first use: one C call over every event would hold the GIL on the summary path."""
+        if "_ends" not in self.__dict__:
+            self._ends = self.a_end.tolist()
+        return self._ends
+
+    def children(self) -> list:
+        """Child indices per node (the root is the last entry), in start order; from
+        this analysis's own copies, so a worker thread may call it while events arrive.
+        Leaves share one empty tuple (100k empty lists cost more in GC than the walk)."""
+        if self._kids is None:
+            n = self.n
+            kids: list = [()] * (n + 1)
+            if n:
+                order = np.argsort(self.a_start, kind="stable")
+                par = self.a_parent[order].astype(np.int64)
+                par[par < 0] = n
+                regroup = np.argsort(par, kind="stable")  # stable: start order kept within a parent
+                grouped = order[regroup]
+                gp = par[regroup]
+                cuts = np.flatnonzero(gp[1:] != gp[:-1]) + 1
+                heads = np.concatenate([[0], cuts])
+                for p, chunk in zip(gp[heads].tolist(), np.split(grouped, cuts)):
+                    kids[p] = chunk.tolist()
+            self._kids = kids
+        return self._kids
+
+    def children_first(self) -> list[int]:
+        """Every node (the root is n) after all of its children: a post-order walk
+        without recursion, so deep subagent chains cannot overflow the stack."""
+        kids = self.children()
+        order = []
+        stack = [self.n]
+        while stack:
+            node = stack.pop()
+            order.append(node)
+            stack.extend(kids[node])
+        order.reverse()
+        return order
+
+    def _col(self, name: str) -> np.ndarray:
+        """A column as copied when the analysis was made."""
+        return self.cols[name]
+    def summary(self) -> dict:
+        t = self.t
+        split = self.time_split()
+        total = split["total"]
+        # from this analysis's copies: the live tree may already hold newer events
+        tin, tout, tcr, tcw = (int(self._col(c).sum()) for c in ("tin", "tout", "tcr", "tcw"))
+        total_tokens = tin + tout + tcr + tcw
+        messages = int(np.count_nonzero(self.a_type == AI))
+        requests = int(np.count_nonzero((self.a_type == AI) & ((self.a_flags & F_TOKENS) != 0)))
+        tools = int(np.count_nonzero(self.a_type == TOOL))
+        cost = self.cost_array()
+        counted = ((self.a_flags & F_TOKENS) != 0) | (self.a_type == AI)
+        known = cost[counted & ~np.isnan(cost)]
+        missing = np.flatnonzero(((self.a_flags & F_TOKENS) != 0) & np.isnan(cost))
+        unpriced = sorted({t.strings.get(t.model[i]) or "(no model)" for i in missing.tolist()})
+        return {
+            "sessionId": t.session_id,
+            "title": self.title(),
+            "source": t.source,
+            "startTime": self.t0 if self.n else None,
+            "endTime": self.t1 if self.n else None,
+            "running": self.running,
+            "totalDuration": total,
+            "aiThinkingTime": split["ai"],
+            "toolExecutionTime": split["tool"],
+            "networkTime": split["net"],
+            "userWaitTime": split["user"],
+            "otherTime": split["other"],
+            "aiThinkingPercent": pct(split["ai"], total),
+            "toolExecutionPercent": pct(split["tool"], total),
+            "networkPercent": pct(split["net"], total),
+            "userWaitPercent": pct(split["user"], total),
+            "otherPercent": pct(split["other"], total),
+            "totalTokens": total_tokens,
+            "inputTokens": tin,
+            "outputTokens": tout,
+            "cacheReadTokens": tcr,
+            "cacheWriteTokens": tcw,
+            "totalCost": float(known.sum()) if known.size else None,
+            "costComplete": not unpriced,
+            "unpricedModels": unpriced,
+            "messageCount": messages,
+            "toolCallCount": tools,
+            # per response that reported usage (a subagent's streamed copies carry none)
+            "avgResponseTokens": round(total_tokens / requests, 1) if requests else 0.0,
+            "eventCount": self.n,
+        }
+
+    def title(self) -> str:
+        return self.t.title or f"Session {self.t.session_id[:8]}"
+
+    # ------------------------------------------------------------ all
+
+    def performance(self, include_events: bool = True) -> dict:
+        summary = self.summary()
+        t = self.t
+        total_input = summary["inputTokens"] + summary["cacheReadTokens"] + summary["cacheWriteTokens"]
+        by_file = self.tokens_by_file(total_input)
+        attributed = sum(r["tokens"] + r["resentTokens"] for r in by_file)
+        history = max(0, total_input - attributed)
+        data = dict(summary)
+        data["events"] = self.events_tree() if include_events else []
+        data["slowestOperations"] = self.slowest()
+        data["suggestions"] = self.suggestions(by_file, summary, history, total_input)
+        data["tokensByMessage"] = self.tokens_by_message()
+        data["tokensByFile"] = by_file
+        data["tokensByModel"] = self.tokens_by_model()
+        data["historyTokens"] = history
+        data["historyShare"] = pct(history, total_input)
+        data["totalInputContext"] = total_input
+        del t
+        return data

@@ -1,0 +1,175 @@
+"""Token tables: per message, per model, per file (with what re-sending it cost)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import pricing
+from ..tree import AGENT, AI, F_COMPACTION, F_TOKENS, FREAD, TOOL, USER
+from .formatting import pct
+
+
+class TokenTablesMixin:
+    """Token tables; mixed into Analysis."""
+
+    def tokens_by_message(self) -> list[dict]:
+        t = self.t
+        sel = np.flatnonzero((self.a_type == AI) | (self.a_type == USER) | ((self.a_flags & F_TOKENS) != 0))
+        sel = sel[np.argsort(self.a_start[sel], kind="stable")]
+        tin, tout, tcr, tcw = (self._col(c)[sel].tolist() for c in ("tin", "tout", "tcr", "tcw"))
+        cost = self.cost_array()[sel]
+        counted = ((self.a_flags[sel] & F_TOKENS) != 0) | (self.a_type[sel] == AI)
+        costs = [c if ok and c == c else None for c, ok in zip(cost.tolist(), counted.tolist())]
+        users = (self.a_type[sel] == USER).tolist()
+        ids, names, values, models, texts = t.ids, t.name, t.strings.values, t.model, t.text
+        rows = []
+        for k, i in enumerate(sel.tolist()):
+            text = texts.get(i) or values[names[i]]
+            m = models[i]
+            rows.append({
+                "index": k + 1, "eventId": ids[i], "role": "user" if users[k] else "assistant",
+                "model": values[m] if m >= 0 else None,
+                "input": tin[k], "output": tout[k], "cacheRead": tcr[k], "cacheWrite": tcw[k],
+                "total": tin[k] + tout[k] + tcr[k] + tcw[k], "cost": costs[k],
+                "excerpt": " ".join(text[:200].split())[:120],
+            })
+        return rows
+
+    def tokens_by_model(self) -> list[dict]:
+        t = self.t
+        req = np.flatnonzero((self.a_flags & F_TOKENS) != 0)
+        if not req.size:
+            return []
+        model = self._col("model")[req]
+        cost = self.cost_array()[req]
+        groups = np.unique(model)
+        sums = {c: np.bincount(np.searchsorted(groups, model), weights=self._col(c)[req], minlength=groups.size)
+                for c in ("tin", "tout", "tcr", "tcw")}
+        pos = np.searchsorted(groups, model)
+        counts = np.bincount(pos, minlength=groups.size)
+        known_cost = np.bincount(pos, weights=np.nan_to_num(cost), minlength=groups.size)
+        unpriced = np.bincount(pos, weights=np.isnan(cost), minlength=groups.size)
+        provider_of = self.model_provider
+        grand = int(sum(s.sum() for s in sums.values()))
+        rows = []
+        for g, code in enumerate(groups.tolist()):
+            name = t.strings.values[code] if code >= 0 else "(unknown model)"
+            tin, tout, tcr, tcw = (int(sums[c][g]) for c in ("tin", "tout", "tcr", "tcw"))
+            total = tin + tout + tcr + tcw
+            priced = unpriced[g] == 0
+            rows.append({
+                "model": name, "provider": provider_of.get(code) or pricing.provider_of(name),
+                "requests": int(counts[g]), "input": tin, "output": tout, "cacheRead": tcr, "cacheWrite": tcw,
+                "total": total, "share": pct(total, grand),
+                "cost": float(known_cost[g]) if (priced or known_cost[g]) else None, "priced": bool(priced),
+            })
+        rows.sort(key=lambda r: -r["total"])
+        return rows
+
+    def _context_of(self) -> np.ndarray:
+        """Context id per event: a subagent (an agent span started by a tool) has its
+        own conversation; everything else shares the main one (-1)."""
+        if "_ctx" in self.__dict__:
+            return self._ctx
+        parent = self.a_parent.astype(np.int64)
+        typ = self.a_type
+        pt = np.where(parent >= 0, typ[np.maximum(parent, 0)], 255)
+        root = (typ == AGENT) & (pt == TOOL)
+        ctx = np.where(root, np.arange(self.n), -1)
+        node = parent.copy()
+        todo = ~root & (node >= 0)
+        # pointer jumping up the tree: as many rounds as the tree is deep
+        for _ in range(self.n):
+            if not todo.any():
+                break
+            idx = np.flatnonzero(todo)
+            anc = node[idx]
+            hit = root[anc]
+            ctx[idx[hit]] = anc[hit]
+            node[idx] = parent[anc]
+            todo[idx[hit | (parent[anc] < 0)]] = False
+        self._ctx = ctx
+        return ctx
+
+    def _requests_by_context(self, ctx: np.ndarray):
+        """Per context: request start times (sorted), prefix sums of each request's
+        price per re-sent token (history mostly comes from the prompt cache), the
+        count of requests with no price, and compaction times."""
+        t = self.t
+        req = np.flatnonzero(((self.a_flags & F_TOKENS) != 0) & (self.a_type == AI))
+        model = self._col("model")[req]
+        cr = self._col("tcr")[req]
+        rate = np.full(req.size, np.nan)
+        provider_of = self.model_provider
+        for code in np.unique(model).tolist():
+            if code < 0:
+                continue
+            rates = pricing.rates_for(t.strings.values[code], provider_of.get(code))
+            if rates is not None:
+                sel = model == code
+                rate[sel] = np.where(cr[sel] > 0, rates.cache_read, rates.input)
+        comp = np.flatnonzero((self.a_flags & F_COMPACTION) != 0)
+        out = {}
+        rctx = ctx[req]
+        for c in np.unique(rctx).tolist():
+            sel = rctx == c
+            starts = self.a_start[req[sel]]
+            order = np.argsort(starts, kind="stable")
+            r = rate[sel][order]
+            prefix = np.concatenate([[0.0], np.cumsum(np.nan_to_num(r))])
+            unknown = np.concatenate([[0], np.cumsum(np.isnan(r))])
+            comps = np.sort(self.a_start[comp[ctx[comp] == c]])
+            out[c] = (starts[order], prefix, unknown, comps)
+        return out
+
+    def tokens_by_file(self, total_input: int) -> list[dict]:
+        t = self.t
+        fcol = self._col("file")
+        reads = np.flatnonzero((self.a_type == FREAD) & (fcol >= 0))
+        if not reads.size:
+            return []
+        ctx = self._context_of()
+        reqs = self._requests_by_context(ctx)
+        ft = np.maximum(self._col("file_tokens")[reads], 0)
+        count = np.zeros(reads.size, dtype=np.int64)
+        cost = np.zeros(reads.size)
+        unknown = np.zeros(reads.size, dtype=bool)
+        rctx = ctx[reads]
+        for c, (starts, prefix, unk, comps) in reqs.items():
+            sel = np.flatnonzero(rctx == c)
+            if not sel.size:
+                continue
+            end = self.a_end[reads[sel]]
+            # the first request after the read carries it as new input; later ones re-send it
+            lo = np.searchsorted(starts, end, side="left") + 1
+            k = np.searchsorted(comps, end, side="right")
+            stop = np.where(k < comps.size, np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]) if comps.size
+                            else starts.size, starts.size)
+            n_after = np.maximum(stop - lo, 0)
+            lo_c = np.minimum(lo, starts.size)
+            stop_c = np.maximum(stop, lo_c)
+            count[sel] = n_after
+            cost[sel] = ft[sel] * (prefix[stop_c] - prefix[lo_c])
+            unknown[sel] = (unk[stop_c] - unk[lo_c]) > 0
+        files, pos = np.unique(fcol[reads], return_inverse=True)
+        tokens = np.bincount(pos, weights=ft, minlength=files.size)
+        times = np.bincount(pos, minlength=files.size)
+        rcount = np.bincount(pos, weights=count, minlength=files.size)
+        rtokens = np.bincount(pos, weights=ft * count, minlength=files.size)
+        rcost = np.bincount(pos, weights=cost, minlength=files.size)
+        runknown = np.bincount(pos, weights=unknown & (count > 0) & (ft > 0), minlength=files.size)
+        ids: list[list[str]] = [[] for _ in range(files.size)]
+        all_ids = t.ids
+        for p, i in zip(pos.tolist(), reads.tolist()):
+            ids[p].append(all_ids[i])
+        rows = []
+        for g, code in enumerate(files.tolist()):
+            known = runknown[g] == 0
+            rows.append({
+                "filePath": t.strings.values[code], "tokens": int(tokens[g]),
+                "shareOfInput": pct(int(tokens[g]), total_input), "timesRead": int(times[g]),
+                "resentCount": int(rcount[g]), "resentTokens": int(rtokens[g]),
+                "resentCost": float(rcost[g]) if (known or rcost[g]) else None, "eventIds": ids[g],
+            })
+        rows.sort(key=lambda r: -(r["tokens"] + r["resentTokens"]))
+        return rows
