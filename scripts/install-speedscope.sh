@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install speedscope (npm) into a cache folder, for bench/bench_flame_ui.py only.
+# Install speedscope (npm) into a cache folder, for bench/bench_flame_ui.py and
+# tests/test_exports_speedscope.py.
 # Idempotent; prints the package folder. Override the folder with SPEEDSCOPE_DIR.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

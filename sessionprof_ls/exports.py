@@ -19,16 +19,22 @@ FORMATS = ("speedscope", "cpuprofile", "chrome-trace", "json")
 
 
 def _tracks(a: Analysis):
-    """Per event: (track, clipped start, clipped end, depth); and the track count."""
+    """Per event: (track, clipped start, clipped end, depth); the track count; and the
+    events in depth-first order (children in start order), which on each track is
+    the order their stack frames open."""
     t = a.t
     n = len(t)
     kids = a.children()
     info: list = [None] * n
+    order: list[int] = []
     ntracks = 1
     stack = [(n, 0, a.t0, a.t1, 0)]
     while stack:
         node, track, ps, pe, depth = stack.pop()
+        if node < n:
+            order.append(node)
         lanes: list[tuple[int, float]] = []  # (track, busy until)
+        pushed = []
         for c in kids[node]:
             s = min(max(t.start[c], ps), pe)
             e = max(min(a.ends[c], pe), s)
@@ -44,17 +50,39 @@ def _tracks(a: Analysis):
                     trk = track
                 lanes.append((trk, e))
             info[c] = (trk, s, e, depth)
-            stack.append((c, trk, s, e, depth + 1))
-    return info, ntracks
+            pushed.append((c, trk, s, e, depth + 1))
+        stack.extend(reversed(pushed))
+    return info, ntracks, order
+
+
+def _evented(spans: list[tuple[float, float, int, int]]) -> list[dict]:
+    """Open/close events of one track's spans (start, end, depth, frame) in depth-first order.
+
+    Sorting opens and closes by time alone breaks on zero-length spans (a prompt has
+    no duration): the close sorts before its own open and speedscope refuses the
+    file. In depth-first order the open frames are always the new span's ancestors
+    plus finished spans at its depth or deeper, which close first, innermost first."""
+    out: list[dict] = []
+    stack: list[tuple[float, float, int, int]] = []
+    for span in spans:
+        while stack and stack[-1][2] >= span[2]:
+            top = stack.pop()
+            out.append({"type": "C", "frame": top[3], "at": top[1]})
+        out.append({"type": "O", "frame": span[3], "at": span[0]})
+        stack.append(span)
+    while stack:
+        top = stack.pop()
+        out.append({"type": "C", "frame": top[3], "at": top[1]})
+    return out
 
 
 def speedscope(a: Analysis) -> dict:
     t = a.t
-    info, ntracks = _tracks(a)
+    info, ntracks, order = _tracks(a)
     frames = []
     frame_of: dict[tuple[str, str], int] = {}
     per_track: list[list] = [[] for _ in range(ntracks)]
-    for i in range(len(t)):
+    for i in order:
         name = t.strings.values[t.name[i]]
         key = (name, TYPES[t.type[i]])
         f = frame_of.get(key)
@@ -73,15 +101,10 @@ def speedscope(a: Analysis) -> dict:
     for k, spans in enumerate(per_track):
         if not spans:
             continue
-        events = []
-        for s, e, depth, f in spans:
-            events.append((s, 1, depth, f))   # opens: outer first
-            events.append((e, 0, -depth, f))  # closes: inner first, before opens at the same time
-        events.sort()
         profiles.append({
             "type": "evented", "name": a.title() if k == 0 else f"{a.title()} (parallel {k})",
             "unit": "milliseconds", "startValue": 0, "endValue": a.t1 - a.t0,
-            "events": [{"type": "O" if kind else "C", "frame": f, "at": at} for at, kind, _, f in events],
+            "events": _evented(spans),
         })
     return {
         "$schema": "https://www.speedscope.app/file-format-schema.json",
@@ -93,7 +116,7 @@ def speedscope(a: Analysis) -> dict:
 def cpuprofile(a: Analysis) -> dict:
     """One node per span of the main track; a sample per stretch of time with a constant stack."""
     t = a.t
-    info, _ = _tracks(a)
+    info, _, _ = _tracks(a)
     nodes = [{"id": 1, "callFrame": {"functionName": a.title(), "scriptId": "0", "url": "", "lineNumber": -1,
                                      "columnNumber": -1}, "hitCount": 0, "children": []}]
     node_of = {}
@@ -139,7 +162,7 @@ def cpuprofile(a: Analysis) -> dict:
 
 def chrome_trace(a: Analysis) -> dict:
     t = a.t
-    info, ntracks = _tracks(a)
+    info, ntracks, _ = _tracks(a)
     costs = a.costs()
     out = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"sessionprof: {a.title()}"}}]
     for k in range(ntracks):
@@ -151,8 +174,12 @@ def chrome_trace(a: Analysis) -> dict:
         args["id"] = t.ids[i]
         if costs[i] is not None:
             args["cost"] = costs[i]
-        out.append({"name": t.strings.values[t.name[i]], "cat": TYPES[t.type[i]], "ph": "X",
-                    "ts": s * 1000.0, "dur": (e - s) * 1000.0, "pid": 1, "tid": trk + 1, "args": args})
+        ev = {"name": t.strings.values[t.name[i]], "cat": TYPES[t.type[i]], "ph": "X",
+              "ts": s * 1000.0, "dur": (e - s) * 1000.0, "pid": 1, "tid": trk + 1, "args": args}
+        if e <= s:  # a zero-length span (a prompt) is an instant: speedscope mis-nests a 0-dur "X"
+            del ev["dur"]
+            ev["ph"], ev["s"] = "i", "t"
+        out.append(ev)
     return {"traceEvents": out, "displayTimeUnit": "ms", "otherData": {"exporter": "sessionprof",
                                                                         "types": list(FLAME_TYPES)}}
 
