@@ -20,6 +20,9 @@ class Config:
     port: int = 0
     inlayHints: bool = True
     codeLens: bool = True
+    # hint emphasis: a file at or over these shares of the session's input (percent) is mid / high
+    hintMidShare: float = 2.0
+    hintHighShare: float = 10.0
     store: str = ""
     maxBodyBytes: int = 32 * 1024 * 1024
     extraWorkspaces: tuple[str, ...] = field(default_factory=tuple)
@@ -78,6 +81,10 @@ def merge(config: Config, settings: Any) -> tuple[Config, list[str]]:
                             f"got {type(value).__name__}")
             continue
         changes[key] = value
+    for key in ("hintMidShare", "hintHighShare"):
+        if key in changes and not 0 <= changes[key] <= 100:
+            problems.append(f"sessionprof.{key} must be a percentage between 0 and 100")
+            del changes[key]
     if "port" in changes and not 0 <= changes["port"] <= 65535:
         problems.append("sessionprof.port must be between 0 and 65535")
         del changes["port"]

@@ -30,6 +30,20 @@ class Lens:
     line: int  # 0-based
     title: str
     event_id: str
+    name: str = ""
+    duration: float = 0.0  # ms
+    rank: int = 0  # among the session's slow tool calls, slowest first
+    of: int = 0  # how many slow tool calls the session has
+
+
+@dataclass
+class Read:
+    """One read of the file: what the hover lists."""
+
+    event_id: str
+    start_line: int  # 1-based, -1 = not recorded
+    end_line: int
+    tokens: int  # -1 = not recorded
 
 
 @dataclass
@@ -37,6 +51,15 @@ class FileInfo:
     label: str
     tooltip: str
     lenses: list[Lens] = field(default_factory=list)
+    # the breakdown behind the hint (for hover and emphasis); share in percent of the session's input
+    path: str = ""
+    tokens: int = 0
+    share: float = 0.0
+    input_total: int = 0
+    reads: list[Read] = field(default_factory=list)
+    resent_count: int = 0
+    resent_tokens: int = 0
+    resent_cost: float | None = None
 
 
 def _norm(path: str) -> str:
@@ -89,8 +112,12 @@ class EditorIndex:
                 f"Re-sent as history by {row['resentCount']} later request(s): {row['resentTokens']:,} tokens, "
                 f"{fmt_usd(cost)}."
             )
+            reads = [_read(t, t.index.get(eid, -1), eid) for eid in row["eventIds"]]
             for p in editor_paths(row["filePath"], ws, folders):
-                index.files.setdefault(p, FileInfo(label, tooltip))
+                index.files.setdefault(p, FileInfo(
+                    label, tooltip, path=row["filePath"], tokens=row["tokens"], share=row["shareOfInput"],
+                    input_total=summary_input, reads=reads, resent_count=row["resentCount"],
+                    resent_tokens=row["resentTokens"], resent_cost=cost))
         slow = analysis.slow_set()
         if not slow:
             return index
@@ -103,6 +130,9 @@ class EditorIndex:
         child_file[parent[has]] = file[has]
         file = np.where((file < 0) & (analysis.a_type == TOOL), child_file, file)
         idx = np.fromiter(slow.keys(), dtype=np.int64, count=len(slow))
+        # every lens carries its rank among the session's slow calls (the top ones keep slow_set's)
+        ranked = idx[np.lexsort((idx, -(analysis.a_end[idx] - analysis.a_start[idx])))].tolist()
+        rank_of = {i: r for r, i in enumerate(ranked, 1)}
         idx = idx[file[idx] >= 0]
         # at most LENSES_PER_FILE on one file, the slowest: hundreds of lenses hide the code
         dur_all = analysis.a_end[idx] - analysis.a_start[idx]
@@ -118,18 +148,39 @@ class EditorIndex:
         files = file[idx].tolist()
         paths: dict[int, list[str]] = {}  # one path resolution per file, not per lens
         for i, d, tl, f in zip(idx.tolist(), dur, tool, files):
-            rank = slow[i]
+            rank = slow[i] or rank_of[i]
             name = names[tl] if tl >= 0 else names[t.name[i]]
-            title = f"{name} {fmt_ms(d)}" + (f" · slowest #{rank}" if rank else "")
+            title = f"{name} {fmt_ms(d)} · slowest #{rank}"
             line = max(0, (t.start_line[i] or 1) - 1)
             where = paths.get(f)
             if where is None:
-                where = paths[f] = editor_paths(names[f], ws, folders)
+                # one entry per document: the absolute path and its workspace mapping are often the same
+                where = paths[f] = list(dict.fromkeys(editor_paths(names[f], ws, folders)))
             for p in where:
                 info = index.files.get(p)
                 if info is None:
                     info = index.files[p] = FileInfo("", "")
-                info.lenses.append(Lens(line, title, t.ids[i]))
+                info.lenses.append(Lens(line, title, t.ids[i], name, d, rank, len(ranked)))
         for info in index.files.values():
-            info.lenses.sort(key=lambda lens: (lens.line, lens.title))
+            info.lenses.sort(key=lambda lens: (lens.line, lens.rank))
         return index
+
+    def lenses_at(self, doc_path: str, line: int) -> list[Lens]:
+        info = self.lookup(doc_path)
+        return [lens for lens in info.lenses if lens.line == line] if info else []
+
+
+def _read(t, i: int, event_id: str) -> Read:
+    if i < 0:
+        return Read(event_id, -1, -1, -1)
+    return Read(event_id, int(t.start_line[i]) if t.start_line[i] > 0 else -1,
+                int(t.end_line[i]) if t.end_line[i] > 0 else -1, int(t.file_tokens[i]))
+
+
+def hint_level(share: float, mid: float, high: float) -> str:
+    """Emphasis of a file's hint by its share of the session's input (percent)."""
+    if share >= high:
+        return "high"
+    if share >= mid:
+        return "mid"
+    return "low"

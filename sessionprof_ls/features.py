@@ -15,8 +15,10 @@ from pygls.capabilities import get_capability
 from pygls.uris import from_fs_path, to_fs_path
 
 from . import apply as apply_mod
+from . import hover
 from . import protocol as P
 from .exports import FORMATS, default_filename, export
+from .suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
 
 
 def _params(params: Any) -> dict:
@@ -32,6 +34,9 @@ def _params(params: Any) -> dict:
 def setup(server) -> None:
     @server.feature(lsp.INITIALIZE)
     def on_initialize(ls, params: lsp.InitializeParams):
+        # hover links: Neovim cannot run a command from Markdown (hover.py)
+        name = (params.client_info.name if params.client_info else "") or ""
+        ls.sp_neovim = "vim" in name.lower()
         opts = params.initialization_options
         if isinstance(opts, dict):
             ls.apply_settings(opts.get(P.CONFIG_SECTION, opts))
@@ -112,10 +117,12 @@ def setup(server) -> None:
             return []
         doc = ls.workspace.get_text_document(params.text_document.uri)
         first = doc.lines[0].rstrip("\r\n") if doc.lines else ""
-        return [lsp.InlayHint(
-            position=lsp.Position(0, len(first.encode("utf-16-le")) // 2),
-            label=info.label, padding_left=True,
-            tooltip=lsp.MarkupContent(kind=lsp.MarkupKind.PlainText, value=info.tooltip))]
+        return [hover.inlay_hint(info, lsp.Position(0, len(first.encode("utf-16-le")) // 2), ls.index.session_id or "",
+                                 ls.config.hintMidShare, ls.config.hintHighShare, getattr(ls, "sp_neovim", False))]
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    async def on_hover(ls, params: lsp.HoverParams):
+        return await hover_at(ls, params)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
     def code_lenses(ls, params: lsp.CodeLensParams):
@@ -146,6 +153,31 @@ def setup(server) -> None:
     @server.command(P.CMD_APPLY_SUGGESTION)
     async def apply_suggestion(ls, *args):
         return await run_apply(ls, list(args or []))
+
+
+async def hover_at(ls, params: lsp.HoverParams) -> lsp.Hover | None:
+    """The breakdown on a hinted line (the first) and on a lensed line, as Markdown."""
+    path = to_fs_path(params.text_document.uri) or ""
+    line = params.position.line
+    info = ls.index.lookup(path)
+    sid = ls.index.session_id or ""
+    if info is None:
+        return None
+    neovim = getattr(ls, "sp_neovim", False)
+    parts = []
+    if line == 0 and info.label and ls.config.inlayHints:
+        level = hover.hint_level(info.share, ls.config.hintMidShare, ls.config.hintHighShare)
+        parts.append(hover.file_markdown(info, sid, neovim, level))
+    lenses = ls.index.lenses_at(path, line) if ls.config.codeLens else []
+    if lenses:
+        engine = ls.open_engine()
+        for lens in lenses[:5]:
+            event = await asyncio.to_thread(engine.event, sid, lens.event_id)
+            parts.append(hover.lens_markdown(lens, event, sid, neovim))
+    if not parts:
+        return None
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+                     range=lsp.Range(lsp.Position(line, 0), lsp.Position(line + 1, 0)))
 
 
 async def pull_configuration(ls) -> None:
@@ -184,6 +216,8 @@ async def dispatch(ls, method: str, params: dict) -> Any:
         raise ValueError(f"unknown command: {command}")
     if method == P.OPEN_FILE:
         return await open_file(ls, params)
+    if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
+        return SUGGESTION_REQUESTS[method](ls, params)
     sid = params.get("sessionId") or ls.current_session()
     if not sid:
         raise ValueError("no session yet: send events or open a workspace with agent transcripts")
@@ -261,72 +295,8 @@ def run_export(ls, args: list) -> dict:
     return {"path": str(path), "bytes": len(data), "format": fmt}
 
 
-def _utf16_end(text: str) -> lsp.Position:
-    lines = text.split("\n")
-    return lsp.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
-
-
 async def run_apply(ls, args: list) -> dict:
-    if len(args) < 2:
-        return {"applied": False, "message": "usage: sessionprof.applySuggestion [sessionId, suggestionId]"}
-    sid, suggestion_id = str(args[0] or ls.current_session() or ""), str(args[1])
-    engine = ls.open_engine()
-    if engine.tree(sid) is None:
-        return {"applied": False, "message": f"unknown session: {sid}"}
-    data = engine.performance(sid, include_events=False)
-    suggestion = next((s for s in data["suggestions"] if s["id"] == suggestion_id), None)
-    if suggestion is None:
-        return {"applied": False, "message": f"no suggestion {suggestion_id!r} for this session"}
-    folders = ls.workspace_folders()
-    if not folders:
-        return {"applied": False, "message": "open a workspace folder first: edits stay inside it"}
-    root = Path(folders[0])
-    tree = engine.tree(sid)
+    """Applying lives with the suggestions (issue 14): one confirmed applyEdit, recorded."""
+    from .suggestions.rpc import run_apply as apply_confirmed
 
-    def read(path: Path) -> str | None:
-        uri = from_fs_path(str(path))
-        doc = ls.workspace.text_documents.get(uri)
-        if doc is not None:
-            return doc.source
-        if path.is_file() and path.stat().st_size < 1_000_000:
-            return path.read_text(encoding="utf-8", errors="replace")
-        return None
-
-    try:
-        edits, what = apply_mod.plan(suggestion, root, tree.source, tree.workspace, read)
-    except apply_mod.Refused as exc:
-        return {"applied": False, "message": str(exc)}
-    ops = get_capability(ls.client_capabilities, "workspace.workspace_edit.resource_operations", []) or []
-    # resource operations only exist inside documentChanges: a client that creates files takes them
-    # (Neovim 0.11 applies documentChanges but declares only resourceOperations)
-    doc_changes = bool(get_capability(ls.client_capabilities, "workspace.workspace_edit.document_changes", False)
-                       or ops)
-    if any(e.create for e in edits) and not (doc_changes and lsp.ResourceOperationKind.Create in ops):
-        return {"applied": False, "message": "the editor cannot create files through LSP edits; "
-                                             f"create {', '.join(e.path.name for e in edits if e.create)} first"}
-    if doc_changes:
-        changes: list = []
-        for e in edits:
-            uri = from_fs_path(str(e.path))
-            doc = ls.workspace.text_documents.get(uri)
-            version = doc.version if doc is not None else None
-            if e.create:
-                changes.append(lsp.CreateFile(uri=uri, options=lsp.CreateFileOptions(ignore_if_exists=True)))
-            changes.append(lsp.TextDocumentEdit(
-                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=[_text_edit(e)]))
-        edit = lsp.WorkspaceEdit(document_changes=changes)
-    else:
-        edit = lsp.WorkspaceEdit(changes={from_fs_path(str(e.path)): [_text_edit(e)] for e in edits})
-    result = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
-        edit=edit, label=f"sessionprof: {suggestion['title']}"))
-    if not result.applied:
-        return {"applied": False, "message": f"the editor did not apply the edit: {result.failure_reason or 'declined'}"}
-    return {"applied": True, "message": what, "files": [str(e.path) for e in edits]}
-
-
-def _text_edit(e) -> lsp.TextEdit:
-    if e.new_text.startswith(e.old_text):
-        end = _utf16_end(e.old_text)
-        return lsp.TextEdit(range=lsp.Range(end, end), new_text=e.new_text[len(e.old_text):])
-    return lsp.TextEdit(range=lsp.Range(lsp.Position(0, 0), _utf16_end(e.old_text)), new_text=e.new_text)
+    return await apply_confirmed(ls, args)

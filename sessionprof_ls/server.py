@@ -135,8 +135,12 @@ class SessionProfServer(LanguageServer):
 
     def apply_settings(self, settings: Any) -> None:
         self.config, problems = merge(self.config, settings)
+        # initializationOptions and workspace/configuration often repeat a bad key: report it once
+        reported = self.__dict__.setdefault("_config_problems", set())
         for p in problems:
-            self.show_warning(p)
+            if p not in reported:
+                reported.add(p)
+                self.show_warning(p)
         if self.engine is not None:
             self.engine.slow_threshold_ms = self.config.slowThresholdMs
             self.engine.slowest_count = self.config.slowestCount

@@ -104,6 +104,8 @@ async def start(editor: str, tmp: Path, workspace: Path, *, settings: dict | Non
     await client.initialize_session(lsp.InitializeParams(
         capabilities=caps, root_uri=uri, root_path=str(workspace),
         workspace_folders=[lsp.WorkspaceFolder(uri=uri, name=workspace.name)],
+        # the names the real clients send (the server words its hover links by them)
+        client_info=lsp.ClientInfo(name={"neovim": "Neovim"}.get(editor, "Visual Studio Code")),
         initialization_options={"sessionprof": settings or {}}))
     await rec.wait(lambda: rec.ready is not None, what="sessionprof/ready")
     return client, rec
