@@ -1,10 +1,14 @@
 """The loopback HTTP endpoint (aiohttp, on the language server's event loop).
 
 Agents post events here (our JSON, OTLP/JSON); browsers get the web UI. Every
-route needs the per-start secret token, compared in constant time, from the
-Authorization header, `?token=` or the cookie GET / sets. It binds 127.0.0.1
-only. A body over the limit gets 413, an unreadable one 400 with the reason,
-and valid events in a batch are kept while bad ones are listed by index.
+route but the UI shell (GET / and /static/*, which hold no data and no secret)
+needs the per-start secret token in `Authorization: Bearer`, compared in
+constant time. No cookie and no query token: those are ambient credentials
+that a page on another local port (another origin, the same "site") could
+make the browser send. The browser page takes the token from the URL fragment
+(transport.js). http_guard.py checks Host and Origin first. It binds
+127.0.0.1 only. A body over the limit gets 413, an unreadable one 400 with the
+reason, and valid events in a batch are kept while bad ones are listed by index.
 """
 
 from __future__ import annotations
@@ -23,15 +27,17 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
+from . import http_guard
 from . import protocol as P
 from .events import EventError
 
 if TYPE_CHECKING:
     from .server import SessionProfServer
 
-COOKIE = "sessionprof_token"
-MAX_PENDING_BYTES = 256 * 1024 * 1024  # bodies being read at once; past this, 503
-BODY_TIMEOUT = 60.0  # seconds to receive a body: a stalled client cannot hold a handler forever
+MAX_PENDING_BYTES = 256 * 1024 * 1024  # body bytes held at once; past this, 503
+BODY_TIMEOUT = 60.0  # seconds to receive a whole body: a stalled client cannot hold a handler forever
+BODY_IDLE_TIMEOUT = 15.0  # seconds without a byte of body
+PUBLIC = frozenset({("GET", P.HTTP_UI)})  # plus GET /static/*: the bundle, no data
 
 
 def webui_dir() -> Path:
@@ -79,7 +85,7 @@ class HttpEndpoint:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self, port: int = 0) -> str:
-        app = web.Application(client_max_size=self.max_body, middlewares=[self._auth])
+        app = web.Application(client_max_size=self.max_body, middlewares=[self._guard])
         app.router.add_post(P.HTTP_EVENTS, self.post_events)
         app.router.add_post(P.HTTP_TRACES, self.post_otlp)
         app.router.add_post(P.HTTP_LOGS, self.post_otlp)
@@ -87,9 +93,15 @@ class HttpEndpoint:
         app.router.add_get(P.HTTP_STREAM, self.get_stream)
         app.router.add_get(P.HTTP_UI, self.get_index)
         app.router.add_get("/static/{name}", self.get_static)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False)
+        # aiohttp's own limits: a connection that has not sent a whole request head within
+        # keepalive_timeout (silent, slowloris, or idle between requests) is closed
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False,
+                                    keepalive_timeout=http_guard.HEADER_IDLE_TIMEOUT, max_line_size=8190,
+                                    max_field_size=8190, max_headers=100, lingering_time=2.0)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", port, reuse_address=True)
+        http_guard.rate_limit_noisy_logs()
+        http_guard.cap_connections(self.runner.server, http_guard.max_connections())
+        site = web.TCPSite(self.runner, "127.0.0.1", port, reuse_address=True, backlog=512)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -112,54 +124,90 @@ class HttpEndpoint:
     # ------------------------------------------------------------ auth
 
     def token_ok(self, request: web.Request) -> bool:
+        """The token from `Authorization: Bearer` only (never a cookie or the query)."""
         header = request.headers.get("Authorization", "")
-        candidates = []
-        if header.lower().startswith("bearer "):
-            candidates.append(header[7:].strip())
-        if "token" in request.query:
-            candidates.append(request.query["token"])
-        if COOKIE in request.cookies:
-            candidates.append(request.cookies[COOKIE])
-        good = self.token.encode()
-        ok = False
-        for c in candidates:
-            ok |= hmac.compare_digest(c.encode("utf-8", "replace"), good)
-        return ok
+        if not header.lower().startswith("bearer "):
+            return False
+        return hmac.compare_digest(header[7:].strip().encode("utf-8", "replace"), self.token.encode())
+
+    @staticmethod
+    def is_public(request: web.Request) -> bool:
+        path = request.path
+        return request.method in ("GET", "HEAD") and (path == P.HTTP_UI or (
+            path.startswith("/static/") and path.count("/") == 2 and ".." not in path))
 
     @web.middleware
-    async def _auth(self, request: web.Request, handler):
-        if not self.token_ok(request):
+    async def _guard(self, request: web.Request, handler):
+        problem = (http_guard.host_problem(request.headers.get("Host"), self.port)
+                   or http_guard.origin_problem(request.headers.get("Origin"), self.port))
+        if problem:
+            return _error(403, problem)
+        if not self.is_public(request) and not self.token_ok(request):
             return _error(401, "missing or wrong token: send Authorization: Bearer <token>")
+        if request.path == P.HTTP_RPC and request.content_type != "application/json":
+            return _error(415, "/v1/rpc takes Content-Type: application/json only")
         try:
-            return await handler(request)
+            resp = await handler(request)
         except web.HTTPRequestEntityTooLarge:
             return _error(413, f"body too large: the limit is {self.max_body:,} bytes")
         except web.HTTPException:
             raise
         except Exception as exc:  # never a crash; the reason goes back
-            self.server.log_error(f"HTTP {request.path}: {exc!r}")
-            return _error(500, f"internal error: {type(exc).__name__}")
+            resp = self._failure(request, exc)
+        resp.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return resp
+
+    def _failure(self, request: web.Request, exc: Exception) -> web.Response:
+        """A storage failure says what it is (507 when the disk is full: nothing was acknowledged);
+        anything else is a 500 naming the exception type, with the details in the log."""
+        from .store import StoreFull, StoreUnavailable
+
+        if isinstance(exc, StoreFull):
+            return _error(507, str(exc))
+        if isinstance(exc, StoreUnavailable):
+            return _error(503, str(exc))
+        self.server.log_error(f"HTTP {request.path}: {exc!r}")
+        return _error(500, f"internal error: {type(exc).__name__}")
 
     async def _read(self, request: web.Request) -> bytes | web.Response:
+        """The body, counted against MAX_PENDING_BYTES as it arrives (a stalled chunked upload
+        holds only what it sent), within BODY_TIMEOUT overall and BODY_IDLE_TIMEOUT per chunk."""
         length = request.content_length
         if length is not None and length > self.max_body:
             return _error(413, f"body too large: {length:,} bytes, the limit is {self.max_body:,}")
-        if self.pending_bytes > MAX_PENDING_BYTES:
+        if self.pending_bytes + (length or 0) > MAX_PENDING_BYTES:
             return web.Response(status=503, headers={"Retry-After": "1"},
                                 body=orjson.dumps({"error": "busy: too many bodies in flight, retry"}),
                                 content_type="application/json")
-        # a chunked body (no Content-Length) may grow to the limit: count it as that much
-        claimed = length if length is not None else self.max_body
-        self.pending_bytes += claimed
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BODY_TIMEOUT
+        parts: list[bytes] = []
+        held = 0
         try:
-            raw = await asyncio.wait_for(request.read(), BODY_TIMEOUT)
+            while True:
+                left = min(BODY_IDLE_TIMEOUT, deadline - loop.time())
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                chunk = await asyncio.wait_for(request.content.readany(), left)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                held += len(chunk)
+                self.pending_bytes += len(chunk)
+                if held > self.max_body:
+                    return _error(413, f"body too large: the limit is {self.max_body:,} bytes")
+                if self.pending_bytes > MAX_PENDING_BYTES:
+                    return web.Response(status=503, headers={"Retry-After": "1"},
+                                        body=orjson.dumps({"error": "busy: too many bodies in flight, retry"}),
+                                        content_type="application/json")
         except asyncio.TimeoutError:
-            return _error(408, f"body: not received within {BODY_TIMEOUT:.0f} s")
+            return _error(408, f"body: not received within {BODY_TIMEOUT:.0f} s "
+                               f"(or {BODY_IDLE_TIMEOUT:.0f} s without data)")
         except (RequestPayloadError, HttpProcessingError) as exc:  # broken chunking: say what it was
             return _error(400, f"body: cannot read it: {exc}")
         finally:
-            self.pending_bytes -= claimed
-        return self._decode(raw, request.headers.get("Content-Encoding", ""))
+            self.pending_bytes -= held
+        return self._decode(b"".join(parts), request.headers.get("Content-Encoding", ""))
 
     def _decode(self, raw: bytes, encoding: str) -> bytes | web.Response:
         """Inflate gzip/deflate ourselves (aiohttp's auto-decompression is off): the inflated
@@ -276,8 +324,8 @@ class HttpEndpoint:
         text = render_index(index.read_text(encoding="utf-8"), nonce, "/static", config, policy)
         resp = web.Response(text=text, content_type="text/html", headers={
             "Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
-        resp.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict", path="/")
+            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+            "Cross-Origin-Opener-Policy": "same-origin"})
         return resp
 
     async def get_static(self, request: web.Request) -> web.StreamResponse:

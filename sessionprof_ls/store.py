@@ -21,6 +21,14 @@ from pathlib import Path
 
 SCHEMA_VERSION = 2
 
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot take writes (read-only, in-memory fallback, or broken); the message names it."""
+
+
+class StoreFull(StoreUnavailable):
+    """The disk holding the store is full: the batch was rolled back, nothing of it acknowledged."""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS sessions (

@@ -52,8 +52,37 @@ function vscodeTransport(vscode, onHostMessage) {
   };
 }
 
+const TOKEN_KEY = "sessionprof.token";
+
+/**
+ * The endpoint token for this tab: taken from the URL fragment (`#token=...`, which a
+ * browser never sends to a server), then removed from the address bar and history and
+ * kept in sessionStorage (this origin, this tab) so a reload still works. No cookie: a
+ * cookie would go to every port on 127.0.0.1, to other local servers' pages too.
+ */
+export function takeToken(config) {
+  let token = "";
+  try {
+    const hash = globalThis.location ? globalThis.location.hash || "" : "";
+    const params = new URLSearchParams(hash.replace(/^#/, ""));
+    token = params.get("token") || "";
+    if (token) {
+      params.delete("token");
+      const rest = params.toString();
+      const loc = globalThis.location;
+      globalThis.history.replaceState(null, "", loc.pathname + loc.search + (rest ? "#" + rest : ""));
+      globalThis.sessionStorage.setItem(TOKEN_KEY, token);
+    } else {
+      token = globalThis.sessionStorage.getItem(TOKEN_KEY) || "";
+    }
+  } catch (_) {
+    /* no storage (a sandboxed frame): the token lives in this page only */
+  }
+  return token || (config && config.token) || "";
+}
+
 function httpTransport(config, onHostMessage) {
-  const token = config.token || "";
+  const token = takeToken(config);
   const headers = { "Content-Type": "application/json" };
   if (token) headers.Authorization = "Bearer " + token;
 
@@ -62,7 +91,7 @@ function httpTransport(config, onHostMessage) {
       method: "POST",
       headers,
       body: JSON.stringify({ method, params }),
-      credentials: "same-origin",
+      credentials: "omit",
     });
     let body = null;
     try {
@@ -75,6 +104,48 @@ function httpTransport(config, onHostMessage) {
     return body ? body.result : null;
   }
 
+  // Server-sent events read with fetch (EventSource cannot send the Authorization header).
+  async function stream(delay) {
+    try {
+      const resp = await fetch(HTTP_STREAM, {
+        headers: token ? { Authorization: "Bearer " + token } : {},
+        credentials: "omit",
+      });
+      if (!resp.ok || !resp.body) return; // refused (wrong token): the page's requests say why
+      const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let end;
+        while ((end = buf.indexOf("\n\n")) >= 0) {
+          dispatch(buf.slice(0, end));
+          buf = buf.slice(end + 2);
+        }
+      }
+      delay = 1000;
+    } catch (_) {
+      /* the server went away: retry below */
+    }
+    setTimeout(() => stream(Math.min(delay * 2, 30000)), delay);
+  }
+
+  function dispatch(block) {
+    let event = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+    }
+    if (event !== "summary" || !data.length) return;
+    try {
+      onHostMessage({ type: "summary", summary: JSON.parse(data.join("\n")) });
+    } catch (_) {
+      /* a malformed summary is ignored; the next one refreshes */
+    }
+  }
+
   return {
     kind: "http",
     request: rpc,
@@ -85,18 +156,8 @@ function httpTransport(config, onHostMessage) {
       return rpc(OPEN_FILE, { filePath, line });
     },
     start() {
-      if (typeof EventSource !== "function") return;
-      // EventSource cannot send headers: the cookie set by GET /?token= authenticates,
-      // the query token is a fallback for pages opened without it.
-      const url = token ? `${HTTP_STREAM}?token=${encodeURIComponent(token)}` : HTTP_STREAM;
-      const es = new EventSource(url);
-      es.addEventListener("summary", (ev) => {
-        try {
-          onHostMessage({ type: "summary", summary: JSON.parse(ev.data) });
-        } catch (_) {
-          /* a malformed summary is ignored; the next one refreshes */
-        }
-      });
+      if (typeof fetch !== "function") return;
+      stream(1000);
     },
   };
 }

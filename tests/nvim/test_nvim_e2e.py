@@ -147,7 +147,8 @@ def test_nvim_with_real_server(e2e):
 
     # :SessionProf flame opens the server's web UI with the token.
     urls = run.ok("flame")
-    assert len(urls) == 1 and urls[0].startswith(endpoint["url"].rstrip("/") + "/?token=")
+    assert len(urls) == 1 and urls[0].startswith(endpoint["url"].rstrip("/") + "/")
+    assert urls[0].endswith("#token=" + endpoint["token"]) and "?token=" not in urls[0]  # fragment only
     served = run.ok("flame_http")
     assert served == {"with_token": 200, "without": 401}
 

@@ -198,6 +198,8 @@ def http(url: str, path: str, body: bytes | None = None, *, token: str | None = 
     hdrs = dict(headers or {})
     if token is not None:
         hdrs.setdefault("Authorization", f"Bearer {token}")
+    if body is not None and path.startswith("/v1/rpc"):
+        hdrs.setdefault("Content-Type", "application/json")  # the only type /v1/rpc takes
     try:
         conn.request(method or ("POST" if body is not None else "GET"), path, body=body, headers=hdrs)
         resp = conn.getresponse()

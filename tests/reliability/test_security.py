@@ -18,10 +18,11 @@ from relutil import FIXTURES, T0, http, start_server, store_blobs
 from sessionprof_ls import apply as apply_mod
 from sessionprof_ls import http_api
 
-ROUTES = [("GET", "/"), ("GET", "/static/app.js"), ("GET", "/static/style.css"), ("GET", "/v1/stream"),
-          ("POST", "/v1/events"), ("POST", "/v1/traces"), ("POST", "/v1/logs"), ("POST", "/v1/rpc"),
-          ("GET", "/v1/events"), ("GET", "/nope"), ("DELETE", "/v1/events"), ("GET", "/static/../store.db"),
-          ("OPTIONS", "/v1/rpc"), ("PUT", "/v1/rpc")]
+ROUTES = [("GET", "/v1/stream"), ("POST", "/v1/events"), ("POST", "/v1/traces"), ("POST", "/v1/logs"),
+          ("POST", "/v1/rpc"), ("GET", "/v1/events"), ("GET", "/nope"), ("DELETE", "/v1/events"),
+          ("GET", "/static/../store.db"), ("OPTIONS", "/v1/rpc"), ("PUT", "/v1/rpc"), ("POST", "/"),
+          ("DELETE", "/static/app.js")]
+PUBLIC = [("GET", "/"), ("GET", "/static/app.js"), ("GET", "/static/style.css")]  # the UI shell: no data
 
 
 @pytest.fixture(scope="module")
@@ -95,15 +96,20 @@ def test_every_route_needs_the_token(server):
             assert status == 401, (method, path, headers, status)
             assert b"token" in body
             n += 1
-        for q in ("?token=wrong", f"?token={server.token[:-2]}", "?token="):
+        # neither a query token nor a cookie is a credential any more (issue 19: ambient credentials)
+        for q in ("?token=wrong", f"?token={server.token[:-2]}", "?token=", f"?token={server.token}"):
             status, _, _ = http(server.url, path + q, b"[]" if method == "POST" else None, method=method)
             assert status == 401, (method, path, q)
             n += 1
-    # the right token opens them (by header, query or cookie)
-    assert http(server.url, "/", token=server.token)[0] == 200
-    assert http(server.url, f"/?token={server.token}")[0] == 200
-    assert http(server.url, "/static/app.js", headers={"Cookie": f"sessionprof_token={server.token}"})[0] == 200
-    assert http(server.url, "/v1/rpc", b'{"method": "sessionprof/sessions"}', token=server.token)[0] == 200
+        status, _, _ = http(server.url, path, b"[]" if method == "POST" else None, method=method,
+                            headers={"Cookie": f"sessionprof_token={server.token}"})
+        assert status == 401, (method, path, "cookie")
+    # the UI shell is public and holds no data and no token; the header opens the rest
+    for method, path in PUBLIC:
+        status, headers, body = http(server.url, path)
+        assert status == 200 and server.token.encode() not in body and "Set-Cookie" not in headers
+    assert http(server.url, "/v1/rpc", b'{"method": "sessionprof/sessions"}', token=server.token,
+                headers={"Content-Type": "application/json"})[0] == 200
     assert n > 200
 
 
@@ -123,12 +129,14 @@ def test_token_compared_in_constant_time(monkeypatch):
     ep.token = "s3cret-token-value"
     for headers, path, ok in [({"Authorization": "Bearer s3cret-token-value"}, "/", True),
                               ({"Authorization": "Bearer s3cret-token-valuf"}, "/", False),
-                              ({}, "/?token=s3cret-token-value", True),
-                              ({"Cookie": "sessionprof_token=nope"}, "/", False)]:
+                              ({"Authorization": "Bearer nope"}, "/", False)]:
         calls.clear()
         req = make_mocked_request("GET", path, headers=headers)
         assert ep.token_ok(req) is ok
         assert calls and all(b == b"s3cret-token-value" for _, b in calls)
+    assert ep.token_ok(make_mocked_request("GET", "/?token=s3cret-token-value")) is False
+    assert ep.token_ok(make_mocked_request("GET", "/", headers={"Cookie": "sessionprof_token=s3cret-token-value"})) \
+        is False
     import inspect
     src = inspect.getsource(http_api.HttpEndpoint.token_ok)
     assert "== self.token" not in src and "== good" not in src
@@ -160,11 +168,10 @@ def test_files_readable_by_the_user_alone(server):
 
 
 def test_page_does_not_leak_the_token(server):
-    status, headers, body = http(server.url, f"/?token={server.token}")
+    status, headers, body = http(server.url, "/")
     assert status == 200
     assert server.token.encode() not in body, "the token must not be written into the page"
-    cookie = headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Set-Cookie" not in headers, "no cookie: it would reach every port on 127.0.0.1"
     assert headers["Referrer-Policy"] == "no-referrer"
     policy = headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy

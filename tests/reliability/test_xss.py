@@ -99,7 +99,7 @@ def test_payloads_render_inert(server):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.add_init_script("window.__violations = []; document.addEventListener('securitypolicyviolation',"
                                  " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));")
-            resp = page.goto(f"{server.url}/?token={server.token}")
+            resp = page.goto(f"{server.url}/#token={server.token}")
             policy = resp.headers["content-security-policy"]
             assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
             assert "default-src 'none'" in policy and "script-src 'nonce-" in policy

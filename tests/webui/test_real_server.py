@@ -28,7 +28,7 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));")
-            page.goto(f"{url.rstrip('/')}/?token={token}&sessionId={sid}")
+            page.goto(f"{url.rstrip('/')}/?sessionId={sid}#token={token}")  # fragment: issue 19
             deadline = time.monotonic() + 30
             while not page.evaluate("window.__sessionprof && window.__sessionprof.frameCount() > 0"):
                 assert time.monotonic() < deadline, page.locator("#error").inner_text()

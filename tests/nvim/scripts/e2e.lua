@@ -158,8 +158,10 @@ H.step('flame_http', function()
   local health = require('sessionprof.health')
   local url = opened[1]
   local base, query = url:match('^(https?://[^/]+)(/.*)$')
-  local with_token = health.http_status(base, 'GET', query, {})
-  local without = health.http_status(base, 'GET', '/', {})
+  -- a browser sends no fragment (the token is there) and the page shell is public;
+  -- the data is not: an RPC without the token is refused
+  local with_token = health.http_status(base, 'GET', (query:gsub('#.*$', '')), {})
+  local without = health.http_status(base, 'POST', '/v1/rpc', { ['Content-Type'] = 'application/json' }, '{}')
   return { with_token = with_token, without = without }
 end)
 

@@ -29,12 +29,13 @@ function M.flame_url()
     return nil
   end
   local base = endpoint.url:gsub('/+$', '')
-  local url = base .. protocol.HTTP_UI .. '?token=' .. query_encode(endpoint.token or '')
+  -- the token goes in the fragment: never sent to a server, removed by the page (issue 19)
+  local url = base .. protocol.HTTP_UI
   local session = sp().current_session_id()
   if session then
-    url = url .. '&sessionId=' .. query_encode(session)
+    url = url .. '?sessionId=' .. query_encode(session)
   end
-  return url
+  return url .. '#token=' .. query_encode(endpoint.token or '')
 end
 
 --- `:SessionProf flame`: the flame graph web UI in the browser.
