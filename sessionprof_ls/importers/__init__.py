@@ -17,6 +17,7 @@ _CLAUDE_TYPES = {"user", "assistant", "summary", "file-history-snapshot", "progr
 _CODEX_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
 _EVENT_TYPES = {"ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent"}
 _SUFFIXES = {".jsonl", ".json", ".ndjson"}
+_COPILOT_PREFIXES = {"session", "user", "assistant", "tool", "system", "subagent", "skill", "hook", "abort"}
 _WHOLE_FILE_LIMIT = 64 * 1024 * 1024
 
 
@@ -49,6 +50,9 @@ def _kind_of(obj: Any) -> str | None:
     if not isinstance(obj, dict):
         return None
     t = obj.get("type")
+    kind = _other_agent(obj, t)
+    if kind is not None:
+        return kind
     if t in _CODEX_TYPES and "payload" in obj:
         return "codex"
     if t in _EVENT_TYPES and "sessionId" in obj and "id" in obj and "startTime" in obj:
@@ -62,8 +66,20 @@ def _kind_of(obj: Any) -> str | None:
     return None
 
 
+def _other_agent(obj: dict, t: Any) -> str | None:
+    """Gemini CLI, Copilot CLI (both formats), OpenCode's message files, Cline/Roo tasks."""
+    if "projectHash" in obj and "sessionId" in obj or (t == "gemini" and "id" in obj and "timestamp" in obj):
+        return "gemini-cli"
+    if isinstance(t, str) and isinstance(obj.get("data"), dict) and "." in t and "timestamp" in obj and "id" in obj:
+        return "copilot-cli" if t.split(".", 1)[0] in _COPILOT_PREFIXES else None
+    if isinstance(obj.get("timeline"), list) and "chatMessages" in obj:
+        return "copilot-cli-legacy"
+    return None
+
+
 def detect_format(path) -> str | None:
-    """"claude-code" | "codex" | "events" | "otlp" (an OTLP/JSON export) | None."""
+    """"claude-code" | "codex" | "gemini-cli" | "copilot-cli" | "copilot-cli-legacy" | "events" |
+    "otlp" (an OTLP/JSON export) | None."""
     p = Path(path)
     for obj in sniff_lines(p):
         kind = _kind_of(obj)
@@ -196,13 +212,22 @@ def import_file(path, cursor: dict | None = None, max_bytes: int | None = None) 
             from .codex import import_codex
 
             return import_codex(p, cursor, max_bytes)
+        if fmt == "gemini-cli":
+            from .gemini import import_gemini
+
+            return import_gemini(p, cursor, max_bytes)
+        if fmt in ("copilot-cli", "copilot-cli-legacy"):
+            from .copilot import import_copilot
+
+            return import_copilot(p, cursor, max_bytes)
         if fmt == "events":
             return _import_events(p, cursor, max_bytes)
         if fmt == "otlp":
             return _import_otlp(p)
     except OSError as exc:
         return ImportResult([], [f"{p}: cannot read ({exc.strerror or exc})"], cursor or {})
-    return ImportResult([], [f"{p}: not a Claude Code transcript, Codex rollout, OTLP export or sessionprof events file"], cursor or {})
+    return ImportResult([], [f"{p}: not a transcript sessionprof reads (Claude Code, Codex, Gemini CLI, Copilot CLI, "
+                             "OpenCode, Cline/Roo Code), an OTLP export or a sessionprof events file"], cursor or {})
 
 
 def import_new(path, cursors, sink, fmt: str | None = None, max_bytes: int = READ_CHUNK) -> tuple[int, list[str]]:

@@ -230,3 +230,36 @@ def split_permission_wait(
     if real_start - start > PERMISSION_GAP_MS:
         return real_start, real_start
     return start, None
+
+
+def feed_json_lines(lines: Iterator[tuple[int, bytes]], label: str, handle, errors: list[str]) -> None:
+    """Decode each line and hand the object to `handle(obj, line_no)`; a line that is
+    not JSON, not an object or not of the shape `handle` expects is reported as
+    "path:line: what was wrong" and the others go on."""
+    for n, raw in lines:
+        try:
+            d = json_loads(raw)
+        except JSONDecodeError as exc:
+            errors.append(f"{label}:{n}: invalid JSON ({exc})")
+            continue
+        if not isinstance(d, dict):
+            errors.append(f"{label}:{n}: expected a JSON object, got {type(d).__name__}")
+            continue
+        try:
+            handle(d, n)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            errors.append(f"{label}:{n}: unexpected {d.get('type')!r} line shape ({exc})")
+
+
+def read_document(path: Path, cursor: dict | None, fmt: str) -> tuple[Any, ImportResult | None, dict]:
+    """A JSON document an agent rewrites whole: (document, None, new cursor), or
+    (None, the result to return, cursor) when it did not change since `cursor` or
+    cannot be read now (caught mid-rewrite: read again when it next changes)."""
+    st = path.stat()
+    cur = {"format": fmt, "sig": [st.st_size, st.st_mtime_ns, st.st_ino], "inode": st.st_ino, "offset": st.st_size}
+    if cursor and cursor.get("sig") == cur["sig"]:
+        return None, ImportResult([], [], cursor), cursor
+    try:
+        return json_loads(path.read_bytes()), None, cur
+    except JSONDecodeError as exc:
+        return None, ImportResult([], [f"{path}: invalid JSON ({exc})"], dict(cursor or {}, format=fmt)), cur

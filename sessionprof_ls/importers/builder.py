@@ -1,0 +1,201 @@
+"""The event tree every transcript importer builds, shared by the Gemini CLI, Copilot
+CLI, OpenCode and Cline/Roo Code importers, in the shape Claude Code's importer makes:
+
+    agent "Turn N: prompt"              one per user prompt (top level)
+      user_input  "User prompt"         zero length, with its text
+      ai_response "Response #k"         tokens, model, the agent's own cost if it has one
+      tool_execution <tool>             start/complete, or inferred from the next record
+        file_read / file_write / network_request   what the tool touched
+      user_input  "Waiting for user"    approvals, questions
+
+So the flame graph, hints (files read or edited), lenses and suggestions work the
+same on every agent. The state is a plain dict kept in the file's cursor (JSON), so
+a follow-up read continues where the last stopped; ids come from the transcript, so
+re-reading re-sends the same ids (an update, never a duplicate).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .common import EventBuffer, estimate_tokens, excerpt, make_event, short_args
+
+# (kind, path or url, startLine, endLine) of what a tool touched
+IO = tuple[str, str, "int | None", "int | None"]
+_RECENT = 256  # remembered response/tool keys: a re-sent record keeps its number and start
+
+
+def new_state(sid: str | None = None) -> dict:
+    return {"sid": sid, "cwd": None, "title": None, "turnNo": 0, "turn": None, "respNo": 0,
+            "boundary": None, "model": None, "resp": {}, "tools": {}}
+
+
+def _remember(table: dict, key: str, value: Any) -> None:
+    table[key] = value
+    if len(table) > _RECENT:
+        del table[next(iter(table))]
+
+
+class SessionBuilder:
+    """Builds one session's events from an agent's records, in order."""
+
+    def __init__(self, state: dict | None, source: str, fallback_sid: str):
+        self.s = state or new_state()
+        self.source = source
+        self.fallback_sid = fallback_sid
+        self.out = EventBuffer()
+        self._touched = False
+
+    # -- session ---------------------------------------------------------------
+    @property
+    def sid(self) -> str:
+        return self.s["sid"] or self.fallback_sid
+
+    def turn_id(self) -> str | None:
+        return self.s["turn"]["id"] if self.s["turn"] else None
+
+    def touch(self, ts: float | None) -> None:
+        turn = self.s["turn"]
+        if ts is None:
+            return
+        if turn is not None and (turn["end"] is None or ts > turn["end"]):
+            turn["end"] = ts
+            self._touched = True
+        b = self.s["boundary"]
+        if b is None or ts > b:
+            self.s["boundary"] = ts
+
+    def _emit_turn(self) -> None:
+        turn = self.s["turn"]
+        if turn is None:
+            return
+        meta = {"sessionTitle": self.s["title"], "source": self.source, "workspace": self.s["cwd"],
+                "text": turn["text"], "model": self.s["model"]}
+        self.out.put(make_event(self.sid, turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], meta))
+
+    def ensure_turn(self, ts: float | None, key: str) -> None:
+        """Records before any prompt (a resumed or cut file) go in a turn of their own."""
+        if self.s["turn"] is None:
+            self.s["turnNo"] += 1
+            self.s["turn"] = {"id": f"turn:{key}", "name": f"Turn {self.s['turnNo']}: (continued)",
+                              "start": ts, "end": ts, "text": None}
+            self._touched = True
+
+    def finish(self) -> list[dict]:
+        if self._touched:
+            self._emit_turn()
+        self._touched = False
+        return self.out.values()
+
+    # -- records ---------------------------------------------------------------
+    def prompt(self, key: str, text: str | None, ts: float | None, extra: dict | None = None) -> None:
+        s = self.s
+        if s["turn"] is not None:
+            self._emit_turn()
+        s["turnNo"] += 1
+        text = text or ""
+        if s["title"] is None and text.strip():
+            s["title"] = excerpt(text, 120)
+        tid = f"turn:{key}"
+        s["turn"] = {"id": tid, "name": f"Turn {s['turnNo']}: {excerpt(text, 60)}", "start": ts, "end": ts,
+                     "text": excerpt(text)}
+        self._touched = True
+        meta = {"text": excerpt(text), "sessionTitle": s["title"], "source": self.source, "workspace": s["cwd"],
+                **(extra or {})}
+        self.out.put(make_event(self.sid, f"prompt:{key}", tid, "user_input", "User prompt", ts, ts, meta))
+        s["boundary"] = ts
+
+    def response(self, key: str, end: float | None, tokens: dict | None, model: str | None = None,
+                 provider: str | None = None, text: str | None = None, start: float | None = None,
+                 extra: dict | None = None, name: str | None = None, parent: str | None = None) -> str:
+        """One model request from the last boundary (prompt, tool result, previous
+        response) to `end`, unless the record says when it started."""
+        s = self.s
+        self.ensure_turn(start if start is not None else end, key)
+        prev = s["resp"].get(key)
+        if prev is None:
+            s["respNo"] += 1
+            b = s["boundary"]
+            first = start if start is not None else (b if b is not None and end is not None and b <= end else end)
+            prev = {"no": s["respNo"], "start": first}
+            _remember(s["resp"], key, prev)
+        elif start is not None:
+            prev["start"] = start
+        if model:
+            s["model"] = model
+        meta: dict[str, Any] = {"model": model or s["model"], "provider": provider, "text": excerpt(text) or None,
+                                **(extra or {})}
+        if tokens is not None:
+            meta["tokens"] = tokens
+        eid = f"resp:{key}"
+        self.out.put(make_event(self.sid, eid, parent or self.turn_id(), "ai_response", name or f"Response #{prev['no']}",
+                                prev["start"], end, meta))
+        self.touch(end)
+        return eid
+
+    def tool_start(self, key: str, name: str, args: Any, ts: float | None) -> None:
+        """A tool call whose completion comes in a later record (start/complete pairs)."""
+        self.ensure_turn(ts, key)
+        _remember(self.s["tools"], key, {"name": name, "args": short_args(args), "start": ts, "parent": self.turn_id()})
+        meta = {"toolName": name, "args": short_args(args)}
+        self.out.put(make_event(self.sid, f"tool:{key}", self.turn_id(), "tool_execution", name, ts, None, meta))
+        self.touch(ts)
+
+    def tool_end(self, key: str, ts: float | None, ok: bool = True, error: str | None = None,
+                 io: Iterable[IO] = (), result_text: str | None = None, extra: dict | None = None,
+                 name: str | None = None, args: Any = None) -> None:
+        started = self.s["tools"].pop(key, None)
+        if started is None:  # its start was never seen (cut file): a span of the gap before it
+            self.tool(key, name or "tool", args, None, ts, ok, error, io, result_text, extra, inferred=True)
+            return
+        self.tool(key, started["name"], started["args"], started["start"], ts, ok, error, io, result_text, extra,
+                  parent=started["parent"])
+
+    def tool(self, key: str, name: str, args: Any, start: float | None, end: float | None, ok: bool = True,
+             error: str | None = None, io: Iterable[IO] = (), result_text: str | None = None,
+             extra: dict | None = None, inferred: bool = False, parent: str | None = None,
+             wait: bool = False) -> None:
+        """A finished tool call. With no recorded start (`inferred`), it began at the
+        last boundary: the gap to its completion is marked as inferred."""
+        self.ensure_turn(start if start is not None else end, key)
+        if start is None:
+            b = self.s["boundary"]
+            start = b if b is not None and end is not None and b <= end else end
+            inferred = True
+        parent = parent or self.turn_id()
+        meta: dict[str, Any] = {"toolName": name, "args": short_args(args), "status": "ok" if ok else "error",
+                                **(extra or {})}
+        if error:
+            meta["error"] = excerpt(error)
+        if inferred:
+            meta["timing"] = "inferred"
+        eid = f"tool:{key}"
+        children = []
+        for i, (kind, target, sl, el) in enumerate(io):
+            m: dict[str, Any] = {"toolName": name, "status": meta["status"]}
+            if kind == "network_request":
+                m["url"] = target
+            else:
+                m.update(filePath=target, startLine=sl, endLine=el)
+                if kind == "file_read" and ok and result_text:
+                    m["fileTokens"] = estimate_tokens(result_text)
+                meta.setdefault("filePath", target)
+                if sl:
+                    meta.setdefault("startLine", sl)
+            children.append(make_event(self.sid, f"{eid}:io{i}", eid, kind, target, start, end, m))
+        etype = "user_input" if wait else "tool_execution"
+        self.out.put(make_event(self.sid, eid, parent, etype, name, start, end, meta))
+        for ch in children:
+            self.out.put(ch)
+        self.touch(end)
+
+    def wait(self, key: str, start: float | None, end: float | None, text: str, name: str = "Waiting for user") -> None:
+        self.ensure_turn(start, key)
+        self.out.put(make_event(self.sid, f"wait:{key}", self.turn_id(), "user_input", name, start, end,
+                                {"text": excerpt(text)}))
+        self.touch(end)
+
+    def marker(self, key: str, name: str, ts: float | None, meta: dict) -> None:
+        """A zero-length top-level record (compaction, usage reported at shutdown)."""
+        self.out.put(make_event(self.sid, key, None, "agent", name, ts, ts,
+                                {"source": self.source, "workspace": self.s["cwd"], **meta}))

@@ -1,0 +1,207 @@
+"""GitHub Copilot CLI sessions (`$COPILOT_HOME/session-state/<id>/events.jsonl`, default
+`~/.copilot`, as ccusage reads them) and the 2025 legacy files
+(`history-session-state/session_<id>.json`).
+
+events.jsonl lines are `{type, data, id, timestamp, parentId}`: `session.start` (cwd),
+`session.model_change`, `user.message`, `assistant.turn_start` / `assistant.turn_end`
+(one model request each), `assistant.message` (text, `toolRequests`, its own
+`outputTokens`), `tool.execution_start` / `tool.execution_complete` (paired by
+`toolCallId`), `session.shutdown` (per-model usage, `totalApiDurationMs`).
+
+Tokens as ccusage counts them: only `session.shutdown` carries input and cache use,
+per model and cumulative over the session; a resumed session writes another shutdown
+and each later one counts as its difference from the one before (a total that went
+down restarted with a new process and counts whole). `inputTokens` there includes both
+cache buckets: uncached input = input - cacheRead - cacheWrite. Per-request input is not
+recorded, so each response keeps only its own `outputTokens` (as `reportedOutputTokens`)
+and the usage is one zero-length `ai_response` per model at the shutdown.
+
+The legacy files record no tokens and no tool start: a tool's span is the gap from the
+previous record to its completion, marked as inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .builder import SessionBuilder
+from .common import ImportResult, excerpt, feed_json_lines, make_event, parse_ts, read_document, read_new_lines
+
+SOURCE = "copilot-cli"
+_READ_CMDS = {"view"}
+_WRITE_CMDS = {"create", "str_replace", "insert", "undo_edit"}
+_NET = {"web_search", "web_fetch", "fetch"}
+_WAIT = {"ask_user", "request_user_input"}
+_DATETIME = re.compile(r"<current_datetime>.*?</current_datetime>", re.S)
+_USAGE = ("inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens")
+
+
+def _io(name: str, args: Any) -> list:
+    """What a Copilot tool touched: `view`, `edit`, `create`, or the older
+    `str_replace_editor` with a `command`."""
+    if not isinstance(args, dict):
+        return []
+    path = args.get("path") if isinstance(args.get("path"), str) else None
+    cmd = args.get("command") if name == "str_replace_editor" else name
+    if path and cmd in _READ_CMDS:
+        rng = args.get("view_range")
+        sl = el = None
+        if isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, int) for x in rng) and rng[0] >= 1:
+            sl, el = rng[0], (rng[1] if rng[1] >= rng[0] else None)
+        return [("file_read", path, sl, el)]
+    if path and (cmd in _WRITE_CMDS or name in ("edit", "create", "write")):
+        line = args.get("insert_line") if isinstance(args.get("insert_line"), int) else None
+        return [("file_write", path, line, line)]
+    if name in _NET:
+        target = args.get("url") or args.get("query")
+        return [("network_request", str(target)[:300], None, None)] if target else []
+    return []
+
+
+def _result_text(result: Any) -> str:
+    if isinstance(result, dict):
+        for k in ("content", "detailedContent", "log"):
+            if isinstance(result.get(k), str):
+                return result[k]
+    return result if isinstance(result, str) else ""
+
+
+class CopilotParser:
+    def __init__(self, state: dict | None, fallback_sid: str):
+        self.b = SessionBuilder(state, SOURCE, fallback_sid)
+        s = self.b.s
+        s.setdefault("usage", {})  # model -> usage at the last shutdown
+        s.setdefault("shutdowns", 0)
+
+    def line(self, d: dict, n: int) -> None:
+        b, s = self.b, self.b.s
+        t = d.get("type")
+        data = d.get("data")
+        if not isinstance(data, dict):
+            raise ValueError("'data' is not an object")
+        ts = parse_ts(d.get("timestamp"))
+        key = d.get("id") if isinstance(d.get("id"), str) else f"L{n}"
+        if t == "session.start":
+            s["sid"] = s["sid"] or data.get("sessionId")
+            ctx = data.get("context") if isinstance(data.get("context"), dict) else {}
+            s["cwd"] = s["cwd"] or ctx.get("cwd")
+        elif t == "session.model_change":
+            if isinstance(data.get("newModel"), str):
+                s["model"] = data["newModel"]
+        elif t == "user.message":
+            text = data.get("content") if isinstance(data.get("content"), str) else ""
+            if not text.strip() and isinstance(data.get("transformedContent"), str):
+                # autopilot's own nudge to go on: no words from the user
+                text = "(automatic) " + _DATETIME.sub("", data["transformedContent"]).strip()
+            b.prompt(key, text, ts, {"agentMode": data.get("agentMode")})
+        elif t in ("assistant.turn_start", "assistant.turn_end"):
+            if s["turn"] is not None:
+                b.touch(ts)
+            s["boundary"] = ts
+        elif t == "assistant.message":
+            reqs = data.get("toolRequests") if isinstance(data.get("toolRequests"), list) else []
+            extra = {"reportedOutputTokens": data.get("outputTokens"), "requestId": data.get("requestId"),
+                     "toolRequests": len(reqs) or None}
+            b.response(data.get("messageId") or key, ts, None, s["model"], None, data.get("content"), extra=extra)
+        elif t == "tool.execution_start":
+            call = data.get("toolCallId") or key
+            b.tool_start(call, data.get("toolName") or "tool", data.get("arguments"), ts)
+        elif t == "tool.execution_complete":
+            call = data.get("toolCallId") or key
+            started = s["tools"].get(call) or {}
+            name = started.get("name") or "tool"
+            ok = data.get("success") is not False
+            text = _result_text(data.get("result"))
+            err = data.get("error")
+            err_text = err.get("message") if isinstance(err, dict) else (err if isinstance(err, str) else text)
+            b.tool_end(call, ts, ok, None if ok else (err_text or "failed"), _io(name, started.get("args")), text,
+                       {"model": data.get("model")})
+        elif t == "session.shutdown":
+            self._shutdown(data, ts, key)
+        elif t in ("session.compaction_complete", "session.truncation"):
+            b.marker(f"compact:{key}", "Context compacted", ts, {"compaction": True})
+
+    def _shutdown(self, data: dict, ts: float | None, key: str) -> None:
+        b, s = self.b, self.b.s
+        s["shutdowns"] += 1
+        metrics = data.get("modelMetrics") if isinstance(data.get("modelMetrics"), dict) else {}
+        for model, m in metrics.items():
+            usage = (m or {}).get("usage") if isinstance(m, dict) else None
+            if not isinstance(usage, dict):
+                continue
+            cur = {k: max(int(usage.get(k) or 0), 0) for k in _USAGE}
+            prev = s["usage"].get(model)
+            s["usage"][model] = cur
+            if prev is not None:
+                delta = {k: cur[k] - prev[k] for k in _USAGE}
+                cur = cur if any(v < 0 for v in delta.values()) else delta  # a restart counts whole
+            if not any(cur.values()):
+                continue
+            cr, cw = cur["cacheReadTokens"], cur["cacheWriteTokens"]
+            tokens = {"input": max(cur["inputTokens"] - cr - cw, 0), "output": cur["outputTokens"],
+                      "cacheRead": cr, "cacheWrite": cw}
+            req = (m.get("requests") or {}) if isinstance(m.get("requests"), dict) else {}
+            meta = {"model": model, "tokens": tokens, "reasoningTokens": cur["reasoningTokens"],
+                    "requestCount": req.get("count"), "premiumRequests": req.get("cost"),
+                    "totalApiDurationMs": data.get("totalApiDurationMs"), "source": SOURCE,
+                    "text": f"usage Copilot reported at shutdown #{s['shutdowns']} (per-request input is not recorded)"}
+            b.out.put(make_event(b.sid, f"usage:{key}:{model}", None, "ai_response",
+                                 f"{model}: usage at shutdown", ts, ts, meta))
+
+
+def import_copilot(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+    path = Path(path)
+    if path.suffix == ".json":
+        return _import_legacy(path, cursor)
+    label = str(path)
+    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
+    state = None if reset or not cursor else cursor.get("state")
+    fallback = path.parent.name if path.name == "events.jsonl" else path.stem
+    p = CopilotParser(state, fallback)
+    errors: list[str] = []
+    feed_json_lines(lines, label, p.line, errors)
+    events = p.b.finish()
+    pos["state"] = p.b.s
+    pos["format"] = SOURCE
+    return ImportResult(events, errors, pos, more)
+
+
+def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
+    """`{sessionId, startTime, chatMessages, timeline}`, rewritten whole: read again when
+    it changed (every id is stable, so what was sent before is only updated)."""
+    label = str(path)
+    doc, stop, cur = read_document(path, cursor, SOURCE + "-legacy")
+    if stop is not None:
+        return stop
+    if not isinstance(doc, dict) or not isinstance(doc.get("timeline"), list):
+        return ImportResult([], [f"{label}: not a Copilot CLI session (no timeline)"], dict(cursor or {}, format=SOURCE + "-legacy"))
+    b = SessionBuilder(None, SOURCE, path.stem.removeprefix("session_"))
+    b.s["sid"] = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else None
+    b.s["boundary"] = parse_ts(doc.get("startTime"))
+    errors: list[str] = []
+    for i, m in enumerate(doc["timeline"]):
+        if not isinstance(m, dict):
+            errors.append(f"{label}: timeline[{i}]: expected an object, got {type(m).__name__}")
+            continue
+        try:
+            ts = parse_ts(m.get("timestamp"))
+            key = m.get("id") if isinstance(m.get("id"), str) else f"T{i}"
+            t = m.get("type")
+            if t == "user":
+                b.prompt(key, m.get("text") if isinstance(m.get("text"), str) else "", ts)
+            elif t == "copilot":
+                b.response(key, ts, None, None, None, m.get("text"), extra={"timing": "inferred"})
+            elif t == "tool_call_completed":
+                name = m.get("name") or "tool"
+                args = m.get("arguments")
+                res = m.get("result") if isinstance(m.get("result"), dict) else {}
+                ok = res.get("type", "success") == "success"
+                text = _result_text(res)
+                b.tool(m.get("callId") or key, name, args, None, ts, ok, None if ok else (text or "failed"),
+                       _io(name, args), text, {"intentionSummary": excerpt(m.get("intentionSummary"))},
+                       inferred=True, wait=name in _WAIT)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            errors.append(f"{label}: timeline[{i}]: unexpected {m.get('type')!r} entry shape ({exc})")
+    return ImportResult(b.finish(), errors, cur)
