@@ -19,13 +19,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import threading
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
 
 MTOK = 1_000_000.0
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: names normalised by lookups(); misses cached before are asked again
 CACHE_MAX_ENTRIES = 2048  # model names come from transcripts: bound what a hostile one can add
 
 
@@ -62,15 +63,59 @@ def rates_for(model: str, provider: str | None = None) -> Rates | None:
     return rates
 
 
-def _rates_from_genai_prices(model: str, provider: str | None) -> Rates | None:
-    try:
-        from genai_prices import Usage, calc_price
+# Routing prefixes agents and proxies put before a model id (LiteLLM's and OpenCode's style)
+_ROUTE_PREFIXES = ("converse/", "bedrock/", "invoke/")
+_VERTEX_PREFIXES = ("vertex_ai/", "vertex/", "google-vertex/", "google-vertex-anthropic/")
+_BEDROCK_ID = re.compile(r"^(?:[a-z]{2,6}\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen)\.[\w.:-]+$")
+_COPILOT_SUFFIX = re.compile(r"-1m(?:-internal)?$")
 
-        calc = calc_price(Usage(input_tokens=1, output_tokens=1), model_ref=model, provider_id=provider)
-    except Exception:
-        if provider is not None:
-            return _rates_from_genai_prices(model, None)
-        return None
+
+def lookups(model: str, provider: str | None) -> list[tuple[str, str | None]]:
+    """The (model, provider) pairs to ask genai-prices for, best first.
+
+    Only the agents' spellings are undone here; the matching itself is genai-prices'
+    own (its AWS provider knows Bedrock ids with region prefixes, its `litellm`
+    provider id splits `provider/model`): `converse/jp.anthropic.claude-haiku-4-5-
+    20251001-v1:0` is asked of provider `aws`, `vertex_ai/gemini-2.5-pro` of `google`,
+    Copilot's `claude-opus-4.6-1m` as `claude-opus-4.6`, OpenCode's
+    `anthropic/claude-sonnet-4-5` through `litellm`."""
+    out: list[tuple[str, str | None]] = [(model, provider)]
+    m = model.strip()
+    for prefix in _ROUTE_PREFIXES:
+        if m.lower().startswith(prefix):
+            m = m[len(prefix):]
+            provider = "aws"
+    if m.lower().startswith("bedrock/"):
+        m = m[len("bedrock/"):]
+    for prefix in _VERTEX_PREFIXES:
+        if m.lower().startswith(prefix):
+            m, provider = m[len(prefix):], "google"
+    if _BEDROCK_ID.match(m.lower()):
+        out.append((m, "aws"))
+    m = _COPILOT_SUFFIX.sub("", m)
+    if "/" in m:
+        out.append((m, "litellm"))  # genai-prices: "<provider>/<model>" when the prefix is a provider it knows
+        out.append((m.rsplit("/", 1)[1], provider))
+    out.append((m, provider))
+    if provider is not None:
+        out.append((m, None))
+    seen: set = set()
+    return [x for x in out if not (x in seen or seen.add(x))]
+
+
+def _rates_from_genai_prices(model: str, provider: str | None) -> Rates | None:
+    from genai_prices import Usage, calc_price
+
+    for ref, prov in lookups(model, provider):
+        try:
+            calc = calc_price(Usage(input_tokens=1, output_tokens=1), model_ref=ref, provider_id=prov)
+        except Exception:
+            continue
+        return _rates_of(calc, ref, prov)
+    return None
+
+
+def _rates_of(calc, model: str, provider: str | None) -> Rates:
     mp = calc.model_price
     inp, t1 = _base(mp.input_mtok)
     out, t2 = _base(mp.output_mtok)
