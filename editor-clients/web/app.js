@@ -10,23 +10,17 @@ import {
   SESSIONS,
 } from "./protocol.js";
 import { createTransport } from "./transport.js";
-import {
-  FlameGraphView,
-  MIN_FRAME_PX,
-  ROW_HEIGHT,
-  TYPE_COLORS,
-  OTHER_COLOR,
-  buildFlameData,
-  formatMs,
-  formatValue,
-} from "./flame.js";
+import { MIN_FRAME_PX, ROW_HEIGHT, OTHER_COLOR, buildFlameData, formatMs } from "./flame.js";
+import { FlameGraphView } from "./flameview.js";
+import { flameCard } from "./flamecard.js";
+import { eventCache, eventLines, frameLines } from "./tooltip.js";
+import { commonRoot, dataTable, relativePath } from "./tables.js";
 
 const NF = new Intl.NumberFormat("en-US");
 const fmtInt = (n) => (Number.isFinite(n) ? NF.format(Math.round(n)) : "–");
 const fmtCost = (c) => (c == null || !Number.isFinite(c) ? "–" : `$${c.toFixed(3)}`);
 const fmtPct = (p, digits = 0) => (Number.isFinite(p) ? `${p.toFixed(digits)}%` : "–");
-const MAX_TABLE_ROWS = 500;
-const MAX_TIMELINE_ROWS = 1000;
+const MAX_TIMELINE_ROWS = 20000;
 
 const FLAME_MODES = {
   time: { view: "time", weight: "time", label: "Time" },
@@ -91,12 +85,20 @@ const state = {
 
 const transport = createTransport(config, onHostMessage);
 let flameView;
+let flameUi; // toolbar hooks of flamecard.js
+const fetchEvent = eventCache((m, p) => transport.request(m, p), EVENT);
 
 // ------------------------------------------------------------------ theme
 
 function applyTheme() {
   const root = document.documentElement;
-  if (config.theme === "light" || config.theme === "dark") root.dataset.theme = config.theme;
+  // In VS Code the body class follows the theme live (vscode-light, vscode-dark,
+  // vscode-high-contrast[-light]); config.theme is only the theme the panel opened with.
+  const cls = document.body.classList;
+  const live = cls.contains("vscode-high-contrast-light") || cls.contains("vscode-light") ? "light" : cls.contains("vscode-dark") || cls.contains("vscode-high-contrast") ? "dark" : null;
+  const fixed = config.theme === "light" || config.theme === "high-contrast-light" ? "light" : config.theme === "dark" || config.theme === "high-contrast" ? "dark" : null;
+  const theme = live || fixed || (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  if (theme && root.dataset.theme !== theme) root.dataset.theme = theme;
   const cs = getComputedStyle(root);
   const v = (name, dflt) => cs.getPropertyValue(name).trim() || dflt;
   if (flameView) {
@@ -104,6 +106,8 @@ function applyTheme() {
       bg: v("--sp-canvas-bg", "#ffffff"),
       fg: v("--sp-fg", "#1f2328"),
       select: v("--sp-select", "#111111"),
+      muted: v("--sp-muted", "#57606a"),
+      idle: v("--sp-idle", "#e5e7eb"),
     });
   }
 }
@@ -130,7 +134,7 @@ function buildLayout() {
     h("div", { id: "error", class: "error", role: "alert", hidden: true }),
     h(
       "nav",
-      { class: "tabs", role: "tablist" },
+      { class: "tabs", role: "tablist", "aria-label": "Views", onkeydown: onTabKey },
       tabs.map(([id, label]) =>
         h("button", { id: `tab-${id}`, class: "tab", role: "tab", "aria-controls": `panel-${id}`, "data-tab": id, text: label, onclick: () => setTab(id) }),
       ),
@@ -138,9 +142,9 @@ function buildLayout() {
     h(
       "section",
       { id: "panel-overview", class: "panel", role: "tabpanel", "aria-labelledby": "tab-overview" },
+      buildFlameCard(),
       h("div", { class: "card" }, h("h2", { text: "Summary" }), h("div", { id: "summary", class: "summary" })),
       h("div", { class: "card" }, h("h2", { text: "Time breakdown" }), h("div", { id: "breakdown", class: "breakdown" })),
-      buildFlameCard(),
       h("div", { class: "card" }, h("h2", { text: "Slowest operations" }), h("ol", { id: "slowest", class: "slowest" })),
       h("div", { class: "card" }, h("h2", { text: "Optimization suggestions" }), h("div", { id: "suggestions-overview" })),
     ),
@@ -166,41 +170,31 @@ function buildLayout() {
 }
 
 function buildFlameCard() {
-  const modeButtons = Object.entries(FLAME_MODES).map(([id, m]) =>
-    h("button", { class: "mode", "data-mode": id, "aria-pressed": String(id === state.mode), text: m.label, onclick: () => setMode(id) }),
-  );
-  const legend = Object.entries(TYPE_COLORS).map(([t, c]) => {
-    const sw = h("span", { class: "swatch" });
-    sw.style.background = c;
-    return h("span", { class: "legend-item" }, sw, t.replace("_", " "));
-  });
-  const canvas = h("canvas", {
-    id: "flame-canvas",
-    tabindex: "0",
-    role: "img",
-    "aria-label": "Flame graph. Arrow keys move the selection, Enter zooms to it, plus and minus zoom, 0 or Escape resets.",
-  });
-  return h(
-    "div",
-    { class: "card flame-card" },
-    h(
-      "div",
-      { class: "flame-toolbar" },
-      h("h2", { text: "Flame graph" }),
-      h("div", { class: "modes", role: "group", "aria-label": "Flame graph view" }, modeButtons),
-      h("button", { id: "flame-reset", class: "reset", text: "Reset zoom", onclick: () => flameView.reset() }),
-    ),
-    h("div", { id: "flame-wrap", class: "flame-wrap" }, canvas),
-    h("div", { class: "hint", text: "Hover for details • Click to select • Double-click to zoom • Wheel zooms, drag pans" }),
-    h("div", { class: "legend" }, legend),
-    h("div", { id: "flame-tooltip", class: "tooltip", role: "tooltip", hidden: true }),
-    h("div", { id: "flame-details", class: "details", "aria-live": "polite" }),
-  );
+  const fc = flameCard({ h, modes: FLAME_MODES, mode: state.mode, onMode: setMode, onReset: () => flameView.reset() });
+  state.flameElements = fc.elements;
+  state.wireFlame = fc.wire;
+  return fc.card;
+}
+
+/** WAI-ARIA tabs: arrows, Home and End move between tabs and show them. */
+function onTabKey(ev) {
+  const tabs = [...document.querySelectorAll(".tab")];
+  const k = tabs.indexOf(document.activeElement);
+  if (k < 0) return;
+  const to = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: 0, End: tabs.length - 1 }[ev.key];
+  if (to == null) return;
+  ev.preventDefault();
+  const t = tabs[(to + tabs.length) % tabs.length];
+  t.focus();
+  setTab(t.dataset.tab);
 }
 
 function setTab(id) {
   state.tab = id;
-  for (const b of document.querySelectorAll(".tab")) b.setAttribute("aria-selected", String(b.dataset.tab === id));
+  for (const b of document.querySelectorAll(".tab")) {
+    b.setAttribute("aria-selected", String(b.dataset.tab === id));
+    b.tabIndex = b.dataset.tab === id ? 0 : -1;
+  }
   for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${id}`;
   if (id === "overview" && flameView) flameView.resize();
   if (id === "timeline") renderTimeline();
@@ -280,6 +274,7 @@ async function refresh(keepView, prefetched = null) {
     else if (!keepView) state.timeFlame = null;
     renderPerformance(perf);
     flameView.setData(data, keepView);
+    afterFlameData();
     showError("");
     if (state.pendingEventId) {
       const id = state.pendingEventId;
@@ -303,10 +298,34 @@ async function setMode(mode) {
     state.flame = buildFlameData(flame);
     if (m.view === "time" && m.weight === "time") state.timeFlame = state.flame;
     flameView.setData(state.flame, false);
+    afterFlameData();
     renderDetails(-1);
   } catch (e) {
     showError(`Could not load the ${m.label} view: ${e.message}`);
   }
+}
+
+/** Search, top frames and sandwich follow new flame data. */
+function afterFlameData() {
+  if (!flameUi) return;
+  flameUi.rerunSearch();
+  flameUi.renderNames();
+  flameUi.renderCrumbs();
+}
+
+/** A merged frame of the aggregated view lists the events it merged (up to what the server sent). */
+function renderMembers(dl, d, i) {
+  const ids = d.members[i];
+  const list = h("ol", { class: "members" });
+  for (const id of ids.slice(0, 200)) {
+    const b = h("button", { class: "link", type: "button", text: String(id), onclick: () => showEventLocal(id) });
+    list.appendChild(h("li", null, b));
+    fetchEvent(state.sessionId, id).then((ev) => {
+      if (ev) b.textContent = `${ev.name} (${formatMs(ev.duration)})`;
+    });
+  }
+  const more = d.count[i] > ids.length ? ` (first ${fmtInt(ids.length)})` : "";
+  dl.append(h("dt", { text: `Members${more}` }), h("dd", null, list));
 }
 
 function scheduleRefresh() {
@@ -516,17 +535,13 @@ function renderSuggestions(container, list, full) {
   }
 }
 
-function table(headers, rows, footer) {
-  return h(
-    "table",
-    { class: "data" },
-    h("thead", null, h("tr", null, headers.map(([t, num]) => h("th", { class: num ? "num" : null, scope: "col", text: t })))),
-    h("tbody", null, rows),
-    footer ? h("tfoot", null, footer) : null,
-  );
-}
-
 const td = (text, num) => h("td", { class: num ? "num" : null, text });
+
+/** The workspace files are shown relative to: the session's, else their common folder. */
+function workspaceRoot(paths) {
+  const info = state.sessions.find((x) => x.sessionId === state.sessionId);
+  return (info && info.workspace) || (state.perf && state.perf.workspace) || commonRoot(paths);
+}
 
 function renderTokensByMessage(list) {
   const wrap = clear($("tokens-by-message"));
@@ -540,30 +555,52 @@ function renderTokensByMessage(list) {
     if (m.cost == null) sum.priced = sum.priced && m.role !== "assistant";
     else sum.cost += m.cost;
   }
-  const rows = list.slice(0, MAX_TABLE_ROWS).map((m) =>
-    h("tr", { "data-event": m.eventId }, td(`#${m.index}`), td(m.role), td(m.model || ""), td(fmtInt(m.input), 1), td(fmtInt(m.output), 1), td(fmtInt(m.cacheRead), 1), td(fmtInt(m.cacheWrite), 1), td(fmtInt(m.total), 1), td(fmtCost(m.cost), 1), td(m.excerpt ? `"${truncate(m.excerpt, 60)}"` : "")),
+  const foot = [td("TOTAL"), td(""), td(""), td(fmtInt(sum.input), 1), td(fmtInt(sum.output), 1), td(fmtInt(sum.cacheRead), 1), td(fmtInt(sum.cacheWrite), 1), td(fmtInt(sum.total), 1), td(list.length ? `${fmtCost(sum.cost)}${sum.priced ? "" : "+"}` : "–", 1), td("")];
+  const num = (key, fmt = fmtInt) => ({ label: key[0], num: 1, sort: (m) => m[key[1]], cell: (m) => fmt(m[key[1]]) });
+  wrap.appendChild(
+    dataTable({
+      h,
+      label: "Tokens by message",
+      rows: list,
+      footer: foot,
+      attrs: (m) => ({ "data-event": m.eventId }),
+      columns: [
+        { label: "MSG", num: 1, sort: (m) => m.index, cell: (m) => `#${m.index}` },
+        { label: "ROLE", sort: (m) => m.role, cell: (m) => m.role || "" },
+        { label: "MODEL", sort: (m) => m.model || "", cell: (m) => m.model || "" },
+        num(["INPUT", "input"]),
+        num(["OUTPUT", "output"]),
+        num(["CACHE READ", "cacheRead"]),
+        num(["CACHE WRITE", "cacheWrite"]),
+        num(["TOTAL", "total"]),
+        num(["COST", "cost"], fmtCost),
+        { label: "CONTENT", sort: (m) => m.excerpt || "", cell: (m) => (m.excerpt ? `"${truncate(m.excerpt, 60)}"` : ""), title: (m) => m.excerpt || null },
+      ],
+    }),
   );
-  const foot = h("tr", { class: "total" }, td("TOTAL"), td(""), td(""), td(fmtInt(sum.input), 1), td(fmtInt(sum.output), 1), td(fmtInt(sum.cacheRead), 1), td(fmtInt(sum.cacheWrite), 1), td(fmtInt(sum.total), 1), td(list.length ? `${fmtCost(sum.cost)}${sum.priced ? "" : "+"}` : "–", 1), td(""));
-  wrap.appendChild(table([["MSG"], ["ROLE"], ["MODEL"], ["INPUT", 1], ["OUTPUT", 1], ["CACHE READ", 1], ["CACHE WRITE", 1], ["TOTAL", 1], ["COST", 1], ["CONTENT"]], rows, foot));
-  if (list.length > MAX_TABLE_ROWS) wrap.appendChild(h("p", { class: "muted", text: `Showing the first ${fmtInt(MAX_TABLE_ROWS)} of ${fmtInt(list.length)} messages.` }));
 }
 
 function renderTokensByFile(p) {
   const wrap = clear($("tokens-by-file"));
   const list = p.tokensByFile || [];
-  const rows = list.slice(0, MAX_TABLE_ROWS).map((f) =>
-    h(
-      "tr",
-      { "data-file": f.filePath },
-      h("td", null, h("button", { class: "link file-link", title: "Open in the editor", text: f.filePath, onclick: () => transport.openFile(f.filePath, 1) })),
-      td(fmtInt(f.tokens), 1),
-      td(fmtPct(f.shareOfInput, 1), 1),
-      td(fmtInt(f.timesRead), 1),
-      td(fmtInt(f.resentTokens), 1),
-    ),
+  const root = workspaceRoot(list.map((f) => f.filePath));
+  const foot = [td("(conversation history)"), td(fmtInt(p.historyTokens), 1), td(fmtPct(p.historyShare, 1), 1), td(""), td("")];
+  wrap.appendChild(
+    dataTable({
+      h,
+      label: "Tokens by file in context",
+      rows: list,
+      footer: foot,
+      attrs: (f) => ({ "data-file": f.filePath }),
+      columns: [
+        { label: "FILE", sort: (f) => relativePath(f.filePath, root), title: (f) => f.filePath, cell: (f) => h("button", { class: "link file-link", title: `${f.filePath} (open in the editor)`, text: relativePath(f.filePath, root), onclick: () => transport.openFile(f.filePath, 1) }) },
+        { label: "TOKENS", num: 1, sort: (f) => f.tokens, cell: (f) => fmtInt(f.tokens) },
+        { label: "% OF INPUT", num: 1, sort: (f) => f.shareOfInput, cell: (f) => fmtPct(f.shareOfInput, 1) },
+        { label: "READS", num: 1, sort: (f) => f.timesRead, cell: (f) => fmtInt(f.timesRead) },
+        { label: "RE-SENT TOKENS", num: 1, sort: (f) => f.resentTokens, cell: (f) => fmtInt(f.resentTokens) },
+      ],
+    }),
   );
-  rows.push(h("tr", { class: "history" }, td("(conversation history)"), td(fmtInt(p.historyTokens), 1), td(fmtPct(p.historyShare, 1), 1), td(""), td("")));
-  wrap.appendChild(table([["FILE"], ["TOKENS", 1], ["% OF INPUT", 1], ["READS", 1], ["RE-SENT TOKENS", 1]], rows));
   if (p.historyShare >= 50) {
     wrap.appendChild(h("p", { class: "tip", text: `💡 ${fmtPct(p.historyShare)} of input tokens are conversation history. Consider starting a new session for unrelated tasks.` }));
   }
@@ -600,53 +637,88 @@ async function renderTimeline() {
   }
   const d = state.timeFlame;
   const picked = [];
-  for (const dep of [1, 2]) {
-    const row = d.rows[dep];
-    if (!row) continue;
-    for (let k = 0; k < row.idx.length && picked.length < MAX_TIMELINE_ROWS * 2; k++) picked.push(row.idx[k]);
-  }
-  picked.sort((a, b) => d.start[a] - d.start[b] || d.depth[a] - d.depth[b]);
-  const shown = picked.slice(0, MAX_TIMELINE_ROWS);
-  const rows = shown.map((i) => {
-    const type = d.types[d.type[i]] || "";
-    const sw = h("span", { class: "swatch" });
-    sw.style.background = d.typeColor[d.type[i]] || OTHER_COLOR;
-    const nameCell = h("td", { class: d.depth[i] > 1 ? "indent" : null }, h("button", { class: "link", text: d.strings[d.name[i]] ?? "", onclick: () => showEventLocal(d.ids ? d.ids[i] : null) }));
-    return h("tr", null, td(formatMs(d.start[i]), 1), td(formatMs(d.value[i]), 1), h("td", null, sw, type), nameCell);
-  });
-  clear(wrap).appendChild(table([["START", 1], ["DURATION", 1], ["TYPE"], ["NAME"]], rows));
-  if (picked.length > shown.length) wrap.appendChild(h("p", { class: "muted", text: `Showing the first ${fmtInt(shown.length)} events.` }));
+  for (let i = 0; i < d.n && picked.length < MAX_TIMELINE_ROWS; i++) if (d.depth[i] === 1 || d.depth[i] === 2) picked.push(i);
+  picked.sort((a, b) => d.rstart[a] - d.rstart[b] || d.depth[a] - d.depth[b]);
+  clear(wrap).appendChild(
+    dataTable({
+      h,
+      label: "Timeline",
+      rows: picked,
+      columns: [
+        { label: "START", num: 1, sort: (i) => d.rstart[i], cell: (i) => formatMs(d.rstart[i]) },
+        { label: "DURATION", num: 1, sort: (i) => d.rvalue[i], cell: (i) => formatMs(d.rvalue[i]) },
+        {
+          label: "TYPE",
+          sort: (i) => d.types[d.type[i]] || "",
+          cell: (i) => {
+            const sw = h("span", { class: "swatch" });
+            sw.style.background = d.typeColor[d.type[i]] || OTHER_COLOR;
+            return h("span", null, sw, d.types[d.type[i]] || "");
+          },
+        },
+        { label: "NAME", sort: (i) => d.strings[d.name[i]] ?? "", title: (i) => d.strings[d.name[i]] ?? "", cell: (i) => h("button", { class: d.depth[i] > 1 ? "link indent" : "link", text: d.strings[d.name[i]] ?? "", onclick: () => showEventLocal(d.ids ? d.ids[i] : null) }) },
+      ],
+    }),
+  );
+  if (picked.length >= MAX_TIMELINE_ROWS) wrap.appendChild(h("p", { class: "muted", text: `Showing the first ${fmtInt(picked.length)} events.` }));
 }
 
 // ------------------------------------------------------------------ flame details
 
-function frameSummary(d, i) {
-  const type = d.types[d.type[i]] || "";
-  const lines = [
-    [d.strings[d.name[i]] ?? "", "tt-name"],
-    [`${type} • ${formatValue(d.value[i], d.unit)} (${fmtPct((100 * d.value[i]) / (d.total || 1), 1)} of session)`, ""],
-  ];
-  if (d.view === "time" && d.weight !== "tokens") lines.push([`starts at ${formatMs(d.start[i])}`, ""]);
-  if (d.count && d.count[i] > 1) lines.push([`${fmtInt(d.count[i])} events merged`, ""]);
+let hoverSeq = 0;
+function onHover(i, ev) {
+  const tip = $("flame-tooltip");
+  const d = state.flame;
+  if (i < 0 || !d) {
+    tip.hidden = true;
+    hoverSeq++;
+    return;
+  }
+  if (tip.dataset.frame !== String(i) || tip.hidden) {
+    const seq = ++hoverSeq;
+    tip.dataset.frame = String(i);
+    clear(tip);
+    for (const [text, cls] of frameLines(d, i)) tip.appendChild(h("div", { class: cls || null, text }));
+    const id = d.ids ? d.ids[i] : null;
+    if (id && state.sessionId) {
+      eventDetails(id, d, i).then((lines) => {
+        if (seq !== hoverSeq || !lines.length) return;
+        const dl = h("dl", { class: "tt-fields" });
+        for (const [k, v] of lines) dl.append(h("dt", { text: k }), h("dd", { text: v }));
+        tip.appendChild(dl);
+        placeTip(tip, tip._at);
+      });
+    }
+  }
+  tip.hidden = false;
+  tip._at = { x: ev.clientX, y: ev.clientY };
+  placeTip(tip, tip._at);
+}
+
+/** The type-specific lines of frame i; a subagent's task comes from the call that started it. */
+async function eventDetails(id, d, i) {
+  const ev = await fetchEvent(state.sessionId, id);
+  const lines = eventLines(ev);
+  if (ev && ev.type === "agent" && !lines.some(([k]) => k === "Task")) {
+    const p = d.parent[i];
+    const pid = p >= 0 && d.ids ? d.ids[p] : null;
+    const pev = pid ? await fetchEvent(state.sessionId, pid) : null;
+    const a = pev && pev.metadata && pev.metadata.args;
+    const task = a && typeof a === "object" ? a.description || a.prompt : null;
+    if (task) lines.unshift(["Task", truncate(String(task), 240)]);
+  }
   return lines;
 }
 
-function onHover(i, ev) {
-  const tip = $("flame-tooltip");
-  if (i < 0 || !state.flame) {
-    tip.hidden = true;
-    return;
-  }
-  clear(tip);
-  for (const [text, cls] of frameSummary(state.flame, i)) tip.appendChild(h("div", { class: cls || null, text }));
-  tip.hidden = false;
+function placeTip(tip, at) {
+  if (!at) return;
   const pad = 12;
   const w = tip.offsetWidth;
   const hgt = tip.offsetHeight;
-  let x = ev.clientX + pad;
-  let y = ev.clientY + pad;
-  if (x + w > window.innerWidth) x = Math.max(0, ev.clientX - w - pad);
-  if (y + hgt > window.innerHeight) y = Math.max(0, ev.clientY - hgt - pad);
+  let x = at.x + pad;
+  let y = at.y + pad;
+  if (x + w > window.innerWidth) x = Math.max(0, at.x - w - pad);
+  if (y + hgt > window.innerHeight) y = Math.max(0, at.y - hgt - pad);
   tip.style.left = `${x}px`;
   tip.style.top = `${y}px`;
 }
@@ -661,7 +733,8 @@ async function renderDetails(i) {
   box.appendChild(h("h3", { text: d.strings[d.name[i]] ?? "" }));
   const dl = h("dl");
   box.appendChild(dl);
-  for (const [text] of frameSummary(d, i).slice(1)) dl.appendChild(h("div", { class: "muted", text }));
+  for (const [text] of frameLines(d, i).slice(1)) dl.appendChild(h("div", { class: "muted", text }));
+  if (d.count && d.count[i] > 1 && d.members && d.members[i]) renderMembers(dl, d, i);
   if (!id || !state.sessionId) return;
   try {
     const ev = await transport.request(EVENT, { sessionId: state.sessionId, eventId: id });
@@ -695,7 +768,15 @@ function exposeTestHook() {
   const frameInfo = (i) => {
     const d = v.data;
     if (!d || i < 0) return null;
-    return { index: i, name: d.strings[d.name[i]], type: d.types[d.type[i]], id: d.ids ? d.ids[i] : null, depth: d.depth[i], start: d.start[i], value: d.value[i] };
+    return { index: i, name: d.strings[d.name[i]], type: d.types[d.type[i]], id: d.ids ? d.ids[i] : null, depth: d.depth[i], row: d.row[i], start: d.start[i], value: d.value[i], count: d.count ? d.count[i] : 1 };
+  };
+  // every drawn rectangle of one paint, [x, y, w, h, frame] (tests: nothing overlaps)
+  const drawnRects = () => {
+    v.rects = [];
+    v.draw();
+    const r = v.rects;
+    v.rects = null;
+    return r;
   };
   window.__sessionprof = Object.freeze({
     minFrameWidth: MIN_FRAME_PX,
@@ -710,6 +791,24 @@ function exposeTestHook() {
     selected: () => frameInfo(v.selected),
     frameAt: (x, y) => frameInfo(v.frameAt(x, y)),
     frameBox: (i) => v.frameBox(i),
+    frameRow: (i) => (v.data ? v.data.row[i] : -1),
+    rowCount: () => (v.data ? v.data.maxRow + 1 : 0),
+    canvasHeight: () => v.cssHeight,
+    scrollTop: () => v.scrollTop,
+    scrollToRow: (r) => v.scrollToRow(r),
+    drawnRects,
+    labelColors: () => [...v.labelColors.keys()],
+    axisLabels: () => (v.axisLabels || []).map((t) => ({ x: t.x, label: t.label })),
+    idleGaps: () => (v.data ? v.data.idle.map((g) => ({ ...g })) : []),
+    laneFrames: () => (v.data ? v.data.laneFrames : 0),
+    history: () => v.history.map((z) => ({ vs: z.vs, ve: z.ve, label: z.label })),
+    zoomToFrame: (i) => v.zoomToFrame(i),
+    hoverAt: (x, y) => {
+      const t0 = performance.now();
+      v.hover(v.frameAt(x, y));
+      return performance.now() - t0;
+    },
+    lastOverlayMs: () => v.lastOverlayMs,
     zoomTo: (s, e) => v.zoomTo(s, e),
     zoomAt: (x, f) => v.zoomAt(x, f),
     drawNow: () => v.draw(),
@@ -728,15 +827,18 @@ async function main() {
   const early = state.sessionId ? fetchSession(state.sessionId) : null;
   if (early) early.catch(() => {}); // reported by refresh()
   buildLayout();
-  flameView = new FlameGraphView($("flame-canvas"), {
+  flameView = new FlameGraphView(state.flameElements, {
     onHover,
     onSelect: (i) => renderDetails(i),
+    onView: () => flameUi && flameUi.renderCrumbs(),
   });
+  flameUi = state.wireFlame(flameView);
   exposeTestHook();
   applyTheme();
   if (config.configError) showError(config.configError);
   new ResizeObserver(() => {
-    if ($("flame-wrap").clientWidth > 0 && $("flame-wrap").clientWidth !== flameView.cssWidth) flameView.resize();
+    const w = $("flame-wrap");
+    if (w.clientWidth > 0 && (w.clientWidth !== flameView.cssWidth || Math.abs(w.clientHeight - flameView.cssHeight) > 1)) flameView.resize();
   }).observe($("flame-wrap"));
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", applyTheme);
   // On a theme change VS Code swaps the body class (vscode-light / vscode-dark) and

@@ -1,0 +1,521 @@
+// The flame graph view: canvas painting, hit testing, zoom/pan and their input.
+//
+// Why it is fast: rows (lanes, see lanes.js) are sorted by start with a prefix maximum
+// of their ends, so a paint binary-searches the first frame in view and walks only frames
+// that intersect it; runs of frames narrower than a pixel merge into one pixel column.
+// Only rows scrolled into view are painted. Hover and selection are drawn on an overlay
+// canvas, so moving the mouse never repaints the graph.
+import { MIN_FRAME_PX, MIN_LABEL_PX, OTHER_COLOR, ROW_HEIGHT, formatValue, lowerBound, upperBound } from "./flame.js";
+import { fade, textOn } from "./colors.js";
+import { ticks } from "./axis.js";
+import { bindInput } from "./flameinput.js";
+
+export class FlameGraphView {
+  /**
+   * @param {{canvas, overlay, wrap, sizer, axis, minimap}} el  canvases and their scroller
+   * @param {{onSelect?, onHover?, onView?}} callbacks
+   */
+  constructor(el, callbacks = {}) {
+    this.el = el;
+    this.canvas = el.canvas;
+    this.ctx = el.canvas.getContext("2d", { alpha: false });
+    this.octx = el.overlay.getContext("2d");
+    this.cb = callbacks;
+    this.data = null;
+    this.vs = 0;
+    this.ve = 1;
+    this.selected = -1;
+    this.hovered = -1;
+    this.cssWidth = 0;
+    this.cssHeight = 0;
+    this.rowsShown = 0;
+    this.scrollTop = 0;
+    this.history = []; // zooms to go Back to: {vs, ve, label}
+    this.match = null; // Uint8Array of frames the search matches, or null
+    this.stats = { visible: 0, merged: 0, labels: 0 };
+    this.rects = null; // set to [] to record drawn rectangles (tests)
+    this.labelColors = new Map(); // "fill|text" pairs used, for contrast checks
+    this.paintCount = 0;
+    this.lastPaintMs = 0;
+    this.lastOverlayMs = 0;
+    this.firstPaintAt = 0;
+    this.pending = false;
+    this.colors = { bg: "#ffffff", fg: "#1f2328", select: "#111111", muted: "#57606a", idle: "#e5e7eb" };
+    this.font = "11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
+    this.charW = 7;
+    bindInput(this);
+  }
+
+  // ------------------------------------------------------------ data and view
+
+  /** Replaces the data; `keepView` keeps the zoom window (live updates). */
+  setData(data, keepView = false) {
+    const prev = this.data;
+    const wasFull = !prev || (this.vs <= 0 && this.ve >= prev.domainEnd);
+    const selectedId = prev && this.selected >= 0 && prev.ids ? prev.ids[this.selected] : null;
+    this.data = data;
+    this.hovered = -1;
+    this.match = null;
+    this.selected = selectedId ? this.indexOfId(selectedId) : -1;
+    this._palette();
+    if (!keepView || wasFull) {
+      this.vs = 0;
+      this.ve = data.domainEnd;
+      this.history = [];
+    } else {
+      this.ve = Math.min(this.ve, data.domainEnd);
+      if (this.ve <= this.vs) {
+        this.vs = 0;
+        this.ve = data.domainEnd;
+      }
+    }
+    this._minimapBase = null;
+    this.resize();
+    if (this.cb.onView) this.cb.onView(this.vs, this.ve);
+  }
+
+  indexOfId(id) {
+    const ids = this.data && this.data.ids;
+    if (!ids || id == null) return -1;
+    for (let i = 0; i < ids.length; i++) if (ids[i] === id) return i;
+    return -1;
+  }
+
+  setTheme(colors) {
+    Object.assign(this.colors, colors);
+    this._palette();
+    this._minimapBase = null;
+    this.requestDraw();
+  }
+
+  _palette() {
+    const d = this.data;
+    if (!d) return;
+    this.fills = d.typeColor;
+    this.texts = d.typeColor.map(textOn);
+    this.faded = d.typeColor.map((c) => fade(c, this.colors.bg));
+    this.fadedTexts = this.faded.map(textOn);
+  }
+
+  resize() {
+    const { canvas, overlay, wrap, sizer, axis, minimap } = this.el;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.floor(wrap.clientWidth));
+    const rows = this.data ? this.data.maxRow + 1 : 1;
+    sizer.style.height = `${rows * ROW_HEIGHT}px`;
+    const h = Math.max(ROW_HEIGHT, Math.min(wrap.clientHeight || rows * ROW_HEIGHT, rows * ROW_HEIGHT));
+    this.cssWidth = w;
+    this.cssHeight = h;
+    this.rowsShown = this.data ? rows : 0;
+    this.dpr = dpr;
+    for (const [c, ch] of [[canvas, h], [overlay, h], [axis, 20], [minimap, 36]]) {
+      c.style.width = `${w}px`;
+      c.style.height = `${ch}px`;
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(ch * dpr);
+    }
+    this.ctx.font = this.font;
+    this.charW = this.ctx.measureText("MMMMMMMMMM").width / 10 || 7;
+    this._minimapBase = null;
+    this.scrollTop = wrap.scrollTop;
+    this.requestDraw();
+  }
+
+  onScroll() {
+    this.scrollTop = this.el.wrap.scrollTop;
+    this.requestDraw();
+  }
+
+  /** Zooms to [start, end] in display units (clamped to the data). */
+  zoomTo(start, end) {
+    if (!this.data) return;
+    const D = this.data.domainEnd;
+    const minSpan = Math.max(D * 1e-9, 1e-6);
+    let s = Math.max(0, Math.min(start, D));
+    let e = Math.max(s + minSpan, Math.min(end, D));
+    if (e > D) {
+      e = D;
+      s = Math.max(0, D - minSpan);
+    }
+    this.vs = s;
+    this.ve = e;
+    this.requestDraw();
+    if (this.cb.onView) this.cb.onView(this.vs, this.ve);
+  }
+
+  reset() {
+    if (!this.data) return;
+    this.history = [];
+    this.zoomTo(0, this.data.domainEnd);
+  }
+
+  /** Zooms to a frame, remembering the view for Back; its ancestors' rows stay in view. */
+  zoomToFrame(i) {
+    const d = this.data;
+    if (!d || i < 0) return;
+    const s = d.start[i];
+    const v = d.value[i];
+    this.history.push({ vs: this.vs, ve: this.ve, label: this.history.length ? this.history[this.history.length - 1].next : "Whole session", next: "" });
+    this.history[this.history.length - 1].next = d.strings[d.name[i]] ?? "";
+    this.select(i);
+    this.zoomTo(s, s + (v > 0 ? v : d.domainEnd * 1e-6));
+    this.scrollToRow(d.row[i], true);
+  }
+
+  back() {
+    const h = this.history.pop();
+    if (h) this.zoomTo(h.vs, h.ve);
+    return !!h;
+  }
+
+  /** Scrolls vertically so `row` shows; with `ancestors`, as much above it as fits. */
+  scrollToRow(row, ancestors = false) {
+    const wrap = this.el.wrap;
+    const y = row * ROW_HEIGHT;
+    const H = this.cssHeight;
+    let top = wrap.scrollTop;
+    if (ancestors) top = Math.max(0, y + ROW_HEIGHT - H);
+    else if (y < top) top = y;
+    else if (y + ROW_HEIGHT > top + H) top = y + ROW_HEIGHT - H;
+    if (top !== wrap.scrollTop) {
+      wrap.scrollTop = top;
+      this.scrollTop = wrap.scrollTop;
+      this.requestDraw();
+    }
+  }
+
+  zoomAt(x, factor) {
+    if (!this.data) return;
+    const span = this.ve - this.vs;
+    const D = this.data.domainEnd;
+    const u = this.vs + (x / this.cssWidth) * span;
+    const newSpan = Math.min(D, Math.max(D * 1e-9, span * factor));
+    let s = u - (x / this.cssWidth) * newSpan;
+    s = Math.max(0, Math.min(s, D - newSpan));
+    this.zoomTo(s, s + newSpan);
+  }
+
+  panBy(dx) {
+    if (!this.data) return;
+    const span = this.ve - this.vs;
+    const du = (dx / this.cssWidth) * span;
+    const s = Math.max(0, Math.min(this.vs + du, this.data.domainEnd - span));
+    this.zoomTo(s, s + span);
+  }
+
+  select(i) {
+    this.selected = i;
+    this.drawOverlay();
+    if (this.cb.onSelect) this.cb.onSelect(i);
+  }
+
+  hover(i) {
+    if (i === this.hovered) return;
+    this.hovered = i;
+    this.drawOverlay();
+  }
+
+  // ------------------------------------------------------------ search
+
+  /** Marks frames whose name contains `query` (case-insensitive); returns their indexes. */
+  search(query) {
+    const d = this.data;
+    const q = (query || "").trim().toLowerCase();
+    if (!d || !q) {
+      this.match = null;
+      this.requestDraw();
+      return [];
+    }
+    const hitName = d.strings.map((s) => String(s).toLowerCase().includes(q));
+    const mask = new Uint8Array(d.n);
+    const found = [];
+    for (let i = 0; i < d.n; i++) {
+      if (hitName[d.name[i]]) {
+        mask[i] = 1;
+        found.push(i);
+      }
+    }
+    found.sort((a, b) => d.start[a] - d.start[b] || d.row[a] - d.row[b]);
+    this.match = mask;
+    this.requestDraw();
+    return found;
+  }
+
+  // ------------------------------------------------------------ hit testing
+
+  /** Frame index under CSS pixel (x, y) of the canvas, or -1. */
+  frameAt(x, y) {
+    const d = this.data;
+    if (!d || x < 0 || x > this.cssWidth || y < 0 || y > this.cssHeight) return -1;
+    const r = Math.floor((y + this.scrollTop) / ROW_HEIGHT);
+    if (r < 0 || r >= d.rows.length) return -1;
+    const row = d.rows[r];
+    const perPx = (this.ve - this.vs) / this.cssWidth;
+    const u = this.vs + x * perPx;
+    const k0 = upperBound(row.s, u, 0, row.s.length) - 1;
+    for (let k = k0; k >= 0 && row.me[k] > u; k--) {
+      const i = row.idx[k];
+      if (row.s[k] + d.value[i] > u) return i;
+    }
+    // Sub-pixel frames: accept the nearest one within a pixel.
+    const k = upperBound(row.s, u + perPx, 0, row.s.length) - 1;
+    if (k >= 0) {
+      const i = row.idx[k];
+      if (row.s[k] + d.value[i] >= u - perPx) return i;
+    }
+    return -1;
+  }
+
+  /** The CSS-pixel box of frame i in the current view, relative to the canvas. */
+  frameBox(i) {
+    const d = this.data;
+    const scale = this.cssWidth / (this.ve - this.vs);
+    const x0 = (d.start[i] - this.vs) * scale;
+    const x1 = (d.start[i] + d.value[i] - this.vs) * scale;
+    return { x: x0, y: d.row[i] * ROW_HEIGHT - this.scrollTop, w: x1 - x0, h: ROW_HEIGHT };
+  }
+
+  // ------------------------------------------------------------ painting
+
+  requestDraw() {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.draw();
+    });
+  }
+
+  draw() {
+    const t0 = performance.now();
+    const ctx = this.ctx;
+    const d = this.data;
+    const W = this.cssWidth;
+    const H = this.cssHeight;
+    const dpr = this.dpr || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = this.colors.bg;
+    ctx.fillRect(0, 0, W, H);
+    let visible = 0;
+    let merged = 0;
+    let labels = 0;
+    const rects = this.rects ? [] : null;
+    if (d && d.n) {
+      const vs = this.vs;
+      const ve = this.ve;
+      const scale = W / (ve - vs);
+      const { value, type, name, strings } = d;
+      const match = this.match;
+      const charW = this.charW;
+      ctx.font = this.font;
+      ctx.textBaseline = "middle";
+      const RH = ROW_HEIGHT - 1;
+      this._drawIdle(ctx, scale, W, H);
+      const r0 = Math.max(0, Math.floor(this.scrollTop / ROW_HEIGHT));
+      const r1 = Math.min(d.rows.length, Math.ceil((this.scrollTop + H) / ROW_HEIGHT));
+      for (let r = r0; r < r1; r++) {
+        const row = d.rows[r];
+        const n = row.idx.length;
+        const y = r * ROW_HEIGHT - this.scrollTop;
+        let k = upperBound(row.me, vs, 0, n);
+        let lastX = -Infinity; // right edge drawn so far: a rounded pixel column never overlaps
+        while (k < n) {
+          const s = row.s[k];
+          if (s >= ve) break;
+          const i = row.idx[k];
+          const e = s + value[i];
+          const x0 = (s - vs) * scale;
+          const x1 = (e - vs) * scale;
+          const dim = match !== null && !match[i];
+          if (x1 - x0 >= MIN_FRAME_PX) {
+            if (e > vs) {
+              visible++;
+              const cx0 = Math.max(x0 < -1 ? -1 : x0, lastX);
+              const cx1 = x1 > W + 1 ? W + 1 : x1;
+              const t = type[i];
+              const fill = (dim ? this.faded[t] : this.fills[t]) || OTHER_COLOR;
+              ctx.fillStyle = fill;
+              const w = cx1 - cx0;
+              const dw = w > 1.5 ? w - 0.5 : w;
+              if (dw > 0) {
+                ctx.fillRect(cx0, y, dw, RH);
+                lastX = cx0 + dw;
+                if (rects) rects.push([cx0, y, dw, RH, i]);
+              }
+              if (w >= MIN_LABEL_PX) {
+                const maxChars = Math.floor((w - 6) / charW);
+                if (maxChars >= 2) {
+                  const text = this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars);
+                  const tc = dim ? this.fadedTexts[t] : this.texts[t];
+                  ctx.fillStyle = tc;
+                  ctx.fillText(text, Math.max(cx0, 0) + 3, y + RH / 2 + 0.5);
+                  this.labelColors.set(`${fill}|${tc}`, 1);
+                  labels++;
+                }
+              }
+            }
+            k++;
+            continue;
+          }
+          if (e <= vs) {
+            k++;
+            continue;
+          }
+          // Merge every frame that starts in this pixel column and ends inside it.
+          const col = Math.floor(x0);
+          const u = vs + (col + 1) / scale;
+          let j = lowerBound(row.s, u, k + 1, n);
+          const last = j - 1;
+          if (last > k && row.me[last] > u) j = row.me[last - 1] <= u ? last : k + 1;
+          ctx.fillStyle = (dim ? this.faded[type[i]] : this.fills[type[i]]) || OTHER_COLOR;
+          const c0 = Math.max(col, lastX);
+          if (col + 1 > c0) {
+            ctx.fillRect(c0, y, col + 1 - c0, RH);
+            lastX = col + 1;
+            if (rects) rects.push([c0, y, col + 1 - c0, RH, i]);
+          }
+          merged++;
+          k = j;
+        }
+      }
+    }
+    this.stats = { visible, merged, labels };
+    if (rects) this.rects = rects;
+    this.paintCount++;
+    this.drawAxis();
+    this.drawMinimap();
+    this.drawOverlay();
+    this.lastPaintMs = performance.now() - t0;
+    if (d && !this.firstPaintAt) this.firstPaintAt = performance.now();
+  }
+
+  /** Collapsed idle gaps: a hatched band below the root row (nothing else runs there). */
+  _drawIdle(ctx, scale, W, H) {
+    const d = this.data;
+    for (const g of d.idle) {
+      const x0 = (g.at - this.vs) * scale;
+      const x1 = (g.at + g.width - this.vs) * scale;
+      if (x1 < 0 || x0 > W) continue;
+      const y0 = ROW_HEIGHT - this.scrollTop;
+      ctx.fillStyle = this.colors.idle;
+      ctx.fillRect(x0, Math.max(0, y0), Math.max(1, x1 - x0), H);
+    }
+  }
+
+  /** Hover and selection outlines only: the cheap repaint a mouse move needs. */
+  drawOverlay() {
+    const t0 = performance.now();
+    const ctx = this.octx;
+    const dpr = this.dpr || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.cssWidth, this.cssHeight);
+    this._outline(this.hovered, this.colors.fg, 1);
+    this._outline(this.selected, this.colors.select, 2);
+    this.lastOverlayMs = performance.now() - t0;
+  }
+
+  drawAxis() {
+    const d = this.data;
+    const c = this.el.axis;
+    const ctx = c.getContext("2d");
+    const dpr = this.dpr || 1;
+    const W = this.cssWidth;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = this.colors.bg;
+    ctx.fillRect(0, 0, W, 20);
+    this.axisLabels = [];
+    if (!d) return;
+    const scale = W / (this.ve - this.vs);
+    ctx.font = this.font;
+    ctx.textBaseline = "middle";
+    for (const g of d.idle) {
+      const x0 = (g.at - this.vs) * scale;
+      const x1 = (g.at + g.width - this.vs) * scale;
+      if (x1 < 0 || x0 > W) continue;
+      ctx.fillStyle = this.colors.idle;
+      ctx.fillRect(x0, 0, Math.max(1, x1 - x0), 20);
+      const label = `idle ${formatValue(g.end - g.start, "ms")}`;
+      ctx.fillStyle = this.colors.fg;
+      ctx.fillText(label, Math.max(x0, 0) + 2, 10);
+      this.axisLabels.push({ x: x0, label });
+    }
+    ctx.strokeStyle = this.colors.muted;
+    ctx.fillStyle = this.colors.fg;
+    for (const t of ticks(this.vs, this.ve, W, d.unit, d.toReal, d.toDisplay, d.idle)) {
+      ctx.fillRect(Math.round(t.x), 12, 1, 8);
+      ctx.fillText(t.label, t.x + 3, 8);
+      this.axisLabels.push(t);
+    }
+  }
+
+  drawMinimap() {
+    const d = this.data;
+    const c = this.el.minimap;
+    const ctx = c.getContext("2d");
+    const dpr = this.dpr || 1;
+    const W = this.cssWidth;
+    const MH = 36;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (!d) return;
+    if (!this._minimapBase) this._minimapBase = this._minimapImage(W, MH, dpr);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this._minimapBase, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const x0 = (this.vs / d.domainEnd) * W;
+    const x1 = Math.max(x0 + 2, (this.ve / d.domainEnd) * W);
+    ctx.fillStyle = "rgba(127,127,127,0.25)";
+    ctx.fillRect(x0, 0, x1 - x0, MH);
+    ctx.strokeStyle = this.colors.fg;
+    ctx.lineWidth = 1.5;
+    ctx.strokeRect(x0 + 0.75, 0.75, x1 - x0 - 1.5, MH - 1.5);
+  }
+
+  /** The whole session, every row squeezed into 36 px, drawn once per data/size/theme. */
+  _minimapImage(W, MH, dpr) {
+    const d = this.data;
+    const img = document.createElement("canvas");
+    img.width = Math.round(W * dpr);
+    img.height = Math.round(MH * dpr);
+    const ctx = img.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = this.colors.bg;
+    ctx.fillRect(0, 0, W, MH);
+    const rows = d.rows.length;
+    const rh = Math.max(0.5, MH / Math.max(rows, 1));
+    const scale = W / d.domainEnd;
+    for (let r = 0; r < rows && r * rh < MH; r++) {
+      const row = d.rows[r];
+      let lastCol = -1;
+      for (let k = 0; k < row.idx.length; k++) {
+        const i = row.idx[k];
+        const x0 = row.s[k] * scale;
+        const x1 = x0 + d.value[i] * scale;
+        if (x1 - x0 < 1 && Math.floor(x0) === lastCol) continue;
+        lastCol = Math.floor(x0);
+        ctx.fillStyle = this.fills[d.type[i]] || OTHER_COLOR;
+        ctx.fillRect(x0, r * rh, Math.max(1, x1 - x0), rh);
+      }
+    }
+    return img;
+  }
+
+  _outline(i, color, width) {
+    const d = this.data;
+    if (i < 0 || !d || i >= d.n) return;
+    const b = this.frameBox(i);
+    if (b.x + b.w < 0 || b.x > this.cssWidth || b.y + b.h < 0 || b.y > this.cssHeight) return;
+    const x0 = Math.max(b.x, 0);
+    const x1 = Math.min(b.x + b.w, this.cssWidth);
+    const ctx = this.octx;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = width;
+    ctx.strokeRect(x0 + width / 2, b.y + width / 2, Math.max(1, x1 - x0 - width), ROW_HEIGHT - 1 - width);
+  }
+
+  _label(name, value, maxChars) {
+    const full = `${name} (${formatValue(value, this.data.unit)})`;
+    if (full.length <= maxChars) return full;
+    if (name.length <= maxChars) return name;
+    return name.slice(0, maxChars - 1) + "…";
+  }
+}

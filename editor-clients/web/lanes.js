@@ -1,0 +1,130 @@
+// Row layout of a flame graph whose siblings may run in parallel, and idle-gap collapsing.
+//
+// Why: a plain flame graph puts every frame of depth d on row d, so two parallel tool calls
+// (or a subagent running next to its caller's other work) are painted on top of each other
+// and one of them can never be hovered. As Perfetto lays out async slices, siblings that
+// overlap in time go into lanes stacked under their parent; each lane is as tall as the
+// tallest subtree placed in it, so no two frames ever share a pixel of a row.
+
+/** Gaps of at least this long between top-level work are collapsed (time view only). */
+export const IDLE_GAP_MS = 120000;
+/** A collapsed gap keeps this share of the active time as its width (at least 20 s). */
+export const IDLE_SHOWN_SHARE = 0.01;
+
+/**
+ * Collapses idle gaps: stretches of time in which no depth-1 frame runs, longer than
+ * IDLE_GAP_MS. Returns { gaps, map } where gaps are {at (display units), width (display
+ * units), start, end (real ms)}, map(t) (real ms -> display units) and unmap; null
+ * when there is nothing to collapse.
+ */
+export function idleGaps(start, value, depth, n, domainEnd) {
+  const iv = [];
+  for (let i = 0; i < n; i++) if (depth[i] === 1) iv.push([start[i], start[i] + value[i]]);
+  iv.sort((a, b) => a[0] - b[0]);
+  const real = [];
+  let reach = iv.length ? iv[0][1] : 0;
+  let lead = iv.length ? iv[0][0] : 0;
+  if (lead >= IDLE_GAP_MS) real.push([0, lead]);
+  for (let k = 1; k < iv.length; k++) {
+    if (iv[k][0] - reach >= IDLE_GAP_MS) real.push([reach, iv[k][0]]);
+    if (iv[k][1] > reach) reach = iv[k][1];
+  }
+  if (iv.length && domainEnd - reach >= IDLE_GAP_MS) real.push([reach, domainEnd]);
+  if (!real.length) return null;
+  const idle = real.reduce((s, g) => s + (g[1] - g[0]), 0);
+  const shown = Math.max(20000, IDLE_SHOWN_SHARE * (domainEnd - idle));
+  const gaps = [];
+  let removed = 0;
+  for (const [a, b] of real) {
+    const w = Math.min(shown, b - a);
+    gaps.push({ at: a - removed, width: w, start: a, end: b });
+    removed += b - a - w;
+  }
+  const map = (t) => {
+    let off = 0;
+    for (const g of real) {
+      if (t <= g[0]) break;
+      const len = g[1] - g[0];
+      const w = Math.min(shown, len);
+      if (t < g[1]) return t - off - ((t - g[0]) * (len - w)) / len;
+      off += len - w;
+    }
+    return t - off;
+  };
+  const unmap = (x) => {
+    let off = 0;
+    for (const g of gaps) {
+      if (x < g.at) return x + off;
+      if (x < g.at + g.width) return g.start + ((x - g.at) * (g.end - g.start)) / g.width;
+      off = g.end - (g.at + g.width);
+    }
+    return x + off;
+  };
+  return { gaps, map, unmap, removed };
+}
+
+/**
+ * Row of every frame. Frames are in pre-order (a parent's index is below its children's).
+ * Siblings are placed first-fit into lanes by [start, end of their whole subtree); a lane's
+ * height is its tallest subtree. `eps` makes zero-length frames occupy time, so two of
+ * them at one instant get separate lanes and both stay hoverable.
+ */
+export function laneRows(start, value, parent, n, eps) {
+  const ext = new Float64Array(n);
+  for (let i = 0; i < n; i++) ext[i] = start[i] + Math.max(value[i], eps);
+  for (let i = n - 1; i > 0; i--) {
+    const p = parent[i];
+    if (p >= 0 && ext[i] > ext[p]) ext[p] = ext[i];
+  }
+  // children of each frame (CSR), in start order
+  const cnt = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) if (parent[i] >= 0) cnt[parent[i] + 1]++;
+  for (let i = 0; i < n; i++) cnt[i + 1] += cnt[i];
+  const kids = new Int32Array(cnt[n]);
+  const fill = cnt.slice(0, n);
+  for (let i = 0; i < n; i++) if (parent[i] >= 0) kids[fill[parent[i]]++] = i;
+  const height = new Int32Array(n).fill(1);
+  const rel = new Int32Array(n); // row below the parent's row
+  const laneOf = new Int32Array(n);
+  const laneEnd = [];
+  const laneH = [];
+  for (let p = n - 1; p >= 0; p--) {
+    const a = cnt[p];
+    const b = cnt[p + 1];
+    if (a === b) continue;
+    let sorted = true;
+    for (let k = a + 1; k < b; k++) if (start[kids[k]] < start[kids[k - 1]]) { sorted = false; break; }
+    if (!sorted) kids.subarray(a, b).set(Array.from(kids.subarray(a, b)).sort((x, y) => start[x] - start[y]));
+    laneEnd.length = 0;
+    laneH.length = 0;
+    for (let k = a; k < b; k++) {
+      const c = kids[k];
+      let l = 0;
+      while (l < laneEnd.length && laneEnd[l] > start[c]) l++;
+      if (l === laneEnd.length) {
+        laneEnd.push(ext[c]);
+        laneH.push(height[c]);
+      } else {
+        laneEnd[l] = ext[c];
+        if (height[c] > laneH[l]) laneH[l] = height[c];
+      }
+      laneOf[c] = l;
+    }
+    let off = 1;
+    const laneOff = laneH.map((hgt) => {
+      const o = off;
+      off += hgt;
+      return o;
+    });
+    height[p] = off;
+    for (let k = a; k < b; k++) rel[kids[k]] = laneOff[laneOf[kids[k]]];
+  }
+  const row = new Int32Array(n);
+  let lanes = 0;
+  for (let i = 0; i < n; i++) {
+    const p = parent[i];
+    row[i] = p >= 0 ? row[p] + rel[i] : 0;
+    if (laneOf[i] > 0) lanes++;
+  }
+  return { row, laneFrames: lanes };
+}
