@@ -95,18 +95,30 @@ class Summary(BaseModel):
     source: str | None = None
     startTime: float | None = Field(None, description="epoch ms of the first event")
     endTime: float | None = Field(None, description="epoch ms of the last end")
-    running: bool = False
-    totalDuration: float
+    running: bool = Field(False, description="open spans and the source is live (events arrived recently)")
+    interrupted: bool = Field(False, description="open spans in a finished session: they end at its last timestamp")
+    interruptedCount: int = Field(0, description="spans that never ended (the agent was stopped)")
+    totalDuration: float = Field(description="wall time: first event to last timestamp")
+    activeTime: float = Field(0, description="wall time minus idleTime; every percentage below is of this")
+    idleTime: float = Field(0, description="between the end of a turn and the next prompt (the user away)")
+    idlePercent: float = Field(0, description="percent of the wall time")
     aiThinkingTime: float
     toolExecutionTime: float
-    networkTime: float
-    userWaitTime: float
-    otherTime: float = Field(0, description="covered by no typed span: gaps, agent overhead")
+    networkTime: float | None = Field(description="null: not recorded by this source (see notRecorded)")
+    userWaitTime: float = Field(description="the agent blocked on the user: questions, permission prompts")
+    hookTime: float | None = Field(None, description="hooks; null: not recorded by this source")
+    compactionTime: float = Field(0, description="context compaction")
+    agentOverheadTime: float = Field(0, description="the agent's own processing between a tool result and the next request")
+    otherTime: float = Field(0, description="active time no bucket explains")
     aiThinkingPercent: float
     toolExecutionPercent: float
-    networkPercent: float
+    networkPercent: float | None
     userWaitPercent: float
+    hookPercent: float | None = None
+    compactionPercent: float = 0
+    agentOverheadPercent: float = 0
     otherPercent: float = 0
+    notRecorded: dict[str, str] = Field({}, description="field name -> why this source cannot measure it")
     totalTokens: int
     inputTokens: int
     outputTokens: int
@@ -117,7 +129,9 @@ class Summary(BaseModel):
     unpricedModels: list[str] = []
     messageCount: int
     toolCallCount: int
-    avgResponseTokens: float
+    avgResponseTokens: float = Field(description="output tokens per response that reported usage")
+    avgContextTokens: float = Field(0, description="input context (input + cache read + cache write) per request")
+    responseCount: int = Field(0, description="responses that reported usage (API requests)")
     eventCount: int
 
 
@@ -130,6 +144,7 @@ class TimedEvent(BaseModel):
     endTime: float = Field(description="ms from session start (now, while running)")
     duration: float
     running: bool = False
+    interrupted: bool = Field(False, description="never ended: ends at the session's last timestamp")
     orphan: bool = Field(False, description="its parentId was unknown: attached to the root")
     cost: float | None = None
     children: list[TimedEvent] = []
@@ -155,6 +170,14 @@ SuggestionKind = Literal[
 ]
 
 
+class SuggestionEvidence(BaseModel):
+    eventId: str
+    name: str
+    what: str
+    filePath: str | None = Field(None, description="relative to the session's workspace")
+    startTime: float
+
+
 class OptimizationSuggestion(BaseModel):
     id: str
     type: SuggestionType
@@ -170,6 +193,12 @@ class OptimizationSuggestion(BaseModel):
     models: list[str] = []
     suggestedModel: str | None = None
     guidance: str = Field("", description="text applySuggestion adds to the instruction file")
+    # issue 14: how the saving was computed, whether it is a bound, the evidence, the metric it targets
+    method: str = ""
+    bound: bool = False
+    evidence: list[SuggestionEvidence] = []
+    metric: str = Field("", description="what effects compare before vs after the suggestion was applied")
+    metricUnit: str = ""
 
 
 class MessageTokens(BaseModel):
@@ -194,6 +223,10 @@ class FileTokens(BaseModel):
     resentCount: int = Field(description="later requests that re-sent it as history")
     resentTokens: int
     resentCost: float | None = None
+    contextTokens: int = Field(0, description="first read + re-sent as history")
+    contextShare: float = Field(0, description="contextTokens as percent of all input the session sent")
+    contextCost: float | None = Field(None, description="cost of exactly the contextTokens")
+    firstReadCost: float | None = None
     eventIds: list[str] = []
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sp_fixtures import FIXTURES
 
+from sessionprof_ls.analysis import time_parts
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.exports import export
 from sessionprof_ls.importers import import_file
@@ -41,9 +42,9 @@ def test_fixture_end_to_end(name, tmp_path):
     assert (data["inputTokens"], data["outputTokens"], data["cacheWriteTokens"], data["cacheReadTokens"]) == (
         tin, tout, tcw, tcr)
     assert data["totalCost"] == pytest.approx(cost, rel=0.02)
-    parts = sum(data[k] for k in ("aiThinkingTime", "toolExecutionTime", "networkTime", "userWaitTime", "otherTime"))
-    assert parts == pytest.approx(data["totalDuration"], abs=1e-6)
-    assert data["messageCount"] > 0 and data["title"]
+    assert time_parts(data) == pytest.approx(data["totalDuration"], abs=1e-6)
+    assert data["activeTime"] + data["idleTime"] == pytest.approx(data["totalDuration"], abs=1e-6)
+    assert data["messageCount"] == len(data["tokensByMessage"]) > 0 and data["title"]
     assert sum(r["total"] for r in data["tokensByModel"]) == data["totalTokens"]
     assert sum(r["total"] for r in data["tokensByMessage"]) == data["totalTokens"]
     graph = engine.flame_graph(sid)

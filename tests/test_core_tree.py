@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sessionprof_ls.analysis import Analysis
+from sessionprof_ls.analysis import Analysis, time_parts
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.models import PerformanceData
 
@@ -43,10 +43,10 @@ def test_parallel_tool_calls_split_adds_up_to_wall_time(engine):
     assert s["networkTime"] == 1000            # inside t3, network wins
     assert s["toolExecutionTime"] == 3000      # 2000..6000 minus the network second
     assert s["userWaitTime"] == 1000
-    assert s["otherTime"] == 1000
-    parts = s["aiThinkingTime"] + s["toolExecutionTime"] + s["networkTime"] + s["userWaitTime"] + s["otherTime"]
-    assert parts == s["totalDuration"]
-    assert s["toolCallCount"] == 3 and s["messageCount"] == 2
+    assert s["otherTime"] == 1000             # no prompt follows the gap: not idle, unexplained
+    assert s["idleTime"] == 0 and s["activeTime"] == 10000
+    assert time_parts(s) == s["totalDuration"]
+    assert s["toolCallCount"] == 3 and s["messageCount"] == 3  # two responses and the wait: the table's rows
 
 
 def test_subagent_time_counts_as_its_own_work(engine):

@@ -17,16 +17,20 @@ from ..tree import AI, F_TOKENS, TOOL, SessionTree
 from .costs import CostsMixin
 from .events import EventsMixin
 from .formatting import pct
-from .limits import SLOW_THRESHOLD_MS, SLOWEST_COUNT
+from .limits import LIVE_WINDOW_MS, SLOW_THRESHOLD_MS, SLOWEST_COUNT
 from .slowest import SlowestMixin
 from .suggestions import SuggestionsMixin
-from .timeline import TimelineMixin
+from .timeline import HOOK_B, NET_B, TimelineMixin
 from .tokens import TokenTablesMixin
 
 
 def _np(col, dtype) -> np.ndarray:
     """A copy of a tree column (a view would pin the array and stop it growing)."""
     return np.frombuffer(col, dtype=dtype).copy() if len(col) else np.zeros(0, dtype=dtype)
+
+
+# sources that are transcripts on disk (not live telemetry)
+TRANSCRIPT_SOURCES = ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline")
 
 
 class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, EventsMixin, SuggestionsMixin):
@@ -41,10 +45,17 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         self.n = len(tree)
         start = _np(tree.start, np.float64)
         end = _np(tree.end, np.float64)
-        running = np.isnan(end)
-        self.running = bool(running.any())
-        if self.running:  # a running span lasts until now
-            end[running] = np.maximum(self.now, start[running])
+        open_ = np.isnan(end)
+        # the last timestamp the session's data holds: an open span of a finished session
+        # (the agent stopped, the laptop closed) ends there, never at today's clock
+        last = float(max(start.max(), np.nanmax(end) if (~open_).any() else -np.inf)) if self.n else 0.0
+        self.t_last = last
+        self.live = bool(self.n) and self.now - last <= LIVE_WINDOW_MS
+        self.a_open = open_
+        self.running = self.live and bool(open_.any())
+        self.interrupted = not self.live and bool(open_.any())
+        if open_.any():  # a running span lasts until now; an interrupted one until the last timestamp
+            end[open_] = np.maximum(self.now if self.live else last, start[open_])
         self.a_start = start
         self.a_end = end
         self.t0 = float(start.min()) if self.n else 0.0
@@ -110,14 +121,30 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
     def _col(self, name: str) -> np.ndarray:
         """A column as copied when the analysis was made."""
         return self.cols[name]
+    def not_recorded(self) -> dict[str, str]:
+        """Buckets this session's source cannot measure (field -> why): shown as
+        "not recorded", never as 0."""
+        out = {}
+        b = self.buckets()
+        src = self.t.source or "this source"
+        if not np.any(b == NET_B):
+            out["networkTime"] = (f"{src} does not time network requests: API latency is inside AI time"
+                                  if src in TRANSCRIPT_SOURCES else "no network spans were sent for this session")
+        if not np.any(b == HOOK_B):
+            out["hookTime"] = ("hooks are timed only by Claude Code's trace spans (OTLP with tracing on); "
+                               f"{src} does not record them" if src in TRANSCRIPT_SOURCES
+                               else "no hook spans were sent for this session")
+        return out
+
     def summary(self) -> dict:
         t = self.t
         split = self.time_split()
         total = split["total"]
+        active = split["active"]
+        missing_buckets = self.not_recorded()
         # from this analysis's copies: the live tree may already hold newer events
         tin, tout, tcr, tcw = (int(self._col(c).sum()) for c in ("tin", "tout", "tcr", "tcw"))
         total_tokens = tin + tout + tcr + tcw
-        messages = int(np.count_nonzero(self.a_type == AI))
         requests = int(np.count_nonzero((self.a_type == AI) & ((self.a_flags & F_TOKENS) != 0)))
         tools = int(np.count_nonzero(self.a_type == TOOL))
         cost = self.cost_array()
@@ -125,6 +152,13 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         known = cost[counted & ~np.isnan(cost)]
         missing = np.flatnonzero(((self.a_flags & F_TOKENS) != 0) & np.isnan(cost))
         unpriced = sorted({t.strings.get(t.model[i]) or "(no model)" for i in missing.tolist()})
+
+        def ms(key: str, field: str) -> float | None:
+            return None if field in missing_buckets else split[key]
+
+        def share(key: str, field: str) -> float | None:
+            return None if field in missing_buckets else pct(split[key], active)
+
         return {
             "sessionId": t.session_id,
             "title": self.title(),
@@ -132,29 +166,43 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             "startTime": self.t0 if self.n else None,
             "endTime": self.t1 if self.n else None,
             "running": self.running,
+            "interrupted": self.interrupted,
+            "interruptedCount": int(self.a_open.sum()) if self.interrupted else 0,
             "totalDuration": total,
+            "activeTime": active,
+            "idleTime": split["idle"],
+            "idlePercent": pct(split["idle"], total),
             "aiThinkingTime": split["ai"],
             "toolExecutionTime": split["tool"],
-            "networkTime": split["net"],
+            "networkTime": ms("net", "networkTime"),
             "userWaitTime": split["user"],
+            "hookTime": ms("hook", "hookTime"),
+            "compactionTime": split["compaction"],
+            "agentOverheadTime": split["agent"],
             "otherTime": split["other"],
-            "aiThinkingPercent": pct(split["ai"], total),
-            "toolExecutionPercent": pct(split["tool"], total),
-            "networkPercent": pct(split["net"], total),
-            "userWaitPercent": pct(split["user"], total),
-            "otherPercent": pct(split["other"], total),
+            "aiThinkingPercent": pct(split["ai"], active),
+            "toolExecutionPercent": pct(split["tool"], active),
+            "networkPercent": share("net", "networkTime"),
+            "userWaitPercent": pct(split["user"], active),
+            "hookPercent": share("hook", "hookTime"),
+            "compactionPercent": pct(split["compaction"], active),
+            "agentOverheadPercent": pct(split["agent"], active),
+            "otherPercent": pct(split["other"], active),
+            "notRecorded": missing_buckets,
             "totalTokens": total_tokens,
             "inputTokens": tin,
             "outputTokens": tout,
             "cacheReadTokens": tcr,
             "cacheWriteTokens": tcw,
-            "totalCost": float(known.sum()) if known.size else None,
+            # nothing unpriced and nothing billed: the session cost nothing, it is not unknown
+            "totalCost": float(known.sum()) if known.size else (0.0 if not unpriced else None),
             "costComplete": not unpriced,
             "unpricedModels": unpriced,
-            "messageCount": messages,
+            "messageCount": int(np.count_nonzero(self.message_mask())),
             "toolCallCount": tools,
-            # per response that reported usage (a subagent's streamed copies carry none)
-            "avgResponseTokens": round(total_tokens / requests, 1) if requests else 0.0,
+            "avgResponseTokens": round(tout / requests, 1) if requests else 0.0,
+            "avgContextTokens": round((tin + tcr + tcw) / requests, 1) if requests else 0.0,
+            "responseCount": requests,
             "eventCount": self.n,
         }
 

@@ -1,6 +1,8 @@
 """Thresholds the analysis and its hints share (one place, so a lens and a hint agree)."""
 
 SLOW_THRESHOLD_MS = 5000.0
+# a session whose last timestamp is older than this is finished: its open spans are interrupted
+LIVE_WINDOW_MS = 10 * 60_000.0
 SLOWEST_COUNT = 5
 LARGE_OUTPUT_TOKENS = 3000
 SIMPLE_RESPONSE_TOKENS = 300

@@ -1,14 +1,22 @@
 """Time split: every instant of the session's wall time goes to exactly one bucket,
-so the buckets add up to the wall time. An instant belongs to the deepest span
-covering it (a parent's self time excludes its children: a Task tool's time is
-its subagent's thinking and tools); where parallel branches overlap, waiting on
-the user wins over network, network over tools, tools over AI thinking. What no
-typed span covers (gaps, agent overhead) is `otherTime`.
+so the buckets add up to the wall time.
+
+Idle first: a gap between the session's top-level spans (turns) that ends at the
+next prompt is the user away, `idle`; the rest of the wall time is active. Within
+it an instant belongs to the deepest span covering it (a parent's self time
+excludes its children: a Task tool's time is its subagent's thinking and tools);
+a turn's or subagent's own time (no request, no tool running) is the agent's
+processing, `agent`. Where parallel branches overlap, waiting on the user wins over
+network, network over hooks, hooks over tools, tools over compaction, compaction over
+AI thinking, and that over the agent's own time. What no span covers and is not idle
+is `other` (unexplained).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..tree import AGENT, F_COMPACTION, TOOL, USER
 
 
 def merged_runs(s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -33,28 +41,89 @@ def union_length(starts: np.ndarray, ends: np.ndarray) -> float:
     return float(np.sum(run_end - s[first]))
 
 
-# bucket per type code: 0 ai, 1 tool, 2 network, 3 user, -1 none (agent)
-_BUCKET = np.array([0, 1, 1, 1, 2, 3, -1], dtype=np.int8)
+# bucket per type code (ai, tool, file read, file write, network, user, agent)
+AI_B, TOOL_B, NET_B, USER_B, COMPACTION_B, HOOK_B, AGENT_B = range(7)
+_BUCKET = np.array([AI_B, TOOL_B, TOOL_B, TOOL_B, NET_B, USER_B, AGENT_B], dtype=np.int8)
+# overlap priority, highest first: (result key, bucket code)
+PRIORITY = (("user", USER_B), ("net", NET_B), ("hook", HOOK_B), ("tool", TOOL_B), ("compaction", COMPACTION_B),
+            ("ai", AI_B), ("agent", AGENT_B))
+BUCKETS = tuple(k for k, _ in PRIORITY)
+HOOK_TOOL_NAMES = ("hook",)  # tool spans named so (Claude Code trace `hook` spans) are hook time
+
+
+# the summary's time fields that add up to its totalDuration (null ones count 0: not recorded)
+TIME_FIELDS = ("idleTime", "aiThinkingTime", "toolExecutionTime", "networkTime", "userWaitTime", "hookTime",
+               "compactionTime", "agentOverheadTime", "otherTime")
+
+
+def time_parts(summary: dict) -> float:
+    """The sum of a summary's time buckets, idle included: equals its totalDuration."""
+    return sum(summary.get(k) or 0.0 for k in TIME_FIELDS)
 
 
 class TimelineMixin:
     """The session's time split; mixed into Analysis (reads its copied columns)."""
 
     def time_split(self) -> dict[str, float]:
-        """The session's wall time in buckets that add up to it (see the module doc)."""
+        """The session's wall time in buckets that add up to it (see the module doc):
+        keys total, idle, active, other and one per BUCKETS, plus hookSpans/netSpans counts."""
         if "_split" not in self.__dict__:
             self._split = self._time_split()
         return self._split
 
+    def buckets(self) -> np.ndarray:
+        """Bucket code per event: by type, compactions and hooks by their flag or tool name."""
+        if "_buckets" not in self.__dict__:
+            b = _BUCKET[self.a_type] if self.n else np.zeros(0, dtype=np.int8)
+            b = b.copy()
+            b[((self.a_flags & F_COMPACTION) != 0) & (self.a_type == AGENT)] = COMPACTION_B
+            hooks = [k for k, v in enumerate(self.t.strings.values[:]) if v.lower() in HOOK_TOOL_NAMES]
+            if hooks:
+                b[np.isin(self._col("tool"), hooks) & (self.a_type == TOOL)] = HOOK_B
+            self._buckets = b
+        return self._buckets
+
+    def idle_gaps(self) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, ends) in ms from the session start of the gaps between turns that end at
+        the next prompt: the user away, reading, typing."""
+        if "_idle" not in self.__dict__:
+            self._idle = self._idle_gaps()
+        return self._idle
+
+    def _idle_gaps(self) -> tuple[np.ndarray, np.ndarray]:
+        top = np.flatnonzero(self.a_parent < 0)
+        if top.size < 2:
+            return np.zeros(0), np.zeros(0)
+        s = self.a_start[top] - self.t0
+        e = np.maximum(self.a_end[top] - self.t0, s)
+        # a prompt opens a turn: a turn (an agent span, not a compaction) or the user's input
+        prompt = ((self.a_type[top] == AGENT) & ((self.a_flags[top] & F_COMPACTION) == 0)) | \
+                 (self.a_type[top] == USER)
+        order = np.lexsort((~prompt, s))  # by start; prompts first among equal starts
+        s, e, prompt = s[order], e[order], prompt[order]
+        first, run_end = merged_runs(s, e)
+        if first.size < 2:
+            return np.zeros(0), np.zeros(0)
+        nxt = first[1:]
+        # a gap is idle when the run after it opens with a prompt
+        gs, ge = run_end[:-1], s[nxt]
+        keep = prompt[nxt] & (ge > gs)
+        return gs[keep], ge[keep]
+
     def _time_split(self) -> dict[str, float]:
         n = self.n
         total = self.t1 - self.t0
-        result = {"ai": 0.0, "tool": 0.0, "net": 0.0, "user": 0.0, "total": total, "other": total}
+        result = {k: 0.0 for k in BUCKETS}
+        result.update({"total": total, "other": total, "idle": 0.0, "active": total})
         if not n:
             return result
+        gs, ge = self.idle_gaps()
+        idle = float(np.sum(ge - gs))
+        active = max(0.0, total - idle)
+        result["idle"], result["active"] = idle, active
         s = self.a_start - self.t0
         e = np.maximum(self.a_end - self.t0, s)
-        bucket = _BUCKET[self.a_type]
+        bucket = self.buckets()
         parent = self.a_parent
         # children's intervals clipped to their parent, merged per parent
         kid = np.flatnonzero(parent >= 0)
@@ -95,15 +164,14 @@ class TimelineMixin:
         seg_s = np.concatenate([s[leaves], gap_s])
         seg_e = np.concatenate([e[leaves], gap_e])
         seg_b = np.concatenate([bucket[leaves], bucket[gap_owner]])
-        ok = (seg_e > seg_s) & (seg_b >= 0)
+        ok = seg_e > seg_s
         seg_s, seg_e, seg_b = seg_s[ok], seg_e[ok], seg_b[ok]
-        # priority: waiting on the user, then network, then tools, then AI thinking
         covered = 0.0
         mask = np.zeros(seg_s.size, dtype=bool)
-        for name, code in (("user", 3), ("net", 2), ("tool", 1), ("ai", 0)):
+        for name, code in PRIORITY:
             mask |= seg_b == code
             now_covered = union_length(seg_s[mask], seg_e[mask])
             result[name] = now_covered - covered
             covered = now_covered
-        result["other"] = max(0.0, total - covered)
+        result["other"] = max(0.0, active - covered)
         return result

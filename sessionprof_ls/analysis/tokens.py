@@ -12,9 +12,13 @@ from .formatting import pct
 class TokenTablesMixin:
     """Token tables; mixed into Analysis."""
 
+    def message_mask(self) -> np.ndarray:
+        """The events that are rows of the message table (and what messageCount counts)."""
+        return (self.a_type == AI) | (self.a_type == USER) | ((self.a_flags & F_TOKENS) != 0)
+
     def tokens_by_message(self) -> list[dict]:
         t = self.t
-        sel = np.flatnonzero((self.a_type == AI) | (self.a_type == USER) | ((self.a_flags & F_TOKENS) != 0))
+        sel = np.flatnonzero(self.message_mask())
         sel = sel[np.argsort(self.a_start[sel], kind="stable")]
         tin, tout, tcr, tcw = (self._col(c)[sel].tolist() for c in ("tin", "tout", "tcr", "tcw"))
         cost = self.cost_array()[sel]

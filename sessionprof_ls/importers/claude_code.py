@@ -208,11 +208,11 @@ class ClaudeParser:
                 "tool": tool or self.s["links"].get(key),
                 "start": ts,
                 "end": ts,
-                "name": "Subagent: " + (excerpt(prompt, 60) if prompt else key),
+                "name": _agent_name(prompt, key),
                 "fallback": turn["id"] if turn else None,
             }
         if prompt and agent["name"].endswith(key):
-            agent["name"] = "Subagent: " + excerpt(prompt, 60)
+            agent["name"] = _agent_name(prompt, key)
         if tool and not agent["tool"]:
             agent["tool"] = tool
         self._touched_agents.add(key)
@@ -233,7 +233,9 @@ class ClaudeParser:
     def _emit_agent(self, key: str) -> None:
         agent = self.s["agents"][key]
         parent = ("tool:" + agent["tool"]) if agent["tool"] else agent["fallback"]
-        meta = {"agentId": key, "source": SOURCE}
+        meta: dict[str, Any] = {"agentId": key, "source": SOURCE}
+        if agent["name"] == COMPACTION_NAME:
+            meta["compaction"] = True
         self.out.put(make_event(self._sid(), "agent:" + key, parent, "agent", agent["name"], agent["start"], agent["end"], meta))
 
     def finish(self) -> None:
@@ -331,7 +333,20 @@ class ClaudeParser:
         name = "Context compacted" + (f" ({trigger})" if trigger else "")
         meta = {"compaction": True, "trigger": trigger, "preTokens": pre, "source": SOURCE, "workspace": self.s["cwd"]}
         uuid = d.get("uuid") or f"L{line_no}"
-        self.out.put(make_event(self._sid(), "compact:" + uuid, None, "agent", name, ts, ts, meta))
+        # the boundary is written when the summary is done: an automatic compaction ran from the
+        # line before; a manual one from the `/compact` line, which is written after the boundary
+        last = self.s["lastTs"]
+        start = last if trigger != "manual" and last is not None and ts is not None and last <= ts else ts
+        self.s["compact"] = {"id": "compact:" + uuid, "name": name, "end": ts, "meta": meta}
+        self.out.put(make_event(self._sid(), "compact:" + uuid, None, "agent", name, start, ts, meta))
+
+    def _compact_command(self, ts: float | None) -> None:
+        """A `/compact` line written after its boundary: the compaction started when it was typed."""
+        c = self.s.get("compact")
+        if not c or ts is None or c["end"] is None or not (0 <= c["end"] - ts <= 30 * 60_000):
+            return
+        self.s["compact"] = None
+        self.out.put(make_event(self._sid(), c["id"], None, "agent", c["name"], ts, c["end"], c["meta"]))
 
     def _agent_progress(self, d: dict, data: dict, line_no: int) -> None:
         agent_id = data.get("agentId")
@@ -375,6 +390,8 @@ class ClaudeParser:
         prompt = _clean_prompt(text)
         if prompt is None:
             return
+        if prompt.strip() == "/compact" or prompt.startswith("/compact "):
+            self._compact_command(ts)
         s = self.s
         if s["turn"] is not None:
             self._emit_turn()
@@ -574,6 +591,18 @@ class ClaudeParser:
         return None
 
 
+COMPACTION_NAME = "Context compaction"
+# what an old inline compaction's sidechain request starts with or says (it is not a subagent)
+_COMPACTION_PROMPT = re.compile(r"^\s*<system-reminder>|create a detailed summary of the conversation|"
+                                r"summary of the conversation so far", re.I)
+
+
+def _agent_name(prompt: str | None, key: str) -> str:
+    if prompt and _COMPACTION_PROMPT.search(prompt[:2000]):
+        return COMPACTION_NAME
+    return "Subagent: " + (excerpt(prompt, 60) if prompt else key)
+
+
 def _arg_path(args: Any) -> str | None:
     if not isinstance(args, dict):
         return None
@@ -590,6 +619,29 @@ def _subagent_files(main: Path) -> list[Path]:
         return sorted(p for p in sub.iterdir() if p.name.startswith("agent-") and p.suffix == ".jsonl")
     except OSError:
         return []
+
+
+def _root_agent_files(main: Path, session_id: str | None, known: set[str]) -> list[Path]:
+    """Claude Code 2.0.x wrote some subagents ("Warmup") as `agent-*.jsonl` at the project
+    folder's root, never linked from the main file; each carries the parent's sessionId
+    and billed usage, so they belong to the session (its cost is short without them)."""
+    sid = session_id or main.stem
+    out = []
+    try:
+        candidates = sorted(p for p in main.parent.iterdir() if p.name.startswith("agent-") and p.suffix == ".jsonl")
+    except OSError:
+        return []
+    for p in candidates:
+        if p.stem[len("agent-"):] in known:
+            continue
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(8192)
+        except OSError:
+            continue
+        if f'"sessionId":"{sid}"'.encode() in head.replace(b'": "', b'":"'):
+            out.append(p)
+    return out
 
 
 def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
@@ -611,6 +663,9 @@ def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None 
         if agent_id not in sub_ids and old.exists():
             sub_files.append(old)
             sub_ids.add(agent_id)
+    for old in _root_agent_files(path, parser.s["sid"], sub_ids):
+        sub_files.append(old)
+        sub_ids.add(old.stem[len("agent-"):])
     for sf in sub_files:
         agent_id = sf.stem[len("agent-"):]
         try:
