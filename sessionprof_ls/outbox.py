@@ -1,0 +1,196 @@
+"""What the OTLP collector has not acknowledged yet, kept in the store, sent in the background.
+
+One row per (endpoint, session): `sent_seq`, the store row up to which every event of
+the session has been acknowledged, and `pending` when more arrived since. Each stored
+batch has a larger seq than the last, so "what is new" is the events whose seq is
+above the watermark: nothing is lost across a crash or a collector that is down for
+an hour (the row stays pending, retried with backoff up to a minute apart), and a
+re-send repeats at most one request (span ids are derived, so it is the same span).
+Headers are not stored (they may hold tokens): they come from the settings each run.
+
+The editor never waits: `Forwarder` runs the sends in its own thread; the ingest path
+only marks the session pending (one small SQLite upsert).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from . import otlp_export as ox
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS otlp_outbox (
+  endpoint TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  sent_seq INTEGER NOT NULL DEFAULT 0,   -- every event stored at or below this seq is acknowledged
+  pending INTEGER NOT NULL DEFAULT 1,
+  gen INTEGER NOT NULL DEFAULT 0,        -- bumped by each mark, so a send never clears a newer one
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_try REAL NOT NULL DEFAULT 0,
+  last_error TEXT,
+  PRIMARY KEY (endpoint, session_id)
+);
+"""
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+
+
+class Outbox:
+    def __init__(self, engine: "Engine"):
+        self.engine = engine
+        self.store = engine.store
+        with self.store.lock:
+            self.store.db.executescript(SCHEMA)
+
+    def _db(self, sql: str, params=()):
+        with self.store.lock:
+            return self.store.db.execute(sql, params).fetchall()
+
+    def mark(self, endpoint: str, session_ids, resend: bool = False) -> None:
+        """These sessions have events the endpoint has not seen (resend: send them all again)."""
+        for sid in session_ids:
+            self._db("INSERT INTO otlp_outbox (endpoint, session_id) VALUES (?, ?) ON CONFLICT DO UPDATE SET "
+                     "pending = 1, gen = gen + 1" + (", sent_seq = 0, attempts = 0, next_try = 0" if resend else ""),
+                     (endpoint, sid))
+
+    def pending(self, endpoint: str | None = None) -> list[tuple]:
+        """(endpoint, session, sent_seq, attempts, next_try, last_error) of rows not yet sent."""
+        sql = "SELECT endpoint, session_id, sent_seq, attempts, next_try, last_error FROM otlp_outbox WHERE pending = 1"
+        return self._db(sql + (" AND endpoint = ?" if endpoint else "") + " ORDER BY next_try",
+                        (endpoint,) if endpoint else ())
+
+    def next_due(self, endpoint: str) -> float | None:
+        rows = self._db("SELECT MIN(next_try) FROM otlp_outbox WHERE pending = 1 AND endpoint = ?", (endpoint,))
+        return rows[0][0] if rows else None
+
+    def flush(self, target: ox.Target, content: bool = False, exporter=None, force: bool = False) -> dict:
+        """Send what is due for the target's endpoint. Stops at the first refusal (the
+        collector is down: the rest waits with it). {"spans", "sessions", "failed"}."""
+        endpoint = target.url
+        exp = exporter or ox.exporter(target)
+        now = time.time()
+        rows = self._db("SELECT session_id, sent_seq, gen, attempts FROM otlp_outbox WHERE pending = 1 AND endpoint = ?"
+                        + ("" if force else " AND next_try <= ?") + " ORDER BY next_try, session_id",
+                        (endpoint,) if force else (endpoint, now))
+        stats = {"spans": 0, "sessions": 0, "failed": []}
+        for sid, sent_seq, gen, attempts in rows:
+            ok, sent, error = self._send_session(exp, endpoint, sid, sent_seq, gen, content)
+            stats["spans"] += sent
+            if ok:
+                stats["sessions"] += 1
+                continue
+            delay = min(BACKOFF_BASE * 2 ** attempts, BACKOFF_CAP) * (1 + random.random() / 4)
+            self._db("UPDATE otlp_outbox SET attempts = attempts + 1, next_try = ?, last_error = ? "
+                     "WHERE endpoint = ? AND pending = 1", (time.time() + delay, error, endpoint))
+            stats["failed"] = [r[0] for r in rows]
+            break
+        return stats
+
+    def _send_session(self, exp, endpoint: str, sid: str, sent_seq: int, gen: int, content: bool):
+        """Send a session's events stored above sent_seq, oldest batch first, moving the
+        watermark after each acknowledged request. (ok, spans sent, error)."""
+        engine = self.engine
+        with engine.lock:
+            if engine.tree(sid) is None:
+                self._db("DELETE FROM otlp_outbox WHERE endpoint = ? AND session_id = ?", (endpoint, sid))
+                return True, 0, None
+            a = engine.analysis(sid)
+            t = a.t
+            n = a.n
+            seqs = t.seq[:n]
+            new = sorted((seqs[i], i) for i in range(n) if seqs[i] > sent_seq)
+            top = max(seqs) if n else 0
+            order = [i for _, i in new]
+            spans = ox.session_spans(a, content=content, engine=engine, only=order) if order else []
+        # which seq each span (after the session span) came from, to move the watermark
+        span_seq = [seqs[i] for i in order if i not in t.running]
+        sent = 0
+        for k in range(0, len(spans), ox.BATCH):
+            chunk = spans[k:k + ox.BATCH]
+            try:
+                ok = ox.send(exp, chunk)
+            except Exception as exc:  # the SDK raises on some transport errors
+                log.warning("OTLP export to %s failed: %s", endpoint, exc)
+                ok = False
+            if not ok:
+                return False, sent, f"the collector at {endpoint} did not accept the spans"
+            sent += len(chunk)
+            end = k + len(chunk) - 1  # spans[0] is the session span
+            if end < len(spans) - 1:
+                nxt = span_seq[end] if end < len(span_seq) else top  # first seq not fully sent yet
+                self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?) WHERE endpoint = ? AND session_id = ?",
+                         (nxt - 1, endpoint, sid))
+        self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?), attempts = 0, next_try = 0, last_error = NULL, "
+                 "pending = CASE WHEN gen = ? THEN 0 ELSE 1 END WHERE endpoint = ? AND session_id = ?",
+                 (top, gen, endpoint, sid))
+        return True, sent, None
+
+
+class Forwarder:
+    """Live forwarding from the server: `notify(sessions)` on each ingest; a daemon
+    thread sends what is pending, waking on notify or when a backoff ends."""
+
+    def __init__(self, engine: "Engine", target: ox.Target, content: bool = False, debounce: float = 0.2):
+        self.outbox = Outbox(engine)
+        self.target = target
+        self.endpoint = target.url
+        self.content = content
+        self.debounce = debounce
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sessionprof-otlp", daemon=True)
+        self.last: dict = {}
+
+    def start(self) -> "Forwarder":
+        self._thread.start()
+        self._wake.set()  # what an earlier run left pending goes first
+        return self
+
+    def notify(self, session_ids) -> None:
+        if session_ids:
+            self.outbox.mark(self.endpoint, session_ids)
+            self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        exp = ox.exporter(self.target)
+        while not self._stop.is_set():
+            due = self.outbox.next_due(self.endpoint)
+            wait = 30.0 if due is None else max(0.0, min(30.0, due - time.time()))
+            if self._wake.wait(wait):
+                self._wake.clear()
+                if self._stop.wait(self.debounce):  # gather a burst of batches into one send
+                    break
+            try:
+                self.last = self.outbox.flush(self.target, self.content, exporter=exp)
+            except Exception:  # never let the thread die: the rows stay pending
+                log.exception("OTLP forwarding failed")
+                self._stop.wait(BACKOFF_CAP)
+        exp.shutdown()
+
+
+def export_sessions(engine: "Engine", session_ids: list[str], target: ox.Target, content: bool = False) -> dict:
+    """`sessionprof export --otlp`: send these sessions whole (and whatever an earlier
+    run left pending for the endpoint). What the collector refuses stays in the outbox."""
+    box = Outbox(engine)
+    box.mark(target.url, session_ids, resend=True)
+    exp = ox.exporter(target)
+    try:
+        stats = box.flush(target, content, exporter=exp, force=True)
+    finally:
+        exp.shutdown()
+    stats["pending"] = len(box.pending(target.url))
+    return stats
