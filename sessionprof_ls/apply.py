@@ -1,28 +1,37 @@
-"""Turning a suggestion into edits the user sees and can undo.
+"""Turning a suggestion into edits the user previews, accepts, and can undo.
 
-This module only plans: which file in the workspace changes and how. The server
-sends the plan as one workspace/applyEdit, so nothing is written behind the
-user's back, and every target is checked to lie inside the workspace folder
-(session file paths are attacker-controlled: "../../.bashrc" is refused).
+This module only plans: which file in the workspace changes and how, as whole old and
+new texts plus a unified diff for the preview. The clients show every file before
+anything is written (VS Code's refactor preview, Neovim's diff buffer, the browser's
+diff with a copy button). Every target is checked to lie inside the workspace folder.
 
-- guidance goes to the agent's instruction file: CLAUDE.md for Claude Code
-  sessions (or where the workspace already uses it), AGENTS.md otherwise;
-- the smaller-model suggestion also sets the model in the agent's settings
-  (.claude/settings.json, or .codex/config.toml);
-- files that flood the context are denied to Claude Code's Read tool in
-  .claude/settings.json, and listed in the instruction file for other agents.
+The rule (suggestions/<kind>.py) says what to change; this module says where:
+- guidance goes to the agent's instruction file: CLAUDE.md for Claude Code sessions
+  (or where the workspace already uses it), AGENTS.md otherwise, one escaped line per
+  bullet under our section (suggestions/markdown.py);
+- a new file (a Claude Code subagent definition) is created, never overwritten;
+- a Codex profile is added as its own `[profiles.<name>]` table.
+
+Safe by rule, enforced here again whatever a rule asks: no permission rules, no ignore
+files, no project-wide model (`.claude/settings*.json` is never touched, a TOML edit
+may not change a top-level key).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import difflib
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .suggestions import RULES
+from .suggestions.markdown import md_code, safe_line
+
 SECTION = "## Guidance from sessionprof"
+FORBIDDEN = re.compile(r"(^|/)(\.claude/settings(\.local)?\.json|\.claudeignore|\.gitignore|\.codexignore|"
+                       r"\.cursorignore|\.aiderignore)$")
 
 
 @dataclass
@@ -31,6 +40,15 @@ class FileEdit:
     create: bool  # the file does not exist yet
     old_text: str  # current text ("" when created)
     new_text: str  # the whole new text
+
+    def rel(self, root: Path) -> str:
+        return self.path.relative_to(root).as_posix()
+
+    def diff(self, root: Path) -> str:
+        rel = self.rel(root)
+        return "".join(difflib.unified_diff(
+            self.old_text.splitlines(keepends=True), self.new_text.splitlines(keepends=True),
+            "/dev/null" if self.create else f"a/{rel}", f"b/{rel}"))
 
 
 class Refused(Exception):
@@ -49,6 +67,8 @@ def _safe_target(root: Path, rel: str) -> Path:
     target = root / rel
     if not inside(root, target):
         raise Refused(f"refused: {rel} lies outside the workspace")
+    if FORBIDDEN.search(Path(rel).as_posix()):
+        raise Refused(f"refused: sessionprof never edits {rel}")
     return target
 
 
@@ -62,51 +82,64 @@ def instruction_file(root: Path, source: str | None) -> str:
     return "CLAUDE.md" if (source == "claude-code" and not has_agents) else "AGENTS.md"
 
 
-def _add_guidance(text: str, bullets: list[str]) -> str | None:
-    """The text with the bullets under our section; None when they are all there already."""
-    new = [b for b in bullets if b and b not in text]
+def _add_guidance(text: str, lines: list[str]) -> str | None:
+    """The text with the lines as bullets under our section; None when all are there."""
+    new = [b for b in (safe_line(x) for x in lines) if b and f"- {b}\n" not in text]
     if not new:
         return None
-    lines = "".join(f"- {b}\n" for b in new)
-    if SECTION in text:
+    bullets = "".join(f"- {b}\n" for b in new)
+    if SECTION + "\n" in text:
         head, _, rest = text.partition(SECTION + "\n")
-        # insert after the existing bullets of our section
-        m = re.match(r"((?:- .*\n|\n(?=- ))*)", rest)
+        m = re.match(r"((?:- .*\n|\n(?=- ))*)", rest)  # after the existing bullets of our section
         cut = m.end() if m else 0
-        return head + SECTION + "\n" + rest[:cut] + lines + rest[cut:]
+        return head + SECTION + "\n" + rest[:cut] + bullets + rest[cut:]
     sep = "" if not text else ("\n" if text.endswith("\n") else "\n\n")
-    if text and not text.endswith("\n\n"):
-        sep = "\n" if text.endswith("\n") else "\n\n"
-    return text + sep + SECTION + "\n\n" + lines
+    if text.endswith("\n\n"):
+        sep = ""
+    return text + sep + SECTION + "\n\n" + bullets
 
 
-def _workspace_relative(root: Path, path: str, session_workspace: str | None) -> str | None:
-    """A session file path as a workspace-relative pattern, or None if it is outside."""
-    p = path
-    if os.path.isabs(p):
-        # the editor's folder first: a session recorded in "/" would otherwise claim every path
-        for base in filter(None, (str(root), session_workspace)):
-            try:
-                rel = os.path.relpath(p, base)
-            except ValueError:
-                continue
-            if not rel.startswith(".."):
-                p = rel
-                break
-        else:
-            return None
-    norm = os.path.normpath(p)
-    if norm.startswith("..") or os.path.isabs(norm):
+def _toml_profile(text: str, profile: str, values: dict[str, str]) -> str | None:
+    """The TOML with `[profiles.<profile>]` added; None when it is there already."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", profile):
+        raise Refused(f"refused: {profile!r} is not a profile name")
+    try:
+        data = tomllib.loads(text) if text.strip() else {}
+    except tomllib.TOMLDecodeError as exc:
+        raise Refused(f"refused: .codex/config.toml is not valid TOML ({exc}); fix it first") from None
+    if profile in (data.get("profiles") or {}):
         return None
-    if not inside(root, root / norm):
-        return None
-    return norm.replace(os.sep, "/")
+    body = "".join(f'{k} = "{v}"\n' for k, v in values.items())
+    sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    return text + sep + f"[profiles.{profile}]\n" + body
+
+
+def _check_safe(edits: list[FileEdit], root: Path) -> None:
+    """Whatever a rule asked: no project-wide setting changes (defence in depth)."""
+    for e in edits:
+        rel = e.rel(root)
+        if FORBIDDEN.search(rel):
+            raise Refused(f"refused: sessionprof never edits {rel}")
+        if rel.endswith(".toml"):
+            before = tomllib.loads(e.old_text) if e.old_text.strip() else {}
+            after = tomllib.loads(e.new_text)
+            for key in set(before) | set(after):
+                if key != "profiles" and before.get(key) != after.get(key):
+                    raise Refused(f"refused: {rel} top-level {key} would change for every session")
+            for name, prof in (before.get("profiles") or {}).items():
+                if (after.get("profiles") or {}).get(name) != prof:
+                    raise Refused(f"refused: {rel} existing profile {name} would change")
 
 
 def plan(suggestion: dict, root: Path, source: str | None, session_workspace: str | None,
          read: Callable[[Path], str | None]) -> tuple[list[FileEdit], str]:
     """The edits for one suggestion and a sentence saying what they do."""
     root = root.resolve()
+    rule = RULES.get(suggestion.get("kind", ""))
+    if rule is None:
+        raise Refused(f"refused: no rule for {suggestion.get('kind')!r}")
+    if suggestion.get("suggestedModel") and not re.fullmatch(r"[A-Za-z0-9._:\-/]{1,80}", suggestion["suggestedModel"]):
+        raise Refused(f"refused: {suggestion['suggestedModel']!r} is not a model id")
     edits: dict[Path, FileEdit] = {}
     notes: list[str] = []
 
@@ -123,73 +156,58 @@ def plan(suggestion: dict, root: Path, source: str | None, session_workspace: st
         else:
             edits[path] = FileEdit(path, create, old, new_text)
 
-    bullets = [suggestion.get("guidance", "")]
-    kind = suggestion.get("kind")
-    if kind == "large_tool_output":
-        patterns, refused = [], 0
-        for fp in suggestion.get("filePaths", []):
-            rel = _workspace_relative(root, fp, session_workspace)
-            if rel is None:
-                refused += 1
-            else:
-                patterns.append(rel)
-        if refused:
-            notes.append(f"refused {refused} path(s) outside the workspace")
-        if patterns and source == "claude-code":
-            settings = _safe_target(root, ".claude/settings.json")
-            text, _ = current(settings)
-            data = _load_json(text, settings)
-            deny = data.setdefault("permissions", {}).setdefault("deny", [])
-            added = [f"Read(./{p})" for p in patterns if f"Read(./{p})" not in deny]
-            deny.extend(added)
-            if added:
-                put(settings, json.dumps(data, indent=2) + "\n")
-                notes.append(f"denied Read of {len(added)} large file(s) in .claude/settings.json")
-        elif patterns:
-            bullets.append("Do not read these files in full; search them or read line ranges: "
-                           + ", ".join(f"`{p}`" for p in patterns))
-    if kind == "smaller_model" and suggestion.get("suggestedModel"):
-        model = suggestion["suggestedModel"]
-        if not re.fullmatch(r"[A-Za-z0-9._:\-/]{1,80}", model):
-            raise Refused(f"refused: {model!r} is not a model id")
-        if source == "codex":
-            cfg = _safe_target(root, ".codex/config.toml")
-            text, _ = current(cfg)
-            line = f'model = "{model}"'
-            if re.search(r"(?m)^model\s*=.*$", text):
-                new = re.sub(r"(?m)^model\s*=.*$", line, text, count=1)
-            else:
-                new = line + "\n" + text
-            if new != text:
-                put(cfg, new)
-                notes.append(f"set model = {model} in .codex/config.toml")
+    guidance: list[str] = []
+    for change in rule.edits(suggestion, source):
+        op = change["op"]
+        if op == "guidance":
+            guidance.extend(change["lines"])
+        elif op == "file":
+            target = _safe_target(root, change["path"])
+            text, missing = current(target)
+            if not missing and text != change["text"]:
+                notes.append(f"kept your {change['path']} (it exists already)")
+            elif missing:
+                put(target, change["text"])
+                notes.append(f"created {change['path']}")
+        elif op == "toml_profile":
+            target = _safe_target(root, change["path"])
+            text, _ = current(target)
+            new = _toml_profile(text, change["profile"], change["values"])
+            if new is not None:
+                put(target, new)
+                notes.append(f"added the {change['profile']} profile to {change['path']} "
+                             f"(codex --profile {change['profile']})")
         else:
-            settings = _safe_target(root, ".claude/settings.json")
-            text, _ = current(settings)
-            data = _load_json(text, settings)
-            if data.get("model") != model:
-                data["model"] = model
-                put(settings, json.dumps(data, indent=2) + "\n")
-                notes.append(f"set the model to {model} in .claude/settings.json")
-    name = instruction_file(root, source)
-    target = _safe_target(root, name)
-    text, _ = current(target)
-    new = _add_guidance(text, bullets)
-    if new is not None:
-        put(target, new)
-        notes.insert(0, f"added guidance to {name}")
+            raise Refused(f"refused: unknown change {op!r}")
+    if guidance:
+        name = instruction_file(root, source)
+        target = _safe_target(root, name)
+        text, _ = current(target)
+        new = _add_guidance(text, guidance)
+        if new is not None:
+            put(target, new)
+            notes.insert(0, f"added guidance to {name}")
     if not edits:
         raise Refused("nothing to change: the guidance is already there" + (f" ({'; '.join(notes)})" if notes else ""))
-    return list(edits.values()), "; ".join(notes)
+    out = list(edits.values())
+    _check_safe(out, root)
+    return out, "; ".join(notes)
 
 
-def _load_json(text: str, path: Path) -> dict:
-    if not text.strip():
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise Refused(f"refused: {path.name} is not valid JSON ({exc}); fix it first") from None
-    if not isinstance(data, dict):
-        raise Refused(f"refused: {path.name} does not hold a JSON object")
-    return data
+def preview(edits: list[FileEdit], root: Path) -> list[dict]:
+    """The plan as the clients show it: every file with its diff, and the folders a
+    create would add (undo removes them again)."""
+    root = root.resolve()
+    rows = []
+    for e in edits:
+        dirs = []
+        parent = e.path.parent
+        while e.create and parent != root and not parent.exists():
+            dirs.append(parent.relative_to(root).as_posix())
+            parent = parent.parent
+        rows.append({"path": str(e.path), "relPath": e.rel(root), "create": e.create, "oldText": e.old_text,
+                     "newText": e.new_text, "diff": e.diff(root), "createdDirs": dirs})
+    return rows
+
+
+__all__ = ["FileEdit", "Refused", "inside", "instruction_file", "plan", "preview", "md_code", "SECTION"]

@@ -21,6 +21,11 @@ FLAME_GRAPH = "sessionprof/flameGraph"
 # Team-defined requests (not in PROTOCOL.md, same naming)
 EVENT = "sessionprof/event"
 OPEN_FILE = "sessionprof/openFile"
+# Suggestions (issue 14): preview before write, what was applied, its measured effect
+PREVIEW_SUGGESTION = "sessionprof/previewSuggestion"
+SUGGESTION_APPLIED = "sessionprof/suggestionApplied"
+SUGGESTION_UNDONE = "sessionprof/suggestionUndone"
+SUGGESTION_EFFECTS = "sessionprof/suggestionEffects"
 
 # Server commands (advertised through executeCommandProvider)
 CMD_APPLY_SUGGESTION = "sessionprof.applySuggestion"

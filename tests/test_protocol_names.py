@@ -20,7 +20,8 @@ TS = ROOT / "editor-clients" / "vscode" / "src" / "common" / "protocol.ts"
 LUA = ROOT / "editor-clients" / "nvim" / "lua" / "sessionprof" / "protocol.lua"
 WEB = ROOT / "editor-clients" / "web" / "protocol.js"
 # team-defined names, not in the contract (documented in ARCHITECTURE.md)
-TEAM = {"EVENT", "OPEN_FILE", "HTTP_RPC", "HTTP_STREAM", "FLAME_VIEWS", "FLAME_WEIGHTS", "PROTOCOL_VERSION"}
+TEAM = {"EVENT", "OPEN_FILE", "HTTP_RPC", "HTTP_STREAM", "FLAME_VIEWS", "FLAME_WEIGHTS", "PROTOCOL_VERSION",
+        "PREVIEW_SUGGESTION", "SUGGESTION_APPLIED", "SUGGESTION_UNDONE", "SUGGESTION_EFFECTS"}
 
 
 def python_names() -> dict[str, object]:

@@ -333,8 +333,9 @@ def test_plan_refuses_paths_outside_the_workspace(tmp_path):
                 for bad in ("etc/passwd", "outside.txt", "secret.txt", "environ", "windows.ini", "hosts",
                             "ws-sibling"):
                     assert bad not in e.new_text, (bad, e.path, e.new_text)
-            assert any("src/ok.py" in e.new_text for e in edits)
-            assert "refused" in what or session_ws == "/"
+            # issue 14: the plan takes no paths from the suggestion dict (rules name files
+            # only inside the session's workspace, tests/test_suggestions_rules.py)
+            assert all(e.path.name in ("CLAUDE.md", "AGENTS.md") for e in edits)
     # a workspace whose instruction file is a symlink to a file outside: refused, not followed
     (tmp_path / "victim.md").write_text("outside\n")
     (ws / "AGENTS.md").symlink_to(tmp_path / "victim.md")

@@ -19,6 +19,11 @@ M.FLAME_GRAPH = 'sessionprof/flameGraph'
 -- Team-defined requests (not in PROTOCOL.md, same naming)
 M.EVENT = 'sessionprof/event'
 M.OPEN_FILE = 'sessionprof/openFile'
+-- Suggestions (issue 14): preview before write, what was applied, its measured effect
+M.PREVIEW_SUGGESTION = 'sessionprof/previewSuggestion'
+M.SUGGESTION_APPLIED = 'sessionprof/suggestionApplied'
+M.SUGGESTION_UNDONE = 'sessionprof/suggestionUndone'
+M.SUGGESTION_EFFECTS = 'sessionprof/suggestionEffects'
 
 -- Server commands (advertised through executeCommandProvider)
 M.CMD_APPLY_SUGGESTION = 'sessionprof.applySuggestion'

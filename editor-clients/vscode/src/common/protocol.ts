@@ -22,6 +22,11 @@ export const FLAME_GRAPH = "sessionprof/flameGraph";
 // Team-defined requests (not in PROTOCOL.md, same naming)
 export const EVENT = "sessionprof/event";
 export const OPEN_FILE = "sessionprof/openFile";
+// Suggestions (issue 14): preview before write, what was applied, its measured effect
+export const PREVIEW_SUGGESTION = "sessionprof/previewSuggestion";
+export const SUGGESTION_APPLIED = "sessionprof/suggestionApplied";
+export const SUGGESTION_UNDONE = "sessionprof/suggestionUndone";
+export const SUGGESTION_EFFECTS = "sessionprof/suggestionEffects";
 
 // Server commands (advertised through executeCommandProvider)
 export const CMD_APPLY_SUGGESTION = "sessionprof.applySuggestion";

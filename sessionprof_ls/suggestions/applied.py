@@ -1,0 +1,68 @@
+"""What was applied, where and when: the `applied_suggestions` table of the store.
+
+Kept beside the rules rather than in store.py's schema so the table comes with the
+feature; it lives in the same SQLite file, under the store's lock. A row is written only
+once the user accepted the edit in their editor (or copied it from the browser page,
+which records nothing), and marked undone when the user undoes it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS applied_suggestions (
+    id INTEGER PRIMARY KEY,
+    workspace TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    estimate TEXT,
+    files TEXT NOT NULL,
+    client TEXT,
+    applied_at REAL NOT NULL,
+    undone_at REAL
+);
+CREATE INDEX IF NOT EXISTS applied_by_workspace ON applied_suggestions (workspace, applied_at);
+"""
+
+
+def _ready(store) -> None:
+    if not getattr(store, "_applied_ready", False):
+        with store.lock:
+            store.db.executescript(SCHEMA)
+        store._applied_ready = True
+
+
+def record(store, workspace: str, session_id: str, suggestion: dict, files: list[str], client: str,
+           now_ms: float | None = None) -> dict:
+    _ready(store)
+    at = now_ms if now_ms is not None else time.time() * 1000.0
+    with store.lock:
+        cur = store.db.execute(
+            "INSERT INTO applied_suggestions (workspace, session_id, kind, title, estimate, files, client, applied_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (workspace.rstrip("/") or "/", session_id, suggestion["kind"], suggestion["title"],
+             suggestion.get("estimatedSaving"), json.dumps(files), client, at))
+    return {"id": cur.lastrowid, "appliedAt": at}
+
+
+def undone(store, row_id: int, now_ms: float | None = None) -> bool:
+    _ready(store)
+    with store.lock:
+        cur = store.db.execute("UPDATE applied_suggestions SET undone_at=? WHERE id=? AND undone_at IS NULL",
+                               (now_ms if now_ms is not None else time.time() * 1000.0, int(row_id)))
+    return cur.rowcount == 1
+
+
+def for_workspace(store, workspace: str) -> list[dict]:
+    """Applied (and not undone) suggestions of a workspace, newest first."""
+    _ready(store)
+    with store.lock:
+        rows = store.db.execute(
+            "SELECT id, session_id, kind, title, estimate, files, client, applied_at FROM applied_suggestions"
+            " WHERE workspace=? AND undone_at IS NULL ORDER BY applied_at DESC",
+            (workspace.rstrip("/") or "/",)).fetchall()
+    return [{"id": r[0], "sessionId": r[1], "kind": r[2], "title": r[3], "estimate": r[4],
+             "files": json.loads(r[5]), "client": r[6], "appliedAt": r[7]} for r in rows]

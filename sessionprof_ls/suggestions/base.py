@@ -1,0 +1,206 @@
+"""The one small interface every suggestion rule implements, and what rules share.
+
+A rule is one module with one `Rule` subclass:
+- `detect(ctx)`   -> a `Finding` (the evidence: event indices and the numbers) or None;
+- `estimate(ctx, finding)` -> an `Estimate`: the saving computed from this session, the
+  method in words, and whether it is a bound ("up to");
+- `edits(suggestion, source)` -> the changes apply.py turns into file edits (guidance
+  lines, a new file, a Codex profile); never a deny rule or a project-wide model;
+- `metric(ctx)` -> the number the rule tries to lower, per session, so a later session
+  of the same workspace can be compared with the earlier ones (effects.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..tree import FREAD, FWRITE
+
+
+@dataclass
+class Finding:
+    events: list[int]  # event indices, the evidence
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Estimate:
+    text: str  # "up to -2,441 tokens"
+    method: str  # how it was computed, in one sentence
+    bound: bool  # an upper bound rather than an expected value
+    ms: float = 0.0
+    tokens: int = 0
+    usd: float | None = None
+
+
+@dataclass
+class Metric:
+    name: str  # "re-read tokens per session"
+    unit: str  # "tokens" | "usd" | "ms" | "count" | "percent"
+
+
+class Context:
+    """One session as the rules see it: the analysis plus the tables it already built."""
+
+    def __init__(self, analysis, summary: dict | None = None, by_file: list[dict] | None = None,
+                 history_tokens: int | None = None, total_input: int | None = None):
+        self.a = analysis
+        self.t = analysis.t
+        self.summary = summary if summary is not None else analysis.summary()
+        s = self.summary
+        self.total_input = (total_input if total_input is not None
+                            else s["inputTokens"] + s["cacheReadTokens"] + s["cacheWriteTokens"])
+        self.by_file = by_file if by_file is not None else analysis.tokens_by_file(self.total_input)
+        if history_tokens is None:
+            history_tokens = max(0, self.total_input - sum(r["tokens"] + r["resentTokens"] for r in self.by_file))
+        self.history_tokens = history_tokens
+
+    def path(self, i: int) -> str | None:
+        return self.t.strings.get(self.t.file[i]) if self.t.file[i] >= 0 else None
+
+    def rel(self, path: str) -> str:
+        """A session path relative to the session's workspace (as the file table's reader
+        thinks of it); paths outside it keep their last two parts, never the full path."""
+        ws = self.t.workspace
+        if os.path.isabs(path):
+            if ws:
+                try:
+                    r = os.path.relpath(path, ws)
+                except ValueError:
+                    r = ".."
+                if not r.startswith(".."):
+                    return r.replace(os.sep, "/")
+            return "…/" + "/".join(path.replace("\\", "/").rstrip("/").split("/")[-2:])
+        return os.path.normpath(path).replace(os.sep, "/")
+
+    def workspace_rel(self, path: str) -> str | None:
+        """The path relative to the session's workspace when it lies inside it (symlinks
+        followed where the workspace exists here), else None: only such paths are ever
+        named in text written to an instruction file."""
+        ws = self.t.workspace
+        if not ws or "\x00" in path or path.startswith("~"):
+            return None
+        base = Path(ws)
+        target = Path(path) if os.path.isabs(path) else base / path
+        try:
+            rel = os.path.relpath(os.path.normpath(target), os.path.normpath(base))
+            if rel.startswith("..") or os.path.isabs(rel) or "\\" in rel:
+                return None
+            if base.exists() and not (base / rel).resolve().is_relative_to(base.resolve()):
+                return None
+        except (ValueError, OSError, RuntimeError):
+            return None
+        return rel.replace(os.sep, "/")
+
+    def evidence(self, idxs: list[int], what: str, limit: int = 50) -> list[dict]:
+        t = self.t
+        out = []
+        for i in idxs[:limit]:
+            p = self.path(i)
+            name = t.strings.values[t.name[i]]
+            out.append({"eventId": t.ids[i], "name": self.rel(name) if name == p else name, "what": what,
+                        "filePath": self.rel(p) if p else None, "startTime": t.start[i] - self.a.t0})
+        return out
+
+    @cached_property
+    def touched_later(self) -> dict[str, float]:
+        """Per file, the start of the last time the agent read or wrote it: a file used
+        after a point must never be denied, hidden or made slower to reach."""
+        t = self.t
+        fcol = self.a._col("file")
+        idx = np.flatnonzero(np.isin(self.a.a_type, (FREAD, FWRITE)) & (fcol >= 0))
+        last: dict[str, float] = {}
+        for i in idx.tolist():
+            p = t.strings.values[t.file[i]]
+            last[p] = max(last.get(p, -np.inf), t.start[i])
+        return last
+
+    @cached_property
+    def written(self) -> set[str]:
+        t = self.t
+        fcol = self.a._col("file")
+        idx = np.flatnonzero((self.a.a_type == FWRITE) & (fcol >= 0))
+        return {t.strings.values[t.file[i]] for i in idx.tolist()}
+
+    @cached_property
+    def resends(self) -> dict[int, int]:
+        """Per file read: how many later requests re-sent it (the count the file table
+        multiplies by), so a rule's tokens agree with the table exactly."""
+        a = self.a
+        fcol = a._col("file")
+        reads = np.flatnonzero((a.a_type == FREAD) & (fcol >= 0))
+        out = dict.fromkeys(reads.tolist(), 0)
+        if not reads.size:
+            return out
+        ctx = a._context_of()
+        rctx = ctx[reads]
+        for c, (starts, _prefix, _unk, comps) in a._requests_by_context(ctx).items():
+            sel = np.flatnonzero(rctx == c)
+            if not sel.size:
+                continue
+            end = a.a_end[reads[sel]]
+            lo = np.searchsorted(starts, end, side="left") + 1
+            k = np.searchsorted(comps, end, side="right")
+            stop = (np.where(k < comps.size, np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]),
+                             starts.size) if comps.size else np.full(sel.size, starts.size))
+            for i, n in zip(reads[sel].tolist(), np.maximum(stop - lo, 0).tolist()):
+                out[i] = int(n)
+        return out
+
+
+class Rule:
+    """Base of every rule; a subclass sets the class attributes and the four methods."""
+
+    kind = ""
+    type = ""
+    title = ""
+    metric_info = Metric("", "")
+
+    def detect(self, ctx: Context) -> Finding | None:
+        raise NotImplementedError
+
+    def estimate(self, ctx: Context, finding: Finding) -> Estimate:
+        raise NotImplementedError
+
+    def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
+        raise NotImplementedError
+
+    def edits(self, suggestion: dict, source: str | None) -> list[dict]:
+        """Default: the rule's guidance in the agent's instruction file."""
+        return [{"op": "guidance", "lines": [suggestion["guidance"]]}] if suggestion.get("guidance") else []
+
+    def guidance(self, ctx: Context, finding: Finding) -> str:
+        return ""
+
+    def metric(self, ctx: Context) -> float | None:
+        raise NotImplementedError
+
+    def extra(self, ctx: Context, finding: Finding) -> dict:
+        return {}
+
+    # ------------------------------------------------------------ the suggestion as sent
+
+    def suggestion(self, ctx: Context) -> dict | None:
+        finding = self.detect(ctx)
+        if finding is None:
+            return None
+        est = self.estimate(ctx, finding)
+        t = ctx.t
+        d = {"id": self.kind, "type": self.type, "kind": self.kind, "title": self.title,
+             "description": self.describe(ctx, finding, est), "estimatedSaving": est.text,
+             "savingMs": float(est.ms), "savingTokens": int(est.tokens), "savingUsd": est.usd,
+             "affectedEvents": [t.ids[i] for i in finding.events[:500]], "filePaths": [], "models": [],
+             "suggestedModel": None, "guidance": self.guidance(ctx, finding),
+             "method": est.method, "bound": est.bound,
+             "evidence": ctx.evidence(finding.events, self.evidence_label),
+             "metric": self.metric_info.name, "metricUnit": self.metric_info.unit}
+        d.update(self.extra(ctx, finding))
+        return d
+
+    evidence_label = ""

@@ -1,0 +1,95 @@
+"""Stop re-reading unchanged files.
+
+A re-read is wasted when the file was not written between the two reads. Its cost is
+what the file table counts for that read: its tokens once as new input plus once per
+later request that re-sent it (the same per-read count the table multiplies by), so
+the suggestion's number is part of the table's `tokens + resentTokens` for the file.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+
+import numpy as np
+
+from ..analysis.formatting import fmt_ms
+from ..tree import FREAD, FWRITE
+from .base import Context, Estimate, Finding, Metric, Rule
+
+
+class RereadFile(Rule):
+    kind = "reread_file"
+    type = "context"
+    title = "Stop re-reading the same files"
+    metric_info = Metric("re-read tokens per session (new input + re-sent)", "tokens")
+    evidence_label = "re-read of an unchanged file"
+
+    def detect(self, ctx: Context) -> Finding | None:
+        t = ctx.t
+        a = ctx.a
+        fcol = a._col("file")
+        reads = np.flatnonzero((a.a_type == FREAD) & (fcol >= 0))
+        codes, counts = np.unique(fcol[reads], return_counts=True)
+        again = codes[counts >= 2]
+        if not again.size:
+            return None
+        writes: dict[int, list[float]] = defaultdict(list)
+        for i in np.flatnonzero((a.a_type == FWRITE) & np.isin(fcol, again)).tolist():
+            writes[t.file[i]].append(t.start[i])
+        per_file: dict[int, list[int]] = defaultdict(list)
+        for i in reads[np.isin(fcol[reads], again)].tolist():
+            per_file[t.file[i]].append(i)
+        wasted: list[int] = []
+        for f, idxs in per_file.items():
+            idxs.sort(key=t.start.__getitem__)
+            ws = sorted(writes.get(f, []))
+            for prev, cur in zip(idxs, idxs[1:]):
+                # a read after the file was written is not a wasted re-read
+                if bisect_right(ws, t.start[cur]) == bisect_right(ws, t.start[prev]):
+                    wasted.append(cur)
+        if not wasted:
+            return None
+        wasted.sort(key=t.start.__getitem__)
+        per_path: dict[str, dict] = {}
+        res = ctx.resends
+        for i in wasted:
+            ft = max(0, t.file_tokens[i])
+            row = per_path.setdefault(ctx.path(i), {"reads": 0, "tokens": 0, "resent": 0})
+            row["reads"] += 1
+            row["tokens"] += ft
+            row["resent"] += ft * res.get(i, 0)
+        return Finding(wasted, {"files": per_path})
+
+    def estimate(self, ctx: Context, finding: Finding) -> Estimate:
+        files = finding.data["files"]
+        new = sum(r["tokens"] for r in files.values())
+        resent = sum(r["resent"] for r in files.values())
+        ms = sum(ctx.a.ends[i] - ctx.t.start[i] for i in finding.events)
+        return Estimate(
+            f"-{new + resent:,} tokens ({new:,} read again + {resent:,} re-sent)",
+            "Each re-read of a file not written since its previous read: its tokens as new input, plus the "
+            "same tokens for every later request that re-sent them (the count the tokens-by-file table uses).",
+            bound=False, ms=float(ms), tokens=new + resent)
+
+    def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
+        files = finding.data["files"]
+        names = sorted(files, key=lambda p: -(files[p]["tokens"] + files[p]["resent"]))
+        table = {r["filePath"]: r["tokens"] + r["resentTokens"] for r in ctx.by_file}
+        parts = [f"{ctx.rel(p)} ×{files[p]['reads']}: {files[p]['tokens'] + files[p]['resent']:,} of the "
+                 f"{table.get(p, 0):,} tokens the file table counts for it" for p in names[:3]]
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        return (f"{len(finding.events)} reads fetched a file again that had not changed ({'; '.join(parts)}{more}). "
+                f"Together {est.tokens:,} tokens, the re-reads and the requests that re-sent them "
+                f"({fmt_ms(est.ms)} of reading).")
+
+    def guidance(self, ctx: Context, finding: Finding) -> str:
+        return ("Do not re-read a file you already read in this session unless it changed since; "
+                "refer to what you read before.")
+
+    def extra(self, ctx: Context, finding: Finding) -> dict:
+        return {"filePaths": sorted(ctx.rel(p) for p in finding.data["files"])[:200]}
+
+    def metric(self, ctx: Context) -> float | None:
+        f = self.detect(ctx)
+        return float(self.estimate(ctx, f).tokens) if f else 0.0
