@@ -71,6 +71,9 @@ def effects(engine, workspace: str) -> list[dict]:
         else:
             verdict, text = "no_effect", (f"It did not help: {rule.metric_info.name} is {a['text']} after, "
                                           f"{b['text']} before.")
+        if verdict in ("helped", "no_effect"):
+            n = lambda k: f"{k} session{'s' if k != 1 else ''}"  # noqa: E731
+            text += f" ({n(b['sessions'])} before, {n(a['sessions'])} after.)"
         out.append({**row, "metric": rule.metric_info.name, "unit": rule.metric_info.unit, "before": b, "after": a,
                     "verdict": verdict, "message": text})
     return out

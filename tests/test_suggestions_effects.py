@@ -1,0 +1,77 @@
+"""Measured afterwards: a real fixture session, its suggestions applied, a later session
+of the same workspace built from another real fixture, and the effect each suggestion's
+metric shows before vs after (sessions counted on each side, "did not help" said)."""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+from sp_fixtures import FIXTURES
+
+from sessionprof_ls import apply as apply_mod
+from sessionprof_ls.engine import Engine
+from sessionprof_ls.importers import import_file
+from sessionprof_ls.suggestions import RULES, Context, applied, effects
+
+BEFORE = "claude-code/spotter-subagent.jsonl"  # re-reads mix.exs; short opus responses
+AFTER = "claude-code/spotter-tool_heavy.jsonl"  # same workspace, no re-reads; opus again
+
+
+def later_session(name: str, after_ms: float, session_id: str) -> list[dict]:
+    """The fixture's events moved to start just after `after_ms`, as a new session."""
+    events = copy.deepcopy(import_file(FIXTURES / name).events)
+    shift = after_ms + 60_000 - min(e["startTime"] for e in events)
+    for e in events:
+        e["sessionId"] = session_id
+        e["startTime"] += shift
+        if e.get("endTime") is not None:
+            e["endTime"] += shift
+    return events
+
+
+def test_before_after_on_real_fixtures(tmp_path: Path):
+    engine = Engine(tmp_path / "s.db")
+    sid = engine.ingest(import_file(FIXTURES / BEFORE).events)["sessions"][0]
+    tree = engine.tree(sid)
+    workspace = tree.workspace
+    suggestions = {s["kind"]: s for s in engine.performance(sid, include_events=False)["suggestions"]}
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    read = lambda p: p.read_text() if p.is_file() else None  # noqa: E731
+    now = time.time() * 1000.0
+    assert now > engine.store.sessions()[0]["startTime"]
+    for kind in ("reread_file", "smaller_model"):
+        edits, _ = apply_mod.plan(suggestions[kind], ws, tree.source, workspace, read)
+        for e in edits:
+            e.path.parent.mkdir(parents=True, exist_ok=True)
+            e.path.write_text(e.new_text)
+        applied.record(engine.store, workspace, sid, suggestions[kind], [e.rel(ws.resolve()) for e in edits],
+                       "test", now_ms=now)
+    # nothing after yet: the view says it is waiting
+    rows = {r["kind"]: r for r in effects.effects(engine, workspace)}
+    assert rows["reread_file"]["verdict"] == "waiting" and rows["reread_file"]["after"]["sessions"] == 0
+    assert rows["reread_file"]["before"]["sessions"] == 1
+
+    later = engine.ingest(later_session(AFTER, now, "later-1"))["sessions"][0]
+    rows = {r["kind"]: r for r in effects.effects(engine, workspace)}
+    # the metric of each side is the rule's own metric on that session
+    before_ctx, after_ctx = Context(engine.analysis(sid)), Context(engine.analysis(later))
+    for kind, row in rows.items():
+        rule = RULES[kind]
+        assert row["before"]["sessions"] == 1 and row["after"]["sessions"] == 1
+        assert row["before"]["value"] == rule.metric(before_ctx)
+        assert row["after"]["value"] == rule.metric(after_ctx)
+    rr = rows["reread_file"]
+    assert rr["before"]["value"] == suggestions["reread_file"]["savingTokens"] > 0
+    assert rr["after"]["value"] == 0 and rr["verdict"] == "helped" and "It helped" in rr["message"]
+    sm = rows["smaller_model"]
+    # the later session still ran its short responses on opus: measured, and said so
+    helped = sm["after"]["value"] <= sm["before"]["value"] * effects.HELPED_RATIO
+    assert sm["verdict"] == ("helped" if helped else "no_effect")
+    if not helped:
+        assert sm["message"].startswith("It did not help")
+    # undone suggestions are no longer measured
+    assert applied.undone(engine.store, rr["id"])
+    assert {r["kind"] for r in effects.effects(engine, workspace)} == {"smaller_model"}
