@@ -15,6 +15,7 @@ from .analysis import Analysis
 from .tree import AGENT, AI, F_TOKENS, FREAD, FWRITE, NET, TOOL, TYPES, SessionTree
 
 FLAME_TYPES = ("session",) + TYPES
+UNEXPLAINED = "(unexplained)"
 _NUMBERED = re.compile(r"\s*(#\d+|\d+)\b.*$|:.*$")
 
 
@@ -45,10 +46,10 @@ class _Frames:
 
 
 def _own_tokens(t: SessionTree, i: int) -> int:
+    """A request's tokens; nothing else owns any: a file's tokens are already inside the
+    input of the requests that carried it, so the root equals the summary's totalTokens."""
     if t.flags[i] & F_TOKENS:
         return t.tin[i] + t.tout[i] + t.tcr[i] + t.tcw[i]
-    if t.type[i] in (FREAD, TOOL) and t.file_tokens[i] > 0:
-        return t.file_tokens[i]
     return 0
 
 
@@ -68,9 +69,13 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
         weights = inclusive
     else:
         weights = None
+    # the aggregate time view adds up the time the split gives each span (parallel calls
+    # counted once, idle left out), so its root is the active time and its buckets the summary's
+    agg_time = _inclusive(analysis, kids, analysis.own_time().tolist()) if view == "aggregate" and weights is None \
+        else None
 
     if view == "aggregate":
-        _aggregate(t, analysis, kids, fr, weights)
+        _aggregate(t, analysis, kids, fr, weights if weights is not None else agg_time, weights is None)
     else:
         total = weights[n] if weights else analysis.t1 - start0
         fr.add(analysis.title(), 0, 0, 0.0, total, -1, None, 1)
@@ -157,17 +162,26 @@ def aggregate_label(t: SessionTree, i: int) -> str:
     return _NUMBERED.sub("", s.values[t.name[i]]) or TYPES[typ]
 
 
-def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights) -> None:
-    """Merge spans by call path, then lay each level out widest first."""
+def _inclusive(analysis: Analysis, kids, own: list[float]) -> list[float]:
+    """Per node (the root last), its own value plus its descendants'."""
+    out = own + [0.0]
+    for node in analysis.children_first():
+        if kids[node]:
+            out[node] += sum(out[c] for c in kids[node])
+    return out
+
+
+def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights, is_time: bool) -> None:
+    """Merge spans by call path, then lay each level out widest first. Time: each span's
+    share of the time split (weights), so the root is the session's active time."""
     n = len(t)
-    ends = analysis.ends
     # merged node: [label, type, value, count, {child key: merged node}]
     root = ["", 0, 0.0, 1, {}]
     stack = [(c, root) for c in kids[n]]
     while stack:
         node, parent = stack.pop()
-        value = weights[node] if weights is not None else ends[node] - t.start[node]
-        if weights is not None and value <= 0:
+        value = weights[node]
+        if value <= 0 and not is_time:
             continue
         label = aggregate_label(t, node)
         key = (t.type[node], label)
@@ -178,12 +192,13 @@ def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights) -
         m[3] += 1
         stack.extend((c, m) for c in kids[node])
 
-    def fix(m) -> float:  # parallel children may add up to more than their parent
-        child_sum = sum(fix(c) for c in m[4].values())
-        m[2] = max(m[2], child_sum)
-        return m[2]
-
-    total = fix(root) if weights is None else weights[n]
+    if is_time:
+        split = analysis.time_split()
+        if split["other"] > 0:  # active time no span explains, shown so the root adds up
+            root[4][(0, UNEXPLAINED)] = [UNEXPLAINED, 0, split["other"], 1, {}]
+        total = split["active"]
+    else:
+        total = weights[n]
     root[2] = total
     fr.add(analysis.title(), 0, 0, 0.0, total, -1, None, 1)
     work = [(root, 0, 0.0, 0)]

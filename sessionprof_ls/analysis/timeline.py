@@ -164,14 +164,59 @@ class TimelineMixin:
         seg_s = np.concatenate([s[leaves], gap_s])
         seg_e = np.concatenate([e[leaves], gap_e])
         seg_b = np.concatenate([bucket[leaves], bucket[gap_owner]])
+        seg_o = np.concatenate([leaves, gap_owner])
         ok = seg_e > seg_s
-        seg_s, seg_e, seg_b = seg_s[ok], seg_e[ok], seg_b[ok]
-        covered = 0.0
-        mask = np.zeros(seg_s.size, dtype=bool)
+        seg_s, seg_e, seg_b, seg_o = seg_s[ok], seg_e[ok], seg_b[ok], seg_o[ok]
+        won = _attribute(seg_s, seg_e, seg_b)
+        # each event's own share of the timeline: what the aggregate flame graph adds up
+        self._own_time = np.bincount(seg_o, weights=won, minlength=n)
         for name, code in PRIORITY:
-            mask |= seg_b == code
-            now_covered = union_length(seg_s[mask], seg_e[mask])
-            result[name] = now_covered - covered
-            covered = now_covered
-        result["other"] = max(0.0, active - covered)
+            result[name] = float(won[seg_b == code].sum())
+        result["other"] = max(0.0, active - float(won.sum()))
         return result
+
+    def own_time(self) -> np.ndarray:
+        """Per event, the time the split gives it (its self time, less what parallel or
+        higher-priority spans won): these add up to the buckets of the summary."""
+        self.time_split()
+        return self.__dict__.get("_own_time", np.zeros(self.n))
+
+
+def _covered_before(hs: np.ndarray, he: np.ndarray, cum: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Length of the disjoint sorted intervals (hs, he) left of each x (cum: their running total)."""
+    k = np.searchsorted(hs, x, side="right") - 1
+    kk = np.maximum(k, 0)
+    before = np.where(kk > 0, cum[np.maximum(kk - 1, 0)], 0.0)
+    inside = np.clip(x - hs[kk], 0.0, he[kk] - hs[kk]) if hs.size else np.zeros(x.size)
+    return np.where(k >= 0, before + inside, 0.0)
+
+
+def _attribute(seg_s: np.ndarray, seg_e: np.ndarray, seg_b: np.ndarray) -> np.ndarray:
+    """The time each segment wins: buckets in PRIORITY order take what is not yet taken;
+    within a bucket, parallel segments share overlap first come, first served (each takes
+    its part past the bucket's reach so far). The total per bucket is that bucket's union
+    less the higher buckets' union, exactly as the split counts it."""
+    won = np.zeros(seg_s.size)
+    hs = he = np.zeros(0)  # union of the higher-priority buckets, merged
+    for _, code in PRIORITY:
+        idx = np.flatnonzero(seg_b == code)
+        if not idx.size:
+            continue
+        order = idx[np.lexsort((seg_e[idx], seg_s[idx]))]
+        s, e = seg_s[order], seg_e[order]
+        reach = np.maximum.accumulate(e)
+        a = np.maximum(s, np.concatenate([[-np.inf], reach[:-1]]))
+        b = np.maximum(e, a)
+        if hs.size:
+            cum = np.cumsum(he - hs)
+            taken = _covered_before(hs, he, cum, b) - _covered_before(hs, he, cum, a)
+        else:
+            taken = 0.0
+        won[order] = np.maximum(b - a - taken, 0.0)
+        # add this bucket to the taken union
+        us, ue = np.concatenate([hs, s]), np.concatenate([he, e])
+        o = np.argsort(us, kind="stable")
+        us, ue = us[o], ue[o]
+        first, run_end = merged_runs(us, ue)
+        hs, he = us[first], run_end
+    return won
