@@ -332,6 +332,10 @@ class UI:
         self.wait("window.__sessionprof && window.__sessionprof.frameCount() > 0 && !window.__sessionprof.pending()")
         self.page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
+    def rows(self) -> list[int]:
+        """The row (lane) of every frame, as the page laid them out."""
+        return self.page.evaluate("Array.from({length: __sessionprof.frameCount()}, (_, i) => __sessionprof.frameRow(i))")
+
     def canvas_box(self) -> dict:
         return self.page.locator("#flame-canvas").bounding_box()
 
@@ -368,12 +372,12 @@ def open_ui(browser, ui_server):
 # ------------------------------------------------------------------ expectations
 
 
-def expected_visible(fg: dict, vs: float, ve: float, width: float, rows: int, min_px: float) -> int:
+def expected_visible(fg: dict, vs: float, ve: float, width: float, rows: int, min_px: float, row_of: list[int] | None = None) -> int:
     """Frames a correct renderer draws individually: in view, in a shown row, >= min_px wide."""
     f = fg["frames"]
     scale = width / (ve - vs)
     n = 0
-    for s, v, d in zip(f["start"], f["value"], f["depth"]):
+    for s, v, d in zip(f["start"], f["value"], row_of or f["depth"]):
         e = s + v
         if d >= rows or s >= ve or e <= vs:
             continue
@@ -382,13 +386,14 @@ def expected_visible(fg: dict, vs: float, ve: float, width: float, rows: int, mi
     return n
 
 
-def uncovered_center(fg: dict, i: int, vs: float, ve: float, width: float) -> float | None:
+def uncovered_center(fg: dict, i: int, vs: float, ve: float, width: float, row_of: list[int] | None = None) -> float | None:
     """Pixel x of frame i's center if no other frame of its row covers that point."""
     f = fg["frames"]
+    rows = row_of or f["depth"]
     s, v = f["start"][i], f["value"][i]
     u = s + v / 2
     for j in range(len(f["start"])):
-        if j != i and f["depth"][j] == f["depth"][i] and f["start"][j] <= u < f["start"][j] + f["value"][j]:
+        if j != i and rows[j] == rows[i] and f["start"][j] <= u < f["start"][j] + f["value"][j]:
             return None
     return (u - vs) * width / (ve - vs)
 

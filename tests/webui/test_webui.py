@@ -28,12 +28,13 @@ def pixel(ui, x: float, y: float) -> tuple[int, int, int]:
     return tuple(ui.page.evaluate("([x, y]) => Array.from(document.getElementById('flame-canvas').getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3))", [x, y]))
 
 
-def frame_of(fg: dict, i: int) -> dict:
+def frame_of(fg: dict, i: int, rows: list[int] | None = None) -> dict:
     f = fg["frames"]
-    return {"name": fg["strings"][f["name"][i]], "type": fg["types"][f["type"][i]], "depth": f["depth"][i], "start": f["start"][i], "value": f["value"][i], "id": f["id"][i]}
+    return {"name": fg["strings"][f["name"][i]], "type": fg["types"][f["type"][i]], "depth": f["depth"][i], "start": f["start"][i], "value": f["value"][i], "id": f["id"][i],
+            "row": rows[i] if rows else f["depth"][i]}
 
 
-def pick_frame(fg: dict, width: float, types=("ai_response", "tool_execution", "user_input"), min_px=60) -> tuple[int, float]:
+def pick_frame(fg: dict, width: float, types=("ai_response", "tool_execution", "user_input"), min_px=60, rows=None) -> tuple[int, float]:
     """The widest frame of these types whose center no sibling covers, and that center's x."""
     f = fg["frames"]
     best = None
@@ -41,7 +42,7 @@ def pick_frame(fg: dict, width: float, types=("ai_response", "tool_execution", "
         if fg["types"][f["type"][i]] not in types or f["id"][i] is None:
             continue
         w = f["value"][i] * width / fg["total"]
-        x = uncovered_center(fg, i, 0, fg["total"], width)
+        x = uncovered_center(fg, i, 0, fg["total"], width, rows)
         if w >= min_px and x is not None and (best is None or w > best[2]):
             best = (i, x, w)
     assert best, "the fixture has no wide, uncovered frame"
@@ -81,18 +82,19 @@ def test_canvas_draws_expected_visible_frames_in_type_colours(open_ui, fixture_d
     ui.settle()
     fg = fixture_data.fg("time")
     width, rows, min_px = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth")
-    assert rows == fg["maxDepth"] + 1
-    assert ui.hook("viewRange()") == [0, fg["total"]]
-    want = expected_visible(fg, 0, fg["total"], width, rows, min_px)
+    row_of = ui.rows()
+    assert rows == max(row_of) + 1 > fg["maxDepth"] + 1  # parallel siblings got lanes of their own
+    assert ui.hook("idleGaps()") == [] and ui.hook("viewRange()") == [0, fg["total"]]
+    want = expected_visible(fg, 0, fg["total"], width, rows, min_px, row_of)
     assert 0 < want < len(fg["frames"]["start"])  # some frames are sub-pixel at full view
     assert ui.hook("visibleFrameCount()") == want
     assert ui.hook("mergedColumnCount()") > 0
     row_h = ui.hook("rowHeight")
     # Root frame in the session colour; a wide frame in its type's colour.
     assert pixel(ui, width / 2, row_h / 2) == TYPE_RGB["session"]
-    i, x = pick_frame(fg, width)
-    fr = frame_of(fg, i)
-    assert pixel(ui, x, fr["depth"] * row_h + 3) == TYPE_RGB[fr["type"]]
+    i, x = pick_frame(fg, width, rows=row_of)
+    fr = frame_of(fg, i, row_of)
+    assert pixel(ui, x, fr["row"] * row_h + 3) == TYPE_RGB[fr["type"]]
 
 
 def test_hover_shows_tooltip_of_the_frame(open_ui, fixture_data: SessionData):
@@ -100,14 +102,15 @@ def test_hover_shows_tooltip_of_the_frame(open_ui, fixture_data: SessionData):
     ui.settle()
     fg = fixture_data.fg("time")
     box = ui.canvas_box()
-    i, x = pick_frame(fg, ui.hook("canvasWidth()"))
-    fr = frame_of(fg, i)
-    y = fr["depth"] * ui.hook("rowHeight") + 9
+    row_of = ui.rows()
+    i, x = pick_frame(fg, ui.hook("canvasWidth()"), rows=row_of)
+    fr = frame_of(fg, i, row_of)
+    y = fr["row"] * ui.hook("rowHeight") + 9
     ui.page.mouse.move(box["x"] + x, box["y"] + y)
     tip = ui.page.locator("#flame-tooltip")
     tip.wait_for(state="visible")
     text = tip.inner_text()
-    assert fr["name"] in text and fr["type"] in text
+    assert fr["name"] in text and fr["type"].replace("_", " ") in text
     assert f"{100 * fr['value'] / fg['total']:.1f}% of session" in text
     ui.page.mouse.move(box["x"] + x, box["y"] + box["height"] + 40)
     tip.wait_for(state="hidden")
@@ -118,9 +121,10 @@ def test_click_selects_and_shows_event_details(open_ui, fixture_data: SessionDat
     ui.settle()
     fg = fixture_data.fg("time")
     box = ui.canvas_box()
-    i, x = pick_frame(fg, ui.hook("canvasWidth()"), types=("ai_response",), min_px=8)
-    fr = frame_of(fg, i)
-    ui.page.mouse.click(box["x"] + x, box["y"] + fr["depth"] * ui.hook("rowHeight") + 9)
+    row_of = ui.rows()
+    i, x = pick_frame(fg, ui.hook("canvasWidth()"), types=("ai_response",), min_px=8, rows=row_of)
+    fr = frame_of(fg, i, row_of)
+    ui.page.mouse.click(box["x"] + x, box["y"] + fr["row"] * ui.hook("rowHeight") + 9)
     assert ui.hook("selected()")["id"] == fr["id"]
     ev = fixture_data.events[fixture_data.session_id][fr["id"]]
     details = ui.page.locator("#flame-details")
@@ -138,20 +142,28 @@ def test_double_click_zooms_to_the_frame_and_reset_restores(open_ui, fixture_dat
     fg = fixture_data.fg("time")
     width, rows, min_px, row_h = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth"), ui.hook("rowHeight")
     box = ui.canvas_box()
-    i, x = pick_frame(fg, width, types=("tool_execution",), min_px=20)
-    fr = frame_of(fg, i)
-    ui.page.mouse.dblclick(box["x"] + x, box["y"] + fr["depth"] * row_h + 9)
+    row_of = ui.rows()
+    i, x = pick_frame(fg, width, types=("tool_execution",), min_px=20, rows=row_of)
+    fr = frame_of(fg, i, row_of)
+    ui.page.mouse.dblclick(box["x"] + x, box["y"] + fr["row"] * row_h + 9)
     ui.settle()
     vs, ve = ui.hook("viewRange()")
     assert (vs, ve) == pytest.approx((fr["start"], fr["start"] + fr["value"]))
-    assert ui.hook("visibleFrameCount()") == expected_visible(fg, vs, ve, width, rows, min_px)
+    assert ui.hook("visibleFrameCount()") == expected_visible(fg, vs, ve, width, rows, min_px, row_of)
     # the zoomed frame now spans the canvas: its colour at both edges
-    assert pixel(ui, 2, fr["depth"] * row_h + 3) == TYPE_RGB[fr["type"]]
-    assert pixel(ui, width - 3, fr["depth"] * row_h + 3) == TYPE_RGB[fr["type"]]
+    assert pixel(ui, 2, fr["row"] * row_h + 3) == TYPE_RGB[fr["type"]]
+    assert pixel(ui, width - 3, fr["row"] * row_h + 3) == TYPE_RGB[fr["type"]]
+    # a zoom is remembered: the breadcrumb names it and Back returns to the whole session
+    assert fr["name"] in ui.page.locator("#flame-crumbs").inner_text()
+    ui.page.click("#flame-back")
+    ui.settle()
+    assert ui.hook("viewRange()") == [0, fg["total"]]
+    ui.page.mouse.dblclick(box["x"] + x, box["y"] + fr["row"] * row_h + 9)
+    ui.settle()
     ui.page.click("#flame-reset")
     ui.settle()
     assert ui.hook("viewRange()") == [0, fg["total"]]
-    assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], width, rows, min_px)
+    assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], width, rows, min_px, row_of)
 
 
 def test_wheel_zooms_around_the_cursor_and_drag_pans(open_ui, fixture_data: SessionData):
@@ -196,8 +208,9 @@ def test_keyboard_selects_zooms_and_resets(open_ui, fixture_data: SessionData):
     ui.page.keyboard.press("Enter")
     ui.settle()
     assert ui.hook("viewRange()") == pytest.approx([f["start"][1], f["start"][1] + f["value"][1]])
-    ui.page.keyboard.press("ArrowRight")  # next sibling in the same row
-    row1 = sorted((i for i in range(len(f["start"])) if f["depth"][i] == 1), key=lambda i: f["start"][i])
+    ui.page.keyboard.press("ArrowRight")  # next frame in the same row (lane)
+    row_of = ui.rows()
+    row1 = sorted((i for i in range(len(f["start"])) if row_of[i] == row_of[1]), key=lambda i: f["start"][i])
     assert ui.hook("selected()")["index"] == row1[1]
     span = ui.hook("viewRange()")
     ui.page.keyboard.press("-")
@@ -223,7 +236,7 @@ def test_view_buttons_fetch_aggregate_and_token_views(open_ui, fixture_data: Ses
                                       "encoding": "base64"}
         assert ui.page.locator(f'.mode[data-mode="{mode}"]').get_attribute("aria-pressed") == "true"
         w, rows, mp = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth")
-        assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], w, rows, mp)
+        assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], w, rows, mp, ui.rows())
     assert len(fixture_data.fg("aggregate")["frames"]["start"]) < len(fixture_data.fg("time")["frames"]["start"])
 
 
@@ -265,11 +278,16 @@ def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionDa
     assert sums["total"] == p["totalTokens"]
 
     files = p["tokensByFile"]
-    frows = ui.page.locator("#tokens-by-file tbody tr")
+    frows = ui.page.locator("#tokens-by-file tbody tr, #tokens-by-file tfoot tr")
     assert frows.count() == len(files) + 1  # + conversation history
     for r, f in zip(frows.all(), files):
         cells = r.locator("td").all_inner_texts()
-        assert cells[:3] == [f["filePath"], fmt_int(f["tokens"]), f"{f['shareOfInput']:.1f}%"]
+        # relative to the session's workspace, the full path on hover
+        root = fixture_data.sessions[0]["workspace"] + "/"
+        shown = f["filePath"][len(root):] if f["filePath"].startswith(root) else f["filePath"]
+        assert cells[:3] == [shown, fmt_int(f["tokens"]), f"{f['shareOfInput']:.1f}%"]
+        assert r.locator("td").first.get_attribute("title") == f["filePath"]
+    assert sum(f["filePath"].startswith(root) for f in files) >= 3  # most are shown relative
     hist = frows.last.locator("td").all_inner_texts()
     assert hist[:3] == ["(conversation history)", fmt_int(p["historyTokens"]), f"{p['historyShare']:.1f}%"]
     frows.nth(1).locator("button.file-link").click()
@@ -307,7 +325,7 @@ def test_show_event_message_selects_and_zooms(open_ui, fixture_data: SessionData
     ui = open_ui(fixture_data)
     ui.settle()
     fg = fixture_data.fg("time")
-    i, _ = pick_frame(fg, ui.hook("canvasWidth()"), types=("tool_execution",), min_px=5)
+    i, _ = pick_frame(fg, ui.hook("canvasWidth()"), types=("tool_execution",), min_px=5, rows=ui.rows())
     fr = frame_of(fg, i)
     ui.page.evaluate("m => window.postMessage(m, '*')", {"type": "showEvent", "sessionId": fixture_data.session_id, "eventId": fr["id"]})
     ui.wait(f"(window.__sessionprof.selected() || {{}}).id === {json.dumps(fr['id'])}")
