@@ -16,7 +16,7 @@ __all__ = ["ImportResult", "claude_config_dirs", "codex_home", "default_transcri
 _CLAUDE_TYPES = {"user", "assistant", "summary", "file-history-snapshot", "progress", "system", "queue-operation"}
 _CODEX_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
 _EVENT_TYPES = {"ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent"}
-_SUFFIXES = {".jsonl", ".json", ".ndjson"}
+_SUFFIXES = {".jsonl", ".json", ".ndjson", ".db"}
 _COPILOT_PREFIXES = {"session", "user", "assistant", "tool", "system", "subagent", "skill", "hook", "abort"}
 _WHOLE_FILE_LIMIT = 64 * 1024 * 1024
 
@@ -46,6 +46,8 @@ def default_transcript_folders() -> list[Path]:
 
 def _kind_of(obj: Any) -> str | None:
     if isinstance(obj, list):
+        if obj and all(isinstance(x, dict) and "ts" in x and x.get("type") in ("say", "ask") for x in obj[:5]):
+            return "cline"  # a Cline / Roo Code / Kilo Code task's ui_messages.json
         return "events" if obj and all(_kind_of(x) == "events" for x in obj[:5]) else None
     if not isinstance(obj, dict):
         return None
@@ -74,6 +76,8 @@ def _other_agent(obj: dict, t: Any) -> str | None:
         return "copilot-cli" if t.split(".", 1)[0] in _COPILOT_PREFIXES else None
     if isinstance(obj.get("timeline"), list) and "chatMessages" in obj:
         return "copilot-cli-legacy"
+    if "projectID" in obj and "directory" in obj and str(obj.get("id", "")).startswith("ses"):
+        return "opencode"  # an OpenCode session file of the older JSON storage
     return None
 
 
@@ -81,6 +85,8 @@ def detect_format(path) -> str | None:
     """"claude-code" | "codex" | "gemini-cli" | "copilot-cli" | "copilot-cli-legacy" | "events" |
     "otlp" (an OTLP/JSON export) | None."""
     p = Path(path)
+    if p.suffix == ".db":
+        return _sqlite_kind(p)
     for obj in sniff_lines(p):
         kind = _kind_of(obj)
         if kind is not None:
@@ -96,6 +102,24 @@ def detect_format(path) -> str | None:
     except (OSError, JSONDecodeError):
         return None
     return None
+
+
+def _sqlite_kind(p: Path) -> str | None:
+    """An OpenCode or Kilo CLI database: tables `session`, `message` and `part`."""
+    try:
+        with open(p, "rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                return None
+        from .opencode import connect_ro
+
+        con = connect_ro(p)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            con.close()
+    except Exception:  # unreadable or not a database: not ours
+        return None
+    return "opencode" if {"session", "message", "part"} <= names else None
 
 
 def _is_subagent_file(p: Path) -> bool:
@@ -220,6 +244,14 @@ def import_file(path, cursor: dict | None = None, max_bytes: int | None = None) 
             from .copilot import import_copilot
 
             return import_copilot(p, cursor, max_bytes)
+        if fmt == "cline":
+            from .cline import import_cline
+
+            return import_cline(p, cursor, max_bytes)
+        if fmt == "opencode":
+            from .opencode import import_opencode
+
+            return import_opencode(p, cursor, max_bytes)
         if fmt == "events":
             return _import_events(p, cursor, max_bytes)
         if fmt == "otlp":

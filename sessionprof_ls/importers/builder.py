@@ -114,7 +114,8 @@ class SessionBuilder:
         self.ensure_turn(start if start is not None else end, key)
         prev = s["resp"].get(key)
         if prev is None:
-            s["respNo"] += 1
+            if name is None:  # a named span (the rest of a response after its tools) takes no number
+                s["respNo"] += 1
             b = s["boundary"]
             first = start if start is not None else (b if b is not None and end is not None and b <= end else end)
             prev = {"no": s["respNo"], "start": first}
