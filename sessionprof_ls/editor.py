@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analysis import Analysis, fmt_ms, fmt_usd
+from .analysis import Analysis, file_hint, fmt_ms
 from .tree import TOOL
 
 
@@ -102,16 +102,7 @@ class EditorIndex:
         ws = t.workspace
         for row in analysis.tokens_by_file(summary_input):
             cost = row["resentCost"]
-            label = f"{row['tokens']:,} tk · {row['shareOfInput']:.1f}% of input"
-            if cost is not None:
-                label += f" · {fmt_usd(cost)}"
-            tooltip = (
-                f"sessionprof — {row['filePath']}\n"
-                f"{row['tokens']:,} tokens added to the context in {row['timesRead']} read(s) "
-                f"({row['shareOfInput']:.1f}% of the session's {summary_input:,} input tokens).\n"
-                f"Re-sent as history by {row['resentCount']} later request(s): {row['resentTokens']:,} tokens, "
-                f"{fmt_usd(cost)}."
-            )
+            label, tooltip = file_hint(row, summary_input)  # issue 12: tokens in context, share, their cost
             reads = [_read(t, t.index.get(eid, -1), eid) for eid in row["eventIds"]]
             for p in editor_paths(row["filePath"], ws, folders):
                 index.files.setdefault(p, FileInfo(

@@ -178,14 +178,6 @@ class SuggestionEvidence(BaseModel):
     startTime: float
 
 
-class SuggestionEvidence(BaseModel):
-    eventId: str
-    name: str
-    what: str
-    filePath: str | None = Field(None, description="relative to the session's workspace")
-    startTime: float
-
-
 class OptimizationSuggestion(BaseModel):
     id: str
     type: SuggestionType
@@ -201,12 +193,6 @@ class OptimizationSuggestion(BaseModel):
     models: list[str] = []
     suggestedModel: str | None = None
     guidance: str = Field("", description="text applySuggestion adds to the instruction file")
-    # issue 14: how the saving was computed, whether it is a bound, the evidence, the metric it targets
-    method: str = ""
-    bound: bool = False
-    evidence: list[SuggestionEvidence] = []
-    metric: str = Field("", description="what effects compare before vs after the suggestion was applied")
-    metricUnit: str = ""
     # issue 14: how the saving was computed, whether it is a bound, the evidence, the metric it targets
     method: str = ""
     bound: bool = False
@@ -232,7 +218,7 @@ class MessageTokens(BaseModel):
 class FileTokens(BaseModel):
     filePath: str
     tokens: int
-    shareOfInput: float = Field(description="percent of all input context tokens")
+    shareOfInput: float = Field(description="contextTokens as percent of all input the session sent (= contextShare)")
     timesRead: int
     resentCount: int = Field(description="later requests that re-sent it as history")
     resentTokens: int

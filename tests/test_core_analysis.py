@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sessionprof_ls.analysis import file_hint
 from sessionprof_ls import pricing
 from sessionprof_ls.engine import Engine
 
@@ -86,8 +87,24 @@ def test_file_resent_as_history_until_compaction(engine):
     rates = pricing.rates_for(SONNET)
     assert row["resentCost"] == pytest.approx(2000 * rates.cache_read)
     total_input = d["inputTokens"] + d["cacheReadTokens"] + d["cacheWriteTokens"]
-    assert row["shareOfInput"] == round(100 * 1000 / total_input, 1)
+    # in context: the first read plus the two re-sends; its share and cost are of exactly those tokens
+    assert row["contextTokens"] == 3000
+    assert row["shareOfInput"] == row["contextShare"] == round(100 * 3000 / total_input, 1)
+    assert row["firstReadCost"] == pytest.approx(1000 * rates.cache_write)  # r2 wrote it to the cache
+    assert row["contextCost"] == pytest.approx(1000 * rates.cache_write + 2000 * rates.cache_read)
     assert d["historyTokens"] == total_input - 3000
+    label, tooltip = file_hint(row, total_input)
+    assert label == f"3.0k tk · {row['contextShare']:.1f}% of input · ${row['contextCost']:.3f}"
+    assert "first read: 1,000 tokens in 1 read(s)" in tooltip and "2 later request(s): 2,000 tokens" in tooltip
+
+
+def test_file_hint_label_formats():
+    row = {"filePath": "a.py", "tokens": 40_000, "timesRead": 2, "resentCount": 25, "resentTokens": 1_000_000,
+           "resentCost": 0.5, "contextTokens": 1_040_000, "contextShare": 8.4, "firstReadCost": 0.07,
+           "contextCost": 0.57}
+    assert file_hint(row, 12_380_952)[0] == "1.04M tk · 8.4% of input · $0.57"
+    row.update(contextCost=None, firstReadCost=None)
+    assert file_hint(row, 12_380_952)[0] == "1.04M tk · 8.4% of input · cost not recorded"
 
 
 def test_suggestions_from_the_session_numbers(engine):

@@ -25,3 +25,40 @@ def fmt_usd(usd: float | None) -> str:
 
 def pct(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 1) if whole > 0 else 0.0
+
+
+def fmt_tokens(n: int) -> str:
+    """Token counts for a hint: 548, 24.3k, 1.04M."""
+    if n < 1000:
+        return f"{n}"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"
+
+
+def fmt_usd_short(usd: float | None) -> str:
+    """Dollars for a one-line hint: $0.57, $0.004; "cost not recorded" when unknown."""
+    if usd is None:
+        return "cost not recorded"
+    return f"${usd:.2f}" if usd >= 0.1 else f"${usd:.3f}"
+
+
+def file_hint(row: dict, total_input: int) -> tuple[str, str]:
+    """A file's inlay hint and its tooltip, from a tokensByFile row: its tokens in the
+    context (first read + re-sent as history), their share of all input the session sent
+    and the cost of exactly those tokens, e.g. `1.04M tk · 8.4% of input · $0.57`."""
+    ctx = row.get("contextTokens", row["tokens"] + row["resentTokens"])
+    share = row.get("contextShare", 0.0)
+    cost = row.get("contextCost")
+    label = f"{fmt_tokens(ctx)} tk · {share:.1f}% of input · {fmt_usd_short(cost)}"
+    first = ctx - row["resentTokens"]
+    tooltip = (
+        f"sessionprof — {row['filePath']}\n"
+        f"{ctx:,} tokens in context ({share:.1f}% of the session's {total_input:,} input tokens), "
+        f"{fmt_usd(cost) if cost is not None else 'cost not recorded'}:\n"
+        f"· first read: {first:,} tokens in {row['timesRead']} read(s), "
+        f"{fmt_usd(row.get('firstReadCost')) if row.get('firstReadCost') is not None else 'cost not recorded'}\n"
+        f"· re-sent as history by {row['resentCount']} later request(s): {row['resentTokens']:,} tokens, "
+        f"{fmt_usd(row['resentCost']) if row['resentCost'] is not None else 'cost not recorded'}"
+    )
+    return label, tooltip

@@ -98,12 +98,15 @@ class TokenTablesMixin:
     def _requests_by_context(self, ctx: np.ndarray):
         """Per context: request start times (sorted), prefix sums of each request's
         price per re-sent token (history mostly comes from the prompt cache), the
-        count of requests with no price, and compaction times."""
+        count of requests with no price, compaction times, and each request's price per
+        token it carried first (new input: a cache write, else plain input)."""
         t = self.t
         req = np.flatnonzero(((self.a_flags & F_TOKENS) != 0) & (self.a_type == AI))
         model = self._col("model")[req]
         cr = self._col("tcr")[req]
+        cw = self._col("tcw")[req]
         rate = np.full(req.size, np.nan)
+        frate = np.full(req.size, np.nan)
         provider_of = self.model_provider
         for code in np.unique(model).tolist():
             if code < 0:
@@ -112,8 +115,10 @@ class TokenTablesMixin:
             if rates is not None:
                 sel = model == code
                 rate[sel] = np.where(cr[sel] > 0, rates.cache_read, rates.input)
+                frate[sel] = np.where(cw[sel] > 0, rates.cache_write, rates.input)
         comp = np.flatnonzero((self.a_flags & F_COMPACTION) != 0)
         out = {}
+        self._first_rates: dict = {}  # per context, beside the tuple (suggestions unpack four items)
         rctx = ctx[req]
         for c in np.unique(rctx).tolist():
             sel = rctx == c
@@ -124,6 +129,7 @@ class TokenTablesMixin:
             unknown = np.concatenate([[0], np.cumsum(np.isnan(r))])
             comps = np.sort(self.a_start[comp[ctx[comp] == c]])
             out[c] = (starts[order], prefix, unknown, comps)
+            self._first_rates[c] = frate[sel][order]
         return out
 
     def tokens_by_file(self, total_input: int) -> list[dict]:
@@ -137,9 +143,11 @@ class TokenTablesMixin:
         ft = np.maximum(self._col("file_tokens")[reads], 0)
         count = np.zeros(reads.size, dtype=np.int64)
         cost = np.zeros(reads.size)
+        first_cost = np.full(reads.size, np.nan)
         unknown = np.zeros(reads.size, dtype=bool)
         rctx = ctx[reads]
         for c, (starts, prefix, unk, comps) in reqs.items():
+            frate = self._first_rates[c]
             sel = np.flatnonzero(rctx == c)
             if not sel.size:
                 continue
@@ -155,6 +163,9 @@ class TokenTablesMixin:
             count[sel] = n_after
             cost[sel] = ft[sel] * (prefix[stop_c] - prefix[lo_c])
             unknown[sel] = (unk[stop_c] - unk[lo_c]) > 0
+            carrier = lo - 1  # the request that sent the read as new input (none: not sent yet)
+            has = carrier < starts.size
+            first_cost[sel[has]] = ft[sel[has]] * frate[carrier[has]]
         files, pos = np.unique(fcol[reads], return_inverse=True)
         tokens = np.bincount(pos, weights=ft, minlength=files.size)
         times = np.bincount(pos, minlength=files.size)
@@ -162,6 +173,15 @@ class TokenTablesMixin:
         rtokens = np.bincount(pos, weights=ft * count, minlength=files.size)
         rcost = np.bincount(pos, weights=cost, minlength=files.size)
         runknown = np.bincount(pos, weights=unknown & (count > 0) & (ft > 0), minlength=files.size)
+        # a request after the read sent it; in a context whose requests carry no usage (a subagent
+        # seen only through its streamed copies) it was sent too, at a cost not recorded
+        carried = ~np.isin(rctx, list(reqs))
+        for c, (starts, *_rest) in reqs.items():
+            sel = np.flatnonzero(rctx == c)
+            carried[sel] = np.searchsorted(starts, self.a_end[reads[sel]], side="left") < starts.size
+        fcost = np.bincount(pos, weights=np.nan_to_num(first_cost), minlength=files.size)
+        funknown = np.bincount(pos, weights=carried & np.isnan(first_cost) & (ft > 0), minlength=files.size)
+        ctokens = np.bincount(pos, weights=ft * carried, minlength=files.size)
         ids: list[list[str]] = [[] for _ in range(files.size)]
         all_ids = t.ids
         for p, i in zip(pos.tolist(), reads.tolist()):
@@ -169,11 +189,19 @@ class TokenTablesMixin:
         rows = []
         for g, code in enumerate(files.tolist()):
             known = runknown[g] == 0
+            resent_cost = float(rcost[g]) if (known or rcost[g]) else None
+            first = float(fcost[g]) if (funknown[g] == 0 or fcost[g]) else None
+            context = int(ctokens[g]) + int(rtokens[g])
             rows.append({
                 "filePath": t.strings.values[code], "tokens": int(tokens[g]),
-                "shareOfInput": pct(int(tokens[g]), total_input), "timesRead": int(times[g]),
+                "shareOfInput": pct(int(ctokens[g]) + int(rtokens[g]), total_input), "timesRead": int(times[g]),
                 "resentCount": int(rcount[g]), "resentTokens": int(rtokens[g]),
-                "resentCost": float(rcost[g]) if (known or rcost[g]) else None, "eventIds": ids[g],
+                "resentCost": resent_cost,
+                # in context = the first read plus every request that re-sent it; its cost is of exactly those
+                "contextTokens": context, "contextShare": pct(context, total_input),
+                "firstReadCost": first,
+                "contextCost": None if first is None or resent_cost is None else first + resent_cost,
+                "eventIds": ids[g],
             })
         rows.sort(key=lambda r: -(r["tokens"] + r["resentTokens"]))
         return rows
