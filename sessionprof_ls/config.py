@@ -26,6 +26,8 @@ class Config:
     store: str = ""
     maxBodyBytes: int = 32 * 1024 * 1024
     extraWorkspaces: tuple[str, ...] = field(default_factory=tuple)
+    # live OTLP forwarding (issue 17): {"endpoint": URL, "headers": {K: V}, "content": bool}; outbox.py reads it
+    otlp: dict = field(default_factory=dict)
 
     def claude_dirs(self) -> list[Path]:
         """The setting, else every folder CLAUDE_CONFIG_DIR names (or the defaults)."""
@@ -72,12 +74,15 @@ def merge(config: Config, settings: Any) -> tuple[Config, list[str]]:
             elif want == "str":
                 if not isinstance(value, str):
                     raise TypeError
+            elif want == "dict":
+                if not isinstance(value, dict):
+                    raise TypeError
             else:  # tuple of strings
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise TypeError
                 value = tuple(value)
         except TypeError:
-            problems.append(f"sessionprof.{key} must be {want.replace('tuple[str, ...]', 'a list of strings')}, "
+            problems.append(f"sessionprof.{key} must be {want.replace('tuple[str, ...]', 'a list of strings').replace('dict', 'an object')}, "
                             f"got {type(value).__name__}")
             continue
         changes[key] = value

@@ -101,6 +101,11 @@ def _agent_name(a: "Analysis") -> str:
     return a.t.source or "agent"
 
 
+def _ns(ms: float) -> int:
+    """Epoch ms to ns through whole µs: `ms * 1e6` is past float precision (2**53)."""
+    return round(ms * 1000) * 1000
+
+
 def _set(attrs: dict, key: str, value) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return
@@ -205,7 +210,7 @@ def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" 
         spans.append(ReadableSpan(
             name=f"invoke_agent {_agent_name(a)}", context=root_ctx, parent=None, resource=resource,
             attributes=attrs, kind=SpanKind.INTERNAL, instrumentation_scope=scope,
-            status=Status(StatusCode.UNSET), start_time=int(a.t0 * 1e6), end_time=int(a.t1 * 1e6)))
+            status=Status(StatusCode.UNSET), start_time=_ns(a.t0), end_time=_ns(a.t1)))
     costs = a.cost_array()
     ends = a.ends
     indexes = range(a.n) if only is None else only
@@ -226,7 +231,7 @@ def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" 
         spans.append(ReadableSpan(
             name=name, context=SpanContext(tid, span_id(sid, t.ids[i]), is_remote=False, trace_flags=flags),
             parent=parent, resource=resource, attributes=attrs, kind=kind, instrumentation_scope=scope,
-            status=status, start_time=int(start * 1e6), end_time=int(end * 1e6)))
+            status=status, start_time=_ns(start), end_time=_ns(end)))
     return spans
 
 

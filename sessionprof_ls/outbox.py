@@ -148,6 +148,8 @@ class Forwarder:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sessionprof-otlp", daemon=True)
+        self._lock = threading.Lock()
+        self._new: set[str] = set()
         self.last: dict = {}
 
     def start(self) -> "Forwarder":
@@ -156,8 +158,10 @@ class Forwarder:
         return self
 
     def notify(self, session_ids) -> None:
+        """Never blocks the caller (the event loop): the thread writes the outbox rows."""
         if session_ids:
-            self.outbox.mark(self.endpoint, session_ids)
+            with self._lock:
+                self._new.update(session_ids)
             self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -175,6 +179,10 @@ class Forwarder:
                 if self._stop.wait(self.debounce):  # gather a burst of batches into one send
                     break
             try:
+                with self._lock:
+                    new, self._new = self._new, set()
+                if new:
+                    self.outbox.mark(self.endpoint, sorted(new))
                 self.last = self.outbox.flush(self.target, self.content, exporter=exp)
             except Exception:  # never let the thread die: the rows stay pending
                 log.exception("OTLP forwarding failed")
@@ -194,3 +202,45 @@ def export_sessions(engine: "Engine", session_ids: list[str], target: ox.Target,
         exp.shutdown()
     stats["pending"] = len(box.pending(target.url))
     return stats
+
+
+def live_settings(otlp: dict) -> tuple[ox.Target | None, bool, str | None]:
+    """(target, content, problem) from the `sessionprof.otlp` setting
+    {endpoint, headers, content}; an empty endpoint means off."""
+    endpoint = otlp.get("endpoint") or ""
+    headers = otlp.get("headers") or {}
+    content = otlp.get("content", False)
+    if not isinstance(endpoint, str) or not isinstance(headers, dict) or not isinstance(content, bool) \
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        return None, False, "sessionprof.otlp: expected {endpoint: string, headers: {name: string}, content: boolean}"
+    if not endpoint:
+        return None, False, None
+    if not endpoint.startswith(("http://", "https://")):
+        return None, False, f"sessionprof.otlp.endpoint {endpoint!r}: expected an http(s) URL of an OTLP/HTTP collector"
+    return ox.Target(endpoint, dict(headers)), content, None
+
+
+def live_configure(server) -> None:
+    """(Re)start the server's forwarder for its settings; stop it when they turn it off."""
+    old = getattr(server, "otlp_forwarder", None)
+    target, content, problem = live_settings(server.config.otlp or {})
+    if old is not None and (target is None or (old.target, old.content) != (target, content)):
+        old.stop(timeout=0.5)
+        server.otlp_forwarder = old = None
+    if problem:
+        server.show_warning(problem)
+    if target is None or old is not None or server.engine is None:
+        return
+    logging.getLogger("opentelemetry").setLevel(logging.ERROR)  # the SDK's retry chatter
+    server.otlp_forwarder = Forwarder(server.engine, target, content).start()
+
+
+def live_notify(server, session_ids) -> None:
+    """Called on the event loop after each stored batch: only an in-memory note; the
+    forwarder's thread writes the outbox row and sends."""
+    fw = getattr(server, "otlp_forwarder", None)
+    if fw is None:
+        live_configure(server)
+        fw = getattr(server, "otlp_forwarder", None)
+    if fw is not None:
+        fw.notify(session_ids)

@@ -60,6 +60,21 @@ class SessionProfProtocol(LanguageServerProtocol):
         return super().structure_message(data)
 
 
+class _DefusingReader:
+    """The stdio reader, with each message body passed through events.defuse_deep."""
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    async def readline(self) -> bytes:
+        return await self.reader.readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        from .events import defuse_deep
+
+        return defuse_deep(await self.reader.readexactly(n))
+
+
 class SessionProfServer(LanguageServer):
     def __init__(self, store: str | None = None, config: Config | None = None):
         super().__init__("sessionprof-ls", __version__, protocol_cls=SessionProfProtocol)
@@ -110,6 +125,7 @@ class SessionProfServer(LanguageServer):
                 from pygls.io_ import StdinAsyncReader
 
                 reader = StdinAsyncReader(stdin, self.thread_pool)
+            reader = _DefusingReader(reader)  # an event nested thousands deep must not lose its message
             try:
                 await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol, logger=log,
                                 error_handler=self.report_server_error)
@@ -145,6 +161,10 @@ class SessionProfServer(LanguageServer):
             self.engine.slow_threshold_ms = self.config.slowThresholdMs
             self.engine.slowest_count = self.config.slowestCount
             self.engine._analyses.clear()
+        if self.config.otlp or getattr(self, "otlp_forwarder", None):
+            from .outbox import live_configure
+
+            live_configure(self)
 
     def workspace_folders(self) -> list[str]:
         folders = []
@@ -193,6 +213,10 @@ class SessionProfServer(LanguageServer):
             self.active[sid] = now
         if result["sessions"]:
             self.schedule_update(result["sessions"])
+            if self.config.otlp:  # live OTLP forwarding (issue 17): a background thread sends
+                from .outbox import live_notify
+
+                live_notify(self, result["sessions"])
         return result
 
     # ------------------------------------------------------------ current session
@@ -412,6 +436,8 @@ class SessionProfServer(LanguageServer):
     async def stop_services(self) -> None:
         if self.follow_task:
             self.follow_task.cancel()
+        if getattr(self, "otlp_forwarder", None):  # issue 17: what is unsent stays in the outbox
+            self.otlp_forwarder.stop(timeout=0.5)
         if self.http:
             await self.http.stop()
         path = getattr(self, "discovery_path", None)

@@ -1,0 +1,145 @@
+"""Round trip through our own receiver: what sessionprof sends as OTLP/HTTP protobuf
+(the SDK exporter) another sessionprof server ingests with the same summary, both
+from `sessionprof export --otlp` and from a server forwarding live; and a forwarder
+whose collector is down keeps everything in the outbox across a restart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sessionprof_ls import outbox as ob
+from sessionprof_ls.engine import Engine
+from sessionprof_ls.importers import import_file
+from sp_fixtures import FIXTURES
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
+from relutil import http, start_server  # noqa: E402
+
+REAL = sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.glob("*/*.jsonl"))
+
+
+def _summary_without(s: dict, keys=None) -> dict:
+    from sessionprof_ls.engine import Engine as _E  # noqa: F401  (the summary's keys are the reference's)
+
+    return {k: s.get(k) for k in (keys or s) if k not in ("running",)}
+
+
+def _wait_summary(srv, sid: str, n: int, timeout: float = 60) -> dict:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            perf = srv.request("sessionprof/performance", {"sessionId": sid, "includeEvents": False})
+            if perf.get("eventCount", 0) >= n:
+                return perf
+        except Exception:
+            if time.time() > deadline:
+                raise
+        if time.time() > deadline:
+            raise AssertionError(f"{sid}: fewer than {n} events arrived")
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def receiver(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("receiver")
+    srv = start_server(tmp)
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize("fixture", REAL)
+def test_export_otlp_into_our_receiver_gives_the_same_summary(fixture, tmp_path, receiver):
+    eng = Engine(tmp_path / "store.db")
+    events = import_file(FIXTURES / fixture).events
+    eng.ingest(events)
+    sid = events[0]["sessionId"]
+    want = eng.summary(sid)
+    eng.store.close()
+    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"),
+                          sid, "--otlp", receiver.url, "--header", f"Authorization=Bearer {receiver.token}"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    got = _wait_summary(receiver, sid, want["eventCount"])
+    assert _summary_without(got, want) == _summary_without(want)
+
+
+def test_a_server_forwarding_live_to_our_receiver(tmp_path, receiver):
+    events = import_file(FIXTURES / "claude-code/spotter-subagent.jsonl").events
+    sid = events[0]["sessionId"]
+    settings = {"otlp": {"endpoint": receiver.url, "headers": {"Authorization": f"Bearer {receiver.token}"}}}
+    sender = start_server(tmp_path, settings=settings)
+    try:
+        for k in range(0, len(events), 7):  # batches as an agent would send them
+            status, _, resp = http(sender.url, "/v1/events", __import__("orjson").dumps(events[k:k + 7]),
+                                   token=sender.token, headers={"Content-Type": "application/json"})
+            assert status == 200, resp
+        local = Engine(tmp_path / "local.db")
+        local.ingest(events)
+        keys = local.summary(sid)
+        want = _summary_without(_wait_summary(sender, sid, len(events)), keys)
+        got = _wait_summary(receiver, sid, len(events))
+        assert _summary_without(got, keys) == want
+    finally:
+        sender.stop()
+
+
+class Recorder:
+    """A collector stand-in that counts every span it acknowledges (no de-duplication)."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+        self.up = False
+
+    def export(self, spans):
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        if not self.up:
+            return SpanExportResult.FAILURE
+        self.seen += [s.attributes.get("sessionprof.event_id", "<session>") for s in spans]
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self):
+        pass
+
+
+def test_collector_down_then_restart_loses_nothing_and_repeats_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(ob, "BACKOFF_BASE", 0.05)
+    monkeypatch.setattr(ob, "BACKOFF_CAP", 0.2)
+    rec = Recorder()
+    monkeypatch.setattr(ob.ox, "exporter", lambda target: rec)
+    events = import_file(FIXTURES / "claude-code/spotter-subagent.jsonl").events
+    sid = events[0]["sessionId"]
+    target = ob.ox.Target("http://127.0.0.1:9/v1/traces")
+    eng = Engine(tmp_path / "store.db")
+    fw = ob.Forwarder(eng, target, debounce=0.01).start()
+    half = len(events) // 2
+    for k in range(0, half, 5):
+        r = eng.ingest(events[k:min(k + 5, half)])
+        fw.notify(r["sessions"])
+    time.sleep(1.0)
+    fw.stop()
+    rows = ob.Outbox(eng).pending(target.url)
+    assert [r[1] for r in rows] == [sid] and rows[0][3] >= 2  # retried, still pending
+    assert rec.seen == []
+    eng.store.close()
+    # restart: a new process's engine on the same store; the collector is back
+    rec.up = True
+    eng = Engine(tmp_path / "store.db")
+    fw = ob.Forwarder(eng, target, debounce=0.01).start()
+    for k in range(half, len(events), 5):
+        r = eng.ingest(events[k:k + 5])
+        fw.notify(r["sessions"])
+    deadline = time.time() + 20
+    while (ob.Outbox(eng).pending(target.url) or len(set(rec.seen) - {"<session>"}) < len(events)) \
+            and time.time() < deadline:
+        time.sleep(0.1)
+    fw.stop()
+    seen = [s for s in rec.seen if s != "<session>"]
+    finished = {e["id"] for e in events}
+    assert sorted(seen) == sorted(finished)  # every event span, each exactly once
+    assert ob.Outbox(eng).pending(target.url) == []
