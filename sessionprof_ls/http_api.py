@@ -248,18 +248,23 @@ class HttpEndpoint:
         if isinstance(body, web.Response):
             return body
         kind = "traces" if request.path == P.HTTP_TRACES else "logs"
+        from .otlp_decode import decode_protobuf, to_events  # protobuf, and our own spans back whole (issue 17)
+
         if "protobuf" in (request.content_type or ""):
-            return _error(415, "OTLP protobuf is not supported: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json")
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            return _error(400, f"body: malformed JSON: {exc}")
+            try:
+                data = decode_protobuf(body, kind)
+            except ValueError as exc:
+                return _error(400, str(exc))
+        else:
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                return _error(400, f"body: malformed JSON: {exc}")
         if not isinstance(data, dict):
             return _error(400, "body: an OTLP export request must be a JSON object")
-        from .importers import otlp_to_events
 
         try:
-            events, errors = otlp_to_events(data, kind)
+            events, errors = to_events(data, kind)
         except (TypeError, AttributeError, ValueError) as exc:  # a part of the body has the wrong shape
             return _error(400, f"body: not an OTLP/JSON {kind} export request: {exc}")
         result = await self.server.ingest_async(events)
