@@ -15,7 +15,7 @@ import orjson
 
 from .events import EventError, convert_event, decode_event, decode_stored, split_body
 from .store import Store
-from .tree import SessionTree, StringTable
+from .tree import SessionTree, StringTable, cap_nesting
 
 
 if TYPE_CHECKING:
@@ -70,10 +70,11 @@ class Engine:
             # readers take the lock, so none sees a tree whose events are not committed
             try:
                 with self.store.transaction():
+                    # trees first: a new session's tree must not load the batch it is about to get
+                    trees = [self.tree(sid, create=True) for sid in by_session]
                     seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
                     now = time.time()
-                    for (sid, (evs, _)), seq in zip(by_session.items(), seqs):
-                        tree = self.tree(sid, create=True)
+                    for (sid, (evs, _)), seq, tree in zip(by_session.items(), seqs, trees):
                         tree.add_many(evs, seq)
                         tree.last_update = now
                         self._save_session_row(tree)
@@ -154,6 +155,9 @@ class Engine:
 
     def performance(self, session_id: str, include_events: bool = True) -> dict:
         data = self.analysis(session_id).performance(include_events=include_events)
+        data["events"], flattened = cap_nesting(data["events"])  # deep chains: any JSON encoder can send it
+        if flattened:
+            data["eventsFlattened"] = flattened  # said so: events moved up to the depth cap (issue 19)
         self.store.update_session(session_id, total_cost=data["totalCost"])
         return data
 

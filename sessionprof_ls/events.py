@@ -5,11 +5,19 @@ pydantic (models.py) is the source of the public schema but validates only
 is decoded on its own so one bad event is rejected with a message naming the
 field while the rest of the batch is kept. tests/test_events.py checks that this
 decoder and the pydantic model agree.
+
+Limits (issue 19): numbers must fit the tree's columns and be plausible (lines in
+int32, token counts up to 2^40, times between 1970 and 2100), strings have a
+size cap, and JSON nests at most MAX_DEPTH levels; an event past one is
+rejected by index, naming the field, and never costs its batch. Every string
+and key of an accepted event is redacted (redact.py) before it is stored or
+reaches the tree, whichever way it came in.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
@@ -17,10 +25,22 @@ import msgspec
 import orjson
 
 from .protocol import EVENT_TYPES
-from .redact import maybe_secret, redact, redact_text
+from .redact import maybe_secret, redact_value
 
-NonNeg = Annotated[int, msgspec.Meta(ge=0)]
-Line = Annotated[int, msgspec.Meta(ge=1)]
+MAX_TIME_MS = 4_102_444_800_000.0  # 2100-01-01T00:00:00Z; 0 is 1970
+MAX_TOKENS = 1 << 40  # per field of one event: sums of millions of events still fit int64
+MAX_COUNT = 1 << 53  # file sizes and token estimates: exact in a JS number
+MAX_DEPTH = 64  # JSON nesting of one event (the event object is level 1)
+ID_CHARS, NAME_CHARS, PATH_CHARS, TEXT_CHARS = 1024, 4096, 8192, 1 << 20
+
+NonNeg = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
+Line = Annotated[int, msgspec.Meta(ge=1, le=(1 << 31) - 1)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=ID_CHARS)]
+Name = Annotated[str, msgspec.Meta(max_length=NAME_CHARS)]
+PathText = Annotated[str, msgspec.Meta(max_length=PATH_CHARS)]
+LongText = Annotated[str, msgspec.Meta(max_length=TEXT_CHARS)]
+Time = Annotated[float, msgspec.Meta(ge=0, le=MAX_TIME_MS)] | Annotated[str, msgspec.Meta(max_length=64)]
 EventType = Literal[EVENT_TYPES]
 
 
@@ -35,35 +55,35 @@ class Tokens(msgspec.Struct):
 class Metadata(msgspec.Struct):
     """The keys the analysis reads; unknown keys stay in the stored JSON."""
 
-    model: str | None = None
-    provider: str | None = None
+    model: Name | None = None
+    provider: Name | None = None
     tokens: Tokens | None = None
-    costUsd: Annotated[float, msgspec.Meta(ge=0)] | None = None
-    toolName: str | None = None
+    costUsd: Annotated[float, msgspec.Meta(ge=0, le=1e9)] | None = None
+    toolName: Name | None = None
     args: msgspec.Raw = msgspec.Raw(b"null")  # only looked at for secrets; stored as sent (redacted)
-    filePath: str | None = None
-    fileSize: NonNeg | None = None
-    fileTokens: NonNeg | None = None
+    filePath: PathText | None = None
+    fileSize: Count | None = None
+    fileTokens: Count | None = None
     startLine: Line | None = None
     endLine: Line | None = None
-    url: str | None = None
+    url: PathText | None = None
     status: Literal["ok", "error"] | None = None
-    error: str | None = None
-    text: str | None = None
-    sessionTitle: str | None = None
-    source: str | None = None
-    workspace: str | None = None
+    error: LongText | None = None
+    text: LongText | None = None
+    sessionTitle: LongText | None = None
+    source: Name | None = None
+    workspace: PathText | None = None
     compaction: bool | None = None
 
 
 class Event(msgspec.Struct):
-    sessionId: Annotated[str, msgspec.Meta(min_length=1)]
-    id: Annotated[str, msgspec.Meta(min_length=1)]
+    sessionId: Id
+    id: Id
     type: EventType
-    name: str
-    startTime: float | str
-    parentId: str | None = None
-    endTime: float | str | None = None
+    name: Name
+    startTime: Time
+    parentId: Id | None = None
+    endTime: Time | None = None
     metadata: Metadata | None = None
 
 
@@ -77,7 +97,7 @@ _decode_raw_obj = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 
 
 def parse_time(value: float | str, field: str) -> float:
-    """Epoch milliseconds from a number or an ISO-8601 string."""
+    """Epoch milliseconds from a number or an ISO-8601 string, between 1970 and 2100."""
     if isinstance(value, str):
         try:
             dt = datetime.fromisoformat(value.strip())
@@ -85,27 +105,26 @@ def parse_time(value: float | str, field: str) -> float:
             raise EventError(f"{field}: not a number of epoch ms or an ISO-8601 time: {value[:60]!r}") from None
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=timezone.utc)
-        return dt.timestamp() * 1000.0
-    if not math.isfinite(value) or value < 0:
-        raise EventError(f"{field}: must be a finite, non-negative number of epoch ms, got {value!r}")
+        ms = dt.timestamp() * 1000.0
+        if not 0.0 <= ms <= MAX_TIME_MS:
+            raise EventError(f"{field}: {value[:40]!r} is outside 1970-2100")
+        return ms
+    if not math.isfinite(value) or not 0.0 <= value <= MAX_TIME_MS:
+        raise EventError(f"{field}: must be epoch ms between 1970 and 2100 (0 to {MAX_TIME_MS:.0f}), got {value!r}")
     return float(value)
 
 
-def _time(value: float | str, field: str) -> float:
-    # the hot path: a plausible number of epoch ms passes with one comparison (NaN fails it)
-    if value.__class__ is float and 0.0 <= value < 1e17:
-        return value
-    return parse_time(value, field)
-
-
 def _finish(event: Event) -> Event:
-    event.startTime = _time(event.startTime, "startTime")
-    if event.endTime is not None:
-        event.endTime = _time(event.endTime, "endTime")
-        if event.endTime < event.startTime:
-            raise EventError(
-                f"endTime: {event.endTime:.0f} is before startTime {event.startTime:.0f}"
-            )
+    # the hot path: msgspec has checked a number's range already; only strings are parsed
+    start = event.startTime
+    if start.__class__ is not float:
+        event.startTime = start = parse_time(start, "startTime")
+    end = event.endTime
+    if end is not None:
+        if end.__class__ is not float:
+            event.endTime = end = parse_time(end, "endTime")
+        if end < start:
+            raise EventError(f"endTime: {end:.0f} is before startTime {start:.0f}")
     if event.parentId == event.id:
         raise EventError("parentId: an event cannot be its own parent")
     return event
@@ -117,84 +136,76 @@ def _message(exc: Exception) -> str:
     return text.replace("`$.", "`").replace("`$`", "the event")
 
 
-def decode_event(raw: bytes) -> tuple[Event, bytes]:
-    """Decode one event from its JSON; returns the event and the JSON to store
-    (bytes or the msgspec.Raw slice of a batch: both store as they are)."""
+_STRUCTURE = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*"\s*:?')  # brackets outside strings; strings (keys end in :)
+
+
+def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> str | None:
+    """Where this JSON nests more than `limit` levels (the keys leading there, like
+    "metadata.args"), else None. A count of brackets first: most events have a handful."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return None
+    depth = 0
+    keys: list[str] = []
+    for m in _STRUCTURE.finditer(raw):
+        c = raw[m.start()]
+        if c == 0x5B or c == 0x7B:
+            depth += 1
+            if depth > limit:
+                return ".".join(keys[:3]) or "the event"
+        elif c == 0x5D or c == 0x7D:
+            depth -= 1
+        elif depth <= 3 and m.group().endswith(b":"):  # a key of one of the first levels
+            del keys[depth - 1:]
+            keys.append(m.group().rstrip(b": \t\r\n")[1:-1].decode("utf-8", "replace")[:40])
+    return None
+
+
+def _decode(raw: bytes) -> Event:
     try:
-        event = _finish(_decode_one(raw))
+        return _finish(_decode_one(raw))
     except msgspec.ValidationError as exc:
         raise EventError(_message(exc)) from None
     except msgspec.DecodeError as exc:
+        if "depth" in str(exc) or "nest" in str(exc).lower():
+            raise EventError(f"the event: JSON nested deeper than {MAX_DEPTH} levels") from None
         raise EventError(f"malformed JSON: {exc}") from None
-    m = event.metadata
-    if m is not None and ((len(m.args) > 4 and maybe_secret(bytes(m.args))) or (m.url and maybe_secret(m.url.encode()))):
-        raw = _redacted(raw)
-        _redact_url(event)
+
+
+def decode_event(raw: bytes) -> tuple[Event, bytes]:
+    """Decode one event from its JSON; returns the event and the JSON to store
+    (bytes or the msgspec.Raw slice of a batch: both store as they are). When the JSON
+    may hold a secret, every string and key is redacted and the event decoded again
+    from the redacted JSON, so the store and the tree hold the same redacted text."""
+    data = bytes(raw) if raw.__class__ is not bytes else raw
+    where = too_deep(data)
+    if where is not None:  # before decoding: msgspec would hit the recursion limit
+        raise EventError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
+    event = _decode(raw)
+    if maybe_secret(data):
+        raw = orjson.dumps(redact_value(orjson.loads(data)))
+        event = _decode(raw)
     return event, raw
 
 
 def decode_stored(raw: bytes) -> Event:
     """An event from the store: validated and redacted when it was written."""
-    try:
-        return _finish(_decode_one(raw))
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise EventError(_message(exc)) from None
+    return _decode(raw)
 
 
 def convert_event(obj: Any) -> tuple[Event, bytes]:
-    """Validate one event given as a Python object (LSP params, importers)."""
+    """Validate one event given as a Python object (LSP params, importers): as its JSON,
+    so it takes exactly the checks and the redaction of an event sent over HTTP."""
     if not isinstance(obj, dict):
         raise EventError(f"an event must be a JSON object, got {type(obj).__name__}")
-    meta = obj.get("metadata")
-    check = obj
-    if isinstance(meta, dict) and "args" in meta:  # any JSON value; Event holds it only as raw JSON
-        check = dict(obj, metadata={k: v for k, v in meta.items() if k != "args"})
-    try:
-        event = _finish(msgspec.convert(check, Event))
-    except msgspec.ValidationError as exc:
-        raise EventError(_message(exc)) from None
-    if isinstance(meta, dict) and _may_hold_secret(meta):
-        obj = dict(obj, metadata=_redact_meta(meta))
-        _redact_url(event)
+    if DEEP_MARK in obj:
+        raise EventError(str(obj[DEEP_MARK]))
     try:
         raw = orjson.dumps(obj)
     except TypeError as exc:
+        if "ecursion" in str(exc):
+            raise EventError(f"metadata: JSON nested deeper than {MAX_DEPTH} levels") from None
         raise EventError(f"not JSON-serialisable: {exc}") from None
-    return event, raw
-
-
-def _redact_url(event: Event) -> None:
-    """The decoded event's URL, which the tree keeps and shows, as the stored JSON has it."""
-    if event.metadata is not None and event.metadata.url:
-        event.metadata.url = redact_text(event.metadata.url)
-
-
-def _may_hold_secret(meta: dict) -> bool:
-    args, url = meta.get("args"), meta.get("url")
-    if args is not None:
-        try:
-            if maybe_secret(orjson.dumps(args)):
-                return True
-        except TypeError:
-            return True  # not plain JSON: let the redaction walk it
-    return isinstance(url, str) and maybe_secret(url.encode())
-
-
-def _redact_meta(meta: dict) -> dict:
-    meta = dict(meta)
-    if "args" in meta:
-        meta["args"] = redact(meta["args"])
-    if isinstance(meta.get("url"), str):
-        meta["url"] = redact(meta["url"])
-    return meta
-
-
-def _redacted(raw: bytes) -> bytes:
-    obj = orjson.loads(bytes(raw))
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        obj["metadata"] = _redact_meta(meta)
-    return orjson.dumps(obj)
+    return decode_event(raw)
 
 
 def split_body(body: bytes, content_type: str = "") -> list[msgspec.Raw | bytes]:
@@ -212,14 +223,88 @@ def split_body(body: bytes, content_type: str = "") -> list[msgspec.Raw | bytes]
             return lines
     try:
         if stripped[:1] == b"[":
-            return _decode_raw_list(body)
+            return _raw_items(body)
         if stripped[:1] == b"{":
-            obj = _decode_raw_obj(body)
+            obj = _decode_raw_obj(body) if not too_deep(body, 2) else {"events": msgspec.Raw(_events_member(body))}
             if "events" not in obj:
                 raise EventError('body: expected a JSON array of events, {"events": [...]}, or NDJSON')
-            return _decode_raw_list(obj["events"])
+            return _raw_items(bytes(obj["events"]))
     except msgspec.ValidationError as exc:
         raise EventError(f"body: {_message(exc)}") from None
     except msgspec.DecodeError as exc:
         raise EventError(f"body: malformed JSON: {exc}") from None
     raise EventError('body: expected a JSON array of events, {"events": [...]}, or NDJSON')
+
+
+_TOKENS = re.compile(rb'[\[\]{},]|"(?:[^"\\]|\\.)*"')
+
+
+def _item_spans(buf: bytes, start: int = 0) -> tuple[list[tuple[int, int]], int]:
+    """(start, end) of each element of the JSON array that opens at or after `start`, and
+    the index just past its closing bracket, by a flat scan (no recursion, any depth)."""
+    spans, depth, begin, end = [], 0, None, -1
+    for m in _TOKENS.finditer(buf, start):
+        c = buf[m.start()]
+        if c == 0x5B or c == 0x7B:
+            depth += 1
+            if depth == 1:
+                begin = m.end()
+        elif c == 0x5D or c == 0x7D:
+            depth -= 1
+            if depth == 0:
+                end = m.end()
+                break
+        elif c == 0x2C and depth == 1:
+            spans.append((begin, m.start()))
+            begin = m.end()
+    if end < 0 or begin is None:
+        raise EventError("body: malformed JSON: the array is not closed")
+    if buf[begin:end - 1].strip() or spans:
+        spans.append((begin, end - 1))
+    return spans, end
+
+
+def _raw_items(array: bytes) -> list[bytes]:
+    """The elements of a JSON array as raw slices. msgspec skips nested values by
+    recursion, so an element nested thousands deep would fail the whole body: such a
+    body is split by a flat scan instead, and the deep element is rejected on its own."""
+    try:
+        return _decode_raw_list(array)
+    except RecursionError:
+        pass
+    spans, _ = _item_spans(array)
+    return [array[a:b].strip() for a, b in spans]
+
+
+DEEP_MARK = "sessionprofRejected"  # an event replaced before parsing (defuse_deep); convert_event rejects it
+
+
+def defuse_deep(body: bytes, limit: int = 200) -> bytes:
+    """An LSP message is parsed whole by pygls (json.loads, recursive): an event nested
+    thousands deep would lose the whole message. Each such event of its "events" array is
+    replaced by a small marker object, which convert_event rejects by index, naming the field."""
+    if not too_deep(body, limit):
+        return body
+    m = re.search(rb'"events"\s*:\s*\[', body)
+    if not m:
+        return body
+    try:
+        spans, _ = _item_spans(body, m.end() - 1)
+    except EventError:
+        return body
+    out, last = [], 0
+    for a, b in spans:
+        where = too_deep(body[a:b].strip(), MAX_DEPTH)
+        if where is not None:
+            out += [body[last:a], orjson.dumps({DEEP_MARK: f"{where}: JSON nested deeper than {MAX_DEPTH} levels"})]
+            last = b
+    out.append(body[last:])
+    return b"".join(out)
+
+
+def _events_member(body: bytes) -> bytes:
+    """The raw value of the top-level "events" key of a deep body (see _raw_items)."""
+    m = re.match(rb'\s*\{\s*"events"\s*:\s*', body)
+    if not m:
+        raise EventError('body: expected a JSON array of events, {"events": [...]}, or NDJSON')
+    return body[m.end():body.rstrip().rstrip(b"}").__len__()]

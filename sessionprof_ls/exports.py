@@ -193,6 +193,11 @@ def export(a: Analysis, fmt: str) -> bytes:
         data = chrome_trace(a)
     elif fmt == "json":
         data = a.performance(include_events=True)
+        from .tree import cap_nesting  # deep chains nest past what JSON encoders allow (issue 19)
+
+        data["events"], flattened = cap_nesting(data["events"])
+        if flattened:
+            data["eventsFlattened"] = flattened
     else:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 if fmt == "json" else 0)

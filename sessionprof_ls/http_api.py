@@ -26,6 +26,7 @@ import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
+from pygls.exceptions import JsonRpcException
 
 from . import http_guard
 from . import protocol as P
@@ -160,10 +161,11 @@ class HttpEndpoint:
     def _failure(self, request: web.Request, exc: Exception) -> web.Response:
         """A storage failure says what it is (507 when the disk is full: nothing was acknowledged);
         anything else is a 500 naming the exception type, with the details in the log."""
+        from .safepath import DiskFull
         from .store import StoreFull, StoreUnavailable
 
-        if isinstance(exc, StoreFull):
-            return _error(507, str(exc))
+        if isinstance(exc, (StoreFull, DiskFull)):
+            return _error(507, str(exc.args[-1] if isinstance(exc, DiskFull) else exc))
         if isinstance(exc, StoreUnavailable):
             return _error(503, str(exc))
         self.server.log_error(f"HTTP {request.path}: {exc!r}")
@@ -291,6 +293,11 @@ class HttpEndpoint:
             result = await self.server.rpc(method, params)
         except (KeyError, ValueError, TypeError) as exc:
             return _json({"error": {"message": str(exc).strip("'\"")}}, 400)
+        except JsonRpcException:
+            # a request that needs the editor (workspace/applyEdit, showDocument) when none is
+            # connected, or it answered with an error: the page's request is fine, so no 500
+            return _json({"error": {"message": "no editor could do this: open the workspace in VS Code or "
+                                               "Neovim with sessionprof, or copy the change from the preview"}}, 409)
         return _json({"result": result})
 
     async def get_stream(self, request: web.Request) -> web.StreamResponse:

@@ -1,12 +1,20 @@
-"""Secrets in tool arguments are redacted before they are stored or shown.
+"""Secrets are redacted from the whole event before it is stored or shown.
 
-Agents pass shell commands, HTTP headers and config snippets as tool arguments;
-API keys and passwords in them must never reach the store or the UI.
+Agents pass shell commands, HTTP headers and config snippets as tool arguments,
+and echo them back in errors, tool output, span names, titles and file paths;
+API keys and passwords in any of them must never reach the store, the UI, an
+export or the report. Every string value and every key of an event goes through
+`redact_value` (events.py does it on every way in), with known secret shapes,
+labelled values (`Bearer x`, `password=x`), URL passwords, and an entropy-based
+catch-all for a long random-looking word after key/token/secret/password/Bearer.
+A secret whose text was cut (an importer's excerpt) loses its remaining prefix too.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -16,13 +24,18 @@ REDACTED = "[REDACTED]"
 # password, a JSON escape that could hide one). One alternation over the lowered
 # bytes: 1.4 µs an event, where a case-insensitive pattern cost 9 µs.
 _MAYBE = re.compile(
-    rb"key|token|secret|passw|pwd|auth|bearer|basic|cookie|credential|sk-|gh|_pat_|xox|akia|aiza|glpat-|eyj|"
-    rb"private|-p|\\u|://[^\s\"/@]*@"
+    rb"key|token|secret|passw|pwd|auth|bearer|basic|cookie|credential|sk-|gh[pousr]_|_pat_|xox|akia|asia|aiza|"
+    rb"glpat-|eyj|private|-p|\\u|://[^\s\"/@]*@"
 )
 
 
 def maybe_secret(raw: bytes) -> bool:
-    return _MAYBE.search(raw.lower()) is not None
+    """Could this JSON hold something redact_value changes? (The `tokens` and `fileTokens`
+    keys every API request carries are not a reason to look closer.)"""
+    low = raw.lower()
+    if b'"tokens"' in low or b'"filetokens"' in low:
+        low = low.replace(b'"tokens":', b"").replace(b'"filetokens":', b"")
+    return _MAYBE.search(low) is not None
 
 
 _SECRET_KEY = re.compile(
@@ -50,32 +63,95 @@ _LABELLED = re.compile(
     r"([^\s\"'&;,]{4,})"
 )
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]+:)([^/\s@]+)(@)")
+# an AWS secret access key: 40 base64 characters, looked for when an access key id is near
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+_AWS_HINT = re.compile(r"(?i)AKIA|ASIA|aws")
+_HEX = re.compile(r"[0-9a-fA-F]+")  # a git commit id, not an AWS secret
+# a secret's prefix left at the end of cut text ("sk-proj-abc…")
+_CUT_TAIL = re.compile(
+    r"(?:\b(?:sk-|gh[pousr]_|github_pat_|xox[abprs]-|AKIA|ASIA|AIza|glpat-|eyJ)[A-Za-z0-9_\-.]*"
+    r"|-----BEGIN [A-Z ]*PRIVATE[\s\S]*|\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:[^/\s@]*)…?\s*$")
+# the catch-all: a long random-looking word shortly after a label
+_AFTER_LABEL = re.compile(
+    r"(?i)\b(?:api[_-]?key|key|token|secret|password|passwd|bearer)\b[^\n]{0,24}?"
+    r"(?<![A-Za-z0-9+/_\-])([A-Za-z0-9+/_\-.=]{16,})")
+
+
+def _entropy(word: str) -> float:
+    """Shannon entropy in bits per character."""
+    n = len(word)
+    return -sum(c / n * math.log2(c / n) for c in Counter(word).values())
+
+
+def _random_looking(word: str) -> bool:
+    """Many distinct characters, letters and digits mixed: a key, not a word or a path."""
+    if REDACTED.strip("[]") in word or "/" in word.strip("/") and word.count("/") > 2:
+        return False
+    has_digit = any(c.isdigit() for c in word)
+    has_alpha = any(c.isalpha() for c in word)
+    return has_digit and has_alpha and _entropy(word) >= 3.5
 
 
 def redact_text(text: str) -> str:
-    """Redact secrets inside free text (a shell command, a URL, a header line)."""
-    if len(text) < 8:
+    """Redact secrets inside free text (a shell command, a URL, a header line, an error)."""
+    if len(text) < 6:
         return text
+    aws = _AWS_HINT.search(text) is not None
     for pattern in _VALUE_PATTERNS:
         text = pattern.sub(REDACTED, text)
     text = _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
-    return _LABELLED.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _LABELLED.sub(lambda m: m.group(1) + REDACTED, text)
+    if aws:
+        text = _AWS_SECRET.sub(lambda m: REDACTED if _random_looking(m.group(1)) and not _HEX.fullmatch(m.group(1))
+                               else m.group(1), text)
+    text = _AFTER_LABEL.sub(
+        lambda m: m.group(0)[: m.start(1) - m.start(0)] + REDACTED if _random_looking(m.group(1)) else m.group(0),
+        text)
+    return _CUT_TAIL.sub(REDACTED, text)
 
 
-def redact(value: Any, _depth: int = 0) -> Any:
-    """Return a copy of a JSON value with secrets replaced by [REDACTED]."""
-    if _depth > 32:
-        return REDACTED
+def _secret_key(key: Any) -> bool:
+    return isinstance(key, str) and _SECRET_KEY.match(key) is not None
+
+
+def redact_value(value: Any) -> Any:
+    """A copy of a JSON value with every string and every key redacted; values under
+    secret-looking keys become [REDACTED] whole. Iterative: any depth, no recursion."""
     if isinstance(value, str):
         return redact_text(value)
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if isinstance(key, str) and _SECRET_KEY.match(key) and item not in (None, "", True, False):
-                out[key] = REDACTED if not isinstance(item, (dict, list)) else redact(item, _depth + 1)
-            else:
-                out[key] = redact(item, _depth + 1)
+    if not isinstance(value, (dict, list)):
+        return value
+    root: list = [None]
+    # (source container, destination container, key in destination's parent)
+    stack: list[tuple[Any, Any]] = []
+
+    def place(item: Any, secret: bool) -> Any:
+        if isinstance(item, dict):
+            out: Any = {}
+        elif isinstance(item, list):
+            out = []
+        elif secret and item not in (None, "", True, False):
+            return REDACTED
+        elif isinstance(item, str):
+            return redact_text(item)
+        else:
+            return item
+        stack.append((item, out))
         return out
-    if isinstance(value, list):
-        return [redact(item, _depth + 1) for item in value]
-    return value
+
+    root[0] = place(value, False)
+    while stack:
+        src, dst = stack.pop()
+        if isinstance(src, dict):
+            for key, item in src.items():
+                secret = _secret_key(key)
+                dst[redact_text(key) if isinstance(key, str) else key] = place(item, secret)
+        else:
+            for item in src:
+                dst.append(place(item, False))
+    return root[0]
+
+
+def redact(value: Any) -> Any:
+    """Return a copy of a JSON value with secrets replaced by [REDACTED] (see redact_value)."""
+    return redact_value(value)

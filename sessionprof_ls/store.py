@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SCHEMA_VERSION = 2
+INT64_MAX, INT64_MIN = (1 << 63) - 1, -(1 << 63)
 
 
 class StoreUnavailable(RuntimeError):
@@ -153,6 +154,9 @@ class Store:
     def update_session(self, session_id: str, **fields) -> None:
         if not fields:
             return
+        for k, v in fields.items():  # SQLite integers are int64: a sum saturates rather than overflow
+            if v.__class__ is int and not INT64_MIN <= v <= INT64_MAX:
+                fields[k] = INT64_MAX if v > 0 else INT64_MIN
         cols = ", ".join(f"{k}=?" for k in fields)
         with self.lock:
             self._key(session_id)
@@ -181,5 +185,10 @@ class Store:
         return json.loads(row[0]) if row else None
 
     def set_cursor(self, path: str, cursor: dict) -> None:
+        """An importer's position; the parsing state it carries (titles, pending tool calls)
+        holds agent text, so it is redacted like events (offsets and checksums are not)."""
+        from .redact import redact_value
+
+        cursor = {k: redact_value(v) if k in ("state", "subs") else v for k, v in cursor.items()}
         with self.lock:
             self.db.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", (str(path), json.dumps(cursor)))

@@ -64,6 +64,8 @@ class SessionTree:
         self.model_provider: dict[int, str] = {}  # model code -> the provider first named with it
         self.running: set[int] = set()  # spans with no end yet
         self.waiting: dict[str, list[int]] = {}  # unknown parent id -> orphans waiting for it
+        self.waiting_for: dict[int, str] = {}  # orphan -> the parent id it waits for (O(1) parent_id_of)
+        self.child_count = array("i")  # children per node: a node with none cannot close a cycle
         self.title: str | None = None
         self.source: str | None = None
         self.workspace: str | None = None
@@ -251,6 +253,7 @@ class SessionTree:
                     if m.model is not None:
                         self.model_provider.setdefault(lookup[m.model], m.provider)
             parent_append(-1)
+            self.child_count.append(0)
             type_append(type_code[ev.type])
             flags_append(flags)
             v = ev.name
@@ -268,36 +271,61 @@ class SessionTree:
                 for child in waiting.pop(eid, ()):
                     self.parent[child] = idx
                     self.flags[child] &= ~F_ORPHAN
+                    self.waiting_for.pop(child, None)
+                    self.child_count[idx] += 1
             if ev.parentId is not None:
                 self._link(idx, ev.parentId)
         self.min_start, self.max_end, self.token_total = min_start, max_end, token_total
         self.version += 1
 
     def _link(self, idx: int, parent_id: str | None) -> None:
+        if parent_id is not None and self.parent[idx] >= 0 and self.ids[self.parent[idx]] == parent_id:
+            return  # the same parent again (an update): nothing moves
+        self._unlink(idx)
         if parent_id is None:
-            self.parent[idx] = -1
             self.flags[idx] &= ~F_ORPHAN
             return
         pidx = self.index.get(parent_id)
         if pidx is None:
-            self.parent[idx] = -1
             self.flags[idx] |= F_ORPHAN
             self.waiting.setdefault(parent_id, []).append(idx)
-        elif self._is_ancestor(idx, pidx):
+            self.waiting_for[idx] = parent_id
+        elif self.child_count[idx] and self._is_ancestor(idx, pidx):
             # a cycle: keep the span at the top level, flagged, rather than lose it
-            self.parent[idx] = -1
             self.flags[idx] |= F_ORPHAN
         else:
             self.parent[idx] = pidx
+            self.child_count[pidx] += 1
             self.flags[idx] &= ~F_ORPHAN
 
+    def _unlink(self, idx: int) -> None:
+        """Take idx off its parent (or off the list of orphans waiting for one)."""
+        p = self.parent[idx]
+        if p >= 0:
+            self.child_count[p] -= 1
+            self.parent[idx] = -1
+        pid = self.waiting_for.pop(idx, None)
+        if pid is not None:
+            kids = self.waiting.get(pid)
+            if kids is not None:
+                try:
+                    kids.remove(idx)
+                except ValueError:
+                    pass
+                if not kids:
+                    del self.waiting[pid]
+
     def _is_ancestor(self, idx: int, node: int) -> bool:
-        depth = 0
-        while node != -1 and depth < 100000:
+        """Is idx `node` or above it? One walk up from node: linear in the depth, and only
+        asked when idx has children (a new span, the common case, has none)."""
+        parent = self.parent
+        seen = 0
+        limit = len(parent)
+        while node != -1 and seen <= limit:
             if node == idx:
                 return True
-            node = self.parent[node]
-            depth += 1
+            node = parent[node]
+            seen += 1
         return False
 
     # ------------------------------------------------------------ reads
@@ -307,9 +335,7 @@ class SessionTree:
         if p >= 0:
             return self.ids[p]
         if self.flags[idx] & F_ORPHAN:
-            for pid, kids in self.waiting.items():
-                if idx in kids:
-                    return pid
+            return self.waiting_for.get(idx)
         return None
 
     def running_count(self) -> int:
@@ -335,3 +361,33 @@ class StringTable:
 
     def get(self, code: int) -> str | None:
         return self.values[code] if code >= 0 else None
+
+
+MAX_NESTING = 100  # event levels nested in an answer; JSON encoders stop near 250 levels of nesting
+
+
+def cap_nesting(events: list[dict], max_depth: int = MAX_NESTING) -> tuple[list[dict], int]:
+    """The wire's nested event tree with every level below `max_depth` flattened: the
+    deepest kept event lists all its descendants as direct children (each keeps its
+    true parentId), so any JSON encoder can send it. Iterative: no recursion limit.
+    Returns the events and how many were moved up (0: nothing was deeper)."""
+    moved = 0
+    stack = [(e, 1) for e in events]
+    while stack:
+        node, depth = stack.pop()
+        kids = node.get("children") or []
+        if depth < max_depth:
+            stack.extend((k, depth + 1) for k in kids)
+            continue
+        flat: list[dict] = []
+        todo = list(reversed(kids))
+        while todo:  # pre-order, so the flattened list reads top-down
+            k = todo.pop()
+            grand = k.get("children") or []
+            if grand:
+                moved += len(grand)
+                k["children"] = []
+                todo.extend(reversed(grand))
+            flat.append(k)
+        node["children"] = flat
+    return events, moved

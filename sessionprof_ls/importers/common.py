@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..redact import redact_text
+
 try:  # orjson is the fastest decoder here; msgspec is a declared dependency.
     from orjson import JSONDecodeError as _DecodeError
     from orjson import loads as json_loads
@@ -71,13 +73,13 @@ def excerpt(text: Any, limit: int = EXCERPT) -> str:
     if not isinstance(text, str):
         return ""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else redact_text(text)[: limit - 1] + "…"  # redact before cutting
 
 
 def short_args(args: Any) -> Any:
     """Tool arguments with long strings cut, so events and cursors stay small."""
     if isinstance(args, str):
-        return args if len(args) <= MAX_ARG_CHARS else args[:MAX_ARG_CHARS] + "…"
+        return args if len(args) <= MAX_ARG_CHARS else redact_text(args)[:MAX_ARG_CHARS] + "…"  # redact, then cut
     if isinstance(args, dict):
         return {k: short_args(v) for k, v in args.items()}
     if isinstance(args, list):
