@@ -156,6 +156,8 @@ class SlowOperation(BaseModel):
     event: TimedEvent
     suggestion: str | None = Field(None, description="why it was slow")
     detail: str | None = None
+    label: str | None = Field(None, description="what ran: `Bash: npm test`, `Read: src/app.py`")
+    interrupted: bool = Field(False, description="never ended: timed until the session's last timestamp")
 
 
 SuggestionType = Literal["model", "batching", "prompting", "context", "workflow"]
@@ -213,6 +215,7 @@ class MessageTokens(BaseModel):
     total: int
     cost: float | None = None
     excerpt: str = ""
+    label: str = Field("", description="the event's own name (`Response #3`, `User prompt`)")
 
 
 class FileTokens(BaseModel):

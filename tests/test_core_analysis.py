@@ -163,7 +163,7 @@ def test_slowest_operations_ranked_with_hints(engine):
                    read("r", 80_000, 80_100, "a.py", 10)])
     ops = engine.performance("s", include_events=False)["slowestOperations"]
     assert [(o["rank"], o["event"]["id"]) for o in ops] == [(1, "big"), (2, "sh"), (3, "r")]
-    assert "Large output (5,000 tokens)" in ops[0]["suggestion"]
+    assert "Large output: 5,000 tokens" in ops[0]["suggestion"]
     assert "command" in ops[1]["suggestion"]
 
 

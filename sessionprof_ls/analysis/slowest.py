@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tree import AI, F_ERROR, FREAD, FWRITE, NET, TOOL
+from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_TOKENS, FREAD, FWRITE, NET, TOOL
 from .formatting import fmt_ms
 from .limits import LARGE_OUTPUT_TOKENS, LARGE_TOOL_OUTPUT_TOKENS
+from .timeline import HOOK_B
 
 
 class SlowestMixin:
@@ -34,7 +35,8 @@ class SlowestMixin:
         out = []
         for rank, (dur, i) in enumerate(top, 1):
             out.append({"rank": rank, "event": self.event(i), "suggestion": self.slow_hint(i, dur),
-                        "detail": self.detail(i)})
+                        "detail": self.detail(i), "label": self.op_label(i),
+                        "interrupted": bool(self.a_open[i]) and not self.live})
         return out
 
     def slow_set(self) -> dict[int, int]:
@@ -45,33 +47,81 @@ class SlowestMixin:
             out.setdefault(i, 0)
         return out
 
+    def rel_path(self, path: str) -> str:
+        """A file path relative to the session's workspace when it lies inside it."""
+        ws = self.t.workspace
+        if ws and path.startswith(ws.rstrip("/") + "/"):
+            return path[len(ws.rstrip("/")) + 1:]
+        return path
+
+    def what_ran(self, i: int) -> str | None:
+        """What an operation ran, in words: the command (redacted at ingest), the file
+        relative to the workspace, the url, the subagent's task or the compaction."""
+        t = self.t
+        if t.flags[i] & F_COMPACTION:
+            return "context compaction"
+        if t.type[i] == TOOL and i in t.text:
+            return " ".join(t.text[i].split())[:120]
+        if t.file[i] >= 0:
+            return self.rel_path(t.strings.values[t.file[i]])
+        if i in t.url:
+            return t.url[i]
+        if t.type[i] == AGENT:
+            return t.strings.values[t.name[i]]
+        return None
+
+    def op_label(self, i: int) -> str:
+        """`Bash: npm test`, `Read: src/app.py`, `claude-opus-4-6 response`: an operation named
+        by what ran, for the slowest list and the lenses."""
+        t = self.t
+        if t.type[i] == AI:
+            model = t.strings.get(t.model[i])
+            return f"{t.strings.values[t.name[i]]}" + (f" ({model})" if model else "")
+        name = t.strings.get(t.tool[i]) or t.strings.values[t.name[i]]
+        what = self.what_ran(i)
+        if what and len(what) > 60:
+            what = what[:59] + "…"
+        return f"{name}: {what}" if what and what != name else name
+
     def detail(self, i: int) -> str | None:
         t = self.t
         if t.file[i] >= 0:
-            path = t.strings.values[t.file[i]]
+            path = self.rel_path(t.strings.values[t.file[i]])
             size = t.file_size[i]
             return f"{path} ({size:,} bytes)" if size >= 0 else path
         if i in t.url:
             return t.url[i]
         if i in t.text:
-            return '"' + " ".join(t.text[i].split())[:80] + '"'
+            return " ".join(t.text[i].split())[:120]
         return None
 
     def slow_hint(self, i: int, dur: float) -> str:
+        """Why it was slow, from the data: interruption, errors, hooks, tokens, what ran."""
         t = self.t
         typ = t.type[i]
         tool = t.strings.get(t.tool[i]) or ""
+        if self.a_open[i] and not self.live:
+            return (f"Interrupted: it never finished (the session stopped while it ran); counted {fmt_ms(dur)} "
+                    "until the session's last timestamp.")
         if t.flags[i] & F_ERROR:
-            return f"Failed after {fmt_ms(dur)}: {t.error.get(i, 'the tool reported an error')[:100]}"
+            return f"Failed after {fmt_ms(dur)}: {error_text(t.error.get(i, 'the tool reported an error'))[:160]}"
+        hooks = self._hook_time_inside(i)
+        if hooks > 0.2 * dur and hooks >= 1000:
+            return f"{fmt_ms(hooks)} of its {fmt_ms(dur)} ran in hooks ({', '.join(self._hook_names(i))})."
         if typ == AI:
             out, ctx = t.tout[i], t.tin[i] + t.tcr[i] + t.tcw[i]
+            if not t.flags[i] & F_TOKENS:
+                return f"{fmt_ms(dur)}; this response's usage was not recorded."
             if out >= LARGE_OUTPUT_TOKENS:
-                return f"Large output ({out:,} tokens). Consider asking for incremental output."
-            if ctx >= 100_000:
-                return f"Large context ({ctx:,} input tokens). A new session or a compaction would make it faster."
-            if out and dur / out > 100:
-                return f"{fmt_ms(dur)} for {out:,} output tokens: long reasoning or a slow API response."
-            return "Complex reasoning over the context."
+                return f"Large output: {out:,} tokens in {fmt_ms(dur)}. Consider asking for incremental output."
+            per_k = dur / out * 1000 if out else 0
+            if ctx >= 100_000 and out < 500:
+                return (f"{fmt_ms(dur)} for only {out:,} output tokens over a {ctx:,}-token context: time to the first "
+                        "token grows with the context; a new session or a compaction would make it faster.")
+            if out and per_k > 100_000:
+                return (f"{fmt_ms(dur)} for {out:,} output token{'s' if out != 1 else ''} ({ctx:,}-token context): "
+                        "long hidden reasoning or a slow API response.")
+            return f"{fmt_ms(dur)}: {out:,} output tokens over a {ctx:,}-token context."
         if typ == FREAD:
             ft = t.file_tokens[i]
             if ft >= LARGE_TOOL_OUTPUT_TOKENS:
@@ -88,8 +138,25 @@ class SlowestMixin:
             while stack:
                 inside += 1
                 stack.extend(kids[stack.pop()])
-            return (f"A subagent ran here ({inside:,} span{'s' if inside != 1 else ''} inside); its work is in the "
-                    "flame graph below this call.")
+            task = self.what_ran(i)
+            return (f"A subagent ran here{' (' + task + ')' if task else ''}: {inside:,} "
+                    f"span{'s' if inside != 1 else ''} inside; its work is in the flame graph below this call.")
         if tool in ("Bash", "shell", "exec_command", "local_shell"):
-            return "Long-running command: run it in the background, or narrow it (fewer tests, a smaller build)."
+            return (f"A command that ran {fmt_ms(dur)}: run it in the background, "
+                    "or narrow it (fewer tests, a smaller build).")
         return "Slow tool call."
+
+    def _hook_time_inside(self, i: int) -> float:
+        """Time of the hook spans directly under an operation (Claude Code trace `hook` spans)."""
+        b = self.buckets()
+        return float(sum(self.a_end[c] - self.a_start[c] for c in self.children()[i] if b[c] == HOOK_B))
+
+    def _hook_names(self, i: int) -> list[str]:
+        b = self.buckets()
+        t = self.t
+        return sorted({t.strings.values[t.name[c]] for c in self.children()[i] if b[c] == HOOK_B})[:3]
+
+
+def error_text(text: str) -> str:
+    """Error text as text: escaped newlines and tabs from JSON inside JSON become spaces."""
+    return " ".join(text.replace("\\r", " ").replace("\\n", " ").replace("\\t", " ").split())

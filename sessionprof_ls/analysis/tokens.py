@@ -35,7 +35,7 @@ class TokenTablesMixin:
                 "model": values[m] if m >= 0 else None,
                 "input": tin[k], "output": tout[k], "cacheRead": tcr[k], "cacheWrite": tcw[k],
                 "total": tin[k] + tout[k] + tcr[k] + tcw[k], "cost": costs[k],
-                "excerpt": " ".join(text[:200].split())[:120],
+                "excerpt": " ".join(text[:200].split())[:120], "label": values[names[i]],
             })
         return rows
 

@@ -493,6 +493,8 @@ class ClaudeParser:
             self.s["tasks"][tid] = excerpt(args.get("prompt"), 300)
         etype = "user_input" if name in USER_WAIT_TOOLS else "tool_execution"
         meta = {"toolName": name, "args": p["args"], "filePath": _arg_path(args)}
+        if etype == "tool_execution" and _what_ran(args):
+            meta["text"] = _what_ran(args)
         self.out.put(make_event(self._sid(), "tool:" + tid, p["parent"], etype, name, ts, None, meta))
 
     def _tool_result(self, block: dict, tur: Any, ts: float | None, ctx: str) -> None:
@@ -520,6 +522,8 @@ class ClaudeParser:
             label = f"Permission denied: {name}" if rejected and name not in USER_WAIT_TOOLS else name
             self.out.put(make_event(sid, "tool:" + tid, parent, "user_input", label, start, end, meta))
             return
+        if _what_ran(args):
+            meta["text"] = _what_ran(args)
         real_start, wait_end = split_permission_wait(start, end, _measured_ms(tur))
         if wait_end is not None:
             wmeta = {"toolName": name, "text": f"waiting before {name} ran (permission prompt)"}
@@ -601,6 +605,18 @@ def _agent_name(prompt: str | None, key: str) -> str:
     if prompt and _COMPACTION_PROMPT.search(prompt[:2000]):
         return COMPACTION_NAME
     return "Subagent: " + (excerpt(prompt, 60) if prompt else key)
+
+
+def _what_ran(args: Any) -> str | None:
+    """The command, task or pattern a tool call ran (redacted, cut): the slowest list and
+    lenses name it instead of a bare tool name."""
+    if not isinstance(args, dict):
+        return None
+    for key in ("command", "description", "pattern", "query", "url", "prompt"):
+        v = args.get(key)
+        if isinstance(v, str) and v.strip():
+            return excerpt(v, 200)
+    return None
 
 
 def _arg_path(args: Any) -> str | None:

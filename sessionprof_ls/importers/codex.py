@@ -340,6 +340,9 @@ class CodexParser:
         s["calls"][call_id] = {"name": name, "start": ts, "parent": self._turn_id(), "args": args, "patch": _patch_targets(full_input) if name == "apply_patch" else None}
         etype = "user_input" if name in _USER_WAIT else "tool_execution"
         meta = {"toolName": name, "args": args}
+        cmd = _command_of(name, args)
+        if cmd:
+            meta["text"] = excerpt(cmd, 200)  # what ran, for the slowest list and lenses
         self.out.put(make_event(self._sid(), "tool:" + call_id, self._turn_id(), etype, name, ts, None, meta))
         self._touch(ts)
 
@@ -365,6 +368,9 @@ class CodexParser:
         text, measured, exit_code, out_tokens = _parse_output(p.get("output"))
         failed = exit_code not in (None, 0) or text.startswith(("apply_patch verification failed", "error", "Error"))
         meta: dict[str, Any] = {"toolName": name, "args": args, "status": "error" if failed else "ok"}
+        cmd = _command_of(name, args)
+        if cmd:
+            meta["text"] = excerpt(cmd, 200)
         if failed:
             meta["error"] = excerpt(text)
         if name in _USER_WAIT:
