@@ -102,7 +102,8 @@ class HttpEndpoint:
         await self.runner.setup()
         http_guard.rate_limit_noisy_logs()
         http_guard.cap_connections(self.runner.server, http_guard.max_connections())
-        site = web.TCPSite(self.runner, "127.0.0.1", port, reuse_address=True, backlog=512)
+        http_guard.scrub_token_from_logs(self.token)
+        site = web.TCPSite(self.runner, "127.0.0.1", port, reuse_address=True, backlog=http_guard.ACCEPT_BACKLOG)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 MAX_CONNECTIONS_CAP = 512  # live HTTP connections; far above what agents and a browser need
+SHED_GRACE = 0.5  # seconds a new connection has to send its request before it may be shed
 HEADER_IDLE_TIMEOUT = 10.0  # aiohttp's keepalive_timeout: a connection that sends no full request is closed
 
 
@@ -47,15 +48,29 @@ def origin_problem(origin: str | None, port: int) -> str | None:
     return f"Origin {origin[:80]!r} refused: only pages served by this server may call it"
 
 
-def max_connections() -> int:
-    """Half the descriptor limit (the store, the follower and stdio need the rest), at most the cap."""
+ACCEPT_BACKLOG = 128  # asyncio accepts up to this many sockets in one go, before any is looked at
+
+
+def raise_descriptor_limit(want: int = 8192) -> int:
+    """Lift the soft descriptor limit towards the hard one (1024 is a common soft default);
+    returns the soft limit now in force."""
     try:
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     except (ValueError, OSError):
-        soft = 1024
+        return 1024
+
+
+def max_connections() -> int:
+    """Live connections allowed: half the descriptor limit minus one accept burst (the store,
+    the follower and stdio need the rest), at most the cap."""
+    soft = raise_descriptor_limit()
     if soft == resource.RLIM_INFINITY:
         soft = 1 << 20
-    return max(16, min(MAX_CONNECTIONS_CAP, soft // 2))
+    return max(16, min(MAX_CONNECTIONS_CAP, soft // 2 - ACCEPT_BACKLOG))
 
 
 def _idle(handler: Any) -> bool:
@@ -70,20 +85,30 @@ def cap_connections(web_server: Any, limit: int) -> None:
     original = web_server.connection_made
     conns: dict = web_server._connections  # aiohttp keeps handler -> transport, oldest first
 
+    born: dict = {}  # handler -> when it connected
+
     def connection_made(handler, transport) -> None:
         original(handler, transport)
+        now = time.monotonic()
+        born[handler] = now
         excess = len(conns) - limit
         if excess <= 0:
+            if len(born) > 2 * limit:  # forget handlers aiohttp has let go of
+                for h in [h for h in born if h not in conns]:
+                    del born[h]
             return
-        for h in list(conns):
-            if excess <= 0:
-                break
-            if h is not handler and _idle(h):
-                h.force_close()
-                t = conns.get(h)
-                if t is not None:
-                    t.abort()  # release the descriptor now, not after a lingering close
-                excess -= 1
+        # the oldest idle first: a client that just connected has not had time to send its request
+        for grace in (SHED_GRACE, 0.0):
+            for h in list(conns):
+                if excess <= 0:
+                    break
+                if h is not handler and _idle(h) and now - born.get(h, 0.0) >= grace:
+                    h.force_close()
+                    t = conns.get(h)
+                    if t is not None:
+                        t.abort()  # release the descriptor now, not after a lingering close
+                    born.pop(h, None)
+                    excess -= 1
         if excess > 0:  # everything else is busy: the newcomer waits its turn elsewhere
             transport.abort()
 
@@ -124,3 +149,28 @@ def rate_limit_noisy_logs() -> None:
     _installed = True
     for name in ("asyncio", "aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal"):
         logging.getLogger(name).addFilter(RateLimit())
+
+
+class ScrubToken(logging.Filter):
+    """Replace the endpoint token in every log line (pygls logs whole messages at INFO,
+    `sessionprof/ready` included)."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:
+            return True
+        if self.token in text:
+            record.msg, record.args = text.replace(self.token, "[token]"), None
+        return True
+
+
+def scrub_token_from_logs(token: str) -> None:
+    """On every handler of the root logger (where every logger's records end up)."""
+    f = ScrubToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(f)

@@ -33,7 +33,8 @@ class ServerProc:
     """`python -m sessionprof_ls` as a child process with a minimal LSP client."""
 
     def __init__(self, tmp: Path, store: Path, workspace: Path | None = None, settings: dict | None = None,
-                 claude_dir: Path | None = None, codex_dir: Path | None = None):
+                 claude_dir: Path | None = None, codex_dir: Path | None = None, nofile: int | None = None,
+                 extra_env: dict | None = None):
         self.tmp = Path(tmp)
         self.store = Path(store)
         self.workspace = workspace
@@ -43,8 +44,18 @@ class ServerProc:
         env["CLAUDE_CONFIG_DIR"] = str(claude_dir or self.tmp / "no-claude")
         env["CODEX_HOME"] = str(codex_dir or self.tmp / "no-codex")
         self.stderr = open(self.tmp / f"server-{time.monotonic_ns()}.log", "wb")
+        env.update(extra_env or {})
+        self.log_path = Path(self.stderr.name)
+
+        def limits() -> None:  # a descriptor limit like a default desktop session's (ulimit -n)
+            if nofile:
+                import resource
+
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
         self.proc = subprocess.Popen([sys.executable, "-m", "sessionprof_ls"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.stderr, env=env, cwd=str(ROOT))
+                                     stdout=subprocess.PIPE, stderr=self.stderr, env=env, cwd=str(ROOT),
+                                     preexec_fn=limits if nofile else None)
         self.pid = self.proc.pid
         self._ids = itertools.count(1)
         self._pending: dict[int, Future] = {}
