@@ -146,7 +146,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         tin, tout, tcr, tcw = (int(self._col(c).sum()) for c in ("tin", "tout", "tcr", "tcw"))
         total_tokens = tin + tout + tcr + tcw
         requests = int(np.count_nonzero((self.a_type == AI) & ((self.a_flags & F_TOKENS) != 0)))
-        tools = int(np.count_nonzero(self.a_type == TOOL))
+        tools = int(np.count_nonzero((self.a_type == TOOL) & (self.buckets() != HOOK_B)))  # a hook is not a call
         cost = self.cost_array()
         counted = ((self.a_flags & F_TOKENS) != 0) | (self.a_type == AI)
         known = cost[counted & ~np.isnan(cost)]
