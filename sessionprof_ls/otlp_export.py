@@ -214,6 +214,14 @@ def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" 
     costs = a.cost_array()
     ends = a.ends
     indexes = range(a.n) if only is None else only
+    sids: dict[int, int] = {}  # event index -> span id (a parent is asked for by each child)
+
+    def sid_of(k: int) -> int:
+        v = sids.get(k)
+        if v is None:
+            v = sids[k] = span_id(sid, t.ids[k])
+        return v
+
     for i in indexes:
         if i in t.running:
             continue
@@ -223,13 +231,13 @@ def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" 
             args = ((ev or {}).get("metadata") or {}).get("args")
         name, attrs = event_attributes(a, i, costs, content, args)
         p = t.parent[i]
-        parent = SpanContext(tid, span_id(sid, t.ids[p]) if p >= 0 else root_id, is_remote=False, trace_flags=flags)
+        parent = SpanContext(tid, sid_of(p) if p >= 0 else root_id, is_remote=False, trace_flags=flags)
         start = t.start[i]
         end = max(ends[i], start)
         status = Status(StatusCode.ERROR, t.error.get(i)) if t.flags[i] & F_ERROR else Status(StatusCode.UNSET)
         kind = SpanKind.CLIENT if t.type[i] in (AI, NET) else SpanKind.INTERNAL
         spans.append(ReadableSpan(
-            name=name, context=SpanContext(tid, span_id(sid, t.ids[i]), is_remote=False, trace_flags=flags),
+            name=name, context=SpanContext(tid, sid_of(i), is_remote=False, trace_flags=flags),
             parent=parent, resource=resource, attributes=attrs, kind=kind, instrumentation_scope=scope,
             status=status, start_time=_ns(start), end_time=_ns(end)))
     return spans

@@ -14,6 +14,7 @@ only marks the session pending (one small SQLite upsert).
 
 from __future__ import annotations
 
+import bisect
 import logging
 import random
 import threading
@@ -72,9 +73,12 @@ class Outbox:
         rows = self._db("SELECT MIN(next_try) FROM otlp_outbox WHERE pending = 1 AND endpoint = ?", (endpoint,))
         return rows[0][0] if rows else None
 
-    def flush(self, target: ox.Target, content: bool = False, exporter=None, force: bool = False) -> dict:
+    def flush(self, target: ox.Target, content: bool = False, exporter=None, force: bool = False,
+              duty: float = 1.0) -> dict:
         """Send what is due for the target's endpoint. Stops at the first refusal (the
-        collector is down: the rest waits with it). {"spans", "sessions", "failed"}."""
+        collector is down: the rest waits with it). {"spans", "sessions", "failed"}.
+        `duty` < 1 rests between requests so this thread takes at most that share of
+        the time (the server's event loop shares the GIL with it)."""
         endpoint = target.url
         exp = exporter or ox.exporter(target)
         now = time.time()
@@ -83,7 +87,7 @@ class Outbox:
                         (endpoint,) if force else (endpoint, now))
         stats = {"spans": 0, "sessions": 0, "failed": []}
         for sid, sent_seq, gen, attempts in rows:
-            ok, sent, error = self._send_session(exp, endpoint, sid, sent_seq, gen, content)
+            ok, sent, error = self._send_session(exp, endpoint, sid, sent_seq, gen, content, duty)
             stats["spans"] += sent
             if ok:
                 stats["sessions"] += 1
@@ -95,40 +99,40 @@ class Outbox:
             break
         return stats
 
-    def _send_session(self, exp, endpoint: str, sid: str, sent_seq: int, gen: int, content: bool):
+    def _send_session(self, exp, endpoint: str, sid: str, sent_seq: int, gen: int, content: bool,
+                      duty: float = 1.0):
         """Send a session's events stored above sent_seq, oldest batch first, moving the
         watermark after each acknowledged request. (ok, spans sent, error)."""
         engine = self.engine
-        with engine.lock:
+        with engine.lock:  # only the snapshot: spans are built a request at a time, outside it
             if engine.tree(sid) is None:
                 self._db("DELETE FROM otlp_outbox WHERE endpoint = ? AND session_id = ?", (endpoint, sid))
                 return True, 0, None
             a = engine.analysis(sid)
-            t = a.t
             n = a.n
-            seqs = t.seq[:n]
-            new = sorted((seqs[i], i) for i in range(n) if seqs[i] > sent_seq)
-            top = max(seqs) if n else 0
-            order = [i for _, i in new]
-            spans = ox.session_spans(a, content=content, engine=engine, only=order) if order else []
-        # which seq each span (after the session span) came from, to move the watermark
-        span_seq = [seqs[i] for i in order if i not in t.running]
+            seqs = a.t.seq[:n].tolist()
+        order = sorted(range(n), key=seqs.__getitem__)
+        order = order[bisect.bisect_right([seqs[i] for i in order], sent_seq):]
+        top = max(seqs) if n else 0
         sent = 0
-        for k in range(0, len(spans), ox.BATCH):
-            chunk = spans[k:k + ox.BATCH]
+        step = ox.BATCH - 1  # the first request carries the session span too
+        for k in range(0, max(len(order), 1), step):
+            began = time.perf_counter()
+            part = order[k:k + step]
+            spans = ox.session_spans(a, content=content, engine=engine, only=part, root=k == 0)
             try:
-                ok = ox.send(exp, chunk)
+                ok = ox.send(exp, spans) if spans else True
             except Exception as exc:  # the SDK raises on some transport errors
                 log.warning("OTLP export to %s failed: %s", endpoint, exc)
                 ok = False
             if not ok:
                 return False, sent, f"the collector at {endpoint} did not accept the spans"
-            sent += len(chunk)
-            end = k + len(chunk) - 1  # spans[0] is the session span
-            if end < len(spans) - 1:
-                nxt = span_seq[end] if end < len(span_seq) else top  # first seq not fully sent yet
+            sent += len(spans)
+            if k + step < len(order):  # everything stored below the next request's first seq is acknowledged
                 self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?) WHERE endpoint = ? AND session_id = ?",
-                         (nxt - 1, endpoint, sid))
+                         (seqs[order[k + step]] - 1, endpoint, sid))
+            if duty < 1.0:
+                time.sleep((time.perf_counter() - began) * (1 - duty) / duty)
         self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?), attempts = 0, next_try = 0, last_error = NULL, "
                  "pending = CASE WHEN gen = ? THEN 0 ELSE 1 END WHERE endpoint = ? AND session_id = ?",
                  (top, gen, endpoint, sid))
@@ -139,12 +143,14 @@ class Forwarder:
     """Live forwarding from the server: `notify(sessions)` on each ingest; a daemon
     thread sends what is pending, waking on notify or when a backoff ends."""
 
-    def __init__(self, engine: "Engine", target: ox.Target, content: bool = False, debounce: float = 0.2):
+    def __init__(self, engine: "Engine", target: ox.Target, content: bool = False, debounce: float = 0.5,
+                 duty: float = 0.25):
         self.outbox = Outbox(engine)
         self.target = target
         self.endpoint = target.url
         self.content = content
         self.debounce = debounce
+        self.duty = duty  # the share of time the sends may take: hints come first
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sessionprof-otlp", daemon=True)
@@ -183,7 +189,7 @@ class Forwarder:
                     new, self._new = self._new, set()
                 if new:
                     self.outbox.mark(self.endpoint, sorted(new))
-                self.last = self.outbox.flush(self.target, self.content, exporter=exp)
+                self.last = self.outbox.flush(self.target, self.content, exporter=exp, duty=self.duty)
             except Exception:  # never let the thread die: the rows stay pending
                 log.exception("OTLP forwarding failed")
                 self._stop.wait(BACKOFF_CAP)
