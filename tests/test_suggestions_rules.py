@@ -279,3 +279,47 @@ def test_edits_are_idempotent_and_keep_the_users_text(tmp_path, name):
             apply_mod.plan(s, ws, tree.source, tree.workspace, read_from(ws))
     text = (ws / "CLAUDE.md").read_text() + (ws / "AGENTS.md").read_text()
     assert text.count(apply_mod.SECTION) <= 2 and text.startswith(mine)
+
+
+# ------------------------------------------------------------------ text written to instruction files
+
+EVIL = ["docs/a\n# Heading\n- [ ] task.md", "docs/[click](http://evil.example).md", "docs/<img src=x onerror=alert(1)>.md",
+        "docs/``tick`` *bold* _em_ ~~s~~ | a | b |.md", "docs/line\u2028sep\u2029para\x85nel\r.md", "docs/&amp;entity.md"]
+
+
+def test_instruction_text_is_inert_markdown(tmp_path):
+    """Paths from a session end up in CLAUDE.md only as code spans on one bullet line:
+    no heading, link, image, HTML, emphasis or new instruction line can come out of them."""
+    from markdown_it import MarkdownIt
+
+    ws = tmp_path / "ws"
+    (ws / "docs").mkdir(parents=True)
+    T0 = 1_760_000_000_000.0
+    events = [{"sessionId": "evil", "id": "r0", "type": "ai_response", "name": "Response #1", "startTime": T0,
+               "endTime": T0 + 100, "metadata": {"model": "claude-sonnet-4-5-20250929", "source": "claude-code",
+                                                 "workspace": str(ws), "tokens": {"input": 100, "output": 10}}}]
+    for k, p in enumerate(EVIL):
+        events.append({"sessionId": "evil", "id": f"f{k}", "type": "file_read", "name": "Read",
+                       "startTime": T0 + 200 + k * 10, "endTime": T0 + 205 + k * 10,
+                       "metadata": {"filePath": str(ws / p), "fileTokens": 20_000}})
+    engine = Engine(tmp_path / "s.db")
+    engine.ingest(events)
+    s = next(x for x in engine.performance("evil", include_events=False)["suggestions"]
+             if x["kind"] == "large_tool_output")
+    (ws / "CLAUDE.md").write_text("# Mine\n\nKeep this.\n")
+    edits, _ = apply_mod.plan(s, ws, "claude-code", str(ws), read_from(ws))
+    (e,) = edits
+    added = e.new_text[len(e.old_text):]
+    lines = added.strip("\n").split("\n")
+    assert lines[0] == apply_mod.SECTION and lines[1] == "" and len(lines) == 3 and lines[2].startswith("- ")
+    for ch in ("\u2028", "\u2029", "\x85", "\r"):
+        assert ch not in added
+    tokens = MarkdownIt("commonmark").enable("table").enable("strikethrough").parse(e.new_text)
+    kinds = {t.type for t in tokens}
+    assert kinds <= {"heading_open", "heading_close", "inline", "paragraph_open", "paragraph_close",
+                     "bullet_list_open", "bullet_list_close", "list_item_open", "list_item_close"}, kinds
+    assert sum(t.type == "heading_open" for t in tokens) == 2  # the user's and ours
+    assert sum(t.type == "list_item_open" for t in tokens) == 1
+    inline = [c.type for t in tokens if t.type == "inline" for c in t.children]
+    assert set(inline) <= {"text", "code_inline"}, inline
+    assert sum(c == "code_inline" for c in inline) == len(EVIL)

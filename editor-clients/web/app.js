@@ -3,13 +3,13 @@
 // Every string that comes from a session (names, file paths, tool arguments, agent text)
 // reaches the page through textContent / createTextNode only, never as HTML.
 import {
-  CMD_APPLY_SUGGESTION,
   EVENT,
   FLAME_GRAPH,
   PERFORMANCE,
   SESSIONS,
 } from "./protocol.js";
 import { createTransport } from "./transport.js";
+import { renderSuggestionCards } from "./suggestions.js";
 import { MIN_FRAME_PX, ROW_HEIGHT, OTHER_COLOR, buildFlameData, formatMs } from "./flame.js";
 import { FlameGraphView } from "./flameview.js";
 import { flameCard } from "./flamecard.js";
@@ -482,57 +482,9 @@ function renderSlowest(list) {
   }
 }
 
-const applyStatus = new Map();
-
+// Suggestion cards, previews and measured effects live in suggestions.js (issue 14).
 function renderSuggestions(container, list, full) {
-  clear(container);
-  if (!list.length) container.appendChild(h("p", { class: "muted", text: "No suggestions for this session." }));
-  for (const s of list) {
-    const status = h("span", { class: "apply-status", "aria-live": "polite" });
-    // the outcome outlives a live refresh that redraws the card (kept per session and suggestion)
-    const key = `${state.sessionId}\u0000${s.id}`;
-    status.textContent = applyStatus.get(key) || "";
-    const setStatus = (text) => {
-      applyStatus.set(key, text);
-      for (const el of document.querySelectorAll(".suggestion")) {
-        if (el.dataset.id === s.id) el.querySelector(".apply-status").textContent = text;
-      }
-      status.textContent = text;
-    };
-    const button = h("button", {
-      class: "apply",
-      "data-suggestion": s.id,
-      text: "Apply",
-      onclick: async () => {
-        button.disabled = true;
-        setStatus("Applying…");
-        try {
-          const r = await transport.executeCommand(CMD_APPLY_SUGGESTION, [state.sessionId, s.id]);
-          setStatus(r && typeof r.message === "string" ? r.message : "Sent to the editor.");
-        } catch (e) {
-          setStatus(`Failed: ${e.message}`);
-        } finally {
-          button.disabled = false;
-        }
-      },
-    });
-    const extra = [];
-    if (full) {
-      if (s.filePaths && s.filePaths.length) extra.push(h("div", { class: "sugg-files", text: `Files: ${s.filePaths.join(", ")}` }));
-      if (s.models && s.models.length) extra.push(h("div", { class: "sugg-files", text: `Models: ${s.models.join(", ")}${s.suggestedModel ? ` → ${s.suggestedModel}` : ""}` }));
-      if (s.affectedEvents) extra.push(h("div", { class: "muted", text: `${fmtInt(s.affectedEvents.length)} affected events` }));
-      if (s.guidance) extra.push(h("div", { class: "sugg-guidance", text: s.guidance }));
-    }
-    container.appendChild(
-      h(
-        "div",
-        { class: "suggestion", "data-id": s.id },
-        h("span", { class: "sugg-icon", "aria-hidden": "true", text: "⚡" }),
-        h("div", { class: "sugg-body" }, h("div", { class: "sugg-title", text: s.title }), h("div", { class: "sugg-desc", text: s.description }), s.estimatedSaving ? h("div", { class: "sugg-saving", text: s.estimatedSaving }) : null, ...extra),
-        h("div", { class: "sugg-actions" }, button, status),
-      ),
-    );
-  }
+  renderSuggestionCards(container, list, full, { transport, sessionId: state.sessionId });
 }
 
 const td = (text, num) => h("td", { class: num ? "num" : null, text });

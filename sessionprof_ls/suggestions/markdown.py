@@ -27,7 +27,11 @@ def one_line(text: str) -> str:
 
 def md_text(text: str) -> str:
     """Plain text with every character that could start inline Markdown escaped."""
-    return _PUNCT.sub(r"\\\1", one_line(text))
+    return _escape(one_line(text))
+
+
+def _escape(text: str) -> str:
+    return _PUNCT.sub(r"\\\1", text)
 
 
 def md_code(value: str) -> str:
@@ -54,9 +58,9 @@ def safe_line(text: str) -> str:
                 out.append(p + "".join(parts[i + 1:j]) + p)
                 i = j + 1
                 continue
-            out.append(md_text(p))
+            out.append(_escape(p))
         else:
-            out.append(md_text(p))
+            out.append(_escape(p))
         i += 1
     line = "".join(out)
     # block structure inside the list item ("- # x", "- > x", "- 1. x", "- - x")

@@ -71,12 +71,21 @@ def _has_workspace(ls) -> bool:
         return False
 
 
+def _editor_applies(ls) -> bool:
+    """An LSP editor is connected that takes workspace/applyEdit (the browser may send it there)."""
+    caps = getattr(ls, "client_capabilities", None)
+    try:
+        return bool(caps is not None and get_capability(caps, "workspace.apply_edit", False))
+    except Exception:  # pygls raises before initialize
+        return False
+
+
 def preview(ls, params: dict) -> dict:
     engine, sid, tree = _session(ls, params)
     s = _suggestion(engine, sid, params.get("suggestionId"))
     out = {"sessionId": sid, "suggestionId": s["id"], "kind": s["kind"], "title": s["title"],
            "estimatedSaving": s["estimatedSaving"], "method": s.get("method", ""), "files": [],
-           "message": "", "root": None}
+           "message": "", "root": None, "editor": _editor_applies(ls)}
     root = _root(ls, tree)
     if root is None:
         out["message"] = "open a workspace folder first: edits stay inside it"
@@ -144,8 +153,8 @@ async def run_apply(ls, args: list) -> dict:
         edits, what = apply_mod.plan(s, root, tree.source, tree.workspace, _reader(ls))
     except apply_mod.Refused as exc:
         return {"applied": False, "message": str(exc)}
-    caps = ls.client_capabilities
-    if caps is None or not get_capability(caps, "workspace.apply_edit", False):
+    caps = ls.client_capabilities if _editor_applies(ls) else None
+    if caps is None:
         return {"applied": False, "message": "no editor to apply it: copy the change from the preview instead"}
     ops = get_capability(caps, "workspace.workspace_edit.resource_operations", []) or []
     doc_changes = bool(get_capability(caps, "workspace.workspace_edit.document_changes", False) or ops)

@@ -226,7 +226,25 @@ class _Handler(BaseHTTPRequestHandler):
             return {"applied": True, "message": f"applied {params['arguments'][1]}"}
         if method == "sessionprof/openFile":
             return None
+        if method in ("sessionprof/previewSuggestion", "sessionprof/suggestionEffects"):  # issue 14
+            return suggestion_answer(eng, method, params)
         raise ValueError(f"unknown method {method}")
+
+
+def suggestion_answer(eng: Engine, method: str, params: dict) -> dict:
+    """What the real server answers for a suggestion preview (a plan for an empty workspace)."""
+    import tempfile
+
+    from sessionprof_ls import apply as apply_mod
+
+    if method == "sessionprof/suggestionEffects":
+        return {"workspace": "", "effects": []}
+    sid = params["sessionId"]
+    s = next(x for x in eng.performance(sid, include_events=False)["suggestions"] if x["id"] == params["suggestionId"])
+    root = Path(tempfile.mkdtemp())
+    edits, what = apply_mod.plan(s, root, eng.tree(sid).source, None, lambda p: None)
+    return {"sessionId": sid, "suggestionId": s["id"], "kind": s["kind"], "title": s["title"], "message": what,
+            "root": str(root), "files": apply_mod.preview(edits, root), "editor": False}
 
 
 @pytest.fixture

@@ -38,9 +38,12 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
                 "summary": page.locator("#summary").inner_text(),
             }
             card = page.locator(f'#suggestions-overview .suggestion[data-id="{suggestion_id}"]')
+            # issue 14: Apply previews the diff first; with an editor connected it can be sent there
             card.locator("button.apply").click()
+            card.locator(".sugg-diff").first.wait_for()
+            card.locator("button.send-to-editor").click()
             status = card.locator(".apply-status")
-            while status.inner_text() in ("", "Applying…"):
+            while status.inner_text() in ("", "Applying…") or "nothing was written" in status.inner_text():
                 assert time.monotonic() < deadline + 30
                 page.wait_for_timeout(50)
             out["status"] = status.inner_text()

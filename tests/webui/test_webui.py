@@ -411,10 +411,13 @@ def test_browser_page_over_http_with_token(open_ui, ui_server, fixture_engine, f
     assert {"sessionprof/sessions", "sessionprof/performance", "sessionprof/flameGraph"} <= set(methods)
     assert ui_server.unauthorized == 0
     sugg = fixture_data.perf["suggestions"][0]
+    # issue 14: in a browser page, Apply shows the diff (nothing is written), no editor command
     ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg["id"]}"] button.apply').click()
     status = ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg["id"]}"] .apply-status')
-    status.get_by_text(f"applied {sugg['id']}").wait_for()
-    assert [r for r in ui_server.rpc_log if r["method"] == "workspace/executeCommand"] == [{"method": "workspace/executeCommand", "params": {"command": "sessionprof.applySuggestion", "arguments": [fixture_data.session_id, sugg["id"]]}}]
+    status.get_by_text("nothing was written").wait_for()
+    assert ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg["id"]}"] .sugg-diff').count() >= 1
+    assert [r["params"] for r in ui_server.rpc_log if r["method"] == "sessionprof/previewSuggestion"] == [{"sessionId": fixture_data.session_id, "suggestionId": sugg["id"]}]
+    assert not [r for r in ui_server.rpc_log if r["method"] == "workspace/executeCommand"]
     assert ui.page.evaluate("window.__cspViolations") == []
     assert ui.console_errors == []
 
