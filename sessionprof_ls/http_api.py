@@ -27,7 +27,6 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 from pygls.exceptions import JsonRpcException
-from pygls.exceptions import JsonRpcException
 
 from . import http_guard
 from . import protocol as P
