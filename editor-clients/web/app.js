@@ -414,14 +414,25 @@ function stat(label, value, sub) {
   return h("div", { class: "stat" }, h("div", { class: "stat-label", text: label }), h("div", { class: "stat-value", text: value }), sub ? h("div", { class: "stat-sub", text: sub }) : null);
 }
 
+// issue 12: the time model. Shares are of the active time; wall and idle beside them; a bucket the
+// source cannot measure is "not recorded" (why in the tooltip), never 0ms.
+const EXTRA_BUCKETS = [["Hooks", "hooks", "hook"], ["Compaction", "compaction", "compaction"], ["Agent overhead", "agent", "agentOverhead"], ["Unexplained", "other", "other"]];
+const timeOrNotRecorded = (ms) => (ms == null ? "not recorded" : formatMs(ms));
+const wallSplit = (p) => (p.activeTime == null ? null : `${formatMs(p.activeTime)} active · ${formatMs(p.idleTime || 0)} idle${p.interrupted ? " · interrupted" : ""}`);
+function notRecordedOr(el, p, field) {
+  const why = (p.notRecorded || {})[field];
+  if (p[field] == null && why) el.setAttribute("title", `Not recorded: ${why}`);
+  return el;
+}
+
 function renderSummary(p) {
   $("session-title").textContent = `Session: ${p.title || p.sessionId} (${formatMs(p.totalDuration)})${p.running ? " • live" : ""}`;
   const cost = p.totalCost == null ? "no price" : `${fmtCost(p.totalCost)}${p.costComplete === false ? "+" : ""}`;
   clear($("summary")).append(
-    stat("Total time", formatMs(p.totalDuration)),
+    stat("Total time", formatMs(p.totalDuration), wallSplit(p)),
     stat("AI thinking", formatMs(p.aiThinkingTime), fmtPct(p.aiThinkingPercent)),
     stat("Tool execution", formatMs(p.toolExecutionTime), fmtPct(p.toolExecutionPercent)),
-    stat("Network", formatMs(p.networkTime), fmtPct(p.networkPercent)),
+    notRecordedOr(stat("Network", timeOrNotRecorded(p.networkTime), p.networkTime == null ? null : fmtPct(p.networkPercent)), p, "networkTime"),
     stat("Total tokens", fmtInt(p.totalTokens), cost),
     stat("Avg response", `${fmtInt(p.avgResponseTokens)} tk`),
     stat("Messages", fmtInt(p.messageCount)),
@@ -432,12 +443,15 @@ function renderSummary(p) {
     ["Tools", "tools", p.toolExecutionTime, p.toolExecutionPercent],
     ["Network", "network", p.networkTime, p.networkPercent],
     ["Waiting on user", "user", p.userWaitTime, p.userWaitPercent],
+    ...EXTRA_BUCKETS.filter(([, , key]) => p[`${key}Time`]).map(([label, cls, key]) => [label, cls, p[`${key}Time`], p[`${key}Percent`]]),
   ];
   clear($("breakdown")).append(
     ...bars.map(([label, cls, ms, pct]) => {
       const fill = h("div", { class: `bar-fill bar-${cls}` });
       fill.style.width = `${Math.max(0, Math.min(100, pct || 0))}%`;
-      return h("div", { class: "bar", "data-kind": cls }, h("span", { class: "bar-label", text: label }), h("div", { class: "bar-track" }, fill), h("span", { class: "bar-value", text: `${formatMs(ms)} (${fmtPct(pct)})` }));
+      const value = ms == null ? "not recorded" : `${formatMs(ms)} (${fmtPct(pct)})`;
+      const bar = h("div", { class: "bar", "data-kind": cls }, h("span", { class: "bar-label", text: label }), h("div", { class: "bar-track" }, fill), h("span", { class: "bar-value", text: value }));
+      return cls === "network" ? notRecordedOr(bar, p, "networkTime") : bar;
     }),
   );
 }
