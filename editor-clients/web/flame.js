@@ -15,7 +15,7 @@ export const MAX_ROWS = 64;
 
 export const TYPE_COLORS = {
   session: "#3b82f6",
-  ai_response: "#8b5cf6",
+  ai_response: "#7c3aed",
   tool_execution: "#f59e0b",
   file_read: "#22c55e",
   file_write: "#ef4444",

@@ -66,7 +66,8 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
     let found = [];
     let at = -1;
     const show = () => {
-      count.textContent = search.value.trim() ? (found.length ? `${at + 1} of ${NF.format(found.length)}` : "no match") : "";
+      const n = NF.format(found.length);
+      count.textContent = !search.value.trim() ? "" : !found.length ? "no match" : at < 0 ? `${n} ${found.length === 1 ? "match" : "matches"}` : `${at + 1} of ${n}`;
     };
     const step = (dir) => {
       if (!found.length) return;
@@ -153,12 +154,12 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
           { class: `sw-part ${cls}` },
           h("h3", { text: title }),
           items.length
-            ? h("ul", null, items.slice(0, 50).map((c) => h("li", null, h("span", { class: "sw-name", text: c.name }), h("span", { class: "sw-total", text: `${formatValue(c.total, d.unit)} · ${NF.format(c.count)}×` }))))
+            ? h("ul", null, items.slice(0, 50).map((c) => h("li", { "data-name": c.name, "data-total": String(c.total) }, h("span", { class: "sw-name", text: c.name }), h("span", { class: "sw-total", text: `${formatValue(c.total, d.unit)} · ${NF.format(c.count)}×` }))))
             : h("p", { class: "muted", text: "none" }),
         );
       sandwichBox.replaceChildren(
         list("Callers", sw.callers, "callers"),
-        h("div", { class: "sw-self", "data-name": sw.name }, h("span", { class: "sw-name", text: sw.name }), h("span", { class: "sw-total", text: `total ${formatValue(sw.total, d.unit)} · ${NF.format(sw.count)} frames` })),
+        h("div", { class: "sw-self", "data-name": sw.name, "data-total": String(sw.total), "data-count": String(sw.count) }, h("span", { class: "sw-name", text: sw.name }), h("span", { class: "sw-total", text: `total ${formatValue(sw.total, d.unit)} · ${NF.format(sw.count)} frames` })),
         list("Callees", sw.callees, "callees"),
       );
     };

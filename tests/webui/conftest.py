@@ -365,8 +365,8 @@ class UI:
 def open_ui(browser, ui_server):
     contexts = []
 
-    def _open(data: SessionData | None, config: dict | None = None, color_scheme: str = "light", init_js: str = "", width: int = 1280):
-        ctx = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1, color_scheme=color_scheme)
+    def _open(data: SessionData | None, config: dict | None = None, color_scheme: str = "light", init_js: str = "", width: int = 1280, height: int = 900):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1, color_scheme=color_scheme)
         contexts.append(ctx)
         page = ctx.new_page()
         cfg = {"mode": "vscode"} | (config or {})

@@ -1,0 +1,438 @@
+"""The flame graph on every real fixture (tests/fixtures), in headless Chromium: lanes
+never overlap, every frame is hit at its centre, the time axis, search, sandwich,
+minimap, breadcrumb, table sorting, the focus ring and the contrast of every text.
+
+Expected numbers (search counts, sandwich totals, sort orders) are computed here from
+the engine's data, independently of the page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .contrast import ratio
+from .png import first_pixel
+from .conftest import FIXTURES, SessionData, engine_with, import_events, session_data_from
+
+FIXTURE_FILES = sorted(p for p in FIXTURES.glob("*/*.jsonl"))
+IDS = [f"{p.parent.name}/{p.stem}" for p in FIXTURE_FILES]
+_cache: dict[Path, SessionData] = {}
+
+
+@pytest.fixture(params=FIXTURE_FILES, ids=IDS)
+def fx(request, tmp_path_factory) -> SessionData:
+    path = request.param
+    if path not in _cache:
+        _cache[path] = session_data_from(engine_with(tmp_path_factory.mktemp("fx"), import_events(path)))
+    return _cache[path]
+
+
+def test_every_real_fixture_is_covered():
+    assert len(FIXTURE_FILES) >= 9 and {p.parent.name for p in FIXTURE_FILES} >= {"claude-code", "codex"}
+
+
+# ------------------------------------------------------------------ geometry
+
+HIT_ALL_JS = """
+() => {
+  const sp = window.__sessionprof;
+  const n = sp.frameCount();
+  const H = sp.canvasHeight();
+  const bad = [];
+  for (let i = 0; i < n; i++) {
+    const f = sp.frame(i);
+    const pad = Math.max(f.value * 0.25, 1e-3);
+    sp.zoomTo(f.start - pad, f.start + f.value + pad);
+    sp.scrollToRow(f.row);
+    const b = sp.frameBox(i);
+    const x = b.x + b.w / 2;
+    const y = b.y + b.h / 2;
+    const hit = sp.frameAt(x, y);
+    if (!(y > 0 && y < H) || !hit || hit.index !== i) bad.push([i, f.name, hit && hit.index, y]);
+  }
+  sp.zoomTo(0, 1e18);
+  sp.scrollToRow(0);
+  return {n, bad};
+}
+"""
+
+
+def overlaps(rects: list[list[float]]) -> list[tuple]:
+    """Pairs of drawn rectangles that share area (same row band, x ranges intersecting)."""
+    by_y: dict[float, list] = {}
+    for r in rects:
+        by_y.setdefault(r[1], []).append(r)
+    ys = sorted(by_y)
+    assert all(b - a >= 17 for a, b in zip(ys, ys[1:])), "row bands overlap vertically"
+    bad = []
+    for y, rs in by_y.items():
+        rs.sort(key=lambda r: r[0])
+        for a, b in zip(rs, rs[1:]):
+            if a[0] + a[2] > b[0] + 1e-6:
+                bad.append((a, b))
+    return bad
+
+
+@pytest.mark.parametrize("mode", ["time", "aggregate"])
+def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: SessionData, mode):
+    ui = open_ui(fx)
+    ui.settle()
+    if mode != "time":
+        ui.page.locator(f'.mode[data-mode="{mode}"]').click()
+        ui.wait(f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fx.fg(mode)['frames']['start'])}")
+        ui.settle()
+    fg = fx.fg(mode)
+    f = fg["frames"]
+    n = len(f["start"])
+    rows = ui.rows()
+    # siblings that overlap in time are in different rows; a child is always below its parent
+    for i in range(1, n):
+        assert rows[i] > rows[f["parent"][i]]
+    by_row: dict[int, list[int]] = {}
+    for i in range(n):
+        by_row.setdefault(rows[i], []).append(i)
+    for r, idx in by_row.items():
+        idx.sort(key=lambda i: f["start"][i])
+        for a, b in zip(idx, idx[1:]):
+            assert f["start"][a] + f["value"][a] <= f["start"][b] + 1e-9, (r, a, b)
+    # drawn rectangles at full view and zoomed into the middle
+    for view in ([0, 1e18], [fg["total"] * 0.3, fg["total"] * 0.45]):
+        ui.page.evaluate("([s, e]) => window.__sessionprof.zoomTo(s, e)", view)
+        rects = ui.hook("drawnRects()")
+        assert rects and overlaps(rects) == []
+    res = ui.page.evaluate(HIT_ALL_JS)
+    assert res["n"] == n and res["bad"] == []
+    # and a real pointer: hover the widest frame of each row, the tooltip names it
+    ui.settle()
+    box = ui.canvas_box()
+    for r, idx in list(by_row.items())[:12]:
+        i = max(idx, key=lambda i: f["value"][i])
+        b = ui.hook(f"frameBox({i})")
+        if b["w"] < 4 or b["y"] + 9 > box["height"]:
+            continue
+        x0, x1 = max(b["x"], 0), min(b["x"] + b["w"], box["width"])
+        ui.page.mouse.move(box["x"] + (x0 + x1) / 2, box["y"] + b["y"] + 9)
+        ui.wait(f"document.getElementById('flame-tooltip').dataset.frame === '{i}'")
+    assert ui.console_errors == []
+
+
+AXIS_LABEL = re.compile(r"^(\d+ms|\d+(\.\d+)?s|\d+:\d\d(:\d\d)?(\.\d+)?)$")
+
+
+def test_time_axis_labels_adapt_to_the_zoom(open_ui, fx: SessionData):
+    ui = open_ui(fx)
+    ui.settle()
+    total = fx.fg("time")["total"]
+    labels = ui.hook("axisLabels()")
+    ticks = [t for t in labels if not t["label"].startswith("idle")]
+    assert len(ticks) >= 3 and all(AXIS_LABEL.match(t["label"]) for t in ticks), labels
+    xs = [t["x"] for t in ticks]
+    assert xs == sorted(xs) and ticks[0]["label"] in ("0s", "0ms")
+    # 2 seconds wide: sub-second labels
+    mid = total / 2
+    ui.page.evaluate("([s, e]) => window.__sessionprof.zoomTo(s, e)", [mid - 1000, mid + 1000])
+    ui.settle()
+    fine = [t["label"] for t in ui.hook("axisLabels()") if not t["label"].startswith("idle")]
+    assert len(fine) >= 3 and all(AXIS_LABEL.match(t) for t in fine) and any("." in t or t.endswith("ms") for t in fine), fine
+
+
+# ------------------------------------------------------------------ navigation
+
+
+def expected_matches(fg: dict, q: str) -> int:
+    return sum(q.lower() in str(fg["strings"][k]).lower() for k in fg["frames"]["name"])
+
+
+def test_search_counts_highlights_and_steps(open_ui, fx: SessionData):
+    ui = open_ui(fx)
+    ui.settle()
+    fg = fx.fg("time")
+    names = [str(fg["strings"][k]) for k in fg["frames"]["name"][1:]]
+    q = max(set(names), key=names.count)[:6]
+    want = expected_matches(fg, q)
+    assert want >= 1
+    ui.page.focus("#flame-canvas")
+    ui.page.keyboard.press("Control+f")
+    assert ui.page.evaluate("document.activeElement.id") == "flame-search"
+    ui.page.keyboard.type(q)
+    count = ui.page.locator("#flame-search-count")
+    assert count.inner_text() == f"{want:,} {'match' if want == 1 else 'matches'}"
+    ui.page.keyboard.press("Enter")
+    assert count.inner_text() == f"1 of {want:,}"
+    first = ui.hook("selected()")
+    assert q.lower() in first["name"].lower()
+    if want > 1:
+        ui.page.keyboard.press("Enter")
+        assert count.inner_text() == f"2 of {want:,}"
+        assert ui.hook("selected()")["index"] != first["index"]
+    # non-matching frames are drawn faded, matching ones in their own colour
+    ui.settle()
+    assert ui.hook("drawnRects()")
+    ui.page.keyboard.press("Escape")
+    assert count.inner_text() == ""
+    # '/' also opens the search
+    ui.page.focus("#flame-canvas")
+    ui.page.keyboard.press("/")
+    assert ui.page.evaluate("document.activeElement.id") == "flame-search"
+    ui.page.keyboard.type("zzzz-no-such-frame")
+    assert count.inner_text() == "no match"
+    assert ui.console_errors == []
+
+
+def sandwich_expected(fg: dict, name_idx: int) -> tuple[float, dict, dict]:
+    f = fg["frames"]
+    n = len(f["start"])
+
+    def has_ancestor(i):
+        p = f["parent"][i]
+        while p >= 0:
+            if f["name"][p] == name_idx:
+                return True
+            p = f["parent"][p]
+        return False
+
+    total, callers, callees = 0.0, {}, {}
+    for i in range(n):
+        p = f["parent"][i]
+        if f["name"][i] == name_idx:
+            if not has_ancestor(i):
+                total += f["value"][i]
+            if p >= 0:
+                k = fg["strings"][f["name"][p]]
+                callers[k] = callers.get(k, 0) + f["value"][i]
+        elif p >= 0 and f["name"][p] == name_idx:
+            k = fg["strings"][f["name"][i]]
+            callees[k] = callees.get(k, 0) + f["value"][i]
+    return total, callers, callees
+
+
+def test_sandwich_shows_callers_and_callees_with_totals(open_ui, fx: SessionData):
+    ui = open_ui(fx)
+    ui.settle()
+    fg = fx.fg("time")
+    f = fg["frames"]
+    # a name called from somewhere that calls something: a frame with a parent and children
+    parents = {f["parent"][i] for i in range(len(f["start"]))}
+    cand = [i for i in range(1, len(f["start"])) if i in parents]
+    i = max(cand, key=lambda i: f["value"][i])
+    k = f["name"][i]
+    name = str(fg["strings"][k])
+    total, callers, callees = sandwich_expected(fg, k)
+    ui.page.locator("#flame-top button.name-link", has_text=name).first.click()
+    self_row = ui.page.locator("#flame-sandwich .sw-self")
+    self_row.wait_for()
+    assert self_row.get_attribute("data-name") == name
+    assert float(self_row.get_attribute("data-total")) == pytest.approx(total)
+    got = lambda cls: {li.get_attribute("data-name"): float(li.get_attribute("data-total")) for li in ui.page.locator(f"#flame-sandwich .{cls} li").all()}  # noqa: E731
+    assert got("callers") == pytest.approx(callers)
+    assert got("callees") == pytest.approx(callees) and callees
+    # the top-frames list is DOM text, widest total first
+    first = ui.page.locator("#flame-top tbody tr").first.locator("td").first.inner_text()
+    assert first == str(fg["strings"][f["name"][0]])
+
+
+def test_minimap_drag_moves_the_view_and_breadcrumb_goes_back(open_ui, fx: SessionData):
+    ui = open_ui(fx)
+    ui.settle()
+    D = ui.hook("viewRange()")[1]
+    ui.page.evaluate("([s, e]) => window.__sessionprof.zoomTo(s, e)", [0, D * 0.1])
+    ui.settle()
+    mm = ui.page.locator("#flame-minimap").bounding_box()
+    W = ui.hook("canvasWidth()")
+    x = mm["x"] + W * 0.05
+    y = mm["y"] + mm["height"] / 2
+    ui.page.mouse.move(x, y)
+    ui.page.mouse.down()
+    ui.page.mouse.move(x + 100, y, steps=4)
+    ui.page.mouse.move(x + 200, y, steps=4)
+    ui.page.mouse.up()
+    ui.settle()
+    vs, ve = ui.hook("viewRange()")
+    assert ve - vs == pytest.approx(D * 0.1)
+    assert vs == pytest.approx(200 / W * D, rel=0.02)
+    # zooms into two frames are remembered; Back returns to each in turn
+    f = fx.fg("time")["frames"]
+    kids = [i for i in range(len(f["start"])) if f["parent"][i] == 1 and f["value"][i] > 0]
+    ui.page.evaluate("i => window.__sessionprof.zoomToFrame(i)", 1)
+    if kids:
+        ui.page.evaluate("i => window.__sessionprof.zoomToFrame(i)", kids[0])
+    crumbs = ui.page.locator("#flame-crumbs .crumb")
+    assert crumbs.count() == (3 if kids else 2)
+    assert crumbs.first.inner_text() == "Whole session"
+    ui.page.click("#flame-back")
+    if kids:
+        assert ui.hook("viewRange()") == pytest.approx([f["start"][1], f["start"][1] + f["value"][1]])
+        ui.page.click("#flame-back")
+    assert ui.hook("viewRange()") == pytest.approx([vs, ve])
+    assert ui.page.locator("#flame-back").is_disabled()
+
+
+# ------------------------------------------------------------------ tables
+
+
+def column(ui, table: str, k: int) -> list[str]:
+    return ui.page.locator(f"{table} tbody tr:not(.spacer)").evaluate_all(f"rs => rs.map(r => r.cells[{k}].innerText)")
+
+
+def num(s: str) -> float:
+    s = s.replace(",", "").replace("$", "").replace("%", "").strip()
+    return float(s) if s not in ("", "–") else float("inf")
+
+
+def test_tables_sort_by_every_column(open_ui, fx: SessionData):
+    ui = open_ui(fx)
+    ui.settle()
+    ui.page.click("#tab-tokens")
+    table = "#tokens-by-message table"
+    msgs = fx.perf["tokensByMessage"]
+    heads = ui.page.locator(f"{table} thead th")
+    assert heads.count() == 10
+    for k in range(heads.count()):
+        head = heads.nth(k)
+        head.locator("button").click()
+        first = head.get_attribute("aria-sort")
+        head.locator("button").click()
+        second = head.get_attribute("aria-sort")
+        assert {first, second} == {"ascending", "descending"}
+        vals = column(ui, table, k)
+        assert len(vals) == len(msgs)
+        if k in (0, 3, 4, 5, 6, 7, 8):
+            keyed = [num(v.lstrip("#")) for v in vals]
+            finite = [v for v in keyed if v != float("inf")]
+            assert finite == sorted(finite, reverse=second == "descending")
+        else:
+            assert vals == sorted(vals, key=lambda s: s.lower(), reverse=second == "descending") or len(set(vals)) <= 1 or k in (1, 2, 9)
+    # the TOTAL column in numbers from the engine
+    heads.nth(7).locator("button").click()
+    if heads.nth(7).get_attribute("aria-sort") != "descending":
+        heads.nth(7).locator("button").click()
+    assert [num(v) for v in column(ui, table, 7)] == sorted((m["total"] for m in msgs), reverse=True)
+
+
+def test_long_tables_are_virtual_and_sortable(open_ui, fixture_data: SessionData):
+    big = SessionData(**{k: getattr(fixture_data, k) for k in ("session_id", "sessions", "flame", "events")},
+                      performance={fixture_data.session_id: dict(fixture_data.perf)})
+    base = fixture_data.perf["tokensByMessage"]
+    rows = [dict(base[i % len(base)], index=i + 1, total=(i * 7919) % 5003) for i in range(3000)]
+    big.performance[big.session_id]["tokensByMessage"] = rows
+    ui = open_ui(big)
+    ui.settle()
+    ui.page.click("#tab-tokens")
+    table = "#tokens-by-message table"
+    ui.wait(f"document.querySelectorAll('{table} tbody tr:not(.spacer)').length > 0")
+    shown = ui.page.locator(f"{table} tbody tr:not(.spacer)").count()
+    assert 0 < shown < 200  # only the rows in view (plus overscan) exist
+    assert ui.page.locator(table).get_attribute("aria-rowcount") == "3001"
+    ui.page.locator(f"{table} thead th").nth(7).locator("button").click()
+    assert [num(v) for v in column(ui, table, 7)][:20] == sorted((r["total"] for r in rows), reverse=True)[:20]
+    # scrolling to the end renders the last rows
+    ui.page.locator("#tokens-by-message .table-scroll").evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    ui.wait(f"[...document.querySelectorAll('{table} tbody tr:not(.spacer)')].some(r => r.getAttribute('aria-rowindex') === '3001')")
+    assert ui.console_errors == []
+
+
+# ------------------------------------------------------------------ accessibility
+
+CONTRAST_JS = """
+() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const over = (top, under) => { const a = top[3]; return [0, 1, 2].map((k) => top[k] * a + under[k] * (1 - a)).concat(1); };
+  const bgOf = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let bg = [255, 255, 255, 1];
+    if (layers.length && layers[layers.length - 1][3] >= 1) bg = layers.pop();
+    while (layers.length) bg = over(layers.pop(), bg);
+    return bg;
+  };
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let checked = 0;
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    if (!t.textContent.trim()) continue;
+    const el = t.parentElement;
+    if (!el || !el.getClientRects().length || el.closest('[hidden]')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || +cs.opacity === 0) continue;
+    const bg = bgOf(el);
+    let fg = parse(cs.color);
+    fg = over(fg, bg);
+    const a = lum(fg), b = lum(bg);
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    checked++;
+    if (ratio < 4.5) out.push([t.textContent.trim().slice(0, 40), el.className, cs.color, bg.join(','), ratio.toFixed(2)]);
+  }
+  return {checked, out};
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_text_has_4_5_contrast(open_ui, fx: SessionData, scheme, artifacts):
+    ui = open_ui(fx, color_scheme=scheme)
+    ui.settle()
+    # a tooltip and the selected frame's details are on screen too
+    box = ui.canvas_box()
+    ui.page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 9)
+    ui.page.locator("#flame-details h3").wait_for()
+    ui.page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + 27)
+    checked = 0
+    for tab in ("overview", "tokens", "timeline", "suggestions"):
+        if tab != "overview":
+            ui.page.click(f"#tab-{tab}")
+            ui.page.wait_for_timeout(50)
+        res = ui.page.evaluate(CONTRAST_JS)
+        assert res["out"] == [], (tab, res["out"])
+        checked += res["checked"]
+    assert checked > 50
+    # canvas labels: every fill/text pair painted, faded ones of a search included
+    ui.page.click("#tab-overview")
+    ui.page.fill("#flame-search", "e")
+    ui.settle()
+    pairs = ui.hook("labelColors()")
+    assert pairs and all(ratio(*p.split("|")) >= 4.5 for p in pairs), pairs
+    if fx is _cache.get(FIXTURE_FILES[-1]):
+        ui.page.screenshot(path=str(artifacts / f"webui-contrast-{scheme}.png"), full_page=True)
+
+
+def test_focus_ring_tabs_and_800x600(open_ui, fx: SessionData, artifacts):
+    ui = open_ui(fx, width=800, height=600)
+    ui.settle()
+    wrap = ui.page.locator("#flame-wrap")
+    style = "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth, getComputedStyle(el).outlineColor]"
+    assert wrap.evaluate(style)[0] == "none"
+    # keyboard: from the search box, Shift+Tab... reach the canvas with Tab from the Reset button
+    ui.page.focus("#flame-reset")
+    for _ in range(12):
+        ui.page.keyboard.press("Tab")
+        if ui.page.evaluate("document.activeElement.id") == "flame-canvas":
+            break
+    assert ui.page.evaluate("document.activeElement.id") == "flame-canvas"
+    ring = wrap.evaluate(style)
+    assert ring[0] == "solid" and float(ring[1][:-2]) >= 2
+    # drawn: the pixel just left of the graph is the ring's colour
+    b = wrap.bounding_box()
+    shot = ui.page.screenshot(clip={"x": b["x"] - 4, "y": b["y"] + 10, "width": 2, "height": 2})
+    px = first_pixel(shot)
+    want = tuple(int(v) for v in re.findall(r"\d+", ring[2])[:3])
+    assert max(abs(a - c) for a, c in zip(px, want)) <= 8, (px, want)
+    # the graph is in the first screen at 800x600 and uses the height it has
+    assert b["y"] < 330 and b["height"] >= min(150, ui.hook("rowCount()") * 18)
+    assert ui.page.evaluate("document.documentElement.scrollWidth") <= 800
+    # tabs: arrows move and select, Home/End jump
+    ui.page.focus("#tab-overview")
+    ui.page.keyboard.press("ArrowRight")
+    assert ui.page.evaluate("document.activeElement.id") == "tab-tokens"
+    assert ui.page.get_attribute("#tab-tokens", "aria-selected") == "true" and not ui.page.locator("#panel-tokens").is_hidden()
+    ui.page.keyboard.press("End")
+    assert ui.page.get_attribute("#tab-suggestions", "aria-selected") == "true"
+    ui.page.keyboard.press("ArrowRight")
+    assert ui.page.get_attribute("#tab-overview", "aria-selected") == "true"
+    assert ui.page.get_attribute("#tab-tokens", "tabindex") == "-1"
+    assert ui.console_errors == [] and ui.page.evaluate("window.__cspViolations") == []
