@@ -758,6 +758,7 @@ function exposeTestHook() {
     frameAt: (x, y) => frameInfo(v.frameAt(x, y)),
     frameBox: (i) => v.frameBox(i),
     frameRow: (i) => (v.data ? v.data.row[i] : -1),
+    frame: (i) => frameInfo(i),
     rowCount: () => (v.data ? v.data.maxRow + 1 : 0),
     canvasHeight: () => v.cssHeight,
     scrollTop: () => v.scrollTop,
