@@ -21,6 +21,12 @@ export const SERVER_SETTINGS = {
 
 export type ServerSettingName = keyof typeof SERVER_SETTINGS;
 
+/**
+ * Live OpenTelemetry forwarding: three settings sent as one `otlp` object
+ * `{endpoint, headers, content}` (an empty endpoint turns forwarding off).
+ */
+export const OTLP_SETTINGS = { "otlp.endpoint": "", "otlp.headers": {}, "otlp.content": false } as const;
+
 /** Settings only the client reads. */
 export const SERVER_PATH = "server.path";
 export const TERMINAL_OTEL = "terminal.otel";
@@ -68,6 +74,19 @@ export function serverSettings(
     } else {
       out[name] = value;
     }
+  }
+  const endpoint = get("otlp.endpoint");
+  if (typeof endpoint === "string") {
+    const headers = get("otlp.headers");
+    const clean: Record<string, string> = {};
+    if (headers && typeof headers === "object" && !Array.isArray(headers)) {
+      for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
+        if (typeof v === "string") {
+          clean[k] = v;
+        }
+      }
+    }
+    out.otlp = { endpoint: endpoint.trim(), headers: clean, content: get("otlp.content") === true };
   }
   return out;
 }

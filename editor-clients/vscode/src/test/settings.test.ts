@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import * as P from "../common/protocol";
-import { expandPath, SERVER_PATH, SERVER_SETTINGS, serverSettings, TERMINAL_OTEL } from "../common/settings";
+import { expandPath, OTLP_SETTINGS, SERVER_PATH, SERVER_SETTINGS, serverSettings, TERMINAL_OTEL } from "../common/settings";
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"));
 
@@ -52,10 +52,33 @@ test("package.json contributes every server setting with the same default and a 
   for (const name of [SERVER_PATH, TERMINAL_OTEL]) {
     assert.ok(props[`${P.CONFIG_SECTION}.${name}`], name);
   }
+  for (const [name, def] of Object.entries(OTLP_SETTINGS)) {
+    assert.deepEqual(props[`${P.CONFIG_SECTION}.${name}`].default, def, name);
+  }
   assert.deepEqual(
     Object.keys(props).sort(),
-    [...Object.keys(SERVER_SETTINGS), SERVER_PATH, TERMINAL_OTEL].map((n) => `${P.CONFIG_SECTION}.${n}`).sort(),
+    [...Object.keys(SERVER_SETTINGS), ...Object.keys(OTLP_SETTINGS), SERVER_PATH, TERMINAL_OTEL]
+      .map((n) => `${P.CONFIG_SECTION}.${n}`)
+      .sort(),
   );
+});
+
+test("the otlp settings go to the server as one object; wrong header values dropped", () => {
+  const values: Record<string, unknown> = {
+    "otlp.endpoint": " http://collector:4318 ",
+    "otlp.headers": { Authorization: "Bearer x", bad: 3 },
+    "otlp.content": true,
+  };
+  assert.deepEqual(serverSettings((n) => values[n]).otlp, {
+    endpoint: "http://collector:4318",
+    headers: { Authorization: "Bearer x" },
+    content: true,
+  });
+  assert.deepEqual(serverSettings((n) => (n === "otlp.endpoint" ? "" : undefined)).otlp, {
+    endpoint: "",
+    headers: {},
+    content: false,
+  });
 });
 
 test("client command ids are contributed and distinct from the server's", () => {
