@@ -62,10 +62,29 @@ export function statusTooltip(summary: Summary): string {
       ` (input ${formatInt(summary.inputTokens)}, output ${formatInt(summary.outputTokens)},` +
       ` cache read ${formatInt(summary.cacheReadTokens)}, cache write ${formatInt(summary.cacheWriteTokens)})`,
     `Cost: ${cost || "unknown (no price for this model)"}${summary.costComplete === false ? " (incomplete)" : ""}`,
-    `Time: ${formatDuration(summary.totalDuration)} · AI ${formatDuration(summary.aiThinkingTime)}` +
-      ` · tools ${formatDuration(summary.toolExecutionTime)} · network ${formatDuration(summary.networkTime)}`,
+    `Time: ${formatDuration(summary.totalDuration)}${wallSplit(summary)} · AI ${formatDuration(summary.aiThinkingTime)}` +
+      ` · tools ${formatDuration(summary.toolExecutionTime)} · network ${timeOrNotRecorded(summary, "networkTime")}`,
     `${summary.messageCount} messages · ${summary.toolCallCount} tool calls`,
     "Click to open the flame graph",
   ];
   return lines.join("\n");
+}
+
+/** Issue 12: " (2m 10s active · 41m idle)" beside the wall time; "" from an older server. */
+function wallSplit(summary: Summary): string {
+  if (summary.activeTime == null) {
+    return "";
+  }
+  const interrupted = summary.interrupted ? " · interrupted" : "";
+  return ` (${formatDuration(summary.activeTime)} active · ${formatDuration(summary.idleTime ?? 0)} idle${interrupted})`;
+}
+
+/** A bucket the source cannot measure is "not recorded (why)", never 0. */
+function timeOrNotRecorded(summary: Summary, field: "networkTime" | "hookTime"): string {
+  const ms = summary[field];
+  if (ms != null) {
+    return formatDuration(ms);
+  }
+  const why = summary.notRecorded?.[field];
+  return why ? `not recorded (${why})` : "not recorded";
 }

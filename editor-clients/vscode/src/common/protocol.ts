@@ -91,10 +91,16 @@ export interface Summary {
   source?: string | null;
   running?: boolean;
   totalDuration: number;
+  // issue 12: wall = active + idle; a bucket a source cannot measure is null (why in notRecorded)
+  activeTime?: number;
+  idleTime?: number;
+  interrupted?: boolean;
   aiThinkingTime: number;
   toolExecutionTime: number;
-  networkTime: number;
+  networkTime: number | null;
   userWaitTime: number;
+  hookTime?: number | null;
+  notRecorded?: Record<string, string>;
   totalTokens: number;
   inputTokens: number;
   outputTokens: number;

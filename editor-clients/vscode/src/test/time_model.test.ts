@@ -1,0 +1,40 @@
+// Issue 12: the status tooltip shows wall, active and idle time, and "not recorded" (with why)
+// for a bucket the source cannot measure, never 0ms.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { statusTooltip } from "../common/format";
+import type { Summary } from "../common/protocol";
+
+const transcript: Summary = {
+  sessionId: "s1",
+  title: "spotter-tool_heavy",
+  totalDuration: 108166,
+  activeTime: 28245,
+  idleTime: 79921,
+  aiThinkingTime: 15300,
+  toolExecutionTime: 1300,
+  networkTime: null,
+  userWaitTime: 0,
+  notRecorded: { networkTime: "claude-code does not time network requests: API latency is inside AI time" },
+  totalTokens: 106193,
+  inputTokens: 54,
+  outputTokens: 212,
+  cacheReadTokens: 88231,
+  cacheWriteTokens: 17696,
+  totalCost: 0.2266,
+  messageCount: 7,
+  toolCallCount: 5,
+  avgResponseTokens: 53,
+};
+
+test("wall, active and idle side by side", () => {
+  assert.match(statusTooltip(transcript), /Time: 1m 48s \(28s active · 1m 20s idle\)/);
+  assert.match(statusTooltip({ ...transcript, interrupted: true }), /idle · interrupted\)/);
+});
+
+test("network not recorded, with why, never 0ms", () => {
+  const tip = statusTooltip(transcript);
+  assert.match(tip, /network not recorded \(claude-code does not time network requests/);
+  assert.doesNotMatch(tip, /network 0ms/);
+  assert.match(statusTooltip({ ...transcript, networkTime: 11700 }), /network 12s/);
+});
