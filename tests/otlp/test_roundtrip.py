@@ -143,3 +143,29 @@ def test_collector_down_then_restart_loses_nothing_and_repeats_nothing(tmp_path,
     finished = {e["id"] for e in events}
     assert sorted(seen) == sorted(finished)  # every event span, each exactly once
     assert ob.Outbox(eng).pending(target.url) == []
+
+
+def test_export_otlp_with_no_url_honours_the_otel_variables(tmp_path, receiver):
+    import os
+
+    eng = Engine(tmp_path / "store.db")
+    events = import_file(FIXTURES / "codex/agentlogs-images.jsonl").events
+    eng.ingest(events)
+    sid = events[0]["sessionId"]
+    want = eng.summary(sid)
+    eng.store.close()
+    env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+               OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer%20{receiver.token}")
+    env.pop("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", None)
+    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"),
+                          sid, "--otlp"], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert f"to {receiver.url}/v1/traces" in run.stdout
+    got = _wait_summary(receiver, sid, want["eventCount"])
+    assert _summary_without(got, want) == _summary_without(want)
+    # without the header the receiver refuses, and the session waits in the outbox: one line, exit 1
+    env.pop("OTEL_EXPORTER_OTLP_HEADERS")
+    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"),
+                          sid, "--otlp"], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 1 and "kept in the outbox" in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
