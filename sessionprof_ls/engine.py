@@ -119,14 +119,17 @@ class Engine:
         if not create and not self.store.has_session(session_id):
             return None
         tree = SessionTree(session_id, self.strings)
+        skipped = 0
         for seq, raws in self.store.load(session_id):
             events = []
             for raw in raws:
                 try:
                     events.append(decode_stored(raw))
                 except EventError:
-                    continue  # stored rows were valid when written; skip rather than fail a whole session
+                    skipped += 1  # stored rows were valid when written; skip rather than fail a whole session
             tree.add_many(events, seq)
+        if skipped:
+            self.store.report_corrupt(session_id, skipped, "events")  # counted and said (issue 19)
         self.trees[session_id] = tree
         return tree
 

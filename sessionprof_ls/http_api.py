@@ -307,6 +307,9 @@ class HttpEndpoint:
         q: asyncio.Queue = asyncio.Queue()
         self.streams.add(q)
         try:
+            degraded = self.server.degraded() if hasattr(self.server, "degraded") else None
+            if degraded:  # the page shows it: the store in use is not the configured one
+                await resp.write(f"event: status\ndata: {orjson.dumps({'degraded': degraded}).decode()}\n\n".encode())
             summary = self.server.current_summary()
             if summary:
                 await resp.write(f"event: summary\ndata: {orjson.dumps(summary).decode()}\n\n".encode())

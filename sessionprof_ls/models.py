@@ -308,6 +308,8 @@ class FlameGraph(BaseModel):
 class ReadyParams(BaseModel):
     version: str
     endpoint: dict[str, str] | None = Field(None, description="{url, token}")
+    degraded: str | None = Field(None, description="why the store in use is not the configured one (it names "
+                                 "the path); absent when all is well; clients show it")
 
 
 class ApplyResult(BaseModel):

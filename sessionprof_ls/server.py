@@ -145,9 +145,25 @@ class SessionProfServer(LanguageServer):
 
     def open_engine(self) -> Engine:
         if self.engine is None:
-            store = self.store_override or self.config.store or None
+            from .store import Store
+
+            # a store that cannot be opened: start in memory and say so (ready.degraded), never half alive
+            store = Store.open_or_degrade(self.store_override or self.config.store or None)
+            store.on_problem = self._store_problem
             self.engine = Engine(store, self.config.slowThresholdMs, self.config.slowestCount)
         return self.engine
+
+    def _store_problem(self, message: str) -> None:
+        """Rows the store could not read: shown to the user (from any thread)."""
+        loop = getattr(self, "_loop_ref", None)
+        if loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread():
+            loop.call_soon_threadsafe(self.show_warning, message)
+        else:
+            self.show_warning(message)
+
+    def degraded(self) -> str | None:
+        """Why the store in use is not the one configured (None: all is well)."""
+        return self.engine.store.degraded if self.engine is not None else None
 
     def apply_settings(self, settings: Any) -> None:
         self.config, problems = merge(self.config, settings)
@@ -350,7 +366,12 @@ class SessionProfServer(LanguageServer):
         from . import pricing
 
         asyncio.get_running_loop().run_in_executor(None, pricing.warm)
-        self.protocol.notify(P.READY, {"version": __version__, "endpoint": {"url": url, "token": self.http.token}})
+        self._loop_ref = asyncio.get_running_loop()
+        ready = {"version": __version__, "endpoint": {"url": url, "token": self.http.token}}
+        if self.degraded():
+            ready["degraded"] = self.degraded()
+            self.show_warning(f"sessionprof: {self.degraded()}")
+        self.protocol.notify(P.READY, ready)
         self.restart_follower()
         current = self.current_session()
         if current:

@@ -13,17 +13,20 @@ before it is acknowledged: a killed process loses nothing it answered for
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+log = logging.getLogger("sessionprof")
+
 SCHEMA_VERSION = 2
 INT64_MAX, INT64_MIN = (1 << 63) - 1, -(1 << 63)
 
 
-class StoreUnavailable(RuntimeError):
+class StoreUnavailable(sqlite3.OperationalError):
     """The store cannot take writes (read-only, in-memory fallback, or broken); the message names it."""
 
 
@@ -50,6 +53,20 @@ CREATE TABLE IF NOT EXISTS batches (
 CREATE INDEX IF NOT EXISTS batches_by_session ON batches (skey, seq);
 CREATE TABLE IF NOT EXISTS cursors (path TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
+
+
+def _describe(exc: BaseException, path: Path) -> str:
+    """One line naming the store and what is wrong with it."""
+    text = str(exc) or type(exc).__name__
+    if path.is_dir():
+        why = "is a directory"
+    elif "not a database" in text or "malformed" in text:
+        why = f"is damaged ({text})"
+    elif "readonly" in text or isinstance(exc, PermissionError):
+        why = f"cannot be written ({text})"
+    else:
+        why = f"cannot be opened ({text})"
+    return f"the store {path} {why}"
 
 
 def default_store_path() -> Path:
@@ -84,6 +101,90 @@ class Store:
                 pass
         self._keys: dict[str, int] = self._read_keys()
 
+    degraded: str | None = None  # why this store is not the one asked for (open_or_degrade)
+    on_problem = None  # called with a message when stored rows cannot be read (the server shows it)
+    corrupt_rows = 0
+
+    @classmethod
+    def open_or_degrade(cls, path: str | os.PathLike | None = None) -> "Store":
+        """The store at path, or, when it cannot be opened or written (corrupt, truncated, a
+        directory, read-only, an unwritable folder), an in-memory store holding a copy of
+        what can still be read, with `degraded` saying why and naming the path. Never raises:
+        a server must start and say what is wrong rather than stay half alive."""
+        try:
+            return cls(path)
+        except (sqlite3.Error, OSError) as exc:
+            wanted = Path(path).expanduser() if path else default_store_path()
+            reason = _describe(exc, wanted)
+        mem = cls(":memory:")
+        copied = mem._copy_from(wanted)
+        mem.path = wanted  # the discovery files still go next to it
+        mem.degraded = (f"{reason}; {copied or 'starting empty'}: "
+                        "new events are kept in memory only, until the server stops")
+        return mem
+
+    def _copy_from(self, path: Path) -> str | None:
+        """Copy a readable (if unwritable or damaged) store into this in-memory one, at most
+        512 MB: whole when SQLite can, else row by row; returns what was copied, or None."""
+        try:
+            if not path.is_file() or path.stat().st_size > 512 * 1024 * 1024:
+                return None
+            src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except (sqlite3.Error, OSError):
+            return None
+        try:
+            try:
+                src.execute("SELECT count(*) FROM sessions").fetchone()
+                src.backup(self.db)
+                self._keys = self._read_keys()
+                return "its sessions were copied into memory"
+            except sqlite3.Error:
+                self.db.executescript(SCHEMA)
+            return self._salvage(src)
+        finally:
+            src.close()
+
+    def _salvage(self, src: sqlite3.Connection) -> str | None:
+        """Every session row and batch a damaged file still yields, looked up one by one."""
+        cols = "skey, session_id, title, source, workspace, start_time, end_time, total_tokens, total_cost," \
+               " event_count, updated_at"
+        try:
+            for row in src.execute(f"SELECT {cols} FROM sessions"):
+                self.db.execute(f"INSERT OR IGNORE INTO sessions ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
+        except sqlite3.Error:
+            pass
+        try:
+            top = src.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0
+        except sqlite3.Error:
+            top = 0
+        good = bad = 0
+        for seq in range(1, min(top, 10_000_000) + 1):
+            try:
+                row = src.execute("SELECT seq, skey, count, data FROM batches WHERE seq=?", (seq,)).fetchone()
+            except sqlite3.Error:
+                bad += 1
+                continue
+            if row is not None:
+                self.db.execute("INSERT INTO batches (seq, skey, count, data) VALUES (?,?,?,?)", row)
+                good += 1
+        self._keys = self._read_keys()
+        self.corrupt_rows += bad
+        if not good and not self._keys:
+            return None
+        return f"{good:,} stored batches were read into memory, {bad:,} could not be read (skipped)"
+
+    def report_corrupt(self, session_id: str, count: int, what: str) -> None:
+        """Rows that cannot be read are skipped, counted and said, never silently."""
+        self.corrupt_rows += count
+        message = (f"sessionprof: {count} stored {what} of session {session_id} could not be read "
+                   f"from {self.path} and were skipped (the store may be damaged)")
+        log.warning("%s", message)
+        if self.on_problem is not None:
+            try:
+                self.on_problem(message)
+            except Exception:
+                pass
+
     def _read_keys(self) -> dict[str, int]:
         return {sid: key for key, sid in self.db.execute("SELECT skey, session_id FROM sessions")}
 
@@ -111,10 +212,16 @@ class Store:
             try:
                 yield
                 self.db.execute("COMMIT")  # a failed commit (disk full) is rolled back too
-            except BaseException:
+            except BaseException as exc:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 self._keys = self._read_keys()  # a session row made inside is gone again
+                if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+                    raise StoreFull(f"disk full: the store {self.path} cannot grow; this batch was not stored "
+                                    "(nothing of it acknowledged); free space and send it again") from exc
+                if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+                    raise StoreUnavailable(f"the store {self.path} has become read-only; this batch was not "
+                                           "stored") from exc
                 raise
 
     def append(self, batches: list[tuple[str, list[bytes]]]) -> list[int]:
@@ -137,8 +244,40 @@ class Store:
         if key is None:
             return []
         with self.lock:
-            rows = self.db.execute("SELECT seq, data FROM batches WHERE skey=? ORDER BY seq", (key,)).fetchall()
-        return [(seq, data.split(b"\n")) for seq, data in rows]
+            try:
+                rows = self.db.execute("SELECT seq, count, data FROM batches WHERE skey=? ORDER BY seq",
+                                       (key,)).fetchall()
+            except sqlite3.DatabaseError:
+                rows = self._load_row_by_row(session_id, key)
+        out, missing = [], 0
+        for seq, count, data in rows:
+            lines = bytes(data).split(b"\n")
+            missing += max(0, count - len(lines))  # a batch cut short or overwritten
+            out.append((seq, lines))
+        if missing:
+            self.report_corrupt(session_id, missing, "events (batches cut short)")
+        return out
+
+    def _load_row_by_row(self, session_id: str, key: int) -> list:
+        """A damaged store: every row that can still be read, the others counted."""
+        try:
+            seqs = [r[0] for r in self.db.execute("SELECT seq FROM batches WHERE skey=? ORDER BY seq", (key,))]
+        except sqlite3.DatabaseError:
+            self.report_corrupt(session_id, 1, "batch index")
+            return []
+        rows, bad = [], 0
+        for seq in seqs:
+            try:
+                row = self.db.execute("SELECT seq, count, data FROM batches WHERE seq=?", (seq,)).fetchone()
+            except sqlite3.DatabaseError:
+                row = None
+            if row is None or row[2] is None:
+                bad += 1
+            else:
+                rows.append(row)
+        if bad:
+            self.report_corrupt(session_id, bad, "batches")
+        return rows
 
     def batch(self, seq: int) -> list[bytes]:
         with self.lock:

@@ -138,6 +138,16 @@ function httpTransport(config, onHostMessage) {
       if (line.startsWith("event:")) event = line.slice(6).trim();
       else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
     }
+    if (event === "status" && data.length) {
+      try {
+        const status = JSON.parse(data.join("\n"));
+        showStatus(status);
+        onHostMessage({ type: "status", status });
+      } catch (_) {
+        /* ignored: the next connection sends it again */
+      }
+      return;
+    }
     if (event !== "summary" || !data.length) return;
     try {
       onHostMessage({ type: "summary", summary: JSON.parse(data.join("\n")) });
@@ -160,6 +170,23 @@ function httpTransport(config, onHostMessage) {
       stream(1000);
     },
   };
+}
+
+/** A banner over the page when the server runs without its store (ready.degraded). */
+function showStatus(status) {
+  if (!status || typeof status.degraded !== "string" || !globalThis.document) return;
+  let el = document.getElementById("sp-degraded");
+  if (!el) {
+    el = document.createElement("div");
+    el.id = "sp-degraded";
+    el.setAttribute("role", "alert");
+    el.style.padding = "6px 12px";
+    el.style.background = "#8a5a00";
+    el.style.color = "#fff";
+    el.style.font = "13px system-ui, sans-serif";
+    document.body.prepend(el);
+  }
+  el.textContent = "sessionprof: " + status.degraded;
 }
 
 function errorText(error) {
