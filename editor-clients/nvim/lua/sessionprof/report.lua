@@ -290,6 +290,9 @@ function M.render(perf, opts)
     b:nl()
   end
   local function dur_pct(ms, pct)
+    if not num(ms) then
+      return 'not recorded' -- issue 12: a bucket the source cannot measure is not 0ms
+    end
     return fmt.duration(num(ms)) .. (num(pct) and (' (' .. fmt.percent(pct) .. ')') or '')
   end
   row({ 'Total Time', 'AI Thinking', 'Tool Execution', 'Network', 'User Wait' }, 'SessionProfMuted')
@@ -319,6 +322,21 @@ function M.render(perf, opts)
     fmt.int(num(perf.cacheReadTokens)),
     fmt.int(num(perf.cacheWriteTokens))
   ), 'SessionProfMuted')
+  -- issue 12: wall = active + idle, shares are of the active time; a bucket not recorded says why
+  if num(perf.activeTime) then
+    b:nl(('  wall %s · active %s · idle %s%s · shares are of the active time'):format(
+      fmt.duration(num(perf.totalDuration)),
+      fmt.duration(num(perf.activeTime)),
+      fmt.duration(num(perf.idleTime) or 0),
+      perf.interrupted == true and ' · interrupted' or ''
+    ), 'SessionProfMuted')
+  end
+  local not_recorded = type(perf.notRecorded) == 'table' and perf.notRecorded or {}
+  for _, field in ipairs({ 'networkTime', 'hookTime' }) do
+    if type(not_recorded[field]) == 'string' then
+      b:nl(('  %s not recorded: %s'):format(field:sub(1, -5), not_recorded[field]), 'SessionProfMuted')
+    end
+  end
 
   -- Time breakdown bars
   b:section('TIME BREAKDOWN', width)
@@ -336,7 +354,7 @@ function M.render(perf, opts)
     b:add('  ')
     b:add(string.rep('█', filled), 'SessionProfBar')
     b:add(string.rep('░', barw - filled), 'SessionProfMuted')
-    b:nl(('  %s (%s)'):format(item[1], fmt.percent(pct)))
+    b:nl(('  %s (%s)'):format(item[1], num(item[2]) and fmt.percent(pct) or 'not recorded'))
   end
 
   -- Flame chart
