@@ -434,7 +434,7 @@ function renderSummary(p) {
     stat("Tool execution", formatMs(p.toolExecutionTime), fmtPct(p.toolExecutionPercent)),
     notRecordedOr(stat("Network", timeOrNotRecorded(p.networkTime), p.networkTime == null ? null : fmtPct(p.networkPercent)), p, "networkTime"),
     stat("Total tokens", fmtInt(p.totalTokens), cost),
-    stat("Avg response", `${fmtInt(p.avgResponseTokens)} tk`),
+    stat("Avg response", `${fmtInt(p.avgResponseTokens)} tk`, p.avgContextTokens == null ? null : `output · ${fmtInt(p.avgContextTokens)} tk context per request`),
     stat("Messages", fmtInt(p.messageCount)),
     stat("Tool calls", fmtInt(p.toolCallCount)),
   );
