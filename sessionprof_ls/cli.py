@@ -187,7 +187,31 @@ def cmd_sessions(args) -> int:
     return 0
 
 
+class _OtlpError(Exception):
+    """One line for the user from `export --otlp`."""
+
+
+def _otlp_resolve(engine, target: str):
+    sid = _resolve_session(engine, target)
+    if sid is None:
+        raise _OtlpError(f"no session {target!r}")
+    return engine, sid
+
+
 def cmd_export(args) -> int:
+    if args.otlp is not None:  # to an OpenTelemetry collector (issue 17)
+        from .otlp_cli import export_otlp
+
+        try:
+            return export_otlp(args, lambda store: _engine(args), _otlp_resolve, _OtlpError)
+        except _OtlpError as exc:
+            print(f"sessionprof: error: {exc}", file=sys.stderr)
+            return 1
+    if len(args.session) > 1 or args.format is None:
+        print("sessionprof: error: --format and one session (several go to a collector with --otlp URL)",
+              file=sys.stderr)
+        return 1
+    args.session = args.session[0]
     from .exports import default_filename, export
 
     engine = _engine(args)
@@ -256,10 +280,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sessions)
 
-    p = sub.add_parser("export", parents=[common], help="export a session for another profiler")
-    p.add_argument("session")
-    p.add_argument("--format", required=True, choices=["speedscope", "cpuprofile", "chrome-trace", "json"])
+    p = sub.add_parser("export", parents=[common], help="export a session for another profiler, "
+                       "or sessions to an OpenTelemetry collector (--otlp)")
+    p.add_argument("session", nargs="+")
+    p.add_argument("--format", choices=["speedscope", "cpuprofile", "chrome-trace", "json"])
     p.add_argument("-o", "--output", help="output file ('-' for stdout)")
+    p.add_argument("--otlp", metavar="URL", nargs="?", const="",
+                   help="send as OTLP/HTTP traces to this collector (no URL: $OTEL_EXPORTER_OTLP_ENDPOINT)")
+    p.add_argument("--header", action="append", metavar="K=V", help="an HTTP header for --otlp (repeatable)")
+    p.add_argument("--content", action="store_true",
+                   help="with --otlp: include prompt text and tool arguments (redacted)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("watch", parents=[common], help="follow a workspace's transcripts as they grow")
