@@ -47,6 +47,7 @@ M.known_settings = {
   inlayHints = 'boolean',
   codeLens = 'boolean',
   store = 'string',
+  otlp = 'table', -- { endpoint = URL, headers = { K = V }, content = false }: live OpenTelemetry forwarding
 }
 
 ---@type sessionprof.Config
