@@ -169,3 +169,32 @@ def test_export_otlp_with_no_url_honours_the_otel_variables(tmp_path, receiver):
                           sid, "--otlp"], capture_output=True, text=True, timeout=120, env=env)
     assert run.returncode == 1 and "kept in the outbox" in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+def test_bad_protobuf_is_one_line_and_valid_spans_sent_with_it_are_kept(tmp_path, receiver):
+    import orjson
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+    from sessionprof_ls import otlp_export as ox
+
+    eng = Engine(tmp_path / "store.db")
+    eng.ingest([{"sessionId": "pb-bad", "id": f"e{i}", "type": "tool_execution", "name": "Bash",
+                 "startTime": 1.7e12 + i, "endTime": 1.7e12 + i + 1} for i in range(3)])
+    body = encode_spans(ox.session_spans(eng.analysis("pb-bad"))).SerializeToString()
+    headers = {"Content-Type": "application/x-protobuf"}
+    status, _, resp = http(receiver.url, "/v1/traces", body[:-7], token=receiver.token, headers=headers)
+    assert status == 400 and b"not an OTLP protobuf traces export request" in resp
+    assert b"Traceback" not in resp
+    # a span with no start time among good ones: it alone is rejected, by name
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    req = ExportTraceServiceRequest()
+    req.ParseFromString(body)
+    req.resource_spans[0].scope_spans[0].spans[1].start_time_unix_nano = 0
+    status, _, resp = http(receiver.url, "/v1/traces", req.SerializeToString(), token=receiver.token, headers=headers)
+    assert status == 200, resp
+    answer = orjson.loads(resp)
+    assert answer["partialSuccess"]["rejectedSpans"] == 1
+    assert "startTimeUnixNano" in answer["partialSuccess"]["errorMessage"]
+    got = _wait_summary(receiver, "pb-bad", 2)
+    assert got["eventCount"] == 2
