@@ -384,6 +384,7 @@ class SessionProfServer(LanguageServer):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             os.chmod(folder, 0o700)
+            _remove_stale_discovery(folder)
             path = folder / f"{os.getpid()}.json"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
@@ -467,6 +468,23 @@ class SessionProfServer(LanguageServer):
                 path.unlink()
             except OSError:
                 pass
+
+
+def _remove_stale_discovery(folder: Path) -> None:
+    """Discovery files of servers that were killed (no chance to remove their own)."""
+    for f in folder.glob("*.json"):
+        try:
+            pid = int(f.stem)
+            os.kill(pid, 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            try:
+                f.unlink()
+            except OSError:
+                pass
+        except OSError:
+            continue  # alive, another user's: not ours to judge
 
 
 def create_server(store: str | None = None) -> SessionProfServer:

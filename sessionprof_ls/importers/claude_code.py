@@ -675,6 +675,8 @@ def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None 
         parser.feed(n, raw, label)
     # Older layout: <project>/agent-<id>.jsonl, found through the agentIds we know.
     for agent_id in list(parser.s["links"]):
+        if not isinstance(agent_id, str) or any(c in agent_id for c in "/\\\x00"):
+            continue  # an id, never a path: "../" must not lead out of the projects folder (issue 19)
         old = path.parent / f"agent-{agent_id}.jsonl"
         if agent_id not in sub_ids and old.exists():
             sub_files.append(old)
