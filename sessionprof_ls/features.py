@@ -293,8 +293,9 @@ def run_export(ls, args: list) -> dict:
     else:
         path = base / ".sessionprof" / default_filename(sid, fmt)
     data = export(engine.analysis(sid), fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    from .safepath import write_private  # inside the workspace, no symlink followed, 0600 (issue 19)
+
+    path = write_private(path, data, [Path(f) for f in folders])
     return {"path": str(path), "bytes": len(data), "format": fmt}
 
 
