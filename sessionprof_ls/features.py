@@ -20,6 +20,7 @@ from . import protocol as P
 from .exports import FORMATS, default_filename, export
 from .suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
 from .suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
+from .suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
 
 
 def _params(params: Any) -> dict:
@@ -95,7 +96,7 @@ def setup(server) -> None:
             ls.log_error(f"sessionprof/ingest: rejected {len(result['rejected'])} of {len(events)} events; "
                          f"event {first['index']}: {first['error']}")
 
-    for method in (P.SESSIONS, P.PERFORMANCE, P.FLAME_GRAPH, P.EVENT, P.OPEN_FILE):
+    for method in (P.SESSIONS, P.PERFORMANCE, P.FLAME_GRAPH, P.EVENT, P.OPEN_FILE, *SUGGESTION_REQUESTS):
         def make(m):
             async def handler(ls, params):
                 try:
@@ -217,6 +218,8 @@ async def dispatch(ls, method: str, params: dict) -> Any:
         raise ValueError(f"unknown command: {command}")
     if method == P.OPEN_FILE:
         return await open_file(ls, params)
+    if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
+        return SUGGESTION_REQUESTS[method](ls, params)
     if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
         return SUGGESTION_REQUESTS[method](ls, params)
     if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects

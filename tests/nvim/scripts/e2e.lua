@@ -229,17 +229,18 @@ H.step('apply', function()
   end
   local n = #H.messages
   vim.cmd('SessionProf apply')
+  -- issue 14: a preview first (tests/nvim/test_nvim_apply.py covers it); confirm writes the files
+  local apply = require('sessionprof.apply')
+  H.wait(T, function()
+    return apply.pending ~= nil
+  end, 'the preview')
+  apply.confirm()
   H.wait(T, function()
     return #messages_since(n) > 0
   end, 'the suggestion to be applied')
-  local uris = sp.state.applied_uris
   local written = {}
-  for _, uri in ipairs(uris) do
-    local b = vim.uri_to_bufnr(uri)
-    vim.api.nvim_buf_call(b, function()
-      vim.cmd('silent write')
-    end)
-    written[#written + 1] = { uri = uri, lines = vim.api.nvim_buf_get_lines(b, 0, -1, false) }
+  for _, f in ipairs(apply.last and apply.last.files or {}) do
+    written[#written + 1] = { uri = vim.uri_from_fname(f.path), lines = vim.fn.readfile(f.path) }
   end
   return {
     items = selected_items['Apply suggestion'],

@@ -51,8 +51,8 @@ function M.flame()
   end
 end
 
---- Choose a suggestion of the session and apply it (the server edits the
---- instruction file through workspace/applyEdit; the edit stays undoable).
+--- Choose a suggestion of the session, preview its edits and apply them on confirm
+--- (apply.lua; `:SessionProf apply-undo` reverts the last one).
 ---@param opts {session_id?: string, on_done?: fun(result: table|nil)}|nil
 function M.apply(opts)
   opts = opts or {}
@@ -77,33 +77,8 @@ function M.apply(opts)
       if not choice then
         return
       end
-      sp().state.applied_uris = {}
-      sp().execute(protocol.CMD_APPLY_SUGGESTION, { perf.sessionId, choice.id }, function(e, result)
-        if e then
-          sp().notify_error(e)
-          return
-        end
-        result = type(result) == 'table' and result or {}
-        local msg = type(result.message) == 'string' and result.message or (result.applied and 'applied' or 'not applied')
-        vim.notify('sessionprof: ' .. msg, result.applied and vim.log.levels.INFO or vim.log.levels.WARN)
-        -- Show the instruction file first (CLAUDE.md / AGENTS.md), else the first file edited.
-        local uris = sp().state.applied_uris
-        local uri = uris[1]
-        for _, u in ipairs(uris) do
-          if u:match('/CLAUDE%.md$') or u:match('/AGENTS%.md$') then
-            uri = u
-            break
-          end
-        end
-        if result.applied and uri and require('sessionprof.config').get().apply_open then
-          local bufnr = vim.uri_to_bufnr(uri)
-          require('sessionprof.report').close()
-          vim.cmd('sbuffer ' .. bufnr)
-        end
-        if opts.on_done then
-          opts.on_done(result)
-        end
-      end)
+      -- issue 14: a preview of every file first; written only on confirm (apply.lua)
+      require('sessionprof.apply').preview(perf.sessionId, choice.id, opts.on_done)
     end)
   end)
 end
@@ -253,6 +228,7 @@ M.subcommands = {
   report = { impl = M.report },
   flame = { impl = M.flame },
   apply = { impl = function() M.apply() end },
+  ['apply-undo'] = { impl = function() require('sessionprof.apply').undo() end },
   sessions = { impl = M.sessions },
   export = {
     impl = M.export,
