@@ -124,7 +124,7 @@ function httpTransport(config, onHostMessage) {
           buf = buf.slice(end + 2);
         }
       }
-      delay = 1000;
+      delay = 3000; // a stream that ended cleanly: reconnect as EventSource would
     } catch (_) {
       /* the server went away: retry below */
     }
@@ -167,7 +167,7 @@ function httpTransport(config, onHostMessage) {
     },
     start() {
       if (typeof fetch !== "function") return;
-      stream(1000);
+      stream(3000);
     },
   };
 }
