@@ -216,7 +216,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         t = self.t
         total_input = summary["inputTokens"] + summary["cacheReadTokens"] + summary["cacheWriteTokens"]
         by_file = self.tokens_by_file(total_input)
-        attributed = sum(r["tokens"] + r["resentTokens"] for r in by_file)
+        attributed = sum(r["contextTokens"] for r in by_file)  # the files' tokens in context, as their rows say
         history = max(0, total_input - attributed)
         data = dict(summary)
         data["events"] = self.events_tree() if include_events else []
