@@ -119,7 +119,7 @@ def render_tokens(d: dict, console: Console, max_messages: int = 25) -> None:
     for col in ("TOKENS", "% OF INPUT", "READS", "RE-SENT", "RE-SENT COST"):
         files.add_column(col, justify="right", no_wrap=True)
     for r in d["tokensByFile"][:20]:
-        files.add_row(Text(r["filePath"]), f"{r['tokens']:,}", f"{r['shareOfInput']:.1f}%", str(r["timesRead"]),
+        files.add_row(Text(r["filePath"]), f"{r.get('contextTokens', r['tokens']):,}", f"{r['shareOfInput']:.1f}%", str(r["timesRead"]),
                       f"{r['resentTokens']:,} ({r['resentCount']}×)", fmt_usd(r["resentCost"]))
     files.add_row(Text("(conversation history)", style="italic"), f"{d['historyTokens']:,}",
                   f"{d['historyShare']:.1f}%", "", "", "")
