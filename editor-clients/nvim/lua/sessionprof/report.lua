@@ -400,7 +400,7 @@ function M.render(perf, opts)
         b:nl(('  … %d more'):format(#files - i + 1), 'SessionProfMuted')
         break
       end
-      b:nl('  ' .. fmt.pad(str(f.filePath) or '?', fw) .. fmt.pad(fmt.int(num(f.tokens)), 12, true)
+      b:nl('  ' .. fmt.pad(str(f.filePath) or '?', fw) .. fmt.pad(fmt.int(num(f.contextTokens) or num(f.tokens)), 12, true)
         .. fmt.pad(('%.1f%%'):format(num(f.shareOfInput) or 0), 14, true))
     end
     if num(perf.historyTokens) and perf.historyTokens > 0 then
