@@ -560,7 +560,7 @@ function renderTokensByFile(p) {
       attrs: (f) => ({ "data-file": f.filePath }),
       columns: [
         { label: "FILE", sort: (f) => relativePath(f.filePath, root), title: (f) => f.filePath, cell: (f) => h("button", { class: "link file-link", title: `${f.filePath} (open in the editor)`, text: relativePath(f.filePath, root), onclick: () => transport.openFile(f.filePath, 1) }) },
-        { label: "TOKENS", num: 1, sort: (f) => f.tokens, cell: (f) => fmtInt(f.tokens) },
+        { label: "TOKENS", num: 1, sort: (f) => f.contextTokens ?? f.tokens, cell: (f) => fmtInt(f.contextTokens ?? f.tokens), title: (f) => (f.contextTokens == null ? null : `in context: ${fmtInt(f.contextTokens - f.resentTokens)} first read + ${fmtInt(f.resentTokens)} re-sent as history`) },
         { label: "% OF INPUT", num: 1, sort: (f) => f.shareOfInput, cell: (f) => fmtPct(f.shareOfInput, 1) },
         { label: "READS", num: 1, sort: (f) => f.timesRead, cell: (f) => fmtInt(f.timesRead) },
         { label: "RE-SENT TOKENS", num: 1, sort: (f) => f.resentTokens, cell: (f) => fmtInt(f.resentTokens) },
