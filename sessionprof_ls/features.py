@@ -19,8 +19,6 @@ from . import hover
 from . import protocol as P
 from .exports import FORMATS, default_filename, export
 from .suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
-from .suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
-from .suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
 
 
 def _params(params: Any) -> dict:
@@ -218,8 +216,6 @@ async def dispatch(ls, method: str, params: dict) -> Any:
         raise ValueError(f"unknown command: {command}")
     if method == P.OPEN_FILE:
         return await open_file(ls, params)
-    if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
-        return SUGGESTION_REQUESTS[method](ls, params)
     if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
         return SUGGESTION_REQUESTS[method](ls, params)
     if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
