@@ -285,7 +285,8 @@ def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionDa
         # relative to the session's workspace, the full path on hover
         root = fixture_data.sessions[0]["workspace"] + "/"
         shown = f["filePath"][len(root):] if f["filePath"].startswith(root) else f["filePath"]
-        assert cells[:3] == [shown, fmt_int(f["tokens"]), f"{f['shareOfInput']:.1f}%"]
+        # issue 12: tokens in context (first read + re-sent), the same tokens the share is of
+        assert cells[:3] == [shown, fmt_int(f["contextTokens"]), f"{f['shareOfInput']:.1f}%"]
         assert r.locator("td").first.get_attribute("title") == f["filePath"]
     assert sum(f["filePath"].startswith(root) for f in files) >= 3  # most are shown relative
     hist = frows.last.locator("td").all_inner_texts()
