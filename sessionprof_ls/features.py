@@ -218,8 +218,6 @@ async def dispatch(ls, method: str, params: dict) -> Any:
         return await open_file(ls, params)
     if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
         return SUGGESTION_REQUESTS[method](ls, params)
-    if method in SUGGESTION_REQUESTS:  # issue 14: preview, applied, undone, effects
-        return SUGGESTION_REQUESTS[method](ls, params)
     sid = params.get("sessionId") or ls.current_session()
     if not sid:
         raise ValueError("no session yet: send events or open a workspace with agent transcripts")
