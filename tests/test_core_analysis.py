@@ -94,7 +94,7 @@ def test_file_resent_as_history_until_compaction(engine):
     assert row["contextCost"] == pytest.approx(1000 * rates.cache_write + 2000 * rates.cache_read)
     assert d["historyTokens"] == total_input - 3000
     label, tooltip = file_hint(row, total_input)
-    assert label == f"3.0k tk · {row['contextShare']:.1f}% of input · ${row['contextCost']:.3f}"
+    assert label == f"3,000 tk · {row['contextShare']:.1f}% of input · ${row['contextCost']:.3f}"
     assert "first read: 1,000 tokens in 1 read(s)" in tooltip and "2 later request(s): 2,000 tokens" in tooltip
 
 

@@ -28,9 +28,9 @@ def pct(part: float, whole: float) -> float:
 
 
 def fmt_tokens(n: int) -> str:
-    """Token counts for a hint: 548, 24.3k, 1.04M."""
-    if n < 1000:
-        return f"{n}"
+    """Token counts for a hint: 548, 1,234, 24.3k, 1.04M (exact while short enough)."""
+    if n < 10_000:
+        return f"{n:,}"
     if n < 1_000_000:
         return f"{n / 1000:.1f}k"
     return f"{n / 1_000_000:.2f}M"

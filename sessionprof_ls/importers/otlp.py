@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from .common import excerpt, json_loads, short_args
+from .otlp_claude_code import CLAUDE_CODE_SPANS, claude_code_span, drop_execution_spans, split_ttft
 
 _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 _LLM_OPS = {"chat", "text_completion", "generate_content", "completion", "embeddings", "responses"}
@@ -199,25 +200,7 @@ def _spans_to_events(body: dict, errors: list[str]) -> list[dict]:
                     errors.append(f"{where}: {ev}")
                 else:
                     events.append(ev)
-    return _drop_execution_spans(events)
-
-
-def _drop_execution_spans(events: list[dict]) -> list[dict]:
-    """A claude_code.tool.execution span is its tool span's own time (the tool span less its
-    permission wait): kept, it would count as a second tool call. Its children move up."""
-    gone = {e["id"]: e.get("parentId") for e in events if e["name"] == CC_EXECUTION}
-    if not gone:
-        return events
-    out = []
-    for e in events:
-        if e["id"] in gone:
-            continue
-        p = e.get("parentId")
-        while p in gone:
-            p = gone[p]
-        e["parentId"] = p
-        out.append(e)
-    return out
+    return drop_execution_spans(events)
 
 
 def _span_event(sp: Any, res: dict, service: Any) -> dict | str:
@@ -282,75 +265,12 @@ def _span_event(sp: Any, res: dict, service: Any) -> dict | str:
         if title is not None:
             meta["sessionTitle"] = excerpt(str(title), 120)
     if cc is not None:
-        name = _claude_code_span(name, a, meta)
+        name = claude_code_span(name, a, meta)
     ev: dict[str, Any] = {"sessionId": sid, "id": span_id, "parentId": parent, "type": etype, "name": name, "startTime": start}
     if end is not None:
         ev["endTime"] = max(end, start)
     ev["metadata"] = {k: v for k, v in meta.items() if v is not None}
     return ev
-
-
-# Claude Code's trace spans (monitoring docs, "Traces (beta)", CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1):
-# claude_code.interaction (one per prompt) -> claude_code.llm_request, claude_code.tool
-# (-> claude_code.tool.blocked_on_user, claude_code.tool.execution), claude_code.hook.
-CLAUDE_CODE_SPANS = {
-    "claude_code.interaction": "agent",
-    "claude_code.llm_request": "ai_response",
-    "claude_code.tool": "tool_execution",
-    "claude_code.tool.blocked_on_user": "user_input",
-    "claude_code.tool.execution": "tool_execution",  # dropped in _spans_to_events: the tool's own time
-    "claude_code.hook": "tool_execution",            # toolName "hook": the analysis's hook bucket
-}
-CC_EXECUTION = "claude_code.tool.execution"
-
-
-def _claude_code_span(name: str, a: dict, meta: dict) -> str:
-    """Metadata and a readable name for one of Claude Code's documented trace spans."""
-    meta["source"] = "claude-code"
-    if name == "claude_code.llm_request":
-        meta["model"] = str(a.get("model") or meta.get("model") or "") or None
-        meta["provider"] = "anthropic"
-        # Anthropic semantics: input_tokens excludes cache reads and writes
-        meta["tokens"] = {"input": _int(a.get("input_tokens")) or 0, "output": _int(a.get("output_tokens")) or 0,
-                          "cacheRead": _int(a.get("cache_read_tokens")) or 0,
-                          "cacheWrite": _int(a.get("cache_creation_tokens")) or 0}
-        _split_ttft(a, meta)
-        return "LLM request"
-    if name == "claude_code.tool":
-        tool = str(a.get("tool_name") or "tool")
-        meta["toolName"] = tool
-        if a.get("file_path"):
-            meta["filePath"] = str(a["file_path"])
-        return tool
-    if name == "claude_code.tool.blocked_on_user":
-        meta["decision"] = a.get("decision")
-        meta["decisionSource"] = a.get("source")
-        meta["text"] = f"waiting for a permission decision ({a.get('decision') or 'no decision'})"
-        return "Permission prompt"
-    if name == "claude_code.hook":
-        meta["toolName"] = "hook"
-        label = _first(a, "hook_name", "hook_event", "hook.name", "hook.event")
-        meta["text"] = str(label) if label else None
-        return f"hook: {label}" if label else "hook"
-    if name == "claude_code.interaction":
-        prompt = a.get("user_prompt") or a.get("prompt")
-        meta["text"] = excerpt(prompt) if isinstance(prompt, str) else None
-        return "Turn: " + excerpt(prompt, 60) if isinstance(prompt, str) and prompt else "Turn"
-    return name
-
-
-def _split_ttft(a: dict, meta: dict) -> None:
-    """duration_ms and ttft_ms split a response into time to first token and generation."""
-    dur, ttft = a.get("duration_ms"), a.get("ttft_ms")
-    try:
-        dur_f = float(dur) if dur is not None else None
-        ttft_f = float(ttft) if ttft is not None else None
-    except (TypeError, ValueError):
-        return
-    if ttft_f is not None and ttft_f >= 0:
-        meta["ttftMs"] = ttft_f
-        if dur_f is not None and dur_f >= ttft_f:
-            meta["generationMs"] = dur_f - ttft_f
 
 
 _CC_EVENTS = {
@@ -399,7 +319,7 @@ def _log_to_event(rec: dict, res: dict) -> dict | str | None:
                 "cacheRead": _int(a.get("cache_read_tokens")) or 0,
                 "cacheWrite": _int(a.get("cache_creation_tokens")) or 0,
             }
-            _split_ttft(a, meta)
+            split_ttft(a, meta)
             cost = a.get("cost_usd")
             try:
                 if cost is not None and float(cost) >= 0:
