@@ -45,6 +45,10 @@ def setup(server) -> None:
     async def on_initialized(ls, params):
         await pull_configuration(ls)
         await ls.start_services()
+        # a restarted server has the workspace's session in its store already: say so at once
+        current = ls.current_session()
+        if current:
+            ls.schedule_update([current])
         if get_capability(ls.client_capabilities, "workspace.did_change_configuration.dynamic_registration", False):
             await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[
                 lsp.Registration(id="sessionprof-config", method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,

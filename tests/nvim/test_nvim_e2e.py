@@ -8,6 +8,7 @@ Expected values come from the transcript itself (tool results, usage lines)."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 import pytest
@@ -73,6 +74,7 @@ def e2e(tmp_path_factory):
             "SESSIONPROF_TEST_TRANSCRIPT": str(fs.transcript),
             "SESSIONPROF_TEST_APPEND": str(append),
             "SESSIONPROF_TEST_NEW_TOOL": new_tool,
+            "SESSIONPROF_TEST_OUTSIDE": "/etc/hostname",
         },
     )
     session_id = next(d["sessionId"] for d in fs.lines if d.get("sessionId"))
@@ -96,11 +98,18 @@ def test_nvim_with_real_server(e2e):
     assert hints["enabled"] is True
     assert len(hints["hints"]) == 1
     hint = hints["hints"][0]
-    assert hint["label"].strip().startswith(f"{file_tokens:,} tk")
-    assert "% of input" in hint["label"]
+    # the label's figures are issue 12's (tokens in context, share, cost); the hover has the read's tokens
+    assert re.fullmatch(r"[\d.,]+[kM]? tk · [\d.]+% of input( · \S+)?( ▲▲?)?", hint["label"].strip()), hint["label"]
     first_line = e2e["doc"].read_text().splitlines()[0]
     assert (hint["line"], hint["character"]) == (0, len(first_line.encode("utf-16-le")) // 2)
-    assert hint["tooltip"]
+    # drawn by the plugin in its level's group (linked to defaults), not by Neovim's LspInlayHint
+    assert hint["level"] in ("low", "mid", "high")
+    assert hints["core"] == 0
+    (mark,) = hints["marks"]
+    assert mark["pos"] == "inline" and mark["line"] == 0
+    assert mark["chunks"][-1] == [hint["label"], {"low": "SessionProfHintLow", "mid": "SessionProfHintMid",
+                                                  "high": "SessionProfHintHigh"}[hint["level"]]]
+    assert hints["links"] == {"low": "LspInlayHint", "mid": "DiagnosticWarn", "high": "DiagnosticError"}
 
     # Code lens: the Read call of that file (slow over the 1 ms threshold), at its first line.
     lens_data = run.ok("code_lens")
@@ -109,9 +118,13 @@ def test_nvim_with_real_server(e2e):
     assert read_lens["command"] == "sessionprof.showEvent"
     assert read_lens["arguments"][0] == e2e["session_id"]
     assert read_lens["title"].startswith("Read ")
+    assert " · slowest #" in read_lens["title"]
+    # one lens per slow call: no event twice on the document
+    assert len({tuple(lens["arguments"]) for lens in lenses}) == len(lenses)
     start_line = read["file"].get("startLine") or 1
     assert read_lens["line"] == start_line - 1
     assert read_lens["title"] in lens_data["virtual_text"]
+    assert set(lens_data["groups"]) <= {"SessionProfLens", "SessionProfLensSeparator"}
 
     # Statusline: the session's tokens as the transcript's usage lines add up.
     totals = usage_totals(fs.lines)
@@ -181,7 +194,8 @@ def test_nvim_sessions_export_health_apply(e2e):
     health = "\n".join(run.ok("health"))
     assert "ERROR" not in health, health
     for ok in ("OK Neovim 0.11", "OK server found", "OK server version", "OK endpoint up",
-               "OK endpoint refuses requests without the token", "OK Claude Code transcripts"):
+               "OK endpoint refuses requests without the token", "OK Claude Code transcripts",
+               f"({e2e['session_id']}): ⏱ ", "server settings sent:", "slowThresholdMs = 1"):
         assert ok in health, health
 
     applied = run.ok("apply")
@@ -201,3 +215,36 @@ def test_nvim_info_and_restart(e2e):
     assert f"version: {e2e['run'].ok('attach')['ready']['version']}" in info
     assert "statusline: ⏱ " in info
     assert got["new_id"] != got["old_id"]
+    assert got["status_running"].startswith("⏱ ")
+    assert got["status_stopped"] == "" and got["hints_stopped"] == 0
+
+
+def test_nvim_hover_toggle_show_and_workspace_filter(e2e):
+    run, read = e2e["run"], e2e["read"]
+    file_tokens = (len(read["text"]) + 3) // 4
+    hov = run.ok("hover")
+    hint_text = "\n".join(hov["hint"])
+    assert f"{file_tokens:,} tokens" in hint_text, hint_text
+    assert "Reads" in hint_text and "Re-sent" in hint_text
+    assert ":SessionProf show" in hint_text and "command:" not in hint_text
+    lens_text = "\n".join(hov["lens"])
+    lens = next(x for x in run.ok("code_lens")["lenses"] if x["line"] == hov["lens_line"])
+    rank = re.search(r"slowest #(\d+)$", lens["title"]).group(1)
+    assert "** took **" in lens_text and f"slowest #{rank} of " in lens_text, lens_text
+
+    toggle = run.ok("toggle")
+    assert toggle["off"] == {"hints": 0, "lenses": 0}
+    assert toggle["on"]["hints"] == 1 and toggle["on"]["lenses"] >= 1
+
+    shown = run.ok("show")
+    assert shown["event_id"] == run.ok("code_lens")["lenses"][0]["arguments"][1]
+
+    outside = run.ok("outside")
+    assert outside["name"] == "/etc/hostname"
+    assert outside["attached"] is False and outside["root"] is None
+
+    assert e2e["session_id"] in run.ok("complete_report")
+
+    msgs = run.ok("export_outside")
+    assert any("inside the workspace only" in m and "/tmp/sessionprof-outside.json" in m for m in msgs), msgs
+    assert not any("ValueError" in m for m in msgs)

@@ -35,7 +35,13 @@ def test_command_completion_options_and_protocol(nvim_runner, tmp_path):
     assert set(run.ok("complete_prefix")) == {s for s in top if s.startswith("re")}
 
     bad = run.ok("bad_options")
-    text = "\n".join(bad["messages"])
+    # one short line after start-up (no hit-enter prompt), each problem once; all of them in config.errors
+    assert bad["before_enter"] == 0
+    assert len(bad["messages"]) == 1, bad["messages"]
+    assert "\n" not in bad["messages"][0] and "(and 2 more)" in bad["messages"][0], bad["messages"]
+    assert ":checkhealth sessionprof" in bad["messages"][0]
+    text = "\n".join(bad["errors"])
+    assert len(bad["errors"]) == 3
     assert "`cmd`" in text and "`bogus`" in text and "`settings.slowThresholdMs`" in text
     # Invalid values are dropped, the valid ones kept.
     assert bad["cmd"] == ["sessionprof-ls"]

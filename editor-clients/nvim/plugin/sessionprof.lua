@@ -14,7 +14,7 @@ vim.api.nvim_create_user_command('SessionProf', function(opts)
   require('sessionprof.commands').run(opts)
 end, {
   nargs = '*',
-  desc = 'sessionprof: report | flame | apply | sessions | export | refresh | restart | info',
+  desc = 'sessionprof: report | show | hints | lenses | flame | apply | sessions | export | refresh | restart | info',
   complete = function(arg_lead, cmdline)
     return require('sessionprof.commands').complete(arg_lead, cmdline)
   end,

@@ -5,6 +5,7 @@ local H = require('sessionprof_test')
 local sp = require('sessionprof')
 local report = require('sessionprof.report')
 local handlers = require('sessionprof.handlers')
+local decorations = require('sessionprof.decorations')
 
 local T = tonumber(vim.env.SESSIONPROF_TEST_WAIT_MS) or 45000 -- waits end as soon as the condition holds
 
@@ -58,25 +59,27 @@ H.step('attach', function()
 end)
 
 H.step('inlay_hints', function()
-  local hints
+  -- drawn by the plugin (decorations.lua) as inline virtual text in its level's group
   H.wait(T, function()
-    hints = vim.lsp.inlay_hint.get({ bufnr = bufnr })
-    return #hints > 0
+    return #(decorations.hints[bufnr] or {}) > 0
   end, 'inlay hints')
   local out = {}
-  for _, h in ipairs(hints) do
-    local hint = h.inlay_hint
-    local label = hint.label
-    if type(label) == 'table' then
-      label = table.concat(vim.tbl_map(function(p) return p.value end, label))
-    end
-    local tooltip = hint.tooltip
-    if type(tooltip) == 'table' then
-      tooltip = tooltip.value
-    end
-    out[#out + 1] = { label = label, line = hint.position.line, character = hint.position.character, tooltip = tooltip }
+  for _, hint in ipairs(decorations.hints[bufnr]) do
+    out[#out + 1] = { label = hint.label, line = hint.line, character = hint.col, level = hint.level }
   end
-  return { hints = out, enabled = vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }) }
+  local marks = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, decorations.hint_ns, 0, -1, { details = true })) do
+    marks[#marks + 1] = { line = m[2], col = m[3], pos = m[4].virt_text_pos, chunks = m[4].virt_text }
+  end
+  return {
+    hints = out, marks = marks, enabled = vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }),
+    core = #vim.lsp.inlay_hint.get({ bufnr = bufnr }),
+    links = {
+      low = vim.api.nvim_get_hl(0, { name = 'SessionProfHintLow' }).link,
+      mid = vim.api.nvim_get_hl(0, { name = 'SessionProfHintMid' }).link,
+      high = vim.api.nvim_get_hl(0, { name = 'SessionProfHintHigh' }).link,
+    },
+  }
 end)
 
 local lenses
@@ -92,16 +95,91 @@ H.step('code_lens', function()
     out[#out + 1] = { title = l.command.title, line = l.range.start.line, command = l.command.command, arguments = l.command.arguments }
   end
   -- The lens is drawn as virtual text in the buffer.
-  local virt = {}
-  local ns = vim.lsp.codelens.__namespaces and vim.lsp.codelens.__namespaces[sp.get_client(bufnr).id]
-  if ns then
-    for _, m in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, ns, 0, -1, { details = true })) do
-      for _, chunk in ipairs(m[4].virt_text or {}) do
-        virt[#virt + 1] = chunk[1]
-      end
+  local virt, groups = {}, {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, decorations.lens_ns, 0, -1, { details = true })) do
+    for _, chunk in ipairs(m[4].virt_text or {}) do
+      virt[#virt + 1] = chunk[1]
+      groups[chunk[2]] = true
     end
   end
-  return { lenses = out, virtual_text = virt, refreshes = refreshes }
+
+  return { lenses = out, virtual_text = virt, groups = vim.tbl_keys(groups), refreshes = refreshes }
+end)
+
+-- Hover: the breakdown on the hinted line (1) and on a lensed line, in Neovim's hover float.
+local function hover_lines(line)
+  vim.api.nvim_win_set_cursor(0, { line + 1, 0 })
+  local before = vim.api.nvim_list_wins()
+  vim.lsp.buf.hover()
+  local float
+  H.wait(T, function()
+    for _, w in ipairs(vim.api.nvim_list_wins()) do
+      if not vim.tbl_contains(before, w) and vim.api.nvim_win_get_config(w).relative ~= '' then
+        float = w
+        return true
+      end
+    end
+    return false
+  end, 'the hover float on line ' .. line)
+  local lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false)
+  vim.api.nvim_win_close(float, true)
+  return lines
+end
+
+H.step('hover', function()
+  local lens_line = lenses[1].range.start.line
+  return { hint = hover_lines(0), lens = hover_lines(lens_line), lens_line = lens_line }
+end)
+
+H.step('toggle', function()
+  vim.cmd('SessionProf hints off')
+  vim.cmd('SessionProf lenses off')
+  local off = {
+    hints = #vim.api.nvim_buf_get_extmarks(bufnr, decorations.hint_ns, 0, -1, {}),
+    lenses = #vim.api.nvim_buf_get_extmarks(bufnr, decorations.lens_ns, 0, -1, {}),
+  }
+  vim.cmd('SessionProf hints on')
+  vim.cmd('SessionProf lenses')
+  H.wait(T, function()
+    return #vim.api.nvim_buf_get_extmarks(bufnr, decorations.hint_ns, 0, -1, {}) > 0
+      and #vim.api.nvim_buf_get_extmarks(bufnr, decorations.lens_ns, 0, -1, {}) > 0
+  end, 'hints and lenses back on')
+  return {
+    off = off,
+    on = {
+      hints = #vim.api.nvim_buf_get_extmarks(bufnr, decorations.hint_ns, 0, -1, {}),
+      lenses = #vim.api.nvim_buf_get_extmarks(bufnr, decorations.lens_ns, 0, -1, {}),
+    },
+  }
+end)
+
+H.step('show', function()
+  -- :SessionProf show on the lens's line opens the report at its event
+  vim.api.nvim_win_set_cursor(0, { lenses[1].range.start.line + 1, 0 })
+  report.last = nil
+  vim.cmd('SessionProf show')
+  H.wait(T, function()
+    return report.last ~= nil
+  end, 'the report from :SessionProf show')
+  local got = { event_id = report.last.event_id }
+  report.close()
+  return got
+end)
+
+H.step('outside', function()
+  -- a file outside the workspace gets no client
+  local other = vim.env.SESSIONPROF_TEST_OUTSIDE
+  vim.cmd('split ' .. vim.fn.fnameescape(other))
+  local b = vim.api.nvim_get_current_buf()
+  vim.wait(1500, function() return false end)
+  local attached = sp.get_client(b) ~= nil
+  vim.cmd('close')
+  vim.api.nvim_set_current_buf(bufnr)
+  return { attached = attached, root = sp.root_dir(b) or vim.NIL, name = vim.api.nvim_buf_get_name(b) }
+end)
+
+H.step('complete_report', function()
+  return vim.fn.getcompletion('SessionProf report ', 'cmdline')
 end)
 
 H.step('statusline', function()
@@ -210,6 +288,13 @@ H.step('export', function()
   return messages_since(n)
 end)
 
+H.step('export_outside', function()
+  local n = #H.messages
+  vim.cmd('SessionProf export json /tmp/sessionprof-outside.json')
+  vim.wait(1000, function() return #messages_since(n) > 0 end)
+  return messages_since(n)
+end)
+
 H.step('health', function()
   vim.cmd('checkhealth sessionprof')
   local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
@@ -254,13 +339,25 @@ H.step('info_restart', function()
   local n = #H.messages
   vim.cmd('SessionProf info')
   local info = messages_since(n)
+  local status_running = require('sessionprof.statusline').component()
   local old_id = sp.get_client().id
   vim.cmd('SessionProf restart')
   H.wait(T, function()
     local c = sp.get_client(bufnr)
     return c ~= nil and c.id ~= old_id and c.initialized
   end, 'the restarted server')
-  return { info = info, old_id = old_id, new_id = sp.get_client(bufnr).id }
+  local new_id = sp.get_client(bufnr).id
+  -- stopping the client clears the statusline and the drawn hints
+  -- (this fixture's session was recorded in another folder, so the restarted server only
+  -- knows it again when it changes: the statusline may be empty already)
+  sp.get_client(bufnr):stop()
+  H.wait(T, function() return #vim.lsp.get_clients({ name = sp.NAME }) == 0 end, 'the client to stop')
+  H.wait(3000, function() return require('sessionprof.statusline').component() == '' end, 'the statusline to clear')
+  return {
+    info = info, old_id = old_id, new_id = new_id, status_running = status_running,
+    status_stopped = require('sessionprof.statusline').component(),
+    hints_stopped = #vim.api.nvim_buf_get_extmarks(bufnr, decorations.hint_ns, 0, -1, {}),
+  }
 end)
 
 H.finish()

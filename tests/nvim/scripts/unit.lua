@@ -20,9 +20,17 @@ end)
 H.step('bad_options', function()
   local config = require('sessionprof.config')
   H.messages = {}
-  local cfg = config.set({ cmd = 'not-a-list', inlay_hints = false, bogus = 1, settings = { slowThresholdMs = 'fast', slowestCount = 3 } })
+  local bad = { cmd = 'not-a-list', inlay_hints = false, bogus = 1, settings = { slowThresholdMs = 'fast', slowestCount = 3 } }
+  local cfg = config.set(bad)
+  -- reported after start-up (this script runs before VimEnter), in one line, once
+  vim.wait(200, function() return false end)
+  local before_enter = #H.messages
+  vim.api.nvim_exec_autocmds('VimEnter', {})
+  vim.wait(1000, function() return #H.messages > 0 end)
+  config.set(bad)
+  vim.wait(300, function() return false end)
   local msgs = vim.tbl_map(function(m) return m.msg end, H.messages)
-  return { messages = msgs, cmd = cfg.cmd, inlay_hints = cfg.inlay_hints, settings = cfg.settings }
+  return { messages = msgs, before_enter = before_enter, errors = config.errors, cmd = cfg.cmd, inlay_hints = cfg.inlay_hints, settings = cfg.settings }
 end)
 
 H.step('unknown_subcommand', function()

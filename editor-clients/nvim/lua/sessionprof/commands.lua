@@ -84,6 +84,11 @@ function M.apply(opts)
 end
 
 local function session_label(s)
+  -- The live summary is newer than the session list's row: tokens and cost from one place.
+  local live = require('sessionprof').state.summary
+  if type(live) == 'table' and live.sessionId == s.sessionId then
+    s = vim.tbl_extend('force', s, { totalTokens = live.totalTokens, totalCost = live.totalCost })
+  end
   local when = type(s.startTime) == 'number' and os.date('%Y-%m-%d %H:%M', math.floor(s.startTime / 1000)) or ''
   return ('%s  %s  %s · %s  [%s]'):format(
     when,
@@ -120,36 +125,41 @@ function M.sessions()
   end)
 end
 
---- `:SessionProf export [format] [path]`.
+--- The workspace root of the running client (exports are written inside it).
+local function workspace_root()
+  local client = sp().get_client()
+  return client and client.root_dir or nil
+end
+
+--- `:SessionProf export [format] [path]`: the current session of this workspace,
+--- written inside the workspace (the server refuses any other place).
 function M.export(args)
   args = args or {}
   local function run(format)
     local session = sp().current_session_id()
-    local function go(id)
-      local arguments = { id, format }
-      if args[2] then
-        arguments[3] = vim.fn.fnamemodify(vim.fn.expand(args[2]), ':p')
+    if not session then
+      sp().notify_error('no session for this workspace to export (pick one with :SessionProf sessions)')
+      return
+    end
+    local arguments = { session, format }
+    if args[2] then
+      local path = vim.fs.normalize(vim.fn.fnamemodify(vim.fn.expand(args[2]), ':p'))
+      local root = workspace_root()
+      if root and path:sub(1, #root + 1) ~= vim.fs.normalize(root) .. '/' then
+        sp().notify_error(('exports are written inside the workspace only (%s); %s is outside it'):format(root, path))
+        return
       end
-      sp().execute(protocol.CMD_EXPORT, arguments, function(err, result)
-        if err then
-          sp().notify_error(err)
-          return
-        end
-        local where = type(result) == 'table' and (result.path or result.message) or result
-        vim.notify(('sessionprof: exported %s as %s%s'):format(id, format, where and (' to ' .. tostring(where)) or ''))
-      end)
+      arguments[3] = path
     end
-    if session then
-      go(session)
-    else
-      sp().request(protocol.SESSIONS, vim.empty_dict(), function(err, sessions)
-        if err or type(sessions) ~= 'table' or not sessions[1] then
-          sp().notify_error(err or 'no session to export')
-          return
-        end
-        go(sessions[1].sessionId)
-      end)
-    end
+    sp().execute(protocol.CMD_EXPORT, arguments, function(err, result)
+      if err then
+        local msg = type(err) == 'table' and tostring(err.message or '') or tostring(err)
+        sp().notify_error((msg:gsub('^%w*Error: ', '')))
+        return
+      end
+      local where = type(result) == 'table' and (result.path or result.message) or result
+      vim.notify(('sessionprof: exported %s as %s%s'):format(session, format, where and (' to ' .. tostring(where)) or ''))
+    end)
   end
   if args[1] then
     if not vim.list_contains(protocol.EXPORT_FORMATS, args[1]) then
@@ -164,6 +174,62 @@ function M.export(args)
       end
     end)
   end
+end
+
+--- `:SessionProf hints [on|off]` and `:SessionProf lenses [on|off]`: toggles.
+local function toggle(kind)
+  return function(args)
+    local arg = args and args[1]
+    local on = nil -- no argument: toggle
+    if arg == 'on' then
+      on = true
+    elseif arg == 'off' then
+      on = false
+    end
+    local decorations = require('sessionprof.decorations')
+    local state = kind == 'hints' and decorations.set_hints(on) or decorations.set_lenses(on)
+    vim.notify(('sessionprof: %s %s'):format(kind == 'hints' and 'inlay hints' or 'code lenses', state and 'on' or 'off'))
+  end
+end
+
+--- `:SessionProf show`: the event of the lens (or the hint) on the cursor line, in the report.
+function M.show()
+  local bufnr = vim.api.nvim_get_current_buf()
+  local line = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local session_id, event_id = require('sessionprof.decorations').event_at_cursor(bufnr, line)
+  if not event_id then
+    sp().notify_error('no sessionprof hint or code lens on this line')
+    return
+  end
+  require('sessionprof.report').open({ session_id = session_id, event_id = event_id })
+end
+
+--- Session ids for completion (a short synchronous request; none when no server runs).
+---@return string[]
+function M.session_ids()
+  local client = sp().get_client()
+  if not client then
+    return {}
+  end
+  local ok, res = pcall(function()
+    return client:request_sync(protocol.SESSIONS, vim.empty_dict(), 1000)
+  end)
+  local out = {}
+  if ok and res and type(res.result) == 'table' then
+    for _, s in ipairs(res.result) do
+      out[#out + 1] = s.sessionId
+    end
+  end
+  return out
+end
+
+local function complete_sessions(lead, args)
+  if #args > 1 then
+    return {}
+  end
+  return vim.tbl_filter(function(id)
+    return id:find(lead, 1, true) == 1
+  end, M.session_ids())
 end
 
 --- `:SessionProf refresh`: re-request inlay hints and code lenses.
@@ -225,7 +291,10 @@ end
 
 ---@type table<string, {impl: fun(args: string[]), complete?: fun(arg_lead: string, args: string[]): string[]}>
 M.subcommands = {
-  report = { impl = M.report },
+  report = { impl = M.report, complete = complete_sessions },
+  show = { impl = M.show },
+  hints = { impl = toggle('hints'), complete = function() return { 'on', 'off' } end },
+  lenses = { impl = toggle('lenses'), complete = function() return { 'on', 'off' } end },
   flame = { impl = M.flame },
   apply = { impl = function() M.apply() end },
   ['apply-undo'] = { impl = function() require('sessionprof.apply').undo() end },

@@ -7,7 +7,43 @@
 --- `workspace/configuration` section `sessionprof`.
 local M = {}
 
----@class sessionprof.Config
+---@class sessionprof.ReportOpts
+---@field width? number fraction of the editor (<= 1) or columns
+---@field height? number fraction of the editor (<= 1) or lines
+---@field border? string|string[] float border (see nvim_open_win)
+---@field flame_depth? integer rows of the ASCII flame chart
+---@field slowest? integer rows of the slowest operations
+---@field files? integer rows of the tokens-by-file table
+
+---@class sessionprof.ServerSettings
+---@field slowThresholdMs? number a tool call slower than this is slow (code lens)
+---@field slowestCount? integer how many slowest operations get a lens regardless
+---@field followTranscripts? boolean follow the workspace's Claude Code / Codex transcripts
+---@field claudeConfigDir? string Claude Code's configuration folder
+---@field codexHome? string Codex's home folder
+---@field port? integer HTTP endpoint port (0 = a free one)
+---@field inlayHints? boolean server-side switch for the hints
+---@field codeLens? boolean server-side switch for the lenses
+---@field store? string SQLite store path
+---@field hintMidShare? number percent of the session's input from which a hint is SessionProfHintMid
+---@field hintHighShare? number percent of the session's input from which a hint is SessionProfHintHigh
+
+--- Options of `require('sessionprof').setup(opts)` and `vim.g.sessionprof`.
+---@class sessionprof.Opts
+---@field cmd? string[] command that starts the language server
+---@field auto_start? boolean start the server for workspace files automatically
+---@field root_markers? string[] files that mark the workspace root
+---@field inlay_hints? boolean draw the inlay hints (`:SessionProf hints` toggles)
+---@field code_lens? boolean draw the code lenses (`:SessionProf lenses` toggles)
+---@field apply_open? boolean open the edited instruction file after `:SessionProf apply`
+---@field statusline_icon? string statusline component prefix
+---@field report? sessionprof.ReportOpts
+---@field settings? sessionprof.ServerSettings
+---@field on_attach? fun(client: vim.lsp.Client, bufnr: integer)
+
+---@class sessionprof.Config: sessionprof.Opts
+---@field report sessionprof.ReportOpts
+---@field settings sessionprof.ServerSettings
 M.defaults = {
   --- Command that starts the language server.
   cmd = { 'sessionprof-ls' },
@@ -47,6 +83,8 @@ M.known_settings = {
   inlayHints = 'boolean',
   codeLens = 'boolean',
   store = 'string',
+  hintMidShare = 'number',
+  hintHighShare = 'number',
   otlp = 'table', -- { endpoint = URL, headers = { K = V }, content = false }: live OpenTelemetry forwarding
 }
 
@@ -77,11 +115,10 @@ function M.validate(opts)
     elseif check(key, value, type(default)) and type(default) == 'table' and (key == 'settings' or not vim.islist(default)) then
       if key == 'settings' then
         for name, v in pairs(value) do
+          -- unknown server settings are passed on: the server reports them (once)
           local want = M.known_settings[name]
           if want then
             check('settings.' .. name, v, want)
-          else
-            errors[#errors + 1] = ('sessionprof: unknown server setting `settings.%s`'):format(tostring(name))
           end
         end
       else
@@ -103,15 +140,12 @@ end
 
 --- Merge `opts` over the defaults (and `vim.g.sessionprof`). Invalid values are
 --- reported and dropped; the valid ones are kept.
----@param opts table|nil
+---@param opts sessionprof.Opts|nil
 ---@return sessionprof.Config
 function M.set(opts)
   local merged = vim.deepcopy(M.defaults)
   for _, source in ipairs({ vim.g.sessionprof or {}, opts or {} }) do
-    local errors = M.validate(source)
-    for _, msg in ipairs(errors) do
-      vim.notify(msg, vim.log.levels.WARN)
-    end
+    M.report_errors(M.validate(source))
     if type(source) == 'table' then
       local clean = {}
       for key, value in pairs(source) do
@@ -147,6 +181,45 @@ function M.set(opts)
   end
   current = merged
   return current
+end
+
+--- Option problems seen so far (each once), for `:checkhealth sessionprof`.
+---@type string[]
+M.errors = {}
+local seen, pending = {}, {}
+
+--- Report option problems once each, in one line, after start-up: a message
+--- during start-up would wait at a hit-enter prompt while the server's
+--- requests time out.
+---@param errors string[]
+function M.report_errors(errors)
+  for _, msg in ipairs(errors) do
+    if not seen[msg] then
+      seen[msg] = true
+      M.errors[#M.errors + 1] = msg
+      pending[#pending + 1] = (msg:gsub('^sessionprof: ', ''))
+    end
+  end
+  if #pending == 0 then
+    return
+  end
+  local function flush()
+    if #pending == 0 then
+      return
+    end
+    local text = ('sessionprof: %s%s'):format(pending[1], #pending > 1 and (' (and %d more)'):format(#pending - 1) or '')
+    pending = {}
+    local max = math.max(20, vim.o.columns - 14)
+    if vim.fn.strdisplaywidth(text) > max then
+      text = vim.fn.strcharpart(text, 0, max - 1) .. '…'
+    end
+    vim.notify(text .. ' (:checkhealth sessionprof)', vim.log.levels.WARN)
+  end
+  if vim.v.vim_did_enter == 1 then
+    vim.schedule(flush)
+  else
+    vim.api.nvim_create_autocmd('VimEnter', { once = true, callback = function() vim.schedule(flush) end })
+  end
 end
 
 ---@return sessionprof.Config

@@ -102,4 +102,39 @@ function M.truncate(s, width)
   return out .. '…'
 end
 
+--- Cut the middle of a path to a display width: `lib/…/deep/file.ex`.
+---@param s string
+---@param width integer
+---@return string
+function M.middle(s, width)
+  s = tostring(s or '')
+  if vim.fn.strdisplaywidth(s) <= width then
+    return s
+  end
+  if width < 5 then
+    return M.truncate(s, width)
+  end
+  local chars = vim.fn.strchars(s)
+  local tail_n = math.ceil((width - 1) * 0.6)
+  local head_n = width - 1 - tail_n
+  return vim.fn.strcharpart(s, 0, head_n) .. '…' .. vim.fn.strcharpart(s, chars - tail_n, tail_n)
+end
+
+--- A session's file path as the reader wants it: relative to the agent's
+--- workspace or the editor's root when under one of them.
+---@param path string
+---@param roots string[]
+---@return string
+function M.relative(path, roots)
+  for _, root in ipairs(roots) do
+    if type(root) == 'string' and root ~= '' then
+      local r = root:gsub('/+$', '')
+      if path:sub(1, #r + 1) == r .. '/' then
+        return path:sub(#r + 2)
+      end
+    end
+  end
+  return path
+end
+
 return M

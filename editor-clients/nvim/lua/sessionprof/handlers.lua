@@ -58,7 +58,7 @@ function M.refresh_codelens(client_id, bufnr)
   end
   local params = { textDocument = vim.lsp.util.make_text_document_params(bufnr) }
   local handler = function(err, result, ctx)
-    vim.lsp.codelens.on_codelens(err, result, ctx)
+    require('sessionprof.decorations').on_codelens(err, result, ctx)
   end
   if vim.fn.has('nvim-0.11') == 1 then
     client:request('textDocument/codeLens', params, handler, bufnr)
@@ -114,6 +114,10 @@ function M.handlers()
     ['workspace/applyEdit'] = function(...)
       return M.on_apply_edit(...)
     end,
+    -- drawn by the plugin in SessionProfHint{Low,Mid,High} (decorations.lua)
+    ['textDocument/inlayHint'] = function(...)
+      return require('sessionprof.decorations').on_inlayhint(...)
+    end,
   }
 end
 
@@ -133,12 +137,31 @@ end
 
 local augroup = vim.api.nvim_create_augroup('sessionprof.attach', { clear = true })
 
+--- The client stopped: the statusline and the buffers forget its numbers.
+function M.on_exit(_, _, client_id)
+  vim.schedule(function()
+    local state = sp().state
+    if state.ready_client_id == nil or state.ready_client_id == client_id then
+      state.summary, state.ready = nil, nil
+    end
+    local decorations = require('sessionprof.decorations')
+    for bufnr in pairs(decorations.hints) do
+      decorations.clear(bufnr)
+    end
+    for bufnr in pairs(decorations.lenses) do
+      decorations.clear(bufnr)
+    end
+    vim.cmd('redrawstatus!')
+  end)
+end
+
 --- Turn on inlay hints and code lenses for the buffer, and keep lenses fresh.
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 function M.on_attach(client, bufnr)
   local opts = require('sessionprof.config').get()
-  if opts.inlay_hints and vim.lsp.inlay_hint then
+  -- Neovim's inlay hint machinery requests and refreshes; decorations.lua draws ours.
+  if vim.lsp.inlay_hint then
     vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
   end
   if opts.code_lens then

@@ -166,6 +166,32 @@ function M.check()
   if found == 0 then
     health.warn('no transcript roots found: sessions will only come over HTTP or sessionprof/ingest')
   end
+  M.check_session_and_settings(sp, cfg)
+end
+
+--- The current session and the settings in effect (the plugin's and the server's).
+function M.check_session_and_settings(sp, cfg)
+  health.start('sessionprof: current session')
+  local summary = sp.state.summary
+  if type(summary) == 'table' and summary.sessionId then
+    health.ok(('%s (%s): %s'):format(tostring(summary.title or summary.sessionId), summary.sessionId,
+      require('sessionprof.statusline').component()))
+  else
+    health.info('no session for this workspace yet')
+  end
+  health.start('sessionprof: settings')
+  for _, msg in ipairs(require('sessionprof.config').errors) do
+    health.warn(msg)
+  end
+  local plugin = {}
+  for _, key in ipairs({ 'auto_start', 'inlay_hints', 'code_lens', 'apply_open', 'statusline_icon' }) do
+    plugin[#plugin + 1] = ('%s=%s'):format(key, vim.inspect(cfg[key]))
+  end
+  health.info('plugin: ' .. table.concat(plugin, ', '))
+  health.info('cmd: ' .. table.concat(cfg.cmd, ' '))
+  health.info('root_markers: ' .. table.concat(cfg.root_markers, ', '))
+  local settings = vim.inspect(cfg.settings or {}, { newline = ' ', indent = '' })
+  health.info('server settings sent: ' .. settings .. ' (the rest at the server defaults)')
 end
 
 return M

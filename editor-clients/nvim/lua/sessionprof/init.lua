@@ -25,11 +25,23 @@ local has_011 = vim.fn.has('nvim-0.11') == 1
 --- Workspace root of a buffer, or nil when the buffer is not a file.
 ---@param bufnr integer
 ---@return string|nil
+--- Only files of a workspace: under a root marker, or under the current
+--- directory; never a file elsewhere (`/etc/hostname`).
 function M.root_dir(bufnr)
-  if vim.bo[bufnr].buftype ~= '' or vim.api.nvim_buf_get_name(bufnr) == '' then
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if vim.bo[bufnr].buftype ~= '' or name == '' then
     return nil
   end
-  return vim.fs.root(bufnr, config.get().root_markers) or vim.fn.getcwd()
+  local root = vim.fs.root(bufnr, config.get().root_markers)
+  if root and root ~= '/' and root ~= vim.env.HOME then
+    return root
+  end
+  local cwd = vim.fs.normalize(vim.fn.getcwd())
+  local path = vim.fs.normalize(vim.fn.fnamemodify(name, ':p'))
+  if cwd ~= '/' and cwd ~= vim.fs.normalize(vim.env.HOME or '') and path:sub(1, #cwd + 1) == cwd .. '/' then
+    return cwd
+  end
+  return nil
 end
 
 --- The client configuration, usable by `vim.lsp.config`, `vim.lsp.start` and `lsp/sessionprof.lua`.
@@ -60,6 +72,7 @@ function M.client_config()
     handlers = handlers.handlers(),
     commands = handlers.commands(),
     on_attach = handlers.on_attach,
+    on_exit = handlers.on_exit,
   }
 end
 
@@ -109,7 +122,7 @@ function M.enable()
 end
 
 --- Configure the plugin (optional; `vim.g.sessionprof` works too).
----@param opts table|nil
+---@param opts sessionprof.Opts|nil
 function M.setup(opts)
   local cfg = config.set(opts)
   if cfg.auto_start then

@@ -185,18 +185,25 @@ local function render_flame(b, perf, width, max_rows, selected_id)
       .. right,
     'SessionProfMuted'
   )
-  local function cell(label, w)
-    if w <= 1 then
-      return '▏'
+  -- A cell shows the span's name (and duration) where it fits; a span too narrow
+  -- for a readable name is a coloured block, explained by the legend below.
+  local function cell(name, dur, w)
+    if w < 5 then
+      return string.rep('▆', w)
     end
-    if w == 2 then
-      return '[]'
+    local inner_w = w - 2
+    local label = name .. ' ' .. dur
+    if vim.fn.strdisplaywidth(label) > inner_w then
+      label = name
     end
-    return '[' .. fmt.pad(label, w - 2) .. ']'
+    if vim.fn.strdisplaywidth(label) > inner_w then
+      label = fmt.truncate(name, inner_w)
+    end
+    return '[' .. fmt.pad(label, inner_w) .. ']'
   end
   local title = str(perf.title) or str(perf.sessionId) or 'session'
   b:add('  ')
-  b:nl(cell('Session: ' .. title .. ' (' .. fmt.duration(total) .. ')', inner), 'SessionProfFlameSession')
+  b:nl(cell('Session: ' .. title, '(' .. fmt.duration(total) .. ')', inner), 'SessionProfFlameSession')
   for depth = 1, max_rows do
     local list = rows[depth]
     if not list then
@@ -218,12 +225,26 @@ local function render_flame(b, perf, width, max_rows, selected_id)
           b:add(string.rep(' ', c0 - pos))
         end
         local group = ev.id == selected_id and 'SessionProfSelected' or (flame_group[ev.type] or 'SessionProfFlameOther')
-        b:add(cell(ev.name .. ' ' .. fmt.duration(ev.duration), c1 - c0), group)
+        b:add(cell(tostring(ev.name or '?'), fmt.duration(ev.duration), c1 - c0), group)
         pos = c1
       end
     end
     b:nl()
   end
+  -- Legend: what the colours of narrow spans mean.
+  b:add('  ')
+  for i, item in ipairs({
+    { 'AI', 'SessionProfFlameAi' },
+    { 'tool', 'SessionProfFlameTool' },
+    { 'read', 'SessionProfFlameRead' },
+    { 'write', 'SessionProfFlameWrite' },
+    { 'network', 'SessionProfFlameNetwork' },
+    { 'other', 'SessionProfFlameOther' },
+  }) do
+    b:add((i > 1 and '  ' or '') .. '▆▆', item[2])
+    b:add(' ' .. item[1])
+  end
+  b:nl('', 'SessionProfMuted')
 end
 
 --- Render the report.
@@ -281,13 +302,22 @@ function M.render(perf, opts)
 
   -- Summary
   b:section('SUMMARY', width)
-  local colw = math.floor((width - 2) / 5)
-  local function row(cells, group)
-    b:add('  ')
-    for _, c in ipairs(cells) do
-      b:add(fmt.pad(c, colw), group)
+  -- five columns when they fit, else three; every cell keeps a two-space gap
+  local ncol = width >= 92 and 5 or 3
+  local colw = math.floor((width - 2) / ncol)
+  local function rows(labels, values)
+    for first = 1, #labels, ncol do
+      b:add('  ')
+      for i = first, math.min(first + ncol - 1, #labels) do
+        b:add(fmt.pad(labels[i], colw - 2) .. '  ', 'SessionProfMuted')
+      end
+      b:nl()
+      b:add('  ')
+      for i = first, math.min(first + ncol - 1, #values) do
+        b:add(fmt.pad(values[i], colw - 2) .. '  ', 'SessionProfValue')
+      end
+      b:nl()
     end
-    b:nl()
   end
   local function dur_pct(ms, pct)
     if not num(ms) then
@@ -295,27 +325,25 @@ function M.render(perf, opts)
     end
     return fmt.duration(num(ms)) .. (num(pct) and (' (' .. fmt.percent(pct) .. ')') or '')
   end
-  row({ 'Total Time', 'AI Thinking', 'Tool Execution', 'Network', 'User Wait' }, 'SessionProfMuted')
-  row({
+  rows({ 'Total Time', 'AI Thinking', 'Tool Execution', 'Network', 'User Wait' }, {
     fmt.duration(num(perf.totalDuration)),
     dur_pct(perf.aiThinkingTime, perf.aiThinkingPercent),
     dur_pct(perf.toolExecutionTime, perf.toolExecutionPercent),
     dur_pct(perf.networkTime, perf.networkPercent),
     dur_pct(perf.userWaitTime, perf.userWaitPercent),
-  }, 'SessionProfValue')
+  })
   b:nl('')
-  row({ 'Total Tokens', 'Avg Response', 'Messages', 'Tool Calls', 'Cost' }, 'SessionProfMuted')
   local cost = fmt.cost(num(perf.totalCost))
   if perf.costComplete == false and num(perf.totalCost) then
     cost = cost .. ' +?'
   end
-  row({
+  rows({ 'Total Tokens', 'Avg Response', 'Messages', 'Tool Calls', 'Cost' }, {
     fmt.int(num(perf.totalTokens)),
     fmt.tokens(num(perf.avgResponseTokens)),
     fmt.int(num(perf.messageCount)),
     fmt.int(num(perf.toolCallCount)),
     cost,
-  }, 'SessionProfValue')
+  })
   b:nl(('  input %s · output %s · cache read %s · cache write %s'):format(
     fmt.int(num(perf.inputTokens)),
     fmt.int(num(perf.outputTokens)),
@@ -389,23 +417,28 @@ function M.render(perf, opts)
     end
   end
 
-  -- Tokens by file
-  local files = type(perf.tokensByFile) == 'table' and perf.tokensByFile or {}
+  -- Tokens by file: most tokens first, paths relative to the workspace, <CR> opens the file
+  local files = type(perf.tokensByFile) == 'table' and vim.list_slice(perf.tokensByFile) or {}
+  table.sort(files, function(x, y)
+    return (num(x.tokens) or 0) > (num(y.tokens) or 0)
+  end)
   if #files > 0 then
     b:section('TOKENS BY FILE IN CONTEXT', width)
-    local fw = math.max(20, width - 30)
-    b:nl('  ' .. fmt.pad('FILE', fw) .. fmt.pad('TOKENS', 12, true) .. fmt.pad('% OF INPUT', 14, true), 'SessionProfMuted')
+    local fw = math.max(16, width - 2 - 12 - 12)
+    b:nl('  ' .. fmt.pad('FILE', fw) .. fmt.pad('TOKENS', 12, true) .. fmt.pad('% INPUT', 12, true), 'SessionProfMuted')
     for i, f in ipairs(files) do
       if i > (opts.files or 8) then
         b:nl(('  … %d more'):format(#files - i + 1), 'SessionProfMuted')
         break
       end
-      b:nl('  ' .. fmt.pad(str(f.filePath) or '?', fw) .. fmt.pad(fmt.int(num(f.contextTokens) or num(f.tokens)), 12, true)
-        .. fmt.pad(('%.1f%%'):format(num(f.shareOfInput) or 0), 14, true))
+      local path = str(f.filePath) or '?'
+      local line = b:nl('  ' .. fmt.pad(fmt.middle(fmt.relative(path, opts.roots or {}), fw - 1), fw)
+        .. fmt.pad(fmt.int(num(f.contextTokens) or num(f.tokens)), 12, true) .. fmt.pad(('%.1f%%'):format(num(f.shareOfInput) or 0), 12, true))
+      b.event_lines[line] = { name = path, metadata = { filePath = path } }
     end
     if num(perf.historyTokens) and perf.historyTokens > 0 then
       b:nl('  ' .. fmt.pad('(conversation history)', fw) .. fmt.pad(fmt.int(perf.historyTokens), 12, true)
-        .. fmt.pad(('%.1f%%'):format(num(perf.historyShare) or 0), 14, true), 'SessionProfMuted')
+        .. fmt.pad(('%.1f%%'):format(num(perf.historyShare) or 0), 12, true), 'SessionProfMuted')
     end
   end
 
@@ -413,20 +446,22 @@ function M.render(perf, opts)
   local models = type(perf.tokensByModel) == 'table' and perf.tokensByModel or {}
   if #models > 0 then
     b:section('TOKENS BY MODEL', width)
-    local mbar = math.max(10, width - 52)
     for _, m in ipairs(models) do
       local share = num(m.share) or 0
-      local filled = math.floor(share / 100 * mbar + 0.5)
-      b:add('  ')
-      b:add(string.rep('█', filled), 'SessionProfBar')
-      b:add(string.rep('░', mbar - filled), 'SessionProfMuted')
-      b:nl(('  %s  %s (%s)  %s%s'):format(
+      local text = ('  %s  %s (%s)  %s%s'):format(
         fmt.truncate(str(m.model) or '?', 24),
         fmt.tokens(num(m.total)),
         fmt.percent(share),
         fmt.cost(num(m.cost)),
         m.priced == false and ' (no price)' or ''
-      ))
+      )
+      -- the bar takes what the text leaves, so the row ends a cell before the border
+      local mbar = math.max(5, width - 3 - vim.fn.strdisplaywidth(text))
+      local filled = math.floor(share / 100 * mbar + 0.5)
+      b:add('  ')
+      b:add(string.rep('█', filled), 'SessionProfBar')
+      b:add(string.rep('░', mbar - filled), 'SessionProfMuted')
+      b:nl(fmt.truncate(text, math.max(10, width - 3 - mbar)))
     end
   end
 
@@ -480,10 +515,16 @@ local function open_event_file(ev)
     vim.notify('sessionprof: this event has no file', vim.log.levels.INFO)
     return
   end
+  local client = require('sessionprof').get_client()
+  local root = client and client.root_dir or vim.fn.getcwd()
   if not path:match('^/') and not path:match('^%a:[/\\]') then
-    local client = require('sessionprof').get_client()
-    local root = client and client.root_dir or vim.fn.getcwd()
     path = vim.fs.joinpath(root, path)
+  elseif vim.fn.filereadable(path) == 0 and M.last and M.last.workspace then
+    -- the same project checked out elsewhere: the path relative to the agent's cwd, here
+    local rel = fmt.relative(path, { M.last.workspace })
+    if rel ~= path then
+      path = vim.fs.joinpath(root, rel)
+    end
   end
   M.close()
   vim.cmd.edit(vim.fn.fnameescape(path))
@@ -511,6 +552,7 @@ function M.show(perf, opts)
     flame_depth = cfg.flame_depth,
     slowest = cfg.slowest,
     files = cfg.files,
+    roots = { opts.workspace, (require('sessionprof').get_client() or {}).root_dir },
   })
   local buf = get_buf()
   vim.bo[buf].modifiable = true
@@ -571,6 +613,7 @@ function M.show(perf, opts)
     session_id = perf.sessionId,
     event_id = opts.event_id,
     perf = perf,
+    workspace = opts.workspace,
   }
   vim.api.nvim_exec_autocmds('User', { pattern = 'SessionProfReport', modeline = false, data = { buf = buf } })
   return M.last
@@ -587,14 +630,23 @@ function M.open(opts)
       sp.notify_error(err or 'no performance data for this session')
       return
     end
-    if opts.event_id and not M.find_event(perf.events, opts.event_id) then
-      -- Not in the tree (e.g. trimmed): ask for the single event.
-      sp.request(protocol.EVENT, { sessionId = perf.sessionId, eventId = opts.event_id }, function(_, ev)
-        M.show(perf, { event_id = opts.event_id, event = type(ev) == 'table' and ev or nil })
-      end)
-      return
-    end
-    M.show(perf, { event_id = opts.event_id })
+    -- the session's workspace (the agent's cwd) makes its paths relative in the report
+    sp.request(protocol.SESSIONS, vim.empty_dict(), function(_, sessions)
+      local workspace
+      for _, s in ipairs(type(sessions) == 'table' and sessions or {}) do
+        if s.sessionId == perf.sessionId then
+          workspace = type(s.workspace) == 'string' and s.workspace or nil
+        end
+      end
+      if opts.event_id and not M.find_event(perf.events, opts.event_id) then
+        -- Not in the tree (e.g. trimmed): ask for the single event.
+        sp.request(protocol.EVENT, { sessionId = perf.sessionId, eventId = opts.event_id }, function(_, ev)
+          M.show(perf, { event_id = opts.event_id, event = type(ev) == 'table' and ev or nil, workspace = workspace })
+        end)
+        return
+      end
+      M.show(perf, { event_id = opts.event_id, workspace = workspace })
+    end)
   end)
 end
 
