@@ -309,8 +309,10 @@ async function setMode(mode) {
 function afterFlameData() {
   if (!flameUi) return;
   flameUi.rerunSearch();
-  flameUi.renderNames();
   flameUi.renderCrumbs();
+  // the top-frames table walks every frame: after the graph's first paint
+  const ui = flameUi;
+  requestAnimationFrame(() => setTimeout(() => ui.renderNames(), 0));
 }
 
 /** A merged frame of the aggregated view lists the events it merged (up to what the server sent). */

@@ -39,18 +39,22 @@ function decodeColumns(frames) {
   for (const [key, Ctor] of Object.entries(BASE64_COLUMNS)) {
     const text = frames[key];
     if (typeof text !== "string") continue;
-    let bin;
+    let bytes;
     try {
-      bin = atob(text);
+      if (typeof Uint8Array.fromBase64 === "function") {
+        bytes = Uint8Array.fromBase64(text); // native: no string of bytes in between
+      } else {
+        const bin = atob(text);
+        bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      }
     } catch (_) {
       throw new Error(`flame graph: column '${key}' is not valid base64`);
     }
-    if (bin.length % Ctor.BYTES_PER_ELEMENT) {
-      throw new Error(`flame graph: column '${key}' has ${bin.length} bytes, not a whole number of values`);
+    if (bytes.length % Ctor.BYTES_PER_ELEMENT) {
+      throw new Error(`flame graph: column '${key}' has ${bytes.length} bytes, not a whole number of values`);
     }
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    out[key] = new Ctor(bytes.buffer); // little-endian, as the server writes it
+    out[key] = new Ctor(bytes.buffer, bytes.byteOffset, bytes.length / Ctor.BYTES_PER_ELEMENT); // little-endian, as the server writes it
   }
   return out;
 }
@@ -74,12 +78,14 @@ export function buildFlameData(json) {
       throw new Error(`flame graph: column '${c}' has ${f[c].length} entries, expected ${n}`);
     }
   }
-  const start = Float64Array.from(f.start);
-  const value = Float64Array.from(f.value);
-  const depth = Int32Array.from(f.depth);
-  const name = Int32Array.from(f.name);
-  const type = Int32Array.from(f.type);
-  const parent = Int32Array.from(f.parent);
+  // decoded base64 columns are used as they are (no copy of 1M-entry arrays)
+  const as = (col, Ctor) => (col instanceof Ctor ? col : Ctor.from(col));
+  const start = as(f.start, Float64Array);
+  const value = as(f.value, Float64Array);
+  const depth = as(f.depth, Int32Array);
+  const name = as(f.name, Int32Array);
+  const type = as(f.type, Uint8Array);
+  const parent = as(f.parent, Int32Array);
   const ids = Array.isArray(f.id) && f.id.length === n ? f.id : null;
   const members = Array.isArray(f.members) && f.members.length === n ? f.members : null;
   // base64 columns arrive as typed arrays: the merge count must survive them too

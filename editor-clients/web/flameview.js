@@ -301,83 +301,17 @@ export class FlameGraphView {
     let labels = 0;
     const rects = this.rects ? [] : null;
     if (d && d.n) {
-      const vs = this.vs;
-      const ve = this.ve;
-      const scale = W / (ve - vs);
-      const { value, type, name, strings } = d;
-      const match = this.match;
-      const charW = this.charW;
+      const scale = W / (this.ve - this.vs);
       ctx.font = this.font;
       ctx.textBaseline = "middle";
-      const RH = ROW_HEIGHT - 1;
       this._drawIdle(ctx, scale, W, H);
       const r0 = Math.max(0, Math.floor(this.scrollTop / ROW_HEIGHT));
       const r1 = Math.min(d.rows.length, Math.ceil((this.scrollTop + H) / ROW_HEIGHT));
-      for (let r = r0; r < r1; r++) {
-        const row = d.rows[r];
-        const n = row.idx.length;
-        const y = r * ROW_HEIGHT - this.scrollTop;
-        let k = upperBound(row.me, vs, 0, n);
-        let lastX = -Infinity; // right edge drawn so far: a rounded pixel column never overlaps
-        while (k < n) {
-          const s = row.s[k];
-          if (s >= ve) break;
-          const i = row.idx[k];
-          const e = s + value[i];
-          const x0 = (s - vs) * scale;
-          const x1 = (e - vs) * scale;
-          const dim = match !== null && !match[i];
-          if (x1 - x0 >= MIN_FRAME_PX) {
-            if (e > vs) {
-              visible++;
-              const cx0 = Math.max(x0 < -1 ? -1 : x0, lastX);
-              const cx1 = x1 > W + 1 ? W + 1 : x1;
-              const t = type[i];
-              const fill = (dim ? this.faded[t] : this.fills[t]) || OTHER_COLOR;
-              ctx.fillStyle = fill;
-              const w = cx1 - cx0;
-              const dw = w > 1.5 ? w - 0.5 : w;
-              if (dw > 0) {
-                ctx.fillRect(cx0, y, dw, RH);
-                lastX = cx0 + dw;
-                if (rects) rects.push([cx0, y, dw, RH, i]);
-              }
-              if (w >= MIN_LABEL_PX) {
-                const maxChars = Math.floor((w - 6) / charW);
-                if (maxChars >= 2) {
-                  const text = this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars);
-                  const tc = dim ? this.fadedTexts[t] : this.texts[t];
-                  ctx.fillStyle = tc;
-                  ctx.fillText(text, Math.max(cx0, 0) + 3, y + RH / 2 + 0.5);
-                  this.labelColors.set(`${fill}|${tc}`, 1);
-                  labels++;
-                }
-              }
-            }
-            k++;
-            continue;
-          }
-          if (e <= vs) {
-            k++;
-            continue;
-          }
-          // Merge every frame that starts in this pixel column and ends inside it.
-          const col = Math.floor(x0);
-          const u = vs + (col + 1) / scale;
-          let j = lowerBound(row.s, u, k + 1, n);
-          const last = j - 1;
-          if (last > k && row.me[last] > u) j = row.me[last - 1] <= u ? last : k + 1;
-          ctx.fillStyle = (dim ? this.faded[type[i]] : this.fills[type[i]]) || OTHER_COLOR;
-          const c0 = Math.max(col, lastX);
-          if (col + 1 > c0) {
-            ctx.fillRect(c0, y, col + 1 - c0, RH);
-            lastX = col + 1;
-            if (rects) rects.push([c0, y, col + 1 - c0, RH, i]);
-          }
-          merged++;
-          k = j;
-        }
-      }
+      const st = { visible: 0, merged: 0, labels: 0, rects, fill: "" };
+      for (let r = r0; r < r1; r++) this._paintRow(ctx, d.rows[r], r * ROW_HEIGHT - this.scrollTop, scale, st);
+      visible = st.visible;
+      merged = st.merged;
+      labels = st.labels;
     }
     this.stats = { visible, merged, labels };
     if (rects) this.rects = rects;
@@ -387,6 +321,108 @@ export class FlameGraphView {
     this.drawOverlay();
     this.lastPaintMs = performance.now() - t0;
     if (d && !this.firstPaintAt) this.firstPaintAt = performance.now();
+  }
+
+  /**
+   * One row: frames of a pixel or more each, narrower ones merged per pixel column, and
+   * adjacent merged columns of one colour drawn as one rectangle. fillStyle is only set
+   * when it changes (parsing a colour per rectangle showed in the profile).
+   */
+  _paintRow(ctx, row, y, scale, st) {
+    const d = this.data;
+    const { value, type, name, strings } = d;
+    const vs = this.vs;
+    const ve = this.ve;
+    const W = this.cssWidth;
+    const match = this.match;
+    const RH = ROW_HEIGHT - 1;
+    const n = row.idx.length;
+    const rects = st.rects;
+    const setFill = (c) => {
+      if (c !== st.fill) {
+        ctx.fillStyle = c;
+        st.fill = c;
+      }
+    };
+    let run0 = 0; // pending run of merged columns: [run0, run1) in one colour
+    let run1 = 0;
+    let runFill = "";
+    let runFrame = -1;
+    const flush = () => {
+      if (run1 > run0) {
+        setFill(runFill);
+        ctx.fillRect(run0, y, run1 - run0, RH);
+        if (rects) rects.push([run0, y, run1 - run0, RH, runFrame]);
+      }
+      run0 = run1 = 0;
+    };
+    let k = upperBound(row.me, vs, 0, n);
+    let lastX = -Infinity; // right edge drawn so far: a rounded pixel column never overlaps
+    while (k < n) {
+      const s = row.s[k];
+      if (s >= ve) break;
+      const i = row.idx[k];
+      const e = s + value[i];
+      const x0 = (s - vs) * scale;
+      const x1 = (e - vs) * scale;
+      const t = type[i];
+      const dim = match !== null && !match[i];
+      const fill = (dim ? this.faded[t] : this.fills[t]) || OTHER_COLOR;
+      if (x1 - x0 >= MIN_FRAME_PX) {
+        if (e > vs) {
+          flush();
+          st.visible++;
+          const cx0 = Math.max(x0 < -1 ? -1 : x0, lastX);
+          const cx1 = x1 > W + 1 ? W + 1 : x1;
+          const w = cx1 - cx0;
+          const dw = w > 1.5 ? w - 0.5 : w;
+          if (dw > 0) {
+            setFill(fill);
+            ctx.fillRect(cx0, y, dw, RH);
+            lastX = cx0 + dw;
+            if (rects) rects.push([cx0, y, dw, RH, i]);
+          }
+          if (w >= MIN_LABEL_PX) {
+            const maxChars = Math.floor((w - 6) / this.charW);
+            if (maxChars >= 2) {
+              const tc = dim ? this.fadedTexts[t] : this.texts[t];
+              setFill(tc);
+              ctx.fillText(this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars), Math.max(cx0, 0) + 3, y + RH / 2 + 0.5);
+              this.labelColors.set(`${fill}|${tc}`, 1);
+              st.labels++;
+            }
+          }
+        }
+        k++;
+        continue;
+      }
+      if (e <= vs) {
+        k++;
+        continue;
+      }
+      // Merge every frame that starts in this pixel column and ends inside it.
+      const col = Math.floor(x0);
+      const u = vs + (col + 1) / scale;
+      let j = lowerBound(row.s, u, k + 1, n);
+      const last = j - 1;
+      if (last > k && row.me[last] > u) j = row.me[last - 1] <= u ? last : k + 1;
+      const c0 = Math.max(col, lastX);
+      if (col + 1 > c0) {
+        if (run1 > run0 && fill === runFill && c0 <= run1) {
+          run1 = col + 1;
+        } else {
+          flush();
+          run0 = c0;
+          run1 = col + 1;
+          runFill = fill;
+          runFrame = i;
+        }
+        lastX = col + 1;
+      }
+      st.merged++;
+      k = j;
+    }
+    flush();
   }
 
   /** Collapsed idle gaps: a hatched band below the root row (nothing else runs there). */
@@ -457,10 +493,24 @@ export class FlameGraphView {
     const MH = 36;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     if (!d) return;
-    if (!this._minimapBase) this._minimapBase = this._minimapImage(W, MH, dpr);
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.drawImage(this._minimapBase, 0, 0);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (!this._minimapBase) {
+      // the overview walks every frame: drawn just after the graph's first paint, not before
+      ctx.fillStyle = this.colors.bg;
+      ctx.fillRect(0, 0, W, MH);
+      if (!this._minimapPending) {
+        this._minimapPending = true;
+        setTimeout(() => {
+          this._minimapPending = false;
+          if (!this.data) return;
+          this._minimapBase = this._minimapImage(this.cssWidth, MH, this.dpr || 1);
+          this.drawMinimap();
+        }, 0);
+      }
+    } else {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(this._minimapBase, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    }
     const x0 = (this.vs / d.domainEnd) * W;
     const x1 = Math.max(x0 + 2, (this.ve / d.domainEnd) * W);
     ctx.fillStyle = "rgba(127,127,127,0.25)";

@@ -40,16 +40,25 @@ export function idleGaps(start, value, depth, n, domainEnd) {
     gaps.push({ at: a - removed, width: w, start: a, end: b });
     removed += b - a - w;
   }
+  // binary search over the gaps: map() runs twice per frame (1M frames, hundreds of gaps)
+  const gs = Float64Array.from(real, (g) => g[0]);
+  const ge = Float64Array.from(real, (g) => g[1]);
+  const before = new Float64Array(real.length); // time removed by the gaps before gap k
+  for (let k = 1; k < real.length; k++) before[k] = before[k - 1] + (ge[k - 1] - gs[k - 1]) - gaps[k - 1].width;
   const map = (t) => {
-    let off = 0;
-    for (const g of real) {
-      if (t <= g[0]) break;
-      const len = g[1] - g[0];
-      const w = Math.min(shown, len);
-      if (t < g[1]) return t - off - ((t - g[0]) * (len - w)) / len;
-      off += len - w;
+    let lo = 0;
+    let hi = gs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (gs[mid] < t) lo = mid + 1;
+      else hi = mid;
     }
-    return t - off;
+    const k = lo - 1; // last gap starting before t
+    if (k < 0) return t;
+    const len = ge[k] - gs[k];
+    const w = gaps[k].width;
+    if (t < ge[k]) return t - before[k] - ((t - gs[k]) * (len - w)) / len;
+    return t - before[k] - (len - w);
   };
   const unmap = (x) => {
     let off = 0;
