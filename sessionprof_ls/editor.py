@@ -142,6 +142,8 @@ class EditorIndex:
             rank = slow[i] or rank_of[i]
             name = names[tl] if tl >= 0 else names[t.name[i]]
             title = f"{name} {fmt_ms(d)} · slowest #{rank}"
+            if analysis.a_open[i] and not analysis.live:  # issue 12: it never ended; timed to the last timestamp
+                title = f"{name} {fmt_ms(d)} interrupted · slowest #{rank}"
             line = max(0, (t.start_line[i] or 1) - 1)
             where = paths.get(f)
             if where is None:

@@ -208,8 +208,9 @@ def test_cli_report_json_agrees_with_the_engine(tmp_path):
 # ---------------------------------------------------------------- a transcript cut mid tool call
 
 
-def _cut_in_tool_call(src: Path, dst: Path) -> tuple[Path, str, float]:
-    """The transcript up to (and with) the last tool_use whose result comes later, without the rest."""
+def _cut_in_tool_call(src: Path, dst: Path, tools: tuple = ()) -> tuple[Path, str, float]:
+    """The transcript up to (and with) the last tool_use (of `tools`, if given) whose result comes
+    later, without the rest."""
     lines = _lines(src)
     results = {}
     for k, d in enumerate(lines):
@@ -219,7 +220,8 @@ def _cut_in_tool_call(src: Path, dst: Path) -> tuple[Path, str, float]:
     cut = None
     for k, d in enumerate(lines):
         for b in (d.get("message") or {}).get("content") or []:
-            if isinstance(b, dict) and b.get("type") == "tool_use" and results.get(b["id"], -1) > k:
+            if isinstance(b, dict) and b.get("type") == "tool_use" and results.get(b["id"], -1) > k and (
+                    not tools or b.get("name") in tools):
                 cut = (k, b["id"])
     assert cut is not None
     k, tool_id = cut
@@ -328,3 +330,16 @@ def test_warmup_agent_file_at_project_root_counts_into_its_session(tmp_path):
     s = engine.summary(sid1)
     assert s["totalTokens"] == base["totalTokens"] + sum(usage.values())
     assert s["totalCost"] > base["totalCost"]
+
+
+def test_cut_transcript_lens_says_interrupted(tmp_path):
+    """A slow call that never ended gets a lens that says so (the editor index's lens title)."""
+    path, tool_id, last_ts = _cut_in_tool_call(FIXTURES / "claude-code" / "spotter-subagent.jsonl",
+                                               tmp_path / "cut.jsonl", tools=("Read", "Edit", "Write"))
+    engine, sid = _load(path, tmp_path)
+    a = Analysis(engine.trees[sid], slowest_count=1000)  # every call gets a lens, however short
+    index = EditorIndex.build(a, [a.t.workspace])
+    titles = [lens.title for info in index.files.values() for lens in info.lenses if lens.event_id == "tool:" + tool_id]
+    assert titles and all(" interrupted · slowest #" in t for t in titles), titles
+    ops = {op["event"]["id"]: op for op in a.slowest()}
+    assert all(op["interrupted"] == (op["event"]["id"] == "tool:" + tool_id) for op in ops.values())
