@@ -1,4 +1,7 @@
-"""Follow the Claude Code transcripts and Codex rollouts of open workspaces.
+"""Follow the transcripts of open workspaces: Claude Code and Codex (by workspace),
+Gemini CLI (the project folder named by the workspace's hash or `.project_root`),
+Copilot CLI (`session.start` cwd), OpenCode / Kilo databases and Cline / Roo Code
+tasks (all of them: those do not say their folder where a watcher could see it).
 
 Each file is imported from its stored cursor (byte offset, inode, parser state),
 so only what was appended since the last read is parsed. Events and the file's new
@@ -14,8 +17,9 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from .importers import claude_config_dirs, import_new
+from .importers import claude_config_dirs, detect_format, import_new
 from .importers import codex_home as default_codex_home
+from .importers import discovery
 from .importers.common import sniff_lines
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -54,6 +58,7 @@ class TranscriptFollower:
         self.on_error = on_error
         self._ws_strs = [os.path.normpath(str(w)) for w in self.workspaces]
         self._codex_cwd: dict[str, str | None] = {}  # rollout path -> session_meta.cwd
+        self.agents = OtherAgents(self._ws_strs, self.workspaces)
 
     # -- where to look -------------------------------------------------------
     def claude_dirs(self) -> list[Path]:
@@ -63,7 +68,7 @@ class TranscriptFollower:
         return self.codex_home / "sessions"
 
     def roots(self) -> list[Path]:
-        return [*self.claude_dirs(), self.codex_sessions_dir()]
+        return [*self.claude_dirs(), self.codex_sessions_dir(), *self.agents.roots()]
 
     def _claude_files(self) -> list[Path]:
         out = []
@@ -112,6 +117,7 @@ class TranscriptFollower:
 
         `progress(done, total, path)` is called before each file (long first imports)."""
         files = [(p, "claude-code") for p in self._claude_files()] + [(p, "codex") for p in self._codex_files()]
+        files += self.agents.files()
         n = 0
         for done, (p, fmt) in enumerate(files):
             if progress:
@@ -127,6 +133,10 @@ class TranscriptFollower:
         rescan_claude = False
         for raw in changed:
             p = Path(raw)
+            other = self.agents.target(p)
+            if other is not None:
+                out[other[0]] = other[1]
+                continue
             if p.suffix != ".jsonl":
                 continue
             for d in claude_dirs:
@@ -189,3 +199,97 @@ class TranscriptFollower:
                 if self.on_error:
                     self.on_error(f"transcript watch restarted: {exc}")
                 await asyncio.sleep(self.POLL_MISSING_S)
+
+
+def _under(path: str, folders: list[str]) -> bool:
+    return any(path == w or path.startswith(w + os.sep) for w in folders)
+
+
+class OtherAgents:
+    """The Gemini CLI, Copilot CLI, OpenCode/Kilo and Cline-family files to follow."""
+
+    def __init__(self, ws_strs: list[str], workspaces: list[Path], gemini: list[Path] | None = None,
+                 copilot: list[Path] | None = None, databases: list[Path] | None = None,
+                 cline: list[Path] | None = None):
+        self.ws = ws_strs
+        self.gemini = gemini if gemini is not None else discovery.gemini_dirs()
+        self.copilot = copilot if copilot is not None else discovery.copilot_dirs()[:1]
+        self.databases = databases if databases is not None else discovery.opencode_dirs() + discovery.kilo_dirs()
+        self.cline = cline if cline is not None else discovery.cline_task_dirs()
+        self.keys = set().union(*(discovery.gemini_project_keys(w) for w in workspaces)) if workspaces else set()
+        self._cwd: dict[str, str | None] = {}  # Copilot events.jsonl -> session.start cwd
+
+    def roots(self) -> list[Path]:
+        return [*self.gemini, *self.copilot, *self.databases, *self.cline]
+
+    def _gemini_ok(self, project: Path) -> bool:
+        if project.name in self.keys:
+            return True
+        try:
+            root = (project / ".project_root").read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return False
+        return bool(root) and _under(os.path.normpath(root), self.ws)
+
+    def _copilot_ok(self, path: Path) -> bool:
+        key = str(path)
+        if key not in self._cwd:
+            cwd = None
+            for obj in sniff_lines(path, max_lines=1):
+                data = obj.get("data") if isinstance(obj, dict) and obj.get("type") == "session.start" else None
+                ctx = data.get("context") if isinstance(data, dict) else None
+                cwd = ctx.get("cwd") if isinstance(ctx, dict) else None
+            if cwd is None:
+                return False  # first line not written yet: look again next time
+            self._cwd[key] = os.path.normpath(cwd) if isinstance(cwd, str) else ""
+        return bool(self._cwd[key]) and _under(self._cwd[key], self.ws)
+
+    def files(self) -> list[tuple[Path, str]]:
+        out: list[tuple[Path, str]] = []
+        for root in self.gemini:
+            for p in sorted(root.glob("*/chats/session-*.json*")) if root.is_dir() else ():
+                if p.suffix in (".json", ".jsonl") and self._gemini_ok(p.parent.parent):
+                    out.append((p, "gemini-cli"))
+        for root in self.copilot:
+            out += [(p, "copilot-cli") for p in sorted(root.glob("*/events.jsonl")) if root.is_dir() and self._copilot_ok(p)]
+        for root in self.databases:
+            out += [(p, "opencode") for p in discovery.database_files(root)]
+            out += [(p, "opencode") for p in sorted((root / "storage" / "session").glob("*/*.json"))]
+        for root in self.cline:
+            out += [(p, "cline") for p in sorted(root.glob("*/ui_messages.json"))] if root.is_dir() else []
+        return out
+
+    def target(self, p: Path) -> tuple[Path, str] | None:
+        """The file to import when `p` changed, or None when `p` is none of theirs."""
+        for root in self.gemini:
+            if root in p.parents and p.name.startswith("session-") and p.suffix in (".json", ".jsonl"):
+                return (p, "gemini-cli") if p.parent.name == "chats" and self._gemini_ok(p.parent.parent) else None
+        for root in self.copilot:
+            if root in p.parents and p.name == "events.jsonl":
+                return (p, "copilot-cli") if self._copilot_ok(p) else None
+        for root in self.databases:
+            if p.parent == root and (p.suffix in (".db-wal", ".db") or p.name.endswith(".db-wal")):
+                db = p.with_name(p.name.removesuffix("-wal"))
+                if db.is_file() and db in discovery.database_files(root):
+                    return db, "opencode"
+            if root / "storage" in p.parents and p.suffix == ".json":
+                return self._storage_session(root, p)
+        for root in self.cline:
+            if p.parent.parent == root and p.name == "ui_messages.json":
+                return p, "cline"
+        return None
+
+    def _storage_session(self, root: Path, p: Path) -> tuple[Path, str] | None:
+        """A changed message or part file of the older OpenCode storage -> its session file."""
+        storage = root / "storage"
+        rel = p.relative_to(storage).parts
+        if rel[0] == "session":
+            return p, "opencode"
+        sid = rel[1] if rel[0] == "message" and len(rel) >= 3 else None
+        if rel[0] == "part" and len(rel) >= 3:
+            for m in (storage / "message").glob(f"*/{rel[1]}.json"):
+                sid = m.parent.name
+        if sid is None:
+            return None
+        found = list((storage / "session").glob(f"*/{sid}.json"))
+        return (found[0], "opencode") if found and detect_format(found[0]) == "opencode" else None

@@ -38,10 +38,14 @@ def codex_home() -> Path:
 
 
 def default_transcript_folders() -> list[Path]:
-    """The folders `sessionprof import` reads when given none: every Claude Code
-    projects folder and Codex's sessions folder that exist."""
+    """What `sessionprof import` reads when given nothing: every Claude Code projects
+    folder and Codex's sessions folder that exist, then the other agents' folders and
+    databases (importers/discovery.py: Gemini CLI, Copilot CLI, OpenCode, Kilo, Cline,
+    Roo Code, Kilo Code)."""
+    from .discovery import other_agent_paths
+
     candidates = [d / "projects" for d in claude_config_dirs()] + [codex_home() / "sessions"]
-    return [d for d in candidates if d.is_dir()]
+    return [d for d in candidates if d.is_dir()] + other_agent_paths()
 
 
 def _kind_of(obj: Any) -> str | None:
