@@ -216,6 +216,7 @@ class MessageTokens(BaseModel):
     cost: float | None = None
     excerpt: str = ""
     label: str = Field("", description="the event's own name (`Response #3`, `User prompt`)")
+    usageRecorded: bool = Field(True, description="false: a response whose usage the source did not record (not 0)")
 
 
 class FileTokens(BaseModel):

@@ -86,6 +86,8 @@ def test_time_split_rules_on_real_fixture(path, tmp_path):
     assert s["avgContextTokens"] == round(
         (s["inputTokens"] + s["cacheReadTokens"] + s["cacheWriteTokens"]) / s["responseCount"], 1)
     assert all(r["label"] for r in s["tokensByMessage"])
+    # a response with no recorded usage says so instead of passing for zero tokens
+    assert sum(r["role"] == "assistant" and r["usageRecorded"] for r in s["tokensByMessage"]) == s["responseCount"]
     # compaction is never a subagent
     events = _flat(engine.performance(sid)["events"])
     assert not any(e["name"].startswith("Subagent: <system-reminder>") for e in events)

@@ -25,6 +25,7 @@ class TokenTablesMixin:
         counted = ((self.a_flags[sel] & F_TOKENS) != 0) | (self.a_type[sel] == AI)
         costs = [c if ok and c == c else None for c, ok in zip(cost.tolist(), counted.tolist())]
         users = (self.a_type[sel] == USER).tolist()
+        recorded = ((self.a_flags[sel] & F_TOKENS) != 0).tolist()
         ids, names, values, models, texts = t.ids, t.name, t.strings.values, t.model, t.text
         rows = []
         for k, i in enumerate(sel.tolist()):
@@ -36,6 +37,8 @@ class TokenTablesMixin:
                 "input": tin[k], "output": tout[k], "cacheRead": tcr[k], "cacheWrite": tcw[k],
                 "total": tin[k] + tout[k] + tcr[k] + tcw[k], "cost": costs[k],
                 "excerpt": " ".join(text[:200].split())[:120], "label": values[names[i]],
+                # a response whose usage the source did not record (a subagent seen only as streamed copies)
+                "usageRecorded": bool(recorded[k]) or users[k],
             })
         return rows
 
