@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS otlp_outbox (
   endpoint TEXT NOT NULL,
   session_id TEXT NOT NULL,
   sent_seq INTEGER NOT NULL DEFAULT 0,   -- every event stored at or below this seq is acknowledged
+  root_seq INTEGER NOT NULL DEFAULT 0,   -- the session span was last sent when the session reached this seq
   pending INTEGER NOT NULL DEFAULT 1,
   gen INTEGER NOT NULL DEFAULT 0,        -- bumped by each mark, so a send never clears a newer one
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -51,6 +52,9 @@ class Outbox:
         self.store = engine.store
         with self.store.lock:
             self.store.db.executescript(SCHEMA)
+            cols = {r[1] for r in self.store.db.execute("PRAGMA table_info(otlp_outbox)")}
+            if "root_seq" not in cols:  # a table from before the session span waited for a quiet session
+                self.store.db.execute("ALTER TABLE otlp_outbox ADD COLUMN root_seq INTEGER NOT NULL DEFAULT 0")
 
     def _db(self, sql: str, params=()):
         with self.store.lock:
@@ -60,7 +64,8 @@ class Outbox:
         """These sessions have events the endpoint has not seen (resend: send them all again)."""
         for sid in session_ids:
             self._db("INSERT INTO otlp_outbox (endpoint, session_id) VALUES (?, ?) ON CONFLICT DO UPDATE SET "
-                     "pending = 1, gen = gen + 1" + (", sent_seq = 0, attempts = 0, next_try = 0" if resend else ""),
+                     "pending = 1, gen = gen + 1" + (", sent_seq = 0, root_seq = 0, attempts = 0, next_try = 0"
+                                                     if resend else ""),
                      (endpoint, sid))
 
     def pending(self, endpoint: str | None = None) -> list[tuple]:
@@ -74,20 +79,31 @@ class Outbox:
         return rows[0][0] if rows else None
 
     def flush(self, target: ox.Target, content: bool = False, exporter=None, force: bool = False,
-              duty: float = 1.0) -> dict:
+              duty: float = 1.0, quiet: float | None = None, activity: dict | None = None) -> dict:
         """Send what is due for the target's endpoint. Stops at the first refusal (the
         collector is down: the rest waits with it). {"spans", "sessions", "failed"}.
         `duty` < 1 rests between requests so this thread takes at most that share of
-        the time (the server's event loop shares the GIL with it)."""
+        the time (the server's event loop shares the GIL with it).
+        `quiet`: the session span (whose end grows with the session) waits until the
+        session has had no event for that long (`activity`: session -> last event, time.time()),
+        so a backend that keeps the first copy of a span id keeps the whole session's;
+        None: it goes with the events."""
         endpoint = target.url
         exp = exporter or ox.exporter(target)
         now = time.time()
-        rows = self._db("SELECT session_id, sent_seq, gen, attempts FROM otlp_outbox WHERE pending = 1 AND endpoint = ?"
+        rows = self._db("SELECT session_id, sent_seq, root_seq, gen, attempts FROM otlp_outbox "
+                        "WHERE pending = 1 AND endpoint = ?"
                         + ("" if force else " AND next_try <= ?") + " ORDER BY next_try, session_id",
                         (endpoint,) if force else (endpoint, now))
         stats = {"spans": 0, "sessions": 0, "failed": []}
-        for sid, sent_seq, gen, attempts in rows:
-            ok, sent, error = self._send_session(exp, endpoint, sid, sent_seq, gen, content, duty)
+        for sid, sent_seq, root_seq, gen, attempts in rows:
+            wait_until = None
+            if quiet is not None:
+                last = (activity or {}).get(sid)
+                if last is not None and now - last < quiet:
+                    wait_until = last + quiet
+            ok, sent, error = self._send_session(exp, endpoint, sid, sent_seq, root_seq, gen, content, duty,
+                                                 wait_until)
             stats["spans"] += sent
             if ok:
                 stats["sessions"] += 1
@@ -99,10 +115,11 @@ class Outbox:
             break
         return stats
 
-    def _send_session(self, exp, endpoint: str, sid: str, sent_seq: int, gen: int, content: bool,
-                      duty: float = 1.0):
+    def _send_session(self, exp, endpoint: str, sid: str, sent_seq: int, root_seq: int, gen: int, content: bool,
+                      duty: float = 1.0, wait_until: float | None = None):
         """Send a session's events stored above sent_seq, oldest batch first, moving the
-        watermark after each acknowledged request. (ok, spans sent, error)."""
+        watermark after each acknowledged request; the session span too unless it has
+        to wait until `wait_until` (the row then stays pending until then). (ok, spans sent, error)."""
         engine = self.engine
         with engine.lock:  # only the snapshot: spans are built a request at a time, outside it
             if engine.tree(sid) is None:
@@ -114,12 +131,13 @@ class Outbox:
         order = sorted(range(n), key=seqs.__getitem__)
         order = order[bisect.bisect_right([seqs[i] for i in order], sent_seq):]
         top = max(seqs) if n else 0
+        with_root = wait_until is None and root_seq < top
         sent = 0
         step = ox.BATCH - 1  # the first request carries the session span too
         for k in range(0, max(len(order), 1), step):
             began = time.perf_counter()
             part = order[k:k + step]
-            spans = ox.session_spans(a, content=content, engine=engine, only=part, root=k == 0)
+            spans = ox.session_spans(a, content=content, engine=engine, only=part, root=with_root and k == 0)
             try:
                 ok = ox.send(exp, spans) if spans else True
             except Exception as exc:  # the SDK raises on some transport errors
@@ -133,24 +151,31 @@ class Outbox:
                          (seqs[order[k + step]] - 1, endpoint, sid))
             if duty < 1.0:
                 time.sleep((time.perf_counter() - began) * (1 - duty) / duty)
-        self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?), attempts = 0, next_try = 0, last_error = NULL, "
-                 "pending = CASE WHEN gen = ? THEN 0 ELSE 1 END WHERE endpoint = ? AND session_id = ?",
-                 (top, gen, endpoint, sid))
+        if with_root:
+            root_seq = top
+        done = root_seq >= top  # else the session span is still to go, once the session is quiet
+        self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?), root_seq = ?, attempts = 0, next_try = ?, "
+                 "last_error = NULL, pending = CASE WHEN gen = ? AND ? THEN 0 ELSE 1 END "
+                 "WHERE endpoint = ? AND session_id = ?",
+                 (top, root_seq, 0 if done else wait_until, gen, done, endpoint, sid))
         return True, sent, None
 
 
 class Forwarder:
     """Live forwarding from the server: `notify(sessions)` on each ingest; a daemon
-    thread sends what is pending, waking on notify or when a backoff ends."""
+    thread sends what is pending, waking on notify or when a backoff ends. Event
+    spans go as they arrive; a session's own span once it has been quiet for `quiet` s."""
 
     def __init__(self, engine: "Engine", target: ox.Target, content: bool = False, debounce: float = 0.5,
-                 duty: float = 0.25):
+                 duty: float = 0.25, quiet: float = 30.0):
         self.outbox = Outbox(engine)
         self.target = target
         self.endpoint = target.url
         self.content = content
         self.debounce = debounce
         self.duty = duty  # the share of time the sends may take: hints come first
+        self.quiet = quiet
+        self.activity: dict[str, float] = {}  # session -> time.time() of its last batch
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sessionprof-otlp", daemon=True)
@@ -166,8 +191,11 @@ class Forwarder:
     def notify(self, session_ids) -> None:
         """Never blocks the caller (the event loop): the thread writes the outbox rows."""
         if session_ids:
+            now = time.time()
             with self._lock:
                 self._new.update(session_ids)
+                for sid in session_ids:
+                    self.activity[sid] = now
             self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -187,9 +215,11 @@ class Forwarder:
             try:
                 with self._lock:
                     new, self._new = self._new, set()
+                    activity = dict(self.activity)
                 if new:
                     self.outbox.mark(self.endpoint, sorted(new))
-                self.last = self.outbox.flush(self.target, self.content, exporter=exp, duty=self.duty)
+                self.last = self.outbox.flush(self.target, self.content, exporter=exp, duty=self.duty,
+                                              quiet=self.quiet, activity=activity)
             except Exception:  # never let the thread die: the rows stay pending
                 log.exception("OTLP forwarding failed")
                 self._stop.wait(BACKOFF_CAP)
