@@ -312,7 +312,8 @@ function afterFlameData() {
   flameUi.renderCrumbs();
   // the top-frames table walks every frame: after the graph's first paint
   const ui = flameUi;
-  requestAnimationFrame(() => setTimeout(() => ui.renderNames(), 0));
+  const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+  requestAnimationFrame(() => later(() => ui.renderNames(), { timeout: 1000 }));
 }
 
 /** A merged frame of the aggregated view lists the events it merged (up to what the server sent). */

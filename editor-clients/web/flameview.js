@@ -477,7 +477,11 @@ export class FlameGraphView {
     }
     ctx.strokeStyle = this.colors.muted;
     ctx.fillStyle = this.colors.fg;
+    const taken = this.axisLabels.map((g) => [g.x, g.x + ctx.measureText(g.label).width + 6]);
     for (const t of ticks(this.vs, this.ve, W, d.unit, d.toReal, d.toDisplay, d.idle)) {
+      const w = ctx.measureText(t.label).width;
+      if (taken.some(([a, b]) => t.x + w + 3 > a && t.x < b)) continue; // an idle label is there
+
       ctx.fillRect(Math.round(t.x), 12, 1, 8);
       ctx.fillText(t.label, t.x + 3, 8);
       this.axisLabels.push(t);
@@ -499,12 +503,13 @@ export class FlameGraphView {
       ctx.fillRect(0, 0, W, MH);
       if (!this._minimapPending) {
         this._minimapPending = true;
-        setTimeout(() => {
+        const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+        later(() => {
           this._minimapPending = false;
           if (!this.data) return;
           this._minimapBase = this._minimapImage(this.cssWidth, MH, this.dpr || 1);
           this.drawMinimap();
-        }, 0);
+        }, { timeout: 500 });
       }
     } else {
       ctx.setTransform(1, 0, 0, 1, 0, 0);

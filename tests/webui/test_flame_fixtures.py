@@ -436,3 +436,68 @@ def test_focus_ring_tabs_and_800x600(open_ui, fx: SessionData, artifacts):
     assert ui.page.get_attribute("#tab-overview", "aria-selected") == "true"
     assert ui.page.get_attribute("#tab-tokens", "tabindex") == "-1"
     assert ui.console_errors == [] and ui.page.evaluate("window.__cspViolations") == []
+
+
+# ------------------------------------------------------------------ parallel work and idle gaps
+
+
+def parallel_session(fixture_data: SessionData) -> SessionData:
+    """Two tools and a Task running together, the Task's subagent with its own work, then
+    20 minutes of nothing before the next turn."""
+    S = 1000.0
+    spans = [  # name, type, parent, start, end
+        ("Session", "session", -1, 0, 1300 * S),
+        ("Turn 1", "agent", 0, 0, 60 * S),
+        ("Read", "tool_execution", 1, 1 * S, 20 * S),
+        ("Bash", "tool_execution", 1, 2 * S, 30 * S),
+        ("Task", "tool_execution", 1, 3 * S, 50 * S),
+        ("Subagent: explore", "agent", 4, 4 * S, 49 * S),
+        ("Response #1", "ai_response", 5, 5 * S, 10 * S),
+        ("Grep", "tool_execution", 5, 11 * S, 30 * S),
+        ("Glob", "tool_execution", 5, 12 * S, 25 * S),
+        ("Response #2", "ai_response", 1, 51 * S, 60 * S),
+        ("Turn 2", "agent", 0, 1260 * S, 1300 * S),
+        ("Response #3", "ai_response", 10, 1261 * S, 1290 * S),
+    ]
+    types = ["session", "agent", "ai_response", "tool_execution"]
+    strings = [s[0] for s in spans]
+    depth = []
+    for name, typ, p, a, b in spans:
+        depth.append(depth[p] + 1 if p >= 0 else 0)
+    fg = {"sessionId": "parallel", "view": "time", "weight": "time", "unit": "ms", "total": 1300 * S, "maxDepth": max(depth),
+          "strings": strings, "types": types, "encoding": "json",
+          "frames": {"name": list(range(len(spans))), "type": [types.index(s[1]) for s in spans], "depth": depth,
+                     "start": [s[3] for s in spans], "value": [s[4] - s[3] for s in spans], "parent": [s[2] for s in spans],
+                     "id": [None] + [f"p{i}" for i in range(1, len(spans))], "count": None}}
+    perf = dict(fixture_data.perf, sessionId="parallel", title="parallel", tokensByMessage=[], tokensByFile=[])
+    return SessionData("parallel", [{"sessionId": "parallel", "title": "parallel", "totalTokens": 0, "eventCount": len(spans)}],
+                       {"parallel": perf}, {"parallel": {"time": fg, "aggregate": fg, "tokens": fg}}, {"parallel": {}})
+
+
+def test_parallel_calls_get_lanes_and_idle_gaps_collapse(open_ui, fixture_data: SessionData, artifacts):
+    data = parallel_session(fixture_data)
+    ui = open_ui(data)
+    ui.settle()
+    rows = ui.rows()
+    # Read, Bash and Task overlap: three lanes under Turn 1; the subagent under its Task;
+    # Grep and Glob overlap inside the subagent: two lanes there
+    assert len({rows[2], rows[3], rows[4]}) == 3 and min(rows[2], rows[3], rows[4]) == rows[1] + 1
+    assert rows[5] == rows[4] + 1 and rows[6] == rows[7] == rows[5] + 1 and rows[8] == rows[7] + 1
+    assert rows[9] == rows[2]  # after the parallel work, back in the first lane
+    assert overlaps(ui.hook("drawnRects()")) == []
+    assert ui.page.evaluate(HIT_ALL_JS)["bad"] == []
+    # the 20-minute gap is collapsed and says how long it was
+    gaps = ui.hook("idleGaps()")
+    assert len(gaps) == 1 and gaps[0]["start"] == 60000 and gaps[0]["end"] == 1260000
+    D = ui.hook("viewRange()")[1]
+    assert D < 1300000 * 0.2  # the graph shows the work, not the wait
+    assert any(t["label"] == "idle 20:00" for t in ui.hook("axisLabels()"))
+    # real times in the tooltip of a frame after the gap
+    ui.settle()
+    box = ui.canvas_box()
+    b = ui.hook("frameBox(11)")
+    ui.page.mouse.move(box["x"] + b["x"] + b["w"] / 2, box["y"] + b["y"] + 9)
+    tip = ui.page.locator("#flame-tooltip")
+    tip.wait_for(state="visible")
+    assert "Response #3" in tip.inner_text() and "starts at 21:01" in tip.inner_text() and "29.0s" in tip.inner_text()
+    ui.page.screenshot(path=str(artifacts / "webui-parallel-light.png"))
