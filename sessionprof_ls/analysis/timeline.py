@@ -77,7 +77,8 @@ class TimelineMixin:
             b = _BUCKET[self.a_type] if self.n else np.zeros(0, dtype=np.int8)
             b = b.copy()
             b[((self.a_flags & F_COMPACTION) != 0) & (self.a_type == AGENT)] = COMPACTION_B
-            hooks = [k for k, v in enumerate(self.t.strings.values[:]) if v.lower() in HOOK_TOOL_NAMES]
+            lookup = self.t.strings.lookup  # exact names: a scan of every interned string would cost per analysis
+            hooks = [lookup[v] for name in HOOK_TOOL_NAMES for v in (name, name.capitalize()) if v in lookup]
             if hooks:
                 b[np.isin(self._col("tool"), hooks) & (self.a_type == TOOL)] = HOOK_B
             self._buckets = b
