@@ -279,3 +279,33 @@ def test_fixtures_are_what_the_generators_write(tmp_path):
                 assert json.loads(f.read_text()) == json.loads((copy / f.relative_to(folder)).read_text()), f
     a, b = _raw_db_sums(OPENCODE / "opencode.db"), _raw_db_sums(tmp_path / "opencode" / "opencode.db")
     assert a == b
+
+
+def test_the_agents_cost_is_kept_beside_ours(tmp_path):
+    """Cline reports a cost per request: the summary keeps it (agentCost, which totalCost
+    uses) and genai-prices' price of the same requests (pricedCost); costDiffers says
+    when a client must show both."""
+    from genai_prices import Usage, calc_price
+
+    from sessionprof_ls.engine import Engine
+
+    engine = Engine(tmp_path / "s.db")
+    res = import_file(CLINE_TASK)
+    engine.ingest(res.events)
+    s = engine.summary("1775100000000")
+    raw_tokens, raw_cost = _raw_cline(CLINE_TASK)
+    ours = 0.0
+    for e in res.events:
+        m = e.get("metadata") or {}
+        t = m.get("tokens")
+        if t:
+            usage = Usage(input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"], output_tokens=t["output"],
+                          cache_read_tokens=t["cacheRead"], cache_write_tokens=t["cacheWrite"])
+            ours += float(calc_price(usage, model_ref=m["model"]).total_price)
+    assert s["agentCost"] == pytest.approx(raw_cost) and s["totalCost"] == pytest.approx(raw_cost)
+    assert s["pricedCost"] == pytest.approx(ours, rel=1e-6)
+    assert s["costDiffers"] == (abs(raw_cost - ours) > max(0.01 * max(raw_cost, ours), 0.001))
+    claude = Engine(tmp_path / "c.db")
+    (sid,) = claude.ingest(import_file(FIXTURES / "claude-code" / "agentlogs-crud.jsonl").events)["sessions"]
+    c = claude.summary(sid)
+    assert (c["agentCost"], c["pricedCost"], c["costDiffers"]) == (None, None, False)  # no agent cost: ours alone

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from .. import agent_cost
 from ..tree import AI, F_TOKENS, TOOL, SessionTree
 from .costs import CostsMixin
 from .events import EventsMixin
@@ -30,7 +31,7 @@ def _np(col, dtype) -> np.ndarray:
 
 
 # sources that are transcripts on disk (not live telemetry)
-TRANSCRIPT_SOURCES = ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline")
+TRANSCRIPT_SOURCES = ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline", "roo-code", "kilo-code")
 
 
 class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, EventsMixin, SuggestionsMixin):
@@ -198,6 +199,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             "totalCost": float(known.sum()) if known.size else (0.0 if not unpriced else None),
             "costComplete": not unpriced,
             "unpricedModels": unpriced,
+            **agent_cost.fields(self),  # issue 18: the agent's own cost beside ours
             "messageCount": int(np.count_nonzero(self.message_mask())),
             "toolCallCount": tools,
             "avgResponseTokens": round(tout / requests, 1) if requests else 0.0,
