@@ -16,6 +16,7 @@ from .tree import AGENT, AI, F_TOKENS, FREAD, FWRITE, NET, TOOL, TYPES, SessionT
 
 FLAME_TYPES = ("session",) + TYPES
 UNEXPLAINED = "(unexplained)"
+MEMBERS_MAX = 100  # member ids sent per merged frame (count says how many there are)
 _NUMBERED = re.compile(r"\s*(#\d+|\d+)\b.*$|:.*$")
 
 
@@ -107,6 +108,8 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
             cols[key] = np.round(np.asarray(cols[key], dtype=np.float64), 2).tolist()
     if view != "aggregate":
         cols["count"] = None
+    else:  # issue 13: the events each merged frame stands for (the web UI lists them on click)
+        cols["members"] = getattr(fr, "members", None)
     return {
         "sessionId": t.session_id,
         "view": "aggregate" if view == "aggregate" else "time",
@@ -190,6 +193,10 @@ def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights, i
             m = parent[4][key] = [label, t.type[node] + 1, 0.0, 0, {}]
         m[2] += value
         m[3] += 1
+        if len(m) == 5:  # issue 13: member event ids, the first MEMBERS_MAX
+            m.append([])
+        if len(m[5]) < MEMBERS_MAX:
+            m[5].append(t.ids[node])
         stack.extend((c, m) for c in kids[node])
 
     if is_time:
@@ -201,6 +208,7 @@ def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights, i
         total = weights[n]
     root[2] = total
     fr.add(analysis.title(), 0, 0, 0.0, total, -1, None, 1)
+    fr.members = [[]]  # aligned with the frames, in the order fr.add makes them
     work = [(root, 0, 0.0, 0)]
     while work:
         m, frame, left, depth = work.pop()
@@ -209,6 +217,7 @@ def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights, i
         placed = []
         for c in children:
             f = fr.add(c[0], c[1], depth + 1, x, c[2], frame, None, c[3])
+            fr.members.append(c[5] if len(c) > 5 else [])
             placed.append((c, f, x, depth + 1))
             x += c[2]
         work.extend(reversed(placed))

@@ -288,6 +288,8 @@ class FlameFrames(BaseModel):
     id: list[str | None] = Field(description="event id (time view), null when merged")
     count: list[int] | str | None = Field(
         None, description="events merged into each frame; null in the time view, where every frame is one event")
+    members: list[list[str]] | None = Field(
+        None, description="aggregate view: the event ids merged into each frame (the first 100; count has the total)")
 
 
 class FlameGraph(BaseModel):

@@ -501,3 +501,36 @@ def test_parallel_calls_get_lanes_and_idle_gaps_collapse(open_ui, fixture_data: 
     tip.wait_for(state="visible")
     assert "Response #3" in tip.inner_text() and "starts at 21:01" in tip.inner_text() and "29.0s" in tip.inner_text()
     ui.page.screenshot(path=str(artifacts / "webui-parallel-light.png"))
+
+
+def test_aggregated_view_counts_and_lists_merged_calls_over_base64(open_ui, ui_server, fixture_engine, fixture_data: SessionData):
+    # the browser page gets base64 columns from the server: the merge count must survive them
+    ui_server.engine = fixture_engine
+    ui = open_ui(None, config={"mode": "http", "token": ui_server.token})
+    ui.settle()
+    ui.page.locator('.mode[data-mode="aggregate"]').click()
+    agg = fixture_engine.flame_graph(fixture_data.session_id, "aggregate", "time")
+    f = agg["frames"]
+    ui.wait(f"window.__sessionprof.mode() === 'aggregate' && window.__sessionprof.frameCount() === {len(f['start'])}")
+    ui.settle()
+    assert [r["params"].get("encoding") for r in ui_server.rpc_log if r["method"] == "sessionprof/flameGraph"][-1] == "base64"
+    i = max((i for i in range(1, len(f["start"])) if f["count"][i] > 1), key=lambda i: f["value"][i])
+    assert ui.hook(f"frame({i})")["count"] == f["count"][i]
+    b = ui.hook(f"frameBox({i})")
+    box = ui.canvas_box()
+    ui.page.mouse.move(box["x"] + b["x"] + min(b["w"], 40) / 2, box["y"] + b["y"] + 9)
+    tip = ui.page.locator("#flame-tooltip")
+    tip.wait_for(state="visible")
+    assert f"{f['count'][i]:,} calls merged" in tip.inner_text()
+    ui.page.mouse.click(box["x"] + b["x"] + min(b["w"], 40) / 2, box["y"] + b["y"] + 9)
+    members = ui.page.locator("#flame-details .members li")
+    members.first.wait_for()
+    assert members.count() == len(f["members"][i]) == min(f["count"][i], 100)
+    # each member is named from its event, and leads to it in the time view
+    names = {fixture_engine.event(fixture_data.session_id, eid)["name"] for eid in f["members"][i]}
+    ui.wait(f"[...document.querySelectorAll('#flame-details .members li')].every(li => !li.innerText.startsWith('{f['members'][i][0][:4]}'))")
+    shown = {t.rsplit(" (", 1)[0] for t in members.all_inner_texts()}
+    assert shown == names
+    members.first.locator("button").click()
+    ui.wait(f"window.__sessionprof.mode() === 'time' && (window.__sessionprof.selected() || {{}}).id === '{f['members'][i][0]}'")
+    assert ui.console_errors == []
