@@ -263,8 +263,9 @@ def live_configure(server) -> None:
     if old is not None and (target is None or (old.target, old.content) != (target, content)):
         old.stop(timeout=0.5)
         server.otlp_forwarder = old = None
-    if problem:
+    if problem and problem != getattr(server, "otlp_problem", None):  # settings arrive twice (push and pull)
         server.show_warning(problem)
+    server.otlp_problem = problem
     if target is None or old is not None or server.engine is None:
         return
     logging.getLogger("opentelemetry").setLevel(logging.ERROR)  # the SDK's retry chatter
