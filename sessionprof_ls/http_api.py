@@ -58,6 +58,8 @@ def csp(nonce: str) -> str:
 def render_index(template: str, nonce: str, base: str, config: dict, policy: str) -> str:
     """Fill the bundle's index.html template; every value is escaped for its place."""
     cfg = html.escape(json.dumps(config), quote=True)
+    # issue 13: frame-ancestors only works as a header; in the <meta> copy Chromium logs an error
+    policy = "; ".join(d for d in policy.split("; ") if not d.startswith("frame-ancestors"))
     return (template.replace("{{csp}}", html.escape(policy, quote=True))
             .replace("{{nonce}}", nonce).replace("{{base}}", html.escape(base, quote=True))
             .replace("{{config}}", cfg))
