@@ -259,3 +259,15 @@ def test_engine_summaries_agree_and_find_transcripts(tmp_path):
             assert s["totalCost"] == pytest.approx(REFERENCE[short][4], rel=0.02)
             assert s["costComplete"]
 
+
+
+def test_copilot_legacy_bad_entry_reported_by_index(tmp_path):
+    path = COPILOT / "history-session-state" / "session_0b2a81da-02cf-4cbb-ae14-07c597b84f4e.json"
+    doc = json.loads(path.read_text())
+    whole = import_file(path)
+    doc["timeline"].insert(3, "junk")
+    f = tmp_path / path.name
+    f.write_text(json.dumps(doc))
+    res = import_file(f)
+    assert res.errors == [f"{f}: timeline[3]: expected an object, got str"]
+    assert {e["id"] for e in res.events} == {e["id"] for e in whole.events}  # the rest all there

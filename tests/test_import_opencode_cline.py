@@ -309,3 +309,15 @@ def test_the_agents_cost_is_kept_beside_ours(tmp_path):
     (sid,) = claude.ingest(import_file(FIXTURES / "claude-code" / "agentlogs-crud.jsonl").events)["sessions"]
     c = claude.summary(sid)
     assert (c["agentCost"], c["pricedCost"], c["costDiffers"]) == (None, None, False)  # no agent cost: ours alone
+
+
+def test_opencode_storage_bad_file_reported_and_the_rest_imported(tmp_path):
+    storage = tmp_path / "storage"
+    shutil.copytree(OPENCODE / "storage", storage)
+    bad = next((storage / "part" / "msg_c0e6d51f1003").glob("*.json"))
+    bad.write_text("{truncated")
+    (session_file,) = (storage / "session").glob("*/*.json")
+    res = import_file(session_file)
+    assert res.errors and res.errors[0].startswith(f"{bad}: invalid JSON")
+    whole = import_file(next((OPENCODE / "storage" / "session").glob("*/*.json")))
+    assert _sum(res.events) == _sum(whole.events)  # tokens live on the message: nothing lost

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .common import EventBuffer, estimate_tokens, excerpt, make_event, short_args
+from .common import EXCERPT, EventBuffer, estimate_tokens, excerpt, excerpts, make_event, short_args
 
 # (kind, path or url, startLine, endLine) of what a tool touched
 IO = tuple[str, str, "int | None", "int | None"]
@@ -94,13 +94,13 @@ class SessionBuilder:
             self._emit_turn()
         s["turnNo"] += 1
         text = text or ""
+        short, title, full = excerpts(text, 60, 120, EXCERPT)
         if s["title"] is None and text.strip():
-            s["title"] = excerpt(text, 120)
+            s["title"] = title
         tid = f"turn:{key}"
-        s["turn"] = {"id": tid, "name": f"Turn {s['turnNo']}: {excerpt(text, 60)}", "start": ts, "end": ts,
-                     "text": excerpt(text)}
+        s["turn"] = {"id": tid, "name": f"Turn {s['turnNo']}: {short}", "start": ts, "end": ts, "text": full}
         self._touched = True
-        meta = {"text": excerpt(text), "sessionTitle": s["title"], "source": self.source, "workspace": s["cwd"],
+        meta = {"text": full, "sessionTitle": s["title"], "source": self.source, "workspace": s["cwd"],
                 **(extra or {})}
         self.out.put(make_event(self.sid, f"prompt:{key}", tid, "user_input", "User prompt", ts, ts, meta))
         s["boundary"] = ts
@@ -137,8 +137,9 @@ class SessionBuilder:
     def tool_start(self, key: str, name: str, args: Any, ts: float | None) -> None:
         """A tool call whose completion comes in a later record (start/complete pairs)."""
         self.ensure_turn(ts, key)
-        _remember(self.s["tools"], key, {"name": name, "args": short_args(args), "start": ts, "parent": self.turn_id()})
-        meta = {"toolName": name, "args": short_args(args)}
+        args = short_args(args)
+        _remember(self.s["tools"], key, {"name": name, "args": args, "start": ts, "parent": self.turn_id()})
+        meta = {"toolName": name, "args": args}
         self.out.put(make_event(self.sid, f"tool:{key}", self.turn_id(), "tool_execution", name, ts, None, meta))
         self.touch(ts)
 
@@ -150,12 +151,12 @@ class SessionBuilder:
             self.tool(key, name or "tool", args, None, ts, ok, error, io, result_text, extra, inferred=True)
             return
         self.tool(key, started["name"], started["args"], started["start"], ts, ok, error, io, result_text, extra,
-                  parent=started["parent"])
+                  parent=started["parent"], cut=True)
 
     def tool(self, key: str, name: str, args: Any, start: float | None, end: float | None, ok: bool = True,
              error: str | None = None, io: Iterable[IO] = (), result_text: str | None = None,
              extra: dict | None = None, inferred: bool = False, parent: str | None = None,
-             wait: bool = False) -> None:
+             wait: bool = False, cut: bool = False) -> None:
         """A finished tool call. With no recorded start (`inferred`), it began at the
         last boundary: the gap to its completion is marked as inferred."""
         self.ensure_turn(start if start is not None else end, key)
@@ -164,7 +165,7 @@ class SessionBuilder:
             start = b if b is not None and end is not None and b <= end else end
             inferred = True
         parent = parent or self.turn_id()
-        meta: dict[str, Any] = {"toolName": name, "args": short_args(args), "status": "ok" if ok else "error",
+        meta: dict[str, Any] = {"toolName": name, "args": args if cut else short_args(args), "status": "ok" if ok else "error",
                                 **(extra or {})}
         if error:
             meta["error"] = excerpt(error)

@@ -76,6 +76,18 @@ def excerpt(text: Any, limit: int = EXCERPT) -> str:
     return text if len(text) <= limit else redact_text(text)[: limit - 1] + "…"  # redact before cutting
 
 
+def excerpts(text: Any, *limits: int) -> list[str]:
+    """`excerpt(text, n)` for each limit, the text redacted once (the redaction of a
+    long prompt costs far more than cutting it)."""
+    if not isinstance(text, str):
+        return [""] * len(limits)
+    text = " ".join(text.split())
+    if all(len(text) <= n for n in limits):
+        return [text] * len(limits)
+    red = redact_text(text)
+    return [text if len(text) <= n else red[: n - 1] + "…" for n in limits]
+
+
 def short_args(args: Any) -> Any:
     """Tool arguments with long strings cut, so events and cursors stay small."""
     if isinstance(args, str):
