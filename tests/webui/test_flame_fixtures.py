@@ -534,3 +534,25 @@ def test_aggregated_view_counts_and_lists_merged_calls_over_base64(open_ui, ui_s
     members.first.locator("button").click()
     ui.wait(f"window.__sessionprof.mode() === 'time' && (window.__sessionprof.selected() || {{}}).id === '{f['members'][i][0]}'")
     assert ui.console_errors == []
+
+
+def test_webview_follows_a_vscode_theme_change_live(open_ui, fixture_data: SessionData):
+    # the panel opened in a light theme (config.theme, as panel.ts sends it) ...
+    ui = open_ui(fixture_data, config={"theme": "light"})
+    ui.settle()
+    px = lambda: ui.page.evaluate("() => { const c = document.getElementById('flame-canvas'); return Array.from(c.getContext('2d').getImageData(c.width - 1, c.height - 1, 1, 1).data.slice(0, 3)); }")  # noqa: E731
+    assert ui.page.evaluate("document.documentElement.dataset.theme") == "light" and px() == [255, 255, 255]
+    # ... then the user picks a dark theme: VS Code swaps the body class and the variables
+    ui.page.evaluate("""() => { document.documentElement.style.setProperty('--vscode-editor-background', '#1e1e1e');
+      document.documentElement.style.setProperty('--vscode-editor-foreground', '#d4d4d4');
+      document.body.className = 'vscode-dark'; }""")
+    ui.wait("document.documentElement.dataset.theme === 'dark'")
+    ui.settle()
+    assert ui.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(30, 30, 30)"
+    assert px() == [30, 30, 30]
+    assert ui.page.evaluate("getComputedStyle(document.querySelector('.hint')).color") == "rgb(161, 161, 170)"  # dark muted
+    ui.page.evaluate("""() => { document.documentElement.style.setProperty('--vscode-editor-background', '#fffffe');
+      document.body.className = 'vscode-light'; }""")
+    ui.wait("document.documentElement.dataset.theme === 'light'")
+    ui.settle()
+    assert px() == [255, 255, 254]
