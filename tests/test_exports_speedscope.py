@@ -142,10 +142,15 @@ def test_every_export_of_a_real_fixture_opens_in_speedscope(fixture, tmp_path, s
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
         page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
-                if m.type == "error" or "Tried to" in m.text else None)
+                if m.type == "error" or "Tried to" in m.text or "Failed to load" in m.text else None)
         try:
             page.goto(f"{base}/index.html#profileURL={base}/data/{name}")
-            page.get_by_text("Export").wait_for(timeout=20_000)
+            export = page.get_by_text("Export")
+            for _ in range(200):  # loaded (its toolbar shows Export) or refused (an error on the console)
+                if problems or export.is_visible():
+                    break
+                page.wait_for_timeout(100)
+            assert problems == [], f"{fixture} {fmt}: {problems}"
             with page.expect_download(timeout=20_000) as dl:
                 page.get_by_text("Export").click()
             loaded = json.loads(Path(dl.value.path()).read_text())
