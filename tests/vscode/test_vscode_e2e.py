@@ -146,6 +146,11 @@ def test_extension_in_code_server(code_server, page):
     pick.wait_for(state="visible")
     picked_title = pick.inner_text().splitlines()[0]
     page.keyboard.press("Enter")
+    # issue 14: VS Code's refactor preview first (tests/vscode/test_vscode_apply.py); tick and apply
+    row = page.locator(".part.panel .monaco-list-row", has_text="CLAUDE.md").first
+    row.wait_for(state="visible", timeout=SERVER_MS)
+    row.locator(".monaco-checkbox, .monaco-custom-toggle").first.click()
+    page.get_by_role("button", name=re.compile(r"^Apply")).first.click()
     # The extension shows the edited file. VS Code saves a workspace edit to a file that was
     # not open (files.refactoring.autoSave); when it is left dirty, save it as a user would.
     tab = page.locator(".tab", has_text="CLAUDE.md").first

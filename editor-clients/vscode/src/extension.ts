@@ -4,7 +4,6 @@
  * the flame graph panel, gives terminals the server's endpoint, and adds the client-side
  * commands (ids distinct from the server's, which vscode-languageclient registers).
  */
-import * as path from "path";
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
@@ -18,6 +17,7 @@ import {
 import { formatCost, formatInt } from "./common/format";
 import * as log from "./common/log";
 import { FlameGraphPanel, VIEW_TYPE, type PanelHost } from "./common/panel";
+import { applySuggestion } from "./common/apply";
 import { resolveInWorkspace, zeroBasedLine } from "./common/paths";
 import * as P from "./common/protocol";
 import { selectedInterpreter, PYTHON_EXTENSION_ID, type GetExtension, type PythonApi } from "./common/python";
@@ -266,33 +266,8 @@ async function runServerCommand(command: string, args: unknown[]): Promise<unkno
     }
     return result;
   }
-  // The server applies the edit through workspace/applyEdit: note which files it touched,
-  // so the user is shown the change (and can save or undo it).
-  const changed: vscode.Uri[] = [];
-  const watch = vscode.workspace.onDidChangeTextDocument((e) => {
-    if (e.contentChanges.length && e.document.uri.scheme === "file" && !changed.some((u) => u.toString() === e.document.uri.toString())) {
-      changed.push(e.document.uri);
-    }
-  });
-  let result: P.ApplyResult | undefined;
-  try {
-    result = (await lc.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as P.ApplyResult | undefined;
-  } finally {
-    watch.dispose();
-  }
-  if (result && typeof result === "object" && result.applied) {
-    let where = "";
-    if (changed.length) {
-      const editor = await vscode.window.showTextDocument(changed[0], { viewColumn: vscode.ViewColumn.One, preview: false });
-      where = ` The change is shown in ${path.basename(editor.document.uri.fsPath)}; Undo there reverts it.`;
-    }
-    const message = result.message.replace(/[.!\s]*$/, ".");
-    void vscode.window.showInformationMessage(`SessionProf: ${message}${where}`);
-  } else {
-    const message = result && typeof result.message === "string" ? result.message : "the suggestion was not applied";
-    void vscode.window.showWarningMessage(`SessionProf: ${message}`);
-  }
-  return result;
+  // issue 14: the refactor preview shows every file first; nothing is saved by us (apply.ts)
+  return applySuggestion(lc, String(args[0] ?? status.summary?.sessionId ?? ""), String(args[1]), context.subscriptions);
 }
 
 function openFlameGraph(focus: { sessionId?: string; eventId?: string } = {}): void {
