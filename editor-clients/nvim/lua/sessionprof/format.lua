@@ -129,6 +129,9 @@ function M.relative(path, roots)
   for _, root in ipairs(roots) do
     if type(root) == 'string' and root ~= '' then
       local r = root:gsub('/+$', '')
+      if path == r then
+        return '.'
+      end
       if path:sub(1, #r + 1) == r .. '/' then
         return path:sub(#r + 2)
       end

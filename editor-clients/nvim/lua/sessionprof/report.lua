@@ -49,6 +49,8 @@ local function str(v)
   return type(v) == 'string' and v or nil
 end
 
+local wrap -- defined below; Builder:overflow wraps long lines
+
 --- Line builder that tracks byte columns for highlights.
 local Builder = {}
 Builder.__index = Builder
@@ -71,9 +73,50 @@ function Builder:nl(text, group)
   if text then
     self:add(text, group)
   end
-  self.lines[#self.lines + 1] = table.concat(self.cur or {})
+  local line = table.concat(self.cur or {})
   self.cur = nil
+  local width = self.width
+  if width and vim.fn.strdisplaywidth(line) > width then
+    return self:overflow(line, width)
+  end
+  self.lines[#self.lines + 1] = line
   return #self.lines - 1
+end
+
+--- A line wider than the window: a line in one group is wrapped (continuation
+--- indented), any other is cut with an ellipsis; nothing runs under the border.
+function Builder:overflow(line, width)
+  local row = #self.lines
+  local groups = {}
+  for i = #self.highlights, 1, -1 do
+    local h = self.highlights[i]
+    if h[1] ~= row then
+      break
+    end
+    groups[#groups + 1] = h
+  end
+  local whole = #groups <= 1 and (not groups[1] or (groups[1][2] <= #line:match('^%s*') and groups[1][3] >= #line))
+  if not whole then
+    self.lines[row + 1] = fmt.truncate(line, width)
+    return row
+  end
+  for i = #self.highlights, 1, -1 do
+    if self.highlights[i][1] == row then
+      table.remove(self.highlights, i)
+    end
+  end
+  local indent = line:match('^%s*')
+  local parts = {}
+  for _, l in ipairs(wrap(line, width - #indent - 2)) do
+    parts[#parts + 1] = (#parts == 0 and indent or indent .. '  ') .. l
+  end
+  for _, l in ipairs(parts) do
+    self.lines[#self.lines + 1] = l
+    if groups[1] then
+      self.highlights[#self.highlights + 1] = { #self.lines - 1, 0, #l, groups[1][4] }
+    end
+  end
+  return row
 end
 
 function Builder:section(title, width)
@@ -83,7 +126,7 @@ function Builder:section(title, width)
 end
 
 --- Greedy word wrap to `width` cells.
-local function wrap(text, width)
+function wrap(text, width)
   local out, line = {}, ''
   for word in tostring(text or ''):gsub('%s+', ' '):gmatch('%S+') do
     if line == '' then
@@ -116,9 +159,9 @@ function M.find_event(events, id)
 end
 
 --- A short description of what an event touched: file, url or text excerpt.
-local function event_detail(ev)
+local function event_detail(ev, roots)
   local md = type(ev.metadata) == 'table' and ev.metadata or {}
-  local detail = str(md.filePath) or str(md.url)
+  local detail = (str(md.filePath) and fmt.relative(md.filePath, roots or {})) or str(md.url)
   if detail and num(md.startLine) then
     detail = detail .. ':' .. md.startLine
   end
@@ -255,6 +298,7 @@ function M.render(perf, opts)
   opts = opts or {}
   local width = math.max(opts.width or 100, 40)
   local b = new_builder()
+  b.width = width
   local selected_line
   local title = str(perf.title) or str(perf.sessionId) or 'session'
 
@@ -288,7 +332,7 @@ function M.render(perf, opts)
         fmt.duration(num(selected.endTime)),
         selected.running and ' · running' or ''
       ), 'SessionProfMuted')
-      local detail = event_detail(selected)
+      local detail = event_detail(selected, opts.roots)
       if detail ~= '' then
         b:nl('  ' .. fmt.truncate(detail, width - 2))
       end
@@ -402,7 +446,7 @@ function M.render(perf, opts)
     local ev = type(op.event) == 'table' and op.event or {}
     local name = fmt.pad(('%d. %s'):format(num(op.rank) or i, ev.name or ev.id or '?'), 28)
     local dur = fmt.pad(fmt.duration(num(ev.duration)), 9, true)
-    local detail = fmt.truncate(event_detail(ev), math.max(0, width - 2 - 28 - 9 - 3))
+    local detail = fmt.truncate(event_detail(ev, opts.roots), math.max(0, width - 2 - 28 - 9 - 3))
     b:add('  ' .. name)
     b:add(dur, 'SessionProfSlow')
     local line = b:nl('   ' .. detail)
@@ -420,7 +464,7 @@ function M.render(perf, opts)
   -- Tokens by file: most tokens first, paths relative to the workspace, <CR> opens the file
   local files = type(perf.tokensByFile) == 'table' and vim.list_slice(perf.tokensByFile) or {}
   table.sort(files, function(x, y)
-    return (num(x.tokens) or 0) > (num(y.tokens) or 0)
+    return (num(x.contextTokens) or num(x.tokens) or 0) > (num(y.contextTokens) or num(y.tokens) or 0)
   end)
   if #files > 0 then
     b:section('TOKENS BY FILE IN CONTEXT', width)
@@ -560,7 +604,7 @@ function M.show(perf, opts)
   vim.bo[buf].modifiable = false
   vim.api.nvim_buf_clear_namespace(buf, M.ns, 0, -1)
   for _, h in ipairs(rendered.highlights) do
-    vim.api.nvim_buf_set_extmark(buf, M.ns, h[1], h[2], { end_col = h[3], hl_group = h[4], priority = h[4] == 'SessionProfSelected' and 200 or 100 })
+    vim.api.nvim_buf_set_extmark(buf, M.ns, h[1], h[2], { end_col = h[3], hl_group = h[4], strict = false, priority = h[4] == 'SessionProfSelected' and 200 or 100 })
   end
   if rendered.selected_line then
     vim.api.nvim_buf_set_extmark(buf, M.ns, rendered.selected_line, 0, { line_hl_group = 'SessionProfSelected', priority = 200 })
