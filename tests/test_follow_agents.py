@@ -73,7 +73,14 @@ def _lay_out_everything(dirs, ws: Path):
     dirs["opencode"].mkdir()
     shutil.copy(FIXTURES / "opencode" / "opencode.db", dirs["opencode"] / "opencode.db")
     dirs["kilo"].mkdir()
-    shutil.copy(FIXTURES / "opencode" / "opencode.db", dirs["kilo"] / "kilo.db")
+    kilo = dirs["kilo"] / "kilo.db"  # the Kilo CLI: OpenCode's schema, its own sessions
+    shutil.copy(FIXTURES / "opencode" / "opencode.db", kilo)
+    con = sqlite3.connect(kilo)
+    with con:
+        con.execute("UPDATE session SET id = id || '-kilo', parent_id = parent_id || '-kilo'")
+        con.execute("UPDATE message SET session_id = session_id || '-kilo'")
+        con.execute("UPDATE part SET session_id = session_id || '-kilo'")
+    con.close()
     shutil.copytree(CLINE_TASK.parent, dirs["cline"] / CLINE_TASK.parent.name)
 
 
@@ -95,10 +102,10 @@ def test_cli_import_with_no_paths_reads_every_agent_and_names_it(homes, tmp_path
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     sources = {s["source"] for s in json.loads(run.stdout)}
-    assert sources == {"gemini-cli", "copilot-cli", "opencode", "cline"}
+    assert sources == {"gemini-cli", "copilot-cli", "opencode", "kilo-cli", "cline"}
     table = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "sessions"], env=env,
                            capture_output=True, text=True, timeout=120)
-    for name in ("gemini-cli", "copilot-cli", "opencode", "cline"):
+    for name in ("gemini-cli", "copilot-cli", "opencode", "kilo-cli", "cline"):
         assert name in table.stdout
 
 

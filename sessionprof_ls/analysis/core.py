@@ -31,7 +31,7 @@ def _np(col, dtype) -> np.ndarray:
 
 
 # sources that are transcripts on disk (not live telemetry)
-TRANSCRIPT_SOURCES = ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline", "roo-code", "kilo-code")
+TRANSCRIPT_SOURCES = ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline", "roo-code", "kilo-code", "kilo-cli")
 
 
 class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, EventsMixin, SuggestionsMixin):

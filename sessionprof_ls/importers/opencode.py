@@ -83,7 +83,12 @@ class Source:
     def task_call(self, child_sid: str) -> tuple[str, str] | None: ...  # (parent session, callID)
 
 
-def build_turn(src: Source, sid: str, user_id: str, errors: list[str]) -> list[dict]:
+def source_of(path: Path) -> str:
+    """The Kilo CLI writes OpenCode's schema to kilo.db (under ~/.local/share/kilo)."""
+    return "kilo-cli" if path.name == "kilo.db" or "kilo" in path.parts else SOURCE
+
+
+def build_turn(src: Source, sid: str, user_id: str, errors: list[str], source: str = SOURCE) -> list[dict]:
     """Every event of one turn: the prompt, each assistant message's response,
     its tools (with what they touched), and the turn span around them."""
     info = src.session(sid) or {}
@@ -96,7 +101,7 @@ def build_turn(src: Source, sid: str, user_id: str, errors: list[str]) -> list[d
             parent_span = f"tool:{link[1]}"
         root, depth = link[0], depth + 1
     root_info = src.session(root) or info
-    b = SessionBuilder(None, SOURCE, root)
+    b = SessionBuilder(None, source, root)
     b.s["sid"] = root
     b.s["cwd"] = root_info.get("directory")
     b.s["title"] = root_info.get("title") or None
@@ -293,8 +298,9 @@ def import_db(path: Path, cursor: dict | None) -> ImportResult:
                 if isinstance(uid, str):
                     turns[(sid, uid)] = None
         events: list[dict] = []
+        source = source_of(path)
         for sid, uid in turns:
-            events.extend(build_turn(src, sid, uid, errors))
+            events.extend(build_turn(src, sid, uid, errors, source))
     except sqlite3.OperationalError as exc:  # busy or locked: nothing is lost, the next change reads it
         return ImportResult([], [f"{label}: database busy, read again later ({exc})"], cur)
     finally:
@@ -391,7 +397,7 @@ def import_storage(path: Path, cursor: dict | None) -> ImportResult:
     events: list[dict] = []
     for _, m in src.messages(sid):
         if m.get("role") == "user" and isinstance(m.get("id"), str):
-            events.extend(build_turn(src, sid, m["id"], errors))
+            events.extend(build_turn(src, sid, m["id"], errors, source_of(path)))
     return ImportResult(events, errors, cur)
 
 
