@@ -247,13 +247,16 @@ async function loadSession(sessionId) {
 /** Fetches the analysis and the flame graph; `keepView` keeps the zoom (live updates). */
 function fetchSession(sid) {
   const mode = FLAME_MODES[state.mode];
-  return Promise.all([
-    transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false }),
-    transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight, encoding: "base64" }),
-  ]);
+  const req = {
+    perf: transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false }),
+    flame: transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight, encoding: "base64" }),
+  };
+  req.perf.catch(() => {}); // reported by refresh()
+  req.flame.catch(() => {});
+  return req;
 }
 
-/** `prefetched`: the fetchSession() promise when the caller started it early. */
+/** `prefetched`: the fetchSession() requests when the caller started them early. */
 async function refresh(keepView, prefetched = null) {
   const sid = state.sessionId;
   if (!sid) {
@@ -262,28 +265,37 @@ async function refresh(keepView, prefetched = null) {
   }
   const seq = ++state.loadSeq;
   const mode = FLAME_MODES[state.mode];
+  const req = prefetched || fetchSession(sid);
+  // the flame graph paints as soon as it arrives; the analysis fills in when it does
+  let flameError = "";
   try {
-    const [perf, flame] = await (prefetched || fetchSession(sid));
+    const flame = await req.flame;
     if (seq !== state.loadSeq) return; // a newer load superseded this one
     performance.mark("sessionprof:fetched");
-    state.perf = perf;
     const data = buildFlameData(flame);
     performance.mark("sessionprof:built");
     state.flame = data;
     if (mode.view === "time" && mode.weight === "time") state.timeFlame = data;
     else if (!keepView) state.timeFlame = null;
-    renderPerformance(perf);
     flameView.setData(data, keepView);
     afterFlameData();
-    showError("");
-    if (state.pendingEventId) {
+  } catch (e) {
+    flameError = `Could not load session ${sid}: ${e.message}`;
+  }
+  try {
+    const perf = await req.perf;
+    if (seq !== state.loadSeq) return;
+    state.perf = perf;
+    renderPerformance(perf);
+    showError(flameError);
+    if (state.pendingEventId && !flameError) {
       const id = state.pendingEventId;
       state.pendingEventId = null;
       selectEventById(id);
     }
     if (state.tab === "timeline") renderTimeline();
   } catch (e) {
-    if (seq === state.loadSeq) showError(`Could not load session ${sid}: ${e.message}`);
+    if (seq === state.loadSeq) showError(flameError || `Could not load session ${sid}: ${e.message}`);
   }
 }
 
@@ -795,7 +807,6 @@ async function main() {
   // When the host named the session, its data is requested before the page is built.
   transport.start();
   const early = state.sessionId ? fetchSession(state.sessionId) : null;
-  if (early) early.catch(() => {}); // reported by refresh()
   buildLayout();
   flameView = new FlameGraphView(state.flameElements, {
     onHover,
