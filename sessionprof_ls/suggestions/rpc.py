@@ -71,11 +71,15 @@ def _has_workspace(ls) -> bool:
         return False
 
 
-def _editor_applies(ls) -> bool:
-    """An LSP editor is connected that takes workspace/applyEdit (the browser may send it there)."""
+def _editor_applies(ls, confirms: bool = False) -> bool:
+    """An LSP editor is connected that takes workspace/applyEdit; with `confirms`, one that
+    honours change annotations (asks before applying), the only kind the browser page may
+    send an edit to: Neovim's own handler would apply it unseen (its plugin previews itself)."""
     caps = getattr(ls, "client_capabilities", None)
     try:
-        return bool(caps is not None and get_capability(caps, "workspace.apply_edit", False))
+        if caps is None or not get_capability(caps, "workspace.apply_edit", False):
+            return False
+        return not confirms or bool(get_capability(caps, "workspace.workspace_edit.change_annotation_support", None))
     except Exception:  # pygls raises before initialize
         return False
 
@@ -85,7 +89,7 @@ def preview(ls, params: dict) -> dict:
     s = _suggestion(engine, sid, params.get("suggestionId"))
     out = {"sessionId": sid, "suggestionId": s["id"], "kind": s["kind"], "title": s["title"],
            "estimatedSaving": s["estimatedSaving"], "method": s.get("method", ""), "files": [],
-           "message": "", "root": None, "editor": _editor_applies(ls)}
+           "message": "", "root": None, "editor": _editor_applies(ls, confirms=True)}
     root = _root(ls, tree)
     if root is None:
         out["message"] = "open a workspace folder first: edits stay inside it"

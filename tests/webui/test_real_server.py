@@ -59,7 +59,8 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
 async def test_real_server_serves_the_ui(tmp_path, fixture_events, fixture_data):
     ws = tmp_path / "ws"
     ws.mkdir()
-    client, rec = await start("neovim", tmp_path, ws)
+    # issue 14: the page sends edits only to an editor that confirms them (change annotations)
+    client, rec = await start("visual_studio_code", tmp_path, ws)
     try:
         url, token = rec.ready["endpoint"]["url"], rec.ready["endpoint"]["token"]
         async with aiohttp.ClientSession() as http:
