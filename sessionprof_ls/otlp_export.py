@@ -91,9 +91,12 @@ def parse_headers(items: list[str] | None) -> dict[str, str]:
 
 
 def _resource(a: "Analysis"):
+    """OTEL_RESOURCE_ATTRIBUTES (a team's `developer=…,team=…`) and OTEL_SERVICE_NAME apply."""
     from opentelemetry.sdk.resources import Resource
 
-    attrs = {"service.name": "sessionprof", "sessionprof.source": a.t.source or "unknown"}
+    attrs = {"sessionprof.source": a.t.source or "unknown"}
+    if not os.environ.get("OTEL_SERVICE_NAME"):
+        attrs["service.name"] = "sessionprof"
     return Resource.create(attrs)
 
 

@@ -127,3 +127,17 @@ def test_an_hour_long_outage_is_retried_at_most_a_minute_apart_and_loses_nothing
     assert stats["failed"] == [] and box.pending(target.url) == []
     want = [s.context.span_id for s in ox.session_spans(eng.analysis(sid))]
     assert sorted(col.seen) == sorted(want)
+
+
+def test_resource_attributes_from_the_environment_label_every_span(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "developer=ana,team=web")
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    eng, sid = _engine(tmp_path, "codex/agentlogs-crud.jsonl")
+    spans = ox.session_spans(eng.analysis(sid))
+    res = spans[0].resource.attributes
+    assert res["developer"] == "ana" and res["team"] == "web" and res["service.name"] == "sessionprof"
+    assert res["sessionprof.source"] == eng.tree(sid).source
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "agents-team-web")
+    assert ox.session_spans(eng.analysis(sid))[0].resource.attributes["service.name"] == "agents-team-web"
+    providers = {s.attributes.get("gen_ai.provider.name") for s in spans if "gen_ai.request.model" in s.attributes}
+    assert providers == {"openai"}
