@@ -53,6 +53,11 @@ def test_preview_cancel_confirm_undo_in_neovim(tmp_path):
     assert lay["wins"] == [str(fs.workspace / "CLAUDE.md"), str(fs.workspace / ".claude/agents/quick-tasks.md")]
     assert lay["hidden"] == [] and lay["modified"] == []
 
+    (effect,) = run.ok("effects")  # applied, no later session yet
+    assert effect.startswith("Delegate simple steps to a smaller model (applied ")
+    assert "cost per simple response: before $" in effect and "(1 session), after not recorded (0 sessions)" in effect
+    assert "No session since it was applied" in effect
+
     again = run.ok("again")
     assert again["result"]["applied"] is True
     assert again["layout"]["tabs"] == 2 and again["layout"]["wins"] == [str(fs.workspace / "CLAUDE.md")]

@@ -99,6 +99,17 @@ H.step('confirm', function()
   return { result = p.done(), layout = layout(), disk = ls(ws), current = vim.api.nvim_buf_get_name(0) }
 end)
 
+H.step('effects', function()
+  local got
+  require('sessionprof.apply').effects(nil, function(lines)
+    got = lines
+  end)
+  H.wait(T, function()
+    return got ~= nil
+  end, 'the measured effects')
+  return got
+end)
+
 H.step('again', function()
   local p = preview('reread_file')
   apply.confirm()

@@ -7,6 +7,7 @@
 --- applying again never piles up splits); nothing is left in a hidden or modified
 --- buffer, so `:qa` works. `:SessionProf apply-undo` restores the old texts, deletes
 --- created files and the folders created for them, and tells the server.
+--- `:SessionProf effects` shows what applied suggestions measurably did since.
 local protocol = require('sessionprof.protocol')
 
 local M = {}
@@ -233,6 +234,35 @@ function M.undo()
     sp().request(protocol.SUGGESTION_UNDONE, { id = last.id }, function() end)
   end
   vim.notify('sessionprof: undone', vim.log.levels.INFO)
+end
+
+--- The suggestions applied in this session's workspace, with their metric before vs after.
+---@param session_id string|nil default: the server's current session
+---@param on_done fun(lines: string[])|nil
+function M.effects(session_id, on_done)
+  local params = session_id and { sessionId = session_id } or vim.empty_dict()
+  sp().request(protocol.SUGGESTION_EFFECTS, params, function(err, data)
+    if err or type(data) ~= 'table' then
+      sp().notify_error(err or 'no effects')
+      return
+    end
+    local function n(k)
+      return ('%d session%s'):format(k, k == 1 and '' or 's')
+    end
+    local lines = {}
+    for _, e in ipairs(data.effects or {}) do
+      lines[#lines + 1] = ('%s (applied %s): %s: before %s (%s), after %s (%s). %s'):format(
+        e.title, os.date('%Y-%m-%d %H:%M', math.floor(e.appliedAt / 1000)), e.metric,
+        e.before.text, n(e.before.sessions), e.after.text, n(e.after.sessions), e.message)
+    end
+    if #lines == 0 then
+      lines = { 'no suggestion applied in this workspace yet' }
+    end
+    vim.notify('sessionprof: measured effects\n' .. table.concat(lines, '\n'), vim.log.levels.INFO)
+    if on_done then
+      on_done(lines)
+    end
+  end)
 end
 
 --- Ask the server for the plan of one suggestion and show it.

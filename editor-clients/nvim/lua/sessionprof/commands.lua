@@ -298,6 +298,7 @@ M.subcommands = {
   flame = { impl = M.flame },
   apply = { impl = function() M.apply() end },
   ['apply-undo'] = { impl = function() require('sessionprof.apply').undo() end },
+  effects = { impl = function() require('sessionprof.apply').effects() end },
   sessions = { impl = M.sessions },
   export = {
     impl = M.export,
