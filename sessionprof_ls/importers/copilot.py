@@ -147,8 +147,12 @@ class CopilotParser:
                     "requestCount": req.get("count"), "premiumRequests": req.get("cost"),
                     "totalApiDurationMs": data.get("totalApiDurationMs"), "source": SOURCE,
                     "text": f"usage Copilot reported at shutdown #{s['shutdowns']} (per-request input is not recorded)"}
+            # placed at the last request it covers, not at the shutdown (which may come
+            # long after, the session idle): the span is zero-length either way
+            at = s["boundary"] if s["boundary"] is not None and ts is not None and s["boundary"] <= ts else ts
+            meta["reportedAt"] = ts
             b.out.put(make_event(b.sid, f"usage:{key}:{model}", None, "ai_response",
-                                 f"{model}: usage at shutdown", ts, ts, meta))
+                                 f"{model}: usage at shutdown", at, at, meta))
 
 
 def import_copilot(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
