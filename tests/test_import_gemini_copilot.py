@@ -177,6 +177,8 @@ def test_gemini_tools_have_spans_and_file_hints():
     assert all(r["metadata"]["fileTokens"] > 0 for r in reads)
     writes = [e for e in res.events if e["type"] == "file_write"]
     assert all(w["metadata"]["filePath"].startswith("/home/wei/repo/VibeCodingTracker/") for w in writes)
+    # the folder, not recorded by this format, from a relative path reported absolute
+    assert {e["metadata"]["workspace"] for e in res.events if e["type"] == "agent"} == {"/home/wei/repo/VibeCodingTracker"}
     resp = [e for e in res.events if e["type"] == "ai_response"]
     # a response runs from the last tool's completion to its own message
     assert resp[1]["startTime"] == max(t["endTime"] for t in tools if t["endTime"] <= resp[1]["endTime"])

@@ -134,11 +134,25 @@ class GeminiParser:
                 result = _result_text(call)
                 ok = status in (None, "success")
                 cid = call.get("id") if isinstance(call.get("id"), str) else f"{mid}:{i}"
+                if b.s["cwd"] is None:
+                    b.s["cwd"] = _workspace_from(call.get("args"), call.get("resultDisplay"))
                 b.tool(f"{mid}:{cid}", name, call.get("args"), ts, end if end is not None else ts, ok,
                        None if ok else (result or str(status)), _io(name, call.get("args"), call.get("resultDisplay"), b.s["cwd"]),
                        result, {"displayName": call.get("displayName"), "toolStatus": status})
         elif t in ("error", "warning", "info") and b.s["turn"] is not None:
             b.touch(ts)
+
+
+def _workspace_from(args: Any, display: Any) -> str | None:
+    """The project folder, when a tool was given a relative path and reported it absolute
+    (the older JSON format does not record the folder it ran in)."""
+    rel = args.get("file_path") if isinstance(args, dict) else None
+    full = display.get("filePath") if isinstance(display, dict) else None
+    if isinstance(rel, str) and isinstance(full, str) and rel and not rel.startswith("/") and full.startswith("/"):
+        suffix = "/" + rel.lstrip("./")
+        if full.endswith(suffix):
+            return full[: -len(suffix)] or None
+    return None
 
 
 def _workspace(path: Path) -> str | None:
