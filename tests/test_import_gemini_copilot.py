@@ -273,3 +273,28 @@ def test_copilot_legacy_bad_entry_reported_by_index(tmp_path):
     res = import_file(f)
     assert res.errors == [f"{f}: timeline[3]: expected an object, got str"]
     assert {e["id"] for e in res.events} == {e["id"] for e in whole.events}  # the rest all there
+
+
+def test_copilot_ai_credits_are_the_agents_cost_beside_ours(tmp_path):
+    """Newer Copilot versions report GitHub AI credits per model (nano-AIU, $0.01 per AIU):
+    kept as the agent's own cost; genai-prices' price of the same tokens stays beside it."""
+    from sessionprof_ls.engine import Engine
+
+    lines = COPILOT_EVENTS.read_text().splitlines()
+    shutdown = json.loads(lines[-1])
+    shutdown["data"]["modelMetrics"]["claude-sonnet-4.6"]["totalNanoAiu"] = 2_500_000_000  # 2.5 AIU
+    resumed = json.loads(json.dumps(shutdown))
+    resumed["id"] = "later"
+    resumed["data"]["modelMetrics"]["claude-sonnet-4.6"]["totalNanoAiu"] = 4_000_000_000  # +1.5 AIU
+    f = tmp_path / "events.jsonl"
+    f.write_text("\n".join(lines[:-1] + [json.dumps(shutdown), json.dumps(resumed)]) + "\n")
+    res = import_file(f)
+    usage = [e for e in res.events if e["id"].startswith("usage:")]
+    # the resumed session's shutdown added credits and no tokens: its difference is the cost alone
+    assert [round(e["metadata"]["costUsd"], 6) for e in usage] == [0.025, 0.015]
+    assert usage[1]["metadata"]["tokens"] == {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}
+    engine = Engine(tmp_path / "s.db")
+    (sid,) = engine.ingest(res.events)["sessions"]
+    s = engine.summary(sid)
+    assert s["agentCost"] == pytest.approx(0.04) and s["pricedCost"] == pytest.approx(REFERENCE["96ef38f0"][4], rel=0.02)
+    assert s["costDiffers"] is True

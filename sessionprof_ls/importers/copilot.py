@@ -6,7 +6,8 @@ events.jsonl lines are `{type, data, id, timestamp, parentId}`: `session.start` 
 `session.model_change`, `user.message`, `assistant.turn_start` / `assistant.turn_end`
 (one model request each), `assistant.message` (text, `toolRequests`, its own
 `outputTokens`), `tool.execution_start` / `tool.execution_complete` (paired by
-`toolCallId`), `session.shutdown` (per-model usage, `totalApiDurationMs`).
+`toolCallId`), `session.shutdown` (per-model usage, `totalApiDurationMs`, newer versions per-model
+`totalNanoAiu`: GitHub AI credits, $0.01 each, kept as the agent's own cost).
 
 Tokens as ccusage counts them: only `session.shutdown` carries input and cache use,
 per model and cumulative over the session; a resumed session writes another shutdown
@@ -35,6 +36,7 @@ _WRITE_CMDS = {"create", "str_replace", "insert", "undo_edit"}
 _NET = {"web_search", "web_fetch", "fetch"}
 _WAIT = {"ask_user", "request_user_input"}
 _DATETIME = re.compile(r"<current_datetime>.*?</current_datetime>", re.S)
+NANO_AIU_USD = 0.01 / 1e9  # one AI credit (AIU) is billed at $0.01
 _USAGE = ("inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens")
 
 
@@ -132,10 +134,13 @@ class CopilotParser:
             if not isinstance(usage, dict):
                 continue
             cur = {k: max(int(usage.get(k) or 0), 0) for k in _USAGE}
+            # GitHub AI credits the model used (newer versions): 1 AIU = $0.01, the agent's own cost
+            aiu = m.get("totalNanoAiu")
+            cur["nanoAiu"] = max(int(aiu), 0) if isinstance(aiu, (int, float)) and not isinstance(aiu, bool) else 0
             prev = s["usage"].get(model)
             s["usage"][model] = cur
             if prev is not None:
-                delta = {k: cur[k] - prev[k] for k in _USAGE}
+                delta = {k: cur[k] - prev.get(k, 0) for k in cur}
                 cur = cur if any(v < 0 for v in delta.values()) else delta  # a restart counts whole
             if not any(cur.values()):
                 continue
@@ -151,6 +156,9 @@ class CopilotParser:
             # long after, the session idle): the span is zero-length either way
             at = s["boundary"] if s["boundary"] is not None and ts is not None and s["boundary"] <= ts else ts
             meta["reportedAt"] = ts
+            if cur["nanoAiu"]:
+                meta["nanoAiu"] = cur["nanoAiu"]
+                meta["costUsd"] = cur["nanoAiu"] * NANO_AIU_USD
             b.out.put(make_event(b.sid, f"usage:{key}:{model}", None, "ai_response",
                                  f"{model}: usage at shutdown", at, at, meta))
 
