@@ -1,11 +1,11 @@
 // Colour arithmetic for the canvas: label text that keeps WCAG 4.5:1 on every fill, and
 // the faded fills of frames a search does not match.
 
-/** [r, g, b] of "#rrggbb" or "rgb(r, g, b)"; null when it is neither. */
+/** [r, g, b] of "#rgb", "#rrggbb[aa]" or "rgb(r, g, b)"; null when it is neither. */
 export function parseColor(c) {
   if (typeof c !== "string") return null;
   const s = c.trim();
-  let m = /^#([0-9a-f]{6})$/i.exec(s);
+  let m = /^#([0-9a-f]{6})(?:[0-9a-f]{2})?$/i.exec(s); // VS Code may add an alpha byte
   if (m) return [0, 2, 4].map((k) => parseInt(m[1].slice(k, k + 2), 16));
   m = /^#([0-9a-f]{3})$/i.exec(s);
   if (m) return [0, 1, 2].map((k) => parseInt(m[1][k] + m[1][k], 16));

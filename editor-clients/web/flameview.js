@@ -7,8 +7,9 @@
 // canvas, so moving the mouse never repaints the graph.
 import { MIN_FRAME_PX, MIN_LABEL_PX, OTHER_COLOR, ROW_HEIGHT, formatValue, lowerBound, upperBound } from "./flame.js";
 import { fade, textOn } from "./colors.js";
-import { ticks } from "./axis.js";
+import { drawAxis, drawMinimap } from "./overview.js";
 import { bindInput } from "./flameinput.js";
+import { canvasPainter } from "./paint.js";
 
 export class FlameGraphView {
   /**
@@ -304,11 +305,13 @@ export class FlameGraphView {
       const scale = W / (this.ve - this.vs);
       ctx.font = this.font;
       ctx.textBaseline = "middle";
-      this._drawIdle(ctx, scale, W, H);
+      const p = canvasPainter(ctx);
+      this._drawIdle(p, scale, W, H);
       const r0 = Math.max(0, Math.floor(this.scrollTop / ROW_HEIGHT));
       const r1 = Math.min(d.rows.length, Math.ceil((this.scrollTop + H) / ROW_HEIGHT));
-      const st = { visible: 0, merged: 0, labels: 0, rects, fill: "" };
-      for (let r = r0; r < r1; r++) this._paintRow(ctx, d.rows[r], r * ROW_HEIGHT - this.scrollTop, scale, st);
+      const st = { visible: 0, merged: 0, labels: 0, rects, p };
+      for (let r = r0; r < r1; r++) this._paintRow(d.rows[r], r * ROW_HEIGHT - this.scrollTop, scale, st);
+      p.finish();
       visible = st.visible;
       merged = st.merged;
       labels = st.labels;
@@ -325,10 +328,9 @@ export class FlameGraphView {
 
   /**
    * One row: frames of a pixel or more each, narrower ones merged per pixel column, and
-   * adjacent merged columns of one colour drawn as one rectangle. fillStyle is only set
-   * when it changes (parsing a colour per rectangle showed in the profile).
+   * adjacent merged columns of one colour drawn as one rectangle (st.p: paint.js).
    */
-  _paintRow(ctx, row, y, scale, st) {
+  _paintRow(row, y, scale, st) {
     const d = this.data;
     const { value, type, name, strings } = d;
     const vs = this.vs;
@@ -338,20 +340,14 @@ export class FlameGraphView {
     const RH = ROW_HEIGHT - 1;
     const n = row.idx.length;
     const rects = st.rects;
-    const setFill = (c) => {
-      if (c !== st.fill) {
-        ctx.fillStyle = c;
-        st.fill = c;
-      }
-    };
+    const p = st.p;
     let run0 = 0; // pending run of merged columns: [run0, run1) in one colour
     let run1 = 0;
     let runFill = "";
     let runFrame = -1;
     const flush = () => {
       if (run1 > run0) {
-        setFill(runFill);
-        ctx.fillRect(run0, y, run1 - run0, RH);
+        p.rect(run0, y, run1 - run0, RH, runFill);
         if (rects) rects.push([run0, y, run1 - run0, RH, runFrame]);
       }
       run0 = run1 = 0;
@@ -377,8 +373,7 @@ export class FlameGraphView {
           const w = cx1 - cx0;
           const dw = w > 1.5 ? w - 0.5 : w;
           if (dw > 0) {
-            setFill(fill);
-            ctx.fillRect(cx0, y, dw, RH);
+            p.rect(cx0, y, dw, RH, fill);
             lastX = cx0 + dw;
             if (rects) rects.push([cx0, y, dw, RH, i]);
           }
@@ -386,8 +381,7 @@ export class FlameGraphView {
             const maxChars = Math.floor((w - 6) / this.charW);
             if (maxChars >= 2) {
               const tc = dim ? this.fadedTexts[t] : this.texts[t];
-              setFill(tc);
-              ctx.fillText(this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars), Math.max(cx0, 0) + 3, y + RH / 2 + 0.5);
+              p.text(this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars), Math.max(cx0, 0) + 3, y + RH / 2 + 0.5, tc);
               this.labelColors.set(`${fill}|${tc}`, 1);
               st.labels++;
             }
@@ -426,15 +420,14 @@ export class FlameGraphView {
   }
 
   /** Collapsed idle gaps: a hatched band below the root row (nothing else runs there). */
-  _drawIdle(ctx, scale, W, H) {
+  _drawIdle(p, scale, W, H) {
     const d = this.data;
     for (const g of d.idle) {
       const x0 = (g.at - this.vs) * scale;
       const x1 = (g.at + g.width - this.vs) * scale;
       if (x1 < 0 || x0 > W) continue;
       const y0 = ROW_HEIGHT - this.scrollTop;
-      ctx.fillStyle = this.colors.idle;
-      ctx.fillRect(x0, Math.max(0, y0), Math.max(1, x1 - x0), H);
+      p.rect(x0, Math.max(0, y0), Math.max(1, x1 - x0), H, this.colors.idle);
     }
   }
 
@@ -451,107 +444,11 @@ export class FlameGraphView {
   }
 
   drawAxis() {
-    const d = this.data;
-    const c = this.el.axis;
-    const ctx = c.getContext("2d");
-    const dpr = this.dpr || 1;
-    const W = this.cssWidth;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = this.colors.bg;
-    ctx.fillRect(0, 0, W, 20);
-    this.axisLabels = [];
-    if (!d) return;
-    const scale = W / (this.ve - this.vs);
-    ctx.font = this.font;
-    ctx.textBaseline = "middle";
-    for (const g of d.idle) {
-      const x0 = (g.at - this.vs) * scale;
-      const x1 = (g.at + g.width - this.vs) * scale;
-      if (x1 < 0 || x0 > W) continue;
-      ctx.fillStyle = this.colors.idle;
-      ctx.fillRect(x0, 0, Math.max(1, x1 - x0), 20);
-      const label = `idle ${formatValue(g.end - g.start, "ms")}`;
-      ctx.fillStyle = this.colors.fg;
-      ctx.fillText(label, Math.max(x0, 0) + 2, 10);
-      this.axisLabels.push({ x: x0, label });
-    }
-    ctx.strokeStyle = this.colors.muted;
-    ctx.fillStyle = this.colors.fg;
-    const taken = this.axisLabels.map((g) => [g.x, g.x + ctx.measureText(g.label).width + 6]);
-    for (const t of ticks(this.vs, this.ve, W, d.unit, d.toReal, d.toDisplay, d.idle)) {
-      const w = ctx.measureText(t.label).width;
-      if (taken.some(([a, b]) => t.x + w + 3 > a && t.x < b)) continue; // an idle label is there
-
-      ctx.fillRect(Math.round(t.x), 12, 1, 8);
-      ctx.fillText(t.label, t.x + 3, 8);
-      this.axisLabels.push(t);
-    }
+    drawAxis(this);
   }
 
   drawMinimap() {
-    const d = this.data;
-    const c = this.el.minimap;
-    const ctx = c.getContext("2d");
-    const dpr = this.dpr || 1;
-    const W = this.cssWidth;
-    const MH = 36;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    if (!d) return;
-    if (!this._minimapBase) {
-      // the overview walks every frame: drawn just after the graph's first paint, not before
-      ctx.fillStyle = this.colors.bg;
-      ctx.fillRect(0, 0, W, MH);
-      if (!this._minimapPending) {
-        this._minimapPending = true;
-        const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-        later(() => {
-          this._minimapPending = false;
-          if (!this.data) return;
-          this._minimapBase = this._minimapImage(this.cssWidth, MH, this.dpr || 1);
-          this.drawMinimap();
-        }, { timeout: 500 });
-      }
-    } else {
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.drawImage(this._minimapBase, 0, 0);
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    }
-    const x0 = (this.vs / d.domainEnd) * W;
-    const x1 = Math.max(x0 + 2, (this.ve / d.domainEnd) * W);
-    ctx.fillStyle = "rgba(127,127,127,0.25)";
-    ctx.fillRect(x0, 0, x1 - x0, MH);
-    ctx.strokeStyle = this.colors.fg;
-    ctx.lineWidth = 1.5;
-    ctx.strokeRect(x0 + 0.75, 0.75, x1 - x0 - 1.5, MH - 1.5);
-  }
-
-  /** The whole session, every row squeezed into 36 px, drawn once per data/size/theme. */
-  _minimapImage(W, MH, dpr) {
-    const d = this.data;
-    const img = document.createElement("canvas");
-    img.width = Math.round(W * dpr);
-    img.height = Math.round(MH * dpr);
-    const ctx = img.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = this.colors.bg;
-    ctx.fillRect(0, 0, W, MH);
-    const rows = d.rows.length;
-    const rh = Math.max(0.5, MH / Math.max(rows, 1));
-    const scale = W / d.domainEnd;
-    for (let r = 0; r < rows && r * rh < MH; r++) {
-      const row = d.rows[r];
-      let lastCol = -1;
-      for (let k = 0; k < row.idx.length; k++) {
-        const i = row.idx[k];
-        const x0 = row.s[k] * scale;
-        const x1 = x0 + d.value[i] * scale;
-        if (x1 - x0 < 1 && Math.floor(x0) === lastCol) continue;
-        lastCol = Math.floor(x0);
-        ctx.fillStyle = this.fills[d.type[i]] || OTHER_COLOR;
-        ctx.fillRect(x0, r * rh, Math.max(1, x1 - x0), rh);
-      }
-    }
-    return img;
+    drawMinimap(this);
   }
 
   _outline(i, color, width) {

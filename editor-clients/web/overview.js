@@ -1,0 +1,106 @@
+// The time axis above the flame graph and the minimap (the whole session with the
+// current view as a draggable window) of a FlameGraphView (flameview.js).
+import { OTHER_COLOR, formatValue } from "./flame.js";
+import { ticks } from "./axis.js";
+
+/** The 2D context of one of the view's canvases, scaled to CSS pixels. */
+function context(view, canvas) {
+  const ctx = canvas.getContext("2d");
+  const dpr = view.dpr || 1;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return { d: view.data, ctx, dpr, W: view.cssWidth };
+}
+
+export function drawAxis(view) {
+  const { d, ctx, W } = context(view, view.el.axis);
+  ctx.fillStyle = view.colors.bg;
+  ctx.fillRect(0, 0, W, 20);
+  view.axisLabels = [];
+  if (!d) return;
+  const scale = W / (view.ve - view.vs);
+  ctx.font = view.font;
+  ctx.textBaseline = "middle";
+  for (const g of d.idle) {
+    const x0 = (g.at - view.vs) * scale;
+    const x1 = (g.at + g.width - view.vs) * scale;
+    if (x1 < 0 || x0 > W) continue;
+    ctx.fillStyle = view.colors.idle;
+    ctx.fillRect(x0, 0, Math.max(1, x1 - x0), 20);
+    const label = `idle ${formatValue(g.end - g.start, "ms")}`;
+    ctx.fillStyle = view.colors.fg;
+    ctx.fillText(label, Math.max(x0, 0) + 2, 10);
+    view.axisLabels.push({ x: x0, label });
+  }
+  ctx.strokeStyle = view.colors.muted;
+  ctx.fillStyle = view.colors.fg;
+  const taken = view.axisLabels.map((g) => [g.x, g.x + ctx.measureText(g.label).width + 6]);
+  for (const t of ticks(view.vs, view.ve, W, d.unit, d.toReal, d.toDisplay, d.idle)) {
+    const w = ctx.measureText(t.label).width;
+    if (taken.some(([a, b]) => t.x + w + 3 > a && t.x < b)) continue; // an idle label is there
+
+    ctx.fillRect(Math.round(t.x), 12, 1, 8);
+    ctx.fillText(t.label, t.x + 3, 8);
+    view.axisLabels.push(t);
+  }
+}
+
+export function drawMinimap(view) {
+  const { d, ctx, dpr, W } = context(view, view.el.minimap);
+  const MH = 36;
+  if (!d) return;
+  if (!view._minimapBase) {
+    // the overview walks every frame: drawn just after the graph's first paint, not before
+    ctx.fillStyle = view.colors.bg;
+    ctx.fillRect(0, 0, W, MH);
+    if (!view._minimapPending) {
+      view._minimapPending = true;
+      const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+      later(() => {
+        view._minimapPending = false;
+        if (!view.data) return;
+        view._minimapBase = minimapImage(view, view.cssWidth, MH, view.dpr || 1);
+        drawMinimap(view);
+      }, { timeout: 500 });
+    }
+  } else {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(view._minimapBase, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
+  const x0 = (view.vs / d.domainEnd) * W;
+  const x1 = Math.max(x0 + 2, (view.ve / d.domainEnd) * W);
+  ctx.fillStyle = "rgba(127,127,127,0.25)";
+  ctx.fillRect(x0, 0, x1 - x0, MH);
+  ctx.strokeStyle = view.colors.fg;
+  ctx.lineWidth = 1.5;
+  ctx.strokeRect(x0 + 0.75, 0.75, x1 - x0 - 1.5, MH - 1.5);
+}
+
+/** The whole session, every row squeezed into 36 px, drawn once per data/size/theme. */
+function minimapImage(view, W, MH, dpr) {
+  const d = view.data;
+  const img = document.createElement("canvas");
+  img.width = Math.round(W * dpr);
+  img.height = Math.round(MH * dpr);
+  const ctx = img.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = view.colors.bg;
+  ctx.fillRect(0, 0, W, MH);
+  const rows = d.rows.length;
+  const rh = Math.max(0.5, MH / Math.max(rows, 1));
+  const scale = W / d.domainEnd;
+  for (let r = 0; r < rows && r * rh < MH; r++) {
+    const row = d.rows[r];
+    let lastCol = -1;
+    for (let k = 0; k < row.idx.length; k++) {
+      const i = row.idx[k];
+      const x0 = row.s[k] * scale;
+      const x1 = x0 + d.value[i] * scale;
+      if (x1 - x0 < 1 && Math.floor(x0) === lastCol) continue;
+      lastCol = Math.floor(x0);
+      ctx.fillStyle = view.fills[d.type[i]] || OTHER_COLOR;
+      ctx.fillRect(x0, r * rh, Math.max(1, x1 - x0), rh);
+    }
+  }
+  return img;
+}
