@@ -15,6 +15,7 @@ import { FlameGraphView } from "./flameview.js";
 import { flameCard } from "./flamecard.js";
 import { eventCache, eventLines, frameLines } from "./tooltip.js";
 import { commonRoot, dataTable, relativePath } from "./tables.js";
+import { afterPaint } from "./paint.js";
 
 const NF = new Intl.NumberFormat("en-US");
 const fmtInt = (n) => (Number.isFinite(n) ? NF.format(Math.round(n)) : "–");
@@ -324,8 +325,7 @@ function afterFlameData() {
   flameUi.renderCrumbs();
   // the top-frames table walks every frame: after the graph's first paint
   const ui = flameUi;
-  const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-  requestAnimationFrame(() => later(() => ui.renderNames(), { timeout: 1000 }));
+  afterPaint(() => ui.renderNames());
 }
 
 /** A merged frame of the aggregated view lists the events it merged (up to what the server sent). */

@@ -95,38 +95,50 @@ export function laneRows(start, value, parent, n, eps) {
   const height = new Int32Array(n).fill(1);
   const rel = new Int32Array(n); // row below the parent's row
   const laneOf = new Int32Array(n);
-  const laneEnd = [];
-  const laneH = [];
+  // per-parent scratch, reused: a frame's lanes cannot outnumber its children
+  let laneEnd = new Float64Array(16);
+  let laneH = new Int32Array(16);
   for (let p = n - 1; p >= 0; p--) {
     const a = cnt[p];
     const b = cnt[p + 1];
     if (a === b) continue;
+    if (b - a === 1) {
+      // one child: directly below, as tall as it (most frames)
+      rel[kids[a]] = 1;
+      height[p] = 1 + height[kids[a]];
+      continue;
+    }
     let sorted = true;
     for (let k = a + 1; k < b; k++) if (start[kids[k]] < start[kids[k - 1]]) { sorted = false; break; }
     if (!sorted) kids.subarray(a, b).set(Array.from(kids.subarray(a, b)).sort((x, y) => start[x] - start[y]));
-    laneEnd.length = 0;
-    laneH.length = 0;
+    if (b - a > laneEnd.length) {
+      laneEnd = new Float64Array(b - a);
+      laneH = new Int32Array(b - a);
+    }
+    let lanes = 0;
     for (let k = a; k < b; k++) {
       const c = kids[k];
+      const sc = start[c];
       let l = 0;
-      while (l < laneEnd.length && laneEnd[l] > start[c]) l++;
-      if (l === laneEnd.length) {
-        laneEnd.push(ext[c]);
-        laneH.push(height[c]);
-      } else {
-        laneEnd[l] = ext[c];
-        if (height[c] > laneH[l]) laneH[l] = height[c];
+      while (l < lanes && laneEnd[l] > sc) l++;
+      if (l === lanes) {
+        lanes++;
+        laneH[l] = height[c];
+      } else if (height[c] > laneH[l]) {
+        laneH[l] = height[c];
       }
+      laneEnd[l] = ext[c];
       laneOf[c] = l;
     }
+    // lane l's first row below the parent: 1 + the heights of the lanes above it
     let off = 1;
-    const laneOff = laneH.map((hgt) => {
-      const o = off;
+    for (let l = 0; l < lanes; l++) {
+      const hgt = laneH[l];
+      laneH[l] = off;
       off += hgt;
-      return o;
-    });
+    }
     height[p] = off;
-    for (let k = a; k < b; k++) rel[kids[k]] = laneOff[laneOf[kids[k]]];
+    for (let k = a; k < b; k++) rel[kids[k]] = laneH[laneOf[kids[k]]];
   }
   const row = new Int32Array(n);
   let lanes = 0;

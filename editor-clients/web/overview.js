@@ -2,6 +2,7 @@
 // current view as a draggable window) of a FlameGraphView (flameview.js).
 import { OTHER_COLOR, formatValue } from "./flame.js";
 import { ticks } from "./axis.js";
+import { afterPaint } from "./paint.js";
 
 /** The 2D context of one of the view's canvases, scaled to CSS pixels. */
 function context(view, canvas) {
@@ -54,13 +55,12 @@ export function drawMinimap(view) {
     ctx.fillRect(0, 0, W, MH);
     if (!view._minimapPending) {
       view._minimapPending = true;
-      const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-      later(() => {
+      afterPaint(() => {
         view._minimapPending = false;
         if (!view.data) return;
         view._minimapBase = minimapImage(view, view.cssWidth, MH, view.dpr || 1);
         drawMinimap(view);
-      }, { timeout: 500 });
+      }, 500);
     }
   } else {
     ctx.setTransform(1, 0, 0, 1, 0, 0);

@@ -24,3 +24,10 @@ export function canvasPainter(ctx) {
     finish() {},
   };
 }
+
+/** Runs `fn` once the current paint is on screen and the page is idle (work a user is
+ * not waiting for: the minimap, the top-frames table). */
+export function afterPaint(fn, timeout = 1000) {
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+  requestAnimationFrame(() => requestAnimationFrame(() => idle(fn, { timeout })));
+}
