@@ -77,16 +77,21 @@ _AFTER_LABEL = re.compile(
     r"(?<![A-Za-z0-9+/_\-])([A-Za-z0-9+/_\-.=]{16,})")
 
 
+_FILE_LIKE = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+
+
 def _entropy(word: str) -> float:
     """Shannon entropy in bits per character."""
     n = len(word)
     return -sum(c / n * math.log2(c / n) for c in Counter(word).values())
 
 
-def _random_looking(word: str) -> bool:
+def _random_looking(word: str, path_like_ok: bool = False) -> bool:
     """Many distinct characters, letters and digits mixed: a key, not a word or a path."""
-    if REDACTED.strip("[]") in word or "/" in word.strip("/") and word.count("/") > 2:
+    if REDACTED.strip("[]") in word:
         return False
+    if not path_like_ok and (word.count("/") >= 3 or _FILE_LIKE.search(word)):
+        return False  # a path or a file name, not a key (base64 has a "/" in 64)
     has_digit = any(c.isdigit() for c in word)
     has_alpha = any(c.isalpha() for c in word)
     return has_digit and has_alpha and _entropy(word) >= 3.5
@@ -102,7 +107,7 @@ def redact_text(text: str) -> str:
     text = _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
     text = _LABELLED.sub(lambda m: m.group(1) + REDACTED, text)
     if aws:
-        text = _AWS_SECRET.sub(lambda m: REDACTED if _random_looking(m.group(1)) and not _HEX.fullmatch(m.group(1))
+        text = _AWS_SECRET.sub(lambda m: REDACTED if _random_looking(m.group(1), True) and not _HEX.fullmatch(m.group(1))
                                else m.group(1), text)
     text = _AFTER_LABEL.sub(
         lambda m: m.group(0)[: m.start(1) - m.start(0)] + REDACTED if _random_looking(m.group(1)) else m.group(0),
