@@ -556,3 +556,44 @@ def test_webview_follows_a_vscode_theme_change_live(open_ui, fixture_data: Sessi
     ui.wait("document.documentElement.dataset.theme === 'light'")
     ui.settle()
     assert px() == [255, 255, 254]
+
+
+def hover_tooltip(ui, i: int) -> str:
+    ui.page.evaluate("i => window.__sessionprof.zoomToFrame(i)", i)
+    ui.settle()
+    b = ui.hook(f"frameBox({i})")
+    box = ui.canvas_box()
+    ui.page.mouse.move(box["x"] + 5, box["y"] + box["height"] - 2)  # off the frame first
+    ui.page.mouse.move(box["x"] + b["x"] + b["w"] / 2, box["y"] + b["y"] + 9)
+    tip = ui.page.locator("#flame-tooltip")
+    tip.locator("dl.tt-fields").wait_for()
+    return tip.inner_text()
+
+
+def test_tooltips_say_what_each_type_of_frame_did(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    f = fg["frames"]
+    events = fixture_data.events[fixture_data.session_id]
+    kind = lambda i: fg["types"][f["type"][i]]  # noqa: E731
+    # a response: model, the four token counts, cost
+    i = next(i for i in range(len(f["start"])) if kind(i) == "ai_response" and events.get(f["id"][i], {}).get("cost"))
+    ev = events[f["id"][i]]
+    t = ev["metadata"]["tokens"]
+    text = hover_tooltip(ui, i)
+    assert ev["metadata"]["model"] in text
+    assert f"in {t['input']:,} • out {t['output']:,} • cache read {t['cacheRead']:,} • cache write {t['cacheWrite']:,}" in text
+    assert f"${ev['cost']:.4f}" in text
+    # a tool: its command and its status (with the error)
+    i = next(i for i in range(len(f["start"])) if kind(i) == "tool_execution" and events[f["id"][i]]["metadata"].get("status") == "error"
+             and "command" in (events[f["id"][i]]["metadata"].get("args") or {}))
+    m = events[f["id"][i]]["metadata"]
+    text = hover_tooltip(ui, i)
+    assert m["args"]["command"][:60] in text and "Status" in text and "error" in text
+    # a subagent: the task its Task call gave it
+    i = next(i for i in range(len(f["start"])) if kind(i) == "agent" and f["parent"][i] > 0 and fg["types"][f["type"][f["parent"][i]]] == "tool_execution")
+    task = events[f["id"][f["parent"][i]]]["metadata"]["args"]["description"]
+    text = hover_tooltip(ui, i)
+    assert "Task" in text and task in text
+    assert ui.console_errors == []
