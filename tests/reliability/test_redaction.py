@@ -197,3 +197,21 @@ def test_secrets_absent_from_the_page(server):
             assert answers and not _leaks("\n".join(answers))
         finally:
             browser.close()
+
+
+def test_redaction_keeps_paths_and_ordinary_text():
+    """The catch-all must not eat file paths (hints match them) or ordinary words."""
+    from sessionprof_ls.redact import redact_text, redact_value
+
+    keep = ["src/token/Token2Manager.ts", "the key is src/components/Button2Component.tsx",
+            "Read /home/u/projects/keyboard/src/main.py", "commit 0123456789abcdef0123456789abcdef01234567 on aws",
+            "tokens: 12,345 input", "primary key (id)", "password reset flow in auth/reset_password.py"]
+    for text in keep:
+        assert redact_text(text) == text, text
+    assert not _leaks(redact_text(OUTPUT))
+    deep = cur = {}
+    for _ in range(5000):  # iterative: any depth
+        cur["k"] = {}
+        cur = cur["k"]
+    cur["password"] = "hunter2hunter2"
+    assert "hunter2" not in str(redact_value(deep)).replace("{'k': ", "")[-200:]
