@@ -214,4 +214,7 @@ def test_redaction_keeps_paths_and_ordinary_text():
         cur["k"] = {}
         cur = cur["k"]
     cur["password"] = "hunter2hunter2"
-    assert "hunter2" not in str(redact_value(deep)).replace("{'k': ", "")[-200:]
+    node = redact_value(deep)
+    for _ in range(5000):
+        node = node["k"]
+    assert node == {"password": "[REDACTED]"}
