@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from .builder import SessionBuilder
@@ -309,100 +309,10 @@ def import_db(path: Path, cursor: dict | None) -> ImportResult:
     return ImportResult(events, list(dict.fromkeys(errors)), cur)
 
 
-# -- the older JSON storage ----------------------------------------------------------
-class StorageSource(Source):
-    """`storage/` beside `session/<project>/<id>.json`: message and part files."""
-
-    def __init__(self, storage: Path, errors: list[str]):
-        self.root, self.errors, self.label = storage, errors, str(storage)
-        self._sessions: dict[str, dict | None] = {}
-        self._msgs: dict[str, list[tuple[str, dict]]] = {}
-
-    def _load(self, f: Path) -> dict | None:
-        try:
-            d = json_loads(f.read_bytes())
-        except (OSError, JSONDecodeError) as exc:
-            self.errors.append(f"{f}: invalid JSON ({exc})")
-            return None
-        if not isinstance(d, dict):
-            self.errors.append(f"{f}: expected a JSON object")
-            return None
-        return d
-
-    def session(self, sid: str) -> dict | None:
-        if sid not in self._sessions:
-            files = list((self.root / "session").glob(f"*/{sid}.json"))
-            self._sessions[sid] = self._load(files[0]) if files else None
-        return self._sessions[sid]
-
-    def messages(self, sid: str) -> list[tuple[str, dict]]:
-        if sid not in self._msgs:
-            out = []
-            for f in sorted((self.root / "message" / sid).glob("*.json")):
-                d = self._load(f)
-                if d is not None:
-                    out.append((f.name, d))
-            out.sort(key=lambda x: (((x[1].get("time") or {}).get("created")) or 0, x[1].get("id", "")))
-            self._msgs[sid] = out
-        return self._msgs[sid]
-
-    def turn(self, sid: str, user_id: str) -> list[tuple[str, dict]]:
-        return [(ref, m) for ref, m in self.messages(sid) if m.get("id") == user_id or m.get("parentID") == user_id]
-
-    def parts(self, message_id: str) -> list[tuple[str, dict]]:
-        out = []
-        for f in sorted((self.root / "part" / message_id).glob("*.json")):
-            d = self._load(f)
-            if d is not None:
-                out.append((f.name, d))
-        return out
-
-    def turn_number(self, sid: str, user_id: str, created: Any) -> int:
-        users = [m.get("id") for _, m in self.messages(sid) if m.get("role") == "user"]
-        return users.index(user_id) + 1 if user_id in users else 1
-
-    def task_call(self, child_sid: str) -> tuple[str, str] | None:
-        return None  # the older storage is read one session at a time
-
-
-def storage_signature(storage: Path, sid: str) -> list:
-    files: Iterable[Path] = list((storage / "message" / sid).glob("*.json"))
-    n, newest = 0, 0
-    for f in files:
-        for g in [f, *(storage / "part" / f.stem).glob("*.json")]:
-            try:
-                newest = max(newest, g.stat().st_mtime_ns)
-                n += 1
-            except OSError:
-                continue
-    return [n, newest]
-
-
-def import_storage(path: Path, cursor: dict | None) -> ImportResult:
-    """`path` is a session file `storage/session/<project>/<id>.json`: its messages
-    and parts are read again whenever one of them changed."""
-    storage = path.parent.parent.parent
-    errors: list[str] = []
-    src = StorageSource(storage, errors)
-    info = src._load(path)
-    if info is None or not isinstance(info.get("id"), str):
-        return ImportResult([], errors or [f"{path}: not an OpenCode session file (no id)"], dict(cursor or {}, format=SOURCE))
-    sid = info["id"]
-    sig = storage_signature(storage, sid)
-    st = path.stat()
-    cur = {"format": SOURCE, "sig": sig, "inode": st.st_ino, "offset": st.st_size}
-    if cursor and cursor.get("sig") == sig:
-        return ImportResult([], [], cursor)
-    src._sessions[sid] = info
-    events: list[dict] = []
-    for _, m in src.messages(sid):
-        if m.get("role") == "user" and isinstance(m.get("id"), str):
-            events.extend(build_turn(src, sid, m["id"], errors, source_of(path)))
-    return ImportResult(events, errors, cur)
-
-
 def import_opencode(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
     path = Path(path)
     if path.suffix == ".db":
         return import_db(path, cursor)
+    from .opencode_storage import import_storage
+
     return import_storage(path, cursor)
