@@ -305,12 +305,15 @@ export class FlameGraphView {
       const scale = W / (this.ve - this.vs);
       ctx.font = this.font;
       ctx.textBaseline = "middle";
-      const p = canvasPainter(ctx);
-      this._drawIdle(p, scale, W, H);
       const r0 = Math.max(0, Math.floor(this.scrollTop / ROW_HEIGHT));
       const r1 = Math.min(d.rows.length, Math.ceil((this.scrollTop + H) / ROW_HEIGHT));
-      const st = { visible: 0, merged: 0, labels: 0, rects, p };
-      for (let r = r0; r < r1; r++) this._paintRow(d.rows[r], r * ROW_HEIGHT - this.scrollTop, scale, st);
+      const p = canvasPainter(ctx, (this._strip ||= {}), W, r1 - r0, dpr);
+      this._drawIdle(p, scale, W, H);
+      const st = { visible: 0, merged: 0, labels: 0, rects, p, slot: 0 };
+      for (let r = r0; r < r1; r++) {
+        st.slot = r - r0;
+        this._paintRow(d.rows[r], r * ROW_HEIGHT - this.scrollTop, scale, st);
+      }
       p.finish();
       visible = st.visible;
       merged = st.merged;
@@ -347,7 +350,7 @@ export class FlameGraphView {
     let runFrame = -1;
     const flush = () => {
       if (run1 > run0) {
-        p.rect(run0, y, run1 - run0, RH, runFill);
+        p.columns(run0, run1, st.slot, y, RH, runFill);
         if (rects) rects.push([run0, y, run1 - run0, RH, runFrame]);
       }
       run0 = run1 = 0;

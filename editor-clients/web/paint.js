@@ -1,10 +1,27 @@
-// How a paint puts rectangles and labels on the flame canvas: fillStyle is set only when
-// the colour changes (a colour parse per rectangle showed in the profile at full view,
-// where a paint has thousands of merged pixel columns). A pixel-buffer painter
-// (ImageData + one putImageData) was measured too: no faster in Chromium, so not kept.
+// How a paint puts rectangles and labels on the flame canvas. Zoomed out, a paint has
+// thousands of merged one-pixel columns: a fillRect each was most of its time. A
+// whole-canvas pixel buffer (ImageData + putImageData) was no faster; a strip of one
+// pixel row per flame row, stretched with drawImage, is.
+import { parseColor } from "./colors.js";
 
-/** Painter drawing straight to the context (fillStyle set only when it changes). */
-export function canvasPainter(ctx) {
+const packed = new Map(); // colour -> little-endian RGBA as one uint32
+function pack(c) {
+  let v = packed.get(c);
+  if (v === undefined) {
+    const [r, g, b] = parseColor(c) || [128, 128, 128];
+    v = (0xff000000 | (b << 16) | (g << 8) | r) >>> 0;
+    packed.set(c, v);
+  }
+  return v;
+}
+
+/**
+ * Painter drawing straight to the context (fillStyle set only when it changes), except
+ * merged pixel columns: those go into a strip of one pixel row per flame row, put once
+ * and stretched onto each row with one drawImage (thousands of 1-px fillRects were
+ * most of a zoomed-out paint). `cache` keeps the strip between paints.
+ */
+export function canvasPainter(ctx, cache, cssW, rows, dpr) {
   let fill = "";
   const setFill = (c) => {
     if (c !== fill) {
@@ -12,6 +29,18 @@ export function canvasPainter(ctx) {
       fill = c;
     }
   };
+  const pw = Math.max(1, Math.round(cssW * dpr));
+  const ph = Math.max(1, rows);
+  if (!cache.strip || cache.strip.width !== pw || cache.strip.height < ph) {
+    cache.strip = document.createElement("canvas");
+    cache.strip.width = pw;
+    cache.strip.height = ph;
+    cache.img = cache.strip.getContext("2d").createImageData(pw, ph);
+    cache.u32 = new Uint32Array(cache.img.data.buffer);
+  }
+  const { u32 } = cache;
+  u32.fill(0);
+  const used = []; // [slot, y, h] of rows with merged columns
   return {
     rect(x, y, w, h, c) {
       setFill(c);
@@ -21,7 +50,22 @@ export function canvasPainter(ctx) {
       setFill(c);
       ctx.fillText(s, x, y);
     },
-    finish() {},
+    /** Merged columns [x0, x1) (CSS px) of the row in strip slot `slot`, drawn at y. */
+    columns(x0, x1, slot, y, h, c) {
+      const a = Math.max(0, Math.round(x0 * dpr));
+      const b = Math.min(pw, Math.round(x1 * dpr));
+      if (b <= a || slot < 0 || slot >= ph) return;
+      if (!used.length || used[used.length - 1][0] !== slot) used.push([slot, y, h]);
+      u32.fill(pack(c), slot * pw + a, slot * pw + b);
+    },
+    finish() {
+      if (!used.length) return;
+      cache.strip.getContext("2d").putImageData(cache.img, 0, 0);
+      const smooth = ctx.imageSmoothingEnabled;
+      ctx.imageSmoothingEnabled = false;
+      for (const [slot, y, h] of used) ctx.drawImage(cache.strip, 0, slot, pw, 1, 0, y, cssW, h);
+      ctx.imageSmoothingEnabled = smooth;
+    },
   };
 }
 
