@@ -400,7 +400,10 @@ export class FlameGraphView {
       // Merge every frame that starts in this pixel column and ends inside it.
       const col = Math.floor(x0);
       const u = vs + (col + 1) / scale;
-      let j = lowerBound(row.s, u, k + 1, n);
+      // gallop from k: the next frame past this column is usually a few entries on
+      let step = 1;
+      while (k + step < n && row.s[k + step] < u) step *= 2;
+      let j = lowerBound(row.s, u, k + (step >> 1) + 1, Math.min(n, k + step + 1));
       const last = j - 1;
       if (last > k && row.me[last] > u) j = row.me[last - 1] <= u ? last : k + 1;
       const c0 = Math.max(col, lastX);
