@@ -1,8 +1,9 @@
 """`sessionprof`: import, follow, report and export sessions from the terminal.
 
 Imports are kept lean (PERFORMANCE.md: start-up counts in a whole-command
-comparison): rich, the importers and the engine load only in the commands that
-use them.
+comparison): rich, the importers, the engine and numpy load only in the commands
+that use them. Every failure a user can cause ends in one line naming the problem
+and a non-zero exit (cli_store.CliError), never a traceback.
 """
 
 from __future__ import annotations
@@ -10,112 +11,66 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from functools import partial
 from pathlib import Path
 
-SAMPLE = Path(__file__).parent / "samples" / "spotter-subagent.jsonl"
+from .cli_store import CliError, import_paths, open_engine, resolve
+
+__all__ = ["build_parser", "import_paths", "main"]
 
 
-def _engine(args):
-    from .engine import Engine
+def _console(args=None):
+    from rich.console import Console
 
-    return Engine(args.store)
-
-
-def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple[list[str], list[str]]:
-    """Import transcript files or folders (only what is new since the last import).
-
-    Returns (session ids touched, error messages). Events are stored with the
-    file's new cursor, so an interrupted import resumes without loss or repeats.
-    """
-    from .importers import find_transcripts, import_new
-
-    files = find_transcripts([Path(p) for p in paths])
-    sessions: dict[str, None] = {}
-    errors: list[str] = []
-    bar = None
-    if progress and len(files) > 3 and out.isatty():
-        from rich.console import Console
-        from rich.progress import Progress
-
-        bar = Progress(transient=True, console=Console(file=out))  # stderr: stdout may be piped JSON
-        bar.start()
-        task = bar.add_task("importing", total=len(files))
-
-    def sink(path, events, cursor):
-        res = engine.ingest(events, cursor)
-        sessions.update(dict.fromkeys(res["sessions"]))
-        errors.extend(f"{path}: event {r['index']}: {r['error']}" for r in res["rejected"])
-
-    try:
-        for path in files:
-            _, problems = import_new(path, engine.store, partial(sink, path))
-            errors.extend(problems)
-            if bar:
-                bar.advance(task)
-    finally:
-        if bar:
-            bar.stop()
-    return list(sessions), errors
+    width = getattr(args, "width", None)
+    return Console(width=width) if width else Console()
 
 
-def _resolve_session(engine, target: str | None) -> str | None:
-    """A session id, a transcript file (imported on the way), or the latest session."""
-    if target and Path(target).exists():
-        sessions, errors = import_paths(engine, [target])
-        for e in errors[:20]:
-            print(f"warning: {e}", file=sys.stderr)
-        if sessions:
-            return sessions[0]
-        return None
-    if target:
-        if engine.tree(target) is not None:
-            return target
-        matches = [s["sessionId"] for s in engine.sessions() if s["sessionId"].startswith(target)]
-        return matches[0] if len(matches) == 1 else None
-    latest = engine.latest_session()
-    if latest is None and SAMPLE.exists():
-        sessions, _ = import_paths(engine, [SAMPLE])
-        return sessions[0] if sessions else None
-    return latest
+def _write_json(obj) -> None:
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def cmd_report(args) -> int:
-    engine = _engine(args)
-    sid = _resolve_session(engine, args.target)
-    if sid is None:
-        print(f"error: no session {args.target!r} (see `sessionprof sessions`)", file=sys.stderr)
-        return 1
+    """No argument: what is new in the agents' folders, then the latest real session
+    (the bundled sample, labelled, only when there is none). Else a session or a file."""
+    from .cli_report import latest_or_sample
+
+    if args.target:
+        engine, sid = resolve(open_engine(args.store), args.target)
+        sample = False
+    else:
+        engine, sid, sample = latest_or_sample(args.store)
     data = engine.performance(sid, include_events=args.json)
     if args.json:
-        import orjson
-
-        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        if sample:
+            data["sample"] = True
+        _write_json(data)
         return 0
-    from rich.console import Console
-
     from .report import render
 
-    render(data, Console(width=args.width) if args.width else Console())
+    console = _console(args)
+    if sample:
+        from .cli_report import sample_banner
+
+        sample_banner(console)
+    tree = engine.tree(sid)
+    render(data, console, workspace=tree.workspace if tree is not None else None)
     return 0
-
-
-IMPORT_TABLE_ROWS = 50
 
 
 def cmd_import(args) -> int:
     """Import, then show what came in: each touched session's time split, tokens and
     cost (the timing analysis of every one), as a table or as JSON summaries."""
-    paths = args.paths
-    if not paths:
-        from .importers import claude_config_dirs, codex_home, default_transcript_folders
+    from .cli_report import agents_folders, import_table
 
-        paths = default_transcript_folders()
-        if not paths:
-            looked = [str(d / "projects") for d in claude_config_dirs()] + [str(codex_home() / "sessions")]
-            print(f"error: no transcripts folder found (looked in {', '.join(looked)}); name one", file=sys.stderr)
-            return 1
-    engine = _engine(args)
+    paths = args.paths or agents_folders(required=True)
+    missing = [p for p in paths if not Path(p).expanduser().exists()]
+    if missing:
+        raise CliError(f"no such file or folder: {missing[0]}")
+    engine = open_engine(args.store)
+    if getattr(engine.store, "readonly", False):
+        raise CliError(f"the store {engine.store.path} is read-only: nothing can be imported into it")
     sessions, errors = import_paths(engine, paths, progress=True)
     for e in errors:
         print(f"warning: {e}", file=sys.stderr)
@@ -123,12 +78,10 @@ def cmd_import(args) -> int:
         summaries = [engine.summary(sid) for sid in sessions]
     summaries.sort(key=lambda s: s["startTime"] or 0, reverse=True)
     if args.json:
-        import orjson
-
-        sys.stdout.buffer.write(orjson.dumps(summaries, option=orjson.OPT_INDENT_2) + b"\n")
+        _write_json(summaries)
         return 0
     if summaries:
-        _import_table(summaries)
+        import_table(summaries, _console())
         print(f"imported {len(sessions)} session(s) into {engine.store.path}"
               + (f"; {len(errors)} problem(s) reported above" if errors else ""))
     else:
@@ -136,106 +89,72 @@ def cmd_import(args) -> int:
     return 0
 
 
-def _import_table(summaries: list[dict]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from .analysis import fmt_ms, fmt_usd
-
-    console = Console()
-    numbers = (("SOURCE", 11), ("DURATION", 8), ("AI", 4), ("TOOLS", 5), ("NET", 4), ("USER", 4), ("TOKENS", 9),
-               ("COST", 7))
-    fixed = 8 + sum(w for _, w in numbers) + 2 * len(numbers)  # the other columns and their padding
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("SESSION", no_wrap=True, min_width=8)
-    show_title = console.width - fixed - 2 >= 10
-    if show_title:  # the title takes what the numbers leave
-        table.add_column("TITLE", no_wrap=True, overflow="ellipsis", max_width=min(60, console.width - fixed - 2))
-    for name, width in numbers:
-        table.add_column(name, no_wrap=True, min_width=width, justify="left" if name == "SOURCE" else "right")
-    for s in summaries[:IMPORT_TABLE_ROWS]:
-        title = [Text(s["title"][:80])] if show_title else []
-        table.add_row(s["sessionId"][:8], *title, s["source"] or "", fmt_ms(s["totalDuration"]),
-                      f"{s['aiThinkingPercent']:.0f}%", f"{s['toolExecutionPercent']:.0f}%",
-                      f"{s['networkPercent']:.0f}%", f"{s['userWaitPercent']:.0f}%", f"{s['totalTokens']:,}",
-                      fmt_usd(s["totalCost"]))
-    console.print(table)
-    if len(summaries) > IMPORT_TABLE_ROWS:
-        console.print(f"... and {len(summaries) - IMPORT_TABLE_ROWS} older session(s): `sessionprof sessions`")
-
-
 def cmd_sessions(args) -> int:
-    engine = _engine(args)
-    rows = engine.sessions()
+    from .cli_report import fill_costs, sessions_table
+
+    engine = open_engine(args.store)
+    rows = fill_costs(engine, engine.sessions())
     if args.json:
-        import orjson
-
-        sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
+        _write_json(rows)
         return 0
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from .analysis import fmt_usd
-
-    table = Table("SESSION", "TITLE", "SOURCE", "EVENTS", "TOKENS", "COST")
-    for r in rows:
-        table.add_row(r["sessionId"][:12], Text(r["title"][:60]), r["source"] or "", f"{r['eventCount']:,}",
-                      f"{r['totalTokens']:,}", fmt_usd(r["totalCost"]))
-    Console().print(table)
+    if not rows:
+        print(f"no sessions in {engine.store.path} yet: `sessionprof import` reads the agents' folders")
+        return 0
+    sessions_table(rows, _console())
     return 0
-
-
-class _OtlpError(Exception):
-    """One line for the user from `export --otlp`."""
-
-
-def _otlp_resolve(engine, target: str):
-    sid = _resolve_session(engine, target)
-    if sid is None:
-        raise _OtlpError(f"no session {target!r}")
-    return engine, sid
 
 
 def cmd_export(args) -> int:
     if args.otlp is not None:  # to an OpenTelemetry collector (issue 17)
         from .otlp_cli import export_otlp
 
-        try:
-            return export_otlp(args, lambda store: _engine(args), _otlp_resolve, _OtlpError)
-        except _OtlpError as exc:
-            print(f"sessionprof: error: {exc}", file=sys.stderr)
-            return 1
-    if len(args.session) > 1 or args.format is None:
-        print("sessionprof: error: --format and one session (several go to a collector with --otlp URL)",
-              file=sys.stderr)
-        return 1
+        return export_otlp(args, open_engine, resolve, CliError)
+    if len(args.session) > 1:
+        raise CliError("one session at a time for --format; several go to a collector with --otlp URL")
+    if args.format is None:
+        raise CliError("--format is required (or --otlp URL to send to an OpenTelemetry collector)")
     args.session = args.session[0]
-    from .exports import default_filename, export
+    from .exports import export
 
-    engine = _engine(args)
-    sid = _resolve_session(engine, args.session)
-    if sid is None:
-        print(f"error: no session {args.session!r}", file=sys.stderr)
-        return 1
+    out = None
+    if args.output and args.output != "-":
+        out = Path(args.output).expanduser()
+        if out.is_dir():
+            raise CliError(f"-o {out} is a directory; give a file name")
+        if not out.parent.is_dir():
+            raise CliError(f"-o {out}: the folder {out.parent} does not exist")
+    engine, sid = resolve(open_engine(args.store), args.session)
     data = export(engine.analysis(sid), args.format)
-    if args.output == "-":
+    if out is None:
         sys.stdout.buffer.write(data)
+        sys.stdout.flush()
         return 0
-    out = Path(args.output or default_filename(sid, args.format))
-    out.write_bytes(data)
+    try:
+        from .safepath import write_private  # 0600, never through a symlink (issue 19)
+
+        write_private(out, data)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {out} ({len(data):,} bytes)")
     return 0
 
 
 def cmd_watch(args) -> int:
     import asyncio
+    import signal
 
     from .follow import TranscriptFollower
 
-    engine = _engine(args)
-    workspaces = [Path(w).resolve() for w in (args.workspace or [os.getcwd()])]
+    engine = open_engine(args.store)
+    if getattr(engine.store, "readonly", False):
+        raise CliError(f"the store {engine.store.path} is read-only: nothing can be recorded into it")
+    workspaces = [Path(w).expanduser().resolve() for w in (args.workspace or [os.getcwd()])]
+    for w in workspaces:
+        if not w.is_dir():
+            raise CliError(f"--workspace {w}: no such folder")
+    pricer = _Pricer(engine)
 
     def sink(events, cursor):
         res = engine.ingest(events, cursor)
@@ -243,17 +162,65 @@ def cmd_watch(args) -> int:
             print(f"warning: event {r['index']}: {r['error']}", file=sys.stderr)
         if res["accepted"]:
             print(f"+{res['accepted']} events ({', '.join(s[:8] for s in res['sessions'])})", flush=True)
+        pricer.touch(res["sessions"])
 
     follower = TranscriptFollower(workspaces, sink, engine.store,
                                   claude_config_dir=Path(args.claude_config_dir) if args.claude_config_dir else None,
                                   codex_home=Path(args.codex_home) if args.codex_home else None,
                                   on_error=lambda msg: print(f"warning: {msg}", file=sys.stderr))
     print(f"following transcripts of {', '.join(map(str, workspaces))} (Ctrl-C to stop)", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`: stop as Ctrl-C does, costs saved
     try:
         asyncio.run(follower.run())
     except KeyboardInterrupt:
         pass
+    finally:
+        pricer.flush()
     return 0
+
+
+class _Pricer:
+    """Keeps the cost `sessions` lists current while `watch` runs: the sessions events
+    arrived for are analysed in a thread a second later, never inside the sink (the
+    follower must get back to watching the files at once)."""
+
+    def __init__(self, engine):
+        import threading
+
+        self.engine = engine
+        self.dirty: set[str] = set()
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        threading.Thread(target=self._run, daemon=True, name="pricer").start()
+
+    def touch(self, sessions) -> None:
+        with self.lock:
+            self.dirty.update(sessions)
+        self.wake.set()
+
+    def _run(self) -> None:
+        import time
+
+        while True:
+            self.wake.wait()
+            time.sleep(1.0)
+            self.wake.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            todo, self.dirty = self.dirty, set()
+        for sid in todo:
+            try:
+                self.engine.summary(sid)
+            except Exception as exc:  # a cost not saved now is computed by the next `sessions`
+                print(f"warning: cost of {sid[:8]}: {exc}", file=sys.stderr)
+
+
+def cmd_ui(args) -> int:
+    from .cli_ui import run_ui
+
+    return run_ui(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -265,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("report", parents=[common], help="print the performance overview of a session")
-    p.add_argument("target", nargs="?", help="session id (or prefix) or a transcript file; default: latest")
+    p.add_argument("target", nargs="?", help="session id (or unique prefix) or a transcript file; default: import "
+                   "what is new in the agents' folders and show the latest session")
     p.add_argument("--json", action="store_true", help="print PerformanceData as JSON")
     p.add_argument("--width", type=int, default=None, help="terminal width")
     p.set_defaults(func=cmd_report)
@@ -280,11 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sessions)
 
-    p = sub.add_parser("export", parents=[common], help="export a session for another profiler, "
+    p = sub.add_parser("export", parents=[common], help="export a session for another profiler (to stdout), "
                        "or sessions to an OpenTelemetry collector (--otlp)")
-    p.add_argument("session", nargs="+")
+    p.add_argument("session", nargs="+", help="session id (or unique prefix) or a transcript file")
     p.add_argument("--format", choices=["speedscope", "cpuprofile", "chrome-trace", "json"])
-    p.add_argument("-o", "--output", help="output file ('-' for stdout)")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.add_argument("--otlp", metavar="URL", nargs="?", const="",
                    help="send as OTLP/HTTP traces to this collector (no URL: $OTEL_EXPORTER_OTLP_ENDPOINT)")
     p.add_argument("--header", action="append", metavar="K=V", help="an HTTP header for --otlp (repeatable)")
@@ -298,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: the folders $CLAUDE_CONFIG_DIR names, else ~/.config/claude and ~/.claude")
     p.add_argument("--codex-home", help="default: $CODEX_HOME or ~/.codex")
     p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("ui", parents=[common], help="serve the web UI (flame graph) and open it in a browser")
+    p.add_argument("session", nargs="?", help="session id (or unique prefix) or a transcript file; default: latest")
+    p.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL (e.g. over SSH)")
+    p.set_defaults(func=cmd_ui)
     return parser
 
 
@@ -307,8 +281,26 @@ def main(argv: list[str] | None = None) -> int:
         args.store = None
     try:
         return args.func(args)
+    except CliError as exc:
+        print(f"sessionprof: error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
+        # the reader left (`| head`): quiet, and no second error while flushing at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"sessionprof: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # sqlite3 and others: one line with the store, never a traceback
+        import sqlite3
+
+        if isinstance(exc, sqlite3.Error):
+            print(f"sessionprof: error: the store {args.store or '(default)'}: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

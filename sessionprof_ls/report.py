@@ -1,26 +1,45 @@
 """The spec's performance overview and token analysis, drawn in the terminal with rich.
 
-Every string from a session goes through rich.text.Text (never markup), so a
-file named "[red]x" or agent text with brackets prints as it is.
+Readable from 80 columns (the width when piped) to 200: sections are headed by a
+rule instead of nested boxes (each box costs four columns), tables drop or
+shorten their least important columns instead of cutting every number
+(cli_layout), paths are shown relative to the session's workspace and cut in the
+middle, and wrapped lines keep their indent. Every string from a session goes
+through rich.text.Text (never markup), so a file named "[red]x" or agent text
+with brackets prints as it is.
 """
 
 from __future__ import annotations
 
-from rich import box
-from rich.console import Console, Group
-from rich.panel import Panel
+from rich.console import Console
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from .analysis import fmt_ms, fmt_usd
+from .analysis.formatting import fmt_ms, fmt_usd
+from .cli_layout import Col, compact_number, end_ellipsis, fitted_table, rel_path
 
 BAR_WIDTH = 48
-COLORS = {"ai": "#8b5cf6", "tool": "#f59e0b", "net": "#06b6d4", "user": "#71717a", "other": "#3f3f46"}
+# (summary key prefix, label, colour); buckets a session has none of are left out, except ALWAYS
+BUCKETS = (("aiThinking", "AI", "#8b5cf6"), ("toolExecution", "Tools", "#f59e0b"), ("network", "Network", "#06b6d4"),
+           ("userWait", "Waiting on user", "#71717a"), ("hook", "Hooks", "#ec4899"),
+           ("compaction", "Compaction", "#10b981"), ("agentOverhead", "Agent overhead", "#a3a3a3"),
+           ("other", "Other", "#3f3f46"))
+ALWAYS = {"aiThinking", "toolExecution", "network", "userWait"}
+INDENT = 2
 
 
-def _bar(percent: float, color: str) -> Text:
-    filled = int(round(BAR_WIDTH * percent / 100.0))
-    return Text("█" * filled, style=color) + Text("░" * (BAR_WIDTH - filled), style="grey35")
+def _bar(percent: float, color: str, width: int) -> Text:
+    filled = int(round(width * percent / 100.0))
+    return Text("█" * filled, style=color) + Text("░" * (width - filled), style="grey35")
+
+
+def _time(d: dict, key: str) -> tuple[str, str]:
+    """A bucket's time and share, or "not recorded" when the source cannot measure it."""
+    t = d.get(f"{key}Time")
+    if t is None:
+        return "not recorded", ""
+    return fmt_ms(t), f"({d[f'{key}Percent']:.0f}%)"
 
 
 def _stat(label: str, value: str, sub: str = "") -> Text:
@@ -31,111 +50,163 @@ def _stat(label: str, value: str, sub: str = "") -> Text:
     return t
 
 
-def render(data: dict, console: Console, max_messages: int = 25) -> None:
-    d = data
-    total = d["totalDuration"]
-    header = Text("PERFORMANCE", style="bold")
-    title = d["title"] if len(d["title"]) <= 70 else d["title"][:69] + "…"
-    header.append(f"   Session: {title} ({fmt_ms(total)})", style="")
+def _heading(console: Console, title: str, major: bool = False) -> None:
+    console.print(Rule(Text(title, style="bold"), align="left", style="grey50" if not major else "bold"))
 
-    grid = Table.grid(expand=True, padding=(0, 2))
-    for _ in range(4):
-        grid.add_column()
-    grid.add_row(
-        _stat("Total time", fmt_ms(total)),
-        _stat("AI thinking", fmt_ms(d["aiThinkingTime"]), f"({d['aiThinkingPercent']:.0f}%)"),
-        _stat("Tool execution", fmt_ms(d["toolExecutionTime"]), f"({d['toolExecutionPercent']:.0f}%)"),
-        _stat("Network", fmt_ms(d["networkTime"]), f"({d['networkPercent']:.0f}%)"),
-    )
-    grid.add_row(Text(""), Text(""), Text(""), Text(""))
+
+def _hanging(rows: list[tuple[Text, Text]]) -> Table:
+    """A marker column and a text column: wrapped text stays indented under its first line."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for marker, text in rows:
+        grid.add_row(marker, text)
+    return grid
+
+
+def _indented(renderable) -> Table:
+    grid = Table.grid()
+    grid.add_column(width=INDENT)
+    grid.add_column()
+    grid.add_row("", renderable)
+    return grid
+
+
+def render(data: dict, console: Console, max_messages: int = 25, workspace: str | None = None) -> None:
+    """`workspace`: the session's folder, that paths are shown relative to."""
+    d = data
+    width = console.width
+    total = d["totalDuration"]
+    header = Table.grid(padding=(0, 2))
+    header.add_column(no_wrap=True)
+    header.add_column(overflow="fold")
+    title = Text(f"Session: {d['title']}")
+    title.append(f" ({fmt_ms(total)})", style="grey62")
+    header.add_row(Text("PERFORMANCE", style="bold"), title)
+    console.print(header)
+
     cost = fmt_usd(d["totalCost"]) + ("" if d.get("costComplete", True) else " +?")
-    grid.add_row(
+    stats = [
+        _stat("Total time", fmt_ms(total), f"({fmt_ms(d['activeTime'])} active)" if d.get("idleTime") else ""),
+        _stat("AI thinking", *_time(d, "aiThinking")),
+        _stat("Tool execution", *_time(d, "toolExecution")),
+        _stat("Network", *_time(d, "network")),
         _stat("Total tokens", f"{d['totalTokens']:,}"),
         _stat("Avg response", f"{d['avgResponseTokens']:,.0f} tk"),
         _stat("Messages", f"{d['messageCount']:,}", f"· {d['toolCallCount']:,} tool calls"),
         _stat("Cost", cost),
-    )
+    ]
+    per_row = 4 if width >= 72 else 2
+    grid = Table.grid(expand=True, padding=(0, 2))
+    for _ in range(per_row):
+        grid.add_column()
+    for i in range(0, len(stats), per_row):
+        if i:
+            grid.add_row(*[Text("")] * per_row)
+        grid.add_row(*stats[i:i + per_row])
+    _heading(console, "SUMMARY")
+    console.print(_indented(grid))
 
+    bar_width = max(10, min(BAR_WIDTH, width - INDENT - 26))
     bars = Table.grid(padding=(0, 1))
-    bars.add_column()
-    bars.add_column()
-    for key, label, pkey in (("ai", "AI", "aiThinkingPercent"), ("tool", "Tools", "toolExecutionPercent"),
-                             ("net", "Network", "networkPercent"), ("user", "Waiting on user", "userWaitPercent"),
-                             ("other", "Other", "otherPercent")):
-        bars.add_row(_bar(d[pkey], COLORS[key]), Text(f"{label} ({d[pkey]:.0f}%)"))
+    bars.add_column(no_wrap=True)
+    bars.add_column(overflow="fold")
+    notes = []
+    for key, label, color in BUCKETS:
+        if f"{key}Percent" not in d:
+            continue  # a bucket this server does not have
+        p = d[f"{key}Percent"]
+        if p is None:
+            why = (d.get("notRecorded") or {}).get(f"{key}Time") or (d.get("notRecorded") or {}).get(f"{key}Percent")
+            bars.add_row(Text("·" * bar_width, style="grey35"), Text(f"{label}: not recorded", style="grey62"))
+            if why:
+                notes.append(Text(f"{label} not recorded: {why}", style="grey62"))
+        elif p or key in ALWAYS:
+            bars.add_row(_bar(p, color, bar_width), Text(f"{label} ({p:.0f}%)"))
+    if d.get("idleTime"):
+        notes.append(Text(f"Idle between turns: {fmt_ms(d['idleTime'])} ({d.get('idlePercent', 0):.0f}% of the wall "
+                          "time), left out of the shares above.", style="grey62"))
+    _heading(console, "TIME BREAKDOWN")
+    console.print(_indented(bars))
+    for note in notes:
+        console.print(_indented(note))
 
-    slow_lines = []
+    _heading(console, "SLOWEST OPERATIONS")
+    rows = []
     for op in d["slowestOperations"]:
         ev = op["event"]
-        line = Text(f"{op['rank']}. ", style="bold")
-        line.append(ev["name"], style="bold")
+        line = Text(ev["name"], style="bold")
         line.append(f"  {fmt_ms(ev['duration'])}", style="red")
         if op.get("detail"):
-            line.append("   " + op["detail"][:90], style="grey62")
+            line.append("  " + end_ellipsis(rel_path(op["detail"], workspace), 160), style="grey62")
         if op.get("suggestion"):
-            line.append("\n   💡 " + op["suggestion"], style="grey70")
-        slow_lines.append(line)
-    slow = Group(*slow_lines) if slow_lines else Text("No operations yet.", style="grey62")
+            line.append("\n💡 " + op["suggestion"], style="grey70")
+        rows.append((Text(f"{op['rank']}.", style="bold"), line))
+    console.print(_indented(_hanging(rows) if rows else Text("No operations yet.", style="grey62")))
 
+    _heading(console, "OPTIMIZATION SUGGESTIONS")
     sugg = []
     for s in d["suggestions"]:
-        t = Text("⚡ ", style="yellow")
-        t.append(s["title"], style="bold")
+        t = Text(s["title"], style="bold")
         t.append(f"   {s['estimatedSaving']}", style="green")
-        t.append("\n   " + s["description"], style="grey70")
-        sugg.append(t)
-    if not sugg:
-        sugg.append(Text("No suggestions: nothing stood out in this session.", style="grey62"))
-
-    console.print(Panel(Group(
-        header,
-        Panel(grid, title="SUMMARY", title_align="left", box=box.ROUNDED),
-        Panel(bars, title="TIME BREAKDOWN", title_align="left", box=box.ROUNDED),
-        Panel(slow, title="SLOWEST OPERATIONS", title_align="left", box=box.ROUNDED),
-        Panel(Group(*sugg), title="OPTIMIZATION SUGGESTIONS", title_align="left", box=box.ROUNDED),
-    ), box=box.SQUARE))
-    render_tokens(d, console, max_messages)
+        t.append("\n" + s["description"], style="grey70")
+        sugg.append((Text("⚡", style="yellow"), t))
+    console.print(_indented(_hanging(sugg) if sugg else
+                            Text("No suggestions: nothing stood out in this session.", style="grey62")))
+    render_tokens(d, console, max_messages, workspace)
 
 
-def render_tokens(d: dict, console: Console, max_messages: int = 25) -> None:
-    msgs = Table(box=box.SIMPLE_HEAD, expand=True)
-    for col, just in (("MSG", "right"), ("ROLE", "left"), ("INPUT", "right"), ("CACHE R/W", "right"),
-                      ("OUTPUT", "right"), ("TOTAL", "right"), ("COST", "right")):
-        msgs.add_column(col, justify=just, no_wrap=True)
-    msgs.add_column("CONTENT", overflow="ellipsis", no_wrap=True, ratio=1)
+def _role(s: str) -> str:
+    return {"assistant": "asst"}.get(s, s)
+
+
+def render_tokens(d: dict, console: Console, max_messages: int = 25, workspace: str | None = None) -> None:
+    width = console.width - INDENT
+    console.print()
+    _heading(console, "TOKEN ANALYSIS", major=True)
+
+    cols = [Col("MSG", priority=9), Col("ROLE", "left", 8, short=_role, cheap=True), Col("INPUT", priority=4, short=compact_number),
+            Col("CACHE R/W", priority=5, short=compact_number), Col("OUTPUT", priority=6, short=compact_number),
+            Col("TOTAL", priority=8, short=compact_number), Col("COST", priority=7),
+            Col("CONTENT", "left", 3, flex=True, min_width=12, want=20)]
     rows = d["tokensByMessage"]
+    cells, styles = [], []
     for r in rows[:max_messages]:
-        msgs.add_row(f"#{r['index']}", r["role"], f"{r['input']:,}", f"{r['cacheRead']:,}/{r['cacheWrite']:,}",
-                     f"{r['output']:,}", f"{r['total']:,}",
-                     fmt_usd(r["cost"]) if r["role"] == "assistant" and r["total"] else "",
-                     Text('"' + r["excerpt"][:60] + '"'))
+        cells.append([f"#{r['index']}", r["role"], f"{r['input']:,}", f"{r['cacheRead']:,}/{r['cacheWrite']:,}",
+                      f"{r['output']:,}", f"{r['total']:,}",
+                      fmt_usd(r["cost"]) if r["role"] == "assistant" and r["total"] else "",
+                      Text('"' + r["excerpt"][:200] + '"')])
+        styles.append(None)
     if len(rows) > max_messages:
-        msgs.add_row("…", "", "", "", "", "", "", Text(f"{len(rows) - max_messages} more"))
-    msgs.add_row("TOTAL", "", f"{d['inputTokens']:,}", f"{d['cacheReadTokens']:,}/{d['cacheWriteTokens']:,}",
-                 f"{d['outputTokens']:,}", f"{d['totalTokens']:,}", fmt_usd(d["totalCost"]), "", style="bold")
+        cells.append(["…", "", "", "", "", "", "", Text(f"{len(rows) - max_messages} more")])
+        styles.append(None)
+    cells.append(["TOTAL", "", f"{d['inputTokens']:,}", f"{d['cacheReadTokens']:,}/{d['cacheWriteTokens']:,}",
+                  f"{d['outputTokens']:,}", f"{d['totalTokens']:,}", fmt_usd(d["totalCost"]), ""])
+    styles.append("bold")
+    _heading(console, "BY MESSAGE")
+    console.print(_indented(fitted_table(cols, cells, width, row_styles=styles)))
 
-    files = Table(box=box.SIMPLE_HEAD, expand=True)
-    files.add_column("FILE", overflow="ellipsis", no_wrap=True, ratio=1)
-    for col in ("TOKENS", "% OF INPUT", "READS", "RE-SENT", "RE-SENT COST"):
-        files.add_column(col, justify="right", no_wrap=True)
-    for r in d["tokensByFile"][:20]:
-        files.add_row(Text(r["filePath"]), f"{r.get('contextTokens', r['tokens']):,}", f"{r['shareOfInput']:.1f}%", str(r["timesRead"]),
-                      f"{r['resentTokens']:,} ({r['resentCount']}×)", fmt_usd(r["resentCost"]))
-    files.add_row(Text("(conversation history)", style="italic"), f"{d['historyTokens']:,}",
-                  f"{d['historyShare']:.1f}%", "", "", "")
+    cols = [Col("FILE", "left", 9, flex=True, min_width=16, want=40, cut="middle"),
+            Col("TOKENS", priority=8, short=compact_number), Col("% OF INPUT", priority=7),
+            Col("READS", priority=5), Col("RE-SENT", priority=4, short=compact_number),
+            Col("RE-SENT COST", priority=6)]
+    cells = [[rel_path(r["filePath"], workspace), f"{r.get('contextTokens', r['tokens']):,}", f"{r['shareOfInput']:.1f}%",
+              str(r["timesRead"]), f"{r['resentTokens']:,} ({r['resentCount']}×)", fmt_usd(r["resentCost"])]
+             for r in d["tokensByFile"][:20]]
+    cells.append([Text("(conversation history)", style="italic"), f"{d['historyTokens']:,}",
+                  f"{d['historyShare']:.1f}%", "", "", ""])
+    _heading(console, "BY FILE IN CONTEXT")
+    console.print(_indented(fitted_table(cols, cells, width)))
 
-    models = Table(box=box.SIMPLE_HEAD, expand=True)
-    models.add_column("MODEL", overflow="ellipsis", no_wrap=True, ratio=1)
-    models.add_column("", no_wrap=True)
-    for col in ("REQUESTS", "TOKENS", "SHARE", "COST"):
-        models.add_column(col, justify="right", no_wrap=True)
+    bar = 24 if width >= 100 else 12
+    cols = [Col("MODEL", "left", 9, flex=True, min_width=14, want=28), Col("", "left", 2),
+            Col("REQUESTS", priority=5), Col("TOKENS", priority=7, short=compact_number),
+            Col("SHARE", priority=6), Col("COST", priority=8)]
+    cells = []
     for r in d["tokensByModel"]:
-        filled = int(round(24 * r["share"] / 100.0))
-        models.add_row(Text(r["model"]), Text("█" * filled + "░" * (24 - filled), style="#8b5cf6"),
-                       str(r["requests"]), f"{r['total']:,}", f"{r['share']:.0f}%", fmt_usd(r["cost"]))
+        filled = int(round(bar * r["share"] / 100.0))
+        cells.append([Text(r["model"]), Text("█" * filled + "░" * (bar - filled), style="#8b5cf6"),
+                      str(r["requests"]), f"{r['total']:,}", f"{r['share']:.0f}%", fmt_usd(r["cost"])])
+    _heading(console, "BY MODEL")
+    console.print(_indented(fitted_table(cols, cells, width)))
 
-    console.print(Panel(Group(
-        Panel(msgs, title="BY MESSAGE", title_align="left", box=box.ROUNDED),
-        Panel(files, title="BY FILE IN CONTEXT", title_align="left", box=box.ROUNDED),
-        Panel(models, title="BY MODEL", title_align="left", box=box.ROUNDED),
-    ), title="TOKEN ANALYSIS", title_align="left", box=box.SQUARE))
