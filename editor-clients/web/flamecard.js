@@ -35,6 +35,7 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
   const next = h("button", { class: "step", type: "button", "aria-label": "Next match", text: "↓" });
   const back = h("button", { id: "flame-back", class: "reset", type: "button", text: "Back", disabled: true });
   const crumbs = h("nav", { id: "flame-crumbs", class: "crumbs", "aria-label": "Zoom history" });
+  const path = h("nav", { id: "flame-path", class: "crumbs path", "aria-label": "Ancestors of the zoomed frame" });
   const topList = h("div", { id: "flame-top", class: "flame-top" });
   const sandwichBox = h("div", { id: "flame-sandwich", class: "sandwich", "aria-live": "polite" });
   const card = h(
@@ -50,6 +51,7 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
       h("button", { id: "flame-reset", class: "reset", type: "button", text: "Reset zoom", onclick: onReset }),
     ),
     crumbs,
+    path,
     minimap,
     axis,
     wrap,
@@ -121,8 +123,20 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
         } }),
       );
       if (view.history.length) items.push(h("span", { class: "crumb current", "aria-current": "true", text: view.history[view.history.length - 1].next }));
-      crumbs.replaceChildren(...items.flatMap((el, k) => (k ? [h("span", { class: "sep", "aria-hidden": "true", text: "›" }), el] : [el])));
+      crumbs.replaceChildren(...joined(items));
+      // the zoomed frame's ancestors, each a click away (they also stay on the rows above it)
+      const last = view.history[view.history.length - 1];
+      const d = view.data;
+      const chain = [];
+      if (last && d && last.frame >= 0 && last.frame < d.n) {
+        for (let p = d.parent[last.frame]; p >= 0; p = d.parent[p]) chain.unshift(p);
+      }
+      path.replaceChildren(
+        ...(chain.length ? [h("span", { class: "muted", text: "In:" })] : []),
+        ...joined(chain.map((p) => h("button", { class: "crumb link", type: "button", "data-frame": String(p), text: String(d.strings[d.name[p]] ?? ""), title: String(d.strings[d.name[p]] ?? ""), onclick: () => view.zoomToFrame(p) }))),
+      );
     };
+    const joined = (els) => els.flatMap((el, k) => (k ? [h("span", { class: "sep", "aria-hidden": "true", text: "›" }), el] : [el]));
     const renderNames = () => {
       const d = view.data;
       if (!d) return;

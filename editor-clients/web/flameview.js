@@ -158,6 +158,7 @@ export class FlameGraphView {
     const v = d.value[i];
     this.history.push({ vs: this.vs, ve: this.ve, label: this.history.length ? this.history[this.history.length - 1].next : "Whole session", next: "" });
     this.history[this.history.length - 1].next = d.strings[d.name[i]] ?? "";
+    this.history[this.history.length - 1].frame = i;
     this.select(i);
     this.zoomTo(s, s + (v > 0 ? v : d.domainEnd * 1e-6));
     this.scrollToRow(d.row[i], true);

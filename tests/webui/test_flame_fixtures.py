@@ -597,3 +597,29 @@ def test_tooltips_say_what_each_type_of_frame_did(open_ui, fixture_data: Session
     text = hover_tooltip(ui, i)
     assert "Task" in text and task in text
     assert ui.console_errors == []
+
+
+def test_zoom_keeps_the_ancestors_in_view_and_a_click_away(open_ui, fx: SessionData):
+    ui = open_ui(fx, width=800, height=600)
+    ui.settle()
+    f = fx.fg("time")["frames"]
+    rows = ui.rows()
+    deepest = max(range(len(f["start"])), key=lambda i: (rows[i], f["value"][i]))
+    ui.page.evaluate("i => window.__sessionprof.zoomToFrame(i)", deepest)
+    ui.settle()
+    chain = []
+    p = f["parent"][deepest]
+    while p >= 0:
+        chain.insert(0, p)
+        p = f["parent"][p]
+    links = ui.page.locator("#flame-path button")
+    assert [int(b.get_attribute("data-frame")) for b in links.all()] == chain
+    # the frame and as many ancestor rows as fit are on screen; each ancestor spans the view
+    H, top = ui.hook("canvasHeight()"), ui.hook("scrollTop()")
+    assert 0 <= rows[deepest] * 18 - top < H
+    visible = [a for a in chain if rows[a] * 18 - top >= 0]
+    assert visible and all(ui.hook(f"frameBox({a})")["x"] <= 1 for a in visible)
+    assert len(visible) == len(chain) or rows[visible[0]] * 18 - top < 18 * 2
+    # an ancestor link zooms to it
+    links.last.click()
+    assert ui.hook("selected()")["index"] == chain[-1]
