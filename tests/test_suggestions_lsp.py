@@ -35,24 +35,27 @@ async def test_preview_apply_record_effects(editor, tmp_path):
         result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
             command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, kinds["reread_file"]["id"]]))
         result = result if isinstance(result, dict) else result._asdict()
-        assert result["applied"] is True
-        edit = rec.edits[-1].edit
         if editor == "visual_studio_code":
+            assert result["applied"] is True
+            edit = rec.edits[-1].edit
             assert edit.change_annotations["sessionprof"].needs_confirmation is True
             for change in edit.document_changes:
                 for te in getattr(change, "edits", []):
                     assert te.annotation_id == "sessionprof"
+        else:  # Neovim would apply it unseen: refused, the plugin previews instead
+            assert result["applied"] is False and ":SessionProf apply" in result["message"]
+            assert rec.edits == []
         assert {p: p.read_bytes() for p in fw.root.rglob("*") if p.is_file()} == before  # the editor writes
 
         rec_row = await request(client, P.SUGGESTION_APPLIED, {"sessionId": fw.session_id, "suggestionId": "smaller_model",
                                                                "files": list(by), "client": "test"})
         eff = await request(client, P.SUGGESTION_EFFECTS, {"sessionId": fw.session_id})
         rows = {r["kind"]: r for r in eff["effects"]}
-        assert set(rows) == {"reread_file", "smaller_model"}
+        assert set(rows) == ({"reread_file", "smaller_model"} if editor == "visual_studio_code" else {"smaller_model"})
         assert rows["smaller_model"]["verdict"] == "waiting" and rows["smaller_model"]["before"]["sessions"] == 1
         assert (await request(client, P.SUGGESTION_UNDONE, {"id": rec_row["id"]}))["undone"] is True
         eff = await request(client, P.SUGGESTION_EFFECTS, {"sessionId": fw.session_id})
-        assert [r["kind"] for r in eff["effects"]] == ["reread_file"]
+        assert [r["kind"] for r in eff["effects"]] == (["reread_file"] if editor == "visual_studio_code" else [])
         # bad input: one clear line
         with pytest.raises(Exception, match="no suggestion"):
             await request(client, P.PREVIEW_SUGGESTION, {"sessionId": fw.session_id, "suggestionId": "nope"})

@@ -166,6 +166,11 @@ async def run_apply(ls, args: list) -> dict:
     if any(e.create for e in edits) and not (doc_changes and lsp.ResourceOperationKind.Create in ops):
         return {"applied": False, "message": "the editor cannot create files through LSP edits; "
                                              f"create {', '.join(e.rel(root.resolve()) for e in edits if e.create)} first"}
+    if getattr(ls, "sp_neovim", False) and not annotated:
+        # Neovim's handler applies an edit into buffers without asking (hidden, unsaved):
+        # its plugin previews every file first instead
+        return {"applied": False, "message": "Neovim would apply this without a preview: use :SessionProf apply, "
+                                             "which shows the diff of every file before writing"}
     ann = ANNOTATION if annotated else None
     if doc_changes:
         changes: list = []
