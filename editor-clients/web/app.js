@@ -248,9 +248,10 @@ async function loadSession(sessionId) {
 /** Fetches the analysis and the flame graph; `keepView` keeps the zoom (live updates). */
 function fetchSession(sid) {
   const mode = FLAME_MODES[state.mode];
+  // the flame graph first: the server answers in order, and the graph is what paints first
   const req = {
-    perf: transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false }),
     flame: transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight, encoding: "base64" }),
+    perf: transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false }),
   };
   req.perf.catch(() => {}); // reported by refresh()
   req.flame.catch(() => {});
