@@ -120,7 +120,7 @@ function M.show(plan, on_done)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false
   vim.bo[buf].filetype = 'diff'
-  pcall(vim.api.nvim_buf_set_name, buf, 'sessionprof://preview/' .. tostring(plan.suggestionId))
+  pcall(vim.api.nvim_buf_set_name, buf, 'sessionprof-preview-' .. tostring(plan.suggestionId))
   vim.api.nvim_win_set_buf(0, buf)
   M.pending = { plan = plan, buf = buf, on_done = on_done }
   local function map(key, fn)
