@@ -7,6 +7,7 @@
 // column, so a paint costs O(rows x pixels x log n), not O(n).
 
 import { idleGaps, laneRows } from "./lanes.js";
+import { formatDuration } from "./format.js";
 
 export const ROW_HEIGHT = 18;
 export const MIN_FRAME_PX = 1; // narrower frames are merged into pixel columns
@@ -218,17 +219,8 @@ export function upperBound(a, x, lo, hi) {
 
 const NF = new Intl.NumberFormat("en-US");
 
-/** Duration in ms as the spec shows it: 450ms, 12.3s, 5:23, 1:02:03. */
-export function formatMs(ms) {
-  if (!Number.isFinite(ms)) return "–";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}
+/** Duration in ms as every client writes it (format.js, sessionprof_ls/format_cases.json): 450ms, 12.3s, 4m 12s, 1h 02m. */
+export const formatMs = formatDuration;
 
 export function formatValue(v, unit) {
   return unit === "tokens" ? `${NF.format(Math.round(v))} tk` : formatMs(v);

@@ -1,10 +1,21 @@
-"""How the analysis writes numbers for people: durations, dollars, percentages."""
+"""How the analysis writes numbers for people: durations, dollars, percentages.
+
+The reference for every client: sessionprof_ls/format_cases.json holds the cases that
+this module, the VS Code extension (format.ts), Neovim (format.lua) and the web UI
+(format.js) are all tested against (tests/test_format_cases.py, format_cases.test.ts).
+"""
 
 from __future__ import annotations
 
+NOT_RECORDED = "not recorded"
+INTERRUPTED = "interrupted"
+PRICE_UNKNOWN = "price unknown"
 
-def fmt_ms(ms: float) -> str:
+
+def fmt_ms(ms: float | None) -> str:
     """Durations as the spec writes them: 4m 12s, 12.3s, 450ms, 1h 02m."""
+    if ms is None:
+        return NOT_RECORDED
     if ms < 1000:
         return f"{ms:.0f}ms"
     s = ms / 1000.0
@@ -18,8 +29,11 @@ def fmt_ms(ms: float) -> str:
 
 
 def fmt_usd(usd: float | None) -> str:
+    """Dollars: $0.014, $1,234; a tiny cost is "<$0.001" (never "$0.000", which reads as free)."""
     if usd is None:
-        return "price unknown"
+        return PRICE_UNKNOWN
+    if 0 < usd < 0.0005:
+        return "<$0.001"
     return f"${usd:.3f}" if usd < 100 else f"${usd:,.0f}"
 
 
@@ -27,8 +41,20 @@ def pct(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 1) if whole > 0 else 0.0
 
 
-def fmt_tokens(n: int) -> str:
+def fmt_pct(p: float | None) -> str:
+    """A share as people read it: 62%."""
+    return NOT_RECORDED if p is None else f"{p:.0f}%"
+
+
+def fmt_int(n: float | None) -> str:
+    """An exact count with thousands separators: 1,234,567."""
+    return NOT_RECORDED if n is None else f"{round(n):,}"
+
+
+def fmt_tokens(n: int | None) -> str:
     """Token counts for a hint: 548, 1,234, 24.3k, 1.04M (exact while short enough)."""
+    if n is None:
+        return NOT_RECORDED
     if n < 10_000:
         return f"{n:,}"
     if n < 1_000_000:

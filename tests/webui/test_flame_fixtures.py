@@ -491,7 +491,7 @@ def test_parallel_calls_get_lanes_and_idle_gaps_collapse(open_ui, fixture_data: 
     assert len(gaps) == 1 and gaps[0]["start"] == 60000 and gaps[0]["end"] == 1260000
     D = ui.hook("viewRange()")[1]
     assert D < 1300000 * 0.2  # the graph shows the work, not the wait
-    assert any(t["label"] == "idle 20:00" for t in ui.hook("axisLabels()"))
+    assert any(t["label"] == "idle 20m 00s" for t in ui.hook("axisLabels()"))
     # real times in the tooltip of a frame after the gap
     ui.settle()
     box = ui.canvas_box()
@@ -499,7 +499,7 @@ def test_parallel_calls_get_lanes_and_idle_gaps_collapse(open_ui, fixture_data: 
     ui.page.mouse.move(box["x"] + b["x"] + b["w"] / 2, box["y"] + b["y"] + 9)
     tip = ui.page.locator("#flame-tooltip")
     tip.wait_for(state="visible")
-    assert "Response #3" in tip.inner_text() and "starts at 21:01" in tip.inner_text() and "29.0s" in tip.inner_text()
+    assert "Response #3" in tip.inner_text() and "starts at 21m 01s" in tip.inner_text() and "29.0s" in tip.inner_text()
     ui.page.screenshot(path=str(artifacts / "webui-parallel-light.png"))
 
 
