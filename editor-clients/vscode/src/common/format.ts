@@ -8,54 +8,68 @@ export function formatInt(n: number): string {
   return INT.format(Math.round(n));
 }
 
-/** Cost in USD: "$0.014"; small costs keep two significant digits; null -> "" (no price known). */
+/** Words every client shares (sessionprof_ls/format_cases.json). */
+export const NOT_RECORDED = "not recorded";
+export const INTERRUPTED = "interrupted";
+export const PRICE_UNKNOWN = "price unknown";
+
+const missing = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || !Number.isFinite(v);
+
+/** Cost in USD as every client writes it (sessionprof_ls/format_cases.json): "$0.014", "$1,234", "<$0.001"; null -> "price unknown". */
 export function formatCost(usd: number | null | undefined): string {
-  if (usd === null || usd === undefined || !Number.isFinite(usd)) {
-    return "";
+  if (missing(usd)) {
+    return PRICE_UNKNOWN;
   }
-  if (usd >= 100) {
-    return `$${usd.toFixed(0)}`;
+  if (usd > 0 && usd < 0.0005) {
+    return "<$0.001";
   }
-  if (usd === 0) {
-    return "$0.00";
-  }
-  if (usd >= 0.01) {
-    return `$${usd.toFixed(usd >= 10 ? 2 : 3)}`;
-  }
-  if (usd < 0.0001) {
-    return "<$0.0001";
-  }
-  return `$${Number(usd.toPrecision(2))}`;
+  return usd < 100 ? `$${usd.toFixed(3)}` : `$${INT.format(Math.round(usd))}`;
 }
 
-/** 252000 -> "4m 12s", 950 -> "950ms", 3723000 -> "1h 2m". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) {
-    return "";
+/** 252000 -> "4m 12s", 950 -> "950ms", 12340 -> "12.3s", 3723000 -> "1h 02m"; null -> "not recorded". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (missing(ms)) {
+    return NOT_RECORDED;
   }
   if (ms < 1000) {
     return `${Math.round(ms)}ms`;
   }
-  const s = Math.round(ms / 1000);
-  if (s < 60) {
-    return `${s}s`;
+  if (ms < 60000) {
+    return `${(ms / 1000).toFixed(1)}s`;
   }
+  const s = Math.round(ms / 1000);
   const m = Math.floor(s / 60);
   if (m < 60) {
-    return `${m}m ${s % 60}s`;
+    return `${m}m ${String(s % 60).padStart(2, "0")}s`;
   }
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** Token counts in short: 548, 1,234, 24.3k, 1.04M. */
+export function formatTokens(n: number | null | undefined): string {
+  if (missing(n)) {
+    return NOT_RECORDED;
+  }
+  if (n < 10000) {
+    return INT.format(Math.round(n));
+  }
+  return n < 1000000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1000000).toFixed(2)}M`;
+}
+
+/** 61.6 -> "62%". */
+export function formatPercent(p: number | null | undefined): string {
+  return missing(p) ? NOT_RECORDED : `${p.toFixed(0)}%`;
 }
 
 /** The status bar text: "$(pulse) 23,955 tk · $0.014". */
 export function statusText(summary: Summary): string {
-  const cost = formatCost(summary.totalCost);
+  const cost = summary.totalCost == null ? "" : formatCost(summary.totalCost);
   return `$(pulse) ${formatInt(summary.totalTokens)} tk${cost ? ` · ${cost}` : ""}`;
 }
 
 /** The status bar tooltip (plain text lines; the title is agent-controlled, so never markdown). */
 export function statusTooltip(summary: Summary): string {
-  const cost = formatCost(summary.totalCost);
+  const cost = summary.totalCost == null ? "" : formatCost(summary.totalCost);
   const lines = [
     `SessionProf: ${summary.title}${summary.running ? " (running)" : ""}`,
     `${formatInt(summary.totalTokens)} tokens` +

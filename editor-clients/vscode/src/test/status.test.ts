@@ -34,13 +34,13 @@ test("status text as in the spec", () => {
 test("formatting", () => {
   assert.equal(formatInt(1234567.4), "1,234,567");
   assert.equal(formatCost(0.004), "$0.004");
-  assert.equal(formatCost(0.00001), "<$0.0001");
-  assert.equal(formatCost(12.345), "$12.35");
-  assert.equal(formatCost(0), "$0.00");
-  assert.equal(formatCost(null), "");
+  assert.equal(formatCost(0.00001), "<$0.001");
+  assert.equal(formatCost(12.345), "$12.345");
+  assert.equal(formatCost(0), "$0.000");
+  assert.equal(formatCost(null), "price unknown");
   assert.equal(formatDuration(252000), "4m 12s");
   assert.equal(formatDuration(950), "950ms");
-  assert.equal(formatDuration(3723000), "1h 2m");
+  assert.equal(formatDuration(3723000), "1h 02m");
 });
 
 test("terminal environment: endpoint always, OpenTelemetry behind the setting", () => {

@@ -28,7 +28,7 @@ const transcript: Summary = {
 };
 
 test("wall, active and idle side by side", () => {
-  assert.match(statusTooltip(transcript), /Time: 1m 48s \(28s active · 1m 20s idle\)/);
+  assert.match(statusTooltip(transcript), /Time: 1m 48s \(28.2s active · 1m 20s idle\)/);
   assert.match(statusTooltip({ ...transcript, interrupted: true }), /idle · interrupted\)/);
 });
 
@@ -36,5 +36,5 @@ test("network not recorded, with why, never 0ms", () => {
   const tip = statusTooltip(transcript);
   assert.match(tip, /network not recorded \(claude-code does not time network requests/);
   assert.doesNotMatch(tip, /network 0ms/);
-  assert.match(statusTooltip({ ...transcript, networkTime: 11700 }), /network 12s/);
+  assert.match(statusTooltip({ ...transcript, networkTime: 11700 }), /network 11.7s/);
 });
