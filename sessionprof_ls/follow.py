@@ -180,6 +180,7 @@ class TranscriptFollower:
                     self.scan_once()
                 continue
             try:
+                caught_up = False
                 async for changes in watchfiles.awatch(
                     *present,
                     stop_event=stop,
@@ -190,6 +191,9 @@ class TranscriptFollower:
                 ):
                     if changes:
                         self.handle_changes({path for _change, path in changes})
+                    if not caught_up:  # what was written before the watch began (cursors skip the rest)
+                        caught_up = True
+                        self.scan_once()
                     if missing and any(r.is_dir() for r in missing):
                         self.scan_once()
                         break  # watch again, now with the new root
