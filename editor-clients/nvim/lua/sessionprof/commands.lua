@@ -38,17 +38,56 @@ function M.flame_url()
   return url .. '#token=' .. query_encode(endpoint.token or '')
 end
 
---- `:SessionProf flame`: the flame graph web UI in the browser.
+--- Show the web UI URL and put it in the + register (issue 15: SSH boxes have no browser).
+---@param url string
+---@param why string|nil
+local function show_url(url, why)
+  local copied = pcall(vim.fn.setreg, '+', url) and vim.fn.getreg('+') == url
+  vim.notify(('sessionprof: %sweb UI: %s%s'):format(why and (why .. '; ') or '', url,
+    copied and ' (in the + register)' or ''), why and vim.log.levels.WARN or vim.log.levels.INFO)
+end
+
+--- `:SessionProf url`: the web UI URL with its token, shown and in the + register.
+function M.url()
+  local url = M.flame_url()
+  if not url then
+    sp().notify_error('the server has not announced its HTTP endpoint yet (sessionprof/ready)')
+    return
+  end
+  show_url(url)
+end
+
+--- `:SessionProf flame`: the flame graph web UI in the browser; when no opener works
+--- (none installed, or it fails as xdg-open does over SSH) the URL is shown instead.
 function M.flame()
   local url = M.flame_url()
   if not url then
     sp().notify_error('the server has not announced its HTTP endpoint yet (sessionprof/ready)')
     return
   end
-  local _, err = vim.ui.open(url)
-  if err then
-    sp().notify_error(('could not open the browser (%s); the URL is %s'):format(err, url))
+  local ok, obj, err = pcall(vim.ui.open, url)
+  if not ok or err then
+    show_url(url, ('could not open a browser (%s)'):format(tostring(ok and err or obj)))
+    return
   end
+  -- the opener can fail after it started (xdg-open exits 3 without a browser, over SSH):
+  -- watch for its exit status (a SystemObj keeps it in _state.result) for a few seconds
+  local state = type(obj) == 'table' and rawget(obj, '_state')
+  if type(state) ~= 'table' then
+    return
+  end
+  local timer, waited = vim.uv.new_timer(), 0
+  timer:start(100, 100, vim.schedule_wrap(function()
+    waited = waited + 100
+    local res = state.result
+    if res or waited >= 5000 then
+      timer:stop()
+      timer:close()
+      if res and res.code ~= 0 then
+        show_url(url, ('the browser opener exited with %d'):format(res.code))
+      end
+    end
+  end))
 end
 
 --- Choose a suggestion of the session, preview its edits and apply them on confirm
@@ -248,6 +287,12 @@ end
 
 --- `:SessionProf restart`: stop the server and start it again for the open buffers.
 function M.restart()
+  local install = require('sessionprof.install')
+  local cmd = install.resolve_cmd(require('sessionprof.config').get().cmd)
+  if not cmd or vim.fn.executable(cmd[1]) ~= 1 then -- issue 15: not a raw spawn error
+    vim.notify(install.missing_message(cmd), vim.log.levels.ERROR)
+    return
+  end
   local clients = vim.lsp.get_clients({ name = sp().NAME })
   local buffers = {}
   for _, client in ipairs(clients) do
@@ -296,6 +341,8 @@ M.subcommands = {
   hints = { impl = toggle('hints'), complete = function() return { 'on', 'off' } end },
   lenses = { impl = toggle('lenses'), complete = function() return { 'on', 'off' } end },
   flame = { impl = M.flame },
+  url = { impl = M.url },
+  install = { impl = function() require('sessionprof.install').run() end },
   apply = { impl = function() M.apply() end },
   ['apply-undo'] = { impl = function() require('sessionprof.apply').undo() end },
   effects = { impl = function() require('sessionprof.apply').effects() end },

@@ -91,15 +91,16 @@ function M.check()
   end
 
   health.start('sessionprof: language server')
-  local exe = vim.fn.exepath(cfg.cmd[1])
+  local cmd = require('sessionprof.install').resolve_cmd(cfg.cmd) -- issue 15: or the :SessionProf install venv
+  local exe = vim.fn.exepath(cmd[1])
   local client = sp.get_client()
   if exe == '' then
     health.error(('server `%s` not found on PATH'):format(cfg.cmd[1]), {
-      'pip install sessionprof-ls (or set `cmd` in setup())',
+      require('sessionprof.install').missing_message(cfg.cmd),
     })
   else
     health.ok(('server found: %s'):format(exe))
-    local version = server_version(cfg.cmd)
+    local version = server_version(cmd)
       or (sp.state.ready and type(sp.state.ready.version) == 'string' and sp.state.ready.version)
     if version then
       health.ok('server version ' .. version)

@@ -58,7 +58,7 @@ function M.client_config()
   capabilities.workspace.inlayHint = { refreshSupport = true }
   return {
     name = M.NAME,
-    cmd = vim.deepcopy(opts.cmd),
+    cmd = require('sessionprof.install').resolve_cmd(vim.deepcopy(opts.cmd)), -- issue 15: the venv of :SessionProf install
     root_markers = opts.root_markers,
     root_dir = function(bufnr, on_dir)
       local root = M.root_dir(bufnr)
@@ -86,6 +86,9 @@ function M.start(bufnr)
     return nil
   end
   local cfg = M.client_config()
+  if not require('sessionprof.install').check(cfg.cmd) then -- one notification: run :SessionProf install
+    return nil
+  end
   cfg.root_dir = root
   cfg.root_markers = nil
   cfg.workspace_folders = { { uri = vim.uri_from_fname(root), name = root } }
@@ -97,8 +100,11 @@ local augroup = vim.api.nvim_create_augroup('sessionprof.autostart', { clear = t
 --- Start the server automatically for file buffers.
 function M.enable()
   if has_011 then
-    vim.lsp.config(M.NAME, M.client_config())
-    vim.lsp.enable(M.NAME)
+    local cfg = M.client_config()
+    vim.lsp.config(M.NAME, cfg)
+    if require('sessionprof.install').check(cfg.cmd) then -- issue 15: no raw spawn error without a server
+      vim.lsp.enable(M.NAME)
+    end
   end
   vim.api.nvim_clear_autocmds({ group = augroup })
   -- 0.10 has no vim.lsp.enable; on 0.11 it only reacts to FileType, so
