@@ -1,6 +1,6 @@
 """One display-format table (sessionprof_ls/format_cases.json) checked against the Python
-reference, the web UI's format.js (in Node) and Neovim's format.lua (in real Neovim). The
-VS Code formatter runs the same cases in editor-clients/vscode/src/test/format_cases.test.ts."""
+reference and the web UI's format.js (in Node). The same cases run against Neovim's format.lua
+(tests/nvim/test_format_cases.py) and VS Code's format.ts (src/test/format_cases.test.ts)."""
 
 from __future__ import annotations
 

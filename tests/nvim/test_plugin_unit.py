@@ -61,7 +61,7 @@ def test_command_completion_options_and_protocol(nvim_runner, tmp_path):
     fmt = run.ok("format")
     assert fmt["int"] == ["0", "999", "1,234", "1,234,567"]
     assert fmt["duration"] == ["850ms", "12.3s", "4m 12s", "3h 02m"]
-    assert fmt["cost"] == ["n/a", "n/a", "$0.014", "$12.50"]
+    assert fmt["cost"] == ["price unknown", "price unknown", "$0.014", "$12.500"]
 
     lua = run.ok("protocol")
     py = {k: v for k, v in vars(protocol).items() if k.isupper()}

@@ -1,12 +1,18 @@
 --- Number, duration and cost formatting shared by the statusline and the report.
+--- Every client agrees on the cases in sessionprof_ls/format_cases.json
+--- (tests/test_format_cases.py runs them here in real Neovim).
 local M = {}
+
+M.NOT_RECORDED = 'not recorded'
+M.INTERRUPTED = 'interrupted'
+M.PRICE_UNKNOWN = 'price unknown'
 
 --- 1234567 -> "1,234,567"
 ---@param n number|nil
 ---@return string
 function M.int(n)
   if type(n) ~= 'number' then
-    return '-'
+    return M.NOT_RECORDED
   end
   local s = tostring(math.floor(n + 0.5))
   local sign, digits = s:match('^(-?)(%d+)$')
@@ -27,7 +33,7 @@ end
 ---@return string
 function M.duration(ms)
   if type(ms) ~= 'number' then
-    return '-'
+    return M.NOT_RECORDED
   end
   if ms < 1000 then
     return ('%dms'):format(math.floor(ms + 0.5))
@@ -43,25 +49,44 @@ function M.duration(ms)
   return ('%dh %02dm'):format(math.floor(total / 3600), math.floor(total % 3600 / 60))
 end
 
---- US dollars; nil/vim.NIL (no price known) -> "n/a".
+--- US dollars: $0.014, $1,234, <$0.001; nil/vim.NIL (no price known) -> "price unknown".
 ---@param usd number|nil
 ---@return string
 function M.cost(usd)
   if type(usd) ~= 'number' then
-    return 'n/a'
+    return M.PRICE_UNKNOWN
   end
-  if usd < 1 then
+  if usd > 0 and usd < 0.0005 then
+    return '<$0.001'
+  end
+  if usd < 100 then
     return ('$%.3f'):format(usd)
   end
-  return ('$%.2f'):format(usd)
+  return '$' .. M.int(usd)
+end
+
+--- Token counts in short: 548, 1,234, 24.3k, 1.04M.
+---@param n number|nil
+---@return string
+function M.tokens_short(n)
+  if type(n) ~= 'number' then
+    return M.NOT_RECORDED
+  end
+  if n < 10000 then
+    return M.int(n)
+  end
+  if n < 1000000 then
+    return ('%.1fk'):format(n / 1000)
+  end
+  return ('%.2fM'):format(n / 1000000)
 end
 
 --- Percent with no decimals: 61.6 -> "62%".
 function M.percent(p)
   if type(p) ~= 'number' then
-    return '-'
+    return M.NOT_RECORDED
   end
-  return ('%d%%'):format(math.floor(p + 0.5))
+  return ('%.0f%%'):format(p)
 end
 
 --- Pad (or cut, with an ellipsis) to a display width.
