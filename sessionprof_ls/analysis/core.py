@@ -135,6 +135,9 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             out["hookTime"] = ("hooks are timed only by Claude Code's trace spans (OTLP with tracing on); "
                                f"{src} does not record them" if src in TRANSCRIPT_SOURCES
                                else "no hook spans were sent for this session")
+        if np.any(self.a_type == AI) and not np.any((self.a_flags & F_TOKENS) != 0):  # issue 18: e.g. Copilot's legacy files
+            out["totalTokens"] = f"{src} records no token counts for this session"
+            out["totalCost"] = "no token counts, so no price"
         return out
 
     def summary(self) -> dict:
@@ -196,7 +199,8 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             "cacheReadTokens": tcr,
             "cacheWriteTokens": tcw,
             # nothing unpriced and nothing billed: the session cost nothing, it is not unknown
-            "totalCost": float(known.sum()) if known.size else (0.0 if not unpriced else None),
+            "totalCost": float(known.sum()) if known.size else (0.0 if not unpriced and "totalCost" not in missing_buckets
+                                                                 else None),
             "costComplete": not unpriced,
             "unpricedModels": unpriced,
             **agent_cost.fields(self),  # issue 18: the agent's own cost beside ours
