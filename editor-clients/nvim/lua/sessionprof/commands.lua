@@ -48,21 +48,27 @@ local function show_url(url, why)
 end
 
 --- `:SessionProf url`: the web UI URL with its token, shown and in the + register.
-function M.url()
+--- The URL, or nil after saying why there is none yet.
+local function ready_url()
   local url = M.flame_url()
   if not url then
     sp().notify_error('the server has not announced its HTTP endpoint yet (sessionprof/ready)')
-    return
   end
-  show_url(url)
+  return url
+end
+
+function M.url()
+  local url = ready_url()
+  if url then
+    show_url(url)
+  end
 end
 
 --- `:SessionProf flame`: the flame graph web UI in the browser; when no opener works
 --- (none installed, or it fails as xdg-open does over SSH) the URL is shown instead.
 function M.flame()
-  local url = M.flame_url()
+  local url = ready_url()
   if not url then
-    sp().notify_error('the server has not announced its HTTP endpoint yet (sessionprof/ready)')
     return
   end
   local ok, obj, err = pcall(vim.ui.open, url)
