@@ -298,3 +298,13 @@ def test_copilot_ai_credits_are_the_agents_cost_beside_ours(tmp_path):
     s = engine.summary(sid)
     assert s["agentCost"] == pytest.approx(0.04) and s["pricedCost"] == pytest.approx(REFERENCE["96ef38f0"][4], rel=0.02)
     assert s["costDiffers"] is True
+
+
+def test_copilot_legacy_tokens_and_cost_not_recorded_never_zero(tmp_path):
+    from sessionprof_ls.engine import Engine
+
+    engine = Engine(tmp_path / "s.db")
+    path = COPILOT / "history-session-state" / "session_0b2a81da-02cf-4cbb-ae14-07c597b84f4e.json"
+    (sid,) = engine.ingest(import_file(path).events)["sessions"]
+    s = engine.summary(sid)
+    assert s["totalCost"] is None and "totalTokens" in s["notRecorded"] and "totalCost" in s["notRecorded"]
