@@ -16,10 +16,11 @@ import { flameCard } from "./flamecard.js";
 import { eventCache, eventLines, frameLines } from "./tooltip.js";
 import { commonRoot, dataTable, relativePath } from "./tables.js";
 import { afterPaint } from "./paint.js";
+import { PRICE_UNKNOWN, formatCost } from "./format.js";
 
 const NF = new Intl.NumberFormat("en-US");
 const fmtInt = (n) => (Number.isFinite(n) ? NF.format(Math.round(n)) : "–");
-const fmtCost = (c) => (c == null || !Number.isFinite(c) ? "–" : `$${c.toFixed(3)}`);
+const fmtCost = formatCost; // the shared format table (format.js): "price unknown" when no price is known
 const fmtPct = (p, digits = 0) => (Number.isFinite(p) ? `${p.toFixed(digits)}%` : "–");
 const MAX_TIMELINE_ROWS = 20000;
 
@@ -234,6 +235,8 @@ function renderPicker() {
     sel.appendChild(h("option", { value: state.sessionId, text: state.sessionId }));
   }
   if (state.sessionId) sel.value = state.sessionId;
+  // issue 16: a workspace with no session of its own: the picker says so, nothing is chosen for it
+  else if (config.noSession) sel.insertBefore(h("option", { value: "", text: "No session for this workspace", selected: true }), sel.firstChild);
 }
 
 async function loadSession(sessionId) {
@@ -443,7 +446,7 @@ function notRecordedOr(el, p, field) {
 
 function renderSummary(p) {
   $("session-title").textContent = `Session: ${p.title || p.sessionId} (${formatMs(p.totalDuration)})${p.running ? " • live" : ""}`;
-  const cost = p.totalCost == null ? "no price" : `${fmtCost(p.totalCost)}${p.costComplete === false ? "+" : ""}`;
+  const cost = p.totalCost == null ? PRICE_UNKNOWN : `${fmtCost(p.totalCost)}${p.costComplete === false ? "+" : ""}`;
   clear($("summary")).append(
     stat("Total time", formatMs(p.totalDuration), wallSplit(p)),
     stat("AI thinking", formatMs(p.aiThinkingTime), fmtPct(p.aiThinkingPercent)),
@@ -555,7 +558,7 @@ function renderTokensByMessage(list) {
         num(["CACHE READ", "cacheRead"]),
         num(["CACHE WRITE", "cacheWrite"]),
         num(["TOTAL", "total"]),
-        num(["COST", "cost"], fmtCost),
+        { label: "COST", num: 1, sort: (m) => m.cost, cell: (m) => (m.cost == null && m.role !== "assistant" ? "" : fmtCost(m.cost)) },
         { label: "CONTENT", sort: (m) => m.excerpt || "", cell: (m) => (m.excerpt ? `"${truncate(m.excerpt, 60)}"` : ""), title: (m) => m.excerpt || null },
       ],
     }),
@@ -600,7 +603,7 @@ function renderTokensByModel(list) {
         { class: "model-row", "data-model": m.model },
         h("div", { class: "model-name", text: m.model }),
         h("div", { class: "bar-track" }, fill),
-        h("div", { class: "model-numbers", text: `${fmtInt(m.total)} tk (${fmtPct(m.share)}) • ${fmtInt(m.requests)} requests • in ${fmtInt(m.input)} / out ${fmtInt(m.output)} / cache read ${fmtInt(m.cacheRead)} / cache write ${fmtInt(m.cacheWrite)} • ${m.priced ? fmtCost(m.cost) : "no price"}` }),
+        h("div", { class: "model-numbers", text: `${fmtInt(m.total)} tk (${fmtPct(m.share)}) • ${fmtInt(m.requests)} requests • in ${fmtInt(m.input)} / out ${fmtInt(m.output)} / cache read ${fmtInt(m.cacheRead)} / cache write ${fmtInt(m.cacheWrite)} • ${m.priced ? fmtCost(m.cost) : PRICE_UNKNOWN}` }),
       ),
     );
   }

@@ -278,7 +278,7 @@ def column(ui, table: str, k: int) -> list[str]:
 
 def num(s: str) -> float:
     s = s.replace(",", "").replace("$", "").replace("%", "").strip()
-    return float(s) if s not in ("", "–") else float("inf")
+    return float(s) if s not in ("", "–", "price unknown", "not recorded") else float("inf")
 
 
 def test_tables_sort_by_every_column(open_ui, fx: SessionData):
