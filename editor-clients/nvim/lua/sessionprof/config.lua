@@ -27,6 +27,8 @@ local M = {}
 ---@field store? string SQLite store path
 ---@field hintMidShare? number percent of the session's input from which a hint is SessionProfHintMid
 ---@field hintHighShare? number percent of the session's input from which a hint is SessionProfHintHigh
+---@field maxBodyBytes? integer largest HTTP request body the server accepts (bytes)
+---@field extraWorkspaces? string[] more folders whose agent sessions count as this workspace's
 
 --- Options of `require('sessionprof').setup(opts)` and `vim.g.sessionprof`.
 ---@class sessionprof.Opts
@@ -85,6 +87,8 @@ M.known_settings = {
   store = 'string',
   hintMidShare = 'number',
   hintHighShare = 'number',
+  maxBodyBytes = 'number', -- largest HTTP request body the server accepts
+  extraWorkspaces = 'table', -- more folders whose agent sessions count as this workspace's (list of paths)
   otlp = 'table', -- { endpoint = URL, headers = { K = V }, content = false }: live OpenTelemetry forwarding
 }
 

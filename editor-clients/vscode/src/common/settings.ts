@@ -14,6 +14,7 @@ export const SERVER_SETTINGS = {
   claudeConfigDir: "",
   codexHome: "",
   port: 0,
+  maxBodyBytes: 33554432,
   inlayHints: true,
   codeLens: true,
   store: "",
