@@ -49,6 +49,7 @@ def setup(server) -> None:
         current = ls.current_session()
         if current:
             ls.schedule_update([current])
+        log_followed(ls)
         if get_capability(ls.client_capabilities, "workspace.did_change_configuration.dynamic_registration", False):
             await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[
                 lsp.Registration(id="sessionprof-config", method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
@@ -65,6 +66,7 @@ def setup(server) -> None:
                 ls.config.followTranscripts, ls.config.claudeConfigDir, ls.config.codexHome,
                 ls.config.extraWorkspaces) and ls.http is not None:
             ls.restart_follower()
+            log_followed(ls)
         current = ls.current_session()
         if current:
             ls._summary_sent_for = None
@@ -157,6 +159,28 @@ def setup(server) -> None:
     @server.command(P.CMD_APPLY_SUGGESTION)
     async def apply_suggestion(ls, *args):
         return await run_apply(ls, list(args or []))
+
+
+def log_followed(ls) -> None:
+    """Say in the editor's log which transcript folders are followed (or that none are)."""
+    follower = getattr(ls, "follower", None)
+    if not ls.config.followTranscripts:
+        text = "transcript following is off (sessionprof.followTranscripts)"
+    elif follower is None or not ls.workspace_folders():
+        text = "no workspace folder: no transcripts are followed"
+    else:
+        try:
+            roots = follower.roots()
+            there = [str(r) for r in roots if r.is_dir()]
+        except Exception as exc:  # a folder that vanished: say so, keep serving
+            roots, there = [], [f"(could not list: {exc})"]
+        text = "following transcripts in: " + (", ".join(there) if there else "(none of the agents' folders exists yet)")
+        if len(roots) > len(there):
+            text += f"; {len(roots) - len(there)} other agent folder(s) not there yet"
+    try:
+        ls.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Info, message=text))
+    except Exception:
+        pass
 
 
 async def hover_at(ls, params: lsp.HoverParams) -> lsp.Hover | None:

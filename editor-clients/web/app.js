@@ -9,6 +9,7 @@ import {
   SESSIONS,
 } from "./protocol.js";
 import { createTransport } from "./transport.js";
+import { trackPanelState } from "./panelstate.js"; // issue 16: VS Code panel state across reloads
 import { renderSuggestionCards } from "./suggestions.js";
 import { MIN_FRAME_PX, ROW_HEIGHT, OTHER_COLOR, buildFlameData, formatMs } from "./flame.js";
 import { FlameGraphView } from "./flameview.js";
@@ -219,7 +220,8 @@ async function loadSessions() {
     showError(`Could not list sessions: ${e.message}`);
   }
   renderPicker();
-  if (!state.sessionId && state.sessions.length) state.sessionId = state.sessions[0].sessionId;
+  // issue 16: in VS Code the panel shows the status bar's session, or none (never another project's)
+  if (!state.sessionId && state.sessions.length && !config.noSession) state.sessionId = state.sessions[0].sessionId;
 }
 
 function renderPicker() {
@@ -808,6 +810,19 @@ function exposeTestHook() {
 }
 
 async function main() {
+  // issue 16: the session, tab, zoom and selection a reloaded VS Code panel had (panelstate.js)
+  const restored = trackPanelState(transport, {
+    snapshot: () => {
+      const v = flameView;
+      const sel = v && v.data && v.selected >= 0 && v.data.ids ? v.data.ids[v.selected] : null;
+      return { sessionId: state.sessionId, tab: state.tab, view: v && v.data ? [v.vs, v.ve] : null, eventId: sel };
+    },
+    restoreTab: (tab) => document.getElementById(`tab-${tab}`) && setTab(tab),
+    viewReady: () => Boolean(flameView && flameView.data && state.perf && !state.pendingEventId),
+    zoomTo: (vs, ve) => flameView.zoomTo(vs, ve),
+  });
+  if (!state.sessionId && !config.noSession && restored.sessionId) state.sessionId = restored.sessionId;
+  if (!state.pendingEventId && state.sessionId === restored.sessionId && restored.eventId) state.pendingEventId = restored.eventId;
   // When the host named the session, its data is requested before the page is built.
   transport.start();
   const early = state.sessionId ? fetchSession(state.sessionId) : null;
@@ -820,6 +835,7 @@ async function main() {
   flameUi = state.wireFlame(flameView);
   exposeTestHook();
   applyTheme();
+  if (config.noSession && !state.sessionId) $("session-title").textContent = "No agent session for this workspace yet"; // issue 16
   if (config.configError) showError(config.configError);
   new ResizeObserver(() => {
     const w = $("flame-wrap");

@@ -49,6 +49,9 @@ function vscodeTransport(vscode, onHostMessage) {
     start() {
       vscode.postMessage({ type: "ready" });
     },
+    // issue 16: the webview's state survives a window reload (panelstate.js)
+    getState: () => vscode.getState(),
+    setState: (value) => vscode.setState(value),
   };
 }
 

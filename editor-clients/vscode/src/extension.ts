@@ -32,6 +32,13 @@ let endpoint: P.Endpoint | undefined;
 let status: StatusItem;
 let context: vscode.ExtensionContext;
 let starting: Promise<LanguageClient | undefined> | undefined;
+/** Set while the extension itself stops the client (restart, settings): not a failure. */
+let stoppingOnPurpose = false;
+/** Waiting for the first summary (a panel revived after a reload). */
+const summaryWaiters: Array<(s: P.Summary) => void> = [];
+
+/** The built-in profile viewer's custom editor (ms-vscode.vscode-js-profile-table). */
+const CPUPROFILE_VIEW = "jsProfileVisualizer.cpuprofile.table";
 
 const EXPORT_EXTENSIONS: Record<string, string> = {
   speedscope: ".speedscope.json",
@@ -94,7 +101,10 @@ async function startClient(): Promise<LanguageClient | undefined> {
   let lc: LanguageClient | undefined = undefined;
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file" }],
-    outputChannel: log.logChannel(),
+    // every line at its own level in the SessionProf log (log.ts)
+    outputChannel: log.serverOutput(),
+    // hovers link to the flame graph (sessionprof.showEvent); no other command runs from Markdown
+    markdown: { isTrusted: { enabledCommands: [P.CMD_SHOW_EVENT, P.CMD_OPEN_FLAME_GRAPH] }, supportHtml: false },
     initializationOptions: { [P.CONFIG_SECTION]: currentServerSettings() },
     middleware: {
       workspace: {
@@ -127,7 +137,12 @@ async function startClient(): Promise<LanguageClient | undefined> {
   lc.onNotification(P.SUMMARY, (summary: unknown) => onSummary(summary));
   lc.onDidChangeState((e) => {
     if (e.newState === State.Stopped) {
-      status.failed("the language server stopped (see the log)");
+      if (stoppingOnPurpose) {
+        log.info("The language server stopped (restart)");
+      } else {
+        log.error("The language server stopped unexpectedly");
+        status.failed("the language server stopped (see the log)");
+      }
     }
   });
   try {
@@ -168,10 +183,15 @@ async function restartClient(): Promise<void> {
   const old = client;
   client = undefined;
   if (old) {
+    log.info("Restarting the language server");
+    status.restarting();
+    stoppingOnPurpose = true;
     try {
       await old.stop();
     } catch (err) {
-      log.error("Stopping the language server", err);
+      log.warn(`Stopping the language server: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      stoppingOnPurpose = false;
     }
   }
   await runningClient();
@@ -205,7 +225,13 @@ function onSummary(summary: unknown): void {
     log.warn(`Ignored a malformed ${P.SUMMARY}: ${JSON.stringify(summary)?.slice(0, 200)}`);
     return;
   }
+  if (summary.sessionId !== status.summary?.sessionId) {
+    log.info(`Current session: ${summary.title} (${summary.sessionId})`);
+  }
   status.update(summary);
+  for (const wake of summaryWaiters.splice(0)) {
+    wake(summary);
+  }
   FlameGraphPanel.post({ type: "summary", summary });
 }
 
@@ -252,6 +278,16 @@ const panelHost: PanelHost = {
   executeCommand: (command, args) => runServerCommand(command, args),
   openFile: openFileInEditor,
   summary: () => status.summary,
+  firstSummary: (ms) =>
+    status.summary
+      ? Promise.resolve(status.summary)
+      : new Promise((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), ms);
+          summaryWaiters.push((s) => {
+            clearTimeout(timer);
+            resolve(s);
+          });
+        }),
 };
 
 // ------------------------------------------------------------------ commands
@@ -328,7 +364,55 @@ async function exportSessionCommand(): Promise<void> {
   await runServerCommand(P.CMD_EXPORT, [session.sessionId, format.label, target.fsPath]);
   const choice = await vscode.window.showInformationMessage(`SessionProf: exported to ${target.fsPath}`, "Open");
   if (choice === "Open") {
-    await vscode.window.showTextDocument(target);
+    await openExport(target, format.label);
+  }
+}
+
+/** A .cpuprofile opens in VS Code's profile viewer (the built-in js-profile-table), the rest as text. */
+async function openExport(target: vscode.Uri, format: string): Promise<void> {
+  if (format === "cpuprofile") {
+    try {
+      await vscode.commands.executeCommand("vscode.openWith", target, CPUPROFILE_VIEW);
+      return;
+    } catch (err) {
+      log.warn(`The profile viewer could not open ${target.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  await vscode.commands.executeCommand("vscode.open", target);
+}
+
+// ------------------------------------------------------------------ toggles and the status menu
+
+/** Flip a boolean setting where it is set (workspace if set there, else user); the server
+ * hears it through didChangeConfiguration and asks the editor to refresh. */
+async function toggleSetting(name: "inlayHints" | "codeLens", label: string): Promise<void> {
+  const cfg = config();
+  const inspect = cfg.inspect<boolean>(name);
+  const now = cfg.get<boolean>(name) ?? true;
+  const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await cfg.update(name, !now, target);
+  log.info(`${label} ${now ? "off" : "on"}`);
+  vscode.window.setStatusBarMessage(`SessionProf: ${label} ${now ? "off" : "on"}`, 3000);
+}
+
+/** The status bar's menu, as the Python extension offers one. */
+async function statusMenu(): Promise<void> {
+  type Item = vscode.QuickPickItem & { run: () => unknown };
+  const hints = config().get<boolean>("inlayHints") ?? true;
+  const lenses = config().get<boolean>("codeLens") ?? true;
+  const summary = status.summary;
+  const items: Item[] = [
+    { label: "$(flame) Open Flame Graph", description: summary ? summary.title : "no session", run: () => openFlameGraph() },
+    { label: "$(list-selection) Switch Session…", run: pickSessionCommand },
+    { label: "$(export) Export Session…", run: exportSessionCommand },
+    { label: `$(eye${hints ? "-closed" : ""}) ${hints ? "Hide" : "Show"} Inlay Hints`, run: () => toggleSetting("inlayHints", "inlay hints") },
+    { label: `$(${lenses ? "eye-closed" : "eye"}) ${lenses ? "Hide" : "Show"} Code Lenses`, run: () => toggleSetting("codeLens", "code lenses") },
+    { label: "$(debug-restart) Restart Language Server", run: restartClient },
+    { label: "$(output) Open Log", run: () => log.logChannel().show(true) },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: "SessionProf" });
+  if (picked) {
+    await picked.run();
   }
 }
 
@@ -389,6 +473,9 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
     command(P.CMD_PICK_SUGGESTION, pickSuggestionCommand),
     command(P.CMD_RESTART_SERVER, restartClient),
     command(P.CMD_SHOW_LOG, () => log.logChannel().show(true)),
+    command(P.CMD_TOGGLE_INLAY_HINTS, () => toggleSetting("inlayHints", "inlay hints")),
+    command(P.CMD_TOGGLE_CODE_LENS, () => toggleSetting("codeLens", "code lenses")),
+    command(P.CMD_STATUS_MENU, statusMenu),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => FlameGraphPanel.revive(panel, ctx.extensionUri, panelHost),
     }),
@@ -399,7 +486,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       if (e.affectsConfiguration(`${P.CONFIG_SECTION}.${TERMINAL_OTEL}`)) {
         applyTerminalEnvironment();
       }
-      if (e.affectsConfiguration(`${P.CONFIG_SECTION}.${SERVER_PATH}`)) {
+      if (e.affectsConfiguration(`${P.CONFIG_SECTION}.${SERVER_PATH}`) || e.affectsConfiguration(`${P.CONFIG_SECTION}.port`)) {
         void restartClient();
       }
       // Other changes reach the server through its didChangeConfiguration registration

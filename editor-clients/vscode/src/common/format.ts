@@ -79,7 +79,7 @@ export function statusTooltip(summary: Summary): string {
     `Time: ${formatDuration(summary.totalDuration)}${wallSplit(summary)} · AI ${formatDuration(summary.aiThinkingTime)}` +
       ` · tools ${formatDuration(summary.toolExecutionTime)} · network ${timeOrNotRecorded(summary, "networkTime")}`,
     `${summary.messageCount} messages · ${summary.toolCallCount} tool calls`,
-    "Click to open the flame graph",
+    "Click for actions: flame graph, switch session, export, toggles, restart, log",
   ];
   return lines.join("\n");
 }

@@ -11,6 +11,8 @@ export interface WebviewConfig {
   sessionId?: string;
   eventId?: string;
   theme?: "light" | "dark" | "high-contrast" | "high-contrast-light";
+  /** The status bar has no session for this workspace: the panel says so (never shows another project's). */
+  noSession?: boolean;
 }
 
 /** A fresh nonce per page load (128 random bits, base64 without padding symbols). */

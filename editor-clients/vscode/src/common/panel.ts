@@ -21,6 +21,8 @@ export interface PanelHost {
   executeCommand(command: string, args: unknown[]): Promise<unknown>;
   openFile(filePath: string, line: unknown): Promise<void>;
   summary(): Summary | undefined;
+  /** The current summary once the server sent one (after a reload it takes a moment), else undefined after `ms`. */
+  firstSummary(ms: number): Promise<Summary | undefined>;
 }
 
 type Outgoing =
@@ -75,10 +77,15 @@ export class FlameGraphPanel implements vscode.Disposable {
     return FlameGraphPanel.current;
   }
 
-  /** Re-attach a panel VS Code restored after a reload (its webview state comes back too). */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, host: PanelHost): void {
+  /** Re-attach a panel VS Code restored after a reload: the web UI puts its saved tab, zoom and
+   * selection back from the webview state (editor-clients/web/panelstate.js). */
+  static async revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, host: PanelHost): Promise<void> {
     panel.webview.options = FlameGraphPanel.options(extensionUri);
     FlameGraphPanel.current?.dispose();
+    // after a reload the server is just starting: wait for its session (or for none) before
+    // the page decides between the status bar's session and "no session"
+    const summary = await host.firstSummary(10_000);
+    log.info(`Restoring the flame graph panel (${summary ? `session ${summary.sessionId}` : "no session"})`);
     FlameGraphPanel.current = new FlameGraphPanel(panel, extensionUri, host, {});
   }
 
@@ -135,8 +142,12 @@ export class FlameGraphPanel implements vscode.Disposable {
       );
     }
     const config: WebviewConfig = { mode: "vscode", theme: themeKind() };
-    if (focus.sessionId) {
-      config.sessionId = focus.sessionId;
+    // The panel shows the status bar's session (or the one asked for), else says there is none.
+    const sessionId = focus.sessionId ?? this.host.summary()?.sessionId;
+    if (sessionId) {
+      config.sessionId = sessionId;
+    } else {
+      config.noSession = true;
     }
     if (focus.eventId) {
       config.eventId = focus.eventId;

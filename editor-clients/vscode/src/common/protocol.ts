@@ -72,6 +72,10 @@ export const CMD_EXPORT_SESSION = "sessionprof.exportSession";
 export const CMD_PICK_SUGGESTION = "sessionprof.pickSuggestion";
 export const CMD_RESTART_SERVER = "sessionprof.restartServer";
 export const CMD_SHOW_LOG = "sessionprof.showLog";
+// Issue 16: toggles and the status bar's menu (client-side).
+export const CMD_TOGGLE_INLAY_HINTS = "sessionprof.toggleInlayHints";
+export const CMD_TOGGLE_CODE_LENS = "sessionprof.toggleCodeLens";
+export const CMD_STATUS_MENU = "sessionprof.statusMenu";
 
 // The JSON shapes the client reads (sessionprof_ls/models.py); only the fields used here.
 

@@ -18,6 +18,8 @@ export const SERVER_SETTINGS = {
   inlayHints: true,
   codeLens: true,
   store: "",
+  hintMidShare: 2,
+  hintHighShare: 10,
 } as const;
 
 export type ServerSettingName = keyof typeof SERVER_SETTINGS;

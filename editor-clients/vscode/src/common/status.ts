@@ -1,7 +1,7 @@
 /** The status bar item: the current session's tokens and cost, live from sessionprof/summary. */
 import * as vscode from "vscode";
 import { statusText, statusTooltip } from "./format";
-import { CMD_OPEN_FLAME_GRAPH, type Summary } from "./protocol";
+import { CMD_STATUS_MENU, type Summary } from "./protocol";
 
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -10,7 +10,7 @@ export class StatusItem implements vscode.Disposable {
   constructor() {
     this.item = vscode.window.createStatusBarItem("sessionprof.status", vscode.StatusBarAlignment.Left, 50);
     this.item.name = "SessionProf";
-    this.item.command = CMD_OPEN_FLAME_GRAPH;
+    this.item.command = CMD_STATUS_MENU;
     this.starting();
     this.item.show();
   }
@@ -32,16 +32,22 @@ export class StatusItem implements vscode.Disposable {
   }
 
   idle(): void {
-    this.item.command = CMD_OPEN_FLAME_GRAPH;
+    this.item.command = CMD_STATUS_MENU;
     if (!this.last) {
       this.item.text = "$(pulse) no session";
-      this.item.tooltip = "SessionProf: no agent session for this workspace yet. Click to open the flame graph.";
+      this.item.tooltip = "SessionProf: no agent session for this workspace yet. Click for actions.";
     }
+  }
+
+  /** The server stopped on purpose (restart): no warning, the numbers stay until it is back. */
+  restarting(): void {
+    this.item.text = "$(sync~spin) SessionProf";
+    this.item.tooltip = "SessionProf: restarting the language server…";
   }
 
   update(summary: Summary): void {
     this.last = summary;
-    this.item.command = CMD_OPEN_FLAME_GRAPH;
+    this.item.command = CMD_STATUS_MENU;
     this.item.text = statusText(summary);
     this.item.tooltip = statusTooltip(summary);
   }

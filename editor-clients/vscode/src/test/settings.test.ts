@@ -46,7 +46,7 @@ test("package.json contributes every server setting with the same default and a 
     const p = props[`${P.CONFIG_SECTION}.${name}`];
     assert.ok(p, `missing setting sessionprof.${name}`);
     assert.equal(p.default, def, name);
-    assert.equal(p.type, typeof def === "number" ? (Number.isInteger(def) && name !== "slowThresholdMs" ? "integer" : "number") : typeof def, name);
+    assert.equal(p.type, typeof def === "number" ? (Number.isInteger(def) && name !== "slowThresholdMs" && !name.endsWith("Share") ? "integer" : "number") : typeof def, name);
     assert.ok((p.markdownDescription ?? p.description ?? "").length > 20, `sessionprof.${name} has no description`);
   }
   for (const name of [SERVER_PATH, TERMINAL_OTEL]) {
@@ -91,6 +91,9 @@ test("client command ids are contributed and distinct from the server's", () => 
     P.CMD_PICK_SUGGESTION,
     P.CMD_RESTART_SERVER,
     P.CMD_SHOW_LOG,
+    P.CMD_TOGGLE_INLAY_HINTS,
+    P.CMD_TOGGLE_CODE_LENS,
+    P.CMD_STATUS_MENU,
   ]) {
     assert.ok(ids.includes(id), id);
   }
