@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from .protocol import HTTP_TRACES
 from .redact import redact, redact_text
 from .tree import AGENT, AI, F_COMPACTION, F_ERROR, F_TOKENS, NET, TOOL, TYPES
 
@@ -74,9 +75,9 @@ def traces_url(endpoint: str | None) -> str:
         if full:
             return full
         endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")
-    if endpoint.rstrip("/").endswith("/v1/traces"):
+    if endpoint.rstrip("/").endswith(HTTP_TRACES):
         return endpoint
-    return endpoint.rstrip("/") + "/v1/traces"
+    return endpoint.rstrip("/") + HTTP_TRACES
 
 
 def parse_headers(items: list[str] | None) -> dict[str, str]:

@@ -16,8 +16,9 @@ import math
 from array import array
 
 from .events import Event
+from .protocol import EVENT_TYPES
 
-TYPES = ("ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent")
+TYPES = EVENT_TYPES  # the stored type codes are positions in protocol.EVENT_TYPES
 TYPE_CODE = {name: code for code, name in enumerate(TYPES)}
 AI, TOOL, FREAD, FWRITE, NET, USER, AGENT = range(7)
 

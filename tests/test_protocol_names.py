@@ -102,3 +102,53 @@ def test_every_method_of_the_contract_is_defined():
     names = set(re.findall(r"`(sessionprof[/.][A-Za-z]+)`", text))
     defined = {v for v in python_names().values() if isinstance(v, str)}
     assert names - defined == set()
+
+
+# ---------------------------------------------------------------- each wire name once per language
+# Issue 20: a wire name is written out in the protocol module of its language and nowhere else;
+# other modules import it (P.SUMMARY), so a rename is one edit per language.
+SOURCES = {
+    ROOT / "sessionprof_ls" / "protocol.py": sorted((ROOT / "sessionprof_ls").rglob("*.py")),
+    TS: sorted((ROOT / "editor-clients" / "vscode" / "src").rglob("*.ts")),
+    LUA: sorted((ROOT / "editor-clients" / "nvim" / "lua").rglob("*.lua")),
+    WEB: sorted((ROOT / "editor-clients" / "web").glob("*.js")),
+}
+_EVENT_TYPE_ALT = "|".join(P.EVENT_TYPES)
+
+
+def _wire_values() -> set[str]:
+    """Method, command and route names: the strings that are unambiguous when quoted."""
+    return {v for v in python_names().values()
+            if isinstance(v, str) and (v.startswith(("sessionprof/", "sessionprof.")) or v.startswith("/v1/"))}
+
+
+def _others(protocol_file: Path) -> list[Path]:
+    return [p for p in SOURCES[protocol_file] if p != protocol_file and "test" not in p.parts]
+
+
+@pytest.mark.parametrize("protocol_file", list(SOURCES), ids=lambda p: p.name)
+def test_wire_names_are_written_once_per_language(protocol_file):
+    found = []
+    for path in _others(protocol_file):
+        text = path.read_text()
+        for value in _wire_values():
+            if f'"{value}"' in text or f"'{value}'" in text:
+                found.append(f"{path.relative_to(ROOT)}: {value}")
+    assert not found, "wire names written outside the protocol module:\n" + "\n".join(sorted(found))
+
+
+@pytest.mark.parametrize("protocol_file", list(SOURCES), ids=lambda p: p.name)
+def test_event_types_are_listed_once_per_language(protocol_file):
+    """A literal list of (three or more of) the event types outside protocol.* is a second EVENT_TYPES."""
+    quoted = rf"[\"']({_EVENT_TYPE_ALT})[\"']"
+    listing = re.compile(rf"{quoted}\s*[,;]\s*{quoted}\s*[,;]\s*{quoted}")
+    found = [str(p.relative_to(ROOT)) for p in _others(protocol_file) if listing.search(p.read_text())]
+    assert not found, f"EVENT_TYPES written out again in {found}"
+
+
+def test_python_modules_do_not_redefine_protocol_names():
+    names = "|".join(k for k in python_names() if k != "PROTOCOL_VERSION")
+    defining = re.compile(rf"^\s*_?({names})\s*(?::[^=\n]+)?=", re.M)
+    found = [f"{p.relative_to(ROOT)}: {m.group(1)}" for p in _others(ROOT / "sessionprof_ls" / "protocol.py")
+             for m in defining.finditer(p.read_text())]
+    assert not found, f"protocol names defined again: {found}"

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..protocol import EVENT_TYPES
 from .common import READ_CHUNK, ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
 from .otlp import otlp_to_events
 
@@ -15,7 +16,6 @@ __all__ = ["ImportResult", "claude_config_dirs", "codex_home", "default_transcri
 
 _CLAUDE_TYPES = {"user", "assistant", "summary", "file-history-snapshot", "progress", "system", "queue-operation"}
 _CODEX_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
-_EVENT_TYPES = {"ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent"}
 _SUFFIXES = {".jsonl", ".json", ".ndjson", ".db"}
 _COPILOT_PREFIXES = {"session", "user", "assistant", "tool", "system", "subagent", "skill", "hook", "abort"}
 _WHOLE_FILE_LIMIT = 64 * 1024 * 1024
@@ -61,7 +61,7 @@ def _kind_of(obj: Any) -> str | None:
         return kind
     if t in _CODEX_TYPES and "payload" in obj:
         return "codex"
-    if t in _EVENT_TYPES and "sessionId" in obj and "id" in obj and "startTime" in obj:
+    if t in EVENT_TYPES and "sessionId" in obj and "id" in obj and "startTime" in obj:
         return "events"
     if t in _CLAUDE_TYPES and ("sessionId" in obj or t in ("summary", "file-history-snapshot")):
         return "claude-code"
