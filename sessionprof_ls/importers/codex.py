@@ -12,32 +12,14 @@ re-emission or a replay (resumed sessions) and is ignored. OpenAI's
 
 from __future__ import annotations
 
-import re
-import shlex
 from pathlib import Path
 from typing import Any
 
-from .common import (
-    EventBuffer,
-    ImportResult,
-    JSONDecodeError,
-    excerpt,
-    json_loads,
-    make_event,
-    parse_ts,
-    read_new_lines,
-    short_args,
-    split_permission_wait,
-)
+from .codex_output import _USER_WAIT, _command_of, _file_read_of, _parse_output, _patch_targets
+from .common import ImportResult, JSONDecodeError, excerpt, json_loads, make_event, parse_ts, read_new_lines, short_args, split_permission_wait
+from .skeleton import TranscriptParser
 
 SOURCE = "codex"
-_WALL_RE = re.compile(r"Wall time: ([0-9.]+) seconds")
-_TOKENS_RE = re.compile(r"Original token count: ([0-9]+)")
-_EXIT_RE = re.compile(r"(?:Process exited with code|Exit code:) (-?[0-9]+)")
-_PATCH_FILE_RE = re.compile(r"^\*\*\* (Update|Add|Delete) File: (.+)$", re.M)
-_PATCH_HUNK_RE = re.compile(r"^@@ -?(\d+)?", re.M)
-_SED_RANGE_RE = re.compile(r"^(\d+)(?:,(\d+))?p$")
-_USER_WAIT = {"request_user_input"}
 
 
 def _new_state() -> dict:
@@ -58,158 +40,20 @@ def _new_state() -> dict:
     }
 
 
-def _parse_output(output: Any) -> tuple[str, float | None, int | None, int | None]:
-    """(text, measured duration ms, exit code, original token count) of a tool output."""
-    text = output if isinstance(output, str) else ""
-    if isinstance(output, dict):
-        text = output.get("content") if isinstance(output.get("content"), str) else ""
-    duration = exit_code = tokens = None
-    if text.startswith("{"):
-        try:
-            obj = json_loads(text)
-        except JSONDecodeError:
-            obj = None
-        if isinstance(obj, dict):
-            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-            if isinstance(meta.get("duration_seconds"), (int, float)):
-                duration = float(meta["duration_seconds"]) * 1000.0
-            if isinstance(meta.get("exit_code"), int):
-                exit_code = meta["exit_code"]
-            if isinstance(obj.get("output"), str):
-                text = obj["output"]
-    head = text[:400]
-    if duration is None:
-        m = _WALL_RE.search(head)
-        if m:
-            duration = float(m.group(1)) * 1000.0
-    if exit_code is None:
-        m = _EXIT_RE.search(head)
-        if m:
-            exit_code = int(m.group(1))
-    m = _TOKENS_RE.search(head)
-    if m:
-        tokens = int(m.group(1))
-    return text, duration, exit_code, tokens
 
+class CodexParser(TranscriptParser):
+    """Turns Codex rollout lines into events; `state` is JSON-serialisable."""
 
-def _command_of(name: str, args: Any) -> str | None:
-    if not isinstance(args, dict):
-        return None
-    cmd = args.get("cmd") or args.get("command")
-    if isinstance(cmd, list):
-        # ["bash", "-lc", "script"] -> the script
-        if len(cmd) >= 3 and cmd[1] in ("-lc", "-c"):
-            return cmd[2] if isinstance(cmd[2], str) else None
-        return " ".join(str(c) for c in cmd)
-    return cmd if isinstance(cmd, str) else None
+    SOURCE = SOURCE
 
-
-def _sed_range(args: list[str]) -> tuple[int, int] | None:
-    """`-n 'a,bp'` (or `-n 'ap'`) -> (a, b)."""
-    if len(args) != 2 or args[0] != "-n":
-        return None
-    m = _SED_RANGE_RE.match(args[1])
-    if not m:
-        return None
-    a = int(m.group(1))
-    b = int(m.group(2)) if m.group(2) else a
-    return max(a, 1), max(b, a, 1)
-
-
-def _file_read_of(cmd: str | None, cwd: str | None) -> tuple[str, int | None, int | None] | None:
-    """A shell command that plainly reads one file: (path, startLine, endLine).
-
-    The forms Codex uses to look at a file: `cat`/`nl`/`bat` FILE (with their
-    line-number flags), `sed -n 'a,bp' FILE`, `nl -ba FILE | sed -n 'a,bp'`,
-    `head [-n N | -N] FILE`, `tail [-n N | -N] FILE` (its lines are not known)."""
-    if not cmd or any(c in cmd for c in ";&><`$"):
-        return None
-    try:
-        stages = [shlex.split(part) for part in cmd.split("|")]
-    except ValueError:
-        return None
-    if not stages or not all(stages) or len(stages) > 2:
-        return None
-    parts = stages[0]
-    prog, rest = parts[0], parts[1:]
-    if len(stages) == 2:  # nl -ba FILE | sed -n 'a,bp': numbered lines a..b of FILE
-        rng = _sed_range(stages[1][1:]) if stages[1][0] == "sed" else None
-        if prog == "nl" and rng and rest and not rest[-1].startswith("-") and all(a.startswith("-") for a in rest[:-1]):
-            return rest[-1], rng[0], rng[1]
-        return None
-    if prog in ("cat", "nl", "bat") and rest and not rest[-1].startswith("-") and \
-            all(a in ("-n", "-b", "-ba", "-A", "-p", "--plain", "-v") for a in rest[:-1]):
-        return rest[-1], None, None
-    if prog == "sed" and len(rest) == 3:
-        rng = _sed_range(rest[:2])
-        if rng:
-            return rest[2], rng[0], rng[1]
-    if prog in ("head", "tail") and rest and not rest[-1].startswith("-"):
-        flags = rest[:-1]
-        count = None
-        if not flags:
-            count = 10
-        elif len(flags) == 2 and flags[0] == "-n" and flags[1].isdigit():
-            count = int(flags[1])
-        elif len(flags) == 1 and flags[0][1:].isdigit() and flags[0].startswith("-"):
-            count = int(flags[0][1:])
-        if count is None:
-            return None
-        return (rest[-1], 1, max(count, 1)) if prog == "head" else (rest[-1], None, None)
-    return None
-
-
-class CodexParser:
     def __init__(self, state: dict | None, path: str):
-        self.s = state or _new_state()
-        self.path = path
-        self.out = EventBuffer()
-        self.errors: list[str] = []
-        self._touched_turn = False
-
-    def _sid(self) -> str:
-        return self.s["sid"] or Path(self.path).stem
+        super().__init__(state, path, _new_state)
 
     def _turn_id(self) -> str | None:
         return self.s["turn"]["id"] if self.s["turn"] else None
 
-    def _touch(self, ts: float | None) -> None:
-        turn = self.s["turn"]
-        if turn is not None and ts is not None and (turn["end"] is None or ts > turn["end"]):
-            turn["end"] = ts
-            self._touched_turn = True
-
-    def _emit_turn(self) -> None:
-        turn = self.s["turn"]
-        if turn is None:
-            return
-        meta = {"sessionTitle": self.s["title"], "source": SOURCE, "workspace": self.s["cwd"], "text": turn["text"], "model": self.s["model"]}
-        self.out.put(make_event(self._sid(), turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], meta))
-
-    def _ensure_turn(self, ts: float | None, line_no: int) -> None:
-        if self.s["turn"] is None:
-            self.s["turnNo"] += 1
-            self.s["turn"] = {"id": f"turn:L{line_no}", "name": f"Turn {self.s['turnNo']}: (continued)", "start": ts, "end": ts, "text": None}
-            self._touched_turn = True
-
-    def finish(self) -> None:
-        if self._touched_turn:
-            self._emit_turn()
-        self._touched_turn = False
-
-    def feed(self, line_no: int, raw: bytes, label: str) -> None:
-        try:
-            d = json_loads(raw)
-        except JSONDecodeError as exc:
-            self.errors.append(f"{label}:{line_no}: invalid JSON ({exc})")
-            return
-        if not isinstance(d, dict):
-            self.errors.append(f"{label}:{line_no}: expected a JSON object, got {type(d).__name__}")
-            return
-        try:
-            self._line(d, line_no)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self.errors.append(f"{label}:{line_no}: unexpected {d.get('type')!r} line shape ({exc!r})")
+    def _turn_meta(self) -> dict[str, Any]:
+        return {**super()._turn_meta(), "model": self.s["model"]}
 
     def _line(self, d: dict, line_no: int) -> None:
         s = self.s
@@ -305,7 +149,7 @@ class CodexParser:
             return
         if any(v < 0 for v in delta.values()):
             return
-        self._ensure_turn(ts, line_no)
+        self._ensure_turn(ts, f"turn:L{line_no}")
         s["respNo"] += 1
         cached = min(delta["cached_input_tokens"], delta["input_tokens"])
         tokens = {"input": delta["input_tokens"] - cached, "output": delta["output_tokens"], "cacheRead": cached, "cacheWrite": 0}
@@ -321,11 +165,11 @@ class CodexParser:
         self.out.put(make_event(self._sid(), rid, self._turn_id(), "ai_response", f"Response #{s['respNo']}", start, ts, meta))
         s["pendingText"] = None
         s["trig"] = ts
-        self._touch(ts)
+        self._touch_turn(ts)
 
     def _call(self, p: dict, ts: float | None, line_no: int) -> None:
         s = self.s
-        self._ensure_turn(ts, line_no)
+        self._ensure_turn(ts, f"turn:L{line_no}")
         call_id = p.get("call_id") or p.get("id") or f"L{line_no}"
         name = p.get("name") or ("shell" if p.get("type") == "local_shell_call" else "tool")
         raw_args = p.get("arguments") if p.get("type") == "function_call" else p.get("input", p.get("action"))
@@ -344,10 +188,10 @@ class CodexParser:
         if cmd:
             meta["text"] = excerpt(cmd, 200)  # what ran, for the slowest list and lenses
         self.out.put(make_event(self._sid(), "tool:" + call_id, self._turn_id(), etype, name, ts, None, meta))
-        self._touch(ts)
+        self._touch_turn(ts)
 
     def _web_search(self, p: dict, ts: float | None, line_no: int) -> None:
-        self._ensure_turn(ts, line_no)
+        self._ensure_turn(ts, f"turn:L{line_no}")
         action = p.get("action") if isinstance(p.get("action"), dict) else {}
         query = action.get("query")
         eid = "web:" + (p.get("id") or f"L{line_no}")
@@ -375,7 +219,7 @@ class CodexParser:
             meta["error"] = excerpt(text)
         if name in _USER_WAIT:
             self.out.put(make_event(sid, "tool:" + call_id, parent, "user_input", name, start, end, meta))
-            self._touch(ts)
+            self._touch_turn(ts)
             return
         real_start, wait_end = split_permission_wait(start, end, measured)
         if wait_end is not None:
@@ -404,22 +248,7 @@ class CodexParser:
         self.out.put(make_event(sid, "tool:" + call_id, parent, "tool_execution", name, real_start, end, meta))
         for ch in children:
             self.out.put(ch)
-        self._touch(ts)
-
-
-def _patch_targets(patch: str | None) -> list[tuple[str, int | None]] | None:
-    if not patch:
-        return None
-    targets: list[tuple[str, int | None]] = []
-    matches = list(_PATCH_FILE_RE.finditer(patch))
-    for i, m in enumerate(matches):
-        section = patch[m.end(): matches[i + 1].start() if i + 1 < len(matches) else len(patch)]
-        hunk = _PATCH_HUNK_RE.search(section)
-        line = int(hunk.group(1)) if hunk and hunk.group(1) else None
-        if line is None and m.group(1) == "Add":
-            line = 1
-        targets.append((m.group(2).strip(), line))
-    return targets or None
+        self._touch_turn(ts)
 
 
 def import_codex(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
