@@ -125,6 +125,8 @@ def open_browser(url: str) -> bool:
     """True when a browser was started; False on a machine without one (SSH)."""
     import webbrowser
 
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False  # no desktop (SSH): webbrowser would start a console browser in this terminal
     try:
         return bool(webbrowser.open(url))
     except webbrowser.Error:

@@ -128,8 +128,8 @@ def render(data: dict, console: Console, max_messages: int = 25, workspace: str 
                           "time), left out of the shares above.", style="grey62"))
     _heading(console, "TIME BREAKDOWN")
     console.print(_indented(bars))
-    for note in notes:
-        console.print(_indented(note))
+    if notes:
+        console.print(_indented(_hanging([(Text("·", style="grey62"), note) for note in notes])))
 
     _heading(console, "SLOWEST OPERATIONS")
     rows = []
