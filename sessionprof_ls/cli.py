@@ -91,14 +91,15 @@ def cmd_import(args) -> int:
 
 def cmd_sessions(args) -> int:
     from .cli_report import fill_costs, sessions_table
+    from .cli_store import open_store
 
-    engine = open_engine(args.store)
-    rows = fill_costs(engine, engine.sessions())
+    store = open_store(args.store)
+    rows = fill_costs(store, store.sessions())
     if args.json:
         _write_json(rows)
         return 0
     if not rows:
-        print(f"no sessions in {engine.store.path} yet: `sessionprof import` reads the agents' folders")
+        print(f"no sessions in {store.path} yet: `sessionprof import` reads the agents' folders")
         return 0
     sessions_table(rows, _console())
     return 0

@@ -65,12 +65,31 @@ def sample_banner(console) -> None:
     console.print(grid)
 
 
-def fill_costs(engine, rows: list[dict]) -> list[dict]:
+def formatting():
+    """analysis/formatting.py without the analysis package (whose __init__ loads numpy):
+    listing sessions needs only how to write a duration and a price."""
+    import importlib.util
+
+    name = "sessionprof_ls.analysis.formatting"
+    mod = sys.modules.get(name)
+    if mod is None:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "analysis" / "formatting.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        sys.modules[name] = mod  # the package, if it loads later, takes this one
+    return mod
+
+
+def fill_costs(store, rows: list[dict]) -> list[dict]:
     """Sessions whose cost was never computed (recorded by `watch` or the server before any
-    summary) get it now, so the list never says "price unknown" for a priced model."""
+    summary) get it now, so the list never says "price unknown" for a priced model. The
+    engine (and numpy, for the analysis) loads only then."""
     todo = [r for r in rows if r["totalCost"] is None and r["eventCount"]]
     if not todo:
         return rows
+    from .engine import Engine
+
+    engine = Engine(store)
     with engine.store.transaction():
         for r in todo:
             try:
@@ -94,9 +113,9 @@ def _date(ms: float | None) -> str:
 
 
 def sessions_table(rows: list[dict], console) -> None:
-    from .analysis.formatting import fmt_ms, fmt_usd
     from .cli_layout import Col, compact_number, fitted_table
 
+    fmt_ms, fmt_usd = formatting().fmt_ms, formatting().fmt_usd
     n = unique_prefix_len([r["sessionId"] for r in rows])
     cols = [Col("SESSION", "left", 10), Col("DATE", "left", 6, short=lambda s: s[5:], cheap=True),
             Col("DURATION", priority=4), Col("TITLE", "left", 7, flex=True, min_width=16, want=30),
