@@ -4,7 +4,7 @@ importers/otlp.py reads OTLP/JSON; a protobuf ExportTraceServiceRequest is turne
 into the same JSON shape (the protobuf JSON mapping: ids in base64, 64-bit integers
 as strings, both of which it accepts). Spans that sessionprof exported
 (otlp_export.py) carry `sessionprof.*` attributes; with them the event comes back
-as it was (id, parent, type, name, file, cost, source), so a session sent out and
+as it was (id, parent, type, name, file, the agent's reported cost, source), so a session sent out and
 received again gives the same summary. Other spans are left as the importer made them.
 """
 
@@ -106,7 +106,7 @@ def restore(body: dict, events: list[dict]) -> list[dict]:
             m.pop("source", None)
         for key, field in (("sessionprof.context_tokens", "fileTokens"), ("sessionprof.file_size", "fileSize"),
                            ("sessionprof.start_line", "startLine"), ("sessionprof.end_line", "endLine"),
-                           ("sessionprof.cost_usd", "costUsd"), ("sessionprof.text", "text"),
+                           ("sessionprof.reported_cost_usd", "costUsd"), ("sessionprof.text", "text"),
                            ("sessionprof.title", "sessionTitle"), ("sessionprof.workspace", "workspace")):
             if a.get(key) is not None:
                 m[field] = a[key]

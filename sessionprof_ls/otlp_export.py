@@ -156,7 +156,9 @@ def event_attributes(a: "Analysis", i: int, costs, content: bool, args=None) -> 
             attrs["sessionprof.usage.cache_creation_1h.input_tokens"] = t.tcw1h[i]
     cost = costs[i] if costs is not None else None
     if cost is not None and cost == cost:
-        attrs["sessionprof.cost_usd"] = float(cost)
+        attrs["sessionprof.cost_usd"] = float(cost)  # ours: the agent's report, else genai-prices
+    if t.cost[i] == t.cost[i]:
+        attrs["sessionprof.reported_cost_usd"] = t.cost[i]  # what the agent itself reported
     if t.file[i] >= 0:
         attrs["file.path"] = s.values[t.file[i]]
     if t.file_tokens[i] >= 0:

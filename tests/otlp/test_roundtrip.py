@@ -208,3 +208,26 @@ def test_bad_protobuf_is_one_line_and_valid_spans_sent_with_it_are_kept(tmp_path
     assert "startTimeUnixNano" in answer["partialSuccess"]["errorMessage"]
     got = _wait_summary(receiver, "pb-bad", 2)
     assert got["eventCount"] == 2
+
+
+def test_an_agents_own_cost_comes_back_as_reported_and_a_priced_one_as_priced(tmp_path):
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+    from sessionprof_ls import otlp_decode as od
+    from sessionprof_ls import otlp_export as ox
+
+    def ev(i, **meta):
+        return {"sessionId": "cost", "id": f"r{i}", "type": "ai_response", "name": f"Response #{i}",
+                "startTime": 1.7e12 + i * 1000, "endTime": 1.7e12 + i * 1000 + 500,
+                "metadata": {"model": "claude-sonnet-4-5", "provider": "anthropic",
+                             "tokens": {"input": 100, "output": 50, "cacheRead": 1000, "cacheWrite": 10}, **meta}}
+
+    eng = Engine(tmp_path / "a.db")
+    eng.ingest([ev(1, costUsd=0.5), ev(2)])
+    body = encode_spans(ox.session_spans(eng.analysis("cost"))).SerializeToString()
+    events, errors = od.to_events(od.decode_protobuf(body, "traces"), "traces")
+    assert errors == []
+    back = Engine(tmp_path / "b.db")
+    back.ingest(events)
+    assert back.summary("cost") == eng.summary("cost")
+    assert [e["metadata"].get("costUsd") for e in sorted(events, key=lambda e: e["id"])] == [0.5, None]
