@@ -108,9 +108,18 @@ export function laneRows(start, value, parent, n, eps) {
       height[p] = 1 + height[kids[a]];
       continue;
     }
+    // by start; at one instant the longest first, so a zero-length frame beside a long
+    // one is the one that moves to the next lane
     let sorted = true;
-    for (let k = a + 1; k < b; k++) if (start[kids[k]] < start[kids[k - 1]]) { sorted = false; break; }
-    if (!sorted) kids.subarray(a, b).set(Array.from(kids.subarray(a, b)).sort((x, y) => start[x] - start[y]));
+    for (let k = a + 1; k < b; k++) {
+      const x = kids[k - 1];
+      const y = kids[k];
+      if (start[y] < start[x] || (start[y] === start[x] && ext[y] > ext[x])) {
+        sorted = false;
+        break;
+      }
+    }
+    if (!sorted) kids.subarray(a, b).set(Array.from(kids.subarray(a, b)).sort((x, y) => start[x] - start[y] || ext[y] - ext[x]));
     if (b - a > laneEnd.length) {
       laneEnd = new Float64Array(b - a);
       laneH = new Int32Array(b - a);
