@@ -150,7 +150,7 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
           rows,
           sort: [1, -1],
           columns: [
-            { label: "NAME", sort: (r) => r.name, cell: (r) => h("button", { class: "link name-link", type: "button", text: r.name, onclick: () => choose(r) }) },
+            { label: "NAME", sort: (r) => r.name, title: (r) => r.name, cell: (r) => h("button", { class: "link name-link", type: "button", text: r.name, onclick: () => choose(r) }) },
             { label: "TOTAL", num: 1, sort: (r) => r.total, cell: (r) => formatValue(r.total, unit) },
             { label: "SELF", num: 1, sort: (r) => r.self, cell: (r) => formatValue(r.self, unit) },
             { label: "FRAMES", num: 1, sort: (r) => r.count, cell: (r) => NF.format(r.count) },

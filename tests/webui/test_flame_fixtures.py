@@ -623,3 +623,32 @@ def test_zoom_keeps_the_ancestors_in_view_and_a_click_away(open_ui, fx: SessionD
     # an ancestor link zooms to it
     links.last.click()
     assert ui.hook("selected()")["index"] == chain[-1]
+
+
+def test_no_word_breaks_in_tables_at_800px(open_ui, fixture_data: SessionData):
+    ui = open_ui(fixture_data, width=800, height=600)
+    ui.settle()
+    for tab in ("tokens", "timeline"):
+        ui.page.click(f"#tab-{tab}")
+        ui.page.wait_for_timeout(100)
+        broken = ui.page.evaluate("""() => {
+          const out = [];
+          for (const td of document.querySelectorAll('.panel:not([hidden]) table.data td, .panel:not([hidden]) table.data th')) {
+            const w = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+            for (let t = w.nextNode(); t; t = w.nextNode()) {
+              for (const m of t.textContent.matchAll(/\\S+/g)) {
+                const r = document.createRange();
+                r.setStart(t, m.index);
+                r.setEnd(t, m.index + m[0].length);
+                const lines = new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top)));
+                if (lines.size > 1) out.push(m[0]);
+              }
+            }
+          }
+          return out;
+        }""")
+        assert broken == [], (tab, broken[:10])
+    # the overview's top-frames table too; cut cells keep their whole text as the title
+    ui.page.click("#tab-overview")
+    first = ui.page.locator("#flame-top tbody tr").first.locator("td").first
+    assert first.get_attribute("title") == first.inner_text() != ""
