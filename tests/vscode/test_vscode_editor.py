@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -152,7 +153,9 @@ def test_editor_features_in_code_server(code_server, page):
     assert wv.locator("#tab-tokens").get_attribute("aria-selected") == "true"
     page.wait_for_timeout(1200)  # the state is saved within 0.4 s
     page.screenshot(path=str(ARTIFACTS / "issue16-panel-before-reload.png"))
-    page.reload()
+    # the window reload a user runs (its shutdown saves the editor layout, then it loads again)
+    with page.expect_navigation(timeout=WORKBENCH_MS):
+        run_command(page, "Developer: Reload Window")
     page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
     wv = webview(page)
     try:
@@ -187,13 +190,43 @@ def test_editor_features_in_code_server(code_server, page):
     run_command(page, "SessionProf: Restart Language Server")
     item = status_item(page)
     item.wait_for(state="visible", timeout=SERVER_MS)
-    page.wait_for_timeout(2000)
-    logs = sorted(code_server["user_data"].glob("logs/*/exthost*/sessionprof.sessionprof/*.log"))
-    log = "\n".join(p.read_text() for p in logs)
+
+    def current_log() -> str:
+        logs = sorted(code_server["user_data"].glob("logs/**/sessionprof.sessionprof/*.log"))
+        return "\n".join(p.read_text() for p in logs)
+
+    # the restarted server is ready (its endpoint is what new terminals get)
+    wait_until(lambda: "Server ready" in current_log().split("Restarting the language server")[-1]
+               and "Restarting the language server" in current_log(), SERVER_MS / 1000, "the restarted server",
+               page, code_server)
+    log = current_log()
     assert "following transcripts in: " in log and str(code_server["claude"]) in log, log[-3000:]
     assert "Restarting the language server" in log
     assert "[error]" not in log, [line for line in log.splitlines() if "[error]" in line]
     assert "[info]" in log
+
+    # A terminal opened after the restart gets the restarted server's endpoint (the old
+    # server has exited: a live answer with the token is the new one).
+    out = code_server["folder"] / "url.txt"
+    run_command(page, "Terminal: Create New Terminal")
+    term = page.locator(".terminal-wrapper.active .xterm").first
+    term.wait_for(state="visible")
+    for _ in range(3):  # the shell's prompt may take a while on a loaded machine: type again if nothing came
+        term.click()
+        page.wait_for_timeout(2500)
+        page.keyboard.type('printf "%s\\n" "$SESSIONPROF_URL" "$SESSIONPROF_TOKEN" > url.txt\n')
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (out.is_file() and out.read_text().strip()):
+            time.sleep(0.3)
+        if out.is_file() and out.read_text().strip():
+            break
+    page.screenshot(path=str(ARTIFACTS / "issue16-terminal-after-restart.png"))
+    wait_until(lambda: out.is_file() and out.read_text().strip(), 5, "the terminal's SESSIONPROF_URL", page, code_server)
+    url, token = out.read_text().split()[:2]
+    request = urllib.request.Request(f"{url}/v1/rpc", data=json.dumps({"method": "sessionprof/sessions", "params": {}}).encode(),
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    sessions = json.loads(urllib.request.urlopen(request, timeout=10).read())["result"]
+    assert code_server["sessionId"] in [x["sessionId"] for x in sessions]
 
 
 def test_panel_of_a_workspace_without_session(code_server, page):

@@ -21,7 +21,7 @@ import { applySuggestion } from "./common/apply";
 import { resolveInWorkspace, zeroBasedLine } from "./common/paths";
 import * as P from "./common/protocol";
 import { selectedInterpreter, PYTHON_EXTENSION_ID, type GetExtension, type PythonApi } from "./common/python";
-import { discoverServer, isExecutableFile, pythonHasModule, type ServerExecutable } from "./common/server";
+import { bundledDeps, discoverServer, isExecutableFile, pythonHasModule, type ServerExecutable } from "./common/server";
 import { serverSettings, SERVER_PATH, TERMINAL_OTEL } from "./common/settings";
 import { StatusItem } from "./common/status";
 import { BASE_VARS, OTEL_VARS, terminalEnvironment } from "./common/terminal";
@@ -74,6 +74,7 @@ async function startClient(): Promise<LanguageClient | undefined> {
     isExecutable: isExecutableFile,
     interpreter: () => selectedInterpreter(getPythonExtension, vscode.workspace.workspaceFolders?.[0]?.uri),
     hasModule: pythonHasModule,
+    ...bundledDeps(), // issue 15: the server inside the .vsix
   });
   if (!found.ok) {
     log.error(found.message);
@@ -96,7 +97,7 @@ async function startClient(): Promise<LanguageClient | undefined> {
     command: server.command,
     args: server.args,
     transport: TransportKind.stdio,
-    options: { cwd: workspaceFolder(), env: process.env },
+    options: { cwd: workspaceFolder(), env: { ...process.env, ...(server.env ?? {}) } }, // issue 15: bundled libs
   };
   let lc: LanguageClient | undefined = undefined;
   const clientOptions: LanguageClientOptions = {
@@ -185,6 +186,10 @@ async function restartClient(): Promise<void> {
   if (old) {
     log.info("Restarting the language server");
     status.restarting();
+    // a terminal opened while the server restarts gets no endpoint rather than the dying one;
+    // the new server's arrives with its sessionprof/ready
+    endpoint = undefined;
+    applyTerminalEnvironment();
     stoppingOnPurpose = true;
     try {
       await old.stop();

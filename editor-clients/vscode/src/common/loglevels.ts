@@ -10,7 +10,9 @@ const PYTHON_LEVEL: Record<string, Level> = { CRITICAL: "error", ERROR: "error",
 export function classify(line: string, previous: Level = "info"): { level: Level; text: string } {
   const c = CLIENT_LINE.exec(line);
   if (c) {
-    return { level: c[1].toLowerCase() as Level, text: c[2] };
+    // the client files every server exit as an error; a clean exit (stop, restart) is not one
+    const level = /^Server process exited with code 0\b/.test(c[2]) ? "info" : (c[1].toLowerCase() as Level);
+    return { level, text: c[2] };
   }
   const p = PYTHON_LINE.exec(line);
   if (p) {

@@ -14,4 +14,7 @@ test("client, server and traceback lines get their levels", () => {
   assert.equal(classify('  File "x.py", line 3, in f', "error").level, "error");
   assert.equal(classify("ValueError: bad").level, "error");
   assert.equal(classify("plain words").level, "info");
+  // a clean exit (restart) is not an error; a crash is
+  assert.equal(classify("[Error - 20:03:01] Server process exited with code 0.").level, "info");
+  assert.equal(classify("[Error - 20:03:01] Server process exited with code 1.").level, "error");
 });
