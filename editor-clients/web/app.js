@@ -786,6 +786,13 @@ function exposeTestHook() {
     scrollToRow: (r) => v.scrollToRow(r),
     drawnRects,
     labelColors: () => [...v.labelColors.keys()],
+    drawnLabels: () => {
+      v.labelsOut = [];
+      v.draw();
+      const out = v.labelsOut;
+      v.labelsOut = null;
+      return out;
+    },
     axisLabels: () => (v.axisLabels || []).map((t) => ({ x: t.x, label: t.label })),
     idleGaps: () => (v.data ? v.data.idle.map((g) => ({ ...g })) : []),
     laneFrames: () => (v.data ? v.data.laneFrames : 0),

@@ -385,7 +385,9 @@ export class FlameGraphView {
             const maxChars = Math.floor((w - 6) / this.charW);
             if (maxChars >= 2) {
               const tc = dim ? this.fadedTexts[t] : this.texts[t];
-              p.text(this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars), Math.max(cx0, 0) + 3, y + RH / 2 + 0.5, tc);
+              const text = this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars, d.count ? d.count[i] : 1);
+              p.text(text, Math.max(cx0, 0) + 3, y + RH / 2 + 0.5, tc);
+              if (this.labelsOut) this.labelsOut.push(text);
               this.labelColors.set(`${fill}|${tc}`, 1);
               st.labels++;
             }
@@ -471,9 +473,12 @@ export class FlameGraphView {
     ctx.strokeRect(x0 + width / 2, b.y + width / 2, Math.max(1, x1 - x0 - width), ROW_HEIGHT - 1 - width);
   }
 
-  _label(name, value, maxChars) {
-    const full = `${name} (${formatValue(value, this.data.unit)})`;
+  /** "Read ×76 (1:02)": a merged frame says how many calls it stands for. */
+  _label(name, value, maxChars, count = 1) {
+    const times = count > 1 ? ` ×${count}` : "";
+    const full = `${name}${times} (${formatValue(value, this.data.unit)})`;
     if (full.length <= maxChars) return full;
+    if (times && name.length + times.length <= maxChars) return name + times;
     if (name.length <= maxChars) return name;
     return name.slice(0, maxChars - 1) + "…";
   }

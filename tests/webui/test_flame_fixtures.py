@@ -522,6 +522,7 @@ def test_aggregated_view_counts_and_lists_merged_calls_over_base64(open_ui, ui_s
     tip = ui.page.locator("#flame-tooltip")
     tip.wait_for(state="visible")
     assert f"{f['count'][i]:,} calls merged" in tip.inner_text()
+    assert any(f"×{f['count'][k]}" in t for k in range(1, len(f["start"])) if f["count"][k] > 1 for t in ui.hook("drawnLabels()"))
     ui.page.mouse.click(box["x"] + b["x"] + min(b["w"], 40) / 2, box["y"] + b["y"] + 9)
     members = ui.page.locator("#flame-details .members li")
     members.first.wait_for()
