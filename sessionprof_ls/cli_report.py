@@ -138,7 +138,7 @@ def _pct(p: float | None) -> str:
 
 
 def import_table(summaries: list[dict], console) -> None:
-    from .analysis.formatting import fmt_ms, fmt_usd
+    from .analysis.formatting import fmt_ms, summary_cost, summary_tokens
     from .cli_layout import Col, compact_number, fitted_table
 
     n = unique_prefix_len([s["sessionId"] for s in summaries])
@@ -148,7 +148,7 @@ def import_table(summaries: list[dict], console) -> None:
             Col("COST", priority=9)]
     cells = [[s["sessionId"][:n], s["title"], s["source"] or "", fmt_ms(s["totalDuration"]),
               _pct(s["aiThinkingPercent"]), _pct(s["toolExecutionPercent"]), _pct(s["networkPercent"]),
-              _pct(s["userWaitPercent"]), f"{s['totalTokens']:,}", fmt_usd(s["totalCost"])]
+              _pct(s["userWaitPercent"]), summary_tokens(s), summary_cost(s)]
              for s in summaries[:IMPORT_TABLE_ROWS]]
     console.print(fitted_table(cols, cells, console.width))
     if any("n/r" in row for row in cells):

@@ -201,7 +201,8 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             # nothing unpriced and nothing billed: the session cost nothing, it is not unknown
             "totalCost": float(known.sum()) if known.size else (0.0 if not unpriced and "totalCost" not in missing_buckets
                                                                  else None),
-            "costComplete": not unpriced,
+            # responses whose usage the source does not record: the cost is not known (issue 12/18)
+            "costComplete": not unpriced and "totalCost" not in missing_buckets,
             "unpricedModels": unpriced,
             **agent_cost.fields(self),  # issue 18: the agent's own cost beside ours
             "messageCount": int(np.count_nonzero(self.message_mask())),

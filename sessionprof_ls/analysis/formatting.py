@@ -88,3 +88,34 @@ def file_hint(row: dict, total_input: int) -> tuple[str, str]:
         f"{fmt_usd(row['resentCost']) if row['resentCost'] is not None else 'cost not recorded'}"
     )
     return label, tooltip
+
+
+def summary_tokens(s: dict) -> str:
+    """A session's token count, or "not recorded" when its source records no usage."""
+    return NOT_RECORDED if "totalTokens" in (s.get("notRecorded") or {}) else f"{s['totalTokens']:,}"
+
+
+def summary_cost(s: dict) -> str:
+    """A session's cost as every client writes it: "not recorded" when its responses carry no
+    usage, "price unknown" when a model has no price; when the agent reported its own cost
+    (which counts in totalCost) and genai-prices prices the same requests differently, both:
+    `$0.040 (agent $0.040 · priced $0.193)`."""
+    if "totalCost" in (s.get("notRecorded") or {}):
+        return NOT_RECORDED
+    text = fmt_usd(s.get("totalCost"))
+    if s.get("costDiffers") and s.get("agentCost") is not None:
+        text += f" (agent {fmt_usd(s['agentCost'])} · priced {fmt_usd(s.get('pricedCost'))})"
+    return text
+
+
+def row_tokens(row: dict, key: str = "total") -> str:
+    """A message-table cell: "not recorded" for a response whose usage the source did not
+    record (never 0)."""
+    return NOT_RECORDED if row.get("usageRecorded") is False else f"{row[key]:,}"
+
+
+def row_cost(row: dict) -> str:
+    """A message row's cost: blank for a user message, "not recorded" without usage."""
+    if row.get("role") == "user":
+        return ""
+    return NOT_RECORDED if row.get("usageRecorded") is False else fmt_usd(row.get("cost"))
