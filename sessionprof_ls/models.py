@@ -124,9 +124,12 @@ class Summary(BaseModel):
     outputTokens: int
     cacheReadTokens: int
     cacheWriteTokens: int
-    totalCost: float | None = Field(None, description="null when no price is known")
-    costComplete: bool = Field(True, description="false when some model had no price")
+    totalCost: float | None = Field(None, description="null when no price is known or the source records no usage (notRecorded)")
+    costComplete: bool = Field(True, description="false when some model had no price or usage is not recorded")
     unpricedModels: list[str] = []
+    agentCost: float | None = Field(None, description="the cost the agent itself reported (counts in totalCost); null: it reported none")
+    pricedCost: float | None = Field(None, description="genai-prices' price of the requests the agent priced itself; null: none, or no price")
+    costDiffers: bool = Field(False, description="agentCost and pricedCost differ beyond rounding: clients show both")
     messageCount: int
     toolCallCount: int
     avgResponseTokens: float = Field(description="output tokens per response that reported usage")
