@@ -2,8 +2,11 @@
  * Finding the language server, in the order the extension promises:
  * 1. the `sessionprof.server.path` setting (an executable, or a Python interpreter);
  * 2. `sessionprof-ls` on PATH;
- * 3. `python -m sessionprof_ls` in the interpreter the Python extension selected;
- * else a message that says how to install it.
+ * 3. the server bundled in the .vsix (`bundled/libs/cpXY`, the way the Python tools
+ *    extension template ships its server), run by the Python extension's interpreter or a
+ *    `python3` >= 3.11 on PATH, with PYTHONPATH pointing at the libs of its version;
+ * 4. `python -m sessionprof_ls` in the interpreter the Python extension selected;
+ * else a message that says exactly what to install.
  * Everything that touches the machine is injected, so the order is unit-tested.
  */
 import { execFile } from "child_process";
@@ -16,13 +19,22 @@ export const SERVER_MODULE = "sessionprof_ls";
 export const PACKAGE_NAME = "sessionprof-ls";
 export const INSTALL_COMMAND = `pipx install ${PACKAGE_NAME}`;
 
-export type ServerSource = "setting" | "path" | "python";
+export type ServerSource = "setting" | "path" | "bundled" | "python";
 
 export interface ServerExecutable {
   command: string;
   args: string[];
   source: ServerSource;
+  /** Extra environment for the server process (the bundled libs). */
+  env?: Record<string, string>;
 }
+
+/** Interpreter names tried on PATH for the bundled server, newest first. */
+export const PYTHON_NAMES = ["python3.13", "python3.12", "python3.11", "python3", "python"];
+export const MIN_PYTHON: [number, number] = [3, 11];
+export const PYTHON_INSTALL_HINT =
+  "Python 3.11 or newer (Debian/Ubuntu: sudo apt install python3; macOS: brew install python@3.12; " +
+  "Windows: winget install Python.Python.3.12)";
 
 export type Discovery =
   | { ok: true; server: ServerExecutable }
@@ -39,6 +51,12 @@ export interface DiscoveryDeps {
   interpreter(): Promise<string | undefined>;
   /** Whether `python` can import `module`. */
   hasModule(python: string, module: string): Promise<boolean>;
+  /** The extension's `bundled/libs` folder when the .vsix brings the server. */
+  bundledLibs?: string;
+  /** `python`'s [major, minor], or undefined when it does not run. */
+  pythonVersion?(python: string): Promise<[number, number] | undefined>;
+  /** Whether a folder exists. */
+  isDirectory?(dir: string): boolean;
 }
 
 /** `python`, `python3`, `python3.11`, `python.exe`, `pythonw.exe`: run as `-m sessionprof_ls`. */
@@ -105,6 +123,13 @@ export async function discoverServer(deps: DiscoveryDeps): Promise<Discovery> {
   }
 
   const python = await deps.interpreter();
+  if (deps.bundledLibs && deps.pythonVersion && deps.isDirectory) {
+    const bundled = await bundledServer(deps, python);
+    if (bundled.ok || !python || !(await deps.hasModule(python, SERVER_MODULE))) {
+      return bundled; // without a usable Python the message says which Python to install
+    }
+    return { ok: true, server: { command: python, args: ["-m", SERVER_MODULE], source: "python" } };
+  }
   if (python) {
     if (await deps.hasModule(python, SERVER_MODULE)) {
       return { ok: true, server: { command: python, args: ["-m", SERVER_MODULE], source: "python" } };
@@ -128,6 +153,74 @@ export async function discoverServer(deps: DiscoveryDeps): Promise<Discovery> {
       `or set sessionprof.server.path.`,
     installCommand: INSTALL_COMMAND,
   };
+}
+
+/** The bundled server with the first Python >= 3.11 whose version the .vsix has libs for. */
+async function bundledServer(deps: DiscoveryDeps, selected: string | undefined): Promise<Discovery> {
+  const candidates: string[] = [];
+  if (selected) {
+    candidates.push(selected);
+  }
+  for (const name of PYTHON_NAMES) {
+    const found = which(name, deps.env, deps.platform, deps.isExecutable);
+    if (found && !candidates.includes(found)) {
+      candidates.push(found);
+    }
+  }
+  const seen: string[] = [];
+  for (const python of candidates) {
+    const version = await deps.pythonVersion!(python);
+    if (!version) {
+      continue;
+    }
+    const [major, minor] = version;
+    const libs = path.join(deps.bundledLibs!, `cp${major}${minor}`);
+    if ((major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1])) && deps.isDirectory!(libs)) {
+      return {
+        ok: true,
+        server: {
+          command: python,
+          args: ["-m", SERVER_MODULE],
+          source: "bundled",
+          env: { PYTHONPATH: libs, PYTHONNOUSERSITE: "1", PYTHONDONTWRITEBYTECODE: "1" },
+        },
+      };
+    }
+    seen.push(`${python} (${major}.${minor})`);
+  }
+  const found = seen.length ? `found only ${seen.join(", ")}` : "found no python3";
+  return {
+    ok: false,
+    message:
+      `SessionProf brings its language server but needs ${PYTHON_INSTALL_HINT} to run it (${found}). ` +
+      `Install it, then reload the window; or set sessionprof.server.path.`,
+    installCommand: "sudo apt install python3",
+  };
+}
+
+/** [major, minor] of `python` (a short child process), or undefined. */
+export function pythonVersionOf(python: string): Promise<[number, number] | undefined> {
+  return new Promise((resolve) => {
+    execFile(python, ["-c", "import sys; print(*sys.version_info[:2])"], { timeout: 15000, windowsHide: true },
+      (err, stdout) => {
+        const m = /^(\d+) (\d+)/.exec(String(stdout).trim());
+        resolve(err || !m ? undefined : [Number(m[1]), Number(m[2])]);
+      });
+  });
+}
+
+/** The bundled-server part of the discovery deps (the .vsix's `bundled/libs`, next to dist/). */
+export function bundledDeps(): Pick<DiscoveryDeps, "bundledLibs" | "pythonVersion" | "isDirectory"> {
+  const libs = path.join(__dirname, "..", "bundled", "libs");
+  return { bundledLibs: isDirectory(libs) ? libs : undefined, pythonVersion: pythonVersionOf, isDirectory };
+}
+
+export function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A regular file the current user may execute. */
