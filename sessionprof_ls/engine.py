@@ -8,7 +8,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
@@ -16,7 +17,6 @@ import orjson
 from .events import EventError, convert_event, decode_event, decode_stored, split_body
 from .store import Store
 from .tree import SessionTree, StringTable, cap_nesting
-
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -74,7 +74,7 @@ class Engine:
                     trees = [self.tree(sid, create=True) for sid in by_session]
                     seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
                     now = time.time()
-                    for (sid, (evs, _)), seq, tree in zip(by_session.items(), seqs, trees):
+                    for (_sid, (evs, _)), seq, tree in zip(by_session.items(), seqs, trees, strict=True):
                         tree.add_many(evs, seq)
                         tree.last_update = now
                         self._save_session_row(tree)
@@ -99,9 +99,16 @@ class Engine:
         if not len(tree):
             return
         self.store.update_session(
-            tree.session_id, title=tree.title, source=tree.source, workspace=tree.workspace,
-            start_time=tree.min_start, end_time=tree.max_end, total_tokens=tree.token_total,
-            event_count=len(tree), updated_at=time.time())
+            tree.session_id,
+            title=tree.title,
+            source=tree.source,
+            workspace=tree.workspace,
+            start_time=tree.min_start,
+            end_time=tree.max_end,
+            total_tokens=tree.token_total,
+            event_count=len(tree),
+            updated_at=time.time(),
+        )
 
     # ------------------------------------------------------------ trees
 
@@ -133,7 +140,7 @@ class Engine:
         self.trees[session_id] = tree
         return tree
 
-    def analysis(self, session_id: str) -> "Analysis":
+    def analysis(self, session_id: str) -> Analysis:
         from .analysis import Analysis  # numpy: loaded by the first analysis, not by an import
 
         tree = self.tree(session_id)

@@ -72,8 +72,9 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
         weights = None
     # the aggregate time view adds up the time the split gives each span (parallel calls
     # counted once, idle left out), so its root is the active time and its buckets the summary's
-    agg_time = _inclusive(analysis, kids, analysis.own_time().tolist()) if view == "aggregate" and weights is None \
-        else None
+    agg_time = (
+        _inclusive(analysis, kids, analysis.own_time().tolist()) if view == "aggregate" and weights is None else None
+    )
 
     if view == "aggregate":
         _aggregate(t, analysis, kids, fr, weights if weights is not None else agg_time, weights is None)
@@ -125,8 +126,15 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
 
 
 # column -> little-endian numpy type of its base64 form (the web UI's typed arrays)
-BASE64_TYPES = {"name": "<i4", "type": "u1", "depth": "<i4", "start": "<f8", "value": "<f8", "parent": "<i4",
-                "count": "<i4"}
+BASE64_TYPES = {
+    "name": "<i4",
+    "type": "u1",
+    "depth": "<i4",
+    "start": "<f8",
+    "value": "<f8",
+    "parent": "<i4",
+    "count": "<i4",
+}
 
 
 def encode_base64(graph: dict) -> dict:

@@ -31,14 +31,29 @@ def _np(col, dtype) -> np.ndarray:
 
 
 # sources that are transcripts on disk (not live telemetry)
-TRANSCRIPT_SOURCES = ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline", "roo-code", "kilo-code", "kilo-cli")
+TRANSCRIPT_SOURCES = (
+    "claude-code",
+    "codex",
+    "gemini-cli",
+    "copilot-cli",
+    "opencode",
+    "cline",
+    "roo-code",
+    "kilo-code",
+    "kilo-cli",
+)
 
 
 class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, EventsMixin, SuggestionsMixin):
     """Computes PerformanceData for one tree; cheap to create, one per request."""
 
-    def __init__(self, tree: SessionTree, now_ms: float | None = None, slow_threshold_ms: float = SLOW_THRESHOLD_MS,
-                 slowest_count: int = SLOWEST_COUNT):
+    def __init__(
+        self,
+        tree: SessionTree,
+        now_ms: float | None = None,
+        slow_threshold_ms: float = SLOW_THRESHOLD_MS,
+        slowest_count: int = SLOWEST_COUNT,
+    ):
         self.t = tree
         self.now = now_ms if now_ms is not None else time.time() * 1000.0
         self.slow_threshold = slow_threshold_ms
@@ -72,9 +87,13 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         self.a_flags = _np(tree.flags, np.uint8)
         # every column a pass reads, copied now: the tree keeps growing under other threads,
         # and a later copy would neither match these in length nor be safe while it grows
-        self.cols = {name: _np(getattr(tree, name), np.int64 if name in ("tin", "tout", "tcr", "tcw", "tcw1h",
-                                                                        "file_tokens") else np.int32)
-                     for name in ("tin", "tout", "tcr", "tcw", "tcw1h", "file_tokens", "model", "tool", "file")}
+        self.cols = {
+            name: _np(
+                getattr(tree, name),
+                np.int64 if name in ("tin", "tout", "tcr", "tcw", "tcw1h", "file_tokens") else np.int32,
+            )
+            for name in ("tin", "tout", "tcr", "tcw", "tcw1h", "file_tokens", "model", "tool", "file")
+        }
         self.a_cost = _np(tree.cost, np.float64)
 
     @property
@@ -101,7 +120,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
                 gp = par[regroup]
                 cuts = np.flatnonzero(gp[1:] != gp[:-1]) + 1
                 heads = np.concatenate([[0], cuts])
-                for p, chunk in zip(gp[heads].tolist(), np.split(grouped, cuts)):
+                for p, chunk in zip(gp[heads].tolist(), np.split(grouped, cuts), strict=True):
                     kids[p] = chunk.tolist()
             self._kids = kids
         return self._kids
@@ -122,6 +141,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
     def _col(self, name: str) -> np.ndarray:
         """A column as copied when the analysis was made."""
         return self.cols[name]
+
     def not_recorded(self) -> dict[str, str]:
         """Buckets this session's source cannot measure (field -> why): shown as
         "not recorded", never as 0."""
@@ -129,13 +149,20 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         b = self.buckets()
         src = self.t.source or "this source"
         if not np.any(b == NET_B):
-            out["networkTime"] = (f"{src} does not time network requests: API latency is inside AI time"
-                                  if src in TRANSCRIPT_SOURCES else "no network spans were sent for this session")
+            out["networkTime"] = (
+                f"{src} does not time network requests: API latency is inside AI time"
+                if src in TRANSCRIPT_SOURCES
+                else "no network spans were sent for this session"
+            )
         if not np.any(b == HOOK_B):
-            out["hookTime"] = ("hooks are timed only by Claude Code's trace spans (OTLP with tracing on); "
-                               f"{src} does not record them" if src in TRANSCRIPT_SOURCES
-                               else "no hook spans were sent for this session")
-        if np.any(self.a_type == AI) and not np.any((self.a_flags & F_TOKENS) != 0):  # issue 18: e.g. Copilot's legacy files
+            out["hookTime"] = (
+                f"hooks are timed only by Claude Code's trace spans (OTLP with tracing on); {src} does not record them"
+                if src in TRANSCRIPT_SOURCES
+                else "no hook spans were sent for this session"
+            )
+        if np.any(self.a_type == AI) and not np.any(
+            (self.a_flags & F_TOKENS) != 0
+        ):  # issue 18: e.g. Copilot's legacy files
             out["totalTokens"] = f"{src} records no token counts for this session"
             out["totalCost"] = "no token counts, so no price"
         return out
@@ -199,8 +226,9 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             "cacheReadTokens": tcr,
             "cacheWriteTokens": tcw,
             # nothing unpriced and nothing billed: the session cost nothing, it is not unknown
-            "totalCost": float(known.sum()) if known.size else (0.0 if not unpriced and "totalCost" not in missing_buckets
-                                                                 else None),
+            "totalCost": float(known.sum())
+            if known.size
+            else (0.0 if not unpriced and "totalCost" not in missing_buckets else None),
             # responses whose usage the source does not record: the cost is not known (issue 12/18)
             "costComplete": not unpriced and "totalCost" not in missing_buckets,
             "unpricedModels": unpriced,

@@ -34,16 +34,16 @@ class CostsMixin:
                     continue
                 rates = pricing.rates_for(t.strings.values[code], provider_of.get(code))
                 if rates is not None:
-                    table[code] = (rates.input, rates.output, rates.cache_read, rates.cache_write,
-                                   rates.cache_write_1h)
+                    table[code] = (rates.input, rates.output, rates.cache_read, rates.cache_write, rates.cache_write_1h)
                     tiers[code] = rates.tier_start or np.inf
             r = table[model]  # model -1 picks the last row: NaN
-            out = (tin * r[:, 0] + tout * r[:, 1] + tcr * r[:, 2] + (tcw - tcw1h) * r[:, 3] + tcw1h * r[:, 4])
+            out = tin * r[:, 0] + tout * r[:, 1] + tcr * r[:, 2] + (tcw - tcw1h) * r[:, 3] + tcw1h * r[:, 4]
             out[~req] = np.nan
             over = np.flatnonzero(req & (tin + tcr + tcw >= tiers[model]) & ~np.isnan(out))
             for i in over.tolist():
-                out[i] = pricing.price(t.strings.values[t.model[i]], t.provider.get(i), t.tin[i], t.tout[i],
-                                       t.tcr[i], t.tcw[i], t.tcw1h[i])
+                out[i] = pricing.price(
+                    t.strings.values[t.model[i]], t.provider.get(i), t.tin[i], t.tout[i], t.tcr[i], t.tcw[i], t.tcw1h[i]
+                )
         reported = self.a_cost
         has = ~np.isnan(reported)
         out[has] = reported[has]

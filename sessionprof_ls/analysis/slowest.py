@@ -34,9 +34,16 @@ class SlowestMixin:
         top = self._top(*self._operations((AI, TOOL, FREAD, FWRITE, NET)), self.slowest_count)
         out = []
         for rank, (dur, i) in enumerate(top, 1):
-            out.append({"rank": rank, "event": self.event(i), "suggestion": self.slow_hint(i, dur),
-                        "detail": self.detail(i), "label": self.op_label(i),
-                        "interrupted": bool(self.a_open[i]) and not self.live})
+            out.append(
+                {
+                    "rank": rank,
+                    "event": self.event(i),
+                    "suggestion": self.slow_hint(i, dur),
+                    "detail": self.detail(i),
+                    "label": self.op_label(i),
+                    "interrupted": bool(self.a_open[i]) and not self.live,
+                }
+            )
         return out
 
     def slow_set(self) -> dict[int, int]:
@@ -51,7 +58,7 @@ class SlowestMixin:
         """A file path relative to the session's workspace when it lies inside it."""
         ws = self.t.workspace
         if ws and path.startswith(ws.rstrip("/") + "/"):
-            return path[len(ws.rstrip("/")) + 1:]
+            return path[len(ws.rstrip("/")) + 1 :]
         return path
 
     def what_ran(self, i: int) -> str | None:
@@ -101,8 +108,10 @@ class SlowestMixin:
         typ = t.type[i]
         tool = t.strings.get(t.tool[i]) or ""
         if self.a_open[i] and not self.live:
-            return (f"Interrupted: it never finished (the session stopped while it ran); counted {fmt_ms(dur)} "
-                    "until the session's last timestamp.")
+            return (
+                f"Interrupted: it never finished (the session stopped while it ran); counted {fmt_ms(dur)} "
+                "until the session's last timestamp."
+            )
         if t.flags[i] & F_ERROR:
             return f"Failed after {fmt_ms(dur)}: {error_text(t.error.get(i, 'the tool reported an error'))[:160]}"
         hooks = self._hook_time_inside(i)
@@ -116,11 +125,15 @@ class SlowestMixin:
                 return f"Large output: {out:,} tokens in {fmt_ms(dur)}. Consider asking for incremental output."
             per_k = dur / out * 1000 if out else 0
             if ctx >= 100_000 and out < 500:
-                return (f"{fmt_ms(dur)} for only {out:,} output tokens over a {ctx:,}-token context: time to the first "
-                        "token grows with the context; a new session or a compaction would make it faster.")
+                return (
+                    f"{fmt_ms(dur)} for only {out:,} output tokens over a {ctx:,}-token context: time to the first "
+                    "token grows with the context; a new session or a compaction would make it faster."
+                )
             if out and per_k > 100_000:
-                return (f"{fmt_ms(dur)} for {out:,} output token{'s' if out != 1 else ''} ({ctx:,}-token context): "
-                        "long hidden reasoning or a slow API response.")
+                return (
+                    f"{fmt_ms(dur)} for {out:,} output token{'s' if out != 1 else ''} ({ctx:,}-token context): "
+                    "long hidden reasoning or a slow API response."
+                )
             return f"{fmt_ms(dur)}: {out:,} output tokens over a {ctx:,}-token context."
         if typ == FREAD:
             ft = t.file_tokens[i]
@@ -129,7 +142,11 @@ class SlowestMixin:
             return "File read was slow; the file system or a large directory may be the cause."
         if typ == FWRITE:
             size = t.file_size[i]
-            return f"Large file write ({size:,} bytes)." if size > 10_000 else "Writing the file took long, often a permission prompt."
+            return (
+                f"Large file write ({size:,} bytes)."
+                if size > 10_000
+                else "Writing the file took long, often a permission prompt."
+            )
         if typ == NET or tool in ("WebFetch", "WebSearch"):
             return "Network-bound: the remote site was slow."
         if tool in ("Task", "Agent"):
@@ -139,11 +156,15 @@ class SlowestMixin:
                 inside += 1
                 stack.extend(kids[stack.pop()])
             task = self.what_ran(i)
-            return (f"A subagent ran here{' (' + task + ')' if task else ''}: {inside:,} "
-                    f"span{'s' if inside != 1 else ''} inside; its work is in the flame graph below this call.")
+            return (
+                f"A subagent ran here{' (' + task + ')' if task else ''}: {inside:,} "
+                f"span{'s' if inside != 1 else ''} inside; its work is in the flame graph below this call."
+            )
         if tool in ("Bash", "shell", "exec_command", "local_shell"):
-            return (f"A command that ran {fmt_ms(dur)}: run it in the background, "
-                    "or narrow it (fewer tests, a smaller build).")
+            return (
+                f"A command that ran {fmt_ms(dur)}: run it in the background, "
+                "or narrow it (fewer tests, a smaller build)."
+            )
         return "Slow tool call."
 
     def _hook_time_inside(self, i: int) -> float:

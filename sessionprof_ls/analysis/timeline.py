@@ -45,15 +45,31 @@ def union_length(starts: np.ndarray, ends: np.ndarray) -> float:
 AI_B, TOOL_B, NET_B, USER_B, COMPACTION_B, HOOK_B, AGENT_B = range(7)
 _BUCKET = np.array([AI_B, TOOL_B, TOOL_B, TOOL_B, NET_B, USER_B, AGENT_B], dtype=np.int8)
 # overlap priority, highest first: (result key, bucket code)
-PRIORITY = (("user", USER_B), ("net", NET_B), ("hook", HOOK_B), ("tool", TOOL_B), ("compaction", COMPACTION_B),
-            ("ai", AI_B), ("agent", AGENT_B))
+PRIORITY = (
+    ("user", USER_B),
+    ("net", NET_B),
+    ("hook", HOOK_B),
+    ("tool", TOOL_B),
+    ("compaction", COMPACTION_B),
+    ("ai", AI_B),
+    ("agent", AGENT_B),
+)
 BUCKETS = tuple(k for k, _ in PRIORITY)
 HOOK_TOOL_NAMES = ("hook",)  # tool spans named so (Claude Code trace `hook` spans) are hook time
 
 
 # the summary's time fields that add up to its totalDuration (null ones count 0: not recorded)
-TIME_FIELDS = ("idleTime", "aiThinkingTime", "toolExecutionTime", "networkTime", "userWaitTime", "hookTime",
-               "compactionTime", "agentOverheadTime", "otherTime")
+TIME_FIELDS = (
+    "idleTime",
+    "aiThinkingTime",
+    "toolExecutionTime",
+    "networkTime",
+    "userWaitTime",
+    "hookTime",
+    "compactionTime",
+    "agentOverheadTime",
+    "otherTime",
+)
 
 
 def time_parts(summary: dict) -> float:
@@ -98,8 +114,7 @@ class TimelineMixin:
         s = self.a_start[top] - self.t0
         e = np.maximum(self.a_end[top] - self.t0, s)
         # a prompt opens a turn: a turn (an agent span, not a compaction) or the user's input
-        prompt = ((self.a_type[top] == AGENT) & ((self.a_flags[top] & F_COMPACTION) == 0)) | \
-                 (self.a_type[top] == USER)
+        prompt = ((self.a_type[top] == AGENT) & ((self.a_flags[top] & F_COMPACTION) == 0)) | (self.a_type[top] == USER)
         order = np.lexsort((~prompt, s))  # by start; prompts first among equal starts
         s, e, prompt = s[order], e[order], prompt[order]
         first, run_end = merged_runs(s, e)
@@ -140,7 +155,7 @@ class TimelineMixin:
         os_, oe, p = os_[order], oe[order], p[order]
         if os_.size:
             first, run_end = merged_runs(os_, oe)
-            mp = p[first]                      # parent of each merged covered interval
+            mp = p[first]  # parent of each merged covered interval
             ms = os_[first] - mp * big
             me = run_end - mp * big
         else:
@@ -153,7 +168,7 @@ class TimelineMixin:
             same = np.empty(mp.size, dtype=bool)
             same[0] = False
             same[1:] = mp[1:] == mp[:-1]
-            lead_s = np.where(same, np.roll(me, 1), s[mp])   # parent start, or the previous covered end
+            lead_s = np.where(same, np.roll(me, 1), s[mp])  # parent start, or the previous covered end
             last_of = np.append(mp[1:] != mp[:-1], True)
             gap_s = np.concatenate([lead_s, me[last_of]])
             gap_e = np.concatenate([ms, e[mp[last_of]]])

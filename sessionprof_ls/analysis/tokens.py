@@ -23,7 +23,7 @@ class TokenTablesMixin:
         tin, tout, tcr, tcw = (self._col(c)[sel].tolist() for c in ("tin", "tout", "tcr", "tcw"))
         cost = self.cost_array()[sel]
         counted = ((self.a_flags[sel] & F_TOKENS) != 0) | (self.a_type[sel] == AI)
-        costs = [c if ok and c == c else None for c, ok in zip(cost.tolist(), counted.tolist())]
+        costs = [c if ok and c == c else None for c, ok in zip(cost.tolist(), counted.tolist(), strict=True)]
         users = (self.a_type[sel] == USER).tolist()
         recorded = ((self.a_flags[sel] & F_TOKENS) != 0).tolist()
         ids, names, values, models, texts = t.ids, t.name, t.strings.values, t.model, t.text
@@ -31,15 +31,24 @@ class TokenTablesMixin:
         for k, i in enumerate(sel.tolist()):
             text = texts.get(i) or values[names[i]]
             m = models[i]
-            rows.append({
-                "index": k + 1, "eventId": ids[i], "role": "user" if users[k] else "assistant",
-                "model": values[m] if m >= 0 else None,
-                "input": tin[k], "output": tout[k], "cacheRead": tcr[k], "cacheWrite": tcw[k],
-                "total": tin[k] + tout[k] + tcr[k] + tcw[k], "cost": costs[k],
-                "excerpt": " ".join(text[:200].split())[:120], "label": values[names[i]],
-                # a response whose usage the source did not record (a subagent seen only as streamed copies)
-                "usageRecorded": bool(recorded[k]) or users[k],
-            })
+            rows.append(
+                {
+                    "index": k + 1,
+                    "eventId": ids[i],
+                    "role": "user" if users[k] else "assistant",
+                    "model": values[m] if m >= 0 else None,
+                    "input": tin[k],
+                    "output": tout[k],
+                    "cacheRead": tcr[k],
+                    "cacheWrite": tcw[k],
+                    "total": tin[k] + tout[k] + tcr[k] + tcw[k],
+                    "cost": costs[k],
+                    "excerpt": " ".join(text[:200].split())[:120],
+                    "label": values[names[i]],
+                    # a response whose usage the source did not record (a subagent seen only as streamed copies)
+                    "usageRecorded": bool(recorded[k]) or users[k],
+                }
+            )
         return rows
 
     def tokens_by_model(self) -> list[dict]:
@@ -50,8 +59,10 @@ class TokenTablesMixin:
         model = self._col("model")[req]
         cost = self.cost_array()[req]
         groups = np.unique(model)
-        sums = {c: np.bincount(np.searchsorted(groups, model), weights=self._col(c)[req], minlength=groups.size)
-                for c in ("tin", "tout", "tcr", "tcw")}
+        sums = {
+            c: np.bincount(np.searchsorted(groups, model), weights=self._col(c)[req], minlength=groups.size)
+            for c in ("tin", "tout", "tcr", "tcw")
+        }
         pos = np.searchsorted(groups, model)
         counts = np.bincount(pos, minlength=groups.size)
         known_cost = np.bincount(pos, weights=np.nan_to_num(cost), minlength=groups.size)
@@ -64,12 +75,21 @@ class TokenTablesMixin:
             tin, tout, tcr, tcw = (int(sums[c][g]) for c in ("tin", "tout", "tcr", "tcw"))
             total = tin + tout + tcr + tcw
             priced = unpriced[g] == 0
-            rows.append({
-                "model": name, "provider": provider_of.get(code) or pricing.provider_of(name),
-                "requests": int(counts[g]), "input": tin, "output": tout, "cacheRead": tcr, "cacheWrite": tcw,
-                "total": total, "share": pct(total, grand),
-                "cost": float(known_cost[g]) if (priced or known_cost[g]) else None, "priced": bool(priced),
-            })
+            rows.append(
+                {
+                    "model": name,
+                    "provider": provider_of.get(code) or pricing.provider_of(name),
+                    "requests": int(counts[g]),
+                    "input": tin,
+                    "output": tout,
+                    "cacheRead": tcr,
+                    "cacheWrite": tcw,
+                    "total": total,
+                    "share": pct(total, grand),
+                    "cost": float(known_cost[g]) if (priced or known_cost[g]) else None,
+                    "priced": bool(priced),
+                }
+            )
         rows.sort(key=lambda r: -r["total"])
         return rows
 
@@ -158,8 +178,11 @@ class TokenTablesMixin:
             # the first request after the read carries it as new input; later ones re-send it
             lo = np.searchsorted(starts, end, side="left") + 1
             k = np.searchsorted(comps, end, side="right")
-            stop = np.where(k < comps.size, np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]) if comps.size
-                            else starts.size, starts.size)
+            stop = np.where(
+                k < comps.size,
+                np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]) if comps.size else starts.size,
+                starts.size,
+            )
             n_after = np.maximum(stop - lo, 0)
             lo_c = np.minimum(lo, starts.size)
             stop_c = np.maximum(stop, lo_c)
@@ -187,7 +210,7 @@ class TokenTablesMixin:
         ctokens = np.bincount(pos, weights=ft * carried, minlength=files.size)
         ids: list[list[str]] = [[] for _ in range(files.size)]
         all_ids = t.ids
-        for p, i in zip(pos.tolist(), reads.tolist()):
+        for p, i in zip(pos.tolist(), reads.tolist(), strict=True):
             ids[p].append(all_ids[i])
         rows = []
         for g, code in enumerate(files.tolist()):
@@ -195,16 +218,22 @@ class TokenTablesMixin:
             resent_cost = float(rcost[g]) if (known or rcost[g]) else None
             first = float(fcost[g]) if (funknown[g] == 0 or fcost[g]) else None
             context = int(ctokens[g]) + int(rtokens[g])
-            rows.append({
-                "filePath": t.strings.values[code], "tokens": int(tokens[g]),
-                "shareOfInput": pct(int(ctokens[g]) + int(rtokens[g]), total_input), "timesRead": int(times[g]),
-                "resentCount": int(rcount[g]), "resentTokens": int(rtokens[g]),
-                "resentCost": resent_cost,
-                # in context = the first read plus every request that re-sent it; its cost is of exactly those
-                "contextTokens": context, "contextShare": pct(context, total_input),
-                "firstReadCost": first,
-                "contextCost": None if first is None or resent_cost is None else first + resent_cost,
-                "eventIds": ids[g],
-            })
+            rows.append(
+                {
+                    "filePath": t.strings.values[code],
+                    "tokens": int(tokens[g]),
+                    "shareOfInput": pct(int(ctokens[g]) + int(rtokens[g]), total_input),
+                    "timesRead": int(times[g]),
+                    "resentCount": int(rcount[g]),
+                    "resentTokens": int(rtokens[g]),
+                    "resentCost": resent_cost,
+                    # in context = the first read plus every request that re-sent it; its cost is of exactly those
+                    "contextTokens": context,
+                    "contextShare": pct(context, total_input),
+                    "firstReadCost": first,
+                    "contextCost": None if first is None or resent_cost is None else first + resent_cost,
+                    "eventIds": ids[g],
+                }
+            )
         rows.sort(key=lambda r: -(r["tokens"] + r["resentTokens"]))
         return rows

@@ -47,7 +47,7 @@ def _root_agent_files(main: Path, session_id: str | None, known: set[str]) -> li
     except OSError:
         return []
     for p in candidates:
-        if p.stem[len("agent-"):] in known:
+        if p.stem[len("agent-") :] in known:
             continue
         try:
             with p.open("rb") as fh:
@@ -59,7 +59,6 @@ def _root_agent_files(main: Path, session_id: str | None, known: set[str]) -> li
     return out
 
 
-
 def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
     """Import what was appended to a Claude Code main file and its subagent files
     (with `max_bytes`, about that much of each; `more` says to call again)."""
@@ -69,7 +68,7 @@ def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None 
     state = None if reset or not cursor else cursor.get("state")
     subs_cur: dict = {} if reset or not cursor else dict(cursor.get("subs") or {})
     sub_files = _subagent_files(path)
-    sub_ids = {p.stem[len("agent-"):] for p in sub_files}
+    sub_ids = {p.stem[len("agent-") :] for p in sub_files}
     parser = ClaudeParser(state, label, sub_ids)
     for n, raw in lines:
         parser.feed(n, raw, label)
@@ -83,9 +82,9 @@ def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None 
             sub_ids.add(agent_id)
     for old in _root_agent_files(path, parser.s["sid"], sub_ids):
         sub_files.append(old)
-        sub_ids.add(old.stem[len("agent-"):])
+        sub_ids.add(old.stem[len("agent-") :])
     for sf in sub_files:
-        agent_id = sf.stem[len("agent-"):]
+        agent_id = sf.stem[len("agent-") :]
         try:
             sub_lines, sub_pos, _, sub_more = read_new_lines(sf, subs_cur.get(sf.name), max_bytes)
         except OSError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .claude_code_text import (
+    _MAX_RECENT_RESPONSES,
     AGENT_TOOLS,
     COMPACTION_NAME,
     MAIN,
@@ -14,7 +15,6 @@ from .claude_code_text import (
     SOURCE,
     USAGE_FIELDS,
     USER_WAIT_TOOLS,
-    _MAX_RECENT_RESPONSES,
     _agent_name,
     _arg_path,
     _clean_prompt,
@@ -104,7 +104,8 @@ class ClaudeParser(TranscriptParser):
         meta: dict[str, Any] = {"agentId": key, "source": SOURCE}
         if agent["name"] == COMPACTION_NAME:
             meta["compaction"] = True
-        self.out.put(make_event(self._sid(), "agent:" + key, parent, "agent", agent["name"], agent["start"], agent["end"], meta))
+        name, start, end = agent["name"], agent["start"], agent["end"]
+        self.out.put(make_event(self._sid(), "agent:" + key, parent, "agent", name, start, end, meta))
 
     def finish(self) -> None:
         super().finish()
@@ -162,7 +163,8 @@ class ClaudeParser(TranscriptParser):
         key = sc.get(parent) if parent else None
         if key is None:
             key = "sc-" + uuid
-            prompt = _prompt_text((d.get("message") or {}).get("content")) if isinstance(d.get("message"), dict) else None
+            msg = d.get("message")
+            prompt = _prompt_text(msg.get("content")) if isinstance(msg, dict) else None
             tool = self._match_task(prompt)
             self._ensure_agent(key, parse_ts(d.get("timestamp")), prompt, tool)
         sc[uuid] = key
@@ -210,8 +212,8 @@ class ClaudeParser(TranscriptParser):
             self.s["links"].setdefault(agent_id, tool)
         if agent_id in self.subagent_ids:
             return  # its own file is read instead, with complete usage
-        agent = self._ensure_agent(agent_id, parse_ts(inner.get("timestamp")), data.get("prompt"), tool if isinstance(tool, str) else None)
-        del agent  # created for its name and link
+        link = tool if isinstance(tool, str) else None
+        self._ensure_agent(agent_id, parse_ts(inner.get("timestamp")), data.get("prompt"), link)  # its name and link
         line = dict(inner)
         line.setdefault("sessionId", d.get("sessionId"))
         # Streaming copies carry partial usage (ccusage ignores them too): no tokens.
@@ -261,7 +263,8 @@ class ClaudeParser(TranscriptParser):
         self._touched_turn = True
         s["trig"][MAIN] = ts
         meta = {"text": short, "sessionTitle": s["title"], "source": SOURCE, "workspace": s["cwd"]}
-        self.out.put(make_event(self._sid(), "prompt:" + uuid, "turn:" + uuid, "user_input", "User prompt", ts, ts, meta))
+        self.out.put(make_event(self._sid(), "prompt:" + uuid, "turn:" + uuid, "user_input", "User prompt", ts, ts,
+                                meta))
 
     # -- assistant lines ---------------------------------------------------
     def _assistant(self, d: dict, msg: dict, ctx: str, ts: float | None, uuid: str, no_tokens: bool) -> None:
@@ -330,7 +333,8 @@ class ClaudeParser(TranscriptParser):
             "costUsd": r["cost"],
             "text": r["text"],
         }
-        self.out.put(make_event(self._sid(), r["id"], r["parent"], "ai_response", f"Response #{r['no']}", r["start"], r["end"], meta))
+        name = f"Response #{r['no']}"
+        self.out.put(make_event(self._sid(), r["id"], r["parent"], "ai_response", name, r["start"], r["end"], meta))
         self._touch(ctx, ts)
 
     def _tool_use(self, block: dict, ctx: str, ts: float | None) -> None:
@@ -379,7 +383,8 @@ class ClaudeParser(TranscriptParser):
         real_start, wait_end = split_permission_wait(start, end, _measured_ms(tur))
         if wait_end is not None:
             wmeta = {"toolName": name, "text": f"waiting before {name} ran (permission prompt)"}
-            self.out.put(make_event(sid, "wait:" + tid, parent, "user_input", f"Permission prompt: {name}", start, wait_end, wmeta))
+            label = f"Permission prompt: {name}"
+            self.out.put(make_event(sid, "wait:" + tid, parent, "user_input", label, start, wait_end, wmeta))
         tur_d = tur if isinstance(tur, dict) else {}
         if name in AGENT_TOOLS:
             agent_id = tur_d.get("agentId")

@@ -68,9 +68,7 @@ def _result_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(
-            b.get("text", "") for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)
-        )
+        return "\n".join(b.get("text", "") for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
     return ""
 
 
@@ -99,10 +97,14 @@ def _patch_lines(tur: dict) -> tuple[int | None, int | None]:
         return start, end if isinstance(end, int) and end >= start else start
     return None, None
 
+
 COMPACTION_NAME = "Context compaction"
 # what an old inline compaction's sidechain request starts with or says (it is not a subagent)
-_COMPACTION_PROMPT = re.compile(r"^\s*<system-reminder>|create a detailed summary of the conversation|"
-                                r"summary of the conversation so far", re.I)
+_COMPACTION_PROMPT = re.compile(
+    r"^\s*<system-reminder>|create a detailed summary of the conversation|"
+    r"summary of the conversation so far",
+    re.I,
+)
 
 
 def _agent_name(prompt: str | None, key: str) -> str:
@@ -138,7 +140,7 @@ def tool_child(sid: str, name: str, args: dict, tur: dict, text: str, tid: str, 
     cid = "tool:" + tid + ":io"
     status = {"status": meta["status"], "error": meta.get("error")}
     f = tur.get("file")
-    if (name in READ_TOOLS or isinstance(f, dict)) and not (name in WRITE_TOOLS):
+    if (name in READ_TOOLS or isinstance(f, dict)) and name not in WRITE_TOOLS:
         path = (f or {}).get("filePath") if isinstance(f, dict) else None
         path = path or _arg_path(args)
         if not path:

@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from .codex_output import _USER_WAIT, _command_of, _file_read_of, _parse_output, _patch_targets
-from .common import ImportResult, JSONDecodeError, excerpt, json_loads, make_event, parse_ts, read_new_lines, short_args, split_permission_wait
+from .common import (
+    ImportResult,
+    JSONDecodeError,
+    excerpt,
+    json_loads,
+    make_event,
+    parse_ts,
+    read_new_lines,
+    short_args,
+    split_permission_wait,
+)
 from .skeleton import TranscriptParser
 
 SOURCE = "codex"
@@ -38,7 +48,6 @@ def _new_state() -> dict:
         "lastTs": None,
         "pendingText": None,
     }
-
 
 
 class CodexParser(TranscriptParser):
@@ -119,7 +128,13 @@ class CodexParser(TranscriptParser):
         if s["title"] is None and text.strip():
             s["title"] = excerpt(text, 120)
         tid = f"turn:{ts:.0f}:{line_no}" if ts is not None else f"turn:L{line_no}"
-        s["turn"] = {"id": tid, "name": f"Turn {s['turnNo']}: {excerpt(text, 60)}", "start": ts, "end": ts, "text": excerpt(text)}
+        s["turn"] = {
+            "id": tid,
+            "name": f"Turn {s['turnNo']}: {excerpt(text, 60)}",
+            "start": ts,
+            "end": ts,
+            "text": excerpt(text),
+        }
         s["trig"] = ts
         self._touched_turn = True
         meta = {"text": excerpt(text), "sessionTitle": s["title"], "source": SOURCE, "workspace": s["cwd"]}
@@ -140,10 +155,16 @@ class CodexParser(TranscriptParser):
             if prev is not None and cur_total <= prev["total_tokens"]:
                 return  # re-emitted or replayed total
             base = prev or {}
-            delta = {k: int(total.get(k) or 0) - int(base.get(k) or 0) for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")}
+            delta = {
+                k: int(total.get(k) or 0) - int(base.get(k) or 0)
+                for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
+            }
             s["total"] = {**{k: int(total.get(k) or 0) for k in delta}, "total_tokens": cur_total}
         elif isinstance(last, dict):
-            delta = {k: int(last.get(k) or 0) for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")}
+            delta = {
+                k: int(last.get(k) or 0)
+                for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
+            }
             cur_total = (s["total"] or {}).get("total_tokens", 0) + delta["input_tokens"] + delta["output_tokens"]
         else:
             return
@@ -152,7 +173,12 @@ class CodexParser(TranscriptParser):
         self._ensure_turn(ts, f"turn:L{line_no}")
         s["respNo"] += 1
         cached = min(delta["cached_input_tokens"], delta["input_tokens"])
-        tokens = {"input": delta["input_tokens"] - cached, "output": delta["output_tokens"], "cacheRead": cached, "cacheWrite": 0}
+        tokens = {
+            "input": delta["input_tokens"] - cached,
+            "output": delta["output_tokens"],
+            "cacheRead": cached,
+            "cacheWrite": 0,
+        }
         start = s["trig"] if s["trig"] is not None and ts is not None and s["trig"] <= ts else ts
         meta = {
             "model": s["model"],
@@ -162,7 +188,9 @@ class CodexParser(TranscriptParser):
             "text": s["pendingText"],
         }
         rid = f"resp:{cur_total}"
-        self.out.put(make_event(self._sid(), rid, self._turn_id(), "ai_response", f"Response #{s['respNo']}", start, ts, meta))
+        self.out.put(
+            make_event(self._sid(), rid, self._turn_id(), "ai_response", f"Response #{s['respNo']}", start, ts, meta)
+        )
         s["pendingText"] = None
         s["trig"] = ts
         self._touch_turn(ts)
@@ -181,7 +209,13 @@ class CodexParser(TranscriptParser):
                 args = raw_args
         args = short_args(args)
         full_input = raw_args if isinstance(raw_args, str) else None
-        s["calls"][call_id] = {"name": name, "start": ts, "parent": self._turn_id(), "args": args, "patch": _patch_targets(full_input) if name == "apply_patch" else None}
+        s["calls"][call_id] = {
+            "name": name,
+            "start": ts,
+            "parent": self._turn_id(),
+            "args": args,
+            "patch": _patch_targets(full_input) if name == "apply_patch" else None,
+        }
         etype = "user_input" if name in _USER_WAIT else "tool_execution"
         meta = {"toolName": name, "args": args}
         cmd = _command_of(name, args)
@@ -196,7 +230,18 @@ class CodexParser(TranscriptParser):
         query = action.get("query")
         eid = "web:" + (p.get("id") or f"L{line_no}")
         meta = {"toolName": "web_search", "query": query, "url": action.get("url"), "status": "ok"}
-        self.out.put(make_event(self._sid(), eid, self._turn_id(), "network_request", "web_search: " + excerpt(query or "", 80), ts, ts, meta))
+        self.out.put(
+            make_event(
+                self._sid(),
+                eid,
+                self._turn_id(),
+                "network_request",
+                "web_search: " + excerpt(query or "", 80),
+                ts,
+                ts,
+                meta,
+            )
+        )
 
     def _output(self, p: dict, ts: float | None) -> None:
         s = self.s
@@ -224,12 +269,16 @@ class CodexParser(TranscriptParser):
         real_start, wait_end = split_permission_wait(start, end, measured)
         if wait_end is not None:
             wmeta = {"toolName": name, "text": f"waiting before {name} ran (approval)"}
-            self.out.put(make_event(sid, "wait:" + call_id, parent, "user_input", f"Approval: {name}", start, wait_end, wmeta))
+            self.out.put(
+                make_event(sid, "wait:" + call_id, parent, "user_input", f"Approval: {name}", start, wait_end, wmeta)
+            )
         children = []
         if c["patch"]:
             for i, (path, line) in enumerate(c["patch"]):
                 m = {"filePath": path, "toolName": name, "status": meta["status"], "startLine": line, "endLine": line}
-                children.append(make_event(sid, f"tool:{call_id}:io{i}", "tool:" + call_id, "file_write", path, real_start, end, m))
+                children.append(
+                    make_event(sid, f"tool:{call_id}:io{i}", "tool:" + call_id, "file_write", path, real_start, end, m)
+                )
             meta["filePath"] = c["patch"][0][0]
             if c["patch"][0][1]:
                 meta["startLine"] = c["patch"][0][1]
@@ -240,7 +289,9 @@ class CodexParser(TranscriptParser):
                 m = {"filePath": path, "toolName": name, "status": meta["status"], "startLine": sl, "endLine": el}
                 if out_tokens is not None:
                     m["fileTokens"] = out_tokens
-                children.append(make_event(sid, f"tool:{call_id}:io0", "tool:" + call_id, "file_read", path, real_start, end, m))
+                children.append(
+                    make_event(sid, f"tool:{call_id}:io0", "tool:" + call_id, "file_read", path, real_start, end, m)
+                )
                 meta["filePath"] = path
                 meta["startLine"] = sl
         if out_tokens is not None:

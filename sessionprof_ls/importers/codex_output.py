@@ -98,8 +98,12 @@ def _file_read_of(cmd: str | None, cwd: str | None) -> tuple[str, int | None, in
         if prog == "nl" and rng and rest and not rest[-1].startswith("-") and all(a.startswith("-") for a in rest[:-1]):
             return rest[-1], rng[0], rng[1]
         return None
-    if prog in ("cat", "nl", "bat") and rest and not rest[-1].startswith("-") and \
-            all(a in ("-n", "-b", "-ba", "-A", "-p", "--plain", "-v") for a in rest[:-1]):
+    if (
+        prog in ("cat", "nl", "bat")
+        and rest
+        and not rest[-1].startswith("-")
+        and all(a in ("-n", "-b", "-ba", "-A", "-p", "--plain", "-v") for a in rest[:-1])
+    ):
         return rest[-1], None, None
     if prog == "sed" and len(rest) == 3:
         rng = _sed_range(rest[:2])
@@ -126,11 +130,10 @@ def _patch_targets(patch: str | None) -> list[tuple[str, int | None]] | None:
     targets: list[tuple[str, int | None]] = []
     matches = list(_PATCH_FILE_RE.finditer(patch))
     for i, m in enumerate(matches):
-        section = patch[m.end(): matches[i + 1].start() if i + 1 < len(matches) else len(patch)]
+        section = patch[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(patch)]
         hunk = _PATCH_HUNK_RE.search(section)
         line = int(hunk.group(1)) if hunk and hunk.group(1) else None
         if line is None and m.group(1) == "Add":
             line = 1
         targets.append((m.group(2).strip(), line))
     return targets or None
-

@@ -122,8 +122,10 @@ def _tokens_including_cache(a: dict) -> dict | None:
     """gen_ai / OpenInference usage (input counts cache) -> contract tokens (uncached input)."""
     total_in = _int(_first(a, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"))
     out = _int(_first(a, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"))
-    cr = _int(_first(a, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "llm.token_count.prompt_details.cache_read")) or 0
-    cw = _int(_first(a, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens", "llm.token_count.prompt_details.cache_write")) or 0
+    cr = _int(_first(a, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+                     "llm.token_count.prompt_details.cache_read")) or 0
+    cw = _int(_first(a, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
+                     "llm.token_count.prompt_details.cache_write")) or 0
     if total_in is None and out is None and not cr and not cw:
         return None
     total_in = total_in or 0
@@ -266,7 +268,8 @@ def _span_event(sp: Any, res: dict, service: Any) -> dict | str:
             meta["sessionTitle"] = excerpt(str(title), 120)
     if cc is not None:
         name = claude_code_span(name, a, meta)
-    ev: dict[str, Any] = {"sessionId": sid, "id": span_id, "parentId": parent, "type": etype, "name": name, "startTime": start}
+    ev: dict[str, Any] = {"sessionId": sid, "id": span_id, "parentId": parent, "type": etype, "name": name,
+                          "startTime": start}
     if end is not None:
         ev["endTime"] = max(end, start)
     ev["metadata"] = {k: v for k, v in meta.items() if v is not None}
@@ -302,7 +305,8 @@ def _log_to_event(rec: dict, res: dict) -> dict | str | None:
     if end is None:
         return "missing timestamp (event.timestamp / timeUnixNano)"
     dur = a.get("duration_ms")
-    dur_f = float(dur) if isinstance(dur, (int, float)) or (isinstance(dur, str) and dur.replace(".", "", 1).isdigit()) else 0.0
+    numeric = isinstance(dur, (int, float)) or (isinstance(dur, str) and dur.replace(".", "", 1).isdigit())
+    dur_f = float(dur) if numeric else 0.0
     start = end - dur_f
     sid = str(_first(a, "session.id") or _first(res, "session.id") or "otlp")
     seq = a.get("event.sequence")
@@ -352,7 +356,7 @@ def _log_to_event(rec: dict, res: dict) -> dict | str | None:
         meta["promptLength"] = _int(a.get("prompt_length"))
         name = "User prompt"
         start = end
-    ev = {"sessionId": sid, "id": eid, "parentId": None, "type": etype, "name": name, "startTime": start, "endTime": end}
+    ev = dict(sessionId=sid, id=eid, parentId=None, type=etype, name=name, startTime=start, endTime=end)
     ev["metadata"] = {k: v for k, v in meta.items() if v is not None}
     return ev
 

@@ -9,8 +9,9 @@ and may extend `_turn_meta` and `finish`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .common import EventBuffer, JSONDecodeError, json_loads, make_event
 
@@ -61,20 +62,32 @@ class TranscriptParser:
         """Activity before any prompt (a resumed or cut file) gets a turn of its own."""
         if self.s["turn"] is None:
             self.s["turnNo"] += 1
-            self.s["turn"] = {"id": turn_id, "name": f"Turn {self.s['turnNo']}: (continued)", "start": ts, "end": ts,
-                              "text": None}
+            self.s["turn"] = {
+                "id": turn_id,
+                "name": f"Turn {self.s['turnNo']}: (continued)",
+                "start": ts,
+                "end": ts,
+                "text": None,
+            }
             self._touched_turn = True
 
     def _turn_meta(self) -> dict[str, Any]:
-        return {"sessionTitle": self.s["title"], "source": self.SOURCE, "workspace": self.s["cwd"],
-                "text": self.s["turn"]["text"]}
+        return {
+            "sessionTitle": self.s["title"],
+            "source": self.SOURCE,
+            "workspace": self.s["cwd"],
+            "text": self.s["turn"]["text"],
+        }
 
     def _emit_turn(self) -> None:
         turn = self.s["turn"]
         if turn is None:
             return
-        self.out.put(make_event(self._sid(), turn["id"], None, "agent", turn["name"], turn["start"], turn["end"],
-                                self._turn_meta()))
+        self.out.put(
+            make_event(
+                self._sid(), turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], self._turn_meta()
+            )
+        )
 
     def finish(self) -> None:
         """End of a read: the turn once, with the end the read's lines gave it."""
