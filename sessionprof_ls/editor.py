@@ -60,6 +60,7 @@ class FileInfo:
     resent_count: int = 0
     resent_tokens: int = 0
     resent_cost: float | None = None
+    context_tokens: int = 0  # first read + re-sent as history (what the label counts)
 
 
 def _norm(path: str) -> str:
@@ -108,7 +109,8 @@ class EditorIndex:
                 index.files.setdefault(p, FileInfo(
                     label, tooltip, path=row["filePath"], tokens=row["tokens"], share=row["shareOfInput"],
                     input_total=summary_input, reads=reads, resent_count=row["resentCount"],
-                    resent_tokens=row["resentTokens"], resent_cost=cost))
+                    resent_tokens=row["resentTokens"], resent_cost=cost,
+                    context_tokens=int(row.get("contextTokens", row["tokens"] + row["resentTokens"]))))
         slow = analysis.slow_set()
         if not slow:
             return index

@@ -46,8 +46,8 @@ def file_markdown(info: FileInfo, session_id: str, neovim: bool, level: str) -> 
     out = [
         f"**sessionprof** · `{info.path}`",
         "",
-        f"- **{info.tokens:,} tokens** in the context: {info.share:.1f}% of the session's "
-        f"{info.input_total:,} input tokens{emphasis}",
+        f"- **{info.context_tokens:,} tokens** in the context ({info.tokens:,} read, {info.resent_tokens:,} re-sent "
+        f"as history): {info.share:.1f}% of the session's {info.input_total:,} input tokens{emphasis}",
         f"- **Reads** ({len(info.reads)}): {reads or 'none recorded'}",
         f"- **Re-sent** as history by {info.resent_count} later request(s): {info.resent_tokens:,} tokens, "
         f"{fmt_usd(info.resent_cost) if info.resent_cost is not None else 'cost not known (no price)'}",

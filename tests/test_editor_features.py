@@ -103,13 +103,15 @@ async def test_lenses_hints_and_hover(editor, tmp_path):
             first = hint.label[0]
             assert first.command.command == P.CMD_SHOW_EVENT
             assert list(first.command.arguments) == [ws["sid"], row["eventIds"][-1]]
-            assert f"{row['tokens']:,} tokens" in first.tooltip.value
+            assert f"({row['tokens']:,} read, " in first.tooltip.value
 
             # hover on the hinted line: the breakdown
             h = await hover(client, uri, 0)
             assert h is not None
             md = h.contents.value
-            assert f"**{row['tokens']:,} tokens** in the context: {row['shareOfInput']:.1f}%" in md, md
+            context = row.get("contextTokens", row["tokens"] + row["resentTokens"])
+            assert (f"**{context:,} tokens** in the context ({row['tokens']:,} read, {row['resentTokens']:,} re-sent "
+                    f"as history): {row['shareOfInput']:.1f}%") in md, md
             assert f"**Reads** ({row['timesRead']})" in md
             assert f"Re-sent** as history by {row['resentCount']} later request(s): {row['resentTokens']:,} tokens" in md
             if neovim:

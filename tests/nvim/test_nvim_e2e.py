@@ -224,7 +224,7 @@ def test_nvim_hover_toggle_show_and_workspace_filter(e2e):
     file_tokens = (len(read["text"]) + 3) // 4
     hov = run.ok("hover")
     hint_text = "\n".join(hov["hint"])
-    assert f"{file_tokens:,} tokens" in hint_text, hint_text
+    assert f"({file_tokens:,} read, " in hint_text, hint_text
     assert "Reads" in hint_text and "Re-sent" in hint_text
     assert ":SessionProf show" in hint_text and "command:" not in hint_text
     lens_text = "\n".join(hov["lens"])

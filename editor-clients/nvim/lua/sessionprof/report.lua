@@ -412,15 +412,21 @@ function M.render(perf, opts)
 
   -- Time breakdown bars
   b:section('TIME BREAKDOWN', width)
-  local barw = math.max(10, width - 22)
   local total = num(perf.totalDuration) or 0
-  for _, item in ipairs({
+  local items = {
     { 'AI', perf.aiThinkingTime, perf.aiThinkingPercent },
     { 'Tools', perf.toolExecutionTime, perf.toolExecutionPercent },
     { 'Network', perf.networkTime, perf.networkPercent },
     { 'User', perf.userWaitTime, perf.userWaitPercent },
     num(perf.otherTime) and { 'Other', perf.otherTime, perf.otherPercent } or nil,
-  }) do
+  }
+  -- the bars leave room for the longest label ('Network (not recorded)'): nothing is cut
+  local longest = 0
+  for _, item in ipairs(items) do
+    longest = math.max(longest, #item[1] + (num(item[2]) and 7 or 15))
+  end
+  local barw = math.max(10, width - 5 - longest)
+  for _, item in ipairs(items) do
     local pct = num(item[3]) or (total > 0 and num(item[2]) and item[2] / total * 100) or 0
     local filled = math.max(0, math.min(barw, math.floor(pct / 100 * barw + 0.5)))
     b:add('  ')
