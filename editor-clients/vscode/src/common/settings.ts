@@ -15,6 +15,7 @@ export const SERVER_SETTINGS = {
   codexHome: "",
   port: 0,
   maxBodyBytes: 33554432,
+  extraWorkspaces: [] as string[],
   inlayHints: true,
   codeLens: true,
   store: "",
@@ -73,6 +74,11 @@ export function serverSettings(
     } else if (typeof value === "number") {
       if (Number.isFinite(value)) {
         out[name] = value;
+      }
+    } else if (Array.isArray(fallback)) {
+      // a list of paths (extraWorkspaces): strings only, each expanded; anything else dropped
+      if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
+        out[name] = value.map((v: string) => expandPath(v, workspaceFolder)).filter((v: string) => v !== "");
       }
     } else {
       out[name] = value;

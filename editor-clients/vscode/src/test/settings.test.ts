@@ -45,8 +45,8 @@ test("package.json contributes every server setting with the same default and a 
   for (const [name, def] of Object.entries(SERVER_SETTINGS)) {
     const p = props[`${P.CONFIG_SECTION}.${name}`];
     assert.ok(p, `missing setting sessionprof.${name}`);
-    assert.equal(p.default, def, name);
-    assert.equal(p.type, typeof def === "number" ? (Number.isInteger(def) && name !== "slowThresholdMs" && !name.endsWith("Share") ? "integer" : "number") : typeof def, name);
+    assert.deepEqual(p.default, def, name);
+    assert.equal(p.type, typeof def === "number" ? (Number.isInteger(def) && name !== "slowThresholdMs" && !name.endsWith("Share") ? "integer" : "number") : Array.isArray(def) ? "array" : typeof def, name);
     assert.ok((p.markdownDescription ?? p.description ?? "").length > 20, `sessionprof.${name} has no description`);
   }
   for (const name of [SERVER_PATH, TERMINAL_OTEL]) {
