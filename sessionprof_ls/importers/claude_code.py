@@ -73,14 +73,14 @@ def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None 
     for n, raw in lines:
         parser.feed(n, raw, label)
     # Older layout: <project>/agent-<id>.jsonl, found through the agentIds we know.
-    for agent_id in list(parser.s["links"]):
+    for agent_id in list(parser.s.links):
         if not isinstance(agent_id, str) or any(c in agent_id for c in "/\\\x00"):
             continue  # an id, never a path: "../" must not lead out of the projects folder (issue 19)
         old = path.parent / f"agent-{agent_id}.jsonl"
         if agent_id not in sub_ids and old.exists():
             sub_files.append(old)
             sub_ids.add(agent_id)
-    for old in _root_agent_files(path, parser.s["sid"], sub_ids):
+    for old in _root_agent_files(path, parser.s.sid, sub_ids):
         sub_files.append(old)
         sub_ids.add(old.stem[len("agent-") :])
     for sf in sub_files:
@@ -95,7 +95,7 @@ def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None 
         subs_cur[sf.name] = sub_pos
         more = more or sub_more
     parser.finish()
-    pos["state"] = parser.s
+    pos["state"] = parser.s.to_json()
     pos["subs"] = subs_cur
     pos["format"] = SOURCE
     return ImportResult(parser.out.values(), parser.errors, pos, more)

@@ -3,6 +3,7 @@ claude_code.py. Its state is a JSON-serialisable dict kept in the cursor."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from .claude_code_text import (
@@ -25,26 +26,19 @@ from .claude_code_text import (
     tool_child,
 )
 from .common import excerpt, make_event, parse_ts, short_args, split_permission_wait
-from .skeleton import TranscriptParser
+from .skeleton import ParserState, TranscriptParser
 
 
-def _new_state() -> dict:
-    return {
-        "sid": None,
-        "cwd": None,
-        "title": None,
-        "turnNo": 0,
-        "turn": None,
-        "respNo": 0,
-        "trig": {},
-        "resp": {},
-        "tools": {},
-        "agents": {},
-        "links": {},
-        "sc": {},
-        "tasks": {},
-        "lastTs": None,
-    }
+@dataclass
+class ClaudeState(ParserState):
+    trig: dict = field(default_factory=dict)  # per context: when its next request was triggered
+    resp: dict = field(default_factory=dict)  # recent responses by (message id, request id)
+    tools: dict = field(default_factory=dict)  # open tool calls by tool_use id
+    agents: dict = field(default_factory=dict)  # subagents by agent id (or inline sidechain key)
+    links: dict = field(default_factory=dict)  # agent id -> the Task tool call that started it
+    sc: dict = field(default_factory=dict)  # inline sidechain line uuid -> its agent key
+    tasks: dict = field(default_factory=dict)  # Task calls not yet linked to an agent: their prompt
+    compact: dict | None = None  # a compaction waiting for its /compact line
 
 
 class ClaudeParser(TranscriptParser):
@@ -54,14 +48,15 @@ class ClaudeParser(TranscriptParser):
     SOURCE = SOURCE
 
     def __init__(self, state: dict | None, path: str, subagent_ids: set[str]):
-        super().__init__(state, path, _new_state)
+        super().__init__(state, path, ClaudeState)
+        self.s: ClaudeState
         self.subagent_ids = subagent_ids  # agents with their own file: skip agent_progress copies
         self._touched_agents: set[str] = set()
 
     # -- helpers -----------------------------------------------------------
     def _parent(self, ctx: str) -> str | None:
         if ctx == MAIN:
-            turn = self.s["turn"]
+            turn = self.s.turn
             return turn["id"] if turn else None
         return "agent:" + ctx
 
@@ -71,7 +66,7 @@ class ClaudeParser(TranscriptParser):
         if ctx == MAIN:
             self._touch_turn(ts)
         else:
-            agent = self.s["agents"].get(ctx)
+            agent = self.s.agents.get(ctx)
             if agent is not None:
                 if agent["start"] is None or ts < agent["start"]:
                     agent["start"] = ts
@@ -80,12 +75,12 @@ class ClaudeParser(TranscriptParser):
                 self._touched_agents.add(ctx)
 
     def _ensure_agent(self, key: str, ts: float | None, prompt: str | None = None, tool: str | None = None) -> dict:
-        agents = self.s["agents"]
+        agents = self.s.agents
         agent = agents.get(key)
         if agent is None:
-            turn = self.s["turn"]
+            turn = self.s.turn
             agent = agents[key] = {
-                "tool": tool or self.s["links"].get(key),
+                "tool": tool or self.s.links.get(key),
                 "start": ts,
                 "end": ts,
                 "name": _agent_name(prompt, key),
@@ -99,7 +94,7 @@ class ClaudeParser(TranscriptParser):
         return agent
 
     def _emit_agent(self, key: str) -> None:
-        agent = self.s["agents"][key]
+        agent = self.s.agents[key]
         parent = ("tool:" + agent["tool"]) if agent["tool"] else agent["fallback"]
         meta: dict[str, Any] = {"agentId": key, "source": SOURCE}
         if agent["name"] == COMPACTION_NAME:
@@ -110,7 +105,7 @@ class ClaudeParser(TranscriptParser):
     def finish(self) -> None:
         super().finish()
         for key in self._touched_agents:
-            if key in self.s["agents"]:
+            if key in self.s.agents:
                 self._emit_agent(key)
         self._touched_agents.clear()
 
@@ -119,15 +114,15 @@ class ClaudeParser(TranscriptParser):
         t = d.get("type")
         s = self.s
         if t in ("user", "assistant"):
-            if s["sid"] is None and isinstance(d.get("sessionId"), str):
-                s["sid"] = d["sessionId"]
-            if s["cwd"] is None and isinstance(d.get("cwd"), str):
-                s["cwd"] = d["cwd"]
+            if s.sid is None and isinstance(d.get("sessionId"), str):
+                s.sid = d["sessionId"]
+            if s.cwd is None and isinstance(d.get("cwd"), str):
+                s.cwd = d["cwd"]
             ts = parse_ts(d.get("timestamp"))
             if ts is None:
-                ts = s["lastTs"]
+                ts = s.lastTs
             else:
-                s["lastTs"] = ts
+                s.lastTs = ts
             uuid = d.get("uuid") or f"L{line_no}"
             ctx = ctx_override or self._ctx_of(d, uuid)
             msg = d.get("message")
@@ -143,8 +138,8 @@ class ClaudeParser(TranscriptParser):
                 self._agent_progress(d, data, line_no)
         elif t == "summary":
             if isinstance(d.get("summary"), str) and d["summary"].strip():
-                s["title"] = excerpt(d["summary"], 120)
-                self._touched_turn = self.s["turn"] is not None
+                s.title = excerpt(d["summary"], 120)
+                self._touched_turn = self.s.turn is not None
         elif t == "system":
             if d.get("subtype") == "compact_boundary":
                 self._compaction(d, line_no)
@@ -155,10 +150,10 @@ class ClaudeParser(TranscriptParser):
             return MAIN
         agent_id = d.get("agentId")
         if isinstance(agent_id, str) and agent_id:
-            self.s["sc"][uuid] = agent_id
+            self.s.sc[uuid] = agent_id
             return agent_id
         # Old inline sidechains: a chain of lines from a root user line.
-        sc = self.s["sc"]
+        sc = self.s.sc
         parent = d.get("parentUuid")
         key = sc.get(parent) if parent else None
         if key is None:
@@ -171,8 +166,8 @@ class ClaudeParser(TranscriptParser):
         return key
 
     def _match_task(self, prompt: str | None) -> str | None:
-        tasks = self.s["tasks"]
-        linked = {a.get("tool") for a in self.s["agents"].values()}
+        tasks = self.s.tasks
+        linked = {a.get("tool") for a in self.s.agents.values()}
         free = [tid for tid in tasks if tid not in linked]
         for tid in free:
             if prompt is not None and tasks[tid] == excerpt(prompt, 300):
@@ -180,26 +175,26 @@ class ClaudeParser(TranscriptParser):
         return free[-1] if free else None
 
     def _compaction(self, d: dict, line_no: int) -> None:
-        ts = parse_ts(d.get("timestamp")) or self.s["lastTs"]
+        ts = parse_ts(d.get("timestamp")) or self.s.lastTs
         meta_in = d.get("compactMetadata") if isinstance(d.get("compactMetadata"), dict) else {}
         pre = meta_in.get("preTokens")
         trigger = meta_in.get("trigger")
         name = "Context compacted" + (f" ({trigger})" if trigger else "")
-        meta = {"compaction": True, "trigger": trigger, "preTokens": pre, "source": SOURCE, "workspace": self.s["cwd"]}
+        meta = {"compaction": True, "trigger": trigger, "preTokens": pre, "source": SOURCE, "workspace": self.s.cwd}
         uuid = d.get("uuid") or f"L{line_no}"
         # the boundary is written when the summary is done: an automatic compaction ran from the
         # line before; a manual one from the `/compact` line, which is written after the boundary
-        last = self.s["lastTs"]
+        last = self.s.lastTs
         start = last if trigger != "manual" and last is not None and ts is not None and last <= ts else ts
-        self.s["compact"] = {"id": "compact:" + uuid, "name": name, "end": ts, "meta": meta}
+        self.s.compact = {"id": "compact:" + uuid, "name": name, "end": ts, "meta": meta}
         self.out.put(make_event(self._sid(), "compact:" + uuid, None, "agent", name, start, ts, meta))
 
     def _compact_command(self, ts: float | None) -> None:
         """A `/compact` line written after its boundary: the compaction started when it was typed."""
-        c = self.s.get("compact")
+        c = self.s.compact
         if not c or ts is None or c["end"] is None or not (0 <= c["end"] - ts <= 30 * 60_000):
             return
-        self.s["compact"] = None
+        self.s.compact = None
         self.out.put(make_event(self._sid(), c["id"], None, "agent", c["name"], ts, c["end"], c["meta"]))
 
     def _agent_progress(self, d: dict, data: dict, line_no: int) -> None:
@@ -209,7 +204,7 @@ class ClaudeParser(TranscriptParser):
             return
         tool = d.get("parentToolUseID")
         if isinstance(tool, str):
-            self.s["links"].setdefault(agent_id, tool)
+            self.s.links.setdefault(agent_id, tool)
         if agent_id in self.subagent_ids:
             return  # its own file is read instead, with complete usage
         link = tool if isinstance(tool, str) else None
@@ -227,7 +222,7 @@ class ClaudeParser(TranscriptParser):
             for block in content:
                 if isinstance(block, dict) and block.get("type") == "tool_result":
                     self._tool_result(block, tur, ts, ctx)
-            self.s["trig"][ctx] = ts
+            self.s.trig[ctx] = ts
             self._touch(ctx, ts)
             return
         text = _prompt_text(content)
@@ -236,7 +231,7 @@ class ClaudeParser(TranscriptParser):
         if ctx != MAIN:
             agent = self._ensure_agent(ctx, ts, text)
             del agent
-            self.s["trig"][ctx] = ts
+            self.s.trig[ctx] = ts
             self._touch(ctx, ts)
             return
         if d.get("isMeta") or d.get("isCompactSummary"):
@@ -247,22 +242,22 @@ class ClaudeParser(TranscriptParser):
         if prompt.strip() == "/compact" or prompt.startswith("/compact "):
             self._compact_command(ts)
         s = self.s
-        if s["turn"] is not None:
+        if s.turn is not None:
             self._emit_turn()
-        s["turnNo"] += 1
+        s.turnNo += 1
         short = excerpt(prompt)
-        if s["title"] is None and not (prompt.startswith("/") and " " not in prompt.strip()):
-            s["title"] = excerpt(prompt, 120)  # a bare /clear or /compact is no title
-        s["turn"] = {
+        if s.title is None and not (prompt.startswith("/") and " " not in prompt.strip()):
+            s.title = excerpt(prompt, 120)  # a bare /clear or /compact is no title
+        s.turn = {
             "id": "turn:" + uuid,
-            "name": f"Turn {s['turnNo']}: {excerpt(prompt, 60)}",
+            "name": f"Turn {s.turnNo}: {excerpt(prompt, 60)}",
             "start": ts,
             "end": ts,
             "text": short,
         }
         self._touched_turn = True
-        s["trig"][MAIN] = ts
-        meta = {"text": short, "sessionTitle": s["title"], "source": SOURCE, "workspace": s["cwd"]}
+        s.trig[MAIN] = ts
+        meta = {"text": short, "sessionTitle": s.title, "source": SOURCE, "workspace": s.cwd}
         self.out.put(make_event(self._sid(), "prompt:" + uuid, "turn:" + uuid, "user_input", "User prompt", ts, ts,
                                 meta))
 
@@ -277,14 +272,14 @@ class ClaudeParser(TranscriptParser):
         else:
             self._ensure_agent(ctx, ts)
         key = f"{msg.get('id') or uuid}:{d.get('requestId') or ''}"
-        recent = s["resp"]
+        recent = s.resp
         r = recent.get(key)
         if r is None:
-            s["respNo"] += 1
-            trig = s["trig"].get(ctx)
+            s.respNo += 1
+            trig = s.trig.get(ctx)
             r = {
                 "id": "resp:" + key,
-                "no": s["respNo"],
+                "no": s.respNo,
                 "parent": self._parent(ctx),
                 "start": trig if trig is not None and ts is not None and trig <= ts else ts,
                 "end": ts,
@@ -344,9 +339,9 @@ class ClaudeParser(TranscriptParser):
         name = block.get("name") or "tool"
         args = block.get("input") if isinstance(block.get("input"), dict) else {}
         p = {"name": name, "start": ts, "parent": self._parent(ctx), "args": short_args(args), "ctx": ctx}
-        self.s["tools"][tid] = p
+        self.s.tools[tid] = p
         if name in AGENT_TOOLS:
-            self.s["tasks"][tid] = excerpt(args.get("prompt"), 300)
+            self.s.tasks[tid] = excerpt(args.get("prompt"), 300)
         etype = "user_input" if name in USER_WAIT_TOOLS else "tool_execution"
         meta = {"toolName": name, "args": p["args"], "filePath": _arg_path(args)}
         if etype == "tool_execution" and _what_ran(args):
@@ -355,7 +350,7 @@ class ClaudeParser(TranscriptParser):
 
     def _tool_result(self, block: dict, tur: Any, ts: float | None, ctx: str) -> None:
         tid = block.get("tool_use_id")
-        p = self.s["tools"].pop(tid, None) if isinstance(tid, str) else None
+        p = self.s.tools.pop(tid, None) if isinstance(tid, str) else None
         if p is None:
             return  # its tool_use was never seen (cut file): nothing to time
         sid = self._sid()
@@ -372,7 +367,7 @@ class ClaudeParser(TranscriptParser):
             meta["error"] = excerpt(text or (tur if isinstance(tur, str) else ""))
         else:
             meta["status"] = "ok"
-        self.s["tasks"].pop(tid, None)
+        self.s.tasks.pop(tid, None)
         if name in USER_WAIT_TOOLS or rejected:
             meta["text"] = excerpt(text)
             label = f"Permission denied: {name}" if rejected and name not in USER_WAIT_TOOLS else name
@@ -389,8 +384,8 @@ class ClaudeParser(TranscriptParser):
         if name in AGENT_TOOLS:
             agent_id = tur_d.get("agentId")
             if isinstance(agent_id, str):
-                self.s["links"][agent_id] = tid
-                agent = self.s["agents"].get(agent_id)
+                self.s.links[agent_id] = tid
+                agent = self.s.agents.get(agent_id)
                 if agent is not None and agent["tool"] != tid:
                     agent["tool"] = tid
                     self._touched_agents.add(agent_id)

@@ -12,6 +12,7 @@ re-emission or a replay (resumed sessions) and is ignored. OpenAI's
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,27 +28,19 @@ from .common import (
     short_args,
     split_permission_wait,
 )
-from .skeleton import TranscriptParser
+from .skeleton import ParserState, TranscriptParser
 
 SOURCE = "codex"
 
 
-def _new_state() -> dict:
-    return {
-        "sid": None,
-        "cwd": None,
-        "title": None,
-        "model": None,
-        "provider": "openai",
-        "turnNo": 0,
-        "turn": None,
-        "respNo": 0,
-        "trig": None,
-        "total": None,
-        "calls": {},
-        "lastTs": None,
-        "pendingText": None,
-    }
+@dataclass
+class CodexState(ParserState):
+    model: str | None = None
+    provider: str = "openai"
+    trig: float | None = None  # when the current request was triggered (prompt or tool output)
+    total: dict | None = None  # the last cumulative token_count seen
+    calls: dict = field(default_factory=dict)  # open tool calls by call id
+    pendingText: str | None = None  # the assistant text waiting for its token_count
 
 
 class CodexParser(TranscriptParser):
@@ -56,13 +49,14 @@ class CodexParser(TranscriptParser):
     SOURCE = SOURCE
 
     def __init__(self, state: dict | None, path: str):
-        super().__init__(state, path, _new_state)
+        super().__init__(state, path, CodexState)
+        self.s: CodexState
 
     def _turn_id(self) -> str | None:
-        return self.s["turn"]["id"] if self.s["turn"] else None
+        return self.s.turn["id"] if self.s.turn else None
 
     def _turn_meta(self) -> dict[str, Any]:
-        return {**super()._turn_meta(), "model": self.s["model"]}
+        return {**super()._turn_meta(), "model": self.s.model}
 
     def _line(self, d: dict, line_no: int) -> None:
         s = self.s
@@ -70,25 +64,25 @@ class CodexParser(TranscriptParser):
         p = d.get("payload")
         ts = parse_ts(d.get("timestamp"))
         if ts is None:
-            ts = s["lastTs"]
+            ts = s.lastTs
         else:
-            s["lastTs"] = ts
+            s.lastTs = ts
         if not isinstance(p, dict):
             if t in ("session_meta", "turn_context", "response_item", "event_msg"):
                 raise ValueError("'payload' is not an object")
             return
         if t == "session_meta":
-            if s["sid"] is None and isinstance(p.get("id"), str):
-                s["sid"] = p["id"]
+            if s.sid is None and isinstance(p.get("id"), str):
+                s.sid = p["id"]
             if isinstance(p.get("cwd"), str):
-                s["cwd"] = s["cwd"] or p["cwd"]
+                s.cwd = s.cwd or p["cwd"]
             if isinstance(p.get("model_provider"), str):
-                s["provider"] = p["model_provider"]
+                s.provider = p["model_provider"]
         elif t == "turn_context":
             if isinstance(p.get("model"), str):
-                s["model"] = p["model"]
-            if isinstance(p.get("cwd"), str) and s["cwd"] is None:
-                s["cwd"] = p["cwd"]
+                s.model = p["model"]
+            if isinstance(p.get("cwd"), str) and s.cwd is None:
+                s.cwd = p["cwd"]
         elif t == "event_msg":
             et = p.get("type")
             if et == "user_message":
@@ -96,7 +90,7 @@ class CodexParser(TranscriptParser):
             elif et == "token_count":
                 self._token_count(p, ts, line_no)
             elif et == "agent_message" and isinstance(p.get("message"), str):
-                s["pendingText"] = s["pendingText"] or excerpt(p["message"])
+                s.pendingText = s.pendingText or excerpt(p["message"])
             elif et in ("context_compacted", "compacted"):
                 self._compaction(ts, line_no)
         elif t == "response_item":
@@ -108,7 +102,7 @@ class CodexParser(TranscriptParser):
             elif it == "message" and p.get("role") == "assistant":
                 for block in p.get("content") or ():
                     if isinstance(block, dict) and isinstance(block.get("text"), str) and block["text"].strip():
-                        s["pendingText"] = s["pendingText"] or excerpt(block["text"])
+                        s.pendingText = s.pendingText or excerpt(block["text"])
                         break
             elif it == "web_search_call":
                 self._web_search(p, ts, line_no)
@@ -116,28 +110,28 @@ class CodexParser(TranscriptParser):
             self._compaction(ts, line_no)
 
     def _compaction(self, ts: float | None, line_no: int) -> None:
-        meta = {"compaction": True, "source": SOURCE, "workspace": self.s["cwd"]}
+        meta = {"compaction": True, "source": SOURCE, "workspace": self.s.cwd}
         self.out.put(make_event(self._sid(), f"compact:L{line_no}", None, "agent", "Context compacted", ts, ts, meta))
 
     def _user_message(self, p: dict, ts: float | None, line_no: int) -> None:
         s = self.s
         text = p.get("message") if isinstance(p.get("message"), str) else ""
-        if s["turn"] is not None:
+        if s.turn is not None:
             self._emit_turn()
-        s["turnNo"] += 1
-        if s["title"] is None and text.strip():
-            s["title"] = excerpt(text, 120)
+        s.turnNo += 1
+        if s.title is None and text.strip():
+            s.title = excerpt(text, 120)
         tid = f"turn:{ts:.0f}:{line_no}" if ts is not None else f"turn:L{line_no}"
-        s["turn"] = {
+        s.turn = {
             "id": tid,
-            "name": f"Turn {s['turnNo']}: {excerpt(text, 60)}",
+            "name": f"Turn {s.turnNo}: {excerpt(text, 60)}",
             "start": ts,
             "end": ts,
             "text": excerpt(text),
         }
-        s["trig"] = ts
+        s.trig = ts
         self._touched_turn = True
-        meta = {"text": excerpt(text), "sessionTitle": s["title"], "source": SOURCE, "workspace": s["cwd"]}
+        meta = {"text": excerpt(text), "sessionTitle": s.title, "source": SOURCE, "workspace": s.cwd}
         self.out.put(make_event(self._sid(), "prompt:" + tid[5:], tid, "user_input", "User prompt", ts, ts, meta))
 
     def _token_count(self, p: dict, ts: float | None, line_no: int) -> None:
@@ -148,7 +142,7 @@ class CodexParser(TranscriptParser):
         total = info.get("total_token_usage")
         last = info.get("last_token_usage")
         if isinstance(total, dict):
-            prev = s["total"]
+            prev = s.total
             cur_total = int(total.get("total_tokens") or 0) or sum(
                 int(total.get(k) or 0) for k in ("input_tokens", "output_tokens")
             )
@@ -159,19 +153,19 @@ class CodexParser(TranscriptParser):
                 k: int(total.get(k) or 0) - int(base.get(k) or 0)
                 for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
             }
-            s["total"] = {**{k: int(total.get(k) or 0) for k in delta}, "total_tokens": cur_total}
+            s.total = {**{k: int(total.get(k) or 0) for k in delta}, "total_tokens": cur_total}
         elif isinstance(last, dict):
             delta = {
                 k: int(last.get(k) or 0)
                 for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
             }
-            cur_total = (s["total"] or {}).get("total_tokens", 0) + delta["input_tokens"] + delta["output_tokens"]
+            cur_total = (s.total or {}).get("total_tokens", 0) + delta["input_tokens"] + delta["output_tokens"]
         else:
             return
         if any(v < 0 for v in delta.values()):
             return
         self._ensure_turn(ts, f"turn:L{line_no}")
-        s["respNo"] += 1
+        s.respNo += 1
         cached = min(delta["cached_input_tokens"], delta["input_tokens"])
         tokens = {
             "input": delta["input_tokens"] - cached,
@@ -179,20 +173,20 @@ class CodexParser(TranscriptParser):
             "cacheRead": cached,
             "cacheWrite": 0,
         }
-        start = s["trig"] if s["trig"] is not None and ts is not None and s["trig"] <= ts else ts
+        start = s.trig if s.trig is not None and ts is not None and s.trig <= ts else ts
         meta = {
-            "model": s["model"],
-            "provider": s["provider"],
+            "model": s.model,
+            "provider": s.provider,
             "tokens": tokens,
             "reasoningTokens": delta["reasoning_output_tokens"],
-            "text": s["pendingText"],
+            "text": s.pendingText,
         }
         rid = f"resp:{cur_total}"
         self.out.put(
-            make_event(self._sid(), rid, self._turn_id(), "ai_response", f"Response #{s['respNo']}", start, ts, meta)
+            make_event(self._sid(), rid, self._turn_id(), "ai_response", f"Response #{s.respNo}", start, ts, meta)
         )
-        s["pendingText"] = None
-        s["trig"] = ts
+        s.pendingText = None
+        s.trig = ts
         self._touch_turn(ts)
 
     def _call(self, p: dict, ts: float | None, line_no: int) -> None:
@@ -209,7 +203,7 @@ class CodexParser(TranscriptParser):
                 args = raw_args
         args = short_args(args)
         full_input = raw_args if isinstance(raw_args, str) else None
-        s["calls"][call_id] = {
+        s.calls[call_id] = {
             "name": name,
             "start": ts,
             "parent": self._turn_id(),
@@ -246,8 +240,8 @@ class CodexParser(TranscriptParser):
     def _output(self, p: dict, ts: float | None) -> None:
         s = self.s
         call_id = p.get("call_id")
-        c = s["calls"].pop(call_id, None) if isinstance(call_id, str) else None
-        s["trig"] = ts
+        c = s.calls.pop(call_id, None) if isinstance(call_id, str) else None
+        s.trig = ts
         if c is None:
             return
         sid = self._sid()
@@ -283,7 +277,7 @@ class CodexParser(TranscriptParser):
             if c["patch"][0][1]:
                 meta["startLine"] = c["patch"][0][1]
         else:
-            read = _file_read_of(_command_of(name, args), s["cwd"])
+            read = _file_read_of(_command_of(name, args), s.cwd)
             if read is not None:
                 path, sl, el = read
                 m = {"filePath": path, "toolName": name, "status": meta["status"], "startLine": sl, "endLine": el}
@@ -311,6 +305,6 @@ def import_codex(path: Path, cursor: dict | None = None, max_bytes: int | None =
     for n, raw in lines:
         parser.feed(n, raw, label)
     parser.finish()
-    pos["state"] = parser.s
+    pos["state"] = parser.s.to_json()
     pos["format"] = SOURCE
     return ImportResult(parser.out.values(), parser.errors, pos, more)

@@ -1,19 +1,43 @@
 """The skeleton every line-by-line transcript importer shares (Claude Code, Codex).
 
 A parser reads JSON lines into events: one clear error per bad line (never a traceback,
-never the valid lines lost), its state in `self.s` (a JSON-serialisable dict that the
-cursor keeps, so a follow-up read continues where the last one stopped) and the current
+never the valid lines lost), its state in `self.s` (JSON-serialisable: the
+cursor keeps it, so a follow-up read continues where the last one stopped) and the current
 turn re-emitted once per read when a line moved its end. Subclasses implement `_line`
-and may extend `_turn_meta` and `finish`.
+and may extend `_turn_meta` and `finish`. The state is typed (a `ParserState` dataclass per
+importer); its field names are the cursor's JSON keys, so stored cursors read back as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .common import EventBuffer, JSONDecodeError, json_loads, make_event
+
+
+@dataclass
+class ParserState:
+    """What a parser knows between reads: the session, the current turn (a dict, as stored)
+    and the counters that keep span names and ids stable across reads."""
+
+    sid: str | None = None
+    cwd: str | None = None
+    title: str | None = None
+    turnNo: int = 0
+    turn: dict | None = None
+    respNo: int = 0
+    lastTs: float | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> Self:
+        """A cursor's state; keys it lacks (an older cursor) keep their defaults, unknown ones are dropped."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def to_json(self) -> dict:
+        return asdict(self)
 
 
 class TranscriptParser:
@@ -21,8 +45,8 @@ class TranscriptParser:
 
     SOURCE = ""
 
-    def __init__(self, state: dict | None, path: str, new_state: Callable[[], dict]):
-        self.s: dict[str, Any] = state or new_state()
+    def __init__(self, state: dict | None, path: str, state_type: type[ParserState]):
+        self.s = state_type.from_json(state) if state else state_type()
         self.path = path
         self.out = EventBuffer()
         self.errors: list[str] = []
@@ -30,7 +54,7 @@ class TranscriptParser:
 
     def _sid(self) -> str:
         """The session id the transcript names, else the file's stem."""
-        return self.s["sid"] or Path(self.path).stem
+        return self.s.sid or Path(self.path).stem
 
     def feed(self, line_no: int, raw: bytes, label: str, *context: Any) -> None:
         """One line; a line that is not JSON or not of a known shape is one error, not a stop."""
@@ -53,18 +77,18 @@ class TranscriptParser:
     # -- the current turn ----------------------------------------------------
     def _touch_turn(self, ts: float | None) -> None:
         """A line at `ts` inside the current turn: the turn lasts at least until then."""
-        turn = self.s["turn"]
+        turn = self.s.turn
         if turn is not None and ts is not None and (turn["end"] is None or ts > turn["end"]):
             turn["end"] = ts
             self._touched_turn = True
 
     def _ensure_turn(self, ts: float | None, turn_id: str) -> None:
         """Activity before any prompt (a resumed or cut file) gets a turn of its own."""
-        if self.s["turn"] is None:
-            self.s["turnNo"] += 1
-            self.s["turn"] = {
+        if self.s.turn is None:
+            self.s.turnNo += 1
+            self.s.turn = {
                 "id": turn_id,
-                "name": f"Turn {self.s['turnNo']}: (continued)",
+                "name": f"Turn {self.s.turnNo}: (continued)",
                 "start": ts,
                 "end": ts,
                 "text": None,
@@ -73,14 +97,14 @@ class TranscriptParser:
 
     def _turn_meta(self) -> dict[str, Any]:
         return {
-            "sessionTitle": self.s["title"],
+            "sessionTitle": self.s.title,
             "source": self.SOURCE,
-            "workspace": self.s["cwd"],
-            "text": self.s["turn"]["text"],
+            "workspace": self.s.cwd,
+            "text": self.s.turn["text"],
         }
 
     def _emit_turn(self) -> None:
-        turn = self.s["turn"]
+        turn = self.s.turn
         if turn is None:
             return
         self.out.put(
