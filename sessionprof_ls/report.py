@@ -16,7 +16,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from .analysis.formatting import fmt_ms, fmt_usd
+from .analysis.formatting import fmt_ms, fmt_usd, row_cost, row_tokens, summary_cost, summary_tokens
 from .cli_layout import Col, compact_number, end_ellipsis, fitted_table, rel_path
 
 BAR_WIDTH = 48
@@ -85,14 +85,15 @@ def render(data: dict, console: Console, max_messages: int = 25, workspace: str 
     header.add_row(Text("PERFORMANCE", style="bold"), title)
     console.print(header)
 
-    cost = fmt_usd(d["totalCost"]) + ("" if d.get("costComplete", True) else " +?")
+    nr_tokens = "totalTokens" in (d.get("notRecorded") or {})
+    cost = summary_cost(d) + ("" if d.get("costComplete", True) or d.get("totalCost") is None else " +?")
     stats = [
         _stat("Total time", fmt_ms(total), f"({fmt_ms(d['activeTime'])} active)" if d.get("idleTime") else ""),
         _stat("AI thinking", *_time(d, "aiThinking")),
         _stat("Tool execution", *_time(d, "toolExecution")),
         _stat("Network", *_time(d, "network")),
-        _stat("Total tokens", f"{d['totalTokens']:,}"),
-        _stat("Avg response", f"{d['avgResponseTokens']:,.0f} tk"),
+        _stat("Total tokens", summary_tokens(d)),
+        _stat("Avg response", "not recorded" if nr_tokens else f"{d['avgResponseTokens']:,.0f} tk"),
         _stat("Messages", f"{d['messageCount']:,}", f"· {d['toolCallCount']:,} tool calls"),
         _stat("Cost", cost),
     ]
@@ -172,19 +173,24 @@ def render_tokens(d: dict, console: Console, max_messages: int = 25, workspace: 
     rows = d["tokensByMessage"]
     cells, styles = [], []
     for r in rows[:max_messages]:
-        cells.append([f"#{r['index']}", r["role"], f"{r['input']:,}", f"{r['cacheRead']:,}/{r['cacheWrite']:,}",
-                      f"{r['output']:,}", f"{r['total']:,}",
-                      fmt_usd(r["cost"]) if r["role"] == "assistant" and r["total"] else "",
+        nr = r.get("usageRecorded") is False  # usage the source did not record: "not recorded", never 0
+        cells.append([f"#{r['index']}", r["role"], "" if nr else f"{r['input']:,}",
+                      "" if nr else f"{r['cacheRead']:,}/{r['cacheWrite']:,}", "" if nr else f"{r['output']:,}",
+                      "n/r" if nr else row_tokens(r), "n/r" if nr else row_cost(r) if r["role"] == "assistant" and r["total"] else "",
                       Text('"' + r["excerpt"][:200] + '"')])
         styles.append(None)
     if len(rows) > max_messages:
         cells.append(["…", "", "", "", "", "", "", Text(f"{len(rows) - max_messages} more")])
         styles.append(None)
-    cells.append(["TOTAL", "", f"{d['inputTokens']:,}", f"{d['cacheReadTokens']:,}/{d['cacheWriteTokens']:,}",
-                  f"{d['outputTokens']:,}", f"{d['totalTokens']:,}", fmt_usd(d["totalCost"]), ""])
+    nr = "totalTokens" in (d.get("notRecorded") or {})
+    cells.append(["TOTAL", "", "" if nr else f"{d['inputTokens']:,}",
+                  "" if nr else f"{d['cacheReadTokens']:,}/{d['cacheWriteTokens']:,}",
+                  "" if nr else f"{d['outputTokens']:,}", summary_tokens(d), summary_cost(d), ""])
     styles.append("bold")
     _heading(console, "BY MESSAGE")
     console.print(_indented(fitted_table(cols, cells, width, row_styles=styles)))
+    if any(r.get("usageRecorded") is False for r in rows[:max_messages]):
+        console.print(_indented(Text("n/r: usage not recorded by the source for this response", style="grey62")))
 
     cols = [Col("FILE", "left", 9, flex=True, min_width=16, want=40, cut="middle"),
             Col("TOKENS", priority=8, short=compact_number), Col("% OF INPUT", priority=7),

@@ -65,3 +65,34 @@ def test_agent_cost_shown_beside_ours_when_they_differ(tmp_path):
     assert summary_cost(s) == f"${s['totalCost']:.3f} (agent $0.040 · priced ${s['pricedCost']:.3f})"
     plain, _ = _summary(COPILOT_EVENTS, tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path)
     assert plain["costDiffers"] is False and summary_cost(plain) == f"${plain['totalCost']:.3f}"
+
+
+def _cli(tmp_path: Path, *args: str, width: int = 200) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": str(width), "NO_COLOR": "1"}
+    out = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "--store", str(tmp_path / "cli.db"), *args],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_cli_report_says_not_recorded_and_shows_both_costs(tmp_path):
+    _cli(tmp_path, "import", str(LEGACY[-1]))
+    text = _cli(tmp_path, "report", width=80)
+    rows = [line for line in text.splitlines() if " asst " in line]
+    assert rows and all(line.split()[-2:] == ["n/r", "n/r"] and " 0 " not in line for line in rows)
+    table = text[text.index("BY MESSAGE"):text.index("BY FILE IN CONTEXT")]
+    total = next(line for line in table.splitlines() if line.strip().startswith("TOTAL "))
+    assert total.split()[1:] == ["not", "recorded", "not", "recorded"]
+    assert "n/r: usage not recorded by the source" in table
+    lines = COPILOT_EVENTS.read_text().splitlines()
+    shutdown = json.loads(lines[-1])
+    shutdown["data"]["modelMetrics"]["claude-sonnet-4.6"]["totalNanoAiu"] = 4_000_000_000
+    (tmp_path / "cp").mkdir()
+    (tmp_path / "cp" / "events.jsonl").write_text("\n".join(lines[:-1] + [json.dumps(shutdown)]) + "\n")
+    imported = _cli(tmp_path / "cp", "import", str(tmp_path / "cp" / "events.jsonl"))
+    assert "(agent $0.040 · priced $0.193)" in imported
+    assert "$0.040 (agent $0.040 · priced $0.193)" in _cli(tmp_path / "cp", "report")
