@@ -176,7 +176,8 @@ def render_tokens(d: dict, console: Console, max_messages: int = 25, workspace: 
         nr = r.get("usageRecorded") is False  # usage the source did not record: "not recorded", never 0
         cells.append([f"#{r['index']}", r["role"], "" if nr else f"{r['input']:,}",
                       "" if nr else f"{r['cacheRead']:,}/{r['cacheWrite']:,}", "" if nr else f"{r['output']:,}",
-                      "n/r" if nr else row_tokens(r), "n/r" if nr else row_cost(r) if r["role"] == "assistant" and r["total"] else "",
+                      "n/r" if nr else row_tokens(r),
+                      "n/r" if nr else row_cost(r) if r["role"] == "assistant" and r["total"] else "",
                       Text('"' + r["excerpt"][:200] + '"')])
         styles.append(None)
     if len(rows) > max_messages:
