@@ -145,3 +145,19 @@ def test_no_module_over_400_lines():
     long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert set(long) - KNOWN_LONG == set(), f"modules over {MAX_LINES} lines: {long}"
     assert KNOWN_LONG - set(long) == set(), f"split now, drop from KNOWN_LONG: {KNOWN_LONG - set(long)}"
+
+
+def test_the_server_provides_what_the_http_endpoint_needs():
+    """http_api.py types its host as endpoint_host.EndpointHost; the server must have each method."""
+    import inspect
+
+    from sessionprof_ls.endpoint_host import EndpointHost
+    from sessionprof_ls.server import SessionProfServer
+
+    for name, want in vars(EndpointHost).items():
+        if name.startswith("_") or not callable(want):
+            continue
+        have = getattr(SessionProfServer, name, None)
+        assert have is not None, f"SessionProfServer lacks {name}"
+        assert inspect.iscoroutinefunction(have) == inspect.iscoroutinefunction(want), name
+        assert list(inspect.signature(have).parameters) == list(inspect.signature(want).parameters), name
