@@ -250,3 +250,36 @@ def test_panel_of_a_workspace_without_session(code_server, page):
     total = f"{code_server['reference']['total']:,}"
     assert total not in wv.locator("body").inner_text()
     page.screenshot(path=str(ARTIFACTS / "issue16-no-session-panel.png"))
+
+
+def test_export_open_shows_the_profile_viewer(code_server, page):
+    """Export → cpuprofile → Open: VS Code's profile viewer (a custom editor), not raw JSON."""
+    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
+    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
+    status_item(page).wait_for(state="visible", timeout=SERVER_MS)
+    run_command(page, "SessionProf: Export Session")
+    session_row = page.locator(".quick-input-widget .monaco-list-row", has_text="JOKE.md").first
+    session_row.wait_for(state="visible", timeout=SERVER_MS)
+    session_row.click()
+    format_row = page.locator(".quick-input-widget .monaco-list-row", has_text="cpuprofile").first
+    format_row.wait_for(state="visible", timeout=30_000)
+    format_row.click()
+    # code-server's save dialog is a quick input with the proposed path: accept it
+    page.wait_for_timeout(1500)
+    page.keyboard.press("Enter")
+    target = code_server["folder"] / f"{code_server['sessionId']}.cpuprofile"
+    wait_until(lambda: target.is_file(), 30, "the exported .cpuprofile", page, code_server)
+    assert json.loads(target.read_text())["nodes"]
+    toast = page.locator(".notification-toast", has_text="exported to")
+    toast.wait_for(state="visible", timeout=20_000)
+    toast.locator("a.monaco-button, .monaco-button", has_text="Open").first.click()
+    tab = page.locator(".tab", has_text=".cpuprofile").first
+    tab.wait_for(state="visible", timeout=30_000)
+    # the profile viewer is a webview editor: no text editor shows the JSON
+    page.wait_for_timeout(3000)
+    page.screenshot(path=str(ARTIFACTS / "issue16-cpuprofile-open.png"))
+    active = page.locator(".editor-group-container.active")
+    assert active.locator(".monaco-editor .view-lines").count() == 0, "the .cpuprofile opened as text"
+    assert page.locator("iframe.webview").count() >= 1
+    # the workbench names the custom editor that shows it
+    assert "CPU Profile Table Visualizer" in active.inner_text()
