@@ -172,10 +172,9 @@ class Engine:
         return data
 
     def flame_graph(self, session_id: str, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:
-        from .flame import encode_base64, flame_graph
+        from .flame import cached_flame_graph  # made once per analysis (issue 13: first paint)
 
-        graph = flame_graph(self.analysis(session_id), view, weight)
-        return encode_base64(graph) if encoding == "base64" else graph
+        return cached_flame_graph(self.analysis(session_id), view, weight, encoding)
 
     def event(self, session_id: str, event_id: str) -> dict | None:
         """One event with everything stored about it (tool arguments included, redacted)."""

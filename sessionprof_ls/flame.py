@@ -55,10 +55,39 @@ def _own_tokens(t: SessionTree, i: int) -> int:
 
 
 def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") -> dict:
+    """The graph with its columns as lists (the JSON form)."""
+    return flame_graph_lists(_graph(analysis, view, weight))
+
+
+def cached_flame_graph(analysis: Analysis, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:
+    """flame_graph (base64 encoded if asked), made once per analysis: the engine keeps one
+    analysis per tree version, so a repeated request (a reload, a second view) is free."""
+    cache = analysis.__dict__.setdefault("_flame_cache", {})
+    key = (view, weight, encoding)
+    graph = cache.get(key)
+    if graph is None:
+        graph = _graph(analysis, view, weight)
+        graph = encode_base64(graph) if encoding == "base64" else flame_graph_lists(graph)
+        cache[key] = graph
+    return dict(graph)
+
+
+def flame_graph_lists(graph: dict) -> dict:
+    """A graph with numpy columns as one with lists."""
+    frames = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in graph["frames"].items()}
+    return {**graph, "frames": frames}
+
+
+def _scalar(x):
+    return x.item() if hasattr(x, "item") else x
+
+
+def _graph(analysis: Analysis, view: str = "time", weight: str = "time") -> dict:
     t = analysis.t
     n = len(t)
-    kids = analysis.children()
-    ends, start0 = analysis.ends, analysis.t0
+    vectorised = view != "aggregate" and weight != "tokens" and analysis.n > 0  # the first paint's view
+    kids = None if vectorised else analysis.children()
+    ends, start0 = (None if vectorised else analysis.ends), analysis.t0
     names = t.strings.values
     fr = _Frames()
 
@@ -78,6 +107,8 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
 
     if view == "aggregate":
         _aggregate(t, analysis, kids, fr, weights if weights is not None else agg_time, weights is None)
+    elif vectorised:
+        _time_view(analysis, fr)
     else:
         total = weights[n] if weights else analysis.t1 - start0
         fr.add(analysis.title(), 0, 0, 0.0, total, -1, None, 1)
@@ -105,8 +136,8 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
 
     # 10 µs is finer than any agent's timing: shorter numbers, a third less JSON at 1M frames
     for key in ("start", "value"):
-        if cols[key] and weights is None:
-            cols[key] = np.round(np.asarray(cols[key], dtype=np.float64), 2).tolist()
+        if len(cols[key]) and weights is None:
+            cols[key] = np.round(np.asarray(cols[key], dtype=np.float64), 2)
     if view != "aggregate":
         cols["count"] = None
     else:  # issue 13: the events each merged frame stands for (the web UI lists them on click)
@@ -116,8 +147,8 @@ def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") ->
         "view": "aggregate" if view == "aggregate" else "time",
         "weight": "tokens" if weights is not None else "time",
         "unit": "tokens" if weights is not None else "ms",
-        "total": cols["value"][0] if cols["value"] else 0,
-        "maxDepth": max(cols["depth"]) if cols["depth"] else 0,
+        "total": _scalar(cols["value"][0]) if len(cols["value"]) else 0,
+        "maxDepth": _scalar(max(cols["depth"])) if len(cols["depth"]) else 0,
         "strings": fr.strings,
         "types": list(FLAME_TYPES),
         "frames": cols,
@@ -229,3 +260,79 @@ def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights, i
             placed.append((c, f, x, depth + 1))
             x += c[2]
         work.extend(reversed(placed))
+
+
+def _column(col, dtype, n: int):
+    """The first n values of a tree column, copied (a view would stop the array growing)."""
+    import numpy as np
+
+    return np.frombuffer(col, dtype=dtype)[:n].copy() if n else np.zeros(0, dtype=dtype)
+
+
+def _time_view(analysis: Analysis, fr: _Frames) -> dict:
+    """The time view as numpy columns, in the pre-order (children in start order) of the
+    Python walk it replaces, without a per-event loop: 100k events went from 0.85 s to a
+    few tens of ms. Levels of the tree are walked one at a time, so the loops run once per
+    depth, not once per event; spans no chain of parents reaches from the root are left out."""
+    import numpy as np
+
+    t = analysis.t
+    n = analysis.n
+    start = analysis.a_start[:n]
+    par = analysis.a_parent[:n].astype(np.int64)
+    par[(par < 0) | (par >= n)] = n
+    # children grouped by parent, in start order within a parent (as Analysis.children)
+    order = np.argsort(start, kind="stable")
+    grouped = order[np.argsort(par[order], kind="stable")]
+    ptr = np.searchsorted(par[grouped], np.arange(n + 2))  # children of p: grouped[ptr[p]:ptr[p+1]]
+    levels = []
+    frontier = np.array([n], dtype=np.int64)
+    seen = 0
+    while frontier.size and seen <= n:
+        lo, hi = ptr[frontier], ptr[frontier + 1]
+        counts = hi - lo
+        total = int(counts.sum())
+        if not total:
+            break
+        # the grouped positions lo..hi-1 of every frontier node, in frontier order
+        offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        frontier = grouped[np.repeat(lo, counts) + offs]
+        levels.append(frontier)
+        seen += total
+    size = np.ones(n + 1, dtype=np.int64)
+    for lev in reversed(levels):  # subtree sizes, deepest level first
+        size += np.bincount(par[lev], weights=size[lev], minlength=n + 1).astype(np.int64)
+    # a child's place after its parent: 1 + the sizes of its earlier siblings
+    sg = size[grouped]
+    excl = np.cumsum(sg) - sg
+    before = np.empty(n, dtype=np.int64)
+    before[grouped] = excl - excl[ptr[par[grouped]]]
+    pos = np.zeros(n + 1, dtype=np.int64)
+    depth = np.zeros(n + 1, dtype=np.int32)
+    for d, lev in enumerate(levels, 1):
+        pos[lev] = pos[par[lev]] + 1 + before[lev]
+        depth[lev] = d
+    nodes = np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
+    pre = np.empty(len(nodes), dtype=np.int64)
+    pre[pos[nodes] - 1] = nodes  # frame k + 1 is node pre[k]
+
+    # names as _Frames.string interns them: the title first, then in order of first use
+    gids = _column(t.name, np.int32, n)[pre]
+    uniq, first, inverse = np.unique(gids, return_index=True, return_inverse=True)
+    fr.string(analysis.title())
+    values = t.strings.values
+    local = np.empty(len(uniq), dtype=np.int32)
+    for u in np.argsort(first, kind="stable").tolist():
+        local[u] = fr.string(values[int(uniq[u])])
+    end = analysis.a_end[:n]
+    t0 = analysis.t0
+    ids = t.ids
+    cols = fr.cols
+    cols["name"] = np.concatenate([[0], local[inverse.reshape(-1)]]).astype(np.int32)
+    cols["type"] = np.concatenate([[0], analysis.a_type[pre].astype(np.int32) + 1]).astype(np.uint8)
+    cols["depth"] = np.concatenate([[0], depth[pre]]).astype(np.int32)
+    cols["start"] = np.concatenate([[0.0], start[pre] - t0])
+    cols["value"] = np.concatenate([[analysis.t1 - t0], end[pre] - start[pre]])
+    cols["parent"] = np.concatenate([[-1], pos[par[pre]]]).astype(np.int32)
+    cols["id"] = [None] + [ids[i] for i in pre.tolist()]
+    return cols
