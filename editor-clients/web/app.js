@@ -17,7 +17,7 @@ import { flameCard } from "./flamecard.js";
 import { eventCache, eventLines, frameLines } from "./tooltip.js";
 import { commonRoot, dataTable, relativePath } from "./tables.js";
 import { afterPaint } from "./paint.js";
-import { PRICE_UNKNOWN, formatCost } from "./format.js";
+import { NOT_RECORDED, PRICE_UNKNOWN, formatCost, summaryCost } from "./format.js";
 
 const NF = new Intl.NumberFormat("en-US");
 const fmtInt = (n) => (Number.isFinite(n) ? NF.format(Math.round(n)) : "–");
@@ -448,13 +448,13 @@ function notRecordedOr(el, p, field) {
 
 function renderSummary(p) {
   $("session-title").textContent = `Session: ${p.title || p.sessionId} (${formatMs(p.totalDuration)})${p.running ? " • live" : ""}`;
-  const cost = p.totalCost == null ? PRICE_UNKNOWN : `${fmtCost(p.totalCost)}${p.costComplete === false ? "+" : ""}`;
+  const cost = p.totalCost == null ? summaryCost(p) : `${summaryCost(p)}${p.costComplete === false ? "+" : ""}`;
   clear($("summary")).append(
     stat("Total time", formatMs(p.totalDuration), wallSplit(p)),
     stat("AI thinking", formatMs(p.aiThinkingTime), fmtPct(p.aiThinkingPercent)),
     stat("Tool execution", formatMs(p.toolExecutionTime), fmtPct(p.toolExecutionPercent)),
     notRecordedOr(stat("Network", timeOrNotRecorded(p.networkTime), p.networkTime == null ? null : fmtPct(p.networkPercent)), p, "networkTime"),
-    stat("Total tokens", fmtInt(p.totalTokens), cost),
+    stat("Total tokens", (p.notRecorded || {}).totalTokens ? NOT_RECORDED : fmtInt(p.totalTokens), cost),
     stat("Avg response", `${fmtInt(p.avgResponseTokens)} tk`, p.avgContextTokens == null ? null : `output · ${fmtInt(p.avgContextTokens)} tk context per request`),
     stat("Messages", fmtInt(p.messageCount)),
     stat("Tool calls", fmtInt(p.toolCallCount)),
@@ -543,7 +543,8 @@ function renderTokensByMessage(list) {
     else sum.cost += m.cost;
   }
   const foot = [td("TOTAL"), td(""), td(""), td(fmtInt(sum.input), 1), td(fmtInt(sum.output), 1), td(fmtInt(sum.cacheRead), 1), td(fmtInt(sum.cacheWrite), 1), td(fmtInt(sum.total), 1), td(list.length ? `${fmtCost(sum.cost)}${sum.priced ? "" : "+"}` : "–", 1), td("")];
-  const num = (key, fmt = fmtInt) => ({ label: key[0], num: 1, sort: (m) => m[key[1]], cell: (m) => fmt(m[key[1]]) });
+  // a response whose usage the source did not record: "not recorded", never 0 (issue 12/18)
+  const num = (key, fmt = fmtInt) => ({ label: key[0], num: 1, sort: (m) => m[key[1]], cell: (m) => (m.usageRecorded === false ? NOT_RECORDED : fmt(m[key[1]])) });
   wrap.appendChild(
     dataTable({
       h,
@@ -552,7 +553,7 @@ function renderTokensByMessage(list) {
       footer: foot,
       attrs: (m) => ({ "data-event": m.eventId }),
       columns: [
-        { label: "MSG", num: 1, sort: (m) => m.index, cell: (m) => `#${m.index}` },
+        { label: "MSG", num: 1, sort: (m) => m.index, cell: (m) => m.label || `#${m.index}` },
         { label: "ROLE", sort: (m) => m.role, cell: (m) => m.role || "" },
         { label: "MODEL", sort: (m) => m.model || "", cell: (m) => m.model || "" },
         num(["INPUT", "input"]),
@@ -560,7 +561,7 @@ function renderTokensByMessage(list) {
         num(["CACHE READ", "cacheRead"]),
         num(["CACHE WRITE", "cacheWrite"]),
         num(["TOTAL", "total"]),
-        { label: "COST", num: 1, sort: (m) => m.cost, cell: (m) => (m.cost == null && m.role !== "assistant" ? "" : fmtCost(m.cost)) },
+        { label: "COST", num: 1, sort: (m) => m.cost, cell: (m) => (m.usageRecorded === false ? NOT_RECORDED : m.cost == null && m.role !== "assistant" ? "" : fmtCost(m.cost)) },
         { label: "CONTENT", sort: (m) => m.excerpt || "", cell: (m) => (m.excerpt ? `"${truncate(m.excerpt, 60)}"` : ""), title: (m) => m.excerpt || null },
       ],
     }),

@@ -44,3 +44,12 @@ export function formatTokens(n) {
 export function formatPercent(p) {
   return missing(p) ? NOT_RECORDED : `${p.toFixed(0)}%`;
 }
+
+/** A session's cost (Python: analysis/formatting.py summary_cost): "not recorded" when its
+ * responses carry no usage; the agent's own cost beside ours when they differ. */
+export function summaryCost(p) {
+  if ((p.notRecorded || {}).totalCost) return NOT_RECORDED;
+  let text = formatCost(p.totalCost);
+  if (p.costDiffers && p.agentCost != null) text += ` (agent ${formatCost(p.agentCost)} · priced ${formatCost(p.pricedCost)})`;
+  return text;
+}

@@ -298,7 +298,10 @@ def test_tables_sort_by_every_column(open_ui, fx: SessionData):
         assert {first, second} == {"ascending", "descending"}
         vals = column(ui, table, k)
         assert len(vals) == len(msgs)
-        if k in (0, 3, 4, 5, 6, 7, 8):
+        if k == 0:  # MSG shows each row's label, sorted by its index
+            order = sorted(msgs, key=lambda m: m["index"], reverse=second == "descending")
+            assert vals == [m.get("label") or f"#{m['index']}" for m in order]
+        elif k in (3, 4, 5, 6, 7, 8):
             keyed = [num(v.lstrip("#")) for v in vals]
             finite = [v for v in keyed if v != float("inf")]
             assert finite == sorted(finite, reverse=second == "descending")
@@ -308,14 +311,16 @@ def test_tables_sort_by_every_column(open_ui, fx: SessionData):
     heads.nth(7).locator("button").click()
     if heads.nth(7).get_attribute("aria-sort") != "descending":
         heads.nth(7).locator("button").click()
-    assert [num(v) for v in column(ui, table, 7)] == sorted((m["total"] for m in msgs), reverse=True)
+    shown = [num(v) for v in column(ui, table, 7)]  # inf: "not recorded" (usage the source did not record)
+    assert [v for v in shown if v != float("inf")] == sorted((m["total"] for m in msgs if m.get("usageRecorded", True)), reverse=True)
+    assert shown.count(float("inf")) == sum(m.get("usageRecorded", True) is False for m in msgs)
 
 
 def test_long_tables_are_virtual_and_sortable(open_ui, fixture_data: SessionData):
     big = SessionData(**{k: getattr(fixture_data, k) for k in ("session_id", "sessions", "flame", "events")},
                       performance={fixture_data.session_id: dict(fixture_data.perf)})
     base = fixture_data.perf["tokensByMessage"]
-    rows = [dict(base[i % len(base)], index=i + 1, total=(i * 7919) % 5003) for i in range(3000)]
+    rows = [dict(base[i % len(base)], index=i + 1, total=(i * 7919) % 5003, usageRecorded=True) for i in range(3000)]
     big.performance[big.session_id]["tokensByMessage"] = rows
     ui = open_ui(big)
     ui.settle()
