@@ -143,9 +143,10 @@ class EditorIndex:
         for i, d, tl, f in zip(idx.tolist(), dur, tool, files):
             rank = slow[i] or rank_of[i]
             name = names[tl] if tl >= 0 else names[t.name[i]]
-            title = f"{name} {fmt_ms(d)} · slowest #{rank}"
+            label = analysis.op_label(i)  # issue 12 "say what ran": `Bash: npm test`, `Read: src/x.py`
+            title = f"{label} {fmt_ms(d)} · slowest #{rank}"
             if analysis.a_open[i] and not analysis.live:  # issue 12: it never ended; timed to the last timestamp
-                title = f"{name} {fmt_ms(d)} interrupted · slowest #{rank}"
+                title = f"{label} {fmt_ms(d)} interrupted · slowest #{rank}"
             line = max(0, (t.start_line[i] or 1) - 1)
             where = paths.get(f)
             if where is None:

@@ -124,7 +124,7 @@ async def test_lenses_hints_and_hover(editor, tmp_path):
             ids = [lens.command.arguments[1] for lens in ls_]
             assert len(ids) == len(set(ids)), [lens.command.title for lens in ls_]
             for lens in ls_:
-                m = re.fullmatch(r"(\S+) (.+) · slowest #(\d+)", lens.command.title)
+                m = re.fullmatch(r"(\S+?):? (.+) · slowest #(\d+)", lens.command.title)  # `Read: src/x.py 6.5s`
                 assert m, lens.command.title
                 eid = lens.command.arguments[1]
                 assert seen_ranks.setdefault(eid, int(m.group(3))) == int(m.group(3))
@@ -133,7 +133,8 @@ async def test_lenses_hints_and_hover(editor, tmp_path):
                 line = lens.range.start.line
                 h = await hover(client, uri, line)
                 md = h.contents.value
-                name, dur, rank = re.fullmatch(r"(\S+) (.+) · slowest #(\d+)", lens.command.title).groups()
+                name, dur, rank = re.fullmatch(r"(\S+?)(?:: .+?)? (\d[\w.]*(?: \d\w+)?)(?: interrupted)? · slowest #(\d+)",
+                                               lens.command.title).groups()
                 assert f"**{name}** took **{dur}** · slowest #{rank} of " in md, md
                 ev = by_events[lens.command.arguments[1]]
                 args = (ev.get("metadata") or {}).get("args") or {}

@@ -145,7 +145,7 @@ async def test_http_and_lsp_ingest(editor, tmp_path):
         got = await hints(client, uri)
         assert [label_text(h).split(" · ")[0] for h in got] == ["1,234 tk"]
         got_lenses = await lenses(client, uri)
-        assert [(lz.range.start.line, lz.command.title) for lz in got_lenses] == [(2, "read_file 6.5s · slowest #1")]
+        assert [(lz.range.start.line, lz.command.title) for lz in got_lenses] == [(2, "read_file: src/app.py 6.5s · slowest #1")]
         assert list(got_lenses[0].command.arguments) == ["http-1", "t1"]
 
         # over LSP: a newer session becomes the current one

@@ -117,7 +117,7 @@ def test_nvim_with_real_server(e2e):
     read_lens = next(lens for lens in lenses if lens["arguments"][1].startswith("tool:" + read["id"]))
     assert read_lens["command"] == "sessionprof.showEvent"
     assert read_lens["arguments"][0] == e2e["session_id"]
-    assert read_lens["title"].startswith("Read ")
+    assert read_lens["title"].startswith("Read: ")  # what ran: `Read: <file relative to the workspace>`
     assert " · slowest #" in read_lens["title"]
     # one lens per slow call: no event twice on the document
     assert len({tuple(lens["arguments"]) for lens in lenses}) == len(lenses)
@@ -171,7 +171,7 @@ def test_nvim_code_lens_follows_the_live_session(e2e):
     live = run.ok("live_refresh")
     # The server asked for a refresh after the transcript grew, and the plugin re-requested lenses.
     assert live["refreshes_after"] > live["refreshes_before"]
-    assert live["title"].startswith("Read ")
+    assert live["title"].startswith("Read: ")
     assert live["arguments"] == [e2e["session_id"], "tool:" + e2e["new_tool"]]
     # The statusline followed too: the replayed response's usage counts once more.
     total = sum(usage_totals(e2e["fs"].lines + e2e["appended"]).values())
