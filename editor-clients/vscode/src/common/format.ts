@@ -64,6 +64,9 @@ export function formatPercent(p: number | null | undefined): string {
 /** The status bar text: "$(pulse) 23,955 tk · $0.014". */
 export function statusText(summary: Summary): string {
   const cost = summary.totalCost == null ? "" : formatCost(summary.totalCost);
+  if (summary.notRecorded?.totalTokens) {
+    return "$(pulse) tokens not recorded"; // never "0 tk": the source records no usage
+  }
   return `$(pulse) ${formatInt(summary.totalTokens)} tk${cost ? ` · ${cost}` : ""}`;
 }
 
@@ -72,10 +75,12 @@ export function statusTooltip(summary: Summary): string {
   const cost = summary.totalCost == null ? "" : formatCost(summary.totalCost);
   const lines = [
     `SessionProf: ${summary.title}${summary.running ? " (running)" : ""}`,
+    summary.notRecorded?.totalTokens ? `Tokens: not recorded (${summary.notRecorded.totalTokens})` :
     `${formatInt(summary.totalTokens)} tokens` +
       ` (input ${formatInt(summary.inputTokens)}, output ${formatInt(summary.outputTokens)},` +
       ` cache read ${formatInt(summary.cacheReadTokens)}, cache write ${formatInt(summary.cacheWriteTokens)})`,
-    `Cost: ${cost || "unknown (no price for this model)"}${summary.costComplete === false ? " (incomplete)" : ""}`,
+    summary.notRecorded?.totalCost ? `Cost: not recorded (${summary.notRecorded.totalCost})` :
+    `Cost: ${cost ? summaryCost(summary) : "unknown (no price for this model)"}${summary.costComplete === false ? " (incomplete)" : ""}`,
     `Time: ${formatDuration(summary.totalDuration)}${wallSplit(summary)} · AI ${formatDuration(summary.aiThinkingTime)}` +
       ` · tools ${formatDuration(summary.toolExecutionTime)} · network ${timeOrNotRecorded(summary, "networkTime")}`,
     `${summary.messageCount} messages · ${summary.toolCallCount} tool calls`,
@@ -101,4 +106,17 @@ function timeOrNotRecorded(summary: Summary, field: "networkTime" | "hookTime"):
   }
   const why = summary.notRecorded?.[field];
   return why ? `not recorded (${why})` : "not recorded";
+}
+
+/** A session's cost (Python: analysis/formatting.py summary_cost): "not recorded" when its
+ * responses carry no usage; the agent's own cost beside ours when they differ (issue 18). */
+export function summaryCost(summary: Summary): string {
+  if (summary.notRecorded?.totalCost) {
+    return NOT_RECORDED;
+  }
+  let text = formatCost(summary.totalCost);
+  if (summary.costDiffers && summary.agentCost != null) {
+    text += ` (agent ${formatCost(summary.agentCost)} · priced ${formatCost(summary.pricedCost)})`;
+  }
+  return text;
 }

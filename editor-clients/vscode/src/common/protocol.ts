@@ -112,6 +112,10 @@ export interface Summary {
   cacheWriteTokens: number;
   totalCost: number | null;
   costComplete?: boolean;
+  // issue 18: the agent's own reported cost beside genai-prices' for the same requests
+  agentCost?: number | null;
+  pricedCost?: number | null;
+  costDiffers?: boolean;
   messageCount: number;
   toolCallCount: number;
   avgResponseTokens: number;
