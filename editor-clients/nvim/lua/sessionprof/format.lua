@@ -165,4 +165,19 @@ function M.relative(path, roots)
   return path
 end
 
+--- A session's cost (Python: analysis/formatting.py summary_cost): "not recorded" when its
+--- responses carry no usage; the agent's own cost beside ours when they differ (issue 18).
+---@param s table summary
+---@return string
+function M.summary_cost(s)
+  if type(s.notRecorded) == 'table' and s.notRecorded.totalCost then
+    return M.NOT_RECORDED
+  end
+  local text = M.cost(s.totalCost)
+  if s.costDiffers == true and type(s.agentCost) == 'number' then
+    text = text .. (' (agent %s · priced %s)'):format(M.cost(s.agentCost), M.cost(s.pricedCost))
+  end
+  return text
+end
+
 return M

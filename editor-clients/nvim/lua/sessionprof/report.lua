@@ -377,23 +377,32 @@ function M.render(perf, opts)
     dur_pct(perf.userWaitTime, perf.userWaitPercent),
   })
   b:nl('')
-  local cost = fmt.cost(num(perf.totalCost))
+  -- not recorded without usage (issue 12/18); the agent's own cost beside ours goes on a line below
+  local cost = perf.costDiffers == true and fmt.cost(num(perf.totalCost)) or fmt.summary_cost(perf)
+  local no_usage = type(perf.notRecorded) == 'table' and perf.notRecorded.totalTokens ~= nil
   if perf.costComplete == false and num(perf.totalCost) then
     cost = cost .. ' +?'
   end
   rows({ 'Total Tokens', 'Avg Response', 'Messages', 'Tool Calls', 'Cost' }, {
-    fmt.int(num(perf.totalTokens)),
-    fmt.tokens(num(perf.avgResponseTokens)),
+    no_usage and fmt.NOT_RECORDED or fmt.int(num(perf.totalTokens)),
+    no_usage and fmt.NOT_RECORDED or fmt.tokens(num(perf.avgResponseTokens)),
     fmt.int(num(perf.messageCount)),
     fmt.int(num(perf.toolCallCount)),
     cost,
   })
+  if no_usage then
+    b:nl('  tokens not recorded: ' .. tostring(perf.notRecorded.totalTokens), 'SessionProfMuted')
+  else
   b:nl(('  input %s · output %s · cache read %s · cache write %s'):format(
     fmt.int(num(perf.inputTokens)),
     fmt.int(num(perf.outputTokens)),
     fmt.int(num(perf.cacheReadTokens)),
     fmt.int(num(perf.cacheWriteTokens))
   ), 'SessionProfMuted')
+  end
+  if perf.costDiffers == true then
+    b:nl('  cost ' .. fmt.summary_cost(perf), 'SessionProfMuted')
+  end
   -- issue 12: wall = active + idle, shares are of the active time; a bucket not recorded says why
   if num(perf.activeTime) then
     b:nl(('  wall %s · active %s · idle %s%s · shares are of the active time'):format(
