@@ -164,12 +164,18 @@ class Engine:
         return s
 
     def performance(self, session_id: str, include_events: bool = True) -> dict:
-        data = self.analysis(session_id).performance(include_events=include_events)
-        data["events"], flattened = cap_nesting(data["events"])  # deep chains: any JSON encoder can send it
-        if flattened:
-            data["eventsFlattened"] = flattened  # said so: events moved up to the depth cap (issue 19)
+        a = self.analysis(session_id)
+        # the web UI's overview (no events) made once per analysis, as the flame graph (issue 13)
+        cache = a.__dict__.setdefault("_perf_cache", {}) if not include_events else {}
+        data = cache.get(include_events)
+        if data is None:
+            data = a.performance(include_events=include_events)
+            data["events"], flattened = cap_nesting(data["events"])  # deep chains: any JSON encoder can send it
+            if flattened:
+                data["eventsFlattened"] = flattened  # said so: events moved up to the depth cap (issue 19)
+            cache[include_events] = data
         self.store.update_session(session_id, total_cost=data["totalCost"])
-        return data
+        return {**data, "suggestions": [dict(s) for s in data["suggestions"]]} if cache else data
 
     def flame_graph(self, session_id: str, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:
         from .flame import cached_flame_graph  # made once per analysis (issue 13: first paint)

@@ -59,6 +59,14 @@ class SessionProfProtocol(LanguageServerProtocol):
             return JsonRPCNotification(method=method, jsonrpc=data["jsonrpc"], params=data.get("params"))
         return super().structure_message(data)
 
+    def _send_data(self, data) -> None:
+        """Answers as orjson bytes (fast_send.py, issue 13: the stock path took longer than
+        building a 100k-event flame graph and overview); everything else as pygls sends it."""
+        from .fast_send import send_fast
+
+        if not send_fast(self, data):
+            super()._send_data(data)
+
 
 class _DefusingReader:
     """The stdio reader, with each message body passed through events.defuse_deep."""
@@ -298,6 +306,9 @@ class SessionProfServer(LanguageServer):
         self.protocol.notify(P.SUMMARY, summary)
         if self.http:
             self.http.publish("summary", summary)
+        from .warm import schedule_warm  # issue 13: the web UI's first paint ready before it asks
+
+        schedule_warm(self, engine, current)
         self._index_wanted = current
         if self._index_task is None or self._index_task.done():
             self._index_task = asyncio.get_running_loop().create_task(self._rebuild_index())
