@@ -74,6 +74,7 @@ class Metadata(msgspec.Struct):
     source: Name | None = None
     workspace: PathText | None = None
     compaction: bool | None = None
+    ttftMs: Any = None  # issue 12: OTLP ttft_ms (ms) for hints; any value accepted, tree.ttft keeps numbers
 
 
 class Event(msgspec.Struct):

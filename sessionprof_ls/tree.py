@@ -61,6 +61,7 @@ class SessionTree:
         self.text: dict[int, str] = {}
         self.url: dict[int, str] = {}
         self.error: dict[int, str] = {}
+        self.ttft: dict[int, float] = {}  # issue 12: time to first token (OTLP ttft_ms), ms, where recorded
         self.provider: dict[int, str] = {}
         self.model_provider: dict[int, str] = {}  # model code -> the provider first named with it
         self.running: set[int] = set()  # spans with no end yet
@@ -156,6 +157,8 @@ class SessionTree:
             self.text[idx] = m.text[:300]
         if m.url:
             self.url[idx] = m.url
+        if m.ttftMs is not None:
+            self._add_ttft(idx, m.ttftMs)
         if m.status == "error" or m.error:
             self.flags[idx] |= F_ERROR
             if m.error:
@@ -170,6 +173,11 @@ class SessionTree:
             self.source = m.source
         if m.workspace:
             self.workspace = m.workspace
+
+    def _add_ttft(self, idx: int, v) -> None:
+        """A response's time to first token (metadata `ttftMs`, ms) where a number was sent."""
+        if isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 1e12:
+            self.ttft[idx] = float(v)
 
     def add_many(self, events: list[Event], seq: int = 0) -> None:
         """Add a batch: new events take the hot path, updates go through `add`."""
@@ -265,6 +273,8 @@ class SessionTree:
             if m is not None:
                 if m.text:
                     texts[idx] = m.text[:300]
+                if m.ttftMs is not None:
+                    self._add_ttft(idx, m.ttftMs)
                 if m.url or m.error or m.status or m.compaction or m.sessionTitle or m.source or m.workspace:
                     self._add_metadata(idx, m, intern)  # the rarer, sparse fields
             if waiting:

@@ -33,8 +33,9 @@ export function eventLines(ev) {
     if (t) out.push(["Tokens", `in ${int(t.input)} • out ${int(t.output)} • cache read ${int(t.cacheRead)} • cache write ${int(t.cacheWrite)}`]);
     else out.push(["Tokens", "not recorded"]);
     out.push(["Cost", ev.cost == null ? "not recorded" : `$${ev.cost.toFixed(4)}`]);
-    const ttft = m.ttft ?? m.timeToFirstToken;
-    if (Number.isFinite(ttft)) out.push(["Time to first token", formatMs(ttft)]);
+    const ttft = m.ttftMs ?? m.ttft ?? m.timeToFirstToken; // ttftMs: OTLP ttft_ms (issue 12)
+    const gen = Number.isFinite(m.generationMs) ? ` · then ${formatMs(m.generationMs)} generating` : "";
+    if (Number.isFinite(ttft)) out.push(["Time to first token", `${formatMs(ttft)}${gen}`]);
   } else if (ev.type === "tool_execution" || ev.type === "file_read" || ev.type === "file_write" || ev.type === "network_request") {
     if (m.toolName) out.push(["Tool", String(m.toolName)]);
     const cmd = args.command ?? args.cmd;

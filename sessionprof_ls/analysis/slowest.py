@@ -119,6 +119,12 @@ class SlowestMixin:
             return f"{fmt_ms(hooks)} of its {fmt_ms(dur)} ran in hooks ({', '.join(self._hook_names(i))})."
         if typ == AI:
             out, ctx = t.tout[i], t.tin[i] + t.tcr[i] + t.tcw[i]
+            ttft = t.ttft.get(i)
+            if ttft is not None:  # recorded (OTLP api_request ttft_ms): where the time went, measured
+                what = f" ({out:,} output tokens, {ctx:,}-token context)" if t.flags[i] & F_TOKENS else ""
+                why = ("waiting for the first token: a large context or a busy API, not the output"
+                       if ttft >= 0.5 * dur else "most of it generating output")
+                return f"{fmt_ms(ttft)} to the first token, {fmt_ms(max(0.0, dur - ttft))} generating{what}: {why}."
             if not t.flags[i] & F_TOKENS:
                 return f"{fmt_ms(dur)}; this response's usage was not recorded."
             if out >= LARGE_OUTPUT_TOKENS:
