@@ -93,7 +93,12 @@ def fill_costs(store, rows: list[dict]) -> list[dict]:
     with engine.store.transaction():
         for r in todo:
             try:
-                r["totalCost"] = engine.summary(r["sessionId"])["totalCost"]
+                summary = engine.summary(r["sessionId"])
+                r["totalCost"] = summary["totalCost"]
+                # a source that records no usage: "not recorded", not 0 tokens / "not priced" (issue 18)
+                missing = {k: v for k, v in summary["notRecorded"].items() if k in ("totalTokens", "totalCost")}
+                if missing:
+                    r["notRecorded"] = missing
             except KeyError:
                 pass
     return rows
@@ -115,7 +120,7 @@ def _date(ms: float | None) -> str:
 def sessions_table(rows: list[dict], console) -> None:
     from .cli_layout import Col, compact_number, fitted_table
 
-    fmt_ms, fmt_usd = formatting().fmt_ms, formatting().fmt_usd
+    fmt_ms, fmt_usd, summary_tokens = formatting().fmt_ms, formatting().fmt_usd, formatting().summary_tokens
     n = unique_prefix_len([r["sessionId"] for r in rows])
     cols = [Col("SESSION", "left", 10), Col("DATE", "left", 6, short=lambda s: s[5:], cheap=True),
             Col("DURATION", priority=4), Col("TITLE", "left", 7, flex=True, min_width=16, want=30),
@@ -125,8 +130,9 @@ def sessions_table(rows: list[dict], console) -> None:
     for r in rows:
         dur = r["endTime"] - r["startTime"] if r["startTime"] and r["endTime"] else None
         cells.append([r["sessionId"][:n], _date(r["startTime"]), fmt_ms(dur) if dur is not None else "",
-                      r["title"], r["source"] or "", f"{r['eventCount']:,}", f"{r['totalTokens']:,}",
-                      fmt_usd(r["totalCost"]) if r["totalCost"] is not None else "not priced"])
+                      r["title"], r["source"] or "", f"{r['eventCount']:,}", summary_tokens(r),
+                      "not recorded" if "totalCost" in r.get("notRecorded", {})
+                      else fmt_usd(r["totalCost"]) if r["totalCost"] is not None else "not priced"])
     console.print(fitted_table(cols, cells, console.width))
 
 

@@ -96,3 +96,12 @@ def test_cli_report_says_not_recorded_and_shows_both_costs(tmp_path):
     imported = _cli(tmp_path / "cp", "import", str(tmp_path / "cp" / "events.jsonl"))
     assert "(agent $0.040 · priced $0.193)" in imported
     assert "$0.040 (agent $0.040 · priced $0.193)" in _cli(tmp_path / "cp", "report")
+
+
+def test_cli_sessions_list_says_not_recorded(tmp_path):
+    _cli(tmp_path, "import", str(LEGACY[-1]), str(FIXTURES / "codex" / "agentlogs-crud.jsonl"))
+    rows = {line.split()[0]: line for line in _cli(tmp_path, "sessions").splitlines()[1:] if line.strip()}
+    legacy = next(v for k, v in rows.items() if LEGACY[-1].stem.split("_")[-1].startswith(k))
+    assert legacy.rstrip().endswith("not recorded  not recorded") and "not priced" not in legacy
+    codex = next(v for k, v in rows.items() if not LEGACY[-1].stem.split("_")[-1].startswith(k))
+    assert "$" in codex and "not recorded" not in codex
