@@ -4,16 +4,19 @@
  * the flame graph panel, gives terminals the server's endpoint, and adds the client-side
  * commands (ids distinct from the server's, which vscode-languageclient registers).
  */
+import { spawn } from "child_process";
 import * as vscode from "vscode";
 import {
+  CloseAction,
+  ErrorAction,
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
+import { CrashPolicy, crashCause, crashMessage, StderrTail } from "./common/crash";
 import { formatCost, formatInt } from "./common/format";
 import * as log from "./common/log";
 import { FlameGraphPanel, VIEW_TYPE, type PanelHost } from "./common/panel";
@@ -85,7 +88,7 @@ async function startClient(): Promise<LanguageClient | undefined> {
         if (choice === "Copy Install Command") {
           void vscode.env.clipboard.writeText(found.installCommand);
         } else if (choice === "Open Settings") {
-          void vscode.commands.executeCommand("workbench.action.openSettings", `${P.CONFIG_SECTION}.${SERVER_PATH}`);
+          void openOurSettings();
         }
       });
     return undefined;
@@ -93,11 +96,30 @@ async function startClient(): Promise<LanguageClient | undefined> {
   server = found.server;
   log.info(`Starting ${server.command} ${server.args.join(" ")} (found via ${server.source})`);
 
-  const serverOptions: ServerOptions = {
-    command: server.command,
-    args: server.args,
-    transport: TransportKind.stdio,
-    options: { cwd: workspaceFolder(), env: { ...process.env, ...(server.env ?? {}) } }, // issue 15: bundled libs
+  // issue 15: spawned here so its stderr is kept for the crash message (crash.ts); the
+  // client still copies stderr to the log.
+  const spawned = server;
+  const policy = new CrashPolicy();
+  const stderr = new StderrTail();
+  let exited: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({ code: null, signal: null });
+  const serverOptions: ServerOptions = async () => {
+    stderr.reset();
+    policy.started();
+    const cp = spawn(spawned.command, spawned.args, {
+      cwd: workspaceFolder(),
+      env: { ...process.env, ...(spawned.env ?? {}) }, // issue 15: bundled libs
+      stdio: "pipe",
+      windowsHide: true,
+    });
+    cp.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    exited = new Promise((resolve) => {
+      cp.on("exit", (code, signal) => resolve({ code, signal }));
+      cp.on("error", (err) => {
+        stderr.push(`${err.message}\n`);
+        resolve({ code: null, signal: null });
+      });
+    });
+    return cp;
   };
   let lc: LanguageClient | undefined = undefined;
   const clientOptions: LanguageClientOptions = {
@@ -107,6 +129,34 @@ async function startClient(): Promise<LanguageClient | undefined> {
     // hovers link to the flame graph (sessionprof.showEvent); no other command runs from Markdown
     markdown: { isTrusted: { enabledCommands: [P.CMD_SHOW_EVENT, P.CMD_OPEN_FLAME_GRAPH] }, supportHtml: false },
     initializationOptions: { [P.CONFIG_SECTION]: currentServerSettings() },
+    // issue 15: one message with the cause instead of the client's toast per restart
+    initializationFailedHandler: (err) => {
+      log.error("The language server's initialize failed", err);
+      return false;
+    },
+    errorHandler: {
+      error: (_err, _msg, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
+      closed: async () => {
+        // stderr's last lines arrive with the exit, shortly after stdout closed
+        const exit = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
+        const cause = crashCause(stderr.value, exit?.code, exit?.signal);
+        const decision = policy.closed();
+        log.warn(`${decision.log}: ${cause}`);
+        if (decision.notify) {
+          status.failed("the language server stopped (see the log)");
+          void vscode.window
+            .showErrorMessage(crashMessage(decision.kind, cause), "Open Log", "Open Settings")
+            .then((choice) => {
+              if (choice === "Open Log") {
+                log.logChannel().show(true);
+              } else if (choice === "Open Settings") {
+                void openOurSettings();
+              }
+            });
+        }
+        return { action: decision.restart ? CloseAction.Restart : CloseAction.DoNotRestart, handled: true };
+      },
+    },
     middleware: {
       workspace: {
         // Answer workspace/configuration for our section with the cleaned settings
@@ -133,10 +183,13 @@ async function startClient(): Promise<LanguageClient | undefined> {
     },
   };
 
-  lc = new LanguageClient("sessionprof", "SessionProf", serverOptions, clientOptions);
+  lc = new QuietStartClient("sessionprof", "SessionProf", serverOptions, clientOptions);
   lc.onNotification(P.READY, (params: P.ReadyParams) => onReady(params));
   lc.onNotification(P.SUMMARY, (summary: unknown) => onSummary(summary));
   lc.onDidChangeState((e) => {
+    if (e.newState === State.Running) {
+      policy.running();
+    }
     if (e.newState === State.Stopped) {
       if (stoppingOnPurpose) {
         log.info("The language server stopped (restart)");
@@ -149,14 +202,34 @@ async function startClient(): Promise<LanguageClient | undefined> {
   try {
     await lc.start();
   } catch (err) {
+    // a server that died at start-up is reported by errorHandler.closed above, once
     log.error("The language server failed to start", err);
     status.failed("the language server failed to start");
-    void vscode.window.showErrorMessage(`SessionProf: the language server failed to start: ${String(err)}`);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2500))]);
+    await new Promise((r) => setTimeout(r, 100));
+    if (!policy.hasReported) {
+      void vscode.window.showErrorMessage(`SessionProf: the language server failed to start: ${String(err)}`, "Open Log")
+        .then((choice) => choice && log.logChannel().show(true));
+    }
     return undefined;
   }
   client = lc;
   status.idle();
   return lc;
+}
+
+/** Our settings in the Settings editor, in any window (local, SSH, code-server): filtered by
+ * extension id, which the Remote tab honours too (a setting key as query is not). */
+export async function openOurSettings(): Promise<void> {
+  await vscode.commands.executeCommand("workbench.action.openSettings", `@ext:${context.extension.id}`);
+}
+
+/** The client's own "couldn't create connection" toast goes to the log only: startClient
+ * reports a failed start once, with the cause (issue 15). */
+class QuietStartClient extends LanguageClient {
+  override error(message: string, data?: any, showNotification: boolean | "force" = true): void {
+    super.error(message, data, /couldn't create connection to server/.test(message) ? false : showNotification);
+  }
 }
 
 /** The running client, starting it first if needed; undefined (with a message) if it cannot run. */
