@@ -218,10 +218,20 @@ async function startClient(): Promise<LanguageClient | undefined> {
   return lc;
 }
 
-/** Our settings in the Settings editor, in any window (local, SSH, code-server): filtered by
- * extension id, which the Remote tab honours too (a setting key as query is not). */
+/** Our settings in the Settings editor, in any window, filtered by extension id. In a remote
+ * window (SSH, code-server, Codespaces) the User tab hides machine-overridable settings (the
+ * server path, folders, store): open the Remote tab, where all of ours show. */
 export async function openOurSettings(): Promise<void> {
-  await vscode.commands.executeCommand("workbench.action.openSettings", `@ext:${context.extension.id}`);
+  const query = `@ext:${context.extension.id}`;
+  if (vscode.env.remoteName) {
+    try {
+      await vscode.commands.executeCommand("workbench.action.openRemoteSettings", { query });
+      return;
+    } catch (err) {
+      log.warn(`Opening the Remote settings: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  await vscode.commands.executeCommand("workbench.action.openSettings", query);
 }
 
 /** The client's own "couldn't create connection" toast goes to the log only: startClient
