@@ -8,6 +8,7 @@ bash scripts/setup.sh test
 bash scripts/install-chromium.sh
 bash scripts/install-code-server.sh
 bash scripts/build-vscode-extension.sh
+bash scripts/test-vscode-node-versions.sh  # the extension under Node 20, 22 and 24
 bash scripts/install-speedscope.sh >/dev/null  # exports opened in the real speedscope
 bash scripts/install-phoenix.sh >/dev/null     # a real OTLP backend (own venv)
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
