@@ -151,6 +151,8 @@ def run_ui(args) -> int:
     engine.store.close()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server too, like Ctrl-C
     child, ready = start_server(store_path, args.port, Path.cwd())
+    if sid:  # issue 13: the server builds the page's first answers (warm.py) while the browser starts
+        child.request("workspace/executeCommand", {"command": P.CMD_SELECT_SESSION, "arguments": [sid]})
     try:
         endpoint = (ready.get("endpoint") or {})
         if not endpoint.get("url") or not endpoint.get("token"):
