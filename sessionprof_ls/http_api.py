@@ -33,7 +33,7 @@ from . import protocol as P
 from .events import EventError
 
 if TYPE_CHECKING:
-    from .server import SessionProfServer
+    from .endpoint_host import EndpointHost  # the server's methods it uses, not the server class (issue 20)
 
 MAX_PENDING_BYTES = 256 * 1024 * 1024  # body bytes held at once; past this, 503
 BODY_TIMEOUT = 60.0  # seconds to receive a whole body: a stalled client cannot hold a handler forever
@@ -74,7 +74,7 @@ def _error(status: int, message: str) -> web.Response:
 
 
 class HttpEndpoint:
-    def __init__(self, server: "SessionProfServer", max_body: int):
+    def __init__(self, server: "EndpointHost", max_body: int):
         self.server = server
         self.token = secrets.token_urlsafe(32)
         self.max_body = max_body
