@@ -85,3 +85,53 @@ def test_startup_crash_one_notification_then_settings(code_server, page):
     row = editor.locator(".setting-item-contents", has_text="Server: Path").first
     row.wait_for(state="visible", timeout=30_000)
     assert "dying-ls" in row.locator("input").input_value(), row.inner_text()
+
+
+def test_later_crash_restarts_silently(code_server, page):
+    """A server that ran for a while and then dies is restarted without a notification."""
+    from .conftest import _server_path
+    import sys
+
+    root = code_server["root"]
+    starts = root / "starts.txt"
+    wrapper = root / "flaky-ls"
+    real = _server_path(sys.executable)
+    real_cmd = f"'{real}'" + (" -m sessionprof_ls" if real.endswith(("python", "python3")) else "")
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f"echo start >> '{starts}'\n"
+        f"if [ \"$(wc -l < '{starts}')\" = 1 ]; then exec timeout -s KILL 14 {real_cmd}; fi\n"
+        f"exec {real_cmd}\n"
+    )
+    wrapper.chmod(0o755)
+    for scope in ("User", "Machine"):
+        path = code_server["user_data"] / scope / "settings.json"
+        settings = json.loads(path.read_text())
+        settings["sessionprof.server.path"] = str(wrapper)
+        path.write_text(json.dumps(settings, indent=2))
+
+    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
+    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if starts.exists() and len(starts.read_text().split()) >= 2:
+            break
+        time.sleep(1)
+    assert starts.exists() and len(starts.read_text().split()) == 2, "the killed server was not restarted"
+    ready = time.monotonic() + 60
+    while time.monotonic() < ready and extension_log(code_server).count("Server ready") < 2:
+        time.sleep(1)
+    time.sleep(5)
+    # the status bar shows the session again, not the failure (the restart was silent)
+    item = page.locator(".statusbar-item", has_text=re.compile(r"\d tk")).first
+    try:
+        item.wait_for(state="visible", timeout=30_000)
+    except Exception:
+        fail_with_logs(page, code_server, "the status bar lost the session after the restart", "crash-restart")
+    page.screenshot(path=str(ARTIFACTS / "issue15-crash-restarted.png"))
+    texts = [t.inner_text() for t in page.locator(".notifications-toasts .notification-toast").all()]
+    assert not any("SessionProf" in t or "crashed" in t for t in texts), texts
+    log = extension_log(code_server)
+    assert "restarting it (1 of 3" in log and "killed by SIGKILL" in log, log[-3000:]
+    assert log.count("Server ready") == 2 and "stopped unexpectedly" not in log, log[-3000:]
+    assert len(starts.read_text().split()) == 2

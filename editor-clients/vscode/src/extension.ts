@@ -101,6 +101,8 @@ async function startClient(): Promise<LanguageClient | undefined> {
   const spawned = server;
   const policy = new CrashPolicy();
   const stderr = new StderrTail();
+  /** The client is restarting a server that crashed after start-up (silently). */
+  let crashRestart = false;
   let exited: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({ code: null, signal: null });
   const serverOptions: ServerOptions = async () => {
     stderr.reset();
@@ -142,6 +144,10 @@ async function startClient(): Promise<LanguageClient | undefined> {
         const cause = crashCause(stderr.value, exit?.code, exit?.signal);
         const decision = policy.closed();
         log.warn(`${decision.log}: ${cause}`);
+        crashRestart = decision.restart;
+        if (decision.restart) {
+          status.restarting();
+        }
         if (decision.notify) {
           status.failed("the language server stopped (see the log)");
           void vscode.window
@@ -189,9 +195,17 @@ async function startClient(): Promise<LanguageClient | undefined> {
   lc.onDidChangeState((e) => {
     if (e.newState === State.Running) {
       policy.running();
+      if (crashRestart) {
+        crashRestart = false;
+        if (status.summary) {
+          status.update(status.summary); // the new server's summary follows, if it knows one
+        } else {
+          status.idle();
+        }
+      }
     }
     if (e.newState === State.Stopped) {
-      if (stoppingOnPurpose) {
+      if (stoppingOnPurpose || crashRestart) {
         log.info("The language server stopped (restart)");
       } else {
         log.error("The language server stopped unexpectedly");
