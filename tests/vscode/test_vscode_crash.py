@@ -15,6 +15,16 @@ from .test_vscode_e2e import WORKBENCH_MS, extension_log, fail_with_logs
 CAUSE = "ModuleNotFoundError: No module named 'sessionprof_ls'"
 
 
+def use_server_path(code_server, script) -> None:
+    """Make `script` (made executable) the server, in both settings files the fixture wrote."""
+    script.chmod(0o755)
+    for scope in ("User", "Machine"):
+        path = code_server["user_data"] / scope / "settings.json"
+        settings = json.loads(path.read_text())
+        settings["sessionprof.server.path"] = str(script)
+        path.write_text(json.dumps(settings, indent=2))
+
+
 def test_startup_crash_one_notification_then_settings(code_server, page):
     root = code_server["root"]
     fake = root / "dying-ls"
@@ -26,12 +36,7 @@ def test_startup_crash_one_notification_then_settings(code_server, page):
         f"echo started >> '{root / 'starts.txt'}'\n"
         "exit 1\n"
     )
-    fake.chmod(0o755)
-    for scope in ("User", "Machine"):
-        path = code_server["user_data"] / scope / "settings.json"
-        settings = json.loads(path.read_text())
-        settings["sessionprof.server.path"] = str(fake)
-        path.write_text(json.dumps(settings, indent=2))
+    use_server_path(code_server, fake)
 
     page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
     page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
@@ -103,12 +108,7 @@ def test_later_crash_restarts_silently(code_server, page):
         f"if [ \"$(wc -l < '{starts}')\" = 1 ]; then exec timeout -s KILL 14 {real_cmd}; fi\n"
         f"exec {real_cmd}\n"
     )
-    wrapper.chmod(0o755)
-    for scope in ("User", "Machine"):
-        path = code_server["user_data"] / scope / "settings.json"
-        settings = json.loads(path.read_text())
-        settings["sessionprof.server.path"] = str(wrapper)
-        path.write_text(json.dumps(settings, indent=2))
+    use_server_path(code_server, wrapper)
 
     page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
     page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
