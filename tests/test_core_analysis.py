@@ -107,6 +107,18 @@ def test_file_hint_label_formats():
     assert file_hint(row, 12_380_952)[0] == "1.04M tk · 8.4% of input · cost not recorded"
 
 
+def test_a_file_read_but_never_sent_says_so(engine):
+    """The last read of a session that ended before another request: 0 in context is true,
+    but a hint of "0 tk" beside a 746-token read reads as a bug; it says what happened."""
+    engine.ingest([ai("a1", 0, 1000, tin=10, out=5, cr=100), read("last", 1000, 1100, "src/app.js", 746)])
+    d = engine.performance("s", include_events=False)
+    row = next(r for r in d["tokensByFile"] if r["filePath"].endswith("app.js"))
+    assert row["tokens"] == 746 and row["contextTokens"] == 0
+    label, tooltip = file_hint(row, d["totalInputContext"])
+    assert label == "746 tk read · not sent to the model"
+    assert "never received" in tooltip and "0 tk" not in label
+
+
 def test_suggestions_from_the_session_numbers(engine):
     events = [ai("plan", 0, 60_000, tin=2000, out=4500, cr=10_000)]
     # three sequential reads with a short AI round trip between each

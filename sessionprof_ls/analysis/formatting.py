@@ -78,6 +78,15 @@ def file_hint(row: dict, total_input: int) -> tuple[str, str]:
     cost = row.get("contextCost")
     label = f"{fmt_tokens(ctx)} tk · {share:.1f}% of input · {fmt_usd_short(cost)}"
     first = ctx - row["resentTokens"]
+    if ctx == 0 and row["tokens"] > 0:
+        # read, but no request came after it: the model never saw it (the session ended first)
+        label = f"{fmt_tokens(row['tokens'])} tk read · not sent to the model"
+        tooltip = (
+            f"sessionprof — {row['filePath']}\n"
+            f"{row['tokens']:,} tokens read in {row['timesRead']} read(s), but no request came after "
+            "the read: the model never received them, so they cost nothing and are 0% of input."
+        )
+        return label, tooltip
     tooltip = (
         f"sessionprof — {row['filePath']}\n"
         f"{ctx:,} tokens in context ({share:.1f}% of the session's {total_input:,} input tokens), "
