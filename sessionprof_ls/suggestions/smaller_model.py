@@ -98,7 +98,8 @@ class SmallerModel(Rule):
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         d = finding.data
         return (f"{len(finding.events)} of {d['total']} responses were short (≤ {self.simple_tokens} output tokens): "
-                f"{fmt_usd(d['current'])} on {', '.join(d['models'])}, {fmt_usd(d['small'])} on {d['suggested']}. "
+                f"they cost {fmt_usd(d['current'])} on {', '.join(d['models'])} and would cost {fmt_usd(d['small'])} "
+                f"on {d['suggested']}. "
                 "The project keeps its model; simple steps can go to a smaller one.")
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
