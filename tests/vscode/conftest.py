@@ -5,6 +5,7 @@ workspace whose Claude Code transcript is a real fixture session, and Chromium v
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -205,53 +206,8 @@ def code_server(vsix: Path, workspace: dict):
     }
     env.pop("CLAUDE_CONFIG_DIR", None)
     env.pop("SESSIONPROF_STORE", None)
-    log = open(root / "code-server.log", "w")
-    proc = subprocess.Popen(
-        [
-            str(node),
-            str(entry),
-            "--bind-addr",
-            f"127.0.0.1:{port}",
-            "--auth",
-            "none",
-            "--extensions-dir",
-            str(ext_dir),
-            "--user-data-dir",
-            str(user_data),
-            "--disable-telemetry",
-            "--disable-update-check",
-            "--disable-workspace-trust",
-            "--disable-getting-started-override",
-            str(workspace["folder"]),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: the extension host outlives the browser
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"code-server did not start:\n{(root / 'code-server.log').read_text()[-3000:]}")
-                time.sleep(0.5)
+    with running_code_server(node, entry, root, ext_dir, user_data, workspace["folder"], env, port) as url:
         yield {"url": url, "user_data": user_data, "log": root / "code-server.log", **workspace}
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        log.close()
 
 
 @pytest.fixture
@@ -272,3 +228,40 @@ def page(code_server):
         finally:
             context.close()
             browser.close()
+
+
+@contextlib.contextmanager
+def running_code_server(node: Path, entry: Path, root: Path, ext_dir: Path, user_data: Path, folder,
+                        env: dict, port: int | None = None):
+    """code-server on a loopback port, in its own process group (the extension host outlives
+    the browser for hours), up once /healthz answers; stopped by its group. Yields its URL."""
+    port = port or free_port()
+    log = open(root / "code-server.log", "w")
+    proc = subprocess.Popen(
+        [str(node), str(entry), "--bind-addr", f"127.0.0.1:{port}", "--auth", "none",
+         "--extensions-dir", str(ext_dir), "--user-data-dir", str(user_data), "--disable-telemetry",
+         "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override", str(folder)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(f"code-server did not start:\n{(root / 'code-server.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        log.close()

@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, code_server_dir, free_port
+from .conftest import ARTIFACTS, ROOT, code_server_dir, running_code_server
 from .test_vscode_e2e import SERVER_MS, WORKBENCH_MS, fail_with_logs, open_file, run_command, status_item
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -76,35 +74,8 @@ def code_server(bundled_vsix: Path, workspace: dict):
     }
     for scope in ("User", "Machine"):
         (user_data / scope / "settings.json").write_text(json.dumps(settings, indent=2))
-    port = free_port()
-    log = open(root / "code-server.log", "w")
-    proc = subprocess.Popen([str(node), str(entry), "--bind-addr", f"127.0.0.1:{port}", "--auth", "none",
-                             "--extensions-dir", str(ext_dir), "--user-data-dir", str(user_data),
-                             "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
-                             "--disable-getting-started-override", str(workspace["folder"])],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"code-server did not start:\n{(root / 'code-server.log').read_text()[-3000:]}")
-                time.sleep(0.5)
+    with running_code_server(node, entry, root, ext_dir, user_data, workspace["folder"], env) as url:
         yield {"url": url, "user_data": user_data, "log": root / "code-server.log", **workspace}
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        log.close()
 
 
 def test_bundled_server_gives_hint_and_flame_graph(code_server, page):
