@@ -9,6 +9,17 @@ from ..tree import AGENT, AI, F_COMPACTION, F_TOKENS, FREAD, TOOL, USER
 from .formatting import pct
 
 
+def _resend_window(starts: np.ndarray, comps: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For reads ending at `end`, in one context with request starts `starts` and compaction
+    times `comps`: the requests [lo, stop) that re-sent them. The first request after a read
+    carries it as new input; later ones re-send it, up to the next compaction."""
+    lo = np.searchsorted(starts, end, side="left") + 1
+    if not comps.size:
+        return lo, np.full(end.size, starts.size)
+    k = np.searchsorted(comps, end, side="right")
+    return lo, np.where(k < comps.size, np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]), starts.size)
+
+
 class TokenTablesMixin:
     """Token tables; mixed into Analysis."""
 
@@ -155,6 +166,23 @@ class TokenTablesMixin:
             self._first_rates[c] = frate[sel][order]
         return out
 
+    def resend_counts(self) -> dict[int, int]:
+        """Per file read (event index): how many later requests re-sent it, the count
+        tokens_by_file multiplies by, so a suggestion's tokens agree with the file table."""
+        fcol = self._col("file")
+        reads = np.flatnonzero((self.a_type == FREAD) & (fcol >= 0))
+        out = dict.fromkeys(reads.tolist(), 0)
+        if not reads.size:
+            return out
+        ctx = self._context_of()
+        rctx = ctx[reads]
+        for c, (starts, _prefix, _unk, comps) in self._requests_by_context(ctx).items():
+            sel = np.flatnonzero(rctx == c)
+            if sel.size:
+                lo, stop = _resend_window(starts, comps, self.a_end[reads[sel]])
+                out.update(zip(reads[sel].tolist(), np.maximum(stop - lo, 0).tolist(), strict=True))
+        return out
+
     def tokens_by_file(self, total_input: int) -> list[dict]:
         t = self.t
         fcol = self._col("file")
@@ -175,14 +203,7 @@ class TokenTablesMixin:
             if not sel.size:
                 continue
             end = self.a_end[reads[sel]]
-            # the first request after the read carries it as new input; later ones re-send it
-            lo = np.searchsorted(starts, end, side="left") + 1
-            k = np.searchsorted(comps, end, side="right")
-            stop = np.where(
-                k < comps.size,
-                np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]) if comps.size else starts.size,
-                starts.size,
-            )
+            lo, stop = _resend_window(starts, comps, end)
             n_after = np.maximum(stop - lo, 0)
             lo_c = np.minimum(lo, starts.size)
             stop_c = np.maximum(stop, lo_c)

@@ -132,26 +132,7 @@ class Context:
     def resends(self) -> dict[int, int]:
         """Per file read: how many later requests re-sent it (the count the file table
         multiplies by), so a rule's tokens agree with the table exactly."""
-        a = self.a
-        fcol = a._col("file")
-        reads = np.flatnonzero((a.a_type == FREAD) & (fcol >= 0))
-        out = dict.fromkeys(reads.tolist(), 0)
-        if not reads.size:
-            return out
-        ctx = a._context_of()
-        rctx = ctx[reads]
-        for c, (starts, _prefix, _unk, comps) in a._requests_by_context(ctx).items():
-            sel = np.flatnonzero(rctx == c)
-            if not sel.size:
-                continue
-            end = a.a_end[reads[sel]]
-            lo = np.searchsorted(starts, end, side="left") + 1
-            k = np.searchsorted(comps, end, side="right")
-            stop = (np.where(k < comps.size, np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]),
-                             starts.size) if comps.size else np.full(sel.size, starts.size))
-            for i, n in zip(reads[sel].tolist(), np.maximum(stop - lo, 0).tolist()):
-                out[i] = int(n)
-        return out
+        return self.a.resend_counts()
 
 
 class Rule:
