@@ -41,13 +41,28 @@ def synthetic(n: int, session: str = "bench", seed: int = 1) -> list[bytes]:
         turn += 1
         dur = rnd.uniform(800, 20_000)
         rid = f"r{turn}"
-        out.append(orjson.dumps({
-            "sessionId": session, "id": rid, "type": "ai_response", "name": f"Response #{turn}",
-            "startTime": t, "endTime": t + dur, "metadata": {
-                "model": rnd.choice(MODELS), "tokens": {"input": rnd.randint(1, 3000), "output": rnd.randint(5, 4000),
-                                                          "cacheRead": rnd.randint(0, 90_000),
-                                                          "cacheWrite": rnd.randint(0, 4000)},
-                "text": "I'll look at the failing test and the module it imports."}}))
+        out.append(
+            orjson.dumps(
+                {
+                    "sessionId": session,
+                    "id": rid,
+                    "type": "ai_response",
+                    "name": f"Response #{turn}",
+                    "startTime": t,
+                    "endTime": t + dur,
+                    "metadata": {
+                        "model": rnd.choice(MODELS),
+                        "tokens": {
+                            "input": rnd.randint(1, 3000),
+                            "output": rnd.randint(5, 4000),
+                            "cacheRead": rnd.randint(0, 90_000),
+                            "cacheWrite": rnd.randint(0, 4000),
+                        },
+                        "text": "I'll look at the failing test and the module it imports.",
+                    },
+                }
+            )
+        )
         t += dur
         for k in range(rnd.randint(1, 3)):
             if len(out) >= n:
@@ -57,16 +72,43 @@ def synthetic(n: int, session: str = "bench", seed: int = 1) -> list[bytes]:
             tdur = rnd.uniform(20, 8000)
             start = t + rnd.uniform(0, 50)  # tools of a turn overlap a little (parallel calls)
             path = rnd.choice(files)
-            out.append(orjson.dumps({
-                "sessionId": session, "id": tid, "type": "tool_execution", "name": tool, "startTime": start,
-                "endTime": start + tdur, "metadata": {"toolName": tool, "args": {"file_path": path},
-                                                      "filePath": path, "startLine": rnd.randint(1, 400)}}))
+            out.append(
+                orjson.dumps(
+                    {
+                        "sessionId": session,
+                        "id": tid,
+                        "type": "tool_execution",
+                        "name": tool,
+                        "startTime": start,
+                        "endTime": start + tdur,
+                        "metadata": {
+                            "toolName": tool,
+                            "args": {"file_path": path},
+                            "filePath": path,
+                            "startLine": rnd.randint(1, 400),
+                        },
+                    }
+                )
+            )
             if tool == "Read" and len(out) < n:
-                out.append(orjson.dumps({
-                    "sessionId": session, "id": tid + ".f", "parentId": tid, "type": "file_read",
-                    "name": path.rsplit("/", 1)[-1], "startTime": start, "endTime": start + tdur,
-                    "metadata": {"filePath": path, "fileTokens": rnd.randint(50, 9000),
-                                 "fileSize": rnd.randint(200, 40_000)}}))
+                out.append(
+                    orjson.dumps(
+                        {
+                            "sessionId": session,
+                            "id": tid + ".f",
+                            "parentId": tid,
+                            "type": "file_read",
+                            "name": path.rsplit("/", 1)[-1],
+                            "startTime": start,
+                            "endTime": start + tdur,
+                            "metadata": {
+                                "filePath": path,
+                                "fileTokens": rnd.randint(50, 9000),
+                                "fileSize": rnd.randint(200, 40_000),
+                            },
+                        }
+                    )
+                )
         t += 8000
     return out[:n]
 
@@ -95,7 +137,7 @@ def run_one(n: int) -> dict:
     from sessionprof_ls.events import split_body
 
     raw = synthetic(n)
-    bodies = [b"[" + b",".join(raw[i:i + 1000]) + b"]" for i in range(0, n, 1000)]
+    bodies = [b"[" + b",".join(raw[i : i + 1000]) + b"]" for i in range(0, n, 1000)]
     del raw
     gc.collect()
     tmp = tempfile.mkdtemp()
@@ -131,11 +173,19 @@ def run_one(n: int) -> dict:
     engine2.tree("bench")
     load_s = time.perf_counter() - t0
     assert summary["eventCount"] == n and data["eventCount"] == n
-    return {"events": n, "ingest_s": ingest_s, "ingest_eps": n / ingest_s, "analysis_s": analysis_s,
-            "cold_s": cold_s,
-            "summary_s": summary_s, "flame_s": flame_s, "load_s": load_s,
-            "bytes_per_event": tree_rss / n, "peak_rss_mb": peak_bytes() / 2**20,
-            "store_mb": os.path.getsize(Path(tmp) / "store.db") / 2**20}
+    return {
+        "events": n,
+        "ingest_s": ingest_s,
+        "ingest_eps": n / ingest_s,
+        "analysis_s": analysis_s,
+        "cold_s": cold_s,
+        "summary_s": summary_s,
+        "flame_s": flame_s,
+        "load_s": load_s,
+        "bytes_per_event": tree_rss / n,
+        "peak_rss_mb": peak_bytes() / 2**20,
+        "store_mb": os.path.getsize(Path(tmp) / "store.db") / 2**20,
+    }
 
 
 def main() -> None:
@@ -150,16 +200,22 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"{'events':>9} {'ingest ev/s':>12} {'ingest s':>9} {'analysis s':>11} {'(cold) s':>9} {'summary s':>10} "
-          f"{'flame s':>8} {'reload s':>9} {'B/event':>8} {'peak RSS MB':>12} {'store MB':>9}")
+    print(
+        f"{'events':>9} {'ingest ev/s':>12} {'ingest s':>9} {'analysis s':>11} {'(cold) s':>9} {'summary s':>10} "
+        f"{'flame s':>8} {'reload s':>9} {'B/event':>8} {'peak RSS MB':>12} {'store MB':>9}"
+    )
     for r in rows:
-        print(f"{r['events']:>9,} {r['ingest_eps']:>12,.0f} {r['ingest_s']:>9.2f} {r['analysis_s']:>11.3f} "
-              f"{r['cold_s']:>9.3f} "
-              f"{r['summary_s']:>10.3f} {r['flame_s']:>8.2f} {r['load_s']:>9.2f} {r['bytes_per_event']:>8.0f} "
-              f"{r['peak_rss_mb']:>12.0f} {r['store_mb']:>9.1f}")
+        print(
+            f"{r['events']:>9,} {r['ingest_eps']:>12,.0f} {r['ingest_s']:>9.2f} {r['analysis_s']:>11.3f} "
+            f"{r['cold_s']:>9.3f} "
+            f"{r['summary_s']:>10.3f} {r['flame_s']:>8.2f} {r['load_s']:>9.2f} {r['bytes_per_event']:>8.0f} "
+            f"{r['peak_rss_mb']:>12.0f} {r['store_mb']:>9.1f}"
+        )
     print("targets: analysis of 100k <= 0.3 s; <= 400 B/event at 1M; ingest >= 100,000 ev/s")
-    print("analysis = full PerformanceData without the nested events tree, warm; (cold) = the first one in a "
-          "process (numpy's first calls; genai-prices' data too when its rates are not in the rates cache)")
+    print(
+        "analysis = full PerformanceData without the nested events tree, warm; (cold) = the first one in a "
+        "process (numpy's first calls; genai-prices' data too when its rates are not in the rates cache)"
+    )
 
 
 if __name__ == "__main__":

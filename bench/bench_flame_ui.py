@@ -37,8 +37,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WEB = ROOT / "editor-clients" / "web"
 CHROMIUM = os.environ.get("SESSIONPROF_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flame_synth import overlap_share, synthesize, to_events, to_speedscope  # noqa: E402
 
@@ -84,12 +92,40 @@ async (steps) => {
 
 def perf_stub(fg: dict) -> dict:
     n = len(fg["frames"]["start"])
-    zero = dict.fromkeys(["aiThinkingTime", "toolExecutionTime", "networkTime", "userWaitTime", "aiThinkingPercent",
-                          "toolExecutionPercent", "networkPercent", "userWaitPercent", "avgResponseTokens"], 0)
-    return {"sessionId": fg["sessionId"], "title": f"bench {n:,} events", "totalDuration": fg["total"], **zero,
-            "totalTokens": 0, "inputTokens": 0, "outputTokens": 0, "cacheReadTokens": 0, "cacheWriteTokens": 0,
-            "totalCost": None, "messageCount": 0, "toolCallCount": 0, "eventCount": n,
-            "slowestOperations": [], "suggestions": [], "tokensByMessage": [], "tokensByFile": [], "tokensByModel": []}
+    zero = dict.fromkeys(
+        [
+            "aiThinkingTime",
+            "toolExecutionTime",
+            "networkTime",
+            "userWaitTime",
+            "aiThinkingPercent",
+            "toolExecutionPercent",
+            "networkPercent",
+            "userWaitPercent",
+            "avgResponseTokens",
+        ],
+        0,
+    )
+    return {
+        "sessionId": fg["sessionId"],
+        "title": f"bench {n:,} events",
+        "totalDuration": fg["total"],
+        **zero,
+        "totalTokens": 0,
+        "inputTokens": 0,
+        "outputTokens": 0,
+        "cacheReadTokens": 0,
+        "cacheWriteTokens": 0,
+        "totalCost": None,
+        "messageCount": 0,
+        "toolCallCount": 0,
+        "eventCount": n,
+        "slowestOperations": [],
+        "suggestions": [],
+        "tokensByMessage": [],
+        "tokensByFile": [],
+        "tokensByModel": [],
+    }
 
 
 class BenchServer(ThreadingHTTPServer):
@@ -131,23 +167,30 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         if path == "/":
             nonce = secrets.token_urlsafe(16)
-            csp = f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; connect-src 'self'"
+            csp = (
+                f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; connect-src 'self'"
+            )
             cfg = {"mode": "http", "token": srv.token, "sessionId": srv.session}
             text = (WEB / "index.html").read_text().replace("{{csp}}", html.escape(csp)).replace("{{nonce}}", nonce)
             text = text.replace("{{base}}", "/static").replace("{{config}}", html.escape(json.dumps(cfg), quote=True))
             self.send(text.encode(), "text/html; charset=utf-8", extra={"Content-Security-Policy": csp})
         elif path.startswith("/static/"):
-            f = WEB / path[len("/static/"):]
+            f = WEB / path[len("/static/") :]
             self.send(f.read_bytes(), "text/javascript" if f.suffix == ".js" else "text/css")
         elif path.startswith("/speedscope/"):
-            f = (srv.speedscope / path[len("/speedscope/"):]).resolve()
+            f = (srv.speedscope / path[len("/speedscope/") :]).resolve()
             if not f.is_file() or srv.speedscope.resolve() not in f.parents:
                 self.send(b"", "text/plain", 404)
                 return
-            ctype = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".wasm": "application/wasm"}.get(f.suffix, "application/octet-stream")
+            ctype = {
+                ".js": "text/javascript",
+                ".css": "text/css",
+                ".html": "text/html",
+                ".wasm": "application/wasm",
+            }.get(f.suffix, "application/octet-stream")
             self.send(f.read_bytes(), ctype)
         elif path.startswith("/profiles/"):
-            self.send(srv.profiles[path[len("/profiles/"):]], "application/json")
+            self.send(srv.profiles[path[len("/profiles/") :]], "application/json")
         elif path == "/v1/stream":
             self.send(b"", "text/event-stream")
         else:
@@ -165,7 +208,9 @@ class Handler(BaseHTTPRequestHandler):
         elif m == "sessionprof/performance":
             out = b'{"result":' + srv.perf[p["sessionId"]] + b"}"
         elif m == "sessionprof/sessions":
-            out = json.dumps({"result": [{"sessionId": srv.session, "title": srv.session, "totalTokens": 0, "eventCount": 0}]}).encode()
+            out = json.dumps(
+                {"result": [{"sessionId": srv.session, "title": srv.session, "totalTokens": 0, "eventCount": 0}]}
+            ).encode()
         else:
             out = b'{"result":null}'
         self.send(out, "application/json")
@@ -238,8 +283,14 @@ def measure_real_server(browser, fg: dict, repeat: int) -> tuple[list[float], in
         res = Engine(str(store)).ingest(to_events(fg))
         assert not res["rejected"], res["rejected"][:3]
         env = dict(os.environ, CLAUDE_CONFIG_DIR=str(Path(tmp) / "none"), CODEX_HOME=str(Path(tmp) / "none"))
-        proc = subprocess.Popen([sys.executable, "-m", "sessionprof_ls.cli", "--store", str(store), "ui", fg["sessionId"],
-                                 "--no-browser"], cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(store), "ui", fg["sessionId"], "--no-browser"],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             url = None
             while url is None:
@@ -259,7 +310,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
-    ap.add_argument("--speedscope-repeat", type=int, default=0, help="speedscope runs (default: --repeat for 100k, 1 above)")
+    ap.add_argument(
+        "--speedscope-repeat", type=int, default=0, help="speedscope runs (default: --repeat for 100k, 1 above)"
+    )
     ap.add_argument("--zoom-steps", type=int, default=120)
     ap.add_argument("--no-speedscope", action="store_true")
     ap.add_argument("--server-events", type=int, default=100_000, help="events for the real-server run (0: skip)")
@@ -269,7 +322,13 @@ def main(argv=None) -> int:
         return 2
     sdir = None
     if not args.no_speedscope:
-        pkg = subprocess.run([str(ROOT / "scripts" / "install-speedscope.sh")], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        pkg = (
+            subprocess.run(
+                [str(ROOT / "scripts" / "install-speedscope.sh")], check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         sdir = Path(pkg) / "dist" / "release"
     from playwright.sync_api import sync_playwright
 
@@ -291,8 +350,11 @@ def main(argv=None) -> int:
                 srv.profiles[f"{sid}.json"] = json.dumps(to_speedscope(fg), separators=(",", ":")).encode()
             srv.session = sid
             share = overlap_share(fg)
-            print(f"[{n:,} events] synthesized in {time.perf_counter() - t0:.1f}s: {share:.0%} overlap a sibling; ours {len(srv.flame[sid]) / 1e6:.1f} MB, "
-                  f"speedscope {len(srv.profiles.get(f'{sid}.json', b'')) / 1e6:.1f} MB", file=sys.stderr)
+            print(
+                f"[{n:,} events] synthesized in {time.perf_counter() - t0:.1f}s: {share:.0%} overlap a sibling; ours {len(srv.flame[sid]) / 1e6:.1f} MB, "
+                f"speedscope {len(srv.profiles.get(f'{sid}.json', b'')) / 1e6:.1f} MB",
+                file=sys.stderr,
+            )
             ours = [measure(browser, f"{srv.url}/?token={srv.token}", 120) for _ in range(args.repeat)]
             zoom = measure_zoom(browser, f"{srv.url}/?token={srv.token}", args.zoom_steps)
             theirs = []
@@ -302,23 +364,26 @@ def main(argv=None) -> int:
                 theirs = [measure(browser, url, 300) for _ in range(reps)]
             draws = sorted(zoom["draws"])
             hovers = sorted(zoom["hover"]["times"])
-            rows.append({
-                "events": n,
-                "overlap_share": share,
-                "hover_p95_ms": hovers[int(0.95 * (len(hovers) - 1))],
-                "hover_median_ms": statistics.median(hovers),
-                "hover_hits": zoom["hover"]["hits"],
-                "ours_first_paint_s": statistics.median(ours),
-                "ours_runs": ours,
-                "speedscope_first_paint_s": statistics.median(theirs) if theirs else None,
-                "speedscope_runs": theirs,
-                "zoom_draw_median_ms": statistics.median(draws),
-                "zoom_draw_p95_ms": draws[int(0.95 * (len(draws) - 1))],
-                "zoom_frame_interval_median_ms": statistics.median(zoom["intervals"]),
-                "visible_frames_end": zoom["visible"],
-            })
+            rows.append(
+                {
+                    "events": n,
+                    "overlap_share": share,
+                    "hover_p95_ms": hovers[int(0.95 * (len(hovers) - 1))],
+                    "hover_median_ms": statistics.median(hovers),
+                    "hover_hits": zoom["hover"]["hits"],
+                    "ours_first_paint_s": statistics.median(ours),
+                    "ours_runs": ours,
+                    "speedscope_first_paint_s": statistics.median(theirs) if theirs else None,
+                    "speedscope_runs": theirs,
+                    "zoom_draw_median_ms": statistics.median(draws),
+                    "zoom_draw_p95_ms": draws[int(0.95 * (len(draws) - 1))],
+                    "zoom_frame_interval_median_ms": statistics.median(zoom["intervals"]),
+                    "visible_frames_end": zoom["visible"],
+                }
+            )
             del fg
-            srv.flame.pop(sid); srv.profiles.pop(f"{sid}.json", None)
+            srv.flame.pop(sid)
+            srv.profiles.pop(f"{sid}.json", None)
         server = None
         if args.server_events:
             fg = synthesize(args.server_events + 1)
@@ -328,15 +393,21 @@ def main(argv=None) -> int:
         browser.close()
     srv.shutdown()
 
-    print(f"{'events':>10} | {'overlap':>7} | {'ours first paint':>16} | {'speedscope':>10} | {'ours/theirs':>11} | {'zoom draw med/p95':>17} | {'hover med/p95':>15}")
+    print(
+        f"{'events':>10} | {'overlap':>7} | {'ours first paint':>16} | {'speedscope':>10} | {'ours/theirs':>11} | {'zoom draw med/p95':>17} | {'hover med/p95':>15}"
+    )
     print("-" * 105)
     for r in rows:
         ss = r["speedscope_first_paint_s"]
         ratio = f"{r['ours_first_paint_s'] / ss:.2f}x" if ss else "-"
-        print(f"{r['events']:>10,} | {r['overlap_share']:>6.0%} | {r['ours_first_paint_s']:>14.3f} s | {ss if ss is None else f'{ss:.2f} s':>10} | {ratio:>11} | "
-              f"{r['zoom_draw_median_ms']:>6.2f} / {r['zoom_draw_p95_ms']:>5.2f} ms | {r['hover_median_ms']:>5.2f} / {r['hover_p95_ms']:>5.2f} ms")
+        print(
+            f"{r['events']:>10,} | {r['overlap_share']:>6.0%} | {r['ours_first_paint_s']:>14.3f} s | {ss if ss is None else f'{ss:.2f} s':>10} | {ratio:>11} | "
+            f"{r['zoom_draw_median_ms']:>6.2f} / {r['zoom_draw_p95_ms']:>5.2f} ms | {r['hover_median_ms']:>5.2f} / {r['hover_p95_ms']:>5.2f} ms"
+        )
     if server:
-        print(f"real server ({server['events']:,} events, sessionprof ui): first paint {server['first_paint_s']:.3f} s (target 0.5 s)")
+        print(
+            f"real server ({server['events']:,} events, sessionprof ui): first paint {server['first_paint_s']:.3f} s (target 0.5 s)"
+        )
     print("targets: ours/theirs <= 0.25x; zoom draw and hover p95 <= 4 ms at 100k")
     print()
     rows.append({"real_server": server})

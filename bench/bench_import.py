@@ -67,7 +67,7 @@ def build_corpus(dest: Path, target_mb: float) -> tuple[Path, Path, int, int]:
             for prefix in (b'"msg_', b'"req_', b'"toolu_', b'"call_'):
                 data = data.replace(prefix, prefix + tag)
             if src.parent.name == "claude-code":
-                sid = UUID_RE.search(data[data.find(b'"sessionId"'):]).group(0).decode()
+                sid = UUID_RE.search(data[data.find(b'"sessionId"') :]).group(0).decode()
                 proj = claude / "projects" / f"-home-user-project-{i % 7}"
                 proj.mkdir(parents=True, exist_ok=True)
                 out = proj / f"{sid}.jsonl"
@@ -109,8 +109,21 @@ def ccusage_binary() -> str | None:
     exe = CCUSAGE_DIR / "node_modules" / "@ccusage" / "ccusage-linux-x64" / "bin" / "ccusage"
     if not exe.exists():
         CCUSAGE_DIR.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(["npm", "install", "--silent", "--no-save", "--no-audit", "--no-fund", "--prefix",
-                               str(CCUSAGE_DIR), CCUSAGE], capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                "npm",
+                "install",
+                "--silent",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(CCUSAGE_DIR),
+                CCUSAGE,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             print(f"npm install {CCUSAGE} failed: {proc.stderr[-500:]}")
             return None
@@ -129,8 +142,10 @@ print(f"{time.perf_counter() - t:.4f} {n}")
 """
 
 
-FLOOR = "import sessionprof_ls.cli, sessionprof_ls.engine, sessionprof_ls.importers.claude_code, " \
-        "sessionprof_ls.importers.codex, sessionprof_ls.analysis, sessionprof_ls.pricing"
+FLOOR = (
+    "import sessionprof_ls.cli, sessionprof_ls.engine, sessionprof_ls.importers.claude_code, "
+    "sessionprof_ls.importers.codex, sessionprof_ls.analysis, sessionprof_ls.pricing"
+)
 
 
 def profile(env: dict, store: Path, paths: list[str]) -> None:
@@ -140,7 +155,7 @@ def profile(env: dict, store: Path, paths: list[str]) -> None:
     rows = []
     for line in proc.stderr.decode().splitlines():
         if line.startswith("import time:") and "|" in line:
-            _, cum, name = (x.strip() for x in line[len("import time:"):].split("|"))
+            _, cum, name = (x.strip() for x in line[len("import time:") :].split("|"))
             if cum.isdigit() and int(cum) >= 5000:
                 rows.append((int(cum), name))
     print("\nrerun: module imports over 5 ms (cumulative, us):")
@@ -148,8 +163,17 @@ def profile(env: dict, store: Path, paths: list[str]) -> None:
         print(f"  {cum:8d}  {name}")
     prof = store.with_suffix(".prof")
     argv = ["--store", str(store), "import", *paths]
-    timed([PY, "-c", "import cProfile, json, sys\nfrom sessionprof_ls.cli import main\n"
-           "cProfile.run('main(json.loads(sys.argv[1]))', sys.argv[2])", json.dumps(argv), str(prof)], env)
+    timed(
+        [
+            PY,
+            "-c",
+            "import cProfile, json, sys\nfrom sessionprof_ls.cli import main\n"
+            "cProfile.run('main(json.loads(sys.argv[1]))', sys.argv[2])",
+            json.dumps(argv),
+            str(prof),
+        ],
+        env,
+    )
     import pstats
 
     print("rerun: top functions by cumulative time")
@@ -167,14 +191,24 @@ def main() -> int:
     try:
         claude, codex, size, files = build_corpus(work / "corpus", args.mb)
         print(f"corpus: {size / 1e6:.1f} MB in {files} files ({work})")
-        subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "sessionprof_ls")], check=True, stdout=subprocess.DEVNULL)
-        env = dict(os.environ, CLAUDE_CONFIG_DIR=str(claude), CODEX_HOME=str(codex), NO_COLOR="1",
-                   SESSIONPROF_CACHE_DIR=str(work / "cache"))
+        subprocess.run(
+            [PY, "-m", "compileall", "-q", str(ROOT / "sessionprof_ls")], check=True, stdout=subprocess.DEVNULL
+        )
+        env = dict(
+            os.environ,
+            CLAUDE_CONFIG_DIR=str(claude),
+            CODEX_HOME=str(codex),
+            NO_COLOR="1",
+            SESSIONPROF_CACHE_DIR=str(work / "cache"),
+        )
         cold_args = [str(claude / "projects"), str(codex / "sessions")]
         timed([PY, "-c", OURS_COLD, str(work / "warm-up.db"), *cold_args], env)  # fills the rates cache
-        results: dict[str, list[float]] = {"ours cold (import + analysis)": [], "ours rerun (nothing new)": [],
-                                           "ours cold, first ever (no rates cache)": [],
-                                           "ours cold, the CLI: import --json": []}
+        results: dict[str, list[float]] = {
+            "ours cold (import + analysis)": [],
+            "ours rerun (nothing new)": [],
+            "ours cold, first ever (no rates cache)": [],
+            "ours cold, the CLI: import --json": [],
+        }
         sessions = None
         for r in range(args.runs):
             store = work / f"store-{r}.db"
@@ -186,8 +220,10 @@ def main() -> int:
             results["ours cold (import + analysis)"].append(dt)
             dt, proc = timed([PY, "-m", "sessionprof_ls.cli", "--store", str(store), "import", *cold_args], env)
             results["ours rerun (nothing new)"].append(dt)
-            dt, _ = timed([PY, "-m", "sessionprof_ls.cli", "--store", str(work / f"cli-{r}.db"), "import", "--json",
-                           *cold_args], env)
+            dt, _ = timed(
+                [PY, "-m", "sessionprof_ls.cli", "--store", str(work / f"cli-{r}.db"), "import", "--json", *cold_args],
+                env,
+            )
             results["ours cold, the CLI: import --json"].append(dt)
             first = dict(env, SESSIONPROF_CACHE_DIR=str(work / f"cache-{r}"))
             dt, _ = timed([PY, "-c", OURS_COLD, str(work / f"first-{r}.db"), *cold_args], first)
@@ -198,10 +234,15 @@ def main() -> int:
             _, proc = timed([PY, "-c", IMPORT_ONLY, str(claude / "projects"), str(codex / "sessions")], env)
             inner.append(float(proc.stdout.split()[0]))
             events = proc.stdout.split()[1].decode()
-        print(f"importers alone, in-process (no store, no analysis): median {statistics.median(inner):.3f}s, {events} events")
+        print(
+            f"importers alone, in-process (no store, no analysis): median {statistics.median(inner):.3f}s, {events} events"
+        )
         # the floor under any cold run: the interpreter and the modules it needs, doing nothing
-        for label, code in (("python start-up alone", "pass"), ("numpy import alone", "import numpy"),
-                            ("start-up + our modules (no work)", FLOOR)):
+        for label, code in (
+            ("python start-up alone", "pass"),
+            ("numpy import alone", "import numpy"),
+            ("start-up + our modules (no work)", FLOOR),
+        ):
             floor = statistics.median(timed([PY, "-c", code], env)[0] for _ in range(args.runs))
             print(f"{label:34s} median {floor:.3f}s")
         if not args.no_ccusage and (binary := ccusage_binary()):

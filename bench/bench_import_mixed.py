@@ -54,50 +54,75 @@ def _copy_db(src: Path, dest: Path, tag: str) -> int:
     shutil.copy(src, dest)
     con = sqlite3.connect(dest)
     with con:
-        for table, cols in (("session", ("id", "parent_id")), ("message", ("id", "session_id")),
-                            ("part", ("id", "message_id", "session_id"))):
+        for table, cols in (
+            ("session", ("id", "parent_id")),
+            ("message", ("id", "session_id")),
+            ("part", ("id", "message_id", "session_id")),
+        ):
             con.execute(f"UPDATE {table} SET " + ", ".join(f"{c} = {c} || ?" for c in cols), (tag,) * len(cols))
-        con.execute("UPDATE message SET data = json_set(data, '$.parentID', json_extract(data, '$.parentID') || ?)"
-                    " WHERE json_extract(data, '$.role') = 'assistant'", (tag,))
+        con.execute(
+            "UPDATE message SET data = json_set(data, '$.parentID', json_extract(data, '$.parentID') || ?)"
+            " WHERE json_extract(data, '$.role') = 'assistant'",
+            (tag,),
+        )
     con.close()
     return dest.stat().st_size
 
 
 def build_corpus(root: Path, copies: int) -> dict[str, dict]:
     """Returns per agent: its folders (for import and for ccusage) and bytes written."""
-    agents: dict[str, dict] = {k: {"bytes": 0, "files": 0} for k in
-                               ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline")}
+    agents: dict[str, dict] = {
+        k: {"bytes": 0, "files": 0} for k in ("claude-code", "codex", "gemini-cli", "copilot-cli", "opencode", "cline")
+    }
     gem = sorted((FIXTURES / "gemini-cli" / "tmp").glob("*/chats/*"))
     cop = sorted((FIXTURES / "copilot-cli").rglob("*.json*"))
     storage = FIXTURES / "opencode" / "storage"
     for i in range(copies):
         tag = f"k{i}".encode()
         for src in sorted((FIXTURES / "claude-code").glob("*.jsonl")):
-            agents["claude-code"]["bytes"] += _copy_text(src, root / "claude" / "projects" / f"-p{i}" / f"{uuid.uuid4()}.jsonl", tag)
+            agents["claude-code"]["bytes"] += _copy_text(
+                src, root / "claude" / "projects" / f"-p{i}" / f"{uuid.uuid4()}.jsonl", tag
+            )
         for src in sorted((FIXTURES / "codex").glob("*.jsonl")):
-            agents["codex"]["bytes"] += _copy_text(src, root / "codex" / "sessions" / "2026" / "01" / f"{i:02d}"
-                                                   / f"rollout-{uuid.uuid4()}.jsonl", tag)
+            agents["codex"]["bytes"] += _copy_text(
+                src, root / "codex" / "sessions" / "2026" / "01" / f"{i:02d}" / f"rollout-{uuid.uuid4()}.jsonl", tag
+            )
         for src in gem:
-            agents["gemini-cli"]["bytes"] += _copy_text(src, root / "gemini" / "tmp" / f"p{i}-{src.parent.parent.name}" / "chats" / src.name, tag)
+            agents["gemini-cli"]["bytes"] += _copy_text(
+                src, root / "gemini" / "tmp" / f"p{i}-{src.parent.parent.name}" / "chats" / src.name, tag
+            )
         for src in cop:
-            dest = (root / "copilot" / "session-state" / str(uuid.uuid4()) / "events.jsonl" if src.name == "events.jsonl"
-                    else root / "copilot" / "history-session-state" / f"session_{uuid.uuid4()}.json")
+            dest = (
+                root / "copilot" / "session-state" / str(uuid.uuid4()) / "events.jsonl"
+                if src.name == "events.jsonl"
+                else root / "copilot" / "history-session-state" / f"session_{uuid.uuid4()}.json"
+            )
             agents["copilot-cli"]["bytes"] += _copy_text(src, dest, tag)
-        agents["opencode"]["bytes"] += _copy_db(FIXTURES / "opencode" / "opencode.db",
-                                                root / "opencode" / f"o{i}" / "opencode.db", f"k{i}")
+        agents["opencode"]["bytes"] += _copy_db(
+            FIXTURES / "opencode" / "opencode.db", root / "opencode" / f"o{i}" / "opencode.db", f"k{i}"
+        )
         for f in storage.rglob("*.json"):
             rel = f.relative_to(storage)
             parts = [p.replace(".json", "") for p in rel.parts]
             new = [(p + f"k{i}") if p.startswith(("ses_", "msg_", "prt_")) else p for p in parts]
-            agents["opencode"]["bytes"] += _copy_text(f, root / "opencode" / f"o{i}" / "storage" / Path(*new[:-1]) / (new[-1] + ".json"), tag)
+            agents["opencode"]["bytes"] += _copy_text(
+                f, root / "opencode" / f"o{i}" / "storage" / Path(*new[:-1]) / (new[-1] + ".json"), tag
+            )
         for ext in ("saoudrizwan.claude-dev", "rooveterinaryinc.roo-cline"):
             for task in (FIXTURES / "cline" / ext / "tasks").iterdir():
                 for f in task.iterdir():
-                    agents["cline"]["bytes"] += _copy_text(f, root / "cline" / ext / "tasks" / f"{task.name}-{i}" / f.name, tag)
-    folders = {"claude-code": [root / "claude" / "projects"], "codex": [root / "codex" / "sessions"],
-               "gemini-cli": [root / "gemini" / "tmp"], "copilot-cli": [root / "copilot"],
-               "opencode": sorted((root / "opencode").glob("o*/opencode.db")) + sorted((root / "opencode").glob("o*/storage/session")),
-               "cline": [root / "cline"]}
+                    agents["cline"]["bytes"] += _copy_text(
+                        f, root / "cline" / ext / "tasks" / f"{task.name}-{i}" / f.name, tag
+                    )
+    folders = {
+        "claude-code": [root / "claude" / "projects"],
+        "codex": [root / "codex" / "sessions"],
+        "gemini-cli": [root / "gemini" / "tmp"],
+        "copilot-cli": [root / "copilot"],
+        "opencode": sorted((root / "opencode").glob("o*/opencode.db"))
+        + sorted((root / "opencode").glob("o*/storage/session")),
+        "cline": [root / "cline"],
+    }
     for k, v in agents.items():
         v["paths"] = folders[k]
     return agents
@@ -105,8 +130,12 @@ def build_corpus(root: Path, copies: int) -> dict[str, dict]:
 
 def time_cli(store: Path, paths: list[Path]) -> tuple[float, list[dict]]:
     t0 = time.perf_counter()
-    run = subprocess.run([PY, "-m", "sessionprof_ls.cli", "--store", str(store), "import", "--json", *map(str, paths)],
-                         capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [PY, "-m", "sessionprof_ls.cli", "--store", str(store), "import", "--json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return time.perf_counter() - t0, json.loads(run.stdout or "[]")
 
 
@@ -119,20 +148,35 @@ def per_agent(agents: dict[str, dict]) -> dict[str, dict]:
         t0 = time.perf_counter()
         events = sum(len(import_file(f).events) for f in files)
         dt = time.perf_counter() - t0
-        out[name] = {"files": len(files), "mb": a["bytes"] / 1e6, "events": events, "s": dt,
-                     "mb_s": a["bytes"] / 1e6 / dt, "ev_s": events / dt}
+        out[name] = {
+            "files": len(files),
+            "mb": a["bytes"] / 1e6,
+            "events": events,
+            "s": dt,
+            "mb_s": a["bytes"] / 1e6 / dt,
+            "ev_s": events / dt,
+        }
     return out
 
 
 def ccusage(root: Path) -> dict[str, float]:
-    env = dict(os.environ, CLAUDE_CONFIG_DIR=str(root / "claude"), CODEX_HOME=str(root / "codex"),
-               GEMINI_DATA_DIR=str(root / "gemini" / "tmp"), COPILOT_HOME=str(root / "copilot"),
-               OPENCODE_DATA_DIR=str(root / "opencode" / "o0"))
+    env = dict(
+        os.environ,
+        CLAUDE_CONFIG_DIR=str(root / "claude"),
+        CODEX_HOME=str(root / "codex"),
+        GEMINI_DATA_DIR=str(root / "gemini" / "tmp"),
+        COPILOT_HOME=str(root / "copilot"),
+        OPENCODE_DATA_DIR=str(root / "opencode" / "o0"),
+    )
     times = {}
     for cmd in ([], ["codex"], ["gemini"], ["copilot"], ["opencode"]):
         t0 = time.perf_counter()
-        subprocess.run(["npx", "-y", "ccusage@20.0.24", *cmd, "session", "--json", "--offline"], env=env,
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["npx", "-y", "ccusage@20.0.24", *cmd, "session", "--json", "--offline"],
+            env=env,
+            capture_output=True,
+            check=False,
+        )
         times[cmd[0] if cmd else "claude"] = time.perf_counter() - t0
     return times
 
@@ -149,8 +193,10 @@ def main() -> None:
         agents = build_corpus(root / "corpus", args.copies)
         paths = [p for a in agents.values() for p in a["paths"]]
         total_mb = sum(a["bytes"] for a in agents.values()) / 1e6
-        print(f"corpus: {args.copies} copies of every fixture, {total_mb:.1f} MB "
-              + ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in agents.items()))
+        print(
+            f"corpus: {args.copies} copies of every fixture, {total_mb:.1f} MB "
+            + ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in agents.items())
+        )
         cold, rerun = [], []
         sessions = 0
         for r in range(args.runs):
@@ -164,12 +210,16 @@ def main() -> None:
             dt2, again = time_cli(store, paths)
             rerun.append(dt2)
             assert again == [], "a rerun imported something again"
-        print(f"import (CLI, cold, {sessions} sessions: {by_source}): median {statistics.median(cold):.2f} s "
-              f"(runs {', '.join(f'{x:.2f}' for x in cold)}), {total_mb / statistics.median(cold):.1f} MB/s")
+        print(
+            f"import (CLI, cold, {sessions} sessions: {by_source}): median {statistics.median(cold):.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in cold)}), {total_mb / statistics.median(cold):.1f} MB/s"
+        )
         print(f"rerun, nothing new: median {statistics.median(rerun):.2f} s")
         for name, v in per_agent(agents).items():
-            print(f"  {name:12s} {v['files']:5d} files {v['mb']:7.2f} MB {v['events']:8d} events "
-                  f"{v['s']:6.2f} s  {v['mb_s']:6.1f} MB/s  {v['ev_s']:9.0f} events/s")
+            print(
+                f"  {name:12s} {v['files']:5d} files {v['mb']:7.2f} MB {v['events']:8d} events "
+                f"{v['s']:6.2f} s  {v['mb_s']:6.1f} MB/s  {v['ev_s']:9.0f} events/s"
+            )
         if args.ccusage:
             for name, t in ccusage(root / "corpus").items():
                 print(f"  ccusage {name:10s} {t:6.2f} s")

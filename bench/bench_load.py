@@ -26,14 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reliabil
 from relutil import start_server  # noqa: E402
 
 T0 = 1_760_000_000_000
-TEMPLATE = ('{"sessionId":"load-%d","id":"e%d","parentId":null,"type":"tool_execution","name":"Bash",'
-            '"startTime":%d,"endTime":%d,"metadata":{"toolName":"Bash","status":"ok","filePath":"src/mod%d.py",'
-            '"tokens":{"input":%d,"output":%d},"args":{"command":"pytest -q tests/test_mod%d.py"}}}')
+TEMPLATE = (
+    '{"sessionId":"load-%d","id":"e%d","parentId":null,"type":"tool_execution","name":"Bash",'
+    '"startTime":%d,"endTime":%d,"metadata":{"toolName":"Bash","status":"ok","filePath":"src/mod%d.py",'
+    '"tokens":{"input":%d,"output":%d},"args":{"command":"pytest -q tests/test_mod%d.py"}}}'
+)
 
 
 def body(client: int, start: int, n: int) -> bytes:
-    parts = [TEMPLATE % (client, i, T0 + i * 10, T0 + i * 10 + 7, i % 50, i % 900, i % 70, i % 50)
-             for i in range(start, start + n)]
+    parts = [
+        TEMPLATE % (client, i, T0 + i * 10, T0 + i * 10 + 7, i % 50, i % 900, i % 70, i % 50)
+        for i in range(start, start + n)
+    ]
     return ("[" + ",".join(parts) + "]").encode()
 
 
@@ -98,6 +102,7 @@ def main() -> None:
 
     async def burst():
         await asyncio.gather(*(client(k, srv.url, srv.token, batches, args.batch, stats) for k in range(args.clients)))
+
     asyncio.run(burst())
     wall = time.perf_counter() - t0
     stop.set()
@@ -121,8 +126,10 @@ def main() -> None:
         ("503/429 answers (retried)", f"{stats['busy']:,}"),
         ("burst wall time", f"{wall:.1f} s ({stats['acked'] / wall:,.0f} events/s)"),
         ("LSP sessionprof/sessions idle p50", f"{statistics.median(idle):.1f} ms"),
-        ("LSP latency during burst p50 / p99 / max", f"{pct(lat, .5):.1f} / {pct(lat, .99):.1f} / {max(lat):.1f} ms"
-                                                     f" ({len(lat)} samples)"),
+        (
+            "LSP latency during burst p50 / p99 / max",
+            f"{pct(lat, 0.5):.1f} / {pct(lat, 0.99):.1f} / {max(lat):.1f} ms ({len(lat)} samples)",
+        ),
         ("LSP latency after burst p50", f"{statistics.median(after):.1f} ms"),
         ("server RSS idle / peak (VmHWM)", f"{idle_rss / 1024:.0f} / {peak / 1024:.0f} MiB"),
         ("server RSS max sampled during burst", f"{max(rss) / 1024:.0f} MiB" if rss else "-"),

@@ -98,8 +98,13 @@ def phase_export(events: int, sink: Sink) -> dict:
         stats = export_sessions(eng, [bs.SESSION], ox.Target(sink.url))
         total = time.perf_counter() - t
         assert stats["pending"] == 0 and stats["spans"] == len(spans), stats
-        return {"events": len(a.t), "spans": len(spans), "build_s": build, "export_s": total,
-                "posts": sink.posts - posts0}
+        return {
+            "events": len(a.t),
+            "spans": len(spans),
+            "build_s": build,
+            "export_s": total,
+            "posts": sink.posts - posts0,
+        }
 
 
 async def phase_live(args, forward: bool, sink: Sink) -> dict:
@@ -110,8 +115,9 @@ async def phase_live(args, forward: bool, sink: Sink) -> dict:
         client = bs.Client()
         await client.start(tmp, workspace)
         if forward:
-            client.lsp.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(
-                settings={"sessionprof": {"otlp": {"endpoint": sink.url}}}))
+            client.lsp.workspace_did_change_configuration(
+                lsp.DidChangeConfigurationParams(settings={"sessionprof": {"otlp": {"endpoint": sink.url}}})
+            )
         endpoint = client.ready["endpoint"]
         endpoint = endpoint if isinstance(endpoint, dict) else endpoint._asdict()
         posts0, bytes0, spans0 = sink.posts, sink.bytes, sink.spans
@@ -120,12 +126,14 @@ async def phase_live(args, forward: bool, sink: Sink) -> dict:
 
             headers = {"Authorization": f"Bearer {endpoint['token']}", "Content-Type": "application/json"}
             async with aiohttp.ClientSession() as session:
-                ing = await bs.phase_ingest(session, endpoint["url"] + "/v1/events", headers, work, args.events,
-                                            1000, 2)
+                ing = await bs.phase_ingest(
+                    session, endpoint["url"] + "/v1/events", headers, work, args.events, 1000, 2
+                )
             await client.wait_count(ing["events"], timeout=120)
             await asyncio.sleep(0.5)
-            req = await bs.phase_requests(client, bs.pick_document(work), {"endpoint": endpoint}, work,
-                                          args.seconds, 0.02)
+            req = await bs.phase_requests(
+                client, bs.pick_document(work), {"endpoint": endpoint}, work, args.seconds, 0.02
+            )
             at_end = sink.spans - spans0
             total = ing["events"] + req["streamed"]
             t = time.perf_counter()
@@ -139,9 +147,19 @@ async def phase_live(args, forward: bool, sink: Sink) -> dict:
             drain = time.perf_counter() - t
         finally:
             await client.stop()
-        return {"ingest_rate": ing["rate"], "hint": req["hint"], "lens": req["lens"], "streamed": req["streamed"],
-                "stream_rate": req["stream_rate"], "posts": sink.posts - posts0, "bytes": sink.bytes - bytes0,
-                "events": total, "spans_at_end": at_end, "spans": sink.spans - spans0, "drain_s": drain}
+        return {
+            "ingest_rate": ing["rate"],
+            "hint": req["hint"],
+            "lens": req["lens"],
+            "streamed": req["streamed"],
+            "stream_rate": req["stream_rate"],
+            "posts": sink.posts - posts0,
+            "bytes": sink.bytes - bytes0,
+            "events": total,
+            "spans_at_end": at_end,
+            "spans": sink.spans - spans0,
+            "drain_s": drain,
+        }
 
 
 def main() -> None:
@@ -154,23 +172,32 @@ def main() -> None:
     sink = Sink()
     print(f"machine: {bs.load_note()}", flush=True)
     ex = phase_export(args.events, sink)
-    print(f"export: {ex['events']:,} events -> {ex['spans']:,} spans; built in {ex['build_s']:.2f} s "
-          f"({ex['spans'] / ex['build_s']:,.0f} spans/s); built + sent with the SDK exporter in "
-          f"{ex['export_s']:.2f} s = {ex['spans'] / ex['export_s']:,.0f} spans/s ({ex['posts']} requests)", flush=True)
+    print(
+        f"export: {ex['events']:,} events -> {ex['spans']:,} spans; built in {ex['build_s']:.2f} s "
+        f"({ex['spans'] / ex['build_s']:,.0f} spans/s); built + sent with the SDK exporter in "
+        f"{ex['export_s']:.2f} s = {ex['spans'] / ex['export_s']:,.0f} spans/s ({ex['posts']} requests)",
+        flush=True,
+    )
     runs = [True, False] if args.compare else [True]
     for forward in runs:
         live = asyncio.run(phase_live(args, forward, sink))
         hint = live["hint"]
         p99 = bs.pctl(hint, 99)
-        print(f"live forwarding {'on ' if forward else 'off'}: inlayHint p50 {bs.pctl(hint, 50):.2f} ms, "
-              f"p99 {p99:.2f} ms, max {max(hint):.2f} ms ({len(hint)} requests; target p99 <= {TARGET_HINT_P99:.0f} ms: "
-              f"{'ok' if p99 <= TARGET_HINT_P99 else 'MISSED'}); codeLens p99 {bs.pctl(live['lens'], 99):.2f} ms; "
-              f"ingest {live['ingest_rate']:,.0f} events/s; streamed {live['streamed']:,} at "
-              f"{live['stream_rate']:,.0f}/s", flush=True)
+        print(
+            f"live forwarding {'on ' if forward else 'off'}: inlayHint p50 {bs.pctl(hint, 50):.2f} ms, "
+            f"p99 {p99:.2f} ms, max {max(hint):.2f} ms ({len(hint)} requests; target p99 <= {TARGET_HINT_P99:.0f} ms: "
+            f"{'ok' if p99 <= TARGET_HINT_P99 else 'MISSED'}); codeLens p99 {bs.pctl(live['lens'], 99):.2f} ms; "
+            f"ingest {live['ingest_rate']:,.0f} events/s; streamed {live['streamed']:,} at "
+            f"{live['stream_rate']:,.0f}/s",
+            flush=True,
+        )
         if forward:
-            print(f"  forwarded: {live['spans_at_end']:,} spans by the end of the hint phase, "
-                  f"{live['spans']:,} of {live['events']:,} events {live['drain_s']:.0f} s later "
-                  f"({live['posts']} requests, {live['bytes'] / 1e6:.1f} MB)", flush=True)
+            print(
+                f"  forwarded: {live['spans_at_end']:,} spans by the end of the hint phase, "
+                f"{live['spans']:,} of {live['events']:,} events {live['drain_s']:.0f} s later "
+                f"({live['posts']} requests, {live['bytes'] / 1e6:.1f} MB)",
+                flush=True,
+            )
     print(f"machine: {bs.load_note()} at the end")
 
 

@@ -73,9 +73,18 @@ class Workload:
 
     def root(self) -> dict:
         self.n += 1
-        return {"sessionId": SESSION, "id": "root", "type": "agent", "name": "bench session",
-                "startTime": T0, "metadata": {"workspace": str(self.workspace), "source": "claude-code",
-                                              "sessionTitle": "bench: a 100k-event session"}}
+        return {
+            "sessionId": SESSION,
+            "id": "root",
+            "type": "agent",
+            "name": "bench session",
+            "startTime": T0,
+            "metadata": {
+                "workspace": str(self.workspace),
+                "source": "claude-code",
+                "sessionTitle": "bench: a 100k-event session",
+            },
+        }
 
     def turn_events(self) -> list[dict]:
         rng = self.rng
@@ -83,29 +92,71 @@ class Workload:
         out = []
         t = self.clock
         ai_ms = rng.uniform(800, 4000)
-        out.append({"sessionId": SESSION, "id": self._id(), "parentId": "root", "type": "ai_response",
-                    "name": "assistant response", "startTime": t, "endTime": t + ai_ms,
-                    "metadata": {"model": MODELS[self.turn % 3], "tokens": {
-                        "input": rng.randint(1, 40), "output": rng.randint(50, 900),
-                        "cacheRead": rng.randint(20_000, 90_000), "cacheWrite": rng.randint(0, 3000)}}})
+        out.append(
+            {
+                "sessionId": SESSION,
+                "id": self._id(),
+                "parentId": "root",
+                "type": "ai_response",
+                "name": "assistant response",
+                "startTime": t,
+                "endTime": t + ai_ms,
+                "metadata": {
+                    "model": MODELS[self.turn % 3],
+                    "tokens": {
+                        "input": rng.randint(1, 40),
+                        "output": rng.randint(50, 900),
+                        "cacheRead": rng.randint(20_000, 90_000),
+                        "cacheWrite": rng.randint(0, 3000),
+                    },
+                },
+            }
+        )
         t += ai_ms
         tool = TOOLS[self.turn % 4] if self.turn % 3 else "Read"
         path = self.files[rng.randrange(len(self.files))]
         slow = self.turn % 50 == 0
         tool_ms = rng.uniform(5500, 9000) if slow else rng.uniform(20, 900)
         tool_id = self._id()
-        args = {"file_path": path} if tool in ("Read", "Edit") else {"pattern": "def ", "path": str(self.workspace)} \
-            if tool == "Grep" else {"command": "pytest -q tests/test_core.py"}
-        out.append({"sessionId": SESSION, "id": tool_id, "parentId": "root", "type": "tool_execution",
-                    "name": tool, "startTime": t, "endTime": t + tool_ms,
-                    "metadata": {"toolName": tool, "args": args, "status": "ok"}})
+        args = (
+            {"file_path": path}
+            if tool in ("Read", "Edit")
+            else {"pattern": "def ", "path": str(self.workspace)}
+            if tool == "Grep"
+            else {"command": "pytest -q tests/test_core.py"}
+        )
+        out.append(
+            {
+                "sessionId": SESSION,
+                "id": tool_id,
+                "parentId": "root",
+                "type": "tool_execution",
+                "name": tool,
+                "startTime": t,
+                "endTime": t + tool_ms,
+                "metadata": {"toolName": tool, "args": args, "status": "ok"},
+            }
+        )
         if tool == "Read":
             if slow:
                 self.slow_reads[path] = self.slow_reads.get(path, 0) + 1
-            out.append({"sessionId": SESSION, "id": self._id(), "parentId": tool_id, "type": "file_read",
-                        "name": f"Read {os.path.basename(path)}", "startTime": t + 1, "endTime": t + tool_ms - 1,
-                        "metadata": {"filePath": path, "fileTokens": rng.randint(200, 6000),
-                                     "fileSize": rng.randint(800, 24_000), "startLine": 1}})
+            out.append(
+                {
+                    "sessionId": SESSION,
+                    "id": self._id(),
+                    "parentId": tool_id,
+                    "type": "file_read",
+                    "name": f"Read {os.path.basename(path)}",
+                    "startTime": t + 1,
+                    "endTime": t + tool_ms - 1,
+                    "metadata": {
+                        "filePath": path,
+                        "fileTokens": rng.randint(200, 6000),
+                        "fileSize": rng.randint(800, 24_000),
+                        "startLine": 1,
+                    },
+                }
+            )
         self.clock = t + tool_ms + rng.uniform(5, 50)
         return out
 
@@ -194,8 +245,10 @@ class Load:
         self.others = self.busy - self.server - self.client
 
     def __str__(self) -> str:
-        return (f"{self.wall:.1f} s: CPUs busy {self.busy:.2f} of {os.cpu_count()} cores = server {self.server:.2f} + "
-                f"bench client {self.client:.2f} + other processes {max(0.0, self.others):.2f}")
+        return (
+            f"{self.wall:.1f} s: CPUs busy {self.busy:.2f} of {os.cpu_count()} cores = server {self.server:.2f} + "
+            f"bench client {self.client:.2f} + other processes {max(0.0, self.others):.2f}"
+        )
 
 
 # ---------------------------------------------------------------- the client
@@ -245,10 +298,15 @@ class Client:
         caps.workspace.inlay_hint = lsp.InlayHintWorkspaceClientCapabilities(refresh_support=True)
         caps.workspace.code_lens = lsp.CodeLensWorkspaceClientCapabilities(refresh_support=True)
         uri = workspace.as_uri()
-        await self.lsp.initialize_session(lsp.InitializeParams(
-            capabilities=caps, root_uri=uri, root_path=str(workspace),
-            workspace_folders=[lsp.WorkspaceFolder(uri=uri, name=workspace.name)],
-            initialization_options={"sessionprof": {}}))
+        await self.lsp.initialize_session(
+            lsp.InitializeParams(
+                capabilities=caps,
+                root_uri=uri,
+                root_path=str(workspace),
+                workspace_folders=[lsp.WorkspaceFolder(uri=uri, name=workspace.name)],
+                initialization_options={"sessionprof": {}},
+            )
+        )
         deadline = time.monotonic() + 30
         while self.ready is None:
             if time.monotonic() > deadline:
@@ -256,7 +314,7 @@ class Client:
             self.summary_event.clear()
             try:
                 await asyncio.wait_for(self.summary_event.wait(), 0.5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     @property
@@ -277,7 +335,7 @@ class Client:
             self.summary_event.clear()
             try:
                 await asyncio.wait_for(self.summary_event.wait(), min(remaining, 0.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def stop(self) -> None:
@@ -307,9 +365,23 @@ class Phase:
 
             spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            self.proc = subprocess.Popen([spy, "record", "--format", "raw", "--rate", "200", "--nonblocking",
-                                          "-o", str(self.out_dir / f"{self.name}.txt"), "--pid", str(self.pid)],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                [
+                    spy,
+                    "record",
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--nonblocking",
+                    "-o",
+                    str(self.out_dir / f"{self.name}.txt"),
+                    "--pid",
+                    str(self.pid),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             await asyncio.sleep(0.3)  # let it attach
         return self.load.__enter__()
 
@@ -352,8 +424,9 @@ def profile_report(path: Path, top: int = 15) -> str:
 # ---------------------------------------------------------------- phases
 
 
-async def phase_ingest(session: aiohttp.ClientSession, url: str, headers: dict, work: Workload,
-                       total: int, batch: int, concurrency: int) -> dict:
+async def phase_ingest(
+    session: aiohttp.ClientSession, url: str, headers: dict, work: Workload, total: int, batch: int, concurrency: int
+) -> dict:
     # bodies are encoded before the clock starts: the client's cost is not the server's
     bodies = []
     made = 0
@@ -383,13 +456,22 @@ async def phase_ingest(session: aiohttp.ClientSession, url: str, headers: dict, 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall = time.perf_counter() - t0
-    return {"events": accepted, "rejected": rejected, "wall": wall, "rate": accepted / wall,
-            "batches": len(bodies), "bytes_per_event": sum(sizes) / max(1, made),
-            "post_p50": pctl(lat, 50), "post_p99": pctl(lat, 99), "post_max": max(lat)}
+    return {
+        "events": accepted,
+        "rejected": rejected,
+        "wall": wall,
+        "rate": accepted / wall,
+        "batches": len(bodies),
+        "bytes_per_event": sum(sizes) / max(1, made),
+        "post_p50": pctl(lat, 50),
+        "post_p99": pctl(lat, 99),
+        "post_max": max(lat),
+    }
 
 
-async def phase_summary(client: Client, session: aiohttp.ClientSession, url: str, headers: dict,
-                        work: Workload, samples: int) -> dict:
+async def phase_summary(
+    client: Client, session: aiohttp.ClientSession, url: str, headers: dict, work: Workload, samples: int
+) -> dict:
     rng = random.Random(11)
     lat: list[float] = []
     post_lat: list[float] = []
@@ -412,8 +494,14 @@ async def phase_summary(client: Client, session: aiohttp.ClientSession, url: str
         lat.append((arrival - t) * 1000)
         # arrivals are spread out like an agent's: sometimes right after a summary, sometimes later
         await asyncio.sleep(rng.uniform(0.0, 0.4))
-    return {"n": len(lat), "p50": pctl(lat, 50), "p99": pctl(lat, 99), "max": max(lat),
-            "post_p50": pctl(post_lat, 50), "post_p99": pctl(post_lat, 99)}
+    return {
+        "n": len(lat),
+        "p50": pctl(lat, 50),
+        "p99": pctl(lat, 99),
+        "max": max(lat),
+        "post_p50": pctl(post_lat, 50),
+        "post_p99": pctl(post_lat, 99),
+    }
 
 
 class Streamer(threading.Thread):
@@ -464,13 +552,18 @@ class Streamer(threading.Thread):
             conn.close()
 
 
-async def phase_requests(client: Client, doc: Path, ready: dict, work: Workload, seconds: float,
-                         interval: float) -> dict:
+async def phase_requests(
+    client: Client, doc: Path, ready: dict, work: Workload, seconds: float, interval: float
+) -> dict:
     uri = doc.as_uri()
-    client.lsp.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
-        uri=uri, language_id="python", version=1, text=doc.read_text())))
-    hint_params = lsp.InlayHintParams(text_document=lsp.TextDocumentIdentifier(uri=uri),
-                                      range=lsp.Range(lsp.Position(0, 0), lsp.Position(200, 0)))
+    client.lsp.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=doc.read_text())
+        )
+    )
+    hint_params = lsp.InlayHintParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=lsp.Range(lsp.Position(0, 0), lsp.Position(200, 0))
+    )
     lens_params = lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
     # the document must actually have a hint and lenses, or we would time empty answers
     hints = await client.lsp.text_document_inlay_hint_async(hint_params)
@@ -501,9 +594,16 @@ async def phase_requests(client: Client, doc: Path, ready: dict, work: Workload,
     await asyncio.to_thread(streamer.join, 30)
     if streamer.error:
         raise SystemExit(f"background streamer failed: {streamer.error}")
-    return {"hint": hint_ms, "lens": lens_ms, "empty": empty, "streamed": streamer.sent,
-            "stream_rate": streamer.sent / streamer.elapsed, "late": streamer.late,
-            "stream_post_p50": pctl(streamer.post_ms, 50), "stream_post_p99": pctl(streamer.post_ms, 99)}
+    return {
+        "hint": hint_ms,
+        "lens": lens_ms,
+        "empty": empty,
+        "streamed": streamer.sent,
+        "stream_rate": streamer.sent / streamer.elapsed,
+        "late": streamer.late,
+        "stream_post_p50": pctl(streamer.post_ms, 50),
+        "stream_post_p99": pctl(streamer.post_ms, 99),
+    }
 
 
 # ---------------------------------------------------------------- main
@@ -528,10 +628,12 @@ async def run(args) -> None:
             conn = aiohttp.TCPConnector(limit=8)
             async with aiohttp.ClientSession(connector=conn) as session:
                 async with Phase("ingest", pid, args.profile) as load_ing:
-                    ing = await phase_ingest(session, url, headers, work, args.events, args.batch,
-                                             args.concurrency)
-                print(f"ingest: {ing['events']:,} events in {ing['wall']:.2f} s = {ing['rate']:,.0f} events/s "
-                      f"({ing['bytes_per_event']:.0f} B/event, {ing['rejected']} rejected)", flush=True)
+                    ing = await phase_ingest(session, url, headers, work, args.events, args.batch, args.concurrency)
+                print(
+                    f"ingest: {ing['events']:,} events in {ing['wall']:.2f} s = {ing['rate']:,.0f} events/s "
+                    f"({ing['bytes_per_event']:.0f} B/event, {ing['rejected']} rejected)",
+                    flush=True,
+                )
                 # let the last summary of the ingest land, then measure from a quiet state
                 await client.wait_count(ing["events"], timeout=120)
                 await asyncio.sleep(0.5)
@@ -549,18 +651,43 @@ async def run(args) -> None:
 
     hint, lens = req["hint"], req["lens"]
     rows = [
-        ("ingest (POST /v1/events, batches of %d)" % args.batch, f"{ing['rate']:,.0f} events/s", "",
-         "", f">= {TARGET_INGEST:,} events/s", ing["rate"] >= TARGET_INGEST),
-        (f"event -> sessionprof/summary ({summ['n']} samples)", f"{summ['p50']:.1f} ms", f"{summ['p99']:.1f} ms",
-         f"{summ['max']:.1f} ms", f"p99 <= {TARGET_SUMMARY_P99:.0f} ms", summ["p99"] <= TARGET_SUMMARY_P99),
-        (f"textDocument/inlayHint under load ({len(hint)})", f"{pctl(hint, 50):.2f} ms", f"{pctl(hint, 99):.2f} ms",
-         f"{max(hint):.2f} ms", f"p99 <= {TARGET_REQUEST_P99:.0f} ms", pctl(hint, 99) <= TARGET_REQUEST_P99),
-        (f"textDocument/codeLens under load ({len(lens)})", f"{pctl(lens, 50):.2f} ms", f"{pctl(lens, 99):.2f} ms",
-         f"{max(lens):.2f} ms", f"p99 <= {TARGET_REQUEST_P99:.0f} ms", pctl(lens, 99) <= TARGET_REQUEST_P99),
+        (
+            "ingest (POST /v1/events, batches of %d)" % args.batch,
+            f"{ing['rate']:,.0f} events/s",
+            "",
+            "",
+            f">= {TARGET_INGEST:,} events/s",
+            ing["rate"] >= TARGET_INGEST,
+        ),
+        (
+            f"event -> sessionprof/summary ({summ['n']} samples)",
+            f"{summ['p50']:.1f} ms",
+            f"{summ['p99']:.1f} ms",
+            f"{summ['max']:.1f} ms",
+            f"p99 <= {TARGET_SUMMARY_P99:.0f} ms",
+            summ["p99"] <= TARGET_SUMMARY_P99,
+        ),
+        (
+            f"textDocument/inlayHint under load ({len(hint)})",
+            f"{pctl(hint, 50):.2f} ms",
+            f"{pctl(hint, 99):.2f} ms",
+            f"{max(hint):.2f} ms",
+            f"p99 <= {TARGET_REQUEST_P99:.0f} ms",
+            pctl(hint, 99) <= TARGET_REQUEST_P99,
+        ),
+        (
+            f"textDocument/codeLens under load ({len(lens)})",
+            f"{pctl(lens, 50):.2f} ms",
+            f"{pctl(lens, 99):.2f} ms",
+            f"{max(lens):.2f} ms",
+            f"p99 <= {TARGET_REQUEST_P99:.0f} ms",
+            pctl(lens, 99) <= TARGET_REQUEST_P99,
+        ),
     ]
     print()
-    print(f"sessionprof-ls server benchmark: one session, {args.events:,} events before streaming, "
-          f"{final:,} at the end")
+    print(
+        f"sessionprof-ls server benchmark: one session, {args.events:,} events before streaming, {final:,} at the end"
+    )
     head = ("measure", "p50 / rate", "p99", "max", "target", "")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
     line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
@@ -569,13 +696,17 @@ async def run(args) -> None:
     for r in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(r[:5], widths)) + "  " + ("ok" if r[5] else "MISSED"))
     print()
-    print(f"ingest detail: {ing['batches']} POSTs, {ing['bytes_per_event']:.0f} B/event, concurrency "
-          f"{args.concurrency}, POST round trip p50 {ing['post_p50']:.1f} ms / p99 {ing['post_p99']:.1f} ms / "
-          f"max {ing['post_max']:.1f} ms, {ing['wall']:.1f} s wall")
+    print(
+        f"ingest detail: {ing['batches']} POSTs, {ing['bytes_per_event']:.0f} B/event, concurrency "
+        f"{args.concurrency}, POST round trip p50 {ing['post_p50']:.1f} ms / p99 {ing['post_p99']:.1f} ms / "
+        f"max {ing['post_max']:.1f} ms, {ing['wall']:.1f} s wall"
+    )
     print(f"summary detail: single-event POST round trip p50 {summ['post_p50']:.1f} ms / p99 {summ['post_p99']:.1f} ms")
-    print(f"under load: streamed {req['streamed']:,} events at {req['stream_rate']:,.0f} events/s "
-          f"(target 10,000; {req['late']} late ticks), batch POST p50 {req['stream_post_p50']:.1f} ms / "
-          f"p99 {req['stream_post_p99']:.1f} ms; {req['empty']} empty answers")
+    print(
+        f"under load: streamed {req['streamed']:,} events at {req['stream_rate']:,.0f} events/s "
+        f"(target 10,000; {req['late']} late ticks), batch POST p50 {req['stream_post_p50']:.1f} ms / "
+        f"p99 {req['stream_post_p99']:.1f} ms; {req['empty']} empty answers"
+    )
     print(f"machine: {load_note()} at the end. CPU use per phase (1.00 = one core):")
     for name, load in (("ingest", load_ing), ("summary", load_summ), ("requests", load_req)):
         print(f"  {name:8s} {load}")
@@ -600,10 +731,16 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=100, help="single-event POSTs in phase 2")
     ap.add_argument("--seconds", type=float, default=10.0, help="length of phase 3")
     ap.add_argument("--interval", type=float, default=0.02, help="seconds between hint+lens requests in phase 3")
-    ap.add_argument("--server-module", default="sessionprof_ls",
-                    help="run `python -m MODULE` as the server (to compare a variant on PYTHONPATH)")
-    ap.add_argument("--profile", metavar="DIR", help="py-spy record the server per phase into DIR/<phase>.txt "
-                    "(collapsed stacks; `pip install py-spy`)")
+    ap.add_argument(
+        "--server-module",
+        default="sessionprof_ls",
+        help="run `python -m MODULE` as the server (to compare a variant on PYTHONPATH)",
+    )
+    ap.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy record the server per phase into DIR/<phase>.txt (collapsed stacks; `pip install py-spy`)",
+    )
     args = ap.parse_args()
     asyncio.run(run(args))
 

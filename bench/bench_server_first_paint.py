@@ -32,7 +32,9 @@ class Client:
     """A bare JSON-RPC client over the server's stdio (answers its requests with defaults)."""
 
     def __init__(self, argv: list[str], env: dict) -> None:
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
         self.next_id = 0
 
     def send(self, obj: dict) -> None:
@@ -96,8 +98,14 @@ def run_once(store: Path, sid: str, tmp: str, settle: float) -> dict:
     c = Client([str(exe), "--store", str(store)], env)
     try:
         ws = {"uri": Path(tmp).as_uri(), "name": "bench"}  # the session's workspace: it is the current one
-        c.wait({c.request("initialize", {"processId": os.getpid(), "rootUri": ws["uri"], "capabilities": {},
-                                         "workspaceFolders": [ws]})})
+        c.wait(
+            {
+                c.request(
+                    "initialize",
+                    {"processId": os.getpid(), "rootUri": ws["uri"], "capabilities": {}, "workspaceFolders": [ws]},
+                )
+            }
+        )
         c.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
         if settle:
             time.sleep(settle)
@@ -132,9 +140,11 @@ def main(argv=None) -> int:
             if args.settle:
                 settled.append(run_once(store, sid, tmp, args.settle)["first"])
     med = statistics.median
-    print(f"{args.events:,} events, load {os.getloadavg()[0]:.1f}: cold {med(cold):.3f} s {[round(x, 3) for x in cold]}; "
-          f"settled {med(settled) if settled else float('nan'):.3f} s {[round(x, 3) for x in settled]}; "
-          f"warm {med(warm):.3f} s {[round(x, 3) for x in warm]} (target 0.5 s)")
+    print(
+        f"{args.events:,} events, load {os.getloadavg()[0]:.1f}: cold {med(cold):.3f} s {[round(x, 3) for x in cold]}; "
+        f"settled {med(settled) if settled else float('nan'):.3f} s {[round(x, 3) for x in settled]}; "
+        f"warm {med(warm):.3f} s {[round(x, 3) for x in warm]} (target 0.5 s)"
+    )
     return 0
 
 

@@ -10,7 +10,13 @@ events (to_events) for the run through the real server."""
 from __future__ import annotations
 
 TYPES = ["session", "agent", "ai_response", "tool_execution", "file_read", "network_request", "file_write"]
-TOOLS = [("Read", "file_read"), ("Bash", "network_request"), ("Edit", "file_write"), ("WebFetch", "network_request"), ("Grep", "file_read")]
+TOOLS = [
+    ("Read", "file_read"),
+    ("Bash", "network_request"),
+    ("Edit", "file_write"),
+    ("WebFetch", "network_request"),
+    ("Grep", "file_read"),
+]
 IDLE_EVERY = 10  # every 10th turn is followed by ...
 IDLE_MS = 10 * 60_000  # ... ten minutes of nothing
 
@@ -92,8 +98,14 @@ def synthesize(n: int) -> dict:
     c = b.cols
     count = len(c["start"])
     return {
-        "sessionId": f"bench-{count}", "view": "time", "weight": "time", "unit": "ms", "total": t,
-        "maxDepth": max(c["depth"]), "strings": b.strings, "types": TYPES,
+        "sessionId": f"bench-{count}",
+        "view": "time",
+        "weight": "time",
+        "unit": "ms",
+        "total": t,
+        "maxDepth": max(c["depth"]),
+        "strings": b.strings,
+        "types": TYPES,
         "frames": {**c, "id": [f"e{i}" for i in range(count)], "count": None},  # as the server sends it
     }
 
@@ -187,11 +199,24 @@ def to_speedscope(fg: dict) -> dict:
             events.append({"type": "O", "frame": fr, "at": f["start"][i]})
             stack.append((i, True))
             stack.extend((c, False) for c in sorted(kids.get(i, ()), key=lambda c: f["start"][c], reverse=True))
-        profiles.append({"type": "evented", "name": f"lane {t}", "unit": "milliseconds",
-                         "startValue": 0, "endValue": fg["total"], "events": events})
-    return {"$schema": "https://www.speedscope.app/file-format-schema.json", "name": fg["sessionId"],
-            "exporter": "sessionprof-bench", "activeProfileIndex": 0, "shared": {"frames": frames},
-            "profiles": profiles}
+        profiles.append(
+            {
+                "type": "evented",
+                "name": f"lane {t}",
+                "unit": "milliseconds",
+                "startValue": 0,
+                "endValue": fg["total"],
+                "events": events,
+            }
+        )
+    return {
+        "$schema": "https://www.speedscope.app/file-format-schema.json",
+        "name": fg["sessionId"],
+        "exporter": "sessionprof-bench",
+        "activeProfileIndex": 0,
+        "shared": {"frames": frames},
+        "profiles": profiles,
+    }
 
 
 def to_events(fg: dict, t0: float = 1.7e12) -> list[dict]:
@@ -201,9 +226,15 @@ def to_events(fg: dict, t0: float = 1.7e12) -> list[dict]:
     out = []
     for i in range(1, len(f["start"])):
         p = f["parent"][i]
-        ev = {"sessionId": sid, "id": f"e{i}", "parentId": f"e{p}" if p > 0 else None,
-              "type": TYPES[f["type"][i]] if f["type"][i] else "agent", "name": fg["strings"][f["name"][i]],
-              "startTime": t0 + f["start"][i], "endTime": t0 + f["start"][i] + f["value"][i]}
+        ev = {
+            "sessionId": sid,
+            "id": f"e{i}",
+            "parentId": f"e{p}" if p > 0 else None,
+            "type": TYPES[f["type"][i]] if f["type"][i] else "agent",
+            "name": fg["strings"][f["name"][i]],
+            "startTime": t0 + f["start"][i],
+            "endTime": t0 + f["start"][i] + f["value"][i],
+        }
         if ev["type"] in ("file_read", "file_write"):
             ev["metadata"] = {"filePath": "/ws/" + ev["name"]}
         out.append(ev)

@@ -25,11 +25,26 @@ def main() -> None:
     ap.add_argument("--examples", type=int, default=3000, help="hypothesis examples per property")
     args = ap.parse_args()
     out = Path(tempfile.mkstemp(suffix=".json")[1])
-    env = dict(os.environ, SESSIONPROF_HYPOTHESIS_PROFILE="long", SESSIONPROF_FUZZ_EXAMPLES=str(args.examples),
-               SESSIONPROF_FUZZ_COUNTS=str(out))
+    env = dict(
+        os.environ,
+        SESSIONPROF_HYPOTHESIS_PROFILE="long",
+        SESSIONPROF_FUZZ_EXAMPLES=str(args.examples),
+        SESSIONPROF_FUZZ_COUNTS=str(out),
+    )
     t0 = time.perf_counter()
-    rc = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          *[str(ROOT / "tests" / "reliability" / f) for f in FILES]], cwd=ROOT, env=env)
+    rc = subprocess.call(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *[str(ROOT / "tests" / "reliability" / f) for f in FILES],
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     wall = time.perf_counter() - t0
     counts = json.loads(out.read_text() or "{}") if out.stat().st_size else {}
     w = max((len(k) for k in counts), default=10)

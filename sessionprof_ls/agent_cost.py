@@ -32,12 +32,21 @@ def fields(a) -> dict:
         if rates is None:  # a model with no price: ours is unknown, never $0
             return {"agentCost": float(reported[has].sum()), "pricedCost": None, "costDiffers": False}
         sel = model == code
-        out[sel] = (tin[sel] * rates.input + tout[sel] * rates.output + tcr[sel] * rates.cache_read
-                    + (tcw[sel] - tcw1h[sel]) * rates.cache_write + tcw1h[sel] * rates.cache_write_1h)
+        out[sel] = (
+            tin[sel] * rates.input
+            + tout[sel] * rates.output
+            + tcr[sel] * rates.cache_read
+            + (tcw[sel] - tcw1h[sel]) * rates.cache_write
+            + tcw1h[sel] * rates.cache_write_1h
+        )
         if rates.tier_start:  # long-context requests past a price tier: priced one by one
             for j in np.flatnonzero(sel & (tin + tcr + tcw >= rates.tier_start)).tolist():
-                out[j] = pricing.price(t.strings.values[code], None, int(tin[j]), int(tout[j]), int(tcr[j]), int(tcw[j]),
-                                       int(tcw1h[j])) or 0.0
+                out[j] = (
+                    pricing.price(
+                        t.strings.values[code], None, int(tin[j]), int(tout[j]), int(tcr[j]), int(tcw[j]), int(tcw1h[j])
+                    )
+                    or 0.0
+                )
     agent = float(reported[has].sum())
     priced = float(out.sum())
     differs = abs(agent - priced) > max(REL_TOLERANCE * max(agent, priced), ABS_TOLERANCE)

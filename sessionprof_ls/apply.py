@@ -22,16 +22,18 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .suggestions import RULES
 from .suggestions.markdown import md_code, safe_line
 
 SECTION = "## Guidance from sessionprof"
-FORBIDDEN = re.compile(r"(^|/)(\.claude/settings(\.local)?\.json|\.claudeignore|\.gitignore|\.codexignore|"
-                       r"\.cursorignore|\.aiderignore)$")
+FORBIDDEN = re.compile(
+    r"(^|/)(\.claude/settings(\.local)?\.json|\.claudeignore|\.gitignore|\.codexignore|"
+    r"\.cursorignore|\.aiderignore)$"
+)
 
 
 @dataclass
@@ -46,9 +48,14 @@ class FileEdit:
 
     def diff(self, root: Path) -> str:
         rel = self.rel(root)
-        return "".join(difflib.unified_diff(
-            self.old_text.splitlines(keepends=True), self.new_text.splitlines(keepends=True),
-            "/dev/null" if self.create else f"a/{rel}", f"b/{rel}"))
+        return "".join(
+            difflib.unified_diff(
+                self.old_text.splitlines(keepends=True),
+                self.new_text.splitlines(keepends=True),
+                "/dev/null" if self.create else f"a/{rel}",
+                f"b/{rel}",
+            )
+        )
 
 
 class Refused(Exception):
@@ -131,8 +138,9 @@ def _check_safe(edits: list[FileEdit], root: Path) -> None:
                     raise Refused(f"refused: {rel} existing profile {name} would change")
 
 
-def plan(suggestion: dict, root: Path, source: str | None, session_workspace: str | None,
-         read: Callable[[Path], str | None]) -> tuple[list[FileEdit], str]:
+def plan(
+    suggestion: dict, root: Path, source: str | None, session_workspace: str | None, read: Callable[[Path], str | None]
+) -> tuple[list[FileEdit], str]:
     """The edits for one suggestion and a sentence saying what they do."""
     root = root.resolve()
     rule = RULES.get(suggestion.get("kind", ""))
@@ -175,8 +183,9 @@ def plan(suggestion: dict, root: Path, source: str | None, session_workspace: st
             new = _toml_profile(text, change["profile"], change["values"])
             if new is not None:
                 put(target, new)
-                notes.append(f"added the {change['profile']} profile to {change['path']} "
-                             f"(codex --profile {change['profile']})")
+                notes.append(
+                    f"added the {change['profile']} profile to {change['path']} (codex --profile {change['profile']})"
+                )
         else:
             raise Refused(f"refused: unknown change {op!r}")
     if guidance:
@@ -205,8 +214,17 @@ def preview(edits: list[FileEdit], root: Path) -> list[dict]:
         while e.create and parent != root and not parent.exists():
             dirs.append(parent.relative_to(root).as_posix())
             parent = parent.parent
-        rows.append({"path": str(e.path), "relPath": e.rel(root), "create": e.create, "oldText": e.old_text,
-                     "newText": e.new_text, "diff": e.diff(root), "createdDirs": dirs})
+        rows.append(
+            {
+                "path": str(e.path),
+                "relPath": e.rel(root),
+                "create": e.create,
+                "oldText": e.old_text,
+                "newText": e.new_text,
+                "diff": e.diff(root),
+                "createdDirs": dirs,
+            }
+        )
     return rows
 
 

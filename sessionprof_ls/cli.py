@@ -82,8 +82,10 @@ def cmd_import(args) -> int:
         return 0
     if summaries:
         import_table(summaries, _console())
-        print(f"imported {len(sessions)} session(s) into {engine.store.path}"
-              + (f"; {len(errors)} problem(s) reported above" if errors else ""))
+        print(
+            f"imported {len(sessions)} session(s) into {engine.store.path}"
+            + (f"; {len(errors)} problem(s) reported above" if errors else "")
+        )
     else:
         print(f"nothing new to import (the store is {engine.store.path})")
     return 0
@@ -165,10 +167,14 @@ def cmd_watch(args) -> int:
             print(f"+{res['accepted']} events ({', '.join(s[:8] for s in res['sessions'])})", flush=True)
         pricer.touch(res["sessions"])
 
-    follower = TranscriptFollower(workspaces, sink, engine.store,
-                                  claude_config_dir=Path(args.claude_config_dir) if args.claude_config_dir else None,
-                                  codex_home=Path(args.codex_home) if args.codex_home else None,
-                                  on_error=lambda msg: print(f"warning: {msg}", file=sys.stderr))
+    follower = TranscriptFollower(
+        workspaces,
+        sink,
+        engine.store,
+        claude_config_dir=Path(args.claude_config_dir) if args.claude_config_dir else None,
+        codex_home=Path(args.codex_home) if args.codex_home else None,
+        on_error=lambda msg: print(f"warning: {msg}", file=sys.stderr),
+    )
     print(f"following transcripts of {', '.join(map(str, workspaces))} (Ctrl-C to stop)", flush=True)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`: stop as Ctrl-C does, costs saved
     try:
@@ -226,22 +232,34 @@ def cmd_ui(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", default=argparse.SUPPRESS,
-                        help="SQLite store path (default: $SESSIONPROF_STORE or the user data directory)")
-    parser = argparse.ArgumentParser(prog="sessionprof", parents=[common],
-                                     description="Profile AI coding-agent sessions.")
+    common.add_argument(
+        "--store",
+        default=argparse.SUPPRESS,
+        help="SQLite store path (default: $SESSIONPROF_STORE or the user data directory)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="sessionprof", parents=[common], description="Profile AI coding-agent sessions."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("report", parents=[common], help="print the performance overview of a session")
-    p.add_argument("target", nargs="?", help="session id (or unique prefix) or a transcript file; default: import "
-                   "what is new in the agents' folders and show the latest session")
+    p.add_argument(
+        "target",
+        nargs="?",
+        help="session id (or unique prefix) or a transcript file; default: import "
+        "what is new in the agents' folders and show the latest session",
+    )
     p.add_argument("--json", action="store_true", help="print PerformanceData as JSON")
     p.add_argument("--width", type=int, default=None, help="terminal width")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("import", parents=[common], help="import Claude Code / Codex transcripts or event files")
-    p.add_argument("paths", nargs="*", help="files or folders (searched recursively; the format is detected); "
-                   "default: Claude Code's projects and Codex's sessions folders")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        help="files or folders (searched recursively; the format is detected); "
+        "default: Claude Code's projects and Codex's sessions folders",
+    )
     p.add_argument("--json", action="store_true", help="print the imported sessions' summaries as JSON")
     p.set_defaults(func=cmd_import)
 
@@ -249,22 +267,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sessions)
 
-    p = sub.add_parser("export", parents=[common], help="export a session for another profiler (to stdout), "
-                       "or sessions to an OpenTelemetry collector (--otlp)")
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export a session for another profiler (to stdout), or sessions to an OpenTelemetry collector (--otlp)",
+    )
     p.add_argument("session", nargs="+", help="session id (or unique prefix) or a transcript file")
     p.add_argument("--format", choices=["speedscope", "cpuprofile", "chrome-trace", "json"])
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
-    p.add_argument("--otlp", metavar="URL", nargs="?", const="",
-                   help="send as OTLP/HTTP traces to this collector (no URL: $OTEL_EXPORTER_OTLP_ENDPOINT)")
+    p.add_argument(
+        "--otlp",
+        metavar="URL",
+        nargs="?",
+        const="",
+        help="send as OTLP/HTTP traces to this collector (no URL: $OTEL_EXPORTER_OTLP_ENDPOINT)",
+    )
     p.add_argument("--header", action="append", metavar="K=V", help="an HTTP header for --otlp (repeatable)")
-    p.add_argument("--content", action="store_true",
-                   help="with --otlp: include prompt text and tool arguments (redacted)")
+    p.add_argument(
+        "--content", action="store_true", help="with --otlp: include prompt text and tool arguments (redacted)"
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("watch", parents=[common], help="follow a workspace's transcripts as they grow")
     p.add_argument("--workspace", action="append", help="workspace folder (default: the current folder)")
-    p.add_argument("--claude-config-dir",
-                   help="default: the folders $CLAUDE_CONFIG_DIR names, else ~/.config/claude and ~/.claude")
+    p.add_argument(
+        "--claude-config-dir", help="default: the folders $CLAUDE_CONFIG_DIR names, else ~/.config/claude and ~/.claude"
+    )
     p.add_argument("--codex-home", help="default: $CODEX_HOME or ~/.codex")
     p.set_defaults(func=cmd_watch)
 

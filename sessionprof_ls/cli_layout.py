@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from rich.table import Table
 from rich.text import Text
@@ -67,7 +67,7 @@ def rel_path(path: str, base: str | None = None) -> str:
         return str(rel) if str(rel) != "." else path
     home = str(Path.home())
     if home != "/" and (path == home or path.startswith(home + os.sep)):
-        return "~" + path[len(home):]
+        return "~" + path[len(home) :]
     return path
 
 
@@ -76,6 +76,7 @@ _NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 def compact_number(s: str) -> str:
     """Every number in `s` at most 4 characters: 1,576,234 -> 1.6M, 17,915 -> 18k."""
+
     def one(m: re.Match) -> str:
         v = float(m.group(0).replace(",", ""))
         if v < 10_000:
@@ -133,16 +134,33 @@ def _fit(cols: list[Col], rows: list[list], width: int) -> tuple[list[int], list
     return keep, widths, short
 
 
-def fitted_table(cols: list[Col], rows: list[list], width: int, header_style: str = "bold",
-                 row_styles: list[str | None] | None = None) -> Table:
+def fitted_table(
+    cols: list[Col],
+    rows: list[list],
+    width: int,
+    header_style: str = "bold",
+    row_styles: list[str | None] | None = None,
+) -> Table:
     """A borderless table of `rows` (cells are str or Text) that fits in `width` columns."""
     keep, widths, short = _fit(cols, rows, width)
-    table = Table(box=None, header_style=header_style, pad_edge=False, padding=(0, GAP // 2), show_edge=False,
-                  collapse_padding=False)
+    table = Table(
+        box=None,
+        header_style=header_style,
+        pad_edge=False,
+        padding=(0, GAP // 2),
+        show_edge=False,
+        collapse_padding=False,
+    )
     for i, w in zip(keep, widths):
         c = cols[i]
-        table.add_column(c.name if len(c.name) <= w else end_ellipsis(c.name, w), justify=c.justify, width=w,
-                         no_wrap=True, overflow="ellipsis", style=c.style)
+        table.add_column(
+            c.name if len(c.name) <= w else end_ellipsis(c.name, w),
+            justify=c.justify,
+            width=w,
+            no_wrap=True,
+            overflow="ellipsis",
+            style=c.style,
+        )
     for n, r in enumerate(rows):
         cells = []
         for i, w in zip(keep, widths):

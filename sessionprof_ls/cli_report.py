@@ -39,8 +39,10 @@ def latest_or_sample(store: str | None):
     if folders and not is_readonly(engine):
         _, errors = import_paths(engine, folders, progress=True)
         if errors:
-            print(f"warning: {len(errors)} problem(s) reading the agents' transcripts "
-                  "(`sessionprof import` lists them)", file=sys.stderr)
+            print(
+                f"warning: {len(errors)} problem(s) reading the agents' transcripts (`sessionprof import` lists them)",
+                file=sys.stderr,
+            )
     latest = engine.latest_session()
     if latest is not None:
         return engine, latest, False
@@ -58,10 +60,14 @@ def sample_banner(console) -> None:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column()
-    grid.add_row(Text("SAMPLE", style="bold black on yellow"),
-                 Text("No session of yours yet (looked in " + ", ".join(_looked()) + "). Below is a bundled real "
-                      "Claude Code session, not stored. Run an agent, then `sessionprof report` again.",
-                      style="yellow"))
+    grid.add_row(
+        Text("SAMPLE", style="bold black on yellow"),
+        Text(
+            "No session of yours yet (looked in " + ", ".join(_looked()) + "). Below is a bundled real "
+            "Claude Code session, not stored. Run an agent, then `sessionprof report` again.",
+            style="yellow",
+        ),
+    )
     console.print(grid)
 
 
@@ -122,17 +128,35 @@ def sessions_table(rows: list[dict], console) -> None:
 
     fmt_ms, fmt_usd, summary_tokens = formatting().fmt_ms, formatting().fmt_usd, formatting().summary_tokens
     n = unique_prefix_len([r["sessionId"] for r in rows])
-    cols = [Col("SESSION", "left", 10), Col("DATE", "left", 6, short=lambda s: s[5:], cheap=True),
-            Col("DURATION", priority=4), Col("TITLE", "left", 7, flex=True, min_width=16, want=30),
-            Col("SOURCE", "left", 2), Col("EVENTS", priority=1, short=compact_number),
-            Col("TOKENS", priority=5, short=compact_number), Col("COST", priority=8)]
+    cols = [
+        Col("SESSION", "left", 10),
+        Col("DATE", "left", 6, short=lambda s: s[5:], cheap=True),
+        Col("DURATION", priority=4),
+        Col("TITLE", "left", 7, flex=True, min_width=16, want=30),
+        Col("SOURCE", "left", 2),
+        Col("EVENTS", priority=1, short=compact_number),
+        Col("TOKENS", priority=5, short=compact_number),
+        Col("COST", priority=8),
+    ]
     cells = []
     for r in rows:
         dur = r["endTime"] - r["startTime"] if r["startTime"] and r["endTime"] else None
-        cells.append([r["sessionId"][:n], _date(r["startTime"]), fmt_ms(dur) if dur is not None else "",
-                      r["title"], r["source"] or "", f"{r['eventCount']:,}", summary_tokens(r),
-                      "not recorded" if "totalCost" in r.get("notRecorded", {})
-                      else fmt_usd(r["totalCost"]) if r["totalCost"] is not None else "not priced"])
+        cells.append(
+            [
+                r["sessionId"][:n],
+                _date(r["startTime"]),
+                fmt_ms(dur) if dur is not None else "",
+                r["title"],
+                r["source"] or "",
+                f"{r['eventCount']:,}",
+                summary_tokens(r),
+                "not recorded"
+                if "totalCost" in r.get("notRecorded", {})
+                else fmt_usd(r["totalCost"])
+                if r["totalCost"] is not None
+                else "not priced",
+            ]
+        )
     console.print(fitted_table(cols, cells, console.width))
 
 
@@ -148,14 +172,33 @@ def import_table(summaries: list[dict], console) -> None:
     from .cli_layout import Col, compact_number, fitted_table
 
     n = unique_prefix_len([s["sessionId"] for s in summaries])
-    cols = [Col("SESSION", "left", 10), Col("TITLE", "left", 3, flex=True, min_width=16, want=30),
-            Col("SOURCE", "left", 2), Col("DURATION", priority=7), Col("AI", priority=6), Col("TOOLS", priority=6),
-            Col("NET", priority=4), Col("USER", priority=4), Col("TOKENS", priority=8, short=compact_number),
-            Col("COST", priority=9)]
-    cells = [[s["sessionId"][:n], s["title"], s["source"] or "", fmt_ms(s["totalDuration"]),
-              _pct(s["aiThinkingPercent"]), _pct(s["toolExecutionPercent"]), _pct(s["networkPercent"]),
-              _pct(s["userWaitPercent"]), summary_tokens(s), summary_cost(s)]
-             for s in summaries[:IMPORT_TABLE_ROWS]]
+    cols = [
+        Col("SESSION", "left", 10),
+        Col("TITLE", "left", 3, flex=True, min_width=16, want=30),
+        Col("SOURCE", "left", 2),
+        Col("DURATION", priority=7),
+        Col("AI", priority=6),
+        Col("TOOLS", priority=6),
+        Col("NET", priority=4),
+        Col("USER", priority=4),
+        Col("TOKENS", priority=8, short=compact_number),
+        Col("COST", priority=9),
+    ]
+    cells = [
+        [
+            s["sessionId"][:n],
+            s["title"],
+            s["source"] or "",
+            fmt_ms(s["totalDuration"]),
+            _pct(s["aiThinkingPercent"]),
+            _pct(s["toolExecutionPercent"]),
+            _pct(s["networkPercent"]),
+            _pct(s["userWaitPercent"]),
+            summary_tokens(s),
+            summary_cost(s),
+        ]
+        for s in summaries[:IMPORT_TABLE_ROWS]
+    ]
     console.print(fitted_table(cols, cells, console.width))
     if any("n/r" in row for row in cells):
         console.print("n/r: not recorded by this agent's transcripts", style="grey62")

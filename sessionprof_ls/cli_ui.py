@@ -87,14 +87,22 @@ def start_server(store: str | None, port: int, workspace: Path) -> tuple[LspChil
     timer = threading.Timer(START_TIMEOUT, child.proc.kill)
     timer.start()
     try:
-        child.request("initialize", {"processId": os.getpid(), "rootUri": workspace.as_uri(),
-                                     "workspaceFolders": [{"uri": workspace.as_uri(), "name": workspace.name}],
-                                     "capabilities": {}, "clientInfo": {"name": "sessionprof ui"}})
+        child.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": workspace.as_uri(),
+                "workspaceFolders": [{"uri": workspace.as_uri(), "name": workspace.name}],
+                "capabilities": {},
+                "clientInfo": {"name": "sessionprof ui"},
+            },
+        )
         while True:
             msg = child.read()
             if msg is None:
-                raise CliError(f"the server stopped while starting (exit status {child.proc.wait()}; "
-                               "its messages are above)")
+                raise CliError(
+                    f"the server stopped while starting (exit status {child.proc.wait()}; its messages are above)"
+                )
             if msg.get("id") == 1 and "method" not in msg:
                 if "error" in msg:
                     raise CliError(f"the server refused to start: {msg['error'].get('message')}")
@@ -143,8 +151,10 @@ def run_ui(args) -> int:
     if args.session:
         engine, sid = resolve(engine, args.session)
         if str(engine.store.path) == ":memory:":
-            raise CliError(f"the store is read-only and {args.session} is not in it: "
-                           "`sessionprof import` it into another --store first")
+            raise CliError(
+                f"the store is read-only and {args.session} is not in it: "
+                "`sessionprof import` it into another --store first"
+            )
     else:
         sid = engine.latest_session()
     store_path = str(engine.store.path)
@@ -154,15 +164,20 @@ def run_ui(args) -> int:
     if sid:  # issue 13: the server builds the page's first answers (warm.py) while the browser starts
         child.request("workspace/executeCommand", {"command": P.CMD_SELECT_SESSION, "arguments": [sid]})
     try:
-        endpoint = (ready.get("endpoint") or {})
+        endpoint = ready.get("endpoint") or {}
         if not endpoint.get("url") or not endpoint.get("token"):
-            raise CliError(f"the server started without its web endpoint ({ready.get('degraded') or 'no reason given'})")
+            raise CliError(
+                f"the server started without its web endpoint ({ready.get('degraded') or 'no reason given'})"
+            )
         url = ui_url(endpoint["url"], endpoint["token"], sid)
         print(f"sessionprof web UI: {url}", flush=True)
         if args.no_browser or not open_browser(url):
             port = endpoint["url"].rstrip("/").rsplit(":", 1)[-1]
-            print(f"open that URL in a browser on this machine (from another one: ssh -L {port}:127.0.0.1:{port} "
-                  "this-host, then the same URL there); Ctrl-C stops the server", flush=True)
+            print(
+                f"open that URL in a browser on this machine (from another one: ssh -L {port}:127.0.0.1:{port} "
+                "this-host, then the same URL there); Ctrl-C stops the server",
+                flush=True,
+            )
         else:
             print("opened in your browser; Ctrl-C stops the server", flush=True)
         while True:  # answer the server until it stops or we are interrupted

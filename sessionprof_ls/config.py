@@ -82,8 +82,10 @@ def merge(config: Config, settings: Any) -> tuple[Config, list[str]]:
                     raise TypeError
                 value = tuple(value)
         except TypeError:
-            problems.append(f"sessionprof.{key} must be {want.replace('tuple[str, ...]', 'a list of strings').replace('dict', 'an object')}, "
-                            f"got {type(value).__name__}")
+            problems.append(
+                f"sessionprof.{key} must be {want.replace('tuple[str, ...]', 'a list of strings').replace('dict', 'an object')}, "
+                f"got {type(value).__name__}"
+            )
             continue
         changes[key] = value
     for key in ("hintMidShare", "hintHighShare"):

@@ -21,7 +21,6 @@ import numpy as np
 from .analysis import Analysis, file_hint, fmt_ms
 from .tree import TOOL
 
-
 LENSES_PER_FILE = 20
 
 
@@ -76,7 +75,7 @@ def editor_paths(path: str, session_workspace: str | None, folders: list[str]) -
             ws = _norm(session_workspace)
             p = _norm(path)
             if p.startswith(ws + os.sep):
-                rel = p[len(ws) + 1:]
+                rel = p[len(ws) + 1 :]
                 out.extend(_norm(os.path.join(f, rel)) for f in folders)
     else:
         out.extend(_norm(os.path.join(f, path)) for f in folders)
@@ -95,7 +94,7 @@ class EditorIndex:
         return self.files.get(_norm(doc_path))
 
     @classmethod
-    def build(cls, analysis: Analysis, folders: list[str]) -> "EditorIndex":
+    def build(cls, analysis: Analysis, folders: list[str]) -> EditorIndex:
         t = analysis.t
         index = cls(t.session_id, t.version)
         cols = analysis.cols
@@ -106,11 +105,22 @@ class EditorIndex:
             label, tooltip = file_hint(row, summary_input)  # issue 12: tokens in context, share, their cost
             reads = [_read(t, t.index.get(eid, -1), eid) for eid in row["eventIds"]]
             for p in editor_paths(row["filePath"], ws, folders):
-                index.files.setdefault(p, FileInfo(
-                    label, tooltip, path=row["filePath"], tokens=row["tokens"], share=row["shareOfInput"],
-                    input_total=summary_input, reads=reads, resent_count=row["resentCount"],
-                    resent_tokens=row["resentTokens"], resent_cost=cost,
-                    context_tokens=int(row.get("contextTokens", row["tokens"] + row["resentTokens"]))))
+                index.files.setdefault(
+                    p,
+                    FileInfo(
+                        label,
+                        tooltip,
+                        path=row["filePath"],
+                        tokens=row["tokens"],
+                        share=row["shareOfInput"],
+                        input_total=summary_input,
+                        reads=reads,
+                        resent_count=row["resentCount"],
+                        resent_tokens=row["resentTokens"],
+                        resent_cost=cost,
+                        context_tokens=int(row.get("contextTokens", row["tokens"] + row["resentTokens"])),
+                    ),
+                )
         slow = analysis.slow_set()
         if not slow:
             return index
@@ -169,8 +179,12 @@ class EditorIndex:
 def _read(t, i: int, event_id: str) -> Read:
     if i < 0:
         return Read(event_id, -1, -1, -1)
-    return Read(event_id, int(t.start_line[i]) if t.start_line[i] > 0 else -1,
-                int(t.end_line[i]) if t.end_line[i] > 0 else -1, int(t.file_tokens[i]))
+    return Read(
+        event_id,
+        int(t.start_line[i]) if t.start_line[i] > 0 else -1,
+        int(t.end_line[i]) if t.end_line[i] > 0 else -1,
+        int(t.file_tokens[i]),
+    )
 
 
 def hint_level(share: float, mid: float, high: float) -> str:

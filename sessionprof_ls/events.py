@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -105,7 +105,7 @@ def parse_time(value: float | str, field: str) -> float:
         except ValueError:
             raise EventError(f"{field}: not a number of epoch ms or an ISO-8601 time: {value[:60]!r}") from None
         if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=timezone.utc)
+            dt = dt.replace(tzinfo=UTC)
         ms = dt.timestamp() * 1000.0
         if not 0.0 <= ms <= MAX_TIME_MS:
             raise EventError(f"{field}: {value[:40]!r} is outside 1970-2100")
@@ -156,7 +156,7 @@ def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> str | None:
         elif c == 0x5D or c == 0x7D:
             depth -= 1
         elif depth <= 3 and m.group().endswith(b":"):  # a key of one of the first levels
-            del keys[depth - 1:]
+            del keys[depth - 1 :]
             keys.append(m.group().rstrip(b": \t\r\n")[1:-1].decode("utf-8", "replace")[:40])
     return None
 
@@ -216,8 +216,10 @@ def split_body(body: bytes, content_type: str = "") -> list[msgspec.Raw | bytes]
     returned as-is so that it is rejected at its own index.
     """
     stripped = body.lstrip()
-    if "ndjson" in content_type or "jsonl" in content_type or (
-        stripped[:1] == b"{" and b"\n" in body.strip() and not stripped.startswith(b'{"events"')
+    if (
+        "ndjson" in content_type
+        or "jsonl" in content_type
+        or (stripped[:1] == b"{" and b"\n" in body.strip() and not stripped.startswith(b'{"events"'))
     ):
         lines = [line for line in body.split(b"\n") if line.strip()]
         if "ndjson" in content_type or "jsonl" in content_type or len(lines) > 1:
@@ -260,7 +262,7 @@ def _item_spans(buf: bytes, start: int = 0) -> tuple[list[tuple[int, int]], int]
             begin = m.end()
     if end < 0 or begin is None:
         raise EventError("body: malformed JSON: the array is not closed")
-    if buf[begin:end - 1].strip() or spans:
+    if buf[begin : end - 1].strip() or spans:
         spans.append((begin, end - 1))
     return spans, end
 
@@ -308,4 +310,4 @@ def _events_member(body: bytes) -> bytes:
     m = re.match(rb'\s*\{\s*"events"\s*:\s*', body)
     if not m:
         raise EventError('body: expected a JSON array of events, {"events": [...]}, or NDJSON')
-    return body[m.end():body.rstrip().rstrip(b"}").__len__()]
+    return body[m.end() : body.rstrip().rstrip(b"}").__len__()]

@@ -101,15 +101,23 @@ def speedscope(a: Analysis) -> dict:
     for k, spans in enumerate(per_track):
         if not spans:
             continue
-        profiles.append({
-            "type": "evented", "name": a.title() if k == 0 else f"{a.title()} (parallel {k})",
-            "unit": "milliseconds", "startValue": 0, "endValue": a.t1 - a.t0,
-            "events": _evented(spans),
-        })
+        profiles.append(
+            {
+                "type": "evented",
+                "name": a.title() if k == 0 else f"{a.title()} (parallel {k})",
+                "unit": "milliseconds",
+                "startValue": 0,
+                "endValue": a.t1 - a.t0,
+                "events": _evented(spans),
+            }
+        )
     return {
         "$schema": "https://www.speedscope.app/file-format-schema.json",
-        "name": a.title(), "exporter": "sessionprof", "activeProfileIndex": 0,
-        "shared": {"frames": frames}, "profiles": profiles,
+        "name": a.title(),
+        "exporter": "sessionprof",
+        "activeProfileIndex": 0,
+        "shared": {"frames": frames},
+        "profiles": profiles,
     }
 
 
@@ -117,18 +125,34 @@ def cpuprofile(a: Analysis) -> dict:
     """One node per span of the main track; a sample per stretch of time with a constant stack."""
     t = a.t
     info, _, _ = _tracks(a)
-    nodes = [{"id": 1, "callFrame": {"functionName": a.title(), "scriptId": "0", "url": "", "lineNumber": -1,
-                                     "columnNumber": -1}, "hitCount": 0, "children": []}]
+    nodes = [
+        {
+            "id": 1,
+            "callFrame": {"functionName": a.title(), "scriptId": "0", "url": "", "lineNumber": -1, "columnNumber": -1},
+            "hitCount": 0,
+            "children": [],
+        }
+    ]
     node_of = {}
     spans = sorted((info[i][1], -info[i][3], i) for i in range(len(t)) if info[i][0] == 0)
     for _, _, i in spans:
         nid = len(nodes) + 1
         node_of[i] = nid
         path = t.strings.get(t.file[i]) or ""
-        nodes.append({"id": nid, "callFrame": {
-            "functionName": f"{t.strings.values[t.name[i]]} [{TYPES[t.type[i]]}]", "scriptId": "0",
-            "url": path, "lineNumber": max(0, t.start_line[i] - 1) if path else -1, "columnNumber": 0},
-            "hitCount": 0, "children": []})
+        nodes.append(
+            {
+                "id": nid,
+                "callFrame": {
+                    "functionName": f"{t.strings.values[t.name[i]]} [{TYPES[t.type[i]]}]",
+                    "scriptId": "0",
+                    "url": path,
+                    "lineNumber": max(0, t.start_line[i] - 1) if path else -1,
+                    "columnNumber": 0,
+                },
+                "hitCount": 0,
+                "children": [],
+            }
+        )
         p = t.parent[i]
         while p >= 0 and p not in node_of:
             p = t.parent[p]
@@ -136,7 +160,7 @@ def cpuprofile(a: Analysis) -> dict:
     # sweep: boundaries where the stack changes
     points = sorted({a.t0, a.t1} | {info[i][1] for i in node_of} | {info[i][2] for i in node_of})
     ends = {i: info[i][2] for i in node_of}
-    starts = sorted(((info[i][1], info[i][3], i) for i in node_of))
+    starts = sorted((info[i][1], info[i][3], i) for i in node_of)
     samples, deltas = [], []
     stack: list[int] = []
     j = 0
@@ -156,8 +180,13 @@ def cpuprofile(a: Analysis) -> dict:
         deltas.append(int(round((p - prev) * 1000)))
         nodes[node - 1]["hitCount"] += 1
         prev = p
-    return {"nodes": nodes, "startTime": int(a.t0 * 1000), "endTime": int(a.t1 * 1000),
-            "samples": samples, "timeDeltas": deltas}
+    return {
+        "nodes": nodes,
+        "startTime": int(a.t0 * 1000),
+        "endTime": int(a.t1 * 1000),
+        "samples": samples,
+        "timeDeltas": deltas,
+    }
 
 
 def chrome_trace(a: Analysis) -> dict:
@@ -166,22 +195,40 @@ def chrome_trace(a: Analysis) -> dict:
     costs = a.costs()
     out = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"sessionprof: {a.title()}"}}]
     for k in range(ntracks):
-        out.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": k + 1,
-                    "args": {"name": "main" if k == 0 else f"parallel {k}"}})
+        out.append(
+            {
+                "name": "thread_name",
+                "ph": "M",
+                "pid": 1,
+                "tid": k + 1,
+                "args": {"name": "main" if k == 0 else f"parallel {k}"},
+            }
+        )
     for i in range(len(t)):
         trk, s, e, _ = info[i]
         args = a.metadata(i)
         args["id"] = t.ids[i]
         if costs[i] is not None:
             args["cost"] = costs[i]
-        ev = {"name": t.strings.values[t.name[i]], "cat": TYPES[t.type[i]], "ph": "X",
-              "ts": s * 1000.0, "dur": (e - s) * 1000.0, "pid": 1, "tid": trk + 1, "args": args}
+        ev = {
+            "name": t.strings.values[t.name[i]],
+            "cat": TYPES[t.type[i]],
+            "ph": "X",
+            "ts": s * 1000.0,
+            "dur": (e - s) * 1000.0,
+            "pid": 1,
+            "tid": trk + 1,
+            "args": args,
+        }
         if e <= s:  # a zero-length span (a prompt) is an instant: speedscope mis-nests a 0-dur "X"
             del ev["dur"]
             ev["ph"], ev["s"] = "i", "t"
         out.append(ev)
-    return {"traceEvents": out, "displayTimeUnit": "ms", "otherData": {"exporter": "sessionprof",
-                                                                        "types": list(FLAME_TYPES)}}
+    return {
+        "traceEvents": out,
+        "displayTimeUnit": "ms",
+        "otherData": {"exporter": "sessionprof", "types": list(FLAME_TYPES)},
+    }
 
 
 def export(a: Analysis, fmt: str) -> bytes:
@@ -204,7 +251,8 @@ def export(a: Analysis, fmt: str) -> bytes:
 
 
 def default_filename(session_id: str, fmt: str) -> str:
-    ext = {"speedscope": "speedscope.json", "cpuprofile": "cpuprofile", "chrome-trace": "trace.json",
-           "json": "json"}[fmt]
+    ext = {"speedscope": "speedscope.json", "cpuprofile": "cpuprofile", "chrome-trace": "trace.json", "json": "json"}[
+        fmt
+    ]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in session_id)[:80]
     return f"sessionprof-{safe}.{ext}"

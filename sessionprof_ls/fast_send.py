@@ -40,8 +40,7 @@ def send_fast(protocol, data) -> bool:
         return False
     if protocol._include_headers:
         header = (
-            f"Content-Length: {len(body)}\r\n"
-            f"Content-Type: {protocol.CONTENT_TYPE}; charset={protocol.CHARSET}\r\n\r\n"
+            f"Content-Length: {len(body)}\r\nContent-Type: {protocol.CONTENT_TYPE}; charset={protocol.CHARSET}\r\n\r\n"
         ).encode("ascii")
         body = header + body
     try:

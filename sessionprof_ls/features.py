@@ -51,9 +51,17 @@ def setup(server) -> None:
             ls.schedule_update([current])
         log_followed(ls)
         if get_capability(ls.client_capabilities, "workspace.did_change_configuration.dynamic_registration", False):
-            await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[
-                lsp.Registration(id="sessionprof-config", method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
-                                 register_options={"section": P.CONFIG_SECTION})]))
+            await ls.client_register_capability_async(
+                lsp.RegistrationParams(
+                    registrations=[
+                        lsp.Registration(
+                            id="sessionprof-config",
+                            method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                            register_options={"section": P.CONFIG_SECTION},
+                        )
+                    ]
+                )
+            )
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def on_config_change(ls, params: lsp.DidChangeConfigurationParams):
@@ -63,8 +71,11 @@ def setup(server) -> None:
             ls.apply_settings(settings[P.CONFIG_SECTION])
         await pull_configuration(ls)
         if (before.followTranscripts, before.claudeConfigDir, before.codexHome, before.extraWorkspaces) != (
-                ls.config.followTranscripts, ls.config.claudeConfigDir, ls.config.codexHome,
-                ls.config.extraWorkspaces) and ls.http is not None:
+            ls.config.followTranscripts,
+            ls.config.claudeConfigDir,
+            ls.config.codexHome,
+            ls.config.extraWorkspaces,
+        ) and ls.http is not None:
             ls.restart_follower()
             log_followed(ls)
         current = ls.current_session()
@@ -97,10 +108,13 @@ def setup(server) -> None:
         result = await ls.ingest_async(events)
         if result["rejected"]:
             first = result["rejected"][0]
-            ls.log_error(f"sessionprof/ingest: rejected {len(result['rejected'])} of {len(events)} events; "
-                         f"event {first['index']}: {first['error']}")
+            ls.log_error(
+                f"sessionprof/ingest: rejected {len(result['rejected'])} of {len(events)} events; "
+                f"event {first['index']}: {first['error']}"
+            )
 
     for method in (P.SESSIONS, P.PERFORMANCE, P.FLAME_GRAPH, P.EVENT, P.OPEN_FILE, *SUGGESTION_REQUESTS):
+
         def make(m):
             async def handler(ls, params):
                 try:
@@ -109,7 +123,9 @@ def setup(server) -> None:
                     from pygls.exceptions import JsonRpcInvalidParams
 
                     raise JsonRpcInvalidParams(str(exc).strip("'\"")) from None
+
             return handler
+
         server.feature(method)(make(method))
 
     # -------------------------------------------------------- editor features
@@ -123,8 +139,16 @@ def setup(server) -> None:
             return []
         doc = ls.workspace.get_text_document(params.text_document.uri)
         first = doc.lines[0].rstrip("\r\n") if doc.lines else ""
-        return [hover.inlay_hint(info, lsp.Position(0, len(first.encode("utf-16-le")) // 2), ls.index.session_id or "",
-                                 ls.config.hintMidShare, ls.config.hintHighShare, getattr(ls, "sp_neovim", False))]
+        return [
+            hover.inlay_hint(
+                info,
+                lsp.Position(0, len(first.encode("utf-16-le")) // 2),
+                ls.index.session_id or "",
+                ls.config.hintMidShare,
+                ls.config.hintHighShare,
+                getattr(ls, "sp_neovim", False),
+            )
+        ]
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls, params: lsp.HoverParams):
@@ -138,10 +162,13 @@ def setup(server) -> None:
         if info is None:
             return []
         sid = ls.index.session_id
-        return [lsp.CodeLens(range=lsp.Range(lsp.Position(lens.line, 0), lsp.Position(lens.line, 0)),
-                             command=lsp.Command(title=lens.title, command=P.CMD_SHOW_EVENT,
-                                                 arguments=[sid, lens.event_id]))
-                for lens in info.lenses]
+        return [
+            lsp.CodeLens(
+                range=lsp.Range(lsp.Position(lens.line, 0), lsp.Position(lens.line, 0)),
+                command=lsp.Command(title=lens.title, command=P.CMD_SHOW_EVENT, arguments=[sid, lens.event_id]),
+            )
+            for lens in info.lenses
+        ]
 
     # -------------------------------------------------------- commands
 
@@ -174,7 +201,9 @@ def log_followed(ls) -> None:
             there = [str(r) for r in roots if r.is_dir()]
         except Exception as exc:  # a folder that vanished: say so, keep serving
             roots, there = [], [f"(could not list: {exc})"]
-        text = "following transcripts in: " + (", ".join(there) if there else "(none of the agents' folders exists yet)")
+        text = "following transcripts in: " + (
+            ", ".join(there) if there else "(none of the agents' folders exists yet)"
+        )
         if len(roots) > len(there):
             text += f"; {len(roots) - len(there)} other agent folder(s) not there yet"
     try:
@@ -204,16 +233,22 @@ async def hover_at(ls, params: lsp.HoverParams) -> lsp.Hover | None:
             parts.append(hover.lens_markdown(lens, event, sid, neovim))
     if not parts:
         return None
-    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
-                     range=lsp.Range(lsp.Position(line, 0), lsp.Position(line + 1, 0)))
+    return lsp.Hover(
+        contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+        range=lsp.Range(lsp.Position(line, 0), lsp.Position(line + 1, 0)),
+    )
 
 
 async def pull_configuration(ls) -> None:
     if not get_capability(ls.client_capabilities, "workspace.configuration", False):
         return
     try:
-        result = await asyncio.wait_for(ls.workspace_configuration_async(lsp.ConfigurationParams(
-            items=[lsp.ConfigurationItem(section=P.CONFIG_SECTION)])), timeout=5)
+        result = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=P.CONFIG_SECTION)])
+            ),
+            timeout=5,
+        )
     except Exception as exc:
         ls.log_error(f"workspace/configuration failed: {exc!r}")
         return
@@ -288,9 +323,13 @@ async def open_file(ls, params: dict) -> dict:
     for candidate in editor_paths(path, tree.workspace if tree else None, folders):
         if any(apply_mod.inside(Path(f), Path(candidate)) for f in folders) and os.path.isfile(candidate):
             line = max(0, int(params.get("line") or 1) - 1)
-            await ls.window_show_document_async(lsp.ShowDocumentParams(
-                uri=from_fs_path(candidate), take_focus=True,
-                selection=lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0))))
+            await ls.window_show_document_async(
+                lsp.ShowDocumentParams(
+                    uri=from_fs_path(candidate),
+                    take_focus=True,
+                    selection=lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0)),
+                )
+            )
             return {"opened": True, "path": candidate}
     return {"opened": False, "path": None, "message": f"{path} is not a file in the workspace"}
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from .importers import claude_config_dirs, detect_format, import_new
+from .importers import claude_config_dirs, detect_format, discovery, import_new
 from .importers import codex_home as default_codex_home
-from .importers import discovery
 from .importers.common import sniff_lines
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -52,8 +51,9 @@ class TranscriptFollower:
         if claude_config_dir is None:
             claude_config_dir = claude_config_dirs()
         # every folder Claude Code may write to (CLAUDE_CONFIG_DIR may name several)
-        self.claude_config_dirs = [Path(d) for d in (claude_config_dir if isinstance(claude_config_dir, list)
-                                                      else [claude_config_dir])]
+        self.claude_config_dirs = [
+            Path(d) for d in (claude_config_dir if isinstance(claude_config_dir, list) else [claude_config_dir])
+        ]
         self.codex_home = Path(codex_home) if codex_home else default_codex_home()
         self.on_error = on_error
         self._ws_strs = [os.path.normpath(str(w)) for w in self.workspaces]
@@ -74,7 +74,13 @@ class TranscriptFollower:
         out = []
         for d in self.claude_dirs():
             try:
-                out.extend(sorted(p for p in d.iterdir() if p.suffix == ".jsonl" and not p.name.startswith("agent-") and p.is_file()))
+                out.extend(
+                    sorted(
+                        p
+                        for p in d.iterdir()
+                        if p.suffix == ".jsonl" and not p.name.startswith("agent-") and p.is_file()
+                    )
+                )
             except OSError:
                 continue
         return out
@@ -174,7 +180,7 @@ class TranscriptFollower:
             if not present:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=self.POLL_MISSING_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 if any(r.is_dir() for r in missing):
                     self.scan_once()
@@ -212,9 +218,15 @@ def _under(path: str, folders: list[str]) -> bool:
 class OtherAgents:
     """The Gemini CLI, Copilot CLI, OpenCode/Kilo and Cline-family files to follow."""
 
-    def __init__(self, ws_strs: list[str], workspaces: list[Path], gemini: list[Path] | None = None,
-                 copilot: list[Path] | None = None, databases: list[Path] | None = None,
-                 cline: list[Path] | None = None):
+    def __init__(
+        self,
+        ws_strs: list[str],
+        workspaces: list[Path],
+        gemini: list[Path] | None = None,
+        copilot: list[Path] | None = None,
+        databases: list[Path] | None = None,
+        cline: list[Path] | None = None,
+    ):
         self.ws = ws_strs
         self.gemini = gemini if gemini is not None else discovery.gemini_dirs()
         self.copilot = copilot if copilot is not None else discovery.copilot_dirs()[:1]
@@ -255,7 +267,9 @@ class OtherAgents:
                 if p.suffix in (".json", ".jsonl") and self._gemini_ok(p.parent.parent):
                     out.append((p, "gemini-cli"))
         for root in self.copilot:
-            out += [(p, "copilot-cli") for p in sorted(root.glob("*/events.jsonl")) if root.is_dir() and self._copilot_ok(p)]
+            out += [
+                (p, "copilot-cli") for p in sorted(root.glob("*/events.jsonl")) if root.is_dir() and self._copilot_ok(p)
+            ]
         for root in self.databases:
             out += [(p, "opencode") for p in discovery.database_files(root)]
             out += [(p, "opencode") for p in sorted((root / "storage" / "session").glob("*/*.json"))]

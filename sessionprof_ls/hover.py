@@ -34,12 +34,15 @@ def show_link(session_id: str, event_id: str, neovim: bool) -> str:
 def _lines(read) -> str:
     if read.start_line < 0:
         return "whole file" if read.end_line < 0 else f"lines 1–{read.end_line}"
-    return f"lines {read.start_line}–{read.end_line}" if read.end_line >= read.start_line else f"from line {read.start_line}"
+    return (
+        f"lines {read.start_line}–{read.end_line}"
+        if read.end_line >= read.start_line
+        else f"from line {read.start_line}"
+    )
 
 
 def file_markdown(info: FileInfo, session_id: str, neovim: bool, level: str) -> str:
-    reads = "; ".join(f"{_lines(r)} ({'not recorded' if r.tokens < 0 else f'{r.tokens:,} tk'})"
-                      for r in info.reads[:8])
+    reads = "; ".join(f"{_lines(r)} ({'not recorded' if r.tokens < 0 else f'{r.tokens:,} tk'})" for r in info.reads[:8])
     if len(info.reads) > 8:
         reads += f"; … {len(info.reads) - 8} more"
     emphasis = {"high": " · **among the costliest files**", "mid": " · above the usual share", "low": ""}[level]
@@ -60,8 +63,14 @@ def file_markdown(info: FileInfo, session_id: str, neovim: bool, level: str) -> 
 def lens_markdown(lens: Lens, event: dict | None, session_id: str, neovim: bool) -> str:
     md = (event or {}).get("metadata") or {}
     args = md.get("args") if isinstance(md.get("args"), dict) else {}
-    what = next((str(args[k]) for k in ("command", "pattern", "query", "url", "description", "file_path")
-                 if isinstance(args.get(k), str) and args[k]), None) or md.get("filePath")
+    what = next(
+        (
+            str(args[k])
+            for k in ("command", "pattern", "query", "url", "description", "file_path")
+            if isinstance(args.get(k), str) and args[k]
+        ),
+        None,
+    ) or md.get("filePath")
     out = [f"**{lens.name}** took **{fmt_ms(lens.duration)}** · slowest #{lens.rank} of {lens.of} slow tool calls"]
     if what:
         one = " ".join(str(what).split())
@@ -72,21 +81,35 @@ def lens_markdown(lens: Lens, event: dict | None, session_id: str, neovim: bool)
     return "\n".join(out)
 
 
-def inlay_hint(info: FileInfo, position: lsp.Position, session_id: str, mid: float, high: float,
-               neovim: bool) -> lsp.InlayHint:
+def inlay_hint(
+    info: FileInfo, position: lsp.Position, session_id: str, mid: float, high: float, neovim: bool
+) -> lsp.InlayHint:
     """The file's hint: the label with its breakdown and a 'Show in flame graph' command,
     an emphasis mark by share of input, the level in `data` for clients that colour it."""
     level = hint_level(info.share, mid, high)
     target = info.reads[-1].event_id if info.reads else ""
-    parts = [lsp.InlayHintLabelPart(
-        value=info.label,
-        tooltip=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=file_markdown(info, session_id, neovim, level)),
-        command=lsp.Command(title="Show in flame graph", command=P.CMD_SHOW_EVENT, arguments=[session_id, target])
-        if target else None)]
+    parts = [
+        lsp.InlayHintLabelPart(
+            value=info.label,
+            tooltip=lsp.MarkupContent(
+                kind=lsp.MarkupKind.Markdown, value=file_markdown(info, session_id, neovim, level)
+            ),
+            command=lsp.Command(title="Show in flame graph", command=P.CMD_SHOW_EVENT, arguments=[session_id, target])
+            if target
+            else None,
+        )
+    ]
     if LEVEL_MARK[level]:
-        parts.append(lsp.InlayHintLabelPart(
-            value=LEVEL_MARK[level],
-            tooltip=f"{info.share:.1f}% of the session's input (emphasis from {mid:g}% and {high:g}%)"))
-    return lsp.InlayHint(position=position, label=parts, padding_left=True,
-                         tooltip=lsp.MarkupContent(kind=lsp.MarkupKind.PlainText, value=info.tooltip),
-                         data={"level": level, "share": info.share, "sessionId": session_id})
+        parts.append(
+            lsp.InlayHintLabelPart(
+                value=LEVEL_MARK[level],
+                tooltip=f"{info.share:.1f}% of the session's input (emphasis from {mid:g}% and {high:g}%)",
+            )
+        )
+    return lsp.InlayHint(
+        position=position,
+        label=parts,
+        padding_left=True,
+        tooltip=lsp.MarkupContent(kind=lsp.MarkupKind.PlainText, value=info.tooltip),
+        data={"level": level, "share": info.share, "sessionId": session_id},
+    )

@@ -50,9 +50,11 @@ def webui_dir() -> Path:
 
 
 def csp(nonce: str) -> str:
-    return ("default-src 'none'; "
-            f"script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
-            "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return (
+        "default-src 'none'; "
+        f"script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
 
 
 def render_index(template: str, nonce: str, base: str, config: dict, policy: str) -> str:
@@ -60,9 +62,12 @@ def render_index(template: str, nonce: str, base: str, config: dict, policy: str
     cfg = html.escape(json.dumps(config), quote=True)
     # issue 13: frame-ancestors only works as a header; in the <meta> copy Chromium logs an error
     policy = "; ".join(d for d in policy.split("; ") if not d.startswith("frame-ancestors"))
-    return (template.replace("{{csp}}", html.escape(policy, quote=True))
-            .replace("{{nonce}}", nonce).replace("{{base}}", html.escape(base, quote=True))
-            .replace("{{config}}", cfg))
+    return (
+        template.replace("{{csp}}", html.escape(policy, quote=True))
+        .replace("{{nonce}}", nonce)
+        .replace("{{base}}", html.escape(base, quote=True))
+        .replace("{{config}}", cfg)
+    )
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -74,7 +79,7 @@ def _error(status: int, message: str) -> web.Response:
 
 
 class HttpEndpoint:
-    def __init__(self, server: "EndpointHost", max_body: int):
+    def __init__(self, server: EndpointHost, max_body: int):
         self.server = server
         self.token = secrets.token_urlsafe(32)
         self.max_body = max_body
@@ -98,9 +103,17 @@ class HttpEndpoint:
         app.router.add_get("/static/{name}", self.get_static)
         # aiohttp's own limits: a connection that has not sent a whole request head within
         # keepalive_timeout (silent, slowloris, or idle between requests) is closed
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False,
-                                    keepalive_timeout=http_guard.HEADER_IDLE_TIMEOUT, max_line_size=8190,
-                                    max_field_size=8190, max_headers=100, lingering_time=2.0)
+        self.runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            auto_decompress=False,
+            keepalive_timeout=http_guard.HEADER_IDLE_TIMEOUT,
+            max_line_size=8190,
+            max_field_size=8190,
+            max_headers=100,
+            lingering_time=2.0,
+        )
         await self.runner.setup()
         http_guard.rate_limit_noisy_logs()
         http_guard.cap_connections(self.runner.server, http_guard.max_connections())
@@ -137,13 +150,15 @@ class HttpEndpoint:
     @staticmethod
     def is_public(request: web.Request) -> bool:
         path = request.path
-        return request.method in ("GET", "HEAD") and (path == P.HTTP_UI or (
-            path.startswith("/static/") and path.count("/") == 2 and ".." not in path))
+        return request.method in ("GET", "HEAD") and (
+            path == P.HTTP_UI or (path.startswith("/static/") and path.count("/") == 2 and ".." not in path)
+        )
 
     @web.middleware
     async def _guard(self, request: web.Request, handler):
-        problem = (http_guard.host_problem(request.headers.get("Host"), self.port)
-                   or http_guard.origin_problem(request.headers.get("Origin"), self.port))
+        problem = http_guard.host_problem(request.headers.get("Host"), self.port) or http_guard.origin_problem(
+            request.headers.get("Origin"), self.port
+        )
         if problem:
             return _error(403, problem)
         if not self.is_public(request) and not self.token_ok(request):
@@ -181,9 +196,12 @@ class HttpEndpoint:
         if length is not None and length > self.max_body:
             return _error(413, f"body too large: {length:,} bytes, the limit is {self.max_body:,}")
         if self.pending_bytes + (length or 0) > MAX_PENDING_BYTES:
-            return web.Response(status=503, headers={"Retry-After": "1"},
-                                body=orjson.dumps({"error": "busy: too many bodies in flight, retry"}),
-                                content_type="application/json")
+            return web.Response(
+                status=503,
+                headers={"Retry-After": "1"},
+                body=orjson.dumps({"error": "busy: too many bodies in flight, retry"}),
+                content_type="application/json",
+            )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + BODY_TIMEOUT
         parts: list[bytes] = []
@@ -192,7 +210,7 @@ class HttpEndpoint:
             while True:
                 left = min(BODY_IDLE_TIMEOUT, deadline - loop.time())
                 if left <= 0:
-                    raise asyncio.TimeoutError
+                    raise TimeoutError
                 chunk = await asyncio.wait_for(request.content.readany(), left)
                 if not chunk:
                     break
@@ -202,12 +220,16 @@ class HttpEndpoint:
                 if held > self.max_body:
                     return _error(413, f"body too large: the limit is {self.max_body:,} bytes")
                 if self.pending_bytes > MAX_PENDING_BYTES:
-                    return web.Response(status=503, headers={"Retry-After": "1"},
-                                        body=orjson.dumps({"error": "busy: too many bodies in flight, retry"}),
-                                        content_type="application/json")
-        except asyncio.TimeoutError:
-            return _error(408, f"body: not received within {BODY_TIMEOUT:.0f} s "
-                               f"(or {BODY_IDLE_TIMEOUT:.0f} s without data)")
+                    return web.Response(
+                        status=503,
+                        headers={"Retry-After": "1"},
+                        body=orjson.dumps({"error": "busy: too many bodies in flight, retry"}),
+                        content_type="application/json",
+                    )
+        except TimeoutError:
+            return _error(
+                408, f"body: not received within {BODY_TIMEOUT:.0f} s (or {BODY_IDLE_TIMEOUT:.0f} s without data)"
+            )
         except (RequestPayloadError, HttpProcessingError) as exc:  # broken chunking: say what it was
             return _error(400, f"body: cannot read it: {exc}")
         finally:
@@ -241,7 +263,7 @@ class HttpEndpoint:
         if isinstance(body, web.Response):
             return body
         if not body.strip():
-            return _error(400, "body: empty; expected a JSON array of events, {\"events\": [...]}, or NDJSON")
+            return _error(400, 'body: empty; expected a JSON array of events, {"events": [...]}, or NDJSON')
         try:
             result = await self.server.ingest_body(body, request.content_type or "")
         except EventError as exc:
@@ -299,8 +321,15 @@ class HttpEndpoint:
         except JsonRpcException:
             # a request that needs the editor (workspace/applyEdit, showDocument) when none is
             # connected, or it answered with an error: the page's request is fine, so no 500
-            return _json({"error": {"message": "no editor could do this: open the workspace in VS Code or "
-                                               "Neovim with sessionprof, or copy the change from the preview"}}, 409)
+            return _json(
+                {
+                    "error": {
+                        "message": "no editor could do this: open the workspace in VS Code or "
+                        "Neovim with sessionprof, or copy the change from the preview"
+                    }
+                },
+                409,
+            )
         return _json({"result": result})
 
     async def get_stream(self, request: web.Request) -> web.StreamResponse:
@@ -318,7 +347,7 @@ class HttpEndpoint:
             while True:
                 try:
                     item = await asyncio.wait_for(q.get(), timeout=15)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     item = b": keep-alive\n\n"
                 if item is None:
                     break
@@ -340,16 +369,26 @@ class HttpEndpoint:
             if key in request.query:
                 config[key] = request.query[key][:200]
         text = render_index(index.read_text(encoding="utf-8"), nonce, "/static", config, policy)
-        resp = web.Response(text=text, content_type="text/html", headers={
-            "Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
-            "Cross-Origin-Opener-Policy": "same-origin"})
+        resp = web.Response(
+            text=text,
+            content_type="text/html",
+            headers={
+                "Content-Security-Policy": policy,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "no-store",
+                "Cross-Origin-Opener-Policy": "same-origin",
+            },
+        )
         return resp
 
     async def get_static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
-        allowed = {p.name for p in self.static.iterdir() if p.is_file() and p.suffix in (".js", ".css", ".svg", ".woff2")}
+        allowed = {
+            p.name for p in self.static.iterdir() if p.is_file() and p.suffix in (".js", ".css", ".svg", ".woff2")
+        }
         if name not in allowed:
             return _error(404, "not found")
-        return web.FileResponse(self.static / name, headers={"X-Content-Type-Options": "nosniff",
-                                                             "Cache-Control": "no-store"})
+        return web.FileResponse(
+            self.static / name, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+        )

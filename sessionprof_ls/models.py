@@ -108,7 +108,9 @@ class Summary(BaseModel):
     userWaitTime: float = Field(description="the agent blocked on the user: questions, permission prompts")
     hookTime: float | None = Field(None, description="hooks; null: not recorded by this source")
     compactionTime: float = Field(0, description="context compaction")
-    agentOverheadTime: float = Field(0, description="the agent's own processing between a tool result and the next request")
+    agentOverheadTime: float = Field(
+        0, description="the agent's own processing between a tool result and the next request"
+    )
     otherTime: float = Field(0, description="active time no bucket explains")
     aiThinkingPercent: float
     toolExecutionPercent: float
@@ -124,11 +126,17 @@ class Summary(BaseModel):
     outputTokens: int
     cacheReadTokens: int
     cacheWriteTokens: int
-    totalCost: float | None = Field(None, description="null when no price is known or the source records no usage (notRecorded)")
+    totalCost: float | None = Field(
+        None, description="null when no price is known or the source records no usage (notRecorded)"
+    )
     costComplete: bool = Field(True, description="false when some model had no price or usage is not recorded")
     unpricedModels: list[str] = []
-    agentCost: float | None = Field(None, description="the cost the agent itself reported (counts in totalCost); null: it reported none")
-    pricedCost: float | None = Field(None, description="genai-prices' price of the requests the agent priced itself; null: none, or no price")
+    agentCost: float | None = Field(
+        None, description="the cost the agent itself reported (counts in totalCost); null: it reported none"
+    )
+    pricedCost: float | None = Field(
+        None, description="genai-prices' price of the requests the agent priced itself; null: none, or no price"
+    )
     costDiffers: bool = Field(False, description="agentCost and pricedCost differ beyond rounding: clients show both")
     messageCount: int
     toolCallCount: int
@@ -290,9 +298,11 @@ class FlameFrames(BaseModel):
     parent: list[int] | str = Field(description="frame index of the parent, -1 for the root")
     id: list[str | None] = Field(description="event id (time view), null when merged")
     count: list[int] | str | None = Field(
-        None, description="events merged into each frame; null in the time view, where every frame is one event")
+        None, description="events merged into each frame; null in the time view, where every frame is one event"
+    )
     members: list[list[str]] | None = Field(
-        None, description="aggregate view: the event ids merged into each frame (the first 100; count has the total)")
+        None, description="aggregate view: the event ids merged into each frame (the first 100; count has the total)"
+    )
 
 
 class FlameGraph(BaseModel):
@@ -308,14 +318,18 @@ class FlameGraph(BaseModel):
     types: list[str]
     frames: FlameFrames
     encoding: Literal["json", "base64"] = Field(
-        "json", description='numeric columns as JSON arrays, or base64 typed arrays (request {"encoding": "base64"})')
+        "json", description='numeric columns as JSON arrays, or base64 typed arrays (request {"encoding": "base64"})'
+    )
 
 
 class ReadyParams(BaseModel):
     version: str
     endpoint: dict[str, str] | None = Field(None, description="{url, token}")
-    degraded: str | None = Field(None, description="why the store in use is not the configured one (it names "
-                                 "the path); absent when all is well; clients show it")
+    degraded: str | None = Field(
+        None,
+        description="why the store in use is not the configured one (it names "
+        "the path); absent when all is well; clients show it",
+    )
 
 
 class ApplyResult(BaseModel):

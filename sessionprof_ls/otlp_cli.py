@@ -38,9 +38,12 @@ def export_otlp(args, open_engine, resolve, CliError) -> int:  # noqa: N803 (cli
         for key in total:
             total[key] += stats[key]
     if total["pending"]:
-        print(f"sent {total['spans']:,} spans of {total['sessions']} session(s) to {target.url}; "
-              f"{total['pending']} session(s) kept in the outbox: the collector did not accept them "
-              "(sent again by the next `sessionprof export --otlp` to it, or by the server)", file=sys.stderr)
+        print(
+            f"sent {total['spans']:,} spans of {total['sessions']} session(s) to {target.url}; "
+            f"{total['pending']} session(s) kept in the outbox: the collector did not accept them "
+            "(sent again by the next `sessionprof export --otlp` to it, or by the server)",
+            file=sys.stderr,
+        )
         return 1
     print(f"sent {total['spans']:,} spans of {total['sessions']} session(s) to {target.url}")
     return 0

@@ -48,12 +48,19 @@ def _ours(body: dict) -> tuple[dict[str, dict], dict[str, str]]:
     attrs_of: dict[str, dict] = {}
     event_of: dict[str, str] = {}
     for rs in body.get("resourceSpans") or ():
-        res = {kv.get("key"): _attr(kv.get("value")) for kv in ((rs or {}).get("resource") or {}).get("attributes") or ()
-               if isinstance(kv, dict)}
+        res = {
+            kv.get("key"): _attr(kv.get("value"))
+            for kv in ((rs or {}).get("resource") or {}).get("attributes") or ()
+            if isinstance(kv, dict)
+        }
         for ss in (rs or {}).get("scopeSpans") or ():
             for sp in (ss or {}).get("spans") or ():
-                attrs = {kv.get("key"): _attr(kv.get("value")) for kv in sp.get("attributes") or ()
-                         if isinstance(kv, dict) and str(kv.get("key", "")).startswith(("sessionprof.", "gen_ai.", "file.", "url."))}
+                attrs = {
+                    kv.get("key"): _attr(kv.get("value"))
+                    for kv in sp.get("attributes") or ()
+                    if isinstance(kv, dict)
+                    and str(kv.get("key", "")).startswith(("sessionprof.", "gen_ai.", "file.", "url."))
+                }
                 if "sessionprof.event_id" not in attrs and not attrs.get("sessionprof.session"):
                     continue
                 sid = normalize_id(sp.get("spanId"), 8)
@@ -73,8 +80,11 @@ def restore(body: dict, events: list[dict]) -> list[dict]:
     attrs_of, event_of = _ours(body)
     if not attrs_of:
         return events
-    sessions = {a["gen_ai.conversation.id"]: a for a in attrs_of.values()
-                if a.get("sessionprof.session") and a.get("gen_ai.conversation.id")}
+    sessions = {
+        a["gen_ai.conversation.id"]: a
+        for a in attrs_of.values()
+        if a.get("sessionprof.session") and a.get("gen_ai.conversation.id")
+    }
     out = []
     for ev in events:
         a = attrs_of.get(ev.get("id"))
@@ -85,8 +95,11 @@ def restore(body: dict, events: list[dict]) -> list[dict]:
             continue
         root = sessions.pop(ev.get("sessionId"), None)  # the session's title and workspace ride on its first event
         if root is not None:
-            a = {**a, "sessionprof.title": root.get("sessionprof.title"),
-                 "sessionprof.workspace": root.get("sessionprof.workspace")}
+            a = {
+                **a,
+                "sessionprof.title": root.get("sessionprof.title"),
+                "sessionprof.workspace": root.get("sessionprof.workspace"),
+            }
         parent = ev.get("parentId")
         ev["parentId"] = event_of.get(parent) if parent else None
         ev["id"] = a["sessionprof.event_id"]
@@ -104,10 +117,16 @@ def restore(body: dict, events: list[dict]) -> list[dict]:
             m["source"] = src
         else:
             m.pop("source", None)
-        for key, field in (("sessionprof.context_tokens", "fileTokens"), ("sessionprof.file_size", "fileSize"),
-                           ("sessionprof.start_line", "startLine"), ("sessionprof.end_line", "endLine"),
-                           ("sessionprof.reported_cost_usd", "costUsd"), ("sessionprof.text", "text"),
-                           ("sessionprof.title", "sessionTitle"), ("sessionprof.workspace", "workspace")):
+        for key, field in (
+            ("sessionprof.context_tokens", "fileTokens"),
+            ("sessionprof.file_size", "fileSize"),
+            ("sessionprof.start_line", "startLine"),
+            ("sessionprof.end_line", "endLine"),
+            ("sessionprof.reported_cost_usd", "costUsd"),
+            ("sessionprof.text", "text"),
+            ("sessionprof.title", "sessionTitle"),
+            ("sessionprof.workspace", "workspace"),
+        ):
             if a.get(key) is not None:
                 m[field] = a[key]
         if a.get("sessionprof.compaction"):

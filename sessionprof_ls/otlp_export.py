@@ -36,10 +36,17 @@ SCOPE = "sessionprof"
 BATCH = 512  # spans per export request
 _ROOT = "\x00session"
 _TIME_FIELDS = {  # summary field -> sessionprof.time.* attribute (milliseconds)
-    "totalDuration": "total_ms", "activeTime": "active_ms", "idleTime": "idle_ms",
-    "aiThinkingTime": "ai_ms", "toolExecutionTime": "tool_ms", "networkTime": "network_ms",
-    "userWaitTime": "user_wait_ms", "hookTime": "hook_ms", "compactionTime": "compaction_ms",
-    "agentOverheadTime": "agent_overhead_ms", "otherTime": "other_ms",
+    "totalDuration": "total_ms",
+    "activeTime": "active_ms",
+    "idleTime": "idle_ms",
+    "aiThinkingTime": "ai_ms",
+    "toolExecutionTime": "tool_ms",
+    "networkTime": "network_ms",
+    "userWaitTime": "user_wait_ms",
+    "hookTime": "hook_ms",
+    "compactionTime": "compaction_ms",
+    "agentOverheadTime": "agent_overhead_ms",
+    "otherTime": "other_ms",
 }
 
 
@@ -91,7 +98,7 @@ def parse_headers(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _resource(a: "Analysis"):
+def _resource(a: Analysis):
     """OTEL_RESOURCE_ATTRIBUTES (a team's `developer=…,team=…`) and OTEL_SERVICE_NAME apply."""
     from opentelemetry.sdk.resources import Resource
 
@@ -101,7 +108,7 @@ def _resource(a: "Analysis"):
     return Resource.create(attrs)
 
 
-def _agent_name(a: "Analysis") -> str:
+def _agent_name(a: Analysis) -> str:
     return a.t.source or "agent"
 
 
@@ -116,15 +123,19 @@ def _set(attrs: dict, key: str, value) -> None:
     attrs[key] = value
 
 
-def event_attributes(a: "Analysis", i: int, costs, content: bool, args=None) -> tuple[str, dict]:
+def event_attributes(a: Analysis, i: int, costs, content: bool, args=None) -> tuple[str, dict]:
     """(span name, attributes) of event i."""
     t = a.t
     s = t.strings
     sid = t.session_id
     typ = t.type[i]
     name = s.values[t.name[i]]
-    attrs: dict = {"gen_ai.conversation.id": sid, "sessionprof.type": TYPES[typ],
-                   "sessionprof.event_id": t.ids[i], "sessionprof.name": name}
+    attrs: dict = {
+        "gen_ai.conversation.id": sid,
+        "sessionprof.type": TYPES[typ],
+        "sessionprof.event_id": t.ids[i],
+        "sessionprof.name": name,
+    }
     model = s.get(t.model[i]) if t.model[i] >= 0 else None
     provider = t.provider.get(i) or (t.model_provider.get(t.model[i]) if t.model[i] >= 0 else None)
     tool = s.get(t.tool[i]) if t.tool[i] >= 0 else None
@@ -183,8 +194,13 @@ def event_attributes(a: "Analysis", i: int, costs, content: bool, args=None) -> 
     return span_name, attrs
 
 
-def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" = None,
-                  only: set[int] | None = None, root: bool = True) -> list:
+def session_spans(
+    a: Analysis,
+    content: bool = False,
+    engine: Engine | None = None,
+    only: set[int] | None = None,
+    root: bool = True,
+) -> list:
     """The session's spans as SDK ReadableSpans: the session span first, then events in
     index order (`only`: just those indexes, in that order). Running events (no end yet) are left out:
     they are sent when they finish."""
@@ -203,8 +219,13 @@ def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" 
     spans = []
     if root and a.n:
         summary = a.summary()
-        attrs = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": _agent_name(a),
-                 "gen_ai.conversation.id": sid, "sessionprof.session": True, "sessionprof.title": a.title()}
+        attrs = {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.name": _agent_name(a),
+            "gen_ai.conversation.id": sid,
+            "sessionprof.session": True,
+            "sessionprof.title": a.title(),
+        }
         _set(attrs, "sessionprof.source", t.source)
         _set(attrs, "sessionprof.workspace", t.workspace)
         _set(attrs, "sessionprof.cost_usd", summary.get("totalCost"))
@@ -213,10 +234,20 @@ def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" 
             attrs["sessionprof.tokens." + key[:-6]] = int(summary.get(key) or 0)
         for key, attr in _TIME_FIELDS.items():
             _set(attrs, "sessionprof.time." + attr, summary.get(key))  # None: not recorded by the source
-        spans.append(ReadableSpan(
-            name=f"invoke_agent {_agent_name(a)}", context=root_ctx, parent=None, resource=resource,
-            attributes=attrs, kind=SpanKind.INTERNAL, instrumentation_scope=scope,
-            status=Status(StatusCode.UNSET), start_time=_ns(a.t0), end_time=_ns(a.t1)))
+        spans.append(
+            ReadableSpan(
+                name=f"invoke_agent {_agent_name(a)}",
+                context=root_ctx,
+                parent=None,
+                resource=resource,
+                attributes=attrs,
+                kind=SpanKind.INTERNAL,
+                instrumentation_scope=scope,
+                status=Status(StatusCode.UNSET),
+                start_time=_ns(a.t0),
+                end_time=_ns(a.t1),
+            )
+        )
     costs = a.cost_array()
     ends = a.ends
     indexes = range(a.n) if only is None else only
@@ -242,10 +273,20 @@ def session_spans(a: "Analysis", content: bool = False, engine: "Engine | None" 
         end = max(ends[i], start)
         status = Status(StatusCode.ERROR, t.error.get(i)) if t.flags[i] & F_ERROR else Status(StatusCode.UNSET)
         kind = SpanKind.CLIENT if t.type[i] in (AI, NET) else SpanKind.INTERNAL
-        spans.append(ReadableSpan(
-            name=name, context=SpanContext(tid, sid_of(i), is_remote=False, trace_flags=flags),
-            parent=parent, resource=resource, attributes=attrs, kind=kind, instrumentation_scope=scope,
-            status=status, start_time=_ns(start), end_time=_ns(end)))
+        spans.append(
+            ReadableSpan(
+                name=name,
+                context=SpanContext(tid, sid_of(i), is_remote=False, trace_flags=flags),
+                parent=parent,
+                resource=resource,
+                attributes=attrs,
+                kind=kind,
+                instrumentation_scope=scope,
+                status=status,
+                start_time=_ns(start),
+                end_time=_ns(end),
+            )
+        )
     return spans
 
 
@@ -262,8 +303,6 @@ def send(exp, spans: list) -> bool:
     from opentelemetry.sdk.trace.export import SpanExportResult
 
     for k in range(0, len(spans), BATCH):
-        if exp.export(spans[k:k + BATCH]) is not SpanExportResult.SUCCESS:
+        if exp.export(spans[k : k + BATCH]) is not SpanExportResult.SUCCESS:
             return False
     return True
-
-

@@ -47,7 +47,7 @@ BACKOFF_CAP = 60.0
 
 
 class Outbox:
-    def __init__(self, engine: "Engine"):
+    def __init__(self, engine: Engine):
         self.engine = engine
         self.store = engine.store
         with self.store.lock:
@@ -63,23 +63,34 @@ class Outbox:
     def mark(self, endpoint: str, session_ids, resend: bool = False) -> None:
         """These sessions have events the endpoint has not seen (resend: send them all again)."""
         for sid in session_ids:
-            self._db("INSERT INTO otlp_outbox (endpoint, session_id) VALUES (?, ?) ON CONFLICT DO UPDATE SET "
-                     "pending = 1, gen = gen + 1" + (", sent_seq = 0, root_seq = 0, attempts = 0, next_try = 0"
-                                                     if resend else ""),
-                     (endpoint, sid))
+            self._db(
+                "INSERT INTO otlp_outbox (endpoint, session_id) VALUES (?, ?) ON CONFLICT DO UPDATE SET "
+                "pending = 1, gen = gen + 1"
+                + (", sent_seq = 0, root_seq = 0, attempts = 0, next_try = 0" if resend else ""),
+                (endpoint, sid),
+            )
 
     def pending(self, endpoint: str | None = None) -> list[tuple]:
         """(endpoint, session, sent_seq, attempts, next_try, last_error) of rows not yet sent."""
         sql = "SELECT endpoint, session_id, sent_seq, attempts, next_try, last_error FROM otlp_outbox WHERE pending = 1"
-        return self._db(sql + (" AND endpoint = ?" if endpoint else "") + " ORDER BY next_try",
-                        (endpoint,) if endpoint else ())
+        return self._db(
+            sql + (" AND endpoint = ?" if endpoint else "") + " ORDER BY next_try", (endpoint,) if endpoint else ()
+        )
 
     def next_due(self, endpoint: str) -> float | None:
         rows = self._db("SELECT MIN(next_try) FROM otlp_outbox WHERE pending = 1 AND endpoint = ?", (endpoint,))
         return rows[0][0] if rows else None
 
-    def flush(self, target: ox.Target, content: bool = False, exporter=None, force: bool = False,
-              duty: float = 1.0, quiet: float | None = None, activity: dict | None = None) -> dict:
+    def flush(
+        self,
+        target: ox.Target,
+        content: bool = False,
+        exporter=None,
+        force: bool = False,
+        duty: float = 1.0,
+        quiet: float | None = None,
+        activity: dict | None = None,
+    ) -> dict:
         """Send what is due for the target's endpoint. Stops at the first refusal (the
         collector is down: the rest waits with it). {"spans", "sessions", "failed"}.
         `duty` < 1 rests between requests so this thread takes at most that share of
@@ -91,10 +102,13 @@ class Outbox:
         endpoint = target.url
         exp = exporter or ox.exporter(target)
         now = time.time()
-        rows = self._db("SELECT session_id, sent_seq, root_seq, gen, attempts FROM otlp_outbox "
-                        "WHERE pending = 1 AND endpoint = ?"
-                        + ("" if force else " AND next_try <= ?") + " ORDER BY next_try, session_id",
-                        (endpoint,) if force else (endpoint, now))
+        rows = self._db(
+            "SELECT session_id, sent_seq, root_seq, gen, attempts FROM otlp_outbox "
+            "WHERE pending = 1 AND endpoint = ?"
+            + ("" if force else " AND next_try <= ?")
+            + " ORDER BY next_try, session_id",
+            (endpoint,) if force else (endpoint, now),
+        )
         stats = {"spans": 0, "sessions": 0, "failed": []}
         for sid, sent_seq, root_seq, gen, attempts in rows:
             wait_until = None
@@ -102,21 +116,33 @@ class Outbox:
                 last = (activity or {}).get(sid)
                 if last is not None and now - last < quiet:
                     wait_until = last + quiet
-            ok, sent, error = self._send_session(exp, endpoint, sid, sent_seq, root_seq, gen, content, duty,
-                                                 wait_until)
+            ok, sent, error = self._send_session(exp, endpoint, sid, sent_seq, root_seq, gen, content, duty, wait_until)
             stats["spans"] += sent
             if ok:
                 stats["sessions"] += 1
                 continue
-            delay = min(BACKOFF_BASE * 2 ** attempts, BACKOFF_CAP) * (1 + random.random() / 4)
-            self._db("UPDATE otlp_outbox SET attempts = attempts + 1, next_try = ?, last_error = ? "
-                     "WHERE endpoint = ? AND pending = 1", (time.time() + delay, error, endpoint))
+            delay = min(BACKOFF_BASE * 2**attempts, BACKOFF_CAP) * (1 + random.random() / 4)
+            self._db(
+                "UPDATE otlp_outbox SET attempts = attempts + 1, next_try = ?, last_error = ? "
+                "WHERE endpoint = ? AND pending = 1",
+                (time.time() + delay, error, endpoint),
+            )
             stats["failed"] = [r[0] for r in rows]
             break
         return stats
 
-    def _send_session(self, exp, endpoint: str, sid: str, sent_seq: int, root_seq: int, gen: int, content: bool,
-                      duty: float = 1.0, wait_until: float | None = None):
+    def _send_session(
+        self,
+        exp,
+        endpoint: str,
+        sid: str,
+        sent_seq: int,
+        root_seq: int,
+        gen: int,
+        content: bool,
+        duty: float = 1.0,
+        wait_until: float | None = None,
+    ):
         """Send a session's events stored above sent_seq, oldest batch first, moving the
         watermark after each acknowledged request; the session span too unless it has
         to wait until `wait_until` (the row then stays pending until then). (ok, spans sent, error)."""
@@ -129,14 +155,14 @@ class Outbox:
             n = a.n
             seqs = a.t.seq[:n].tolist()
         order = sorted(range(n), key=seqs.__getitem__)
-        order = order[bisect.bisect_right([seqs[i] for i in order], sent_seq):]
+        order = order[bisect.bisect_right([seqs[i] for i in order], sent_seq) :]
         top = max(seqs) if n else 0
         with_root = wait_until is None and root_seq < top
         sent = 0
         step = ox.BATCH - 1  # the first request carries the session span too
         for k in range(0, max(len(order), 1), step):
             began = time.perf_counter()
-            part = order[k:k + step]
+            part = order[k : k + step]
             spans = ox.session_spans(a, content=content, engine=engine, only=part, root=with_root and k == 0)
             try:
                 ok = ox.send(exp, spans) if spans else True
@@ -147,17 +173,21 @@ class Outbox:
                 return False, sent, f"the collector at {endpoint} did not accept the spans"
             sent += len(spans)
             if k + step < len(order):  # everything stored below the next request's first seq is acknowledged
-                self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?) WHERE endpoint = ? AND session_id = ?",
-                         (seqs[order[k + step]] - 1, endpoint, sid))
+                self._db(
+                    "UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?) WHERE endpoint = ? AND session_id = ?",
+                    (seqs[order[k + step]] - 1, endpoint, sid),
+                )
             if duty < 1.0:
                 time.sleep((time.perf_counter() - began) * (1 - duty) / duty)
         if with_root:
             root_seq = top
         done = root_seq >= top  # else the session span is still to go, once the session is quiet
-        self._db("UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?), root_seq = ?, attempts = 0, next_try = ?, "
-                 "last_error = NULL, pending = CASE WHEN gen = ? AND ? THEN 0 ELSE 1 END "
-                 "WHERE endpoint = ? AND session_id = ?",
-                 (top, root_seq, 0 if done else wait_until, gen, done, endpoint, sid))
+        self._db(
+            "UPDATE otlp_outbox SET sent_seq = MAX(sent_seq, ?), root_seq = ?, attempts = 0, next_try = ?, "
+            "last_error = NULL, pending = CASE WHEN gen = ? AND ? THEN 0 ELSE 1 END "
+            "WHERE endpoint = ? AND session_id = ?",
+            (top, root_seq, 0 if done else wait_until, gen, done, endpoint, sid),
+        )
         return True, sent, None
 
 
@@ -166,8 +196,15 @@ class Forwarder:
     thread sends what is pending, waking on notify or when a backoff ends. Event
     spans go as they arrive; a session's own span once it has been quiet for `quiet` s."""
 
-    def __init__(self, engine: "Engine", target: ox.Target, content: bool = False, debounce: float = 0.5,
-                 duty: float = 0.25, quiet: float = 30.0):
+    def __init__(
+        self,
+        engine: Engine,
+        target: ox.Target,
+        content: bool = False,
+        debounce: float = 0.5,
+        duty: float = 0.25,
+        quiet: float = 30.0,
+    ):
         self.outbox = Outbox(engine)
         self.target = target
         self.endpoint = target.url
@@ -183,7 +220,7 @@ class Forwarder:
         self._new: set[str] = set()
         self.last: dict = {}
 
-    def start(self) -> "Forwarder":
+    def start(self) -> Forwarder:
         self._thread.start()
         self._wake.set()  # what an earlier run left pending goes first
         return self
@@ -218,15 +255,16 @@ class Forwarder:
                     activity = dict(self.activity)
                 if new:
                     self.outbox.mark(self.endpoint, sorted(new))
-                self.last = self.outbox.flush(self.target, self.content, exporter=exp, duty=self.duty,
-                                              quiet=self.quiet, activity=activity)
+                self.last = self.outbox.flush(
+                    self.target, self.content, exporter=exp, duty=self.duty, quiet=self.quiet, activity=activity
+                )
             except Exception:  # never let the thread die: the rows stay pending
                 log.exception("OTLP forwarding failed")
                 self._stop.wait(BACKOFF_CAP)
         exp.shutdown()
 
 
-def export_sessions(engine: "Engine", session_ids: list[str], target: ox.Target, content: bool = False) -> dict:
+def export_sessions(engine: Engine, session_ids: list[str], target: ox.Target, content: bool = False) -> dict:
     """`sessionprof export --otlp`: send these sessions whole (and whatever an earlier
     run left pending for the endpoint). What the collector refuses stays in the outbox."""
     box = Outbox(engine)
@@ -246,8 +284,12 @@ def live_settings(otlp: dict) -> tuple[ox.Target | None, bool, str | None]:
     endpoint = otlp.get("endpoint") or ""
     headers = otlp.get("headers") or {}
     content = otlp.get("content", False)
-    if not isinstance(endpoint, str) or not isinstance(headers, dict) or not isinstance(content, bool) \
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+    if (
+        not isinstance(endpoint, str)
+        or not isinstance(headers, dict)
+        or not isinstance(content, bool)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    ):
         return None, False, "sessionprof.otlp: expected {endpoint: string, headers: {name: string}, content: boolean}"
     if not endpoint:
         return None, False, None

@@ -66,7 +66,9 @@ def rates_for(model: str, provider: str | None = None) -> Rates | None:
 # Routing prefixes agents and proxies put before a model id (LiteLLM's and OpenCode's style)
 _ROUTE_PREFIXES = ("converse/", "bedrock/", "invoke/")
 _VERTEX_PREFIXES = ("vertex_ai/", "vertex/", "google-vertex/", "google-vertex-anthropic/")
-_BEDROCK_ID = re.compile(r"^(?:[a-z]{2,6}\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen)\.[\w.:-]+$")
+_BEDROCK_ID = re.compile(
+    r"^(?:[a-z]{2,6}\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen)\.[\w.:-]+$"
+)
 _COPILOT_SUFFIX = re.compile(r"-1m(?:-internal)?$")
 
 
@@ -83,13 +85,13 @@ def lookups(model: str, provider: str | None) -> list[tuple[str, str | None]]:
     m = model.strip()
     for prefix in _ROUTE_PREFIXES:
         if m.lower().startswith(prefix):
-            m = m[len(prefix):]
+            m = m[len(prefix) :]
             provider = "aws"
     if m.lower().startswith("bedrock/"):
-        m = m[len("bedrock/"):]
+        m = m[len("bedrock/") :]
     for prefix in _VERTEX_PREFIXES:
         if m.lower().startswith(prefix):
-            m, provider = m[len(prefix):], "google"
+            m, provider = m[len(prefix) :], "google"
     if _BEDROCK_ID.match(m.lower()):
         out.append((m, "aws"))
     m = _COPILOT_SUFFIX.sub("", m)
@@ -130,8 +132,9 @@ def _rates_of(calc, model: str, provider: str | None) -> Rates:
     return Rates(inp, out, cr, cw, cw1h or cw, tier, model, provider, calc.provider.id)
 
 
-def price(model: str | None, provider: str | None, tin: int, tout: int, tcr: int, tcw: int,
-          tcw1h: int = 0) -> float | None:
+def price(
+    model: str | None, provider: str | None, tin: int, tout: int, tcr: int, tcw: int, tcw1h: int = 0
+) -> float | None:
     """Cost in USD of one request; `tin` is uncached input (the contract's `input`),
     `tcw1h` the part of the cache writes that went to the 1-hour cache."""
     if not model:
@@ -142,20 +145,31 @@ def price(model: str | None, provider: str | None, tin: int, tout: int, tcr: int
     total_in = tin + tcr + tcw
     if rates.tier_start and total_in >= rates.tier_start:
         return _price_exact(rates.model_ref, rates.provider_id, tin, tout, tcr, tcw, tcw1h)
-    return (tin * rates.input + tout * rates.output + tcr * rates.cache_read + (tcw - tcw1h) * rates.cache_write
-            + tcw1h * rates.cache_write_1h)
+    return (
+        tin * rates.input
+        + tout * rates.output
+        + tcr * rates.cache_read
+        + (tcw - tcw1h) * rates.cache_write
+        + tcw1h * rates.cache_write_1h
+    )
 
 
 @lru_cache(maxsize=4096)
-def _price_exact(model: str, provider: str | None, tin: int, tout: int, tcr: int, tcw: int,
-                 tcw1h: int = 0) -> float | None:
+def _price_exact(
+    model: str, provider: str | None, tin: int, tout: int, tcr: int, tcw: int, tcw1h: int = 0
+) -> float | None:
     from genai_prices import Usage, calc_price
 
     try:
         calc = calc_price(
             # genai-prices counts cache reads and writes inside input_tokens
-            Usage(input_tokens=tin + tcr + tcw, output_tokens=tout, cache_read_tokens=tcr, cache_write_tokens=tcw,
-                  **({"cache_write_1h_tokens": tcw1h, "cache_write_5m_tokens": tcw - tcw1h} if tcw1h else {})),
+            Usage(
+                input_tokens=tin + tcr + tcw,
+                output_tokens=tout,
+                cache_read_tokens=tcr,
+                cache_write_tokens=tcw,
+                **({"cache_write_1h_tokens": tcw1h, "cache_write_5m_tokens": tcw - tcw1h} if tcw1h else {}),
+            ),
             model_ref=model,
             provider_id=provider,
         )

@@ -72,11 +72,13 @@ _HEX = re.compile(r"[0-9a-fA-F]+")  # a git commit id, not an AWS secret
 # a secret's prefix left at the end of cut text ("sk-proj-abc…")
 _CUT_TAIL = re.compile(
     r"(?:\b(?:sk-|gh[pousr]_|github_pat_|xox[abprs]-|AKIA|ASIA|AIza|glpat-|eyJ)[A-Za-z0-9_\-.]*"
-    r"|-----BEGIN [A-Z ]*PRIVATE[\s\S]*|\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:[^/\s@]*)…?\s*$")
+    r"|-----BEGIN [A-Z ]*PRIVATE[\s\S]*|\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:[^/\s@]*)…?\s*$"
+)
 # the catch-all: a long random-looking word shortly after a label
 _AFTER_LABEL = re.compile(
     r"(?i)\b(?:api[_-]?key|key|token|secret|password|passwd|bearer)\b[^\n]{0,24}?"
-    r"(?<![A-Za-z0-9+/_\-])([A-Za-z0-9+/_\-.=]{16,})")
+    r"(?<![A-Za-z0-9+/_\-])([A-Za-z0-9+/_\-.=]{16,})"
+)
 
 
 _FILE_LIKE = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
@@ -111,9 +113,30 @@ _ANY_PATTERN = re.compile(
 # outside ASCII case-folds to an ASCII letter (the regex's folding maps these four:
 # dotted/dotless i, long s, the Kelvin sign); text holding one takes the regex.
 _FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
-_ANY_PIECE = ("key", "token", "secret", "passw", "bearer", "basic", "://", "sk-", "ghp_", "gho_", "ghu_",
-              "ghs_", "ghr_", "github_pat_", "xox", "akia", "asia", "aiza", "glpat-", "eyj", "-----begin",
-              "aws")
+_ANY_PIECE = (
+    "key",
+    "token",
+    "secret",
+    "passw",
+    "bearer",
+    "basic",
+    "://",
+    "sk-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xox",
+    "akia",
+    "asia",
+    "aiza",
+    "glpat-",
+    "eyj",
+    "-----begin",
+    "aws",
+)
 _SPACE_DASH_P = re.compile(r"\s-p")
 
 
@@ -154,11 +177,13 @@ def _redact_text(text: str) -> str:
     text = _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
     text = _LABELLED.sub(lambda m: m.group(1) + REDACTED, text)
     if aws:
-        text = _AWS_SECRET.sub(lambda m: REDACTED if _random_looking(m.group(1), True) and not _HEX.fullmatch(m.group(1))
-                               else m.group(1), text)
+        text = _AWS_SECRET.sub(
+            lambda m: REDACTED if _random_looking(m.group(1), True) and not _HEX.fullmatch(m.group(1)) else m.group(1),
+            text,
+        )
     text = _AFTER_LABEL.sub(
-        lambda m: m.group(0)[: m.start(1) - m.start(0)] + REDACTED if _random_looking(m.group(1)) else m.group(0),
-        text)
+        lambda m: m.group(0)[: m.start(1) - m.start(0)] + REDACTED if _random_looking(m.group(1)) else m.group(0), text
+    )
     return _CUT_TAIL.sub(REDACTED, text)
 
 

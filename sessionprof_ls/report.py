@@ -21,10 +21,16 @@ from .cli_layout import Col, compact_number, end_ellipsis, fitted_table, rel_pat
 
 BAR_WIDTH = 48
 # (summary key prefix, label, colour); buckets a session has none of are left out, except ALWAYS
-BUCKETS = (("aiThinking", "AI", "#8b5cf6"), ("toolExecution", "Tools", "#f59e0b"), ("network", "Network", "#06b6d4"),
-           ("userWait", "Waiting on user", "#71717a"), ("hook", "Hooks", "#ec4899"),
-           ("compaction", "Compaction", "#10b981"), ("agentOverhead", "Agent overhead", "#a3a3a3"),
-           ("other", "Other", "#3f3f46"))
+BUCKETS = (
+    ("aiThinking", "AI", "#8b5cf6"),
+    ("toolExecution", "Tools", "#f59e0b"),
+    ("network", "Network", "#06b6d4"),
+    ("userWait", "Waiting on user", "#71717a"),
+    ("hook", "Hooks", "#ec4899"),
+    ("compaction", "Compaction", "#10b981"),
+    ("agentOverhead", "Agent overhead", "#a3a3a3"),
+    ("other", "Other", "#3f3f46"),
+)
 ALWAYS = {"aiThinking", "toolExecution", "network", "userWait"}
 INDENT = 2
 
@@ -104,7 +110,7 @@ def render(data: dict, console: Console, max_messages: int = 25, workspace: str 
     for i in range(0, len(stats), per_row):
         if i:
             grid.add_row(*[Text("")] * per_row)
-        grid.add_row(*stats[i:i + per_row])
+        grid.add_row(*stats[i : i + per_row])
     _heading(console, "SUMMARY")
     console.print(_indented(grid))
 
@@ -125,8 +131,13 @@ def render(data: dict, console: Console, max_messages: int = 25, workspace: str 
         elif p or key in ALWAYS:
             bars.add_row(_bar(p, color, bar_width), Text(f"{label} ({p:.0f}%)"))
     if d.get("idleTime"):
-        notes.append(Text(f"Idle between turns: {fmt_ms(d['idleTime'])} ({d.get('idlePercent', 0):.0f}% of the wall "
-                          "time), left out of the shares above.", style="grey62"))
+        notes.append(
+            Text(
+                f"Idle between turns: {fmt_ms(d['idleTime'])} ({d.get('idlePercent', 0):.0f}% of the wall "
+                "time), left out of the shares above.",
+                style="grey62",
+            )
+        )
     _heading(console, "TIME BREAKDOWN")
     console.print(_indented(bars))
     if notes:
@@ -152,8 +163,11 @@ def render(data: dict, console: Console, max_messages: int = 25, workspace: str 
         t.append(f"   {s['estimatedSaving']}", style="green")
         t.append("\n" + s["description"], style="grey70")
         sugg.append((Text("⚡", style="yellow"), t))
-    console.print(_indented(_hanging(sugg) if sugg else
-                            Text("No suggestions: nothing stood out in this session.", style="grey62")))
+    console.print(
+        _indented(
+            _hanging(sugg) if sugg else Text("No suggestions: nothing stood out in this session.", style="grey62")
+        )
+    )
     render_tokens(d, console, max_messages, workspace)
 
 
@@ -166,54 +180,108 @@ def render_tokens(d: dict, console: Console, max_messages: int = 25, workspace: 
     console.print()
     _heading(console, "TOKEN ANALYSIS", major=True)
 
-    cols = [Col("MSG", priority=9), Col("ROLE", "left", 8, short=_role, cheap=True), Col("INPUT", priority=4, short=compact_number),
-            Col("CACHE R/W", priority=5, short=compact_number), Col("OUTPUT", priority=6, short=compact_number),
-            Col("TOTAL", priority=8, short=compact_number), Col("COST", priority=7),
-            Col("CONTENT", "left", 3, flex=True, min_width=12, want=20)]
+    cols = [
+        Col("MSG", priority=9),
+        Col("ROLE", "left", 8, short=_role, cheap=True),
+        Col("INPUT", priority=4, short=compact_number),
+        Col("CACHE R/W", priority=5, short=compact_number),
+        Col("OUTPUT", priority=6, short=compact_number),
+        Col("TOTAL", priority=8, short=compact_number),
+        Col("COST", priority=7),
+        Col("CONTENT", "left", 3, flex=True, min_width=12, want=20),
+    ]
     rows = d["tokensByMessage"]
     cells, styles = [], []
     for r in rows[:max_messages]:
         nr = r.get("usageRecorded") is False  # usage the source did not record: "not recorded", never 0
-        cells.append([f"#{r['index']}", r["role"], "" if nr else f"{r['input']:,}",
-                      "" if nr else f"{r['cacheRead']:,}/{r['cacheWrite']:,}", "" if nr else f"{r['output']:,}",
-                      "n/r" if nr else row_tokens(r),
-                      "n/r" if nr else row_cost(r) if r["role"] == "assistant" and r["total"] else "",
-                      Text('"' + r["excerpt"][:200] + '"')])
+        cells.append(
+            [
+                f"#{r['index']}",
+                r["role"],
+                "" if nr else f"{r['input']:,}",
+                "" if nr else f"{r['cacheRead']:,}/{r['cacheWrite']:,}",
+                "" if nr else f"{r['output']:,}",
+                "n/r" if nr else row_tokens(r),
+                "n/r" if nr else row_cost(r) if r["role"] == "assistant" and r["total"] else "",
+                Text('"' + r["excerpt"][:200] + '"'),
+            ]
+        )
         styles.append(None)
     if len(rows) > max_messages:
         cells.append(["…", "", "", "", "", "", "", Text(f"{len(rows) - max_messages} more")])
         styles.append(None)
     nr = "totalTokens" in (d.get("notRecorded") or {})
-    cells.append(["TOTAL", "", "" if nr else f"{d['inputTokens']:,}",
-                  "" if nr else f"{d['cacheReadTokens']:,}/{d['cacheWriteTokens']:,}",
-                  "" if nr else f"{d['outputTokens']:,}", summary_tokens(d), summary_cost(d), ""])
+    cells.append(
+        [
+            "TOTAL",
+            "",
+            "" if nr else f"{d['inputTokens']:,}",
+            "" if nr else f"{d['cacheReadTokens']:,}/{d['cacheWriteTokens']:,}",
+            "" if nr else f"{d['outputTokens']:,}",
+            summary_tokens(d),
+            summary_cost(d),
+            "",
+        ]
+    )
     styles.append("bold")
     _heading(console, "BY MESSAGE")
     console.print(_indented(fitted_table(cols, cells, width, row_styles=styles)))
     if any(r.get("usageRecorded") is False for r in rows[:max_messages]):
         console.print(_indented(Text("n/r: usage not recorded by the source for this response", style="grey62")))
 
-    cols = [Col("FILE", "left", 9, flex=True, min_width=16, want=40, cut="middle"),
-            Col("TOKENS", priority=8, short=compact_number), Col("% OF INPUT", priority=7),
-            Col("READS", priority=5), Col("RE-SENT", priority=4, short=compact_number),
-            Col("RE-SENT COST", priority=6)]
-    cells = [[rel_path(r["filePath"], workspace), f"{r.get('contextTokens', r['tokens']):,}", f"{r['shareOfInput']:.1f}%",
-              str(r["timesRead"]), f"{r['resentTokens']:,} ({r['resentCount']}×)", fmt_usd(r["resentCost"])]
-             for r in d["tokensByFile"][:20]]
-    cells.append([Text("(conversation history)", style="italic"), f"{d['historyTokens']:,}",
-                  f"{d['historyShare']:.1f}%", "", "", ""])
+    cols = [
+        Col("FILE", "left", 9, flex=True, min_width=16, want=40, cut="middle"),
+        Col("TOKENS", priority=8, short=compact_number),
+        Col("% OF INPUT", priority=7),
+        Col("READS", priority=5),
+        Col("RE-SENT", priority=4, short=compact_number),
+        Col("RE-SENT COST", priority=6),
+    ]
+    cells = [
+        [
+            rel_path(r["filePath"], workspace),
+            f"{r.get('contextTokens', r['tokens']):,}",
+            f"{r['shareOfInput']:.1f}%",
+            str(r["timesRead"]),
+            f"{r['resentTokens']:,} ({r['resentCount']}×)",
+            fmt_usd(r["resentCost"]),
+        ]
+        for r in d["tokensByFile"][:20]
+    ]
+    cells.append(
+        [
+            Text("(conversation history)", style="italic"),
+            f"{d['historyTokens']:,}",
+            f"{d['historyShare']:.1f}%",
+            "",
+            "",
+            "",
+        ]
+    )
     _heading(console, "BY FILE IN CONTEXT")
     console.print(_indented(fitted_table(cols, cells, width)))
 
     bar = 24 if width >= 100 else 12
-    cols = [Col("MODEL", "left", 9, flex=True, min_width=14, want=28), Col("", "left", 2),
-            Col("REQUESTS", priority=5), Col("TOKENS", priority=7, short=compact_number),
-            Col("SHARE", priority=6), Col("COST", priority=8)]
+    cols = [
+        Col("MODEL", "left", 9, flex=True, min_width=14, want=28),
+        Col("", "left", 2),
+        Col("REQUESTS", priority=5),
+        Col("TOKENS", priority=7, short=compact_number),
+        Col("SHARE", priority=6),
+        Col("COST", priority=8),
+    ]
     cells = []
     for r in d["tokensByModel"]:
         filled = int(round(bar * r["share"] / 100.0))
-        cells.append([Text(r["model"]), Text("█" * filled + "░" * (bar - filled), style="#8b5cf6"),
-                      str(r["requests"]), f"{r['total']:,}", f"{r['share']:.0f}%", fmt_usd(r["cost"])])
+        cells.append(
+            [
+                Text(r["model"]),
+                Text("█" * filled + "░" * (bar - filled), style="#8b5cf6"),
+                str(r["requests"]),
+                f"{r['total']:,}",
+                f"{r['share']:.0f}%",
+                fmt_usd(r["cost"]),
+            ]
+        )
     _heading(console, "BY MODEL")
     console.print(_indented(fitted_table(cols, cells, width)))
-

@@ -15,8 +15,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 
 class WriteRefused(ValueError):
@@ -95,7 +95,7 @@ def write_private(path: Path, data: bytes, roots: Iterable[Path] | None = None) 
         os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     except OSError as exc:
         os.close(fd)
         fd = -1

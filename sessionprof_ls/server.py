@@ -35,7 +35,6 @@ from . import protocol as P
 from .config import Config, merge
 from .editor import EditorIndex
 from .engine import Engine
-from .events import EventError
 
 log = logging.getLogger("sessionprof")
 
@@ -54,8 +53,9 @@ class SessionProfProtocol(LanguageServerProtocol):
         method = data.get("method")
         if isinstance(method, str) and method.startswith("sessionprof/") and "jsonrpc" in data:
             if "id" in data:
-                return JsonRPCRequestMessage(id=data["id"], method=method, jsonrpc=data["jsonrpc"],
-                                             params=data.get("params"))
+                return JsonRPCRequestMessage(
+                    id=data["id"], method=method, jsonrpc=data["jsonrpc"], params=data.get("params")
+                )
             return JsonRPCNotification(method=method, jsonrpc=data["jsonrpc"], params=data.get("params"))
         return super().structure_message(data)
 
@@ -135,8 +135,13 @@ class SessionProfServer(LanguageServer):
                 reader = StdinAsyncReader(stdin, self.thread_pool)
             reader = _DefusingReader(reader)  # an event nested thousands deep must not lose its message
             try:
-                await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol, logger=log,
-                                error_handler=self.report_server_error)
+                await run_async(
+                    stop_event=self._stop_event,
+                    reader=reader,
+                    protocol=self.protocol,
+                    logger=log,
+                    error_handler=self.report_server_error,
+                )
             except asyncio.IncompleteReadError:
                 pass  # the client closed stdin mid-message: nothing more will come
 
@@ -370,8 +375,9 @@ class SessionProfServer(LanguageServer):
         try:
             url = await self.http.start(self.config.port)
         except OSError as exc:
-            self.show_warning(f"sessionprof: cannot listen on 127.0.0.1:{self.config.port} ({exc}); "
-                              "trying a random port")
+            self.show_warning(
+                f"sessionprof: cannot listen on 127.0.0.1:{self.config.port} ({exc}); trying a random port"
+            )
             url = await self.http.start(0)
         self.write_discovery(url)
         from . import pricing
@@ -399,8 +405,10 @@ class SessionProfServer(LanguageServer):
             path = folder / f"{os.getpid()}.json"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
-                json.dump({"url": url, "token": self.http.token, "pid": os.getpid(),
-                           "workspaces": self.workspace_folders()}, f)
+                json.dump(
+                    {"url": url, "token": self.http.token, "pid": os.getpid(), "workspaces": self.workspace_folders()},
+                    f,
+                )
             self.discovery_path = path
         except OSError as exc:
             log.warning("cannot write discovery file: %s", exc)
@@ -426,10 +434,14 @@ class SessionProfServer(LanguageServer):
             for r in res["rejected"][:5]:
                 log.warning("transcript event %s rejected: %s", r["index"], r["error"])
 
-        self.follower = TranscriptFollower([Path(f) for f in folders], sink, self.open_engine().store,
-                                           claude_config_dir=self.config.claude_dirs(),
-                                           codex_home=self.config.codex_dir(),
-                                           on_error=lambda m: log.warning("%s", m))
+        self.follower = TranscriptFollower(
+            [Path(f) for f in folders],
+            sink,
+            self.open_engine().store,
+            claude_config_dir=self.config.claude_dirs(),
+            codex_home=self.config.codex_dir(),
+            on_error=lambda m: log.warning("%s", m),
+        )
         self.follow_task = asyncio.get_running_loop().create_task(self._follow())
 
     async def _follow(self) -> None:
@@ -449,15 +461,24 @@ class SessionProfServer(LanguageServer):
             token = f"sessionprof-import-{os.getpid()}-{time.monotonic_ns()}"
             try:
                 await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
-                self.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(
-                    title="sessionprof: importing transcripts", percentage=0, cancellable=False))
+                self.work_done_progress.begin(
+                    token,
+                    lsp.WorkDoneProgressBegin(
+                        title="sessionprof: importing transcripts", percentage=0, cancellable=False
+                    ),
+                )
             except Exception:
                 token = None
 
         def progress(done: int, total: int, path: Path) -> None:
             if token:
-                loop.call_soon_threadsafe(self.work_done_progress.report, token, lsp.WorkDoneProgressReport(
-                    message=f"{done + 1}/{total} {path.name}", percentage=int(100 * done / max(total, 1))))
+                loop.call_soon_threadsafe(
+                    self.work_done_progress.report,
+                    token,
+                    lsp.WorkDoneProgressReport(
+                        message=f"{done + 1}/{total} {path.name}", percentage=int(100 * done / max(total, 1))
+                    ),
+                )
 
         try:
             events = await asyncio.to_thread(self.follower.scan_once, progress)
@@ -514,8 +535,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--version", action="version", version=f"sessionprof-ls {__version__}")
     parser.add_argument("--log-level", default=os.environ.get("SESSIONPROF_LOG", "WARNING"))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     # worker threads (ingest, analysis) hand the GIL back to the event loop quickly
     sys.setswitchinterval(0.001)
     # a full garbage collection holds every thread; the columns hold few objects, so

@@ -33,6 +33,7 @@ class StoreUnavailable(sqlite3.OperationalError):
 class StoreFull(StoreUnavailable):
     """The disk holding the store is full: the batch was rolled back, nothing of it acknowledged."""
 
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -106,7 +107,7 @@ class Store:
     corrupt_rows = 0
 
     @classmethod
-    def open_or_degrade(cls, path: str | os.PathLike | None = None) -> "Store":
+    def open_or_degrade(cls, path: str | os.PathLike | None = None) -> Store:
         """The store at path, or, when it cannot be opened or written (corrupt, truncated, a
         directory, read-only, an unwritable folder), an in-memory store holding a copy of
         what can still be read, with `degraded` saying why and naming the path. Never raises:
@@ -119,8 +120,9 @@ class Store:
         mem = cls(":memory:")
         copied = mem._copy_from(wanted)
         mem.path = wanted  # the discovery files still go next to it
-        mem.degraded = (f"{reason}; {copied or 'starting empty'}: "
-                        "new events are kept in memory only, until the server stops")
+        mem.degraded = (
+            f"{reason}; {copied or 'starting empty'}: new events are kept in memory only, until the server stops"
+        )
         return mem
 
     def _copy_from(self, path: Path) -> str | None:
@@ -146,8 +148,10 @@ class Store:
 
     def _salvage(self, src: sqlite3.Connection) -> str | None:
         """Every session row and batch a damaged file still yields, looked up one by one."""
-        cols = "skey, session_id, title, source, workspace, start_time, end_time, total_tokens, total_cost," \
-               " event_count, updated_at"
+        cols = (
+            "skey, session_id, title, source, workspace, start_time, end_time, total_tokens, total_cost,"
+            " event_count, updated_at"
+        )
         try:
             for row in src.execute(f"SELECT {cols} FROM sessions"):
                 self.db.execute(f"INSERT OR IGNORE INTO sessions ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
@@ -176,8 +180,10 @@ class Store:
     def report_corrupt(self, session_id: str, count: int, what: str) -> None:
         """Rows that cannot be read are skipped, counted and said, never silently."""
         self.corrupt_rows += count
-        message = (f"sessionprof: {count} stored {what} of session {session_id} could not be read "
-                   f"from {self.path} and were skipped (the store may be damaged)")
+        message = (
+            f"sessionprof: {count} stored {what} of session {session_id} could not be read "
+            f"from {self.path} and were skipped (the store may be damaged)"
+        )
         log.warning("%s", message)
         if self.on_problem is not None:
             try:
@@ -217,11 +223,14 @@ class Store:
                     self.db.execute("ROLLBACK")
                 self._keys = self._read_keys()  # a session row made inside is gone again
                 if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
-                    raise StoreFull(f"disk full: the store {self.path} cannot grow; this batch was not stored "
-                                    "(nothing of it acknowledged); free space and send it again") from exc
+                    raise StoreFull(
+                        f"disk full: the store {self.path} cannot grow; this batch was not stored "
+                        "(nothing of it acknowledged); free space and send it again"
+                    ) from exc
                 if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
-                    raise StoreUnavailable(f"the store {self.path} has become read-only; this batch was not "
-                                           "stored") from exc
+                    raise StoreUnavailable(
+                        f"the store {self.path} has become read-only; this batch was not stored"
+                    ) from exc
                 raise
 
     def append(self, batches: list[tuple[str, list[bytes]]]) -> list[int]:
@@ -233,8 +242,10 @@ class Store:
         with self.transaction():
             seqs = []
             for sid, raws in batches:
-                cur = self.db.execute("INSERT INTO batches (skey, count, data) VALUES (?, ?, ?)",
-                                      (self._key(sid), len(raws), b"\n".join(raws)))
+                cur = self.db.execute(
+                    "INSERT INTO batches (skey, count, data) VALUES (?, ?, ?)",
+                    (self._key(sid), len(raws), b"\n".join(raws)),
+                )
                 seqs.append(cur.lastrowid)
             return seqs
 
@@ -245,8 +256,9 @@ class Store:
             return []
         with self.lock:
             try:
-                rows = self.db.execute("SELECT seq, count, data FROM batches WHERE skey=? ORDER BY seq",
-                                       (key,)).fetchall()
+                rows = self.db.execute(
+                    "SELECT seq, count, data FROM batches WHERE skey=? ORDER BY seq", (key,)
+                ).fetchall()
             except sqlite3.DatabaseError:
                 rows = self._load_row_by_row(session_id, key)
         out, missing = [], 0
@@ -305,11 +317,20 @@ class Store:
         with self.lock:
             rows = self.db.execute(
                 "SELECT session_id, title, source, workspace, start_time, end_time, total_tokens, total_cost,"
-                " event_count FROM sessions ORDER BY coalesce(end_time, start_time, 0) DESC").fetchall()
+                " event_count FROM sessions ORDER BY coalesce(end_time, start_time, 0) DESC"
+            ).fetchall()
         return [
-            {"sessionId": r[0], "title": r[1] or f"Session {r[0][:8]}", "source": r[2], "workspace": r[3],
-             "startTime": r[4], "endTime": r[5], "totalTokens": r[6] or 0, "totalCost": r[7],
-             "eventCount": r[8] or 0}
+            {
+                "sessionId": r[0],
+                "title": r[1] or f"Session {r[0][:8]}",
+                "source": r[2],
+                "workspace": r[3],
+                "startTime": r[4],
+                "endTime": r[5],
+                "totalTokens": r[6] or 0,
+                "totalCost": r[7],
+                "eventCount": r[8] or 0,
+            }
             for r in rows
         ]
 

@@ -32,7 +32,7 @@ F_TOKENS = 8  # the span reported token usage (an API request)
 class SessionTree:
     """Columns of one session; index i is the i-th distinct event id seen."""
 
-    def __init__(self, session_id: str, strings: "StringTable | None" = None):
+    def __init__(self, session_id: str, strings: StringTable | None = None):
         self.session_id = session_id
         self.strings = strings or StringTable()
         self.index: dict[str, int] = {}
@@ -122,8 +122,16 @@ class SessionTree:
     def _add_metadata(self, idx: int, m, intern) -> None:
         t = m.tokens
         if t is not None:
-            self.token_total += (t.input + t.output + t.cacheRead + t.cacheWrite - self.tin[idx] - self.tout[idx]
-                                 - self.tcr[idx] - self.tcw[idx])
+            self.token_total += (
+                t.input
+                + t.output
+                + t.cacheRead
+                + t.cacheWrite
+                - self.tin[idx]
+                - self.tout[idx]
+                - self.tcr[idx]
+                - self.tcw[idx]
+            )
             self.tin[idx] = t.input
             self.tout[idx] = t.output
             self.tcr[idx] = t.cacheRead

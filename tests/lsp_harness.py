@@ -48,13 +48,21 @@ class Recorder:
             self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, 0.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
-async def start(editor: str, tmp: Path, workspace: Path, *, settings: dict | None = None,
-                claude_dir: Path | None = None, codex_dir: Path | None = None,
-                configuration: dict | None = None, store: Path | None = None):
+async def start(
+    editor: str,
+    tmp: Path,
+    workspace: Path,
+    *,
+    settings: dict | None = None,
+    claude_dir: Path | None = None,
+    codex_dir: Path | None = None,
+    configuration: dict | None = None,
+    store: Path | None = None,
+):
     """Start the server and initialize a session; returns (client, recorder)."""
     client = make_test_lsp_client()
     rec = Recorder()
@@ -101,12 +109,17 @@ async def start(editor: str, tmp: Path, workspace: Path, *, settings: dict | Non
     ws.inlay_hint = lsp.InlayHintWorkspaceClientCapabilities(refresh_support=True)
     ws.code_lens = lsp.CodeLensWorkspaceClientCapabilities(refresh_support=True)
     uri = workspace.as_uri()
-    await client.initialize_session(lsp.InitializeParams(
-        capabilities=caps, root_uri=uri, root_path=str(workspace),
-        workspace_folders=[lsp.WorkspaceFolder(uri=uri, name=workspace.name)],
-        # the names the real clients send (the server words its hover links by them)
-        client_info=lsp.ClientInfo(name={"neovim": "Neovim"}.get(editor, "Visual Studio Code")),
-        initialization_options={"sessionprof": settings or {}}))
+    await client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=caps,
+            root_uri=uri,
+            root_path=str(workspace),
+            workspace_folders=[lsp.WorkspaceFolder(uri=uri, name=workspace.name)],
+            # the names the real clients send (the server words its hover links by them)
+            client_info=lsp.ClientInfo(name={"neovim": "Neovim"}.get(editor, "Visual Studio Code")),
+            initialization_options={"sessionprof": settings or {}},
+        )
+    )
     await rec.wait(lambda: rec.ready is not None, what="sessionprof/ready")
     return client, rec
 
@@ -117,20 +130,35 @@ async def request(client, method: str, params: dict) -> Any:
 
 def open_doc(client, path: Path, text: str | None = None) -> str:
     uri = path.as_uri()
-    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
-        uri=uri, language_id="plaintext", version=1, text=text if text is not None else path.read_text())))
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(
+                uri=uri, language_id="plaintext", version=1, text=text if text is not None else path.read_text()
+            )
+        )
+    )
     return uri
 
 
 async def hints(client, uri: str) -> list[lsp.InlayHint]:
-    return await client.text_document_inlay_hint_async(lsp.InlayHintParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri),
-        range=lsp.Range(lsp.Position(0, 0), lsp.Position(1000, 0)))) or []
+    return (
+        await client.text_document_inlay_hint_async(
+            lsp.InlayHintParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri),
+                range=lsp.Range(lsp.Position(0, 0), lsp.Position(1000, 0)),
+            )
+        )
+        or []
+    )
 
 
 async def lenses(client, uri: str) -> list[lsp.CodeLens]:
-    return await client.text_document_code_lens_async(lsp.CodeLensParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri))) or []
+    return (
+        await client.text_document_code_lens_async(
+            lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+        )
+        or []
+    )
 
 
 async def stop(client) -> None:

@@ -43,8 +43,9 @@ class FixtureWorkspace:
     files: dict[str, dict] = field(default_factory=dict)  # workspace-relative path -> {"tokens", "reads"}
 
 
-def make_fixture_workspace(tmp: Path, fixture: str = "claude-code/spotter-subagent.jsonl",
-                           follow: bool = True) -> FixtureWorkspace:
+def make_fixture_workspace(
+    tmp: Path, fixture: str = "claude-code/spotter-subagent.jsonl", follow: bool = True
+) -> FixtureWorkspace:
     from sessionprof_ls.importers import import_file
 
     root = tmp / "workspace"

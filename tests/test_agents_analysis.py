@@ -11,8 +11,7 @@ import pytest
 from sessionprof_ls.importers import find_transcripts, import_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SOURCES = [FIXTURES / "gemini-cli", FIXTURES / "copilot-cli", FIXTURES / "opencode" / "opencode.db",
-           FIXTURES / "cline"]
+SOURCES = [FIXTURES / "gemini-cli", FIXTURES / "copilot-cli", FIXTURES / "opencode" / "opencode.db", FIXTURES / "cline"]
 
 
 @pytest.mark.parametrize("path", find_transcripts(SOURCES), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -30,8 +29,11 @@ def test_whole_analysis(tmp_path, path):
         assert covered <= perf["totalDuration"] + 1
         graph = engine.flame_graph(sid, "time", "time")
         assert graph and engine.flame_graph(sid, "aggregate", "tokens")
-        reads = [e for e in res.events if e["sessionId"] == sid and e["type"] == "file_read"
-                 and (e.get("metadata") or {}).get("fileTokens")]
+        reads = [
+            e
+            for e in res.events
+            if e["sessionId"] == sid and e["type"] == "file_read" and (e.get("metadata") or {}).get("fileTokens")
+        ]
         if reads:  # a file the agent read is in the files table the hints come from
             files = {r["filePath"] for r in perf["tokensByFile"]}
             assert {e["metadata"]["filePath"] for e in reads} & files

@@ -17,16 +17,26 @@ from sessionprof_ls.models import PerformanceData
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
     env.update(SESSIONPROF_STORE=str(tmp_path / "store.db"), COLUMNS="120", HOME=str(tmp_path / "home"))
-    return subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_report_on_a_fresh_store_shows_the_sample(tmp_path):
     out = run(tmp_path, "report", "--width", "120")
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    for heading in ("PERFORMANCE", "SUMMARY", "TIME BREAKDOWN", "SLOWEST OPERATIONS", "OPTIMIZATION SUGGESTIONS",
-                    "TOKEN ANALYSIS", "BY MESSAGE", "BY FILE IN CONTEXT", "BY MODEL"):
+    for heading in (
+        "PERFORMANCE",
+        "SUMMARY",
+        "TIME BREAKDOWN",
+        "SLOWEST OPERATIONS",
+        "OPTIMIZATION SUGGESTIONS",
+        "TOKEN ANALYSIS",
+        "BY MESSAGE",
+        "BY FILE IN CONTEXT",
+        "BY MODEL",
+    ):
         assert heading in text
     # the sample is spotter-subagent: its reference total (tests/fixtures/README.md)
     assert f"{1576 + 1586 + 25842 + 427286:,}" in text
@@ -47,8 +57,17 @@ def test_report_json_import_sessions_export(tmp_path):
     PerformanceData.model_validate(data)
     assert data["events"]
     target = tmp_path / "out.speedscope.json"
-    out = run(tmp_path, "--store", str(tmp_path / "store.db"), "export", s["sessionId"], "--format", "speedscope",
-              "-o", str(target))
+    out = run(
+        tmp_path,
+        "--store",
+        str(tmp_path / "store.db"),
+        "export",
+        s["sessionId"],
+        "--format",
+        "speedscope",
+        "-o",
+        str(target),
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(target.read_text())["profiles"]
     bad = run(tmp_path, "report", "no-such-session")
@@ -82,7 +101,11 @@ def test_import_shows_each_session_then_nothing_new(tmp_path):
     assert {s["sessionId"]: s["totalTokens"] for s in summaries} == reference
     for s in summaries:  # the timing analysis: the buckets add up to the session's wall time
         # (a bucket the source does not record is null; idle time between turns is outside the buckets)
-        parts = sum(v or 0 for k, v in s.items() if k.endswith("Time") and k not in ("activeTime", "idleTime", "startTime", "endTime"))
+        parts = sum(
+            v or 0
+            for k, v in s.items()
+            if k.endswith("Time") and k not in ("activeTime", "idleTime", "startTime", "endTime")
+        )
         active = s.get("activeTime", s["totalDuration"])
         assert parts == pytest.approx(active) and s["totalDuration"] > 0
         assert active + s.get("idleTime", 0) == pytest.approx(s["totalDuration"])
@@ -127,8 +150,13 @@ def test_import_shows_progress_on_a_terminal(tmp_path):
         (tmp_path / "t" / f"{i}-{name.name}").write_bytes(name.read_bytes())
     master, slave = pty.openpty()
     env = dict(os.environ, SESSIONPROF_STORE=str(tmp_path / "store.db"), COLUMNS="100", TERM="xterm")
-    proc = subprocess.Popen([sys.executable, "-m", "sessionprof_ls.cli", "import", str(tmp_path / "t")],
-                            stdin=slave, stdout=subprocess.DEVNULL, stderr=slave, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sessionprof_ls.cli", "import", str(tmp_path / "t")],
+        stdin=slave,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=env,
+    )
     os.close(slave)
     seen = b""
     while True:
@@ -152,10 +180,19 @@ def test_watch_follows_a_workspace_and_stores_what_it_saw(tmp_path):
     fw = make_fixture_workspace(tmp_path, "claude-code/agentlogs-crud.jsonl", follow=False)
     src = (FIXTURES / "claude-code" / "agentlogs-crud.jsonl").read_bytes().splitlines(keepends=True)
     fw.transcript.write_bytes(b"".join(src[:6]))
-    env = dict(os.environ, SESSIONPROF_STORE=str(tmp_path / "store.db"), CLAUDE_CONFIG_DIR=str(fw.claude_dir),
-               CODEX_HOME=str(fw.codex_dir))
-    proc = subprocess.Popen([sys.executable, "-m", "sessionprof_ls.cli", "watch", "--workspace", str(fw.root)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    env = dict(
+        os.environ,
+        SESSIONPROF_STORE=str(tmp_path / "store.db"),
+        CLAUDE_CONFIG_DIR=str(fw.claude_dir),
+        CODEX_HOME=str(fw.codex_dir),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sessionprof_ls.cli", "watch", "--workspace", str(fw.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     try:
         assert "following transcripts" in proc.stdout.readline()
         first = proc.stdout.readline()
@@ -188,11 +225,14 @@ def _home_with(tmp_path: Path, layout: dict[str, str]) -> Path:
 
 
 def test_import_without_paths_reads_the_agents_default_folders(tmp_path):
-    home = _home_with(tmp_path, {
-        ".claude/projects/-w-a/a.jsonl": "claude-code/agentlogs-crud.jsonl",
-        ".config/claude/projects/-w-b/b.jsonl": "claude-code/spotter-short.jsonl",  # newer Claude Code
-        ".codex/sessions/2026/01/25/rollout-x.jsonl": "codex/agentlogs-crud.jsonl",
-    })
+    home = _home_with(
+        tmp_path,
+        {
+            ".claude/projects/-w-a/a.jsonl": "claude-code/agentlogs-crud.jsonl",
+            ".config/claude/projects/-w-b/b.jsonl": "claude-code/spotter-short.jsonl",  # newer Claude Code
+            ".codex/sessions/2026/01/25/rollout-x.jsonl": "codex/agentlogs-crud.jsonl",
+        },
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
     env.update(HOME=str(home), SESSIONPROF_STORE=str(tmp_path / "store.db"))
     cmd = [sys.executable, "-m", "sessionprof_ls.cli", "import", "--json"]
@@ -202,10 +242,18 @@ def test_import_without_paths_reads_the_agents_default_folders(tmp_path):
     got = {s["sessionId"]: s["totalTokens"] for s in json.loads(out.stdout)}
     assert len(got) == 3 and all(reference[sid] == tokens for sid, tokens in got.items())
     # CLAUDE_CONFIG_DIR, comma-separated as ccusage reads it, and CODEX_HOME replace the defaults
-    other = _home_with(tmp_path / "o", {"c1/projects/-w/a.jsonl": "claude-code/agentlogs-todos.jsonl",
-                                        "c2/projects/-w/b.jsonl": "claude-code/agentlogs-compact.jsonl"})
-    env.update(CLAUDE_CONFIG_DIR=f"{other / 'c1'}, {other / 'c2'}", CODEX_HOME=str(other / "nothing"),
-               SESSIONPROF_STORE=str(tmp_path / "store2.db"))
+    other = _home_with(
+        tmp_path / "o",
+        {
+            "c1/projects/-w/a.jsonl": "claude-code/agentlogs-todos.jsonl",
+            "c2/projects/-w/b.jsonl": "claude-code/agentlogs-compact.jsonl",
+        },
+    )
+    env.update(
+        CLAUDE_CONFIG_DIR=f"{other / 'c1'}, {other / 'c2'}",
+        CODEX_HOME=str(other / "nothing"),
+        SESSIONPROF_STORE=str(tmp_path / "store2.db"),
+    )
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     got = {s["sessionId"]: s["totalTokens"] for s in json.loads(out.stdout)}

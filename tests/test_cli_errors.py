@@ -19,8 +19,14 @@ CLAUDE = FIXTURES / "claude-code" / "agentlogs-crud.jsonl"
 def sp(tmp_path: Path, *args: str, store: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
     env.update(SESSIONPROF_STORE=str(store or tmp_path / "store.db"), HOME=str(tmp_path / "home"), COLUMNS="100")
-    return subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=120, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
 
 
 def one_error(out: subprocess.CompletedProcess, *words: str) -> str:
@@ -54,8 +60,9 @@ def _read_only(tmp_path: Path, store: Path, *args: str) -> subprocess.CompletedP
     folder = str(store.parent)
     cli = " ".join(map(_quote, [sys.executable, "-m", "sessionprof_ls.cli", *args]))
     script = f"mount --bind -o ro {_quote(folder)} {_quote(folder)} && exec {cli}"
-    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=tmp_path)
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path
+    )
 
 
 def _quote(s: str) -> str:
@@ -92,14 +99,18 @@ def test_read_only_store_serves_reads_and_refuses_imports_in_one_line(tmp_path):
 def test_export_into_a_missing_folder(tmp_path):
     assert sp(tmp_path, "import", str(CODEX)).returncode == 0
     target = tmp_path / "no" / "such" / "out.json"
-    one_error(sp(tmp_path, "export", str(CODEX), "--format", "json", "-o", str(target)), str(tmp_path / "no" / "such"),
-              "does not exist")
+    one_error(
+        sp(tmp_path, "export", str(CODEX), "--format", "json", "-o", str(target)),
+        str(tmp_path / "no" / "such"),
+        "does not exist",
+    )
     assert not (tmp_path / "no").exists()
 
 
 def test_export_onto_a_directory(tmp_path):
-    one_error(sp(tmp_path, "export", str(CODEX), "--format", "json", "-o", str(tmp_path)), str(tmp_path),
-              "is a directory")
+    one_error(
+        sp(tmp_path, "export", str(CODEX), "--format", "json", "-o", str(tmp_path)), str(tmp_path), "is a directory"
+    )
 
 
 def test_export_without_o_writes_to_standard_output(tmp_path):
@@ -107,8 +118,11 @@ def test_export_without_o_writes_to_standard_output(tmp_path):
     out = sp(tmp_path, "export", str(CODEX), "--format", "chrome-trace")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)  # the trace itself, on stdout
-    assert set(tmp_path.iterdir()) - before <= {tmp_path / "store.db", tmp_path / "store.db-wal",
-                                                tmp_path / "store.db-shm"}  # no file in the current folder
+    assert set(tmp_path.iterdir()) - before <= {
+        tmp_path / "store.db",
+        tmp_path / "store.db-wal",
+        tmp_path / "store.db-shm",
+    }  # no file in the current folder
 
 
 def test_import_of_a_missing_path(tmp_path):

@@ -17,8 +17,13 @@ HEAVY = ("numpy", "pydantic", "genai_prices", "rich")
 def loaded(tmp_path: Path, *args: str) -> set[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
     env.update(SESSIONPROF_STORE=str(tmp_path / "store.db"), HOME=str(tmp_path / "home"), COLUMNS="100")
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "sessionprof_ls.cli", *args],
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "sessionprof_ls.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     names = set()
     for line in out.stderr.splitlines():

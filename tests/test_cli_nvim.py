@@ -45,8 +45,14 @@ def test_install_command_from_a_clean_data_dir_then_a_hint(tmp_path):
     }
     data = tmp_path / "xdg" / "data"
     assert not (data / "sessionprof").exists()
-    run = run_nvim(HERE / "install.lua", tmp_path, cwd=fs.workspace, env=env, timeout=600,
-                   opts={"settings": {"claudeConfigDir": str(fs.claude_dir)}})
+    run = run_nvim(
+        HERE / "install.lua",
+        tmp_path,
+        cwd=fs.workspace,
+        env=env,
+        timeout=600,
+        opts={"settings": {"claudeConfigDir": str(fs.claude_dir)}},
+    )
     missing = run.ok("missing")
     told = [m for m in missing["messages"] if "SessionProf install" in m]
     assert len(told) == 1 and "not installed" in told[0], missing["messages"]
@@ -77,10 +83,16 @@ def test_flame_without_a_working_opener_shows_the_url_and_copies_it(tmp_path):
         "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
         "CODEX_HOME": str(tmp_path / "codex"),
         "SESSIONPROF_TEST_FILE": str(_doc(fs)),
-        "DISPLAY": "", "WAYLAND_DISPLAY": "",
+        "DISPLAY": "",
+        "WAYLAND_DISPLAY": "",
     }
-    run = run_nvim(HERE / "url.lua", tmp_path, cwd=fs.workspace, env=env,
-                   opts={"cmd": server_command(), "settings": {"claudeConfigDir": str(fs.claude_dir)}})
+    run = run_nvim(
+        HERE / "url.lua",
+        tmp_path,
+        cwd=fs.workspace,
+        env=env,
+        opts={"cmd": server_command(), "settings": {"claudeConfigDir": str(fs.claude_dir)}},
+    )
     endpoint = run.ok("attach")
     flame = run.ok("flame")
     url = flame["url"]

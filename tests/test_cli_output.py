@@ -24,8 +24,14 @@ def sp(tmp_path: Path, *args: str, columns: int | None = None, home: Path | None
     env.update(SESSIONPROF_STORE=str(tmp_path / "store.db"), HOME=str(home or tmp_path / "home"))
     if columns:
         env["COLUMNS"] = str(columns)
-    out = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", *args], capture_output=True, text=True,
-                         env=env, timeout=120, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
     return out
@@ -49,23 +55,30 @@ def test_report_fits_and_keeps_numbers_whole(store, columns):
     width = columns or 80
     lines = text.splitlines()
     assert max(len(line.rstrip()) for line in lines) <= width
-    for heading in ("SUMMARY", "TIME BREAKDOWN", "SLOWEST OPERATIONS", "OPTIMIZATION SUGGESTIONS", "BY MESSAGE",
-                    "BY FILE IN CONTEXT", "BY MODEL"):
+    for heading in (
+        "SUMMARY",
+        "TIME BREAKDOWN",
+        "SLOWEST OPERATIONS",
+        "OPTIMIZATION SUGGESTIONS",
+        "BY MESSAGE",
+        "BY FILE IN CONTEXT",
+        "BY MODEL",
+    ):
         assert any(line.startswith(heading) for line in lines), heading
     # the session's totals appear whole on the TOTAL row (1,576 / 427,286/25,842 / 1,586 / 456,290)
     (total,) = [line for line in lines if re.match(r"\s+TOTAL\s+\d", line)]
     assert f"{data['totalTokens']:,}" in total and f"{data['outputTokens']:,}" in total
     assert not re.search(r"\d…", text)  # no number cut by an ellipsis
     # file paths are relative to the session's workspace: mix.exs, not /home/marco/projects/spotter/mix.exs
-    files = text[text.index("BY FILE IN CONTEXT"):text.index("BY MODEL")]
+    files = text[text.index("BY FILE IN CONTEXT") : text.index("BY MODEL")]
     assert re.search(r"^\s+mix\.exs\s", files, re.M) and "/home/marco/projects/spotter/mix.exs" not in files
     # the title is whole at 200 columns (the report no longer cuts it), and wraps indented when narrower
-    header = text[:text.index("SUMMARY")]
+    header = text[: text.index("SUMMARY")]
     assert " ".join(header.split()).startswith(f"PERFORMANCE Session: {data['title']}")
     if width < 120:
         assert header.splitlines()[1].startswith(" " * 13)
     # a wrapped suggestion line stays under its text, not at the left edge
-    sugg = text[text.index("OPTIMIZATION SUGGESTIONS"):text.index("TOKEN ANALYSIS")].splitlines()[1:]
+    sugg = text[text.index("OPTIMIZATION SUGGESTIONS") : text.index("TOKEN ANALYSIS")].splitlines()[1:]
     firsts = [i for i, line in enumerate(sugg) if line.lstrip().startswith("⚡")]
     assert firsts
     for line in sugg:
@@ -91,7 +104,7 @@ def test_sessions_table_fits_with_date_duration_unique_prefixes(store, columns):
     assert long
     at = lines[0].index("TITLE")
     for r in long:
-        (line,) = [line for line in lines if line.startswith(r["sessionId"][:len(prefixes[0])])]
+        (line,) = [line for line in lines if line.startswith(r["sessionId"][: len(prefixes[0])])]
         assert f"${r['totalCost']:.3f}" in line
         cell = re.split(r"\s{2,}", line[at:])[0]
         # whole, or cut with "…" (never silently)

@@ -25,11 +25,20 @@ def test_ui_prints_a_url_that_opens_the_flame_graph(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
     env.update(SESSIONPROF_STORE=str(tmp_path / "store.db"), HOME=str(tmp_path / "home"))
     cli = [sys.executable, "-m", "sessionprof_ls.cli"]
-    data = json.loads(subprocess.run([*cli, "report", str(FIXTURE), "--json"], capture_output=True, text=True,
-                                     env=env, check=True, timeout=120).stdout)
+    data = json.loads(
+        subprocess.run(
+            [*cli, "report", str(FIXTURE), "--json"], capture_output=True, text=True, env=env, check=True, timeout=120
+        ).stdout
+    )
     port = _free_port()
-    proc = subprocess.Popen([*cli, "ui", data["sessionId"][:8], "--no-browser", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [*cli, "ui", data["sessionId"][:8], "--no-browser", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("sessionprof web UI: "), (line, proc.stderr.read() if proc.poll() is not None else "")
@@ -45,8 +54,7 @@ def test_ui_prints_a_url_that_opens_the_flame_graph(tmp_path: Path):
                 errors: list[str] = []
                 page.on("pageerror", lambda e: errors.append(str(e)))
                 page.goto(url)
-                page.wait_for_function("window.__sessionprof && window.__sessionprof.frameCount() > 0",
-                                       timeout=30_000)
+                page.wait_for_function("window.__sessionprof && window.__sessionprof.frameCount() > 0", timeout=30_000)
                 assert data["title"][:30] in page.locator("#session-title").inner_text()
                 assert f"{data['totalTokens']:,}" in page.locator("#summary").inner_text()
                 assert "token=" not in page.url  # the page moved the token out of the address bar

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sessionprof_ls.analysis import file_hint
 from sessionprof_ls import pricing
+from sessionprof_ls.analysis import file_hint
 from sessionprof_ls.engine import Engine
 
 T0 = 1_700_000_000_000.0
@@ -14,16 +14,30 @@ SONNET = "claude-sonnet-4-5-20250929"
 
 def ai(id, start, end, model=SONNET, tin=0, out=0, cr=0, cw=0, parent=None, **meta):
     md = {"model": model, "tokens": {"input": tin, "output": out, "cacheRead": cr, "cacheWrite": cw}, **meta}
-    e = {"sessionId": "s", "id": id, "type": "ai_response", "name": id, "startTime": T0 + start,
-         "endTime": T0 + end, "metadata": md}
+    e = {
+        "sessionId": "s",
+        "id": id,
+        "type": "ai_response",
+        "name": id,
+        "startTime": T0 + start,
+        "endTime": T0 + end,
+        "metadata": md,
+    }
     if parent:
         e["parentId"] = parent
     return e
 
 
 def read(id, start, end, path, tokens, parent=None):
-    e = {"sessionId": "s", "id": id, "type": "file_read", "name": path, "startTime": T0 + start,
-         "endTime": T0 + end, "metadata": {"filePath": path, "fileTokens": tokens}}
+    e = {
+        "sessionId": "s",
+        "id": id,
+        "type": "file_read",
+        "name": path,
+        "startTime": T0 + start,
+        "endTime": T0 + end,
+        "metadata": {"filePath": path, "fileTokens": tokens},
+    }
     if parent:
         e["parentId"] = parent
     return e
@@ -35,17 +49,24 @@ def engine(tmp_path):
 
 
 def test_costs_per_request_agent_cost_wins_unknown_model_has_no_price(engine):
-    engine.ingest([
-        ai("a", 0, 10, tin=1000, out=100, cr=5000, cw=200),
-        ai("b", 10, 20, tin=10, out=10, costUsd=1.25),
-        ai("c", 20, 30, model="my-private-model", tin=10, out=10),
-    ])
+    engine.ingest(
+        [
+            ai("a", 0, 10, tin=1000, out=100, cr=5000, cw=200),
+            ai("b", 10, 20, tin=10, out=10, costUsd=1.25),
+            ai("c", 20, 30, model="my-private-model", tin=10, out=10),
+        ]
+    )
     d = engine.performance("s", include_events=False)
     expected_a = pricing.price(SONNET, None, 1000, 100, 5000, 200)
     # genai-prices directly: its input_tokens include cache reads and writes
     from genai_prices import Usage, calc_price
-    direct = float(calc_price(Usage(input_tokens=6200, output_tokens=100, cache_read_tokens=5000,
-                                    cache_write_tokens=200), model_ref=SONNET).total_price)
+
+    direct = float(
+        calc_price(
+            Usage(input_tokens=6200, output_tokens=100, cache_read_tokens=5000, cache_write_tokens=200),
+            model_ref=SONNET,
+        ).total_price
+    )
     assert expected_a == pytest.approx(direct)
     rows = {r["eventId"]: r for r in d["tokensByMessage"]}
     assert rows["a"]["cost"] == pytest.approx(expected_a)
@@ -70,16 +91,25 @@ def test_one_hour_cache_writes_priced_higher():
 
 
 def test_file_resent_as_history_until_compaction(engine):
-    engine.ingest([
-        ai("r1", 0, 10, tin=100, cr=0),
-        read("f", 10, 20, "src/big.py", 1000),
-        ai("r2", 20, 30, cw=1100, cr=100),      # carries the file as new input
-        ai("r3", 30, 40, cr=1200),              # re-sends it
-        ai("r4", 40, 50, cr=1300),              # re-sends it
-        {"sessionId": "s", "id": "compact", "type": "agent", "name": "compaction", "startTime": T0 + 55,
-         "endTime": T0 + 55, "metadata": {"compaction": True}},
-        ai("r5", 60, 70, cr=300),               # after compaction: gone
-    ])
+    engine.ingest(
+        [
+            ai("r1", 0, 10, tin=100, cr=0),
+            read("f", 10, 20, "src/big.py", 1000),
+            ai("r2", 20, 30, cw=1100, cr=100),  # carries the file as new input
+            ai("r3", 30, 40, cr=1200),  # re-sends it
+            ai("r4", 40, 50, cr=1300),  # re-sends it
+            {
+                "sessionId": "s",
+                "id": "compact",
+                "type": "agent",
+                "name": "compaction",
+                "startTime": T0 + 55,
+                "endTime": T0 + 55,
+                "metadata": {"compaction": True},
+            },
+            ai("r5", 60, 70, cr=300),  # after compaction: gone
+        ]
+    )
     d = engine.performance("s", include_events=False)
     (row,) = d["tokensByFile"]
     assert row["timesRead"] == 1 and row["tokens"] == 1000
@@ -99,9 +129,18 @@ def test_file_resent_as_history_until_compaction(engine):
 
 
 def test_file_hint_label_formats():
-    row = {"filePath": "a.py", "tokens": 40_000, "timesRead": 2, "resentCount": 25, "resentTokens": 1_000_000,
-           "resentCost": 0.5, "contextTokens": 1_040_000, "contextShare": 8.4, "firstReadCost": 0.07,
-           "contextCost": 0.57}
+    row = {
+        "filePath": "a.py",
+        "tokens": 40_000,
+        "timesRead": 2,
+        "resentCount": 25,
+        "resentTokens": 1_000_000,
+        "resentCost": 0.5,
+        "contextTokens": 1_040_000,
+        "contextShare": 8.4,
+        "firstReadCost": 0.07,
+        "contextCost": 0.57,
+    }
     assert file_hint(row, 12_380_952)[0] == "1.04M tk · 8.4% of input · $0.57"
     row.update(contextCost=None, firstReadCost=None)
     assert file_hint(row, 12_380_952)[0] == "1.04M tk · 8.4% of input · cost not recorded"
@@ -127,15 +166,29 @@ def test_suggestions_from_the_session_numbers(engine):
         events.append(read(f"r{k}", t, t + 1000, f"src/m{k}.py", 300))
         events.append(ai(f"step{k}", t + 1000, t + 3000, out=50, cr=12_000 + k))
         t += 3000
-    events.append(read("again", t, t + 500, "src/m0.py", 300))           # unchanged re-read
+    events.append(read("again", t, t + 500, "src/m0.py", 300))  # unchanged re-read
     events.append(read("huge", t + 500, t + 1500, "data/dump.json", 20_000))
-    events.append({"sessionId": "s", "id": "ask", "type": "user_input", "name": "AskUserQuestion",
-                   "startTime": T0 + t + 1500, "endTime": T0 + t + 61_500})
+    events.append(
+        {
+            "sessionId": "s",
+            "id": "ask",
+            "type": "user_input",
+            "name": "AskUserQuestion",
+            "startTime": T0 + t + 1500,
+            "endTime": T0 + t + 61_500,
+        }
+    )
     engine.ingest(events)
     d = engine.performance("s", include_events=False)
     by_kind = {s["kind"]: s for s in d["suggestions"]}
-    assert set(by_kind) >= {"batch_reads", "incremental_output", "reread_file", "large_tool_output", "user_wait",
-                            "smaller_model"}
+    assert set(by_kind) >= {
+        "batch_reads",
+        "incremental_output",
+        "reread_file",
+        "large_tool_output",
+        "user_wait",
+        "smaller_model",
+    }
     batch = by_kind["batch_reads"]
     # five reads in a row (1 s, 1 s, 1 s, 0.5 s, 1 s): batched they take the longest one,
     # and the three 2 s AI round trips between them disappear
@@ -153,26 +206,58 @@ def test_suggestions_from_the_session_numbers(engine):
         assert s["estimatedSaving"] and s["guidance"] and s["id"] == s["kind"]
         assert "-" in s["estimatedSaving"]
     # the session's numbers drive the saving: a longer wait gives a bigger one
-    engine.ingest([{"sessionId": "s", "id": "ask", "type": "user_input", "name": "AskUserQuestion",
-                    "startTime": T0 + t + 1500, "endTime": T0 + t + 121_500}])
+    engine.ingest(
+        [
+            {
+                "sessionId": "s",
+                "id": "ask",
+                "type": "user_input",
+                "name": "AskUserQuestion",
+                "startTime": T0 + t + 1500,
+                "endTime": T0 + t + 121_500,
+            }
+        ]
+    )
     d2 = engine.performance("s", include_events=False)
     assert {s["kind"]: s for s in d2["suggestions"]}["user_wait"]["savingMs"] == 120_000
 
 
 def test_reread_after_write_is_not_wasted(engine):
-    engine.ingest([read("a", 0, 10, "x.py", 100),
-                   {"sessionId": "s", "id": "w", "type": "file_write", "name": "x.py", "startTime": T0 + 20,
-                    "endTime": T0 + 30, "metadata": {"filePath": "x.py"}},
-                   read("b", 40, 50, "x.py", 100)])
+    engine.ingest(
+        [
+            read("a", 0, 10, "x.py", 100),
+            {
+                "sessionId": "s",
+                "id": "w",
+                "type": "file_write",
+                "name": "x.py",
+                "startTime": T0 + 20,
+                "endTime": T0 + 30,
+                "metadata": {"filePath": "x.py"},
+            },
+            read("b", 40, 50, "x.py", 100),
+        ]
+    )
     kinds = {s["kind"] for s in engine.performance("s", include_events=False)["suggestions"]}
     assert "reread_file" not in kinds
 
 
 def test_slowest_operations_ranked_with_hints(engine):
-    engine.ingest([ai("big", 0, 50_000, out=5000),
-                   {"sessionId": "s", "id": "sh", "type": "tool_execution", "name": "Bash", "startTime": T0 + 50_000,
-                    "endTime": T0 + 80_000, "metadata": {"toolName": "Bash"}},
-                   read("r", 80_000, 80_100, "a.py", 10)])
+    engine.ingest(
+        [
+            ai("big", 0, 50_000, out=5000),
+            {
+                "sessionId": "s",
+                "id": "sh",
+                "type": "tool_execution",
+                "name": "Bash",
+                "startTime": T0 + 50_000,
+                "endTime": T0 + 80_000,
+                "metadata": {"toolName": "Bash"},
+            },
+            read("r", 80_000, 80_100, "a.py", 10),
+        ]
+    )
     ops = engine.performance("s", include_events=False)["slowestOperations"]
     assert [(o["rank"], o["event"]["id"]) for o in ops] == [(1, "big"), (2, "sh"), (3, "r")]
     assert "Large output: 5,000 tokens" in ops[0]["suggestion"]
@@ -185,9 +270,17 @@ def test_code_lenses_slowest_first_and_capped_per_file(engine):
     calls = []
     for k in range(LENSES_PER_FILE + 10):
         start = k * 100_000
-        calls.append({"sessionId": "s", "id": f"b{k}", "type": "tool_execution", "name": "Bash",
-                      "startTime": T0 + start, "endTime": T0 + start + 6000 + k * 10,
-                      "metadata": {"toolName": "Bash", "filePath": "/ws/build.sh", "startLine": 3}})
+        calls.append(
+            {
+                "sessionId": "s",
+                "id": f"b{k}",
+                "type": "tool_execution",
+                "name": "Bash",
+                "startTime": T0 + start,
+                "endTime": T0 + start + 6000 + k * 10,
+                "metadata": {"toolName": "Bash", "filePath": "/ws/build.sh", "startLine": 3},
+            }
+        )
     engine.ingest(calls)
     index = EditorIndex.build(engine.analysis("s"), ["/ws"])
     lenses = index.lookup("/ws/build.sh").lenses

@@ -4,7 +4,6 @@ graph and exports, checked against the reference totals of tests/fixtures/README
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from sp_fixtures import FIXTURES
@@ -40,7 +39,11 @@ def test_fixture_end_to_end(name, tmp_path):
     data = engine.performance(sid)
     PerformanceData.model_validate(data)
     assert (data["inputTokens"], data["outputTokens"], data["cacheWriteTokens"], data["cacheReadTokens"]) == (
-        tin, tout, tcw, tcr)
+        tin,
+        tout,
+        tcw,
+        tcr,
+    )
     assert data["totalCost"] == pytest.approx(cost, rel=0.02)
     assert time_parts(data) == pytest.approx(data["totalDuration"], abs=1e-6)
     assert data["activeTime"] + data["idleTime"] == pytest.approx(data["totalDuration"], abs=1e-6)

@@ -3,11 +3,9 @@ others; exports are valid for the tools that open them; schemas are current."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
-import msgspec
 import pytest
 from pydantic import ValidationError
 
@@ -23,16 +21,50 @@ T0 = 1_700_000_000_000.0
 
 def stream(sid="s"):
     return [
-        {"sessionId": sid, "id": "ai", "type": "ai_response", "name": "Response #1", "startTime": T0,
-         "endTime": T0 + 1000, "metadata": {"model": "gpt-5", "tokens": {"input": 10, "output": 20}}},
-        {"sessionId": sid, "id": "t1", "type": "tool_execution", "name": "Read", "startTime": T0 + 1000,
-         "endTime": T0 + 3000, "metadata": {"toolName": "Read"}},
-        {"sessionId": sid, "id": "t2", "type": "tool_execution", "name": "Grep", "startTime": T0 + 1500,
-         "endTime": T0 + 2500},  # parallel with t1
-        {"sessionId": sid, "id": "f1", "parentId": "t1", "type": "file_read", "name": "a.py", "startTime": T0 + 1000,
-         "endTime": T0 + 3500, "metadata": {"filePath": "a.py", "fileTokens": 99, "startLine": 4}},  # overruns t1
-        {"sessionId": sid, "id": "ai2", "type": "ai_response", "name": "Response #2", "startTime": T0 + 3500,
-         "endTime": T0 + 5000},
+        {
+            "sessionId": sid,
+            "id": "ai",
+            "type": "ai_response",
+            "name": "Response #1",
+            "startTime": T0,
+            "endTime": T0 + 1000,
+            "metadata": {"model": "gpt-5", "tokens": {"input": 10, "output": 20}},
+        },
+        {
+            "sessionId": sid,
+            "id": "t1",
+            "type": "tool_execution",
+            "name": "Read",
+            "startTime": T0 + 1000,
+            "endTime": T0 + 3000,
+            "metadata": {"toolName": "Read"},
+        },
+        {
+            "sessionId": sid,
+            "id": "t2",
+            "type": "tool_execution",
+            "name": "Grep",
+            "startTime": T0 + 1500,
+            "endTime": T0 + 2500,
+        },  # parallel with t1
+        {
+            "sessionId": sid,
+            "id": "f1",
+            "parentId": "t1",
+            "type": "file_read",
+            "name": "a.py",
+            "startTime": T0 + 1000,
+            "endTime": T0 + 3500,
+            "metadata": {"filePath": "a.py", "fileTokens": 99, "startLine": 4},
+        },  # overruns t1
+        {
+            "sessionId": sid,
+            "id": "ai2",
+            "type": "ai_response",
+            "name": "Response #2",
+            "startTime": T0 + 3500,
+            "endTime": T0 + 5000,
+        },
     ]
 
 
@@ -113,8 +145,9 @@ def test_sessions_persist_across_restart(tmp_path):
 def test_reading_a_session_uses_its_key_only(tmp_path):
     e = Engine(tmp_path / "store.db")
     e.ingest(stream("one") + stream("two"))
-    plan = e.store.db.execute("EXPLAIN QUERY PLAN SELECT seq, data FROM batches WHERE skey=? ORDER BY seq",
-                              (1,)).fetchall()
+    plan = e.store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT seq, data FROM batches WHERE skey=? ORDER BY seq", (1,)
+    ).fetchall()
     text = " ".join(str(r[-1]) for r in plan)
     assert "SEARCH batches USING INDEX batches_by_session (skey=?)" in text, text
     assert "SCAN" not in text and "TEMP B-TREE" not in text
@@ -184,17 +217,49 @@ def test_schemas_are_current():
 
 CASES = [
     ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1}, True),
-    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": "2025-01-01T00:00:00Z",
-      "endTime": None, "parentId": None, "metadata": {"x": 1}}, True),
-    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1,
-      "metadata": {"tokens": {"input": 1, "output": 2, "cacheRead": 3, "cacheWrite": 4}, "costUsd": 0.1}}, True),
+    (
+        {
+            "sessionId": "s",
+            "id": "1",
+            "type": "agent",
+            "name": "n",
+            "startTime": "2025-01-01T00:00:00Z",
+            "endTime": None,
+            "parentId": None,
+            "metadata": {"x": 1},
+        },
+        True,
+    ),
+    (
+        {
+            "sessionId": "s",
+            "id": "1",
+            "type": "agent",
+            "name": "n",
+            "startTime": 1,
+            "metadata": {"tokens": {"input": 1, "output": 2, "cacheRead": 3, "cacheWrite": 4}, "costUsd": 0.1},
+        },
+        True,
+    ),
     ({"sessionId": "s", "id": "1", "type": "robot", "name": "n", "startTime": 1}, False),
     ({"sessionId": "s", "id": "1", "type": "agent", "name": 5, "startTime": 1}, False),
     ({"sessionId": "", "id": "1", "type": "agent", "name": "n", "startTime": 1}, False),
     ({"sessionId": "s", "type": "agent", "name": "n", "startTime": 1}, False),
-    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1,
-      "metadata": {"tokens": {"input": -5}}}, False),
-    ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"fileTokens": "x"}}, False),
+    (
+        {
+            "sessionId": "s",
+            "id": "1",
+            "type": "agent",
+            "name": "n",
+            "startTime": 1,
+            "metadata": {"tokens": {"input": -5}},
+        },
+        False,
+    ),
+    (
+        {"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"fileTokens": "x"}},
+        False,
+    ),
     ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"startLine": 0}}, False),
     ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"status": "meh"}}, False),
     ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": []}, False),

@@ -29,21 +29,25 @@ def engine(tmp_path):
 
 
 def test_parallel_tool_calls_split_adds_up_to_wall_time(engine):
-    engine.ingest([
-        ev("ai1", "ai_response", 0, 2000),
-        # three tools in parallel, 2000..5000, 2000..4000, 3000..6000: covered 2000..6000
-        ev("t1", start=2000, end=5000), ev("t2", start=2000, end=4000), ev("t3", start=3000, end=6000),
-        ev("net", "network_request", 4500, 5500, parent="t3"),
-        ev("ai2", "ai_response", 7000, 9000),  # a gap 6000..7000 is "other"
-        ev("wait", "user_input", 9000, 10000),
-    ])
+    engine.ingest(
+        [
+            ev("ai1", "ai_response", 0, 2000),
+            # three tools in parallel, 2000..5000, 2000..4000, 3000..6000: covered 2000..6000
+            ev("t1", start=2000, end=5000),
+            ev("t2", start=2000, end=4000),
+            ev("t3", start=3000, end=6000),
+            ev("net", "network_request", 4500, 5500, parent="t3"),
+            ev("ai2", "ai_response", 7000, 9000),  # a gap 6000..7000 is "other"
+            ev("wait", "user_input", 9000, 10000),
+        ]
+    )
     s = engine.summary("s")
     assert s["totalDuration"] == 10000
     assert s["aiThinkingTime"] == 4000
-    assert s["networkTime"] == 1000            # inside t3, network wins
-    assert s["toolExecutionTime"] == 3000      # 2000..6000 minus the network second
+    assert s["networkTime"] == 1000  # inside t3, network wins
+    assert s["toolExecutionTime"] == 3000  # 2000..6000 minus the network second
     assert s["userWaitTime"] == 1000
-    assert s["otherTime"] == 1000             # no prompt follows the gap: not idle, unexplained
+    assert s["otherTime"] == 1000  # no prompt follows the gap: not idle, unexplained
     assert s["idleTime"] == 0 and s["activeTime"] == 10000
     assert time_parts(s) == s["totalDuration"]
     assert s["toolCallCount"] == 3 and s["messageCount"] == 3  # two responses and the wait: the table's rows
@@ -51,12 +55,14 @@ def test_parallel_tool_calls_split_adds_up_to_wall_time(engine):
 
 def test_subagent_time_counts_as_its_own_work(engine):
     """A Task tool's self time is what its subagent did: AI thinking inside it is AI time."""
-    engine.ingest([
-        ev("task", start=0, end=10000, toolName="Task"),
-        ev("sub", "agent", 0, 10000, parent="task"),
-        ev("sub-ai", "ai_response", 0, 6000, parent="sub"),
-        ev("sub-read", "file_read", 6000, 10000, parent="sub", filePath="a.py", fileTokens=10),
-    ])
+    engine.ingest(
+        [
+            ev("task", start=0, end=10000, toolName="Task"),
+            ev("sub", "agent", 0, 10000, parent="task"),
+            ev("sub-ai", "ai_response", 0, 6000, parent="sub"),
+            ev("sub-read", "file_read", 6000, 10000, parent="sub", filePath="a.py", fileTokens=10),
+        ]
+    )
     s = engine.summary("s")
     assert (s["aiThinkingTime"], s["toolExecutionTime"], s["otherTime"]) == (6000, 4000, 0)
 
@@ -109,6 +115,7 @@ def test_cycle_is_broken_not_lost(engine):
         for n in nodes:
             ids.append(n["id"])
             walk(n["children"])
+
     walk(data["events"])
     assert sorted(ids) == ["a", "b"]
 
@@ -117,12 +124,12 @@ def test_bad_events_rejected_one_by_one_naming_the_field(engine):
     good = ev("ok", start=0, end=5)
     batch = [
         good,
-        {**ev("w1"), "name": 12},                                     # wrong type
-        {k: v for k, v in ev("w2").items() if k != "type"},           # missing field
-        ev("w3", start=500, end=100),                                 # end before start
-        {**ev("w4"), "type": "coffee_break"},                         # unknown type
-        {**ev("w5"), "startTime": "yesterday"},                       # not a time
-        ev("w6", tokens={"input": -1}),                               # negative tokens
+        {**ev("w1"), "name": 12},  # wrong type
+        {k: v for k, v in ev("w2").items() if k != "type"},  # missing field
+        ev("w3", start=500, end=100),  # end before start
+        {**ev("w4"), "type": "coffee_break"},  # unknown type
+        {**ev("w5"), "startTime": "yesterday"},  # not a time
+        ev("w6", tokens={"input": -1}),  # negative tokens
         "not an object",
         ev("ok2", start=10, end=20),
     ]
@@ -141,18 +148,32 @@ def test_bad_events_rejected_one_by_one_naming_the_field(engine):
 
 
 def test_iso_times_and_unknown_metadata_kept(engine):
-    engine.ingest([{"sessionId": "s", "id": "i", "type": "network_request", "name": "GET",
-                    "startTime": "2025-01-01T00:00:00Z", "endTime": "2025-01-01T00:00:01.5+00:00",
-                    "metadata": {"url": "https://example.com", "vendorThing": {"a": 1}}}])
+    engine.ingest(
+        [
+            {
+                "sessionId": "s",
+                "id": "i",
+                "type": "network_request",
+                "name": "GET",
+                "startTime": "2025-01-01T00:00:00Z",
+                "endTime": "2025-01-01T00:00:01.5+00:00",
+                "metadata": {"url": "https://example.com", "vendorThing": {"a": 1}},
+            }
+        ]
+    )
     e = engine.event("s", "i")
     assert e["duration"] == 1500
     assert e["metadata"]["vendorThing"] == {"a": 1}
 
 
 def test_performance_validates_against_the_model(engine):
-    engine.ingest([ev("ai", "ai_response", 0, 100, model="gpt-5", tokens={"input": 10, "output": 5}),
-                   ev("t", start=100, end=200, toolName="Read", filePath="x.py"),
-                   ev("f", "file_read", 100, 200, parent="t", filePath="x.py", fileTokens=50)])
+    engine.ingest(
+        [
+            ev("ai", "ai_response", 0, 100, model="gpt-5", tokens={"input": 10, "output": 5}),
+            ev("t", start=100, end=200, toolName="Read", filePath="x.py"),
+            ev("f", "file_read", 100, 200, parent="t", filePath="x.py", fileTokens=50),
+        ]
+    )
     PerformanceData.model_validate(engine.performance("s"))
 
 
@@ -184,8 +205,9 @@ def test_analyses_in_threads_while_events_arrive(engine):
             for k in range(50):
                 i = b * 50 + k
                 batch.append(ev(f"t{i}", start=i * 10, end=i * 10 + 5, toolName="Read", filePath=f"f{i % 7}.py"))
-                batch.append(ev(f"f{i}", "file_read", i * 10, i * 10 + 5, parent=f"t{i}", filePath=f"f{i % 7}.py",
-                                fileTokens=10))
+                batch.append(
+                    ev(f"f{i}", "file_read", i * 10, i * 10 + 5, parent=f"t{i}", filePath=f"f{i % 7}.py", fileTokens=10)
+                )
             res = engine.ingest(batch)
             assert res["accepted"] == 100
     finally:

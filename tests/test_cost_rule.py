@@ -34,8 +34,11 @@ def test_real_transcripts_have_a_complete_cost(path, tmp_path):
 
 def test_nothing_billed_costs_zero_and_is_complete(tmp_path):
     src = FIXTURES / "codex" / "agentlogs-crud.jsonl"
-    kept = [line for line in src.read_text().splitlines()
-            if line.strip() and (json.loads(line).get("payload") or {}).get("type") != "token_count"]
+    kept = [
+        line
+        for line in src.read_text().splitlines()
+        if line.strip() and (json.loads(line).get("payload") or {}).get("type") != "token_count"
+    ]
     (tmp_path / "rollout.jsonl").write_text("\n".join(kept) + "\n")
     s, _ = _summary(tmp_path / "rollout.jsonl", tmp_path)
     assert s["totalCost"] == 0.0 and s["costComplete"] is True and "totalCost" not in s["notRecorded"]
@@ -73,8 +76,13 @@ def _cli(tmp_path: Path, *args: str, width: int = 200) -> str:
     import sys
 
     env = {**os.environ, "COLUMNS": str(width), "NO_COLOR": "1"}
-    out = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "--store", str(tmp_path / "cli.db"), *args],
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(tmp_path / "cli.db"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -84,7 +92,7 @@ def test_cli_report_says_not_recorded_and_shows_both_costs(tmp_path):
     text = _cli(tmp_path, "report", width=80)
     rows = [line for line in text.splitlines() if " asst " in line]
     assert rows and all(line.split()[-2:] == ["n/r", "n/r"] and " 0 " not in line for line in rows)
-    table = text[text.index("BY MESSAGE"):text.index("BY FILE IN CONTEXT")]
+    table = text[text.index("BY MESSAGE") : text.index("BY FILE IN CONTEXT")]
     total = next(line for line in table.splitlines() if line.strip().startswith("TOTAL "))
     assert total.split()[1:] == ["not", "recorded", "not", "recorded"]
     assert "n/r: usage not recorded by the source" in table

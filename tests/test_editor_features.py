@@ -6,10 +6,8 @@ the lensed line, a bad setting reported once."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,6 @@ from lsprotocol import types as lsp
 from sp_fixtures import FIXTURES, claude_project_name
 
 from sessionprof_ls import protocol as P
-from sessionprof_ls.analysis import fmt_ms
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
 
@@ -44,8 +41,11 @@ def same_cwd_workspace(tmp: Path) -> dict:
     transcript = project / src.name
     transcript.write_text(src.read_text().replace(cwd, str(root)))
     moved = import_file(transcript).events
-    paths = {e["metadata"]["filePath"] for e in moved
-             if e["type"] in ("file_read", "file_write", "tool_execution") and (e.get("metadata") or {}).get("filePath")}
+    paths = {
+        e["metadata"]["filePath"]
+        for e in moved
+        if e["type"] in ("file_read", "file_write", "tool_execution") and (e.get("metadata") or {}).get("filePath")
+    }
     for p in paths:
         target = Path(p)
         if target.is_absolute() and str(target).startswith(str(root) + os.sep) and not target.exists():
@@ -56,8 +56,14 @@ def same_cwd_workspace(tmp: Path) -> dict:
     engine.ingest(moved)
     sid = moved[0]["sessionId"]
     perf = engine.performance(sid, include_events=False)
-    return {"root": root, "claude": claude, "sid": sid, "files": perf["tokensByFile"], "events": moved,
-            "total_input": perf["inputTokens"] + perf["cacheReadTokens"] + perf["cacheWriteTokens"]}
+    return {
+        "root": root,
+        "claude": claude,
+        "sid": sid,
+        "files": perf["tokensByFile"],
+        "events": moved,
+        "total_input": perf["inputTokens"] + perf["cacheReadTokens"] + perf["cacheWriteTokens"],
+    }
 
 
 def label_text(hint: lsp.InlayHint) -> str:
@@ -65,8 +71,9 @@ def label_text(hint: lsp.InlayHint) -> str:
 
 
 async def hover(client, uri: str, line: int) -> lsp.Hover | None:
-    return await client.text_document_hover_async(lsp.HoverParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line, 0)))
+    return await client.text_document_hover_async(
+        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line, 0))
+    )
 
 
 async def test_lenses_hints_and_hover(editor, tmp_path):
@@ -75,8 +82,13 @@ async def test_lenses_hints_and_hover(editor, tmp_path):
     shares = sorted(r["shareOfInput"] for r in ws["files"] if Path(r["filePath"]).is_file())
     assert len(shares) >= 3 and shares[0] < shares[-1], shares
     mid, high = (shares[0] + shares[1]) / 2, shares[-1]
-    client, rec = await start(editor, tmp_path, ws["root"], claude_dir=ws["claude"],
-                              settings={"slowThresholdMs": 1, "hintMidShare": mid, "hintHighShare": high})
+    client, rec = await start(
+        editor,
+        tmp_path,
+        ws["root"],
+        claude_dir=ws["claude"],
+        settings={"slowThresholdMs": 1, "hintMidShare": mid, "hintHighShare": high},
+    )
     neovim = editor == "neovim"
     try:
         await rec.wait(lambda: any(s["sessionId"] == ws["sid"] for s in rec.summaries), what="summary")
@@ -110,10 +122,14 @@ async def test_lenses_hints_and_hover(editor, tmp_path):
             assert h is not None
             md = h.contents.value
             context = row.get("contextTokens", row["tokens"] + row["resentTokens"])
-            assert (f"**{context:,} tokens** in the context ({row['tokens']:,} read, {row['resentTokens']:,} re-sent "
-                    f"as history): {row['shareOfInput']:.1f}%") in md, md
+            assert (
+                f"**{context:,} tokens** in the context ({row['tokens']:,} read, {row['resentTokens']:,} re-sent "
+                f"as history): {row['shareOfInput']:.1f}%"
+            ) in md, md
             assert f"**Reads** ({row['timesRead']})" in md
-            assert f"Re-sent** as history by {row['resentCount']} later request(s): {row['resentTokens']:,} tokens" in md
+            assert (
+                f"Re-sent** as history by {row['resentCount']} later request(s): {row['resentTokens']:,} tokens" in md
+            )
             if neovim:
                 assert ":SessionProf show" in md and "command:" not in md
             else:
@@ -133,12 +149,18 @@ async def test_lenses_hints_and_hover(editor, tmp_path):
                 line = lens.range.start.line
                 h = await hover(client, uri, line)
                 md = h.contents.value
-                name, dur, rank = re.fullmatch(r"(\S+?)(?:: .+?)? (\d[\w.]*(?: \d\w+)?)(?: interrupted)? · slowest #(\d+)",
-                                               lens.command.title).groups()
+                name, dur, rank = re.fullmatch(
+                    r"(\S+?)(?:: .+?)? (\d[\w.]*(?: \d\w+)?)(?: interrupted)? · slowest #(\d+)", lens.command.title
+                ).groups()
                 assert f"**{name}** took **{dur}** · slowest #{rank} of " in md, md
                 ev = by_events[lens.command.arguments[1]]
                 args = (ev.get("metadata") or {}).get("args") or {}
-                what = args.get("command") or args.get("pattern") or args.get("file_path") or ev["metadata"].get("filePath")
+                what = (
+                    args.get("command")
+                    or args.get("pattern")
+                    or args.get("file_path")
+                    or ev["metadata"].get("filePath")
+                )
                 assert " ".join(str(what).split())[:60] in md, (what, md)
                 checked_lens_hover = True
         assert checked_lens_hover
@@ -155,8 +177,13 @@ async def test_lenses_hints_and_hover(editor, tmp_path):
 async def test_bad_setting_reported_once(editor, tmp_path):
     ws = tmp_path / "w"
     ws.mkdir()
-    client, rec = await start(editor, tmp_path, ws, settings={"noSuchSetting": 1, "hintHighShare": 400},
-                              configuration={"sessionprof": {"noSuchSetting": 1, "hintHighShare": 400}})
+    client, rec = await start(
+        editor,
+        tmp_path,
+        ws,
+        settings={"noSuchSetting": 1, "hintHighShare": 400},
+        configuration={"sessionprof": {"noSuchSetting": 1, "hintHighShare": 400}},
+    )
     try:
         # the messages of initialize and of the configuration pull came already: count the client's record
         msgs = [m.message for m in client.messages]

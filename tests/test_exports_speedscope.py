@@ -15,11 +15,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from sp_fixtures import CHROMIUM, CHROMIUM_ARGS, FIXTURES, ROOT
 
 from sessionprof_ls import exports
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
-from sp_fixtures import CHROMIUM, CHROMIUM_ARGS, FIXTURES, ROOT
 
 REAL = sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.glob("*/*.jsonl"))
 FORMATS = ("speedscope", "cpuprofile", "chrome-trace")
@@ -27,8 +27,13 @@ FORMATS = ("speedscope", "cpuprofile", "chrome-trace")
 
 @pytest.fixture(scope="module")
 def speedscope_app():
-    pkg = subprocess.run(["bash", str(ROOT / "scripts" / "install-speedscope.sh")], check=True,
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    pkg = (
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "install-speedscope.sh")], check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return Path(pkg) / "dist" / "release"
 
 
@@ -41,7 +46,7 @@ def served(speedscope_app, tmp_path_factory):
         def translate_path(self, path):
             p = path.split("?")[0].split("#")[0]
             if p.startswith("/data/"):
-                return str(data / p[len("/data/"):])
+                return str(data / p[len("/data/") :])
             return str(speedscope_app / (p.lstrip("/") or "index.html"))
 
         def log_message(self, *args):
@@ -141,8 +146,14 @@ def test_every_export_of_a_real_fixture_opens_in_speedscope(fixture, tmp_path, s
         problems: list[str] = []
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-        page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
-                if m.type == "error" or "Tried to" in m.text or "Failed to load" in m.text else None)
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(f"{m.type}: {m.text}")
+                if m.type == "error" or "Tried to" in m.text or "Failed to load" in m.text
+                else None
+            ),
+        )
         try:
             page.goto(f"{base}/index.html#profileURL={base}/data/{name}")
             export = page.get_by_text("Export")

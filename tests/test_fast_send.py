@@ -33,9 +33,13 @@ def test_answers_equal_pygls_on_a_real_session(tmp_path):
     out = engine.ingest(import_file(FIXTURES / "claude-code" / "agentlogs-subagent.jsonl").events)
     (sid,) = out["sessions"]
     protocol = create_server(str(tmp_path / "s.sqlite")).protocol
-    for result in (engine.performance(sid, include_events=True), engine.performance(sid, include_events=False),
-                   engine.flame_graph(sid, "time", "time", "base64"), engine.flame_graph(sid, "aggregate", "time"),
-                   engine.sessions()):
+    for result in (
+        engine.performance(sid, include_events=True),
+        engine.performance(sid, include_events=False),
+        engine.flame_graph(sid, "time", "time", "base64"),
+        engine.flame_graph(sid, "aggregate", "time"),
+        engine.sessions(),
+    ):
         msg = JsonRPCResponseMessage(id=7, jsonrpc="2.0", result=result)
         assert json.loads(encode_response(msg)) == _stock(protocol, msg)
 

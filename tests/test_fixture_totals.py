@@ -105,7 +105,11 @@ def test_reimport_gives_same_ids_and_session_metadata(path):
     a = import_file(path)
     b = import_file(path)
     assert [e["id"] for e in a.events] == [e["id"] for e in b.events]
-    tops = [e for e in a.events if e.get("parentId") is None and e["type"] == "agent" and not e["metadata"].get("compaction")]
+    tops = [
+        e
+        for e in a.events
+        if e.get("parentId") is None and e["type"] == "agent" and not e["metadata"].get("compaction")
+    ]
     assert tops, "every session has turns"
     assert all(t["metadata"]["source"] in ("claude-code", "codex") for t in tops)
     assert all(t["metadata"]["workspace"] for t in tops)
@@ -122,4 +126,9 @@ def test_engine_agrees_with_reference_tokens(tmp_path):
         ingest = engine.ingest(res.events)
         assert ingest["rejected"] == []
         perf = engine.performance(res.events[0]["sessionId"], include_events=False)
-        assert (perf["inputTokens"], perf["outputTokens"], perf["cacheWriteTokens"], perf["cacheReadTokens"]) == (inp, out, cw, cr)
+        assert (perf["inputTokens"], perf["outputTokens"], perf["cacheWriteTokens"], perf["cacheReadTokens"]) == (
+            inp,
+            out,
+            cw,
+            cr,
+        )

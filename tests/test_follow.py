@@ -33,9 +33,11 @@ class Cursors:
 
     def sink(self, keep):
         """A follower sink that hands the events to `keep` and then stores the cursor."""
+
         def sink(events, cursor):
             keep(events)
             self.set_cursor(*cursor)
+
         return sink
 
 
@@ -63,7 +65,10 @@ def test_half_written_last_line_waits_for_the_rest(tmp_path):
     assert list(lines) == [] and pos3["offset"] == pos2["offset"]
 
 
-@pytest.mark.parametrize("name", ["claude-code/spotter-subagent.jsonl", "claude-code/agentlogs-subagent.jsonl", "codex/agentlogs-images.jsonl"])
+@pytest.mark.parametrize(
+    "name",
+    ["claude-code/spotter-subagent.jsonl", "claude-code/agentlogs-subagent.jsonl", "codex/agentlogs-images.jsonl"],
+)
 def test_chunked_appends_give_the_same_result_as_one_read(tmp_path, name):
     src = (FIXTURES / name).read_bytes()
     whole = import_file(FIXTURES / name)
@@ -75,7 +80,7 @@ def test_chunked_appends_give_the_same_result_as_one_read(tmp_path, name):
     step = 997  # cuts lines (and UTF-8 sequences) in the middle
     for i in range(0, len(src), step):
         with open(f, "ab") as fh:
-            fh.write(src[i:i + step])
+            fh.write(src[i : i + step])
         res = import_file(f, json.loads(json.dumps(cursor)))
         assert res.errors == []
         for e in res.events:
@@ -138,7 +143,9 @@ def test_follower_scan_once_reads_only_new_and_sinks_before_cursor(tmp_path):
     # a Codex rollout of this workspace, and one of another
     day = codex / "sessions" / "2026" / "01" / "25"
     day.mkdir(parents=True)
-    rollout = (FIXTURES / "codex/agentlogs-crud.jsonl").read_text().replace("/Users/philipp/dev/agentlogs/fixtures", str(ws))
+    rollout = (
+        (FIXTURES / "codex/agentlogs-crud.jsonl").read_text().replace("/Users/philipp/dev/agentlogs/fixtures", str(ws))
+    )
     (day / "rollout-a.jsonl").write_text(rollout)
     shutil.copy(FIXTURES / "codex/agentlogs-images.jsonl", day / "rollout-b.jsonl")
     batches: list[list[dict]] = []
@@ -244,9 +251,21 @@ def test_a_long_file_is_imported_in_pieces_with_the_same_result(tmp_path, name):
     key = str((FIXTURES / name).resolve())
     assert pieces.store.get_cursor(key)["offset"] == (FIXTURES / name).stat().st_size
     a, b = whole.summary(sid), pieces.summary(sid)
-    for field in ("totalTokens", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens",
-                  "messageCount", "toolCallCount", "eventCount", "totalDuration", "aiThinkingTime",
-                  "toolExecutionTime", "userWaitTime", "totalCost"):
+    for field in (
+        "totalTokens",
+        "inputTokens",
+        "outputTokens",
+        "cacheReadTokens",
+        "cacheWriteTokens",
+        "messageCount",
+        "toolCallCount",
+        "eventCount",
+        "totalDuration",
+        "aiThinkingTime",
+        "toolExecutionTime",
+        "userWaitTime",
+        "totalCost",
+    ):
         assert b[field] == a[field], field
     assert import_new(FIXTURES / name, pieces.store, sink, max_bytes=16 * 1024) == (0, [])  # nothing new
 

@@ -57,8 +57,12 @@ def homes(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    dirs = {"gemini": tmp_path / "gemini" / "tmp", "copilot": tmp_path / "copilot",
-            "opencode": tmp_path / "opencode", "kilo": tmp_path / "kilo"}
+    dirs = {
+        "gemini": tmp_path / "gemini" / "tmp",
+        "copilot": tmp_path / "copilot",
+        "opencode": tmp_path / "opencode",
+        "kilo": tmp_path / "kilo",
+    }
     monkeypatch.setenv("GEMINI_DATA_DIR", str(dirs["gemini"]))
     monkeypatch.setenv("COPILOT_HOME", str(dirs["copilot"]))
     monkeypatch.setenv("OPENCODE_DATA_DIR", str(dirs["opencode"]))
@@ -98,13 +102,19 @@ def test_default_folders_follow_the_environment(homes, tmp_path):
 def test_cli_import_with_no_paths_reads_every_agent_and_names_it(homes, tmp_path):
     _lay_out_everything(homes, tmp_path)
     env = dict(os.environ, SESSIONPROF_STORE=str(tmp_path / "store.db"), COLUMNS="200")
-    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "import", "--json"], env=env,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", "import", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     sources = {s["source"] for s in json.loads(run.stdout)}
     assert sources == {"gemini-cli", "copilot-cli", "opencode", "kilo-cli", "cline"}
-    table = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "sessions"], env=env,
-                           capture_output=True, text=True, timeout=120)
+    table = subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", "sessions"], env=env, capture_output=True, text=True, timeout=120
+    )
     for name in ("gemini-cli", "copilot-cli", "opencode", "kilo-cli", "cline"):
         assert name in table.stdout
 
@@ -146,7 +156,9 @@ async def test_follower_reads_each_agent_as_it_writes(homes, tmp_path):
         # Copilot CLI: a session whose session.start names this workspace
         sess = homes["copilot"] / "session-state" / COPILOT_EVENTS.parent.name
         sess.mkdir(parents=True)
-        clines = COPILOT_EVENTS.read_text().replace("/home/wei/repo/VibeCodingTracker", str(ws)).splitlines(keepends=True)
+        clines = (
+            COPILOT_EVENTS.read_text().replace("/home/wei/repo/VibeCodingTracker", str(ws)).splitlines(keepends=True)
+        )
         (sess / "events.jsonl").write_text("".join(clines[:20]))
         assert await _wait(lambda: any(e["sessionId"].startswith("96ef38f0") for e in got.values()))
         with open(sess / "events.jsonl", "a") as fh:
@@ -158,13 +170,23 @@ async def test_follower_reads_each_agent_as_it_writes(homes, tmp_path):
         assert await _wait(lambda: any(e["sessionId"] == "ses_3f1a9c2e7ffeM0dQm1a2b3c4d7" for e in got.values()))
         con = sqlite3.connect(db)
         con.execute("PRAGMA journal_mode = WAL")
-        asst = {"role": "assistant", "time": {"created": 1_775_000_500_000, "completed": 1_775_000_501_000},
-                "parentID": "msg_c0e6d51f4001", "modelID": "big-pickle", "providerID": "opencode", "mode": "build",
-                "agent": "build", "path": {"cwd": "/w", "root": "/w"}, "cost": 0,
-                "tokens": {"input": 777, "output": 11, "reasoning": 0, "cache": {"read": 0, "write": 0}}}
+        asst = {
+            "role": "assistant",
+            "time": {"created": 1_775_000_500_000, "completed": 1_775_000_501_000},
+            "parentID": "msg_c0e6d51f4001",
+            "modelID": "big-pickle",
+            "providerID": "opencode",
+            "mode": "build",
+            "agent": "build",
+            "path": {"cwd": "/w", "root": "/w"},
+            "cost": 0,
+            "tokens": {"input": 777, "output": 11, "reasoning": 0, "cache": {"read": 0, "write": 0}},
+        }
         with con:
-            con.execute("INSERT INTO message VALUES ('msg_live1', 'ses_3f1a9c2e7ffeM0dQm1a2b3c4d7', ?, ?, ?)",
-                        (1_775_000_500_000, 1_775_000_501_000, json.dumps(asst)))
+            con.execute(
+                "INSERT INTO message VALUES ('msg_live1', 'ses_3f1a9c2e7ffeM0dQm1a2b3c4d7', ?, ?, ?)",
+                (1_775_000_500_000, 1_775_000_501_000, json.dumps(asst)),
+            )
         assert await _wait(lambda: "resp:msg_live1" in got)
         con.close()
         # Cline: the task file is rewritten whole with more messages
@@ -174,8 +196,9 @@ async def test_follower_reads_each_agent_as_it_writes(homes, tmp_path):
         (task_dir / "ui_messages.json").write_text(json.dumps(msgs[:10]))
         assert await _wait(lambda: any(e["sessionId"] == "1775100000000" for e in got.values()))
         (task_dir / "ui_messages.json").write_text(json.dumps(msgs))
-        assert await _wait(lambda: sum(1 for e in got.values() if e["sessionId"] == "1775100000000"
-                                       and e["type"] == "agent") == 2)
+        assert await _wait(
+            lambda: sum(1 for e in got.values() if e["sessionId"] == "1775100000000" and e["type"] == "agent") == 2
+        )
         # every appended part arrived: totals as a single read gives them
         from sessionprof_ls.importers import import_file
 
@@ -193,8 +216,13 @@ def test_follower_skips_other_workspaces(homes, tmp_path):
     _lay_out_everything(homes, tmp_path)  # Gemini projects and the Copilot session of other folders
     cursors = Cursors()
     seen: set[str] = set()
-    fol = TranscriptFollower([ws], lambda ev, c: seen.update(e["sessionId"] for e in ev), cursors,
-                             claude_config_dir=tmp_path / "claude", codex_home=tmp_path / "codex")
+    fol = TranscriptFollower(
+        [ws],
+        lambda ev, c: seen.update(e["sessionId"] for e in ev),
+        cursors,
+        claude_config_dir=tmp_path / "claude",
+        codex_home=tmp_path / "codex",
+    )
     fol.scan_once()
     assert not any(s.startswith(("0ab84937", "96ef38f0", "2d9ea14f")) for s in seen)
     assert {"ses_3f1a9c2e7ffeM0dQm1a2b3c4d5", "1775100000000"} <= seen  # databases and tasks: all followed

@@ -18,8 +18,13 @@ CASES_PATH = ROOT / "sessionprof_ls" / "format_cases.json"
 CASES = json.loads(CASES_PATH.read_text())
 KINDS = ("duration", "cost", "int", "tokens", "percent")
 PY = {"duration": F.fmt_ms, "cost": F.fmt_usd, "int": F.fmt_int, "tokens": F.fmt_tokens, "percent": F.fmt_pct}
-JS = {"duration": "formatDuration", "cost": "formatCost", "int": "formatInt", "tokens": "formatTokens",
-      "percent": "formatPercent"}
+JS = {
+    "duration": "formatDuration",
+    "cost": "formatCost",
+    "int": "formatInt",
+    "tokens": "formatTokens",
+    "percent": "formatPercent",
+}
 
 
 def _expected() -> dict[str, list[str]]:
@@ -30,8 +35,11 @@ def test_cases_cover_every_kind_and_the_issue_examples():
     assert all(CASES[k] for k in KINDS)
     assert [3723000, "1h 02m"] in CASES["duration"]
     assert [None, "price unknown"] in CASES["cost"]
-    assert CASES["words"] == {"notRecorded": F.NOT_RECORDED, "interrupted": F.INTERRUPTED,
-                              "priceUnknown": F.PRICE_UNKNOWN}
+    assert CASES["words"] == {
+        "notRecorded": F.NOT_RECORDED,
+        "interrupted": F.INTERRUPTED,
+        "priceUnknown": F.PRICE_UNKNOWN,
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -54,8 +62,11 @@ def test_web_format_js(tmp_path):
         "console.log(JSON.stringify(out));\n"
     )
     (tmp_path / "run.mjs").write_text(script)
-    out = json.loads(subprocess.run([node, str(tmp_path / "run.mjs")], capture_output=True, text=True,
-                                    check=True, cwd=tmp_path).stdout)
+    out = json.loads(
+        subprocess.run(
+            [node, str(tmp_path / "run.mjs")], capture_output=True, text=True, check=True, cwd=tmp_path
+        ).stdout
+    )
     assert out.pop("words") == CASES["words"]
     assert out == _expected()
 

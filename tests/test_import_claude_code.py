@@ -12,8 +12,16 @@ CWD = "/home/u/proj"
 
 
 def _base(uuid, ts, parent=None, **kw):
-    d = {"parentUuid": parent, "isSidechain": False, "userType": "external", "cwd": CWD, "sessionId": SID,
-         "version": "2.1.38", "uuid": uuid, "timestamp": ts}
+    d = {
+        "parentUuid": parent,
+        "isSidechain": False,
+        "userType": "external",
+        "cwd": CWD,
+        "sessionId": SID,
+        "version": "2.1.38",
+        "uuid": uuid,
+        "timestamp": ts,
+    }
     d.update(kw)
     return d
 
@@ -23,7 +31,12 @@ def prompt(uuid, ts, text):
 
 
 def assistant(uuid, ts, mid, req, blocks, usage=None, model="claude-sonnet-4-5-20250929", **kw):
-    usage = usage or {"input_tokens": 3, "output_tokens": 5, "cache_creation_input_tokens": 100, "cache_read_input_tokens": 1000}
+    usage = usage or {
+        "input_tokens": 3,
+        "output_tokens": 5,
+        "cache_creation_input_tokens": 100,
+        "cache_read_input_tokens": 1000,
+    }
     msg = {"model": model, "id": mid, "type": "message", "role": "assistant", "content": blocks, "usage": usage}
     return _base(uuid, ts, type="assistant", message=msg, requestId=req, **kw)
 
@@ -56,16 +69,26 @@ def test_split_response_is_deduplicated_keeping_largest_usage(tmp_path):
     u1 = {"input_tokens": 3, "output_tokens": 1, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
     u2 = {"input_tokens": 3, "output_tokens": 7, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
     u3 = {"input_tokens": 3, "output_tokens": 42, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
-    f = write(tmp_path / f"{SID}.jsonl", [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug"),
-        assistant("a1", "2025-10-10T10:00:02.000Z", "msg_A", "req_A", [{"type": "thinking", "thinking": "hm"}], u1),
-        assistant("a2", "2025-10-10T10:00:03.000Z", "msg_A", "req_A", [{"type": "text", "text": "Looking."}], u2),
-        assistant("a3", "2025-10-10T10:00:04.500Z", "msg_A", "req_A", [tool_use("t1", "Bash", command="ls")], u3),
-        # same message id, other request (a retry): a separate request
-        assistant("a4", "2025-10-10T10:00:06.000Z", "msg_A", "req_B", [{"type": "text", "text": "again"}], u1),
-        assistant("a5", "2025-10-10T10:00:07.000Z", "msg_S", "req_S", [{"type": "text", "text": "No response requested."}],
-                  {"input_tokens": 0, "output_tokens": 0}, model="<synthetic>"),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug"),
+            assistant("a1", "2025-10-10T10:00:02.000Z", "msg_A", "req_A", [{"type": "thinking", "thinking": "hm"}], u1),
+            assistant("a2", "2025-10-10T10:00:03.000Z", "msg_A", "req_A", [{"type": "text", "text": "Looking."}], u2),
+            assistant("a3", "2025-10-10T10:00:04.500Z", "msg_A", "req_A", [tool_use("t1", "Bash", command="ls")], u3),
+            # same message id, other request (a retry): a separate request
+            assistant("a4", "2025-10-10T10:00:06.000Z", "msg_A", "req_B", [{"type": "text", "text": "again"}], u1),
+            assistant(
+                "a5",
+                "2025-10-10T10:00:07.000Z",
+                "msg_S",
+                "req_S",
+                [{"type": "text", "text": "No response requested."}],
+                {"input_tokens": 0, "output_tokens": 0},
+                model="<synthetic>",
+            ),
+        ],
+    )
     res = import_file(f)
     resp = [e for e in res.events if e["type"] == "ai_response"]
     assert len(resp) == 2
@@ -84,14 +107,29 @@ def test_split_response_is_deduplicated_keeping_largest_usage(tmp_path):
 
 
 def test_tool_duration_prefers_measured_and_splits_permission_wait(tmp_path):
-    f = write(tmp_path / f"{SID}.jsonl", [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "search"),
-        assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("t1", "WebSearch", query="otel genai")]),
-        # 20 s on the wall, but the search itself took 2.5 s: 17.5 s waited on a permission prompt
-        tool_result("u1", "2025-10-10T10:00:21.000Z", "t1", "results", {"query": "otel genai", "results": [], "durationSeconds": 2.5}),
-        assistant("a2", "2025-10-10T10:00:22.000Z", "m2", "r2", [tool_use("t2", "Glob", pattern="*.py")]),
-        tool_result("u2", "2025-10-10T10:00:22.400Z", "t2", "a.py", {"filenames": ["a.py"], "durationMs": 175, "numFiles": 1}),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            prompt("p1", "2025-10-10T10:00:00.000Z", "search"),
+            assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("t1", "WebSearch", query="otel genai")]),
+            # 20 s on the wall, but the search itself took 2.5 s: 17.5 s waited on a permission prompt
+            tool_result(
+                "u1",
+                "2025-10-10T10:00:21.000Z",
+                "t1",
+                "results",
+                {"query": "otel genai", "results": [], "durationSeconds": 2.5},
+            ),
+            assistant("a2", "2025-10-10T10:00:22.000Z", "m2", "r2", [tool_use("t2", "Glob", pattern="*.py")]),
+            tool_result(
+                "u2",
+                "2025-10-10T10:00:22.400Z",
+                "t2",
+                "a.py",
+                {"filenames": ["a.py"], "durationMs": 175, "numFiles": 1},
+            ),
+        ],
+    )
     ev = by_id(import_file(f).events)
     t1 = ev["tool:t1"]
     assert t1["type"] == "tool_execution" and t1["endTime"] - t1["startTime"] == 2500
@@ -105,14 +143,41 @@ def test_tool_duration_prefers_measured_and_splits_permission_wait(tmp_path):
 
 
 def test_waiting_on_the_user_is_user_input_not_tool_time(tmp_path):
-    f = write(tmp_path / f"{SID}.jsonl", [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "plan it"),
-        assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("t1", "AskUserQuestion", questions=[{"question": "Which?"}])]),
-        tool_result("u1", "2025-10-10T10:02:01.000Z", "t1", "User has answered", {"questions": [], "answers": {"Which?": "A"}}),
-        assistant("a2", "2025-10-10T10:02:02.000Z", "m2", "r2", [tool_use("t2", "Edit", file_path="/x.py", old_string="a", new_string="b")]),
-        tool_result("u2", "2025-10-10T10:02:30.000Z", "t2", "The user doesn't want to proceed with this tool use. The tool use was rejected",
-                    "User rejected tool use", is_error=True),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            prompt("p1", "2025-10-10T10:00:00.000Z", "plan it"),
+            assistant(
+                "a1",
+                "2025-10-10T10:00:01.000Z",
+                "m1",
+                "r1",
+                [tool_use("t1", "AskUserQuestion", questions=[{"question": "Which?"}])],
+            ),
+            tool_result(
+                "u1",
+                "2025-10-10T10:02:01.000Z",
+                "t1",
+                "User has answered",
+                {"questions": [], "answers": {"Which?": "A"}},
+            ),
+            assistant(
+                "a2",
+                "2025-10-10T10:02:02.000Z",
+                "m2",
+                "r2",
+                [tool_use("t2", "Edit", file_path="/x.py", old_string="a", new_string="b")],
+            ),
+            tool_result(
+                "u2",
+                "2025-10-10T10:02:30.000Z",
+                "t2",
+                "The user doesn't want to proceed with this tool use. The tool use was rejected",
+                "User rejected tool use",
+                is_error=True,
+            ),
+        ],
+    )
     ev = by_id(import_file(f).events)
     assert ev["tool:t1"]["type"] == "user_input"
     assert ev["tool:t1"]["endTime"] - ev["tool:t1"]["startTime"] == 120_000
@@ -122,19 +187,89 @@ def test_waiting_on_the_user_is_user_input_not_tool_time(tmp_path):
 
 def test_file_read_write_and_fetch_children(tmp_path):
     content = "line\n" * 30
-    f = write(tmp_path / f"{SID}.jsonl", [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "edit"),
-        assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("t1", "Read", file_path="/p/app.py", offset=11, limit=30)]),
-        tool_result("u1", "2025-10-10T10:00:01.050Z", "t1", "    11→line\n" * 30,
-                    {"type": "text", "file": {"filePath": "/p/app.py", "content": content, "numLines": 30, "startLine": 11, "totalLines": 90}}),
-        assistant("a2", "2025-10-10T10:00:02.000Z", "m2", "r2", [tool_use("t2", "Edit", file_path="/p/app.py", old_string="a", new_string="b")]),
-        tool_result("u2", "2025-10-10T10:00:02.100Z", "t2", "updated",
-                    {"filePath": "/p/app.py", "oldString": "a", "newString": "b", "structuredPatch": [{"oldStart": 40, "oldLines": 3, "newStart": 40, "newLines": 4, "lines": []}]}),
-        assistant("a3", "2025-10-10T10:00:03.000Z", "m3", "r3", [tool_use("t3", "Write", file_path="/p/new.md", content="# hi\n")]),
-        tool_result("u3", "2025-10-10T10:00:03.100Z", "t3", "created", {"type": "create", "filePath": "/p/new.md", "content": "# hi\n", "structuredPatch": []}),
-        assistant("a4", "2025-10-10T10:00:04.000Z", "m4", "r4", [tool_use("t4", "WebFetch", url="https://example.com/x", prompt="?")]),
-        tool_result("u4", "2025-10-10T10:00:09.000Z", "t4", "page", {"bytes": 100, "code": 200, "codeText": "OK", "result": "x", "durationMs": 4990, "url": "https://example.com/x"}),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            prompt("p1", "2025-10-10T10:00:00.000Z", "edit"),
+            assistant(
+                "a1",
+                "2025-10-10T10:00:01.000Z",
+                "m1",
+                "r1",
+                [tool_use("t1", "Read", file_path="/p/app.py", offset=11, limit=30)],
+            ),
+            tool_result(
+                "u1",
+                "2025-10-10T10:00:01.050Z",
+                "t1",
+                "    11→line\n" * 30,
+                {
+                    "type": "text",
+                    "file": {
+                        "filePath": "/p/app.py",
+                        "content": content,
+                        "numLines": 30,
+                        "startLine": 11,
+                        "totalLines": 90,
+                    },
+                },
+            ),
+            assistant(
+                "a2",
+                "2025-10-10T10:00:02.000Z",
+                "m2",
+                "r2",
+                [tool_use("t2", "Edit", file_path="/p/app.py", old_string="a", new_string="b")],
+            ),
+            tool_result(
+                "u2",
+                "2025-10-10T10:00:02.100Z",
+                "t2",
+                "updated",
+                {
+                    "filePath": "/p/app.py",
+                    "oldString": "a",
+                    "newString": "b",
+                    "structuredPatch": [{"oldStart": 40, "oldLines": 3, "newStart": 40, "newLines": 4, "lines": []}],
+                },
+            ),
+            assistant(
+                "a3",
+                "2025-10-10T10:00:03.000Z",
+                "m3",
+                "r3",
+                [tool_use("t3", "Write", file_path="/p/new.md", content="# hi\n")],
+            ),
+            tool_result(
+                "u3",
+                "2025-10-10T10:00:03.100Z",
+                "t3",
+                "created",
+                {"type": "create", "filePath": "/p/new.md", "content": "# hi\n", "structuredPatch": []},
+            ),
+            assistant(
+                "a4",
+                "2025-10-10T10:00:04.000Z",
+                "m4",
+                "r4",
+                [tool_use("t4", "WebFetch", url="https://example.com/x", prompt="?")],
+            ),
+            tool_result(
+                "u4",
+                "2025-10-10T10:00:09.000Z",
+                "t4",
+                "page",
+                {
+                    "bytes": 100,
+                    "code": 200,
+                    "codeText": "OK",
+                    "result": "x",
+                    "durationMs": 4990,
+                    "url": "https://example.com/x",
+                },
+            ),
+        ],
+    )
     ev = by_id(import_file(f).events)
     r = ev["tool:t1:io"]
     assert r["type"] == "file_read" and r["parentId"] == "tool:t1"
@@ -150,14 +285,28 @@ def test_file_read_write_and_fetch_children(tmp_path):
 
 
 def test_compaction_boundary_is_kept(tmp_path):
-    f = write(tmp_path / f"{SID}.jsonl", [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "hello"),
-        _base("c1", "2025-10-10T10:01:00.000Z", type="system", subtype="compact_boundary", content="Conversation compacted",
-              compactMetadata={"trigger": "auto", "preTokens": 155000}),
-        _base("s1", "2025-10-10T10:01:00.000Z", type="user", isCompactSummary=True,
-              message={"role": "user", "content": "This session is being continued from a previous conversation"}),
-        prompt("p2", "2025-10-10T10:02:00.000Z", "go on"),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            prompt("p1", "2025-10-10T10:00:00.000Z", "hello"),
+            _base(
+                "c1",
+                "2025-10-10T10:01:00.000Z",
+                type="system",
+                subtype="compact_boundary",
+                content="Conversation compacted",
+                compactMetadata={"trigger": "auto", "preTokens": 155000},
+            ),
+            _base(
+                "s1",
+                "2025-10-10T10:01:00.000Z",
+                type="user",
+                isCompactSummary=True,
+                message={"role": "user", "content": "This session is being continued from a previous conversation"},
+            ),
+            prompt("p2", "2025-10-10T10:02:00.000Z", "go on"),
+        ],
+    )
     events = import_file(f).events
     marks = [e for e in events if e.get("metadata", {}).get("compaction")]
     assert len(marks) == 1 and marks[0]["metadata"]["preTokens"] == 155000
@@ -168,19 +317,67 @@ def test_compaction_boundary_is_kept(tmp_path):
 def _task_session(tmp_path, with_progress=True):
     lines = [
         prompt("p1", "2025-10-10T10:00:00.000Z", "ask a helper"),
-        assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("task1", "Task", description="d", prompt="count files")]),
+        assistant(
+            "a1",
+            "2025-10-10T10:00:01.000Z",
+            "m1",
+            "r1",
+            [tool_use("task1", "Task", description="d", prompt="count files")],
+        ),
     ]
     if with_progress:
-        inner = {"type": "assistant", "timestamp": "2025-10-10T10:00:03.000Z", "requestId": "rs1", "uuid": "x1",
-                 "message": {"model": "claude-haiku-4-5-20251001", "id": "ms1", "type": "message", "role": "assistant",
-                             "content": [tool_use("st1", "Bash", command="ls | wc -l")],
-                             "usage": {"input_tokens": 2, "output_tokens": 3, "cache_creation_input_tokens": 10, "cache_read_input_tokens": 20}}}
-        lines.append(_base("g1", "2025-10-10T10:00:03.001Z", type="progress", parentToolUseID="task1", toolUseID="agent_msg_1",
-                           data={"message": inner, "normalizedMessages": [], "type": "agent_progress", "prompt": "count files", "agentId": "ab12"}))
+        inner = {
+            "type": "assistant",
+            "timestamp": "2025-10-10T10:00:03.000Z",
+            "requestId": "rs1",
+            "uuid": "x1",
+            "message": {
+                "model": "claude-haiku-4-5-20251001",
+                "id": "ms1",
+                "type": "message",
+                "role": "assistant",
+                "content": [tool_use("st1", "Bash", command="ls | wc -l")],
+                "usage": {
+                    "input_tokens": 2,
+                    "output_tokens": 3,
+                    "cache_creation_input_tokens": 10,
+                    "cache_read_input_tokens": 20,
+                },
+            },
+        }
+        lines.append(
+            _base(
+                "g1",
+                "2025-10-10T10:00:03.001Z",
+                type="progress",
+                parentToolUseID="task1",
+                toolUseID="agent_msg_1",
+                data={
+                    "message": inner,
+                    "normalizedMessages": [],
+                    "type": "agent_progress",
+                    "prompt": "count files",
+                    "agentId": "ab12",
+                },
+            )
+        )
     lines += [
-        tool_result("u1", "2025-10-10T10:00:09.000Z", "task1", [{"type": "text", "text": "42"}],
-                    {"status": "completed", "prompt": "count files", "agentId": "ab12", "content": [], "totalDurationMs": 7900,
-                     "totalTokens": 100, "totalToolUseCount": 1, "usage": {}}),
+        tool_result(
+            "u1",
+            "2025-10-10T10:00:09.000Z",
+            "task1",
+            [{"type": "text", "text": "42"}],
+            {
+                "status": "completed",
+                "prompt": "count files",
+                "agentId": "ab12",
+                "content": [],
+                "totalDurationMs": 7900,
+                "totalTokens": 100,
+                "totalToolUseCount": 1,
+                "usage": {},
+            },
+        ),
         assistant("a2", "2025-10-10T10:00:10.000Z", "m2", "r2", [{"type": "text", "text": "42 files"}]),
     ]
     return write(tmp_path / "proj" / f"{SID}.jsonl", lines)
@@ -191,13 +388,40 @@ def _subagent_lines():
         d["isSidechain"] = True
         d["agentId"] = "ab12"
         return d
+
     return [
         sub(prompt("s0", "2025-10-10T10:00:01.100Z", "count files")),
-        sub(assistant("s1", "2025-10-10T10:00:03.000Z", "ms1", "rs1", [tool_use("st1", "Bash", command="ls | wc -l")],
-                      {"input_tokens": 2, "output_tokens": 30, "cache_creation_input_tokens": 10, "cache_read_input_tokens": 20},
-                      model="claude-haiku-4-5-20251001")),
-        sub(tool_result("s2", "2025-10-10T10:00:04.000Z", "st1", "42", {"stdout": "42", "stderr": "", "interrupted": False})),
-        sub(assistant("s3", "2025-10-10T10:00:08.000Z", "ms2", "rs2", [{"type": "text", "text": "42"}], model="claude-haiku-4-5-20251001")),
+        sub(
+            assistant(
+                "s1",
+                "2025-10-10T10:00:03.000Z",
+                "ms1",
+                "rs1",
+                [tool_use("st1", "Bash", command="ls | wc -l")],
+                {
+                    "input_tokens": 2,
+                    "output_tokens": 30,
+                    "cache_creation_input_tokens": 10,
+                    "cache_read_input_tokens": 20,
+                },
+                model="claude-haiku-4-5-20251001",
+            )
+        ),
+        sub(
+            tool_result(
+                "s2", "2025-10-10T10:00:04.000Z", "st1", "42", {"stdout": "42", "stderr": "", "interrupted": False}
+            )
+        ),
+        sub(
+            assistant(
+                "s3",
+                "2025-10-10T10:00:08.000Z",
+                "ms2",
+                "rs2",
+                [{"type": "text", "text": "42"}],
+                model="claude-haiku-4-5-20251001",
+            )
+        ),
     ]
 
 
@@ -216,7 +440,11 @@ def test_subagent_file_nested_under_its_task_call(tmp_path):
     # measured 7.9 s vs 8 s on the wall: too close to be a wait, the wall time stays
     assert ev["tool:task1"]["endTime"] - ev["tool:task1"]["startTime"] == 8000
     assert "wait:task1" not in ev
-    total_out = sum(e["metadata"]["tokens"]["output"] for e in res.events if e["type"] == "ai_response" and e["metadata"].get("tokens"))
+    total_out = sum(
+        e["metadata"]["tokens"]["output"]
+        for e in res.events
+        if e["type"] == "ai_response" and e["metadata"].get("tokens")
+    )
     assert total_out == 5 + 30 + 5 + 5
 
 
@@ -230,14 +458,34 @@ def test_agent_progress_without_subagent_file_gives_structure_without_tokens(tmp
 
 
 def test_inline_sidechain_nested_under_task(tmp_path):
-    f = write(tmp_path / f"{SID}.jsonl", [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "ask a subagent"),
-        assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("task1", "Task", description="d", prompt="How are you?")]),
-        dict(prompt("sc1", "2025-10-10T10:00:01.200Z", "How are you?"), isSidechain=True),
-        dict(assistant("sc2", "2025-10-10T10:00:04.000Z", "ms", "rs", [{"type": "text", "text": "fine"}], parent="sc1"), isSidechain=True, parentUuid="sc1"),
-        tool_result("u1", "2025-10-10T10:00:04.200Z", "task1", [{"type": "text", "text": "fine"}],
-                    {"status": "completed", "prompt": "How are you?", "content": [], "totalDurationMs": 3100}),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            prompt("p1", "2025-10-10T10:00:00.000Z", "ask a subagent"),
+            assistant(
+                "a1",
+                "2025-10-10T10:00:01.000Z",
+                "m1",
+                "r1",
+                [tool_use("task1", "Task", description="d", prompt="How are you?")],
+            ),
+            dict(prompt("sc1", "2025-10-10T10:00:01.200Z", "How are you?"), isSidechain=True),
+            dict(
+                assistant(
+                    "sc2", "2025-10-10T10:00:04.000Z", "ms", "rs", [{"type": "text", "text": "fine"}], parent="sc1"
+                ),
+                isSidechain=True,
+                parentUuid="sc1",
+            ),
+            tool_result(
+                "u1",
+                "2025-10-10T10:00:04.200Z",
+                "task1",
+                [{"type": "text", "text": "fine"}],
+                {"status": "completed", "prompt": "How are you?", "content": [], "totalDurationMs": 3100},
+            ),
+        ],
+    )
     ev = by_id(import_file(f).events)
     agent = ev["agent:sc-sc1"]
     assert agent["parentId"] == "tool:task1"
@@ -246,13 +494,18 @@ def test_inline_sidechain_nested_under_task(tmp_path):
 
 
 def test_malformed_lines_reported_with_file_and_line_and_skipped(tmp_path):
-    f = write(tmp_path / f"{SID}.jsonl", [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "hi"),
-        '{"type": "assistant", "message": {"id": ',  # broken JSON
-        "[1, 2]",
-        json.dumps({"type": "assistant", "sessionId": SID, "message": "not an object", "timestamp": "2025-10-10T10:00:01Z"}),
-        assistant("a1", "2025-10-10T10:00:02.000Z", "m1", "r1", [{"type": "text", "text": "hello"}]),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            prompt("p1", "2025-10-10T10:00:00.000Z", "hi"),
+            '{"type": "assistant", "message": {"id": ',  # broken JSON
+            "[1, 2]",
+            json.dumps(
+                {"type": "assistant", "sessionId": SID, "message": "not an object", "timestamp": "2025-10-10T10:00:01Z"}
+            ),
+            assistant("a1", "2025-10-10T10:00:02.000Z", "m1", "r1", [{"type": "text", "text": "hello"}]),
+        ],
+    )
     res = import_file(f)
     assert len(res.errors) == 3
     assert res.errors[0].startswith(f"{f}:2: invalid JSON")
@@ -262,10 +515,13 @@ def test_malformed_lines_reported_with_file_and_line_and_skipped(tmp_path):
 
 
 def test_summary_line_titles_the_session(tmp_path):
-    f = write(tmp_path / f"{SID}.jsonl", [
-        {"type": "summary", "summary": "Login bug fix", "leafUuid": "zz"},
-        prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug please"),
-    ])
+    f = write(
+        tmp_path / f"{SID}.jsonl",
+        [
+            {"type": "summary", "summary": "Login bug fix", "leafUuid": "zz"},
+            prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug please"),
+        ],
+    )
     ev = by_id(import_file(f).events)
     assert ev["turn:p1"]["metadata"]["sessionTitle"] == "Login bug fix"
     assert ev["prompt:p1"]["type"] == "user_input" and ev["prompt:p1"]["metadata"]["text"] == "fix the login bug please"

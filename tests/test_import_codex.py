@@ -15,7 +15,18 @@ def line(ts, typ, payload):
 
 
 def meta(ts="2026-01-25T10:32:00.700Z"):
-    return line(ts, "session_meta", {"id": SID, "timestamp": ts, "cwd": "/w/proj", "originator": "codex_cli_rs", "cli_version": "0.93.0", "model_provider": "openai"})
+    return line(
+        ts,
+        "session_meta",
+        {
+            "id": SID,
+            "timestamp": ts,
+            "cwd": "/w/proj",
+            "originator": "codex_cli_rs",
+            "cli_version": "0.93.0",
+            "model_provider": "openai",
+        },
+    )
 
 
 def ctx(ts, model="gpt-5.2-codex"):
@@ -27,12 +38,29 @@ def user(ts, text):
 
 
 def tokens(ts, inp, cached, out, reasoning=0):
-    usage = {"input_tokens": inp, "cached_input_tokens": cached, "output_tokens": out, "reasoning_output_tokens": reasoning, "total_tokens": inp + out}
-    return line(ts, "event_msg", {"type": "token_count", "info": {"total_token_usage": usage, "last_token_usage": usage, "model_context_window": 258400}})
+    usage = {
+        "input_tokens": inp,
+        "cached_input_tokens": cached,
+        "output_tokens": out,
+        "reasoning_output_tokens": reasoning,
+        "total_tokens": inp + out,
+    }
+    return line(
+        ts,
+        "event_msg",
+        {
+            "type": "token_count",
+            "info": {"total_token_usage": usage, "last_token_usage": usage, "model_context_window": 258400},
+        },
+    )
 
 
 def call(ts, cid, cmd):
-    return line(ts, "response_item", {"type": "function_call", "name": "exec_command", "arguments": json.dumps({"cmd": cmd}), "call_id": cid})
+    return line(
+        ts,
+        "response_item",
+        {"type": "function_call", "name": "exec_command", "arguments": json.dumps({"cmd": cmd}), "call_id": cid},
+    )
 
 
 def output(ts, cid, wall, code=0, orig_tokens=10, body=""):
@@ -54,17 +82,20 @@ def responses(events):
 
 
 def test_token_count_deltas_ignore_reemitted_and_replayed_totals(tmp_path):
-    f = write(tmp_path / "rollout-2026-01-25T10-32-00-x.jsonl", [
-        meta(),
-        ctx("2026-01-25T10:32:00.800Z"),
-        user("2026-01-25T10:32:00.900Z", "create JOKE.md"),
-        line("2026-01-25T10:32:01.000Z", "event_msg", {"type": "token_count", "info": None}),
-        tokens("2026-01-25T10:32:04.000Z", 9162, 6656, 144, 64),
-        tokens("2026-01-25T10:32:04.300Z", 9162, 6656, 144, 64),  # re-emitted: same total
-        tokens("2026-01-25T10:32:06.000Z", 18513, 15872, 178, 64),
-        tokens("2026-01-25T10:32:06.100Z", 9162, 6656, 144, 64),  # replayed older total
-        tokens("2026-01-25T10:32:08.000Z", 27980, 25216, 243, 64),
-    ])
+    f = write(
+        tmp_path / "rollout-2026-01-25T10-32-00-x.jsonl",
+        [
+            meta(),
+            ctx("2026-01-25T10:32:00.800Z"),
+            user("2026-01-25T10:32:00.900Z", "create JOKE.md"),
+            line("2026-01-25T10:32:01.000Z", "event_msg", {"type": "token_count", "info": None}),
+            tokens("2026-01-25T10:32:04.000Z", 9162, 6656, 144, 64),
+            tokens("2026-01-25T10:32:04.300Z", 9162, 6656, 144, 64),  # re-emitted: same total
+            tokens("2026-01-25T10:32:06.000Z", 18513, 15872, 178, 64),
+            tokens("2026-01-25T10:32:06.100Z", 9162, 6656, 144, 64),  # replayed older total
+            tokens("2026-01-25T10:32:08.000Z", 27980, 25216, 243, 64),
+        ],
+    )
     assert detect_format(f) == "codex"
     res = import_file(f)
     resp = responses(res.events)
@@ -81,40 +112,73 @@ def test_token_count_deltas_ignore_reemitted_and_replayed_totals(tmp_path):
 
 def test_tool_calls_durations_files_and_patch(tmp_path):
     patch = "*** Begin Patch\n*** Update File: /w/proj/a.ts\n@@ -12,3 +12,3 @@\n-x\n+y\n*** End Patch"
-    f = write(tmp_path / "rollout-x.jsonl", [
-        meta(),
-        ctx("2026-01-25T10:32:00.800Z"),
-        user("2026-01-25T10:32:01.000Z", "look at a.ts"),
-        call("2026-01-25T10:32:02.000Z", "c1", "sed -n '320,440p' src/a.ts"),
-        tokens("2026-01-25T10:32:02.010Z", 1000, 0, 10),
-        output("2026-01-25T10:32:02.100Z", "c1", 0.0512, orig_tokens=1260, body="code"),
-        # an approval prompt: 30 s on the wall, 1.5 s of work
-        call("2026-01-25T10:32:03.000Z", "c2", "git commit -m x"),
-        output("2026-01-25T10:32:33.000Z", "c2", 1.5, code=1, body="hook failed"),
-        line("2026-01-25T10:32:34.000Z", "response_item", {"type": "custom_tool_call", "status": "completed", "call_id": "c3", "name": "apply_patch", "input": patch}),
-        line("2026-01-25T10:32:34.200Z", "response_item", {"type": "custom_tool_call_output", "call_id": "c3",
-             "output": json.dumps({"output": "Success.", "metadata": {"exit_code": 0, "duration_seconds": 0.1}})}),
-    ])
+    f = write(
+        tmp_path / "rollout-x.jsonl",
+        [
+            meta(),
+            ctx("2026-01-25T10:32:00.800Z"),
+            user("2026-01-25T10:32:01.000Z", "look at a.ts"),
+            call("2026-01-25T10:32:02.000Z", "c1", "sed -n '320,440p' src/a.ts"),
+            tokens("2026-01-25T10:32:02.010Z", 1000, 0, 10),
+            output("2026-01-25T10:32:02.100Z", "c1", 0.0512, orig_tokens=1260, body="code"),
+            # an approval prompt: 30 s on the wall, 1.5 s of work
+            call("2026-01-25T10:32:03.000Z", "c2", "git commit -m x"),
+            output("2026-01-25T10:32:33.000Z", "c2", 1.5, code=1, body="hook failed"),
+            line(
+                "2026-01-25T10:32:34.000Z",
+                "response_item",
+                {
+                    "type": "custom_tool_call",
+                    "status": "completed",
+                    "call_id": "c3",
+                    "name": "apply_patch",
+                    "input": patch,
+                },
+            ),
+            line(
+                "2026-01-25T10:32:34.200Z",
+                "response_item",
+                {
+                    "type": "custom_tool_call_output",
+                    "call_id": "c3",
+                    "output": json.dumps({"output": "Success.", "metadata": {"exit_code": 0, "duration_seconds": 0.1}}),
+                },
+            ),
+        ],
+    )
     ev = by_id(import_file(f).events)
     c1 = ev["tool:c1"]
     assert c1["type"] == "tool_execution" and c1["metadata"]["status"] == "ok"
     read = ev["tool:c1:io0"]
     assert read["type"] == "file_read"
-    assert (read["metadata"]["filePath"], read["metadata"]["startLine"], read["metadata"]["endLine"], read["metadata"]["fileTokens"]) == ("src/a.ts", 320, 440, 1260)
+    assert (
+        read["metadata"]["filePath"],
+        read["metadata"]["startLine"],
+        read["metadata"]["endLine"],
+        read["metadata"]["fileTokens"],
+    ) == ("src/a.ts", 320, 440, 1260)
     c2 = ev["tool:c2"]
     assert c2["endTime"] - c2["startTime"] == 1500 and c2["metadata"]["status"] == "error"
     assert ev["wait:c2"]["type"] == "user_input" and ev["wait:c2"]["endTime"] - ev["wait:c2"]["startTime"] == 28500
     w = ev["tool:c3:io0"]
-    assert w["type"] == "file_write" and w["metadata"]["filePath"] == "/w/proj/a.ts" and w["metadata"]["startLine"] == 12
+    assert (
+        w["type"] == "file_write" and w["metadata"]["filePath"] == "/w/proj/a.ts" and w["metadata"]["startLine"] == 12
+    )
 
 
 def test_model_follows_turn_context(tmp_path):
-    f = write(tmp_path / "rollout-x.jsonl", [
-        meta(), ctx("2026-01-25T10:32:00.800Z", "gpt-5"), user("2026-01-25T10:32:01.000Z", "a"),
-        tokens("2026-01-25T10:32:02.000Z", 100, 0, 5),
-        ctx("2026-01-25T10:32:03.000Z", "gpt-5-mini"), user("2026-01-25T10:32:03.100Z", "b"),
-        tokens("2026-01-25T10:32:04.000Z", 300, 100, 10),
-    ])
+    f = write(
+        tmp_path / "rollout-x.jsonl",
+        [
+            meta(),
+            ctx("2026-01-25T10:32:00.800Z", "gpt-5"),
+            user("2026-01-25T10:32:01.000Z", "a"),
+            tokens("2026-01-25T10:32:02.000Z", 100, 0, 5),
+            ctx("2026-01-25T10:32:03.000Z", "gpt-5-mini"),
+            user("2026-01-25T10:32:03.100Z", "b"),
+            tokens("2026-01-25T10:32:04.000Z", 300, 100, 10),
+        ],
+    )
     resp = responses(import_file(f).events)
     assert [r["metadata"]["model"] for r in resp] == ["gpt-5", "gpt-5-mini"]
     turns = [e for e in import_file(f).events if e["id"].startswith("turn:")]
@@ -125,10 +189,16 @@ def test_model_follows_turn_context(tmp_path):
 
 
 def test_malformed_codex_lines_reported_and_skipped(tmp_path):
-    f = write(tmp_path / "rollout-x.jsonl", [
-        meta(), user("2026-01-25T10:32:01.000Z", "a"), "{not json", json.dumps({"timestamp": "2026-01-25T10:32:01Z", "type": "event_msg", "payload": "x"}),
-        tokens("2026-01-25T10:32:02.000Z", 100, 0, 5),
-    ])
+    f = write(
+        tmp_path / "rollout-x.jsonl",
+        [
+            meta(),
+            user("2026-01-25T10:32:01.000Z", "a"),
+            "{not json",
+            json.dumps({"timestamp": "2026-01-25T10:32:01Z", "type": "event_msg", "payload": "x"}),
+            tokens("2026-01-25T10:32:02.000Z", 100, 0, 5),
+        ],
+    )
     res = import_file(f)
     assert [e.split(": ")[0] for e in res.errors] == [f"{f}:3", f"{f}:4"]
     assert len(responses(res.events)) == 1

@@ -53,8 +53,12 @@ def _cost(events):
         m = e.get("metadata") or {}
         t = m.get("tokens")
         if e["type"] == "ai_response" and t:
-            usage = Usage(input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"], output_tokens=t["output"],
-                          cache_read_tokens=t["cacheRead"], cache_write_tokens=t["cacheWrite"])
+            usage = Usage(
+                input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"],
+                output_tokens=t["output"],
+                cache_read_tokens=t["cacheRead"],
+                cache_write_tokens=t["cacheWrite"],
+            )
             total += float(calc_price(usage, model_ref=m["model"]).total_price)
     return total
 
@@ -135,13 +139,25 @@ def test_copilot_resumed_session_counts_each_shutdown_once(tmp_path):
     later = json.loads(json.dumps(shutdown))
     later["id"] = "second-shutdown"
     u2 = later["data"]["modelMetrics"]["claude-sonnet-4.6"]["usage"]
-    u2.update(inputTokens=usage["inputTokens"] + 1000, cacheReadTokens=usage["cacheReadTokens"] + 600,
-              outputTokens=usage["outputTokens"] + 50)
+    u2.update(
+        inputTokens=usage["inputTokens"] + 1000,
+        cacheReadTokens=usage["cacheReadTokens"] + 600,
+        outputTokens=usage["outputTokens"] + 50,
+    )
     restart = json.loads(json.dumps(shutdown))
     restart["id"] = "third-shutdown"
-    restart["data"]["modelMetrics"] = {"gpt-5.1": {"requests": {"count": 1, "cost": 1},
-                                                   "usage": {"inputTokens": 300, "outputTokens": 7, "cacheReadTokens": 0,
-                                                             "cacheWriteTokens": 0, "reasoningTokens": 0}}}
+    restart["data"]["modelMetrics"] = {
+        "gpt-5.1": {
+            "requests": {"count": 1, "cost": 1},
+            "usage": {
+                "inputTokens": 300,
+                "outputTokens": 7,
+                "cacheReadTokens": 0,
+                "cacheWriteTokens": 0,
+                "reasoningTokens": 0,
+            },
+        }
+    }
     f = tmp_path / "events.jsonl"
     f.write_text("\n".join(lines + [json.dumps(later), json.dumps(restart)]) + "\n")
     tot, _ = _sum(import_file(f).events)
@@ -178,7 +194,9 @@ def test_gemini_tools_have_spans_and_file_hints():
     writes = [e for e in res.events if e["type"] == "file_write"]
     assert all(w["metadata"]["filePath"].startswith("/home/wei/repo/VibeCodingTracker/") for w in writes)
     # the folder, not recorded by this format, from a relative path reported absolute
-    assert {e["metadata"]["workspace"] for e in res.events if e["type"] == "agent"} == {"/home/wei/repo/VibeCodingTracker"}
+    assert {e["metadata"]["workspace"] for e in res.events if e["type"] == "agent"} == {
+        "/home/wei/repo/VibeCodingTracker"
+    }
     resp = [e for e in res.events if e["type"] == "ai_response"]
     # a response runs from the last tool's completion to its own message
     assert resp[1]["startTime"] == max(t["endTime"] for t in tools if t["endTime"] <= resp[1]["endTime"])
@@ -195,10 +213,12 @@ def test_bad_lines_reported_by_line_and_appends_read_incrementally(tmp_path, src
     lines = path.read_bytes().splitlines(keepends=True)
     f = tmp_path / path.name
     bad_at = 5
-    f.write_bytes(b"".join(lines[: bad_at - 1]) + b'{"type": "broken\n' + b"[1, 2]\n" + b"".join(lines[bad_at - 1:]))
+    f.write_bytes(b"".join(lines[: bad_at - 1]) + b'{"type": "broken\n' + b"[1, 2]\n" + b"".join(lines[bad_at - 1 :]))
     res = import_file(f)
     assert len(res.errors) == 2
-    assert res.errors[0].startswith(f"{f}:{bad_at}: invalid JSON") and res.errors[1].startswith(f"{f}:{bad_at + 1}: expected")
+    assert res.errors[0].startswith(f"{f}:{bad_at}: invalid JSON") and res.errors[1].startswith(
+        f"{f}:{bad_at + 1}: expected"
+    )
     assert _sum(res.events)[0] == _sum(whole.events)[0]  # the rest is all there
     # appended in uneven pieces, halves of lines included: the same events as one read
     g = tmp_path / ("live-" + path.name)
@@ -207,7 +227,7 @@ def test_bad_lines_reported_by_line_and_appends_read_incrementally(tmp_path, src
     cursor, got = None, {}
     for i in range(0, len(data), 1777):
         with open(g, "ab") as fh:
-            fh.write(data[i:i + 1777])
+            fh.write(data[i : i + 1777])
         r = import_file(g, json.loads(json.dumps(cursor)) if cursor else None)
         assert r.errors == []
         got.update({e["id"]: e for e in r.events})
@@ -215,8 +235,11 @@ def test_bad_lines_reported_by_line_and_appends_read_incrementally(tmp_path, src
     expect = {e["id"]: e for e in whole.events}
     assert set(got) == set(expect) and _totals_of(got) == _totals_of(expect)
     for eid, e in expect.items():
-        assert (got[eid]["startTime"], got[eid].get("endTime"), got[eid]["parentId"]) == \
-            (e["startTime"], e.get("endTime"), e["parentId"]), eid
+        assert (got[eid]["startTime"], got[eid].get("endTime"), got[eid]["parentId"]) == (
+            e["startTime"],
+            e.get("endTime"),
+            e["parentId"],
+        ), eid
 
 
 def test_gemini_json_document_rewritten_sends_only_what_changed(tmp_path):
@@ -254,13 +277,16 @@ def test_engine_summaries_agree_and_find_transcripts(tmp_path):
         (sid,) = ingest["sessions"]
         s = engine.summary(sid)
         tot, _ = _sum(res.events)
-        assert (s["inputTokens"], s["outputTokens"], s["cacheReadTokens"]) == (tot["input"], tot["output"], tot["cacheRead"])
+        assert (s["inputTokens"], s["outputTokens"], s["cacheReadTokens"]) == (
+            tot["input"],
+            tot["output"],
+            tot["cacheRead"],
+        )
         assert s["source"] in ("gemini-cli", "copilot-cli") and s["totalDuration"] > 0
         short = sid[:8]
         if short in REFERENCE:
             assert s["totalCost"] == pytest.approx(REFERENCE[short][4], rel=0.02)
             assert s["costComplete"]
-
 
 
 def test_copilot_legacy_bad_entry_reported_by_index(tmp_path):
@@ -296,7 +322,9 @@ def test_copilot_ai_credits_are_the_agents_cost_beside_ours(tmp_path):
     engine = Engine(tmp_path / "s.db")
     (sid,) = engine.ingest(res.events)["sessions"]
     s = engine.summary(sid)
-    assert s["agentCost"] == pytest.approx(0.04) and s["pricedCost"] == pytest.approx(REFERENCE["96ef38f0"][4], rel=0.02)
+    assert s["agentCost"] == pytest.approx(0.04) and s["pricedCost"] == pytest.approx(
+        REFERENCE["96ef38f0"][4], rel=0.02
+    )
     assert s["costDiffers"] is True
 
 

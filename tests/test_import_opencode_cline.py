@@ -42,7 +42,8 @@ def _raw_db_sums(db: Path):
         "SELECT sum(json_extract(data, '$.tokens.input')), sum(json_extract(data, '$.tokens.output')"
         " + json_extract(data, '$.tokens.reasoning')), sum(json_extract(data, '$.tokens.cache.read')),"
         " sum(json_extract(data, '$.tokens.cache.write')), sum(json_extract(data, '$.cost')) FROM message"
-        " WHERE json_extract(data, '$.role') = 'assistant'").fetchone()
+        " WHERE json_extract(data, '$.role') = 'assistant'"
+    ).fetchone()
     con.close()
     return {"input": row[0], "output": row[1], "cacheRead": row[2], "cacheWrite": row[3]}, row[4]
 
@@ -88,8 +89,9 @@ def test_opencode_costs_beside_ours_and_unknown_model_unpriced(tmp_path):
     assert ingest["rejected"] == []
     main = engine.summary("ses_3f1a9c2e7ffeM0dQm1a2b3c4d5")
     raw, _ = _raw_db_sums(OPENCODE / "opencode.db")
-    assert main["source"] == "opencode" and main["totalCost"] == pytest.approx(0.059_91 + 0.022_5 + 0.008_9 * 2 + 0.009_1
-                                                                               + 0.012_77 + 0.001_8)
+    assert main["source"] == "opencode" and main["totalCost"] == pytest.approx(
+        0.059_91 + 0.022_5 + 0.008_9 * 2 + 0.009_1 + 0.012_77 + 0.001_8
+    )
     free = engine.summary("ses_3f1a9c2e7ffeM0dQm1a2b3c4d7")  # opencode/big-pickle: no price anywhere, cost 0 reported
     assert free["totalCost"] is None and free["unpricedModels"] == ["big-pickle"]
     assert main["inputTokens"] + free["inputTokens"] == raw["input"]
@@ -121,7 +123,7 @@ def test_opencode_bad_row_reported_by_table_and_rowid(tmp_path):
     db = tmp_path / "opencode.db"
     shutil.copy(OPENCODE / "opencode.db", db)
     con = sqlite3.connect(db)
-    rowid, = con.execute("SELECT rowid FROM message WHERE id = 'msg_c0e6d51f1004'").fetchone()
+    (rowid,) = con.execute("SELECT rowid FROM message WHERE id = 'msg_c0e6d51f1004'").fetchone()
     con.execute("UPDATE message SET data = '{not json' WHERE rowid = ?", (rowid,))
     con.commit()
     con.close()
@@ -161,8 +163,10 @@ def test_opencode_database_read_while_another_process_writes(tmp_path):
     db = tmp_path / "opencode.db"
     shutil.copy(OPENCODE / "opencode.db", db)
     con = sqlite3.connect(db)
-    con.execute("INSERT INTO session (id, project_id, slug, directory, title, version, time_created, time_updated)"
-                " VALUES ('ses_live', 'p', 'live', '/w', 'Live session', '1.2.21', 0, 0)")
+    con.execute(
+        "INSERT INTO session (id, project_id, slug, directory, title, version, time_created, time_updated)"
+        " VALUES ('ses_live', 'p', 'live', '/w', 'Live session', '1.2.21', 0, 0)"
+    )
     con.commit()
     con.close()
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "400"], stdout=subprocess.PIPE, text=True)
@@ -299,8 +303,12 @@ def test_the_agents_cost_is_kept_beside_ours(tmp_path):
         m = e.get("metadata") or {}
         t = m.get("tokens")
         if t:
-            usage = Usage(input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"], output_tokens=t["output"],
-                          cache_read_tokens=t["cacheRead"], cache_write_tokens=t["cacheWrite"])
+            usage = Usage(
+                input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"],
+                output_tokens=t["output"],
+                cache_read_tokens=t["cacheRead"],
+                cache_write_tokens=t["cacheWrite"],
+            )
             ours += float(calc_price(usage, model_ref=m["model"]).total_price)
     assert s["agentCost"] == pytest.approx(raw_cost) and s["totalCost"] == pytest.approx(raw_cost)
     assert s["pricedCost"] == pytest.approx(ours, rel=1e-6)

@@ -31,22 +31,63 @@ def cc_span(sid, name, attrs, parent, start, end):
 def _payload():
     return traces(
         cc_span("a000000000000001", "claude_code.interaction", {"user_prompt": "commit the fix"}, "", 0, 200_000),
-        cc_span("a000000000000002", "claude_code.llm_request",
-                {"model": "claude-sonnet-4-5-20250929", "duration_ms": 6000, "ttft_ms": 2500, "input_tokens": 10,
-                 "output_tokens": 120, "cache_read_tokens": 30_000, "cache_creation_tokens": 500},
-                "a000000000000001", 0, 6000),
-        cc_span("a000000000000003", "claude_code.tool", {"tool_name": "Bash", "duration_ms": 190_000,
-                                                         "tool_use_id": "toolu_1"}, "a000000000000001", 6000, 196_000),
-        cc_span("a000000000000004", "claude_code.tool.blocked_on_user",
-                {"duration_ms": 20_000, "decision": "accept", "source": "user_temporary"},
-                "a000000000000003", 6000, 26_000),
+        cc_span(
+            "a000000000000002",
+            "claude_code.llm_request",
+            {
+                "model": "claude-sonnet-4-5-20250929",
+                "duration_ms": 6000,
+                "ttft_ms": 2500,
+                "input_tokens": 10,
+                "output_tokens": 120,
+                "cache_read_tokens": 30_000,
+                "cache_creation_tokens": 500,
+            },
+            "a000000000000001",
+            0,
+            6000,
+        ),
+        cc_span(
+            "a000000000000003",
+            "claude_code.tool",
+            {"tool_name": "Bash", "duration_ms": 190_000, "tool_use_id": "toolu_1"},
+            "a000000000000001",
+            6000,
+            196_000,
+        ),
+        cc_span(
+            "a000000000000004",
+            "claude_code.tool.blocked_on_user",
+            {"duration_ms": 20_000, "decision": "accept", "source": "user_temporary"},
+            "a000000000000003",
+            6000,
+            26_000,
+        ),
         cc_span("a000000000000005", "claude_code.tool.execution", {}, "a000000000000003", 26_000, 196_000),
-        cc_span("a000000000000006", "claude_code.hook", {"hook_name": "PreToolUse:Bash"},
-                "a000000000000005", 26_000, 187_000),
-        cc_span("a000000000000007", "claude_code.llm_request",
-                {"model": "claude-sonnet-4-5-20250929", "duration_ms": 4000, "ttft_ms": 3900, "input_tokens": 5,
-                 "output_tokens": 30, "cache_read_tokens": 30_500, "cache_creation_tokens": 0},
-                "a000000000000001", 196_000, 200_000),
+        cc_span(
+            "a000000000000006",
+            "claude_code.hook",
+            {"hook_name": "PreToolUse:Bash"},
+            "a000000000000005",
+            26_000,
+            187_000,
+        ),
+        cc_span(
+            "a000000000000007",
+            "claude_code.llm_request",
+            {
+                "model": "claude-sonnet-4-5-20250929",
+                "duration_ms": 4000,
+                "ttft_ms": 3900,
+                "input_tokens": 5,
+                "output_tokens": 30,
+                "cache_read_tokens": 30_500,
+                "cache_creation_tokens": 0,
+            },
+            "a000000000000001",
+            196_000,
+            200_000,
+        ),
     )
 
 
@@ -69,11 +110,11 @@ def test_trace_spans_measure_permission_waits_and_hooks(tmp_path):
     events, _ = otlp_to_events(_payload(), "traces")
     assert engine.ingest(events)["rejected"] == []
     s = engine.performance("cc-trace", include_events=False)
-    assert s["userWaitTime"] == 20_000                 # blocked on the user, measured
-    assert s["hookTime"] == 161_000                    # the pre-commit hook
-    assert s["toolExecutionTime"] == 9_000             # the Bash call's own time outside hook and wait
+    assert s["userWaitTime"] == 20_000  # blocked on the user, measured
+    assert s["hookTime"] == 161_000  # the pre-commit hook
+    assert s["toolExecutionTime"] == 9_000  # the Bash call's own time outside hook and wait
     assert s["aiThinkingTime"] == 10_000
-    assert s["toolCallCount"] == 1                     # the hook is not a second call
+    assert s["toolCallCount"] == 1  # the hook is not a second call
     assert s["networkTime"] is None and "networkTime" in s["notRecorded"]
     assert "hookTime" not in s["notRecorded"]
     assert time_parts(s) == s["totalDuration"] == 200_000
@@ -82,12 +123,35 @@ def test_trace_spans_measure_permission_waits_and_hooks(tmp_path):
 
 
 def test_api_request_log_splits_time_to_first_token_and_generation():
-    body = {"resourceLogs": [{"scopeLogs": [{"logRecords": [{
-        "timeUnixNano": ns(9000),
-        "attributes": [attr(k, v) for k, v in {
-            "event.name": "api_request", "session.id": "cc-log", "model": "claude-sonnet-4-5-20250929",
-            "duration_ms": "9000", "ttft_ms": "7000", "input_tokens": "3", "output_tokens": "40",
-            "cache_read_tokens": "120000", "cache_creation_tokens": "0"}.items()]}]}]}]}
+    body = {
+        "resourceLogs": [
+            {
+                "scopeLogs": [
+                    {
+                        "logRecords": [
+                            {
+                                "timeUnixNano": ns(9000),
+                                "attributes": [
+                                    attr(k, v)
+                                    for k, v in {
+                                        "event.name": "api_request",
+                                        "session.id": "cc-log",
+                                        "model": "claude-sonnet-4-5-20250929",
+                                        "duration_ms": "9000",
+                                        "ttft_ms": "7000",
+                                        "input_tokens": "3",
+                                        "output_tokens": "40",
+                                        "cache_read_tokens": "120000",
+                                        "cache_creation_tokens": "0",
+                                    }.items()
+                                ],
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
     (ev,), errors = otlp_to_events(body, "logs")
     assert errors == []
     assert ev["endTime"] - ev["startTime"] == 9000

@@ -20,8 +20,19 @@ TS = ROOT / "editor-clients" / "vscode" / "src" / "common" / "protocol.ts"
 LUA = ROOT / "editor-clients" / "nvim" / "lua" / "sessionprof" / "protocol.lua"
 WEB = ROOT / "editor-clients" / "web" / "protocol.js"
 # team-defined names, not in the contract (documented in ARCHITECTURE.md)
-TEAM = {"EVENT", "OPEN_FILE", "HTTP_RPC", "HTTP_STREAM", "FLAME_VIEWS", "FLAME_WEIGHTS", "PROTOCOL_VERSION",
-        "PREVIEW_SUGGESTION", "SUGGESTION_APPLIED", "SUGGESTION_UNDONE", "SUGGESTION_EFFECTS"}
+TEAM = {
+    "EVENT",
+    "OPEN_FILE",
+    "HTTP_RPC",
+    "HTTP_STREAM",
+    "FLAME_VIEWS",
+    "FLAME_WEIGHTS",
+    "PROTOCOL_VERSION",
+    "PREVIEW_SUGGESTION",
+    "SUGGESTION_APPLIED",
+    "SUGGESTION_UNDONE",
+    "SUGGESTION_EFFECTS",
+}
 
 
 def python_names() -> dict[str, object]:
@@ -61,8 +72,7 @@ def normalise(value):
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
-@pytest.mark.parametrize("path,parse,complete", [(TS, parse_js, True), (LUA, parse_lua, True),
-                                                 (WEB, parse_js, False)])
+@pytest.mark.parametrize("path,parse,complete", [(TS, parse_js, True), (LUA, parse_lua, True), (WEB, parse_js, False)])
 def test_clients_define_the_same_names(path, parse, complete):
     theirs = parse(path)
     ours = python_names()
@@ -80,8 +90,11 @@ def test_clients_define_the_same_names(path, parse, complete):
 
 
 def _protocol_md() -> str:
-    for candidate in (ROOT.parent / "shared" / "PROTOCOL.md", Path("/work/shared/PROTOCOL.md"),
-                      ROOT / "tests" / "fixtures" / "PROTOCOL.md"):
+    for candidate in (
+        ROOT.parent / "shared" / "PROTOCOL.md",
+        Path("/work/shared/PROTOCOL.md"),
+        ROOT / "tests" / "fixtures" / "PROTOCOL.md",
+    ):
         if candidate.exists():
             return candidate.read_text()
     pytest.fail("shared/PROTOCOL.md not found beside the repository")
@@ -118,8 +131,11 @@ _EVENT_TYPE_ALT = "|".join(P.EVENT_TYPES)
 
 def _wire_values() -> set[str]:
     """Method, command and route names: the strings that are unambiguous when quoted."""
-    return {v for v in python_names().values()
-            if isinstance(v, str) and (v.startswith(("sessionprof/", "sessionprof.")) or v.startswith("/v1/"))}
+    return {
+        v
+        for v in python_names().values()
+        if isinstance(v, str) and (v.startswith(("sessionprof/", "sessionprof.")) or v.startswith("/v1/"))
+    }
 
 
 def _others(protocol_file: Path) -> list[Path]:
@@ -149,6 +165,9 @@ def test_event_types_are_listed_once_per_language(protocol_file):
 def test_python_modules_do_not_redefine_protocol_names():
     names = "|".join(k for k in python_names() if k != "PROTOCOL_VERSION")
     defining = re.compile(rf"^\s*_?({names})\s*(?::[^=\n]+)?=", re.M)
-    found = [f"{p.relative_to(ROOT)}: {m.group(1)}" for p in _others(ROOT / "sessionprof_ls" / "protocol.py")
-             for m in defining.finditer(p.read_text())]
+    found = [
+        f"{p.relative_to(ROOT)}: {m.group(1)}"
+        for p in _others(ROOT / "sessionprof_ls" / "protocol.py")
+        for m in defining.finditer(p.read_text())
+    ]
     assert not found, f"protocol names defined again: {found}"

@@ -10,8 +10,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from lsp_harness import EDITORS, hints, open_doc, start, stop
+
 from sessionprof_ls.importers import import_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -36,7 +36,9 @@ async def test_server_follows_copilot_and_gemini(editor, tmp_path, monkeypatch):
     (sess / "events.jsonl").write_text(COPILOT_EVENTS.read_text().replace("/home/wei/repo/VibeCodingTracker", str(ws)))
     client, rec = await start(editor, tmp_path, ws)
     try:
-        await rec.wait(lambda: any(s["sessionId"].startswith("96ef38f0") for s in rec.summaries), what="copilot summary")
+        await rec.wait(
+            lambda: any(s["sessionId"].startswith("96ef38f0") for s in rec.summaries), what="copilot summary"
+        )
         s = [x for x in rec.summaries if x["sessionId"].startswith("96ef38f0")][-1]
         assert (s["inputTokens"], s["outputTokens"], s["cacheReadTokens"]) == (35_071, 2_848, 151_738)
         assert s["source"] == "copilot-cli"
@@ -59,10 +61,15 @@ async def test_server_follows_copilot_and_gemini(editor, tmp_path, monkeypatch):
         with open(chats / GEMINI_JSONL.name, "ab") as fh:
             fh.writelines(lines[9:])
         whole = import_file(GEMINI_JSONL).events
-        want = sum(e["metadata"]["tokens"]["input"] for e in {x["id"]: x for x in whole}.values()
-                   if e["type"] == "ai_response" and "tokens" in e.get("metadata", {}))
-        await rec.wait(lambda: any(x["sessionId"].startswith("0ab84937") and x["inputTokens"] == want
-                                   for x in rec.summaries), what="the whole gemini session")
+        want = sum(
+            e["metadata"]["tokens"]["input"]
+            for e in {x["id"]: x for x in whole}.values()
+            if e["type"] == "ai_response" and "tokens" in e.get("metadata", {})
+        )
+        await rec.wait(
+            lambda: any(x["sessionId"].startswith("0ab84937") and x["inputTokens"] == want for x in rec.summaries),
+            what="the whole gemini session",
+        )
         assert want == 153_635  # ccusage's reference
     finally:
         await stop(client)

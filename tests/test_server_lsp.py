@@ -13,9 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sp_fixtures import FIXTURES, make_fixture_workspace
 from lsp_harness import EDITORS, hints, lenses, open_doc, request, start, stop
 from lsprotocol import types as lsp
+from sp_fixtures import FIXTURES, make_fixture_workspace
 
 from sessionprof_ls import protocol as P
 from sessionprof_ls.analysis import fmt_ms, time_parts
@@ -24,8 +24,13 @@ from sessionprof_ls.models import FlameGraph, PerformanceData, SessionInfo, Summ
 T0 = 1_760_000_000_000
 
 
-def http(url: str, body: bytes | None = None, token: str | None = None, content_type: str = "application/json",
-         method: str | None = None) -> tuple[int, dict]:
+def http(
+    url: str,
+    body: bytes | None = None,
+    token: str | None = None,
+    content_type: str = "application/json",
+    method: str | None = None,
+) -> tuple[int, dict]:
     req = urllib.request.Request(url, data=body, method=method or ("POST" if body is not None else "GET"))
     if token is not None:
         req.add_header("Authorization", f"Bearer {token}")
@@ -39,17 +44,50 @@ def http(url: str, body: bytes | None = None, token: str | None = None, content_
 
 def synthetic_events(session: str, file_path: str) -> list[dict]:
     return [
-        {"sessionId": session, "id": "r1", "type": "ai_response", "name": "Response #1", "startTime": T0,
-         "endTime": T0 + 4000, "metadata": {"model": "claude-sonnet-4-5-20250929", "sessionTitle": "HTTP session",
-                                             "tokens": {"input": 1200, "output": 300, "cacheRead": 0, "cacheWrite": 0}}},
-        {"sessionId": session, "id": "t1", "type": "tool_execution", "name": "read_file", "startTime": T0 + 4000,
-         "endTime": T0 + 10_500, "metadata": {"toolName": "read_file", "filePath": file_path, "startLine": 3}},
-        {"sessionId": session, "id": "f1", "parentId": "t1", "type": "file_read", "name": "app.py",
-         "startTime": T0 + 4000, "endTime": T0 + 10_500, "metadata": {"filePath": file_path, "fileTokens": 1234}},
-        {"sessionId": session, "id": "r2", "type": "ai_response", "name": "Response #2", "startTime": T0 + 10_500,
-         "endTime": T0 + 12_000, "metadata": {"model": "claude-sonnet-4-5-20250929",
-                                               "tokens": {"input": 50, "output": 80, "cacheRead": 2400,
-                                                          "cacheWrite": 0}}},
+        {
+            "sessionId": session,
+            "id": "r1",
+            "type": "ai_response",
+            "name": "Response #1",
+            "startTime": T0,
+            "endTime": T0 + 4000,
+            "metadata": {
+                "model": "claude-sonnet-4-5-20250929",
+                "sessionTitle": "HTTP session",
+                "tokens": {"input": 1200, "output": 300, "cacheRead": 0, "cacheWrite": 0},
+            },
+        },
+        {
+            "sessionId": session,
+            "id": "t1",
+            "type": "tool_execution",
+            "name": "read_file",
+            "startTime": T0 + 4000,
+            "endTime": T0 + 10_500,
+            "metadata": {"toolName": "read_file", "filePath": file_path, "startLine": 3},
+        },
+        {
+            "sessionId": session,
+            "id": "f1",
+            "parentId": "t1",
+            "type": "file_read",
+            "name": "app.py",
+            "startTime": T0 + 4000,
+            "endTime": T0 + 10_500,
+            "metadata": {"filePath": file_path, "fileTokens": 1234},
+        },
+        {
+            "sessionId": session,
+            "id": "r2",
+            "type": "ai_response",
+            "name": "Response #2",
+            "startTime": T0 + 10_500,
+            "endTime": T0 + 12_000,
+            "metadata": {
+                "model": "claude-sonnet-4-5-20250929",
+                "tokens": {"input": 50, "output": 80, "cacheRead": 2400, "cacheWrite": 0},
+            },
+        },
     ]
 
 
@@ -66,20 +104,28 @@ def editor(request):
 async def test_transcript_session_gives_summary_hint_and_lens(editor, tmp_path):
     """A real Claude Code transcript of the workspace, followed: summary, hint, lens."""
     fw = make_fixture_workspace(tmp_path)
-    client, rec = await start(editor, tmp_path, fw.root, claude_dir=fw.claude_dir, codex_dir=fw.codex_dir,
-                              settings={"slowThresholdMs": 1})
+    client, rec = await start(
+        editor, tmp_path, fw.root, claude_dir=fw.claude_dir, codex_dir=fw.codex_dir, settings={"slowThresholdMs": 1}
+    )
     try:
         await rec.wait(lambda: any(s["sessionId"] == fw.session_id for s in rec.summaries), what="summary")
         summary = rec.summaries[-1]
         Summary.model_validate(summary)
         # the reference totals of the fixture (shared/fixtures/README.md, ccusage 20)
-        assert (summary["inputTokens"], summary["outputTokens"], summary["cacheWriteTokens"],
-                summary["cacheReadTokens"]) == (1576, 1586, 25842, 427286)
+        assert (
+            summary["inputTokens"],
+            summary["outputTokens"],
+            summary["cacheWriteTokens"],
+            summary["cacheReadTokens"],
+        ) == (1576, 1586, 25842, 427286)
         assert summary["totalTokens"] == 1576 + 1586 + 25842 + 427286
         # the first import of the workspace's transcripts reported $/progress
         (reports,) = [r for tok, r in client.progress_reports.items() if str(tok).startswith("sessionprof-import")]
         assert [type(r).__name__ for r in reports] == [
-            "WorkDoneProgressBegin", "WorkDoneProgressReport", "WorkDoneProgressEnd"]
+            "WorkDoneProgressBegin",
+            "WorkDoneProgressReport",
+            "WorkDoneProgressEnd",
+        ]
         assert reports[1].message == f"1/1 {fw.transcript.name}"
 
         perf = await request(client, P.PERFORMANCE, {"includeEvents": False})
@@ -126,13 +172,16 @@ async def test_http_and_lsp_ingest(editor, tmp_path):
         assert status == 400 and "malformed JSON" in body["error"]
         # one bad event is rejected by index, the rest kept
         bad = {"sessionId": "http-1", "id": "bad", "type": "tool_execution", "name": 7, "startTime": T0}
-        status, body = http(url + P.HTTP_EVENTS, json.dumps({"events": events[:2] + [bad] + events[2:]}).encode(),
-                            token=token)
+        status, body = http(
+            url + P.HTTP_EVENTS, json.dumps({"events": events[:2] + [bad] + events[2:]}).encode(), token=token
+        )
         assert status == 200
         assert body["accepted"] == 4
         assert body["rejected"] == [{"index": 2, "error": "Expected `str`, got `int` - at `name`"}]
-        await rec.wait(lambda: any(s["sessionId"] == "http-1" and s["eventCount"] == 4 for s in rec.summaries),
-                       what="summary after HTTP")
+        await rec.wait(
+            lambda: any(s["sessionId"] == "http-1" and s["eventCount"] == 4 for s in rec.summaries),
+            what="summary after HTTP",
+        )
         s = rec.summaries[-1]
         assert s["title"] == "HTTP session"
         assert s["totalTokens"] == 1200 + 300 + 50 + 80 + 2400
@@ -145,14 +194,29 @@ async def test_http_and_lsp_ingest(editor, tmp_path):
         got = await hints(client, uri)
         assert [label_text(h).split(" · ")[0] for h in got] == ["1,234 tk"]
         got_lenses = await lenses(client, uri)
-        assert [(lz.range.start.line, lz.command.title) for lz in got_lenses] == [(2, "read_file: src/app.py 6.5s · slowest #1")]
+        assert [(lz.range.start.line, lz.command.title) for lz in got_lenses] == [
+            (2, "read_file: src/app.py 6.5s · slowest #1")
+        ]
         assert list(got_lenses[0].command.arguments) == ["http-1", "t1"]
 
         # over LSP: a newer session becomes the current one
-        client.protocol.notify(P.INGEST, {"events": [
-            {"sessionId": "lsp-1", "id": "a", "type": "ai_response", "name": "hello", "startTime": T0 + 60_000,
-             "endTime": T0 + 61_000, "metadata": {"model": "not-a-real-model-xyz", "tokens": {"input": 5, "output": 7}}},
-            {"sessionId": "lsp-1", "id": "b", "type": "no_such_type", "name": "x", "startTime": T0}]})
+        client.protocol.notify(
+            P.INGEST,
+            {
+                "events": [
+                    {
+                        "sessionId": "lsp-1",
+                        "id": "a",
+                        "type": "ai_response",
+                        "name": "hello",
+                        "startTime": T0 + 60_000,
+                        "endTime": T0 + 61_000,
+                        "metadata": {"model": "not-a-real-model-xyz", "tokens": {"input": 5, "output": 7}},
+                    },
+                    {"sessionId": "lsp-1", "id": "b", "type": "no_such_type", "name": "x", "startTime": T0},
+                ]
+            },
+        )
         await rec.wait(lambda: rec.summaries and rec.summaries[-1]["sessionId"] == "lsp-1", what="LSP summary")
         s = rec.summaries[-1]
         assert s["totalTokens"] == 12 and s["eventCount"] == 1
@@ -163,8 +227,13 @@ async def test_http_and_lsp_ingest(editor, tmp_path):
         for r in sessions:
             SessionInfo.model_validate(r)
         # the same over HTTP /v1/rpc, as the browser page asks
-        status, body = http(url + P.HTTP_RPC, json.dumps({"method": P.FLAME_GRAPH, "params": {
-            "sessionId": "http-1", "view": "aggregate", "weight": "time"}}).encode(), token=token)
+        status, body = http(
+            url + P.HTTP_RPC,
+            json.dumps(
+                {"method": P.FLAME_GRAPH, "params": {"sessionId": "http-1", "view": "aggregate", "weight": "time"}}
+            ).encode(),
+            token=token,
+        )
         assert status == 200
         fg = FlameGraph.model_validate(body["result"])
         assert fg.frames.count[0] == 1 and fg.total >= 12_000
@@ -181,8 +250,9 @@ async def test_apply_suggestion_edits_instruction_file(editor, tmp_path):
         perf = await request(client, P.PERFORMANCE, {"sessionId": fw.session_id, "includeEvents": False})
         PerformanceData.model_validate(perf)
         suggestion = next(s for s in perf["suggestions"] if s["kind"] == "reread_file")
-        result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, suggestion["id"]]))
+        result = await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, suggestion["id"]])
+        )
         result = result if isinstance(result, dict) else result._asdict()
         if editor == "neovim":  # issue 14: Neovim would apply unseen; its plugin previews instead
             assert result["applied"] is False and ":SessionProf apply" in result["message"], result
@@ -204,8 +274,9 @@ async def test_apply_suggestion_edits_instruction_file(editor, tmp_path):
         # the file on disk is the editor's to change: the server never writes it
         assert (fw.root / "CLAUDE.md").read_text() == "# Project notes\n\nUse mix.\n"
 
-        bad = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, "no-such-suggestion"]))
+        bad = await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, "no-such-suggestion"])
+        )
         bad = bad if isinstance(bad, dict) else bad._asdict()
         assert bad["applied"] is False and "no-such-suggestion" in bad["message"]
     finally:
@@ -249,8 +320,9 @@ async def test_configuration_turns_features_off(editor, tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / "app.py").write_text("x = 1\n")
-    client, rec = await start(editor, tmp_path, ws, settings={"slowThresholdMs": 100_000},
-                              configuration={"sessionprof": {"codeLens": True}})
+    client, rec = await start(
+        editor, tmp_path, ws, settings={"slowThresholdMs": 100_000}, configuration={"sessionprof": {"codeLens": True}}
+    )
     try:
         client.protocol.notify(P.INGEST, {"events": synthetic_events("cfg", "app.py")})
         await rec.wait(lambda: rec.summaries, what="summary")
@@ -276,8 +348,9 @@ async def test_export_command_writes_inside_workspace(tmp_path):
         client.protocol.notify(P.INGEST, {"events": synthetic_events("exp", "a.py")})
         await rec.wait(lambda: rec.summaries, what="summary")
         for fmt in P.EXPORT_FORMATS:
-            res = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-                command=P.CMD_EXPORT, arguments=["exp", fmt]))
+            res = await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command=P.CMD_EXPORT, arguments=["exp", fmt])
+            )
             res = res if isinstance(res, dict) else res._asdict()
             path = Path(res["path"])
             assert path.is_relative_to(ws) and path.stat().st_size == res["bytes"] > 0
@@ -286,11 +359,13 @@ async def test_export_command_writes_inside_workspace(tmp_path):
         # the command is reachable over HTTP too: a path outside the workspace is refused
         outside = tmp_path / "outside.json"
         with pytest.raises(Exception, match="outside the workspace"):
-            await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-                command=P.CMD_EXPORT, arguments=["exp", "json", "../outside.json"]))
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command=P.CMD_EXPORT, arguments=["exp", "json", "../outside.json"])
+            )
         assert not outside.exists()
-        inside = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command=P.CMD_EXPORT, arguments=["exp", "json", "out/x.json"]))
+        inside = await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command=P.CMD_EXPORT, arguments=["exp", "json", "out/x.json"])
+        )
         assert (ws / "out" / "x.json").exists()
         assert (inside if isinstance(inside, dict) else inside._asdict())["path"] == str(ws / "out" / "x.json")
     finally:

@@ -31,7 +31,7 @@ def package_json_settings() -> set[str]:
 
 def _object_keys(src: str, start: str) -> set[str]:
     """Keys of the object literal that starts after `start` (one level, `name: value` lines)."""
-    body = src[src.index(start) + len(start):]
+    body = src[src.index(start) + len(start) :]
     body = body[: body.index("}")]
     return set(re.findall(r"^\s*([A-Za-z]+)\s*[:=]", body, re.M))
 
@@ -55,8 +55,11 @@ def test_parsers_find_the_settings():
 
 def test_every_client_lists_the_servers_settings():
     ours = python_settings()
-    for where, theirs in (("package.json", package_json_settings()), ("settings.ts", settings_ts_settings()),
-                          ("config.lua", lua_settings())):
+    for where, theirs in (
+        ("package.json", package_json_settings()),
+        ("settings.ts", settings_ts_settings()),
+        ("config.lua", lua_settings()),
+    ):
         assert theirs == ours, f"{where}: missing {sorted(ours - theirs)}, unknown to config.py {sorted(theirs - ours)}"
 
 

@@ -47,8 +47,9 @@ def test_before_after_on_real_fixtures(tmp_path: Path):
         for e in edits:
             e.path.parent.mkdir(parents=True, exist_ok=True)
             e.path.write_text(e.new_text)
-        applied.record(engine.store, workspace, sid, suggestions[kind], [e.rel(ws.resolve()) for e in edits],
-                       "test", now_ms=now)
+        applied.record(
+            engine.store, workspace, sid, suggestions[kind], [e.rel(ws.resolve()) for e in edits], "test", now_ms=now
+        )
     # nothing after yet: the view says it is waiting
     rows = {r["kind"]: r for r in effects.effects(engine, workspace)}
     assert rows["reread_file"]["verdict"] == "waiting" and rows["reread_file"]["after"]["sessions"] == 0

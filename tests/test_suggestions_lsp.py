@@ -22,18 +22,25 @@ async def test_preview_apply_record_effects(editor, tmp_path):
         await rec.wait(lambda: rec.summaries, what="summary")
         perf = await request(client, P.PERFORMANCE, {"sessionId": fw.session_id, "includeEvents": False})
         kinds = {s["kind"]: s for s in perf["suggestions"]}
-        plan = await request(client, P.PREVIEW_SUGGESTION, {"sessionId": fw.session_id, "suggestionId": "smaller_model"})
+        plan = await request(
+            client, P.PREVIEW_SUGGESTION, {"sessionId": fw.session_id, "suggestionId": "smaller_model"}
+        )
         by = {f["relPath"]: f for f in plan["files"]}
         assert set(by) == {"CLAUDE.md", ".claude/agents/quick-tasks.md"}
         assert by[".claude/agents/quick-tasks.md"]["create"] and by[".claude/agents/quick-tasks.md"]["createdDirs"] == [
-            ".claude/agents", ".claude"]
+            ".claude/agents",
+            ".claude",
+        ]
         assert by["CLAUDE.md"]["oldText"] == "# Notes\n" and "+- Delegate" in by["CLAUDE.md"]["diff"]
         # the page may send edits only to an editor that asks first
         assert plan["editor"] is (editor == "visual_studio_code")
         assert {p: p.read_bytes() for p in fw.root.rglob("*") if p.is_file()} == before
 
-        result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, kinds["reread_file"]["id"]]))
+        result = await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(
+                command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, kinds["reread_file"]["id"]]
+            )
+        )
         result = result if isinstance(result, dict) else result._asdict()
         if editor == "visual_studio_code":
             assert result["applied"] is True
@@ -47,8 +54,11 @@ async def test_preview_apply_record_effects(editor, tmp_path):
             assert rec.edits == []
         assert {p: p.read_bytes() for p in fw.root.rglob("*") if p.is_file()} == before  # the editor writes
 
-        rec_row = await request(client, P.SUGGESTION_APPLIED, {"sessionId": fw.session_id, "suggestionId": "smaller_model",
-                                                               "files": list(by), "client": "test"})
+        rec_row = await request(
+            client,
+            P.SUGGESTION_APPLIED,
+            {"sessionId": fw.session_id, "suggestionId": "smaller_model", "files": list(by), "client": "test"},
+        )
         eff = await request(client, P.SUGGESTION_EFFECTS, {"sessionId": fw.session_id})
         rows = {r["kind"]: r for r in eff["effects"]}
         assert set(rows) == ({"reread_file", "smaller_model"} if editor == "visual_studio_code" else {"smaller_model"})

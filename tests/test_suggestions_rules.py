@@ -17,7 +17,7 @@ from sessionprof_ls import pricing
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
 from sessionprof_ls.models import OptimizationSuggestion
-from sessionprof_ls.suggestions import RULES, Context, suggest
+from sessionprof_ls.suggestions import RULES, Context
 from sessionprof_ls.suggestions.batch_reads import BatchReads
 from sessionprof_ls.suggestions.incremental_output import IncrementalOutput
 from sessionprof_ls.suggestions.large_tool_output import LargeToolOutput
@@ -124,8 +124,10 @@ def test_no_rule_denies_hides_or_moves_the_project_model(tmp_path, name, source_
         if rule.kind == "large_tool_output":
             for i in np.flatnonzero(np.isin(a.a_type, (FREAD,)) & (a._col("file") >= 0)).tolist():
                 p = ctx.path(i)
-                later = any(ctx.path(j) == p and a.t.start[j] > a.t.start[i]
-                            for j in np.flatnonzero(np.isin(a.a_type, (FREAD, FWRITE))).tolist())
+                later = any(
+                    ctx.path(j) == p and a.t.start[j] > a.t.start[i]
+                    for j in np.flatnonzero(np.isin(a.a_type, (FREAD, FWRITE))).tolist()
+                )
                 if later or ctx.rel(p) in used_after:
                     assert f"`{ctx.rel(p)}`" not in text, (rule.kind, p)
         for path in used_after & touched:
@@ -146,10 +148,14 @@ def test_large_output_names_only_files_never_used_again(tmp_path):
 
 
 def test_smaller_model_targets_a_subagent_or_a_profile_never_the_project(tmp_path):
-    for name, source, target in (("claude-code/spotter-subagent.jsonl", "claude-code", ".claude/agents/quick-tasks.md"),
-                                 ("codex/agentlogs-images.jsonl", "codex", ".codex/config.toml")):
+    for name, source, target in (
+        ("claude-code/spotter-subagent.jsonl", "claude-code", ".claude/agents/quick-tasks.md"),
+        ("codex/agentlogs-images.jsonl", "codex", ".codex/config.toml"),
+    ):
         engine, sid = load(tmp_path, name)
-        s = next(x for x in engine.performance(sid, include_events=False)["suggestions"] if x["kind"] == "smaller_model")
+        s = next(
+            x for x in engine.performance(sid, include_events=False)["suggestions"] if x["kind"] == "smaller_model"
+        )
         ws = tmp_path / source
         ws.mkdir()
         edits, what = apply_mod.plan(s, ws, source, None, read_from(ws))
@@ -177,10 +183,13 @@ def test_smaller_model_targets_a_subagent_or_a_profile_never_the_project(tmp_pat
 
 def test_the_safety_check_refuses_project_wide_edits(tmp_path):
     root = tmp_path.resolve()
-    bad = [apply_mod.FileEdit(root / ".claude" / "settings.json", True, "", "{}"),
-           apply_mod.FileEdit(root / ".codex" / "config.toml", False, "", 'model = "gpt-5-mini"\n'),
-           apply_mod.FileEdit(root / ".codex" / "config.toml", False, '[profiles.a]\nmodel = "x"\n',
-                              '[profiles.a]\nmodel = "y"\n')]
+    bad = [
+        apply_mod.FileEdit(root / ".claude" / "settings.json", True, "", "{}"),
+        apply_mod.FileEdit(root / ".codex" / "config.toml", False, "", 'model = "gpt-5-mini"\n'),
+        apply_mod.FileEdit(
+            root / ".codex" / "config.toml", False, '[profiles.a]\nmodel = "x"\n', '[profiles.a]\nmodel = "y"\n'
+        ),
+    ]
     for e in bad:
         with pytest.raises(apply_mod.Refused):
             apply_mod._check_safe([e], root)
@@ -193,8 +202,11 @@ def brute_resends(a, i: int) -> int:
     """Independent of the table's vectorised count: requests of the same context that
     start after the read ended, minus the first (which carries it as new input)."""
     ctx = a._context_of()
-    req = [j for j in range(a.n) if a.t.type[j] == AI and a.t.flags[j] & F_TOKENS and ctx[j] == ctx[i]
-           and a.t.start[j] >= a.a_end[i]]
+    req = [
+        j
+        for j in range(a.n)
+        if a.t.type[j] == AI and a.t.flags[j] & F_TOKENS and ctx[j] == ctx[i] and a.t.start[j] >= a.a_end[i]
+    ]
     return max(0, len(req) - 1)
 
 
@@ -231,7 +243,12 @@ def test_smaller_model_bound_is_the_short_responses_repriced(tmp_path, name):
     for e in s["affectedEvents"]:
         i = a.t.index[e]
         assert a.t.tout[i] <= 300
-        alt = a.t.tin[i] * rates.input + a.t.tout[i] * rates.output + a.t.tcr[i] * rates.cache_read + a.t.tcw[i] * rates.cache_write
+        alt = (
+            a.t.tin[i] * rates.input
+            + a.t.tout[i] * rates.output
+            + a.t.tcr[i] * rates.cache_read
+            + a.t.tcw[i] * rates.cache_write
+        )
         saving += cost[i] - alt
     assert s["savingUsd"] == pytest.approx(saving)
     assert s["bound"] and s["estimatedSaving"].startswith("up to")
@@ -283,8 +300,14 @@ def test_edits_are_idempotent_and_keep_the_users_text(tmp_path, name):
 
 # ------------------------------------------------------------------ text written to instruction files
 
-EVIL = ["docs/a\n# Heading\n- [ ] task.md", "docs/[click](http://evil.example).md", "docs/<img src=x onerror=alert(1)>.md",
-        "docs/``tick`` *bold* _em_ ~~s~~ | a | b |.md", "docs/line\u2028sep\u2029para\x85nel\r.md", "docs/&amp;entity.md"]
+EVIL = [
+    "docs/a\n# Heading\n- [ ] task.md",
+    "docs/[click](http://evil.example).md",
+    "docs/<img src=x onerror=alert(1)>.md",
+    "docs/``tick`` *bold* _em_ ~~s~~ | a | b |.md",
+    "docs/line\u2028sep\u2029para\x85nel\r.md",
+    "docs/&amp;entity.md",
+]
 
 
 def test_instruction_text_is_inert_markdown(tmp_path):
@@ -295,29 +318,60 @@ def test_instruction_text_is_inert_markdown(tmp_path):
     ws = tmp_path / "ws"
     (ws / "docs").mkdir(parents=True)
     T0 = 1_760_000_000_000.0
-    events = [{"sessionId": "evil", "id": "r0", "type": "ai_response", "name": "Response #1", "startTime": T0,
-               "endTime": T0 + 100, "metadata": {"model": "claude-sonnet-4-5-20250929", "source": "claude-code",
-                                                 "workspace": str(ws), "tokens": {"input": 100, "output": 10}}}]
+    events = [
+        {
+            "sessionId": "evil",
+            "id": "r0",
+            "type": "ai_response",
+            "name": "Response #1",
+            "startTime": T0,
+            "endTime": T0 + 100,
+            "metadata": {
+                "model": "claude-sonnet-4-5-20250929",
+                "source": "claude-code",
+                "workspace": str(ws),
+                "tokens": {"input": 100, "output": 10},
+            },
+        }
+    ]
     for k, p in enumerate(EVIL):
-        events.append({"sessionId": "evil", "id": f"f{k}", "type": "file_read", "name": "Read",
-                       "startTime": T0 + 200 + k * 10, "endTime": T0 + 205 + k * 10,
-                       "metadata": {"filePath": str(ws / p), "fileTokens": 20_000}})
+        events.append(
+            {
+                "sessionId": "evil",
+                "id": f"f{k}",
+                "type": "file_read",
+                "name": "Read",
+                "startTime": T0 + 200 + k * 10,
+                "endTime": T0 + 205 + k * 10,
+                "metadata": {"filePath": str(ws / p), "fileTokens": 20_000},
+            }
+        )
     engine = Engine(tmp_path / "s.db")
     engine.ingest(events)
-    s = next(x for x in engine.performance("evil", include_events=False)["suggestions"]
-             if x["kind"] == "large_tool_output")
+    s = next(
+        x for x in engine.performance("evil", include_events=False)["suggestions"] if x["kind"] == "large_tool_output"
+    )
     (ws / "CLAUDE.md").write_text("# Mine\n\nKeep this.\n")
     edits, _ = apply_mod.plan(s, ws, "claude-code", str(ws), read_from(ws))
     (e,) = edits
-    added = e.new_text[len(e.old_text):]
+    added = e.new_text[len(e.old_text) :]
     lines = added.strip("\n").split("\n")
     assert lines[0] == apply_mod.SECTION and lines[1] == "" and len(lines) == 3 and lines[2].startswith("- ")
     for ch in ("\u2028", "\u2029", "\x85", "\r"):
         assert ch not in added
     tokens = MarkdownIt("commonmark").enable("table").enable("strikethrough").parse(e.new_text)
     kinds = {t.type for t in tokens}
-    assert kinds <= {"heading_open", "heading_close", "inline", "paragraph_open", "paragraph_close",
-                     "bullet_list_open", "bullet_list_close", "list_item_open", "list_item_close"}, kinds
+    assert kinds <= {
+        "heading_open",
+        "heading_close",
+        "inline",
+        "paragraph_open",
+        "paragraph_close",
+        "bullet_list_open",
+        "bullet_list_close",
+        "list_item_open",
+        "list_item_close",
+    }, kinds
     assert sum(t.type == "heading_open" for t in tokens) == 2  # the user's and ours
     assert sum(t.type == "list_item_open" for t in tokens) == 1
     inline = [c.type for t in tokens if t.type == "inline" for c in t.children]

@@ -28,8 +28,16 @@ from sessionprof_ls.models import PerformanceData
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = sorted(FIXTURES.glob("*/*.jsonl"))
 IDS = [f"{p.parent.name}/{p.stem}" for p in REAL]
-BUCKET_FIELDS = ("aiThinkingTime", "toolExecutionTime", "networkTime", "userWaitTime", "hookTime", "compactionTime",
-                 "agentOverheadTime", "otherTime")
+BUCKET_FIELDS = (
+    "aiThinkingTime",
+    "toolExecutionTime",
+    "networkTime",
+    "userWaitTime",
+    "hookTime",
+    "compactionTime",
+    "agentOverheadTime",
+    "otherTime",
+)
 
 
 def _load(path: Path, tmp_path: Path) -> tuple[Engine, str]:
@@ -84,7 +92,8 @@ def test_time_split_rules_on_real_fixture(path, tmp_path):
     assert s["messageCount"] == len(s["tokensByMessage"])
     assert s["avgResponseTokens"] == round(s["outputTokens"] / s["responseCount"], 1)
     assert s["avgContextTokens"] == round(
-        (s["inputTokens"] + s["cacheReadTokens"] + s["cacheWriteTokens"]) / s["responseCount"], 1)
+        (s["inputTokens"] + s["cacheReadTokens"] + s["cacheWriteTokens"]) / s["responseCount"], 1
+    )
     assert all(r["label"] for r in s["tokensByMessage"])
     # a response with no recorded usage says so instead of passing for zero tokens
     assert sum(r["role"] == "assistant" and r["usageRecorded"] for r in s["tokensByMessage"]) == s["responseCount"]
@@ -195,8 +204,13 @@ def test_cli_report_json_agrees_with_the_engine(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
     env.update(SESSIONPROF_STORE=str(tmp_path / "cli.db"), HOME=str(tmp_path / "home"))
     for path in REAL:
-        out = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "report", "--json", str(path)],
-                             capture_output=True, text=True, env=env, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "sessionprof_ls.cli", "report", "--json", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr
         cli = json.loads(out.stdout)
         own = tmp_path / f"{path.parent.name}-{path.stem}"
@@ -222,12 +236,16 @@ def _cut_in_tool_call(src: Path, dst: Path, tools: tuple = ()) -> tuple[Path, st
     cut = None
     for k, d in enumerate(lines):
         for b in (d.get("message") or {}).get("content") or []:
-            if isinstance(b, dict) and b.get("type") == "tool_use" and results.get(b["id"], -1) > k and (
-                    not tools or b.get("name") in tools):
+            if (
+                isinstance(b, dict)
+                and b.get("type") == "tool_use"
+                and results.get(b["id"], -1) > k
+                and (not tools or b.get("name") in tools)
+            ):
                 cut = (k, b["id"])
     assert cut is not None
     k, tool_id = cut
-    kept = lines[:k + 1]
+    kept = lines[: k + 1]
     last = max(d["timestamp"] for d in kept if d.get("timestamp"))
     from sessionprof_ls.importers.common import parse_ts
 
@@ -235,8 +253,9 @@ def _cut_in_tool_call(src: Path, dst: Path, tools: tuple = ()) -> tuple[Path, st
 
 
 def test_cut_in_a_tool_call_is_interrupted_not_running(tmp_path):
-    path, tool_id, last_ts = _cut_in_tool_call(FIXTURES / "claude-code" / "spotter-tool_heavy.jsonl",
-                                               tmp_path / "cut.jsonl")
+    path, tool_id, last_ts = _cut_in_tool_call(
+        FIXTURES / "claude-code" / "spotter-tool_heavy.jsonl", tmp_path / "cut.jsonl"
+    )
     engine, sid = _load(path, tmp_path)
     a = engine.analysis(sid)  # analysed now, months after the transcript was written
     assert a.now - last_ts > 24 * 3600_000
@@ -274,12 +293,23 @@ def test_long_idle_gap_is_idle_not_work(tmp_path):
     proto = next(d for d in lines if d.get("type") == "assistant" and (d["message"].get("usage") or {}))
     back = last + 3 * 3600_000
     extra = [
-        {**{k: proto[k] for k in ("sessionId", "cwd", "version") if k in proto}, "type": "user", "uuid": "late-prompt",
-         "parentUuid": None, "isSidechain": False, "timestamp": iso(back),
-         "message": {"role": "user", "content": "one more thing"}},
-        {**proto, "uuid": "late-answer", "parentUuid": "late-prompt", "timestamp": iso(back + 4000),
-         "requestId": "req_late", "message": {**proto["message"], "id": "msg_late",
-                                              "content": [{"type": "text", "text": "Done."}]}},
+        {
+            **{k: proto[k] for k in ("sessionId", "cwd", "version") if k in proto},
+            "type": "user",
+            "uuid": "late-prompt",
+            "parentUuid": None,
+            "isSidechain": False,
+            "timestamp": iso(back),
+            "message": {"role": "user", "content": "one more thing"},
+        },
+        {
+            **proto,
+            "uuid": "late-answer",
+            "parentUuid": "late-prompt",
+            "timestamp": iso(back + 4000),
+            "requestId": "req_late",
+            "message": {**proto["message"], "id": "msg_late", "content": [{"type": "text", "text": "Done."}]},
+        },
     ]
     path = _write(tmp_path / "late.jsonl", lines + extra)
     engine, sid = _load(path, tmp_path)
@@ -318,11 +348,25 @@ def test_warmup_agent_file_at_project_root_counts_into_its_session(tmp_path):
     proto = next(d for d in lines if d.get("type") == "assistant" and (d["message"].get("usage") or {}))
     usage = {"input_tokens": 3, "output_tokens": 7, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 11_000}
     warm = [
-        {"type": "user", "isSidechain": True, "agentId": "w1", "sessionId": sid, "uuid": "w-u",
-         "timestamp": proto["timestamp"], "message": {"role": "user", "content": "Warmup"}},
-        {"type": "assistant", "isSidechain": True, "agentId": "w1", "sessionId": sid, "uuid": "w-a",
-         "timestamp": proto["timestamp"], "requestId": "req_w",
-         "message": {**proto["message"], "id": "msg_w", "usage": usage, "content": [{"type": "text", "text": "ok"}]}},
+        {
+            "type": "user",
+            "isSidechain": True,
+            "agentId": "w1",
+            "sessionId": sid,
+            "uuid": "w-u",
+            "timestamp": proto["timestamp"],
+            "message": {"role": "user", "content": "Warmup"},
+        },
+        {
+            "type": "assistant",
+            "isSidechain": True,
+            "agentId": "w1",
+            "sessionId": sid,
+            "uuid": "w-a",
+            "timestamp": proto["timestamp"],
+            "requestId": "req_w",
+            "message": {**proto["message"], "id": "msg_w", "usage": usage, "content": [{"type": "text", "text": "ok"}]},
+        },
     ]
     _write(project / "agent-w1.jsonl", warm)
     _write(project / "agent-other.jsonl", [{**warm[0], "sessionId": "someone-else"}])
@@ -336,8 +380,9 @@ def test_warmup_agent_file_at_project_root_counts_into_its_session(tmp_path):
 
 def test_cut_transcript_lens_says_interrupted(tmp_path):
     """A slow call that never ended gets a lens that says so (the editor index's lens title)."""
-    path, tool_id, last_ts = _cut_in_tool_call(FIXTURES / "claude-code" / "spotter-subagent.jsonl",
-                                               tmp_path / "cut.jsonl", tools=("Read", "Edit", "Write"))
+    path, tool_id, last_ts = _cut_in_tool_call(
+        FIXTURES / "claude-code" / "spotter-subagent.jsonl", tmp_path / "cut.jsonl", tools=("Read", "Edit", "Write")
+    )
     engine, sid = _load(path, tmp_path)
     a = Analysis(engine.trees[sid], slowest_count=1000)  # every call gets a lens, however short
     index = EditorIndex.build(a, [a.t.workspace])

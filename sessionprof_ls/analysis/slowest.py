@@ -122,8 +122,11 @@ class SlowestMixin:
             ttft = t.ttft.get(i)
             if ttft is not None:  # recorded (OTLP api_request ttft_ms): where the time went, measured
                 what = f" ({out:,} output tokens, {ctx:,}-token context)" if t.flags[i] & F_TOKENS else ""
-                why = ("waiting for the first token: a large context or a busy API, not the output"
-                       if ttft >= 0.5 * dur else "most of it generating output")
+                why = (
+                    "waiting for the first token: a large context or a busy API, not the output"
+                    if ttft >= 0.5 * dur
+                    else "most of it generating output"
+                )
                 return f"{fmt_ms(ttft)} to the first token, {fmt_ms(max(0.0, dur - ttft))} generating{what}: {why}."
             if not t.flags[i] & F_TOKENS:
                 return f"{fmt_ms(dur)}; this response's usage was not recorded."

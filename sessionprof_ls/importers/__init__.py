@@ -4,15 +4,25 @@ event files, each reading only what was appended since the last cursor."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..protocol import EVENT_TYPES
 from .common import READ_CHUNK, ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
 from .otlp import otlp_to_events
 
-__all__ = ["ImportResult", "claude_config_dirs", "codex_home", "default_transcript_folders", "detect_format",
-           "find_transcripts", "import_file", "import_new", "otlp_to_events"]
+__all__ = [
+    "ImportResult",
+    "claude_config_dirs",
+    "codex_home",
+    "default_transcript_folders",
+    "detect_format",
+    "find_transcripts",
+    "import_file",
+    "import_new",
+    "otlp_to_events",
+]
 
 _CLAUDE_TYPES = {"user", "assistant", "summary", "file-history-snapshot", "progress", "system", "queue-operation"}
 _CODEX_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
@@ -86,7 +96,7 @@ def _other_agent(obj: dict, t: Any) -> str | None:
 
 
 def detect_format(path) -> str | None:
-    """"claude-code" | "codex" | "gemini-cli" | "copilot-cli" | "copilot-cli-legacy" | "events" |
+    """ "claude-code" | "codex" | "gemini-cli" | "copilot-cli" | "copilot-cli-legacy" | "events" |
     "otlp" (an OTLP/JSON export) | None."""
     p = Path(path)
     if p.suffix == ".db":
@@ -139,7 +149,12 @@ def find_transcripts(paths: Iterable) -> list[Path]:
         p = Path(raw).expanduser()
         if p.is_dir():
             candidates = sorted(
-                f for f in p.rglob("*") if f.suffix in _SUFFIXES and f.is_file() and "subagents" not in f.parts[len(p.parts):] and not _is_subagent_file(f)
+                f
+                for f in p.rglob("*")
+                if f.suffix in _SUFFIXES
+                and f.is_file()
+                and "subagents" not in f.parts[len(p.parts) :]
+                and not _is_subagent_file(f)
             )
             for f in candidates:
                 if f not in seen and detect_format(f) is not None:
@@ -164,7 +179,7 @@ def _import_events(path: Path, cursor: dict | None, max_bytes: int | None = None
             return ImportResult([], [f"{path}: invalid JSON ({exc})"], cursor or {})
         items = doc.get("events") if isinstance(doc, dict) else doc
         if not isinstance(items, list):
-            return ImportResult([], [f"{path}: expected a JSON array of events or {{\"events\": [...]}}"], cursor or {})
+            return ImportResult([], [f'{path}: expected a JSON array of events or {{"events": [...]}}'], cursor or {})
         for i, ev in enumerate(items):
             if isinstance(ev, dict):
                 events.append(ev)
@@ -262,8 +277,14 @@ def import_file(path, cursor: dict | None = None, max_bytes: int | None = None) 
             return _import_otlp(p)
     except OSError as exc:
         return ImportResult([], [f"{p}: cannot read ({exc.strerror or exc})"], cursor or {})
-    return ImportResult([], [f"{p}: not a transcript sessionprof reads (Claude Code, Codex, Gemini CLI, Copilot CLI, "
-                             "OpenCode, Cline/Roo Code), an OTLP export or a sessionprof events file"], cursor or {})
+    return ImportResult(
+        [],
+        [
+            f"{p}: not a transcript sessionprof reads (Claude Code, Codex, Gemini CLI, Copilot CLI, "
+            "OpenCode, Cline/Roo Code), an OTLP export or a sessionprof events file"
+        ],
+        cursor or {},
+    )
 
 
 def import_new(path, cursors, sink, fmt: str | None = None, max_bytes: int = READ_CHUNK) -> tuple[int, list[str]]:

@@ -16,7 +16,8 @@ re-reading re-sends the same ids (an update, never a duplicate).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .common import EXCERPT, EventBuffer, estimate_tokens, excerpt, excerpts, make_event, short_args
 
@@ -26,8 +27,18 @@ _RECENT = 256  # remembered response/tool keys: a re-sent record keeps its numbe
 
 
 def new_state(sid: str | None = None) -> dict:
-    return {"sid": sid, "cwd": None, "title": None, "turnNo": 0, "turn": None, "respNo": 0,
-            "boundary": None, "model": None, "resp": {}, "tools": {}}
+    return {
+        "sid": sid,
+        "cwd": None,
+        "title": None,
+        "turnNo": 0,
+        "turn": None,
+        "respNo": 0,
+        "boundary": None,
+        "model": None,
+        "resp": {},
+        "tools": {},
+    }
 
 
 def _remember(table: dict, key: str, value: Any) -> None:
@@ -69,16 +80,26 @@ class SessionBuilder:
         turn = self.s["turn"]
         if turn is None:
             return
-        meta = {"sessionTitle": self.s["title"], "source": self.source, "workspace": self.s["cwd"],
-                "text": turn["text"], "model": self.s["model"]}
+        meta = {
+            "sessionTitle": self.s["title"],
+            "source": self.source,
+            "workspace": self.s["cwd"],
+            "text": turn["text"],
+            "model": self.s["model"],
+        }
         self.out.put(make_event(self.sid, turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], meta))
 
     def ensure_turn(self, ts: float | None, key: str) -> None:
         """Records before any prompt (a resumed or cut file) go in a turn of their own."""
         if self.s["turn"] is None:
             self.s["turnNo"] += 1
-            self.s["turn"] = {"id": f"turn:{key}", "name": f"Turn {self.s['turnNo']}: (continued)",
-                              "start": ts, "end": ts, "text": None}
+            self.s["turn"] = {
+                "id": f"turn:{key}",
+                "name": f"Turn {self.s['turnNo']}: (continued)",
+                "start": ts,
+                "end": ts,
+                "text": None,
+            }
             self._touched = True
 
     def finish(self) -> list[dict]:
@@ -100,14 +121,23 @@ class SessionBuilder:
         tid = f"turn:{key}"
         s["turn"] = {"id": tid, "name": f"Turn {s['turnNo']}: {short}", "start": ts, "end": ts, "text": full}
         self._touched = True
-        meta = {"text": full, "sessionTitle": s["title"], "source": self.source, "workspace": s["cwd"],
-                **(extra or {})}
+        meta = {"text": full, "sessionTitle": s["title"], "source": self.source, "workspace": s["cwd"], **(extra or {})}
         self.out.put(make_event(self.sid, f"prompt:{key}", tid, "user_input", "User prompt", ts, ts, meta))
         s["boundary"] = ts
 
-    def response(self, key: str, end: float | None, tokens: dict | None, model: str | None = None,
-                 provider: str | None = None, text: str | None = None, start: float | None = None,
-                 extra: dict | None = None, name: str | None = None, parent: str | None = None) -> str:
+    def response(
+        self,
+        key: str,
+        end: float | None,
+        tokens: dict | None,
+        model: str | None = None,
+        provider: str | None = None,
+        text: str | None = None,
+        start: float | None = None,
+        extra: dict | None = None,
+        name: str | None = None,
+        parent: str | None = None,
+    ) -> str:
         """One model request from the last boundary (prompt, tool result, previous
         response) to `end`, unless the record says when it started."""
         s = self.s
@@ -124,13 +154,27 @@ class SessionBuilder:
             prev["start"] = start
         if model:
             s["model"] = model
-        meta: dict[str, Any] = {"model": model or s["model"], "provider": provider, "text": excerpt(text) or None,
-                                **(extra or {})}
+        meta: dict[str, Any] = {
+            "model": model or s["model"],
+            "provider": provider,
+            "text": excerpt(text) or None,
+            **(extra or {}),
+        }
         if tokens is not None:
             meta["tokens"] = tokens
         eid = f"resp:{key}"
-        self.out.put(make_event(self.sid, eid, parent or self.turn_id(), "ai_response", name or f"Response #{prev['no']}",
-                                prev["start"], end, meta))
+        self.out.put(
+            make_event(
+                self.sid,
+                eid,
+                parent or self.turn_id(),
+                "ai_response",
+                name or f"Response #{prev['no']}",
+                prev["start"],
+                end,
+                meta,
+            )
+        )
         self.touch(end)
         return eid
 
@@ -143,20 +187,54 @@ class SessionBuilder:
         self.out.put(make_event(self.sid, f"tool:{key}", self.turn_id(), "tool_execution", name, ts, None, meta))
         self.touch(ts)
 
-    def tool_end(self, key: str, ts: float | None, ok: bool = True, error: str | None = None,
-                 io: Iterable[IO] = (), result_text: str | None = None, extra: dict | None = None,
-                 name: str | None = None, args: Any = None) -> None:
+    def tool_end(
+        self,
+        key: str,
+        ts: float | None,
+        ok: bool = True,
+        error: str | None = None,
+        io: Iterable[IO] = (),
+        result_text: str | None = None,
+        extra: dict | None = None,
+        name: str | None = None,
+        args: Any = None,
+    ) -> None:
         started = self.s["tools"].pop(key, None)
         if started is None:  # its start was never seen (cut file): a span of the gap before it
             self.tool(key, name or "tool", args, None, ts, ok, error, io, result_text, extra, inferred=True)
             return
-        self.tool(key, started["name"], started["args"], started["start"], ts, ok, error, io, result_text, extra,
-                  parent=started["parent"], cut=True)
+        self.tool(
+            key,
+            started["name"],
+            started["args"],
+            started["start"],
+            ts,
+            ok,
+            error,
+            io,
+            result_text,
+            extra,
+            parent=started["parent"],
+            cut=True,
+        )
 
-    def tool(self, key: str, name: str, args: Any, start: float | None, end: float | None, ok: bool = True,
-             error: str | None = None, io: Iterable[IO] = (), result_text: str | None = None,
-             extra: dict | None = None, inferred: bool = False, parent: str | None = None,
-             wait: bool = False, cut: bool = False) -> None:
+    def tool(
+        self,
+        key: str,
+        name: str,
+        args: Any,
+        start: float | None,
+        end: float | None,
+        ok: bool = True,
+        error: str | None = None,
+        io: Iterable[IO] = (),
+        result_text: str | None = None,
+        extra: dict | None = None,
+        inferred: bool = False,
+        parent: str | None = None,
+        wait: bool = False,
+        cut: bool = False,
+    ) -> None:
         """A finished tool call. With no recorded start (`inferred`), it began at the
         last boundary: the gap to its completion is marked as inferred."""
         self.ensure_turn(start if start is not None else end, key)
@@ -165,8 +243,12 @@ class SessionBuilder:
             start = b if b is not None and end is not None and b <= end else end
             inferred = True
         parent = parent or self.turn_id()
-        meta: dict[str, Any] = {"toolName": name, "args": args if cut else short_args(args), "status": "ok" if ok else "error",
-                                **(extra or {})}
+        meta: dict[str, Any] = {
+            "toolName": name,
+            "args": args if cut else short_args(args),
+            "status": "ok" if ok else "error",
+            **(extra or {}),
+        }
         if error:
             meta["error"] = excerpt(error)
         if inferred:
@@ -193,11 +275,15 @@ class SessionBuilder:
 
     def wait(self, key: str, start: float | None, end: float | None, text: str, name: str = "Waiting for user") -> None:
         self.ensure_turn(start, key)
-        self.out.put(make_event(self.sid, f"wait:{key}", self.turn_id(), "user_input", name, start, end,
-                                {"text": excerpt(text)}))
+        self.out.put(
+            make_event(self.sid, f"wait:{key}", self.turn_id(), "user_input", name, start, end, {"text": excerpt(text)})
+        )
         self.touch(end)
 
     def marker(self, key: str, name: str, ts: float | None, meta: dict) -> None:
         """A zero-length top-level record (compaction, usage reported at shutdown)."""
-        self.out.put(make_event(self.sid, key, None, "agent", name, ts, ts,
-                                {"source": self.source, "workspace": self.s["cwd"], **meta}))
+        self.out.put(
+            make_event(
+                self.sid, key, None, "agent", name, ts, ts, {"source": self.source, "workspace": self.s["cwd"], **meta}
+            )
+        )

@@ -258,8 +258,9 @@ class ClaudeParser(TranscriptParser):
         self._touched_turn = True
         s.trig[MAIN] = ts
         meta = {"text": short, "sessionTitle": s.title, "source": SOURCE, "workspace": s.cwd}
-        self.out.put(make_event(self._sid(), "prompt:" + uuid, "turn:" + uuid, "user_input", "User prompt", ts, ts,
-                                meta))
+        self.out.put(
+            make_event(self._sid(), "prompt:" + uuid, "turn:" + uuid, "user_input", "User prompt", ts, ts, meta)
+        )
 
     # -- assistant lines ---------------------------------------------------
     def _assistant(self, d: dict, msg: dict, ctx: str, ts: float | None, uuid: str, no_tokens: bool) -> None:

@@ -27,12 +27,26 @@ from typing import Any
 from .builder import SessionBuilder
 from .common import EventBuffer, ImportResult, JSONDecodeError, excerpt, json_loads, read_document
 
-_EXTENSIONS = {"saoudrizwan.claude-dev": "cline", "rooveterinaryinc.roo-cline": "roo-code", "kilocode.kilo-code": "kilo-code"}
+_EXTENSIONS = {
+    "saoudrizwan.claude-dev": "cline",
+    "rooveterinaryinc.roo-cline": "roo-code",
+    "kilocode.kilo-code": "kilo-code",
+}
 _READ = {"readFile"}
 _WRITE = {"editedExistingFile", "newFileCreated", "fileDeleted", "appliedDiff", "insertContent", "searchAndReplace"}
 _NET = {"webFetch", "webSearch"}
-_STREAM = {"text", "reasoning", "api_req_retried", "info", "checkpoint_created", "task_progress", "hook_status",
-           "hook_output_stream", "conditional_rules_applied", "shell_integration_warning"}
+_STREAM = {
+    "text",
+    "reasoning",
+    "api_req_retried",
+    "info",
+    "checkpoint_created",
+    "task_progress",
+    "hook_status",
+    "hook_output_stream",
+    "conditional_rules_applied",
+    "shell_integration_warning",
+}
 
 
 def source_of(path: Path) -> str:
@@ -84,8 +98,9 @@ class ClineParser:
     def __init__(self, sid: str, source: str, models: list[dict]):
         self.b = SessionBuilder(None, source, sid)
         self.b.s["sid"] = sid
-        self.models = sorted((m for m in models if isinstance(m, dict) and isinstance(m.get("ts"), (int, float))),
-                             key=lambda m: m["ts"])
+        self.models = sorted(
+            (m for m in models if isinstance(m, dict) and isinstance(m.get("ts"), (int, float))), key=lambda m: m["ts"]
+        )
         self.req: dict | None = None  # the open request: key, start, info, model, text, ended
         self.tool: dict | None = None  # the open tool: key, name, args, start, ran, ask, io, error
         self.ask_wait: dict | None = None  # a question to the user: key, start, text
@@ -110,11 +125,22 @@ class ClineParser:
             extra["costUsd"] = float(r["info"]["cost"])
         if r["info"].get("cancelReason") or r.get("failed"):
             extra["status"] = "error"
-            extra["error"] = str(r["info"].get("streamingFailedMessage") or r["info"].get("cancelReason") or r.get("failed"))
+            extra["error"] = str(
+                r["info"].get("streamingFailedMessage") or r["info"].get("cancelReason") or r.get("failed")
+            )
         if r.get("deleted"):
             extra["text"] = "requests Cline deleted from the conversation (their usage still counts)"
-        self.b.response(r["key"], end, tokens, r["model"], r["provider"], r.get("text"), start=r["start"], extra=extra,
-                        name="Deleted requests" if r.get("deleted") else None)
+        self.b.response(
+            r["key"],
+            end,
+            tokens,
+            r["model"],
+            r["provider"],
+            r.get("text"),
+            start=r["start"],
+            extra=extra,
+            name="Deleted requests" if r.get("deleted") else None,
+        )
 
     def _end_req(self, ts: float) -> None:
         if self.req is not None and not self.req["ended"]:
@@ -131,13 +157,33 @@ class ClineParser:
             self.b.wait(t["key"], start, t["ran"], f"approval for {t['name']}", f"Approval: {t['name']}")
             start = t["ran"]
         extra = {"includesApproval": True} if t["ask"] and t["ran"] is None else None
-        self.b.tool(t["key"], t["name"], t["args"], start, ts, t["error"] is None, t["error"], t["io"], t.get("out"),
-                    extra, inferred=True)
+        self.b.tool(
+            t["key"],
+            t["name"],
+            t["args"],
+            start,
+            ts,
+            t["error"] is None,
+            t["error"],
+            t["io"],
+            t.get("out"),
+            extra,
+            inferred=True,
+        )
 
     def _open_tool(self, key: str, name: str, args: Any, ts: float, ask: bool, io: list) -> None:
         self._close_tool(ts)
-        self.tool = {"key": key, "name": name, "args": args, "start": ts, "ran": None, "ask": ask, "io": io,
-                     "error": None, "out": None}
+        self.tool = {
+            "key": key,
+            "name": name,
+            "args": args,
+            "start": ts,
+            "ran": None,
+            "ask": ask,
+            "io": io,
+            "error": None,
+            "out": None,
+        }
 
     def message(self, m: dict, i: int) -> None:
         ts = m.get("ts")
@@ -161,8 +207,16 @@ class ClineParser:
             self._end_req(ts)
             self._close_tool(ts)
             model, provider = self._model_at(ts, m.get("modelInfo"))
-            self.req = {"key": key, "start": ts, "info": _info(text), "model": model, "provider": provider,
-                        "text": None, "ended": False, "deleted": kind == "deleted_api_reqs"}
+            self.req = {
+                "key": key,
+                "start": ts,
+                "info": _info(text),
+                "model": model,
+                "provider": provider,
+                "text": None,
+                "ended": False,
+                "deleted": kind == "deleted_api_reqs",
+            }
             self._emit_req(ts)
             if kind == "deleted_api_reqs":
                 self._end_req(ts)
@@ -209,10 +263,23 @@ class ClineParser:
             b.touch(ts)
         elif kind == "subagent_usage":
             info = _info(text)
-            extra = {"costUsd": float(info["cost"])} if isinstance(info.get("cost"), (int, float)) and info["cost"] > 0 else {}
+            extra = (
+                {"costUsd": float(info["cost"])}
+                if isinstance(info.get("cost"), (int, float)) and info["cost"] > 0
+                else {}
+            )
             model, provider = self._model_at(ts, m.get("modelInfo"))
-            b.response(f"sub{key}", ts, cline_tokens(info), model, provider, "usage of subagents", start=ts,
-                       name="Subagents", extra=extra)
+            b.response(
+                f"sub{key}",
+                ts,
+                cline_tokens(info),
+                model,
+                provider,
+                "usage of subagents",
+                start=ts,
+                name="Subagents",
+                extra=extra,
+            )
 
     def finish(self, last_ts: float | None) -> list[dict]:
         if self.req is not None and not self.req["ended"]:
@@ -234,7 +301,9 @@ def import_cline(path: Path, cursor: dict | None = None, max_bytes: int | None =
     if stop is not None:
         return stop
     if not isinstance(doc, list):
-        return ImportResult([], [f"{label}: not a Cline task (expected a JSON array of messages)"], dict(cursor or {}, format="cline"))
+        return ImportResult(
+            [], [f"{label}: not a Cline task (expected a JSON array of messages)"], dict(cursor or {}, format="cline")
+        )
     meta = _task_metadata(path.parent)
     p = ClineParser(path.parent.name, source, meta.get("model_usage") or [])
     p.b.s["cwd"] = _workspace(path.parent)

@@ -7,10 +7,11 @@ Kept free of heavy imports: the CLI imports this on its start-up path.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..redact import redact_text
 
@@ -108,8 +109,9 @@ def estimate_tokens(text: Any) -> int:
     return (len(text) + 3) // 4
 
 
-def read_new_lines(path: Path, cursor: dict | None, max_bytes: int | None = None
-                   ) -> tuple[Iterator[tuple[int, bytes]], dict, bool, bool]:
+def read_new_lines(
+    path: Path, cursor: dict | None, max_bytes: int | None = None
+) -> tuple[Iterator[tuple[int, bytes]], dict, bool, bool]:
     """Lines appended since `cursor` as (line number, bytes).
 
     Returns (lines, new position dict, reset, more). `reset` is True when the file
@@ -233,9 +235,7 @@ def make_event(
     return ev
 
 
-def split_permission_wait(
-    start: float, end: float, measured_ms: float | None
-) -> tuple[float, float | None]:
+def split_permission_wait(start: float, end: float, measured_ms: float | None) -> tuple[float, float | None]:
     """Given a tool's wall span and its own measured duration, return the tool's
     real start and, if it waited noticeably before running, the wait's end."""
     if measured_ms is None or measured_ms < 0:

@@ -104,8 +104,11 @@ class CopilotParser:
             s["boundary"] = ts
         elif t == "assistant.message":
             reqs = data.get("toolRequests") if isinstance(data.get("toolRequests"), list) else []
-            extra = {"reportedOutputTokens": data.get("outputTokens"), "requestId": data.get("requestId"),
-                     "toolRequests": len(reqs) or None}
+            extra = {
+                "reportedOutputTokens": data.get("outputTokens"),
+                "requestId": data.get("requestId"),
+                "toolRequests": len(reqs) or None,
+            }
             b.response(data.get("messageId") or key, ts, None, s["model"], None, data.get("content"), extra=extra)
         elif t == "tool.execution_start":
             call = data.get("toolCallId") or key
@@ -118,8 +121,15 @@ class CopilotParser:
             text = _result_text(data.get("result"))
             err = data.get("error")
             err_text = err.get("message") if isinstance(err, dict) else (err if isinstance(err, str) else text)
-            b.tool_end(call, ts, ok, None if ok else (err_text or "failed"), _io(name, started.get("args")), text,
-                       {"model": data.get("model")})
+            b.tool_end(
+                call,
+                ts,
+                ok,
+                None if ok else (err_text or "failed"),
+                _io(name, started.get("args")),
+                text,
+                {"model": data.get("model")},
+            )
         elif t == "session.shutdown":
             self._shutdown(data, ts, key)
         elif t in ("session.compaction_complete", "session.truncation"):
@@ -145,13 +155,23 @@ class CopilotParser:
             if not any(cur.values()):
                 continue
             cr, cw = cur["cacheReadTokens"], cur["cacheWriteTokens"]
-            tokens = {"input": max(cur["inputTokens"] - cr - cw, 0), "output": cur["outputTokens"],
-                      "cacheRead": cr, "cacheWrite": cw}
+            tokens = {
+                "input": max(cur["inputTokens"] - cr - cw, 0),
+                "output": cur["outputTokens"],
+                "cacheRead": cr,
+                "cacheWrite": cw,
+            }
             req = (m.get("requests") or {}) if isinstance(m.get("requests"), dict) else {}
-            meta = {"model": model, "tokens": tokens, "reasoningTokens": cur["reasoningTokens"],
-                    "requestCount": req.get("count"), "premiumRequests": req.get("cost"),
-                    "totalApiDurationMs": data.get("totalApiDurationMs"), "source": SOURCE,
-                    "text": f"usage Copilot reported at shutdown #{s['shutdowns']} (per-request input is not recorded)"}
+            meta = {
+                "model": model,
+                "tokens": tokens,
+                "reasoningTokens": cur["reasoningTokens"],
+                "requestCount": req.get("count"),
+                "premiumRequests": req.get("cost"),
+                "totalApiDurationMs": data.get("totalApiDurationMs"),
+                "source": SOURCE,
+                "text": f"usage Copilot reported at shutdown #{s['shutdowns']} (per-request input is not recorded)",
+            }
             # placed at the last request it covers, not at the shutdown (which may come
             # long after, the session idle): the span is zero-length either way
             at = s["boundary"] if s["boundary"] is not None and ts is not None and s["boundary"] <= ts else ts
@@ -159,8 +179,11 @@ class CopilotParser:
             if cur["nanoAiu"]:
                 meta["nanoAiu"] = cur["nanoAiu"]
                 meta["costUsd"] = cur["nanoAiu"] * NANO_AIU_USD
-            b.out.put(make_event(b.sid, f"usage:{key}:{model}", None, "ai_response",
-                                 f"{model}: usage at shutdown", at, at, meta))
+            b.out.put(
+                make_event(
+                    b.sid, f"usage:{key}:{model}", None, "ai_response", f"{model}: usage at shutdown", at, at, meta
+                )
+            )
 
 
 def import_copilot(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
@@ -188,7 +211,9 @@ def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
     if stop is not None:
         return stop
     if not isinstance(doc, dict) or not isinstance(doc.get("timeline"), list):
-        return ImportResult([], [f"{label}: not a Copilot CLI session (no timeline)"], dict(cursor or {}, format=SOURCE + "-legacy"))
+        return ImportResult(
+            [], [f"{label}: not a Copilot CLI session (no timeline)"], dict(cursor or {}, format=SOURCE + "-legacy")
+        )
     b = SessionBuilder(None, SOURCE, path.stem.removeprefix("session_"))
     b.s["sid"] = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else None
     b.s["boundary"] = parse_ts(doc.get("startTime"))
@@ -211,9 +236,20 @@ def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
                 res = m.get("result") if isinstance(m.get("result"), dict) else {}
                 ok = res.get("type", "success") == "success"
                 text = _result_text(res)
-                b.tool(m.get("callId") or key, name, args, None, ts, ok, None if ok else (text or "failed"),
-                       _io(name, args), text, {"intentionSummary": excerpt(m.get("intentionSummary"))},
-                       inferred=True, wait=name in _WAIT)
+                b.tool(
+                    m.get("callId") or key,
+                    name,
+                    args,
+                    None,
+                    ts,
+                    ok,
+                    None if ok else (text or "failed"),
+                    _io(name, args),
+                    text,
+                    {"intentionSummary": excerpt(m.get("intentionSummary"))},
+                    inferred=True,
+                    wait=name in _WAIT,
+                )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             errors.append(f"{label}: timeline[{i}]: unexpected {m.get('type')!r} entry shape ({exc})")
     return ImportResult(b.finish(), errors, cur)

@@ -63,8 +63,12 @@ def _editor_config_bases() -> list[Path]:
 def cline_task_dirs() -> list[Path]:
     """`tasks/` of Cline, Roo Code and Kilo Code in every VS Code-family editor's
     globalStorage, and the Cline CLI's ~/.cline/data/tasks."""
-    dirs = [base / editor / "User" / "globalStorage" / ext / "tasks"
-            for base in _editor_config_bases() for editor in _VSCODE_EDITORS for ext in CLINE_EXTENSIONS]
+    dirs = [
+        base / editor / "User" / "globalStorage" / ext / "tasks"
+        for base in _editor_config_bases()
+        for editor in _VSCODE_EDITORS
+        for ext in CLINE_EXTENSIONS
+    ]
     return dirs + [Path.home() / ".cline" / "data" / "tasks"]
 
 

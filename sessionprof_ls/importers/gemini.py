@@ -68,7 +68,7 @@ def _io(name: str, args: Any, display: Any, cwd: str | None) -> list:
     disp = display if isinstance(display, dict) else {}
     if name in _READ or name in _WRITE:
         path = disp.get("filePath") if isinstance(disp.get("filePath"), str) else None
-        for k in (_READ.get(name) or _WRITE[name]):
+        for k in _READ.get(name) or _WRITE[name]:
             if not path and isinstance(args.get(k), str):
                 path = args[k]
         if not path:
@@ -136,9 +136,18 @@ class GeminiParser:
                 cid = call.get("id") if isinstance(call.get("id"), str) else f"{mid}:{i}"
                 if b.s["cwd"] is None:
                     b.s["cwd"] = _workspace_from(call.get("args"), call.get("resultDisplay"))
-                b.tool(f"{mid}:{cid}", name, call.get("args"), ts, end if end is not None else ts, ok,
-                       None if ok else (result or str(status)), _io(name, call.get("args"), call.get("resultDisplay"), b.s["cwd"]),
-                       result, {"displayName": call.get("displayName"), "toolStatus": status})
+                b.tool(
+                    f"{mid}:{cid}",
+                    name,
+                    call.get("args"),
+                    ts,
+                    end if end is not None else ts,
+                    ok,
+                    None if ok else (result or str(status)),
+                    _io(name, call.get("args"), call.get("resultDisplay"), b.s["cwd"]),
+                    result,
+                    {"displayName": call.get("displayName"), "toolStatus": status},
+                )
         elif t in ("error", "warning", "info") and b.s["turn"] is not None:
             b.touch(ts)
 
@@ -208,7 +217,9 @@ def _import_document(path: Path, cursor: dict | None) -> ImportResult:
     if stop is not None:
         return stop
     if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list):
-        return ImportResult([], [f"{label}: not a Gemini CLI session (no messages list)"], dict(cursor or {}, format=SOURCE))
+        return ImportResult(
+            [], [f"{label}: not a Gemini CLI session (no messages list)"], dict(cursor or {}, format=SOURCE)
+        )
     done = int((cursor or {}).get("messages", 0)) if cursor and cursor.get("inode") == cur["inode"] else 0
     p = GeminiParser(None, path.stem)
     p.header(doc)

@@ -109,8 +109,11 @@ def build_turn(src: Source, sid: str, user_id: str, errors: list[str], source: s
     user = next((m for ref, m in msgs if m.get("id", user_id) == user_id and m.get("role") == "user"), None)
     created = ((user or {}).get("time") or {}).get("created")
     b.s["turnNo"] = src.turn_number(sid, user_id, created) - 1
-    text = " ".join(p.get("text", "") for _, p in src.parts(user_id)
-                    if p.get("type") == "text" and not p.get("synthetic") and isinstance(p.get("text"), str))
+    text = " ".join(
+        p.get("text", "")
+        for _, p in src.parts(user_id)
+        if p.get("type") == "text" and not p.get("synthetic") and isinstance(p.get("text"), str)
+    )
     model = (user or {}).get("model") if isinstance((user or {}).get("model"), dict) else {}
     b.prompt(user_id, text, created, {"agent": (user or {}).get("agent")})
     if parent_span is not None:
@@ -155,9 +158,16 @@ def _assistant(b: SessionBuilder, src: Source, m: dict, user_model: dict) -> Non
         extra["status"] = "error"
         extra["error"] = str((err.get("data") or {}).get("message") or err.get("name"))[:300]
     text = "\n".join(p.get("text", "") for p in parts if p.get("type") == "text" and isinstance(p.get("text"), str))
-    b.response(mid, end if end is not None else start, tok[0] if tok else None,
-               m.get("modelID") or user_model.get("modelID"), m.get("providerID") or user_model.get("providerID"),
-               text, start=start, extra=extra)
+    b.response(
+        mid,
+        end if end is not None else start,
+        tok[0] if tok else None,
+        m.get("modelID") or user_model.get("modelID"),
+        m.get("providerID") or user_model.get("providerID"),
+        text,
+        start=start,
+        extra=extra,
+    )
     last_end = None
     for p in tools:
         st = p["state"]
@@ -172,14 +182,33 @@ def _assistant(b: SessionBuilder, src: Source, m: dict, user_model: dict) -> Non
         ok = st.get("status") == "completed" and not failed_exit
         out = st.get("output") if isinstance(st.get("output"), str) else None
         error = (out or f"exit code {meta['exit']}") if failed_exit else str(st.get("error"))
-        b.tool(key, name, st.get("input"), tt.get("start"), tt.get("end"), ok, None if ok else error,
-               _io(name, st.get("input")), out, {"title": st.get("title"), "subagentSession": meta.get("sessionId")},
-               wait=name == "question")
+        b.tool(
+            key,
+            name,
+            st.get("input"),
+            tt.get("start"),
+            tt.get("end"),
+            ok,
+            None if ok else error,
+            _io(name, st.get("input")),
+            out,
+            {"title": st.get("title"), "subagentSession": meta.get("sessionId")},
+            wait=name == "question",
+        )
         if isinstance(tt.get("end"), (int, float)):
             last_end = max(last_end or 0, tt["end"])
     if last_end is not None and isinstance(done, (int, float)) and done > last_end:
-        b.response(mid + ":after-tools", done, None, m.get("modelID"), m.get("providerID"), None, start=last_end,
-                   name="Response (after tools)", extra={"text": "the same message after its tool calls"})
+        b.response(
+            mid + ":after-tools",
+            done,
+            None,
+            m.get("modelID"),
+            m.get("providerID"),
+            None,
+            start=last_end,
+            name="Response (after tools)",
+            extra={"text": "the same message after its tool calls"},
+        )
     for p in parts:
         if p.get("type") == "compaction":
             b.marker(f"compact:{p.get('id')}", "Context compacted", start, {"compaction": True})
@@ -205,16 +234,20 @@ class DbSource(Source):
 
     def session(self, sid: str) -> dict | None:
         if sid not in self._sessions:
-            row = self.con.execute("SELECT id, parent_id, directory, title FROM session WHERE id = ?", (sid,)).fetchone()
+            row = self.con.execute(
+                "SELECT id, parent_id, directory, title FROM session WHERE id = ?", (sid,)
+            ).fetchone()
             self._sessions[sid] = dict(zip(("id", "parentID", "directory", "title"), row)) if row else None
         return self._sessions[sid]
 
     def turn(self, sid: str, user_id: str) -> list[tuple[str, dict]]:
         out = []
         for rowid, mid, data in self.con.execute(
-                "SELECT rowid, id, data FROM message WHERE session_id = ? AND (id = ? OR (json_valid(data) AND"
-                " json_extract(data, '$.parentID') = ?))"
-                " ORDER BY time_created, id", (sid, user_id, user_id)):
+            "SELECT rowid, id, data FROM message WHERE session_id = ? AND (id = ? OR (json_valid(data) AND"
+            " json_extract(data, '$.parentID') = ?))"
+            " ORDER BY time_created, id",
+            (sid, user_id, user_id),
+        ):
             d = self._json("message", rowid, data)
             if d is not None:
                 out.append((f"message:{rowid}", {**d, "id": mid}))
@@ -222,17 +255,20 @@ class DbSource(Source):
 
     def parts(self, message_id: str) -> list[tuple[str, dict]]:
         out = []
-        for rowid, pid, data in self.con.execute("SELECT rowid, id, data FROM part WHERE message_id = ? ORDER BY id",
-                                                 (message_id,)):
+        for rowid, pid, data in self.con.execute(
+            "SELECT rowid, id, data FROM part WHERE message_id = ? ORDER BY id", (message_id,)
+        ):
             d = self._json("part", rowid, data)
             if d is not None:
                 out.append((f"part:{rowid}", {**d, "id": pid}))
         return out
 
     def turn_number(self, sid: str, user_id: str, created: Any) -> int:
-        row = self.con.execute("SELECT count(*) FROM message WHERE session_id = ? AND json_valid(data) AND json_extract(data, '$.role') = 'user'"
-                               " AND (time_created < ? OR (time_created = ? AND id <= ?))",
-                               (sid, created or 0, created or 0, user_id)).fetchone()
+        row = self.con.execute(
+            "SELECT count(*) FROM message WHERE session_id = ? AND json_valid(data) AND json_extract(data, '$.role') = 'user'"
+            " AND (time_created < ? OR (time_created = ? AND id <= ?))",
+            (sid, created or 0, created or 0, user_id),
+        ).fetchone()
         return int(row[0]) or 1
 
     def task_call(self, child_sid: str) -> tuple[str, str] | None:
@@ -240,9 +276,11 @@ class DbSource(Source):
             info = self.session(child_sid)
             link = None
             if info and info.get("parentID"):
-                row = self.con.execute("SELECT json_extract(data, '$.callID') FROM part WHERE session_id = ? AND json_valid(data)"
-                                       " AND json_extract(data, '$.state.metadata.sessionId') = ?",
-                                       (info["parentID"], child_sid)).fetchone()
+                row = self.con.execute(
+                    "SELECT json_extract(data, '$.callID') FROM part WHERE session_id = ? AND json_valid(data)"
+                    " AND json_extract(data, '$.state.metadata.sessionId') = ?",
+                    (info["parentID"], child_sid),
+                ).fetchone()
                 link = (info["parentID"], row[0]) if row and row[0] else None
             self._links[child_sid] = link
         return self._links[child_sid]
@@ -250,8 +288,9 @@ class DbSource(Source):
 
 def connect_ro(path: Path) -> sqlite3.Connection:
     """Read-only, never taking a write lock: OpenCode keeps writing meanwhile."""
-    con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=_BUSY_MS / 1000,
-                          check_same_thread=False)
+    con = sqlite3.connect(
+        f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=_BUSY_MS / 1000, check_same_thread=False
+    )
     con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
     return con
 
@@ -269,9 +308,12 @@ def import_db(path: Path, cursor: dict | None) -> ImportResult:
     try:
         src = DbSource(con, label, errors)
         turns: dict[tuple[str, str], None] = {}
-        rows = con.execute("SELECT rowid, 'message', id, id, session_id, time_updated, data FROM message WHERE time_updated >= ?"
-                           " UNION ALL SELECT rowid, 'part', id, message_id, session_id, time_updated, NULL FROM part"
-                           " WHERE time_updated >= ? ORDER BY time_updated", (mark, mark)).fetchall()
+        rows = con.execute(
+            "SELECT rowid, 'message', id, id, session_id, time_updated, data FROM message WHERE time_updated >= ?"
+            " UNION ALL SELECT rowid, 'part', id, message_id, session_id, time_updated, NULL FROM part"
+            " WHERE time_updated >= ? ORDER BY time_updated",
+            (mark, mark),
+        ).fetchall()
         new_mark, new_ids = mark, set(seen)
         pending_messages: dict[str, tuple[str, int]] = {}
         for rowid, table, rid, mid, sid, updated, data in rows:

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .common import ImportResult, JSONDecodeError, json_loads
 from .opencode import SOURCE, Source, build_turn, source_of
@@ -87,7 +88,9 @@ def import_storage(path: Path, cursor: dict | None) -> ImportResult:
     src = StorageSource(storage, errors)
     info = src._load(path)
     if info is None or not isinstance(info.get("id"), str):
-        return ImportResult([], errors or [f"{path}: not an OpenCode session file (no id)"], dict(cursor or {}, format=SOURCE))
+        return ImportResult(
+            [], errors or [f"{path}: not an OpenCode session file (no id)"], dict(cursor or {}, format=SOURCE)
+        )
     sid = info["id"]
     sig = storage_signature(storage, sid)
     st = path.stat()
@@ -100,5 +103,3 @@ def import_storage(path: Path, cursor: dict | None) -> ImportResult:
         if m.get("role") == "user" and isinstance(m.get("id"), str):
             events.extend(build_turn(src, sid, m["id"], errors, source_of(path)))
     return ImportResult(events, errors, cur)
-
-

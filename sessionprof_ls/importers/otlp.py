@@ -122,10 +122,28 @@ def _tokens_including_cache(a: dict) -> dict | None:
     """gen_ai / OpenInference usage (input counts cache) -> contract tokens (uncached input)."""
     total_in = _int(_first(a, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"))
     out = _int(_first(a, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"))
-    cr = _int(_first(a, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-                     "llm.token_count.prompt_details.cache_read")) or 0
-    cw = _int(_first(a, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
-                     "llm.token_count.prompt_details.cache_write")) or 0
+    cr = (
+        _int(
+            _first(
+                a,
+                "gen_ai.usage.cache_read.input_tokens",
+                "gen_ai.usage.cache_read_input_tokens",
+                "llm.token_count.prompt_details.cache_read",
+            )
+        )
+        or 0
+    )
+    cw = (
+        _int(
+            _first(
+                a,
+                "gen_ai.usage.cache_creation.input_tokens",
+                "gen_ai.usage.cache_creation_input_tokens",
+                "llm.token_count.prompt_details.cache_write",
+            )
+        )
+        or 0
+    )
     if total_in is None and out is None and not cr and not cw:
         return None
     total_in = total_in or 0
@@ -268,8 +286,14 @@ def _span_event(sp: Any, res: dict, service: Any) -> dict | str:
             meta["sessionTitle"] = excerpt(str(title), 120)
     if cc is not None:
         name = claude_code_span(name, a, meta)
-    ev: dict[str, Any] = {"sessionId": sid, "id": span_id, "parentId": parent, "type": etype, "name": name,
-                          "startTime": start}
+    ev: dict[str, Any] = {
+        "sessionId": sid,
+        "id": span_id,
+        "parentId": parent,
+        "type": etype,
+        "name": name,
+        "startTime": start,
+    }
     if end is not None:
         ev["endTime"] = max(end, start)
     ev["metadata"] = {k: v for k, v in meta.items() if v is not None}
@@ -290,7 +314,7 @@ def _log_to_event(rec: dict, res: dict) -> dict | str | None:
     ev_name = a.get("event.name") or (body if isinstance(body, str) else None)
     if not isinstance(ev_name, str):
         return None
-    short = ev_name[len("claude_code."):] if ev_name.startswith("claude_code.") else ev_name
+    short = ev_name[len("claude_code.") :] if ev_name.startswith("claude_code.") else ev_name
     etype = _CC_EVENTS.get(short)
     if etype is None:
         return None  # tool_decision and other events carry no timed work
@@ -370,8 +394,9 @@ def _logs_to_events(body: dict, errors: list[str]) -> list[dict]:
         for si, sl in enumerate(_list(rl.get("scopeLogs"), f"resourceLogs[{ri}].scopeLogs", errors)):
             if _dict(sl, f"resourceLogs[{ri}].scopeLogs[{si}]", errors) is None:
                 continue
-            for li, rec in enumerate(_list(sl.get("logRecords"), f"resourceLogs[{ri}].scopeLogs[{si}].logRecords",
-                                           errors)):
+            for li, rec in enumerate(
+                _list(sl.get("logRecords"), f"resourceLogs[{ri}].scopeLogs[{si}].logRecords", errors)
+            ):
                 where = f"resourceLogs[{ri}].scopeLogs[{si}].logRecords[{li}]"
                 if not isinstance(rec, dict):
                     errors.append(f"{where}: not an object")

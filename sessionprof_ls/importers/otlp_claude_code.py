@@ -30,7 +30,7 @@ CLAUDE_CODE_SPANS = {
     "claude_code.tool": "tool_execution",
     "claude_code.tool.blocked_on_user": "user_input",
     "claude_code.tool.execution": "tool_execution",  # dropped in _spans_to_events: the tool's own time
-    "claude_code.hook": "tool_execution",            # toolName "hook": the analysis's hook bucket
+    "claude_code.hook": "tool_execution",  # toolName "hook": the analysis's hook bucket
 }
 CC_EXECUTION = "claude_code.tool.execution"
 
@@ -42,9 +42,12 @@ def claude_code_span(name: str, a: dict, meta: dict) -> str:
         meta["model"] = str(a.get("model") or meta.get("model") or "") or None
         meta["provider"] = "anthropic"
         # Anthropic semantics: input_tokens excludes cache reads and writes
-        meta["tokens"] = {"input": _int(a.get("input_tokens")) or 0, "output": _int(a.get("output_tokens")) or 0,
-                          "cacheRead": _int(a.get("cache_read_tokens")) or 0,
-                          "cacheWrite": _int(a.get("cache_creation_tokens")) or 0}
+        meta["tokens"] = {
+            "input": _int(a.get("input_tokens")) or 0,
+            "output": _int(a.get("output_tokens")) or 0,
+            "cacheRead": _int(a.get("cache_read_tokens")) or 0,
+            "cacheWrite": _int(a.get("cache_creation_tokens")) or 0,
+        }
         split_ttft(a, meta)
         return "LLM request"
     if name == "claude_code.tool":

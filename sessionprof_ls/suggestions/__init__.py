@@ -19,8 +19,13 @@ ORDER = (BatchReads, SmallerModel, IncrementalOutput, RereadFile, LargeToolOutpu
 RULES: dict[str, Rule] = {cls.kind: cls() for cls in ORDER}
 
 
-def suggest(analysis, by_file: list[dict] | None = None, summary: dict | None = None,
-            history_tokens: int | None = None, total_input: int | None = None) -> list[dict]:
+def suggest(
+    analysis,
+    by_file: list[dict] | None = None,
+    summary: dict | None = None,
+    history_tokens: int | None = None,
+    total_input: int | None = None,
+) -> list[dict]:
     """Every rule's suggestion for one session, in a fixed order."""
     ctx = Context(analysis, summary, by_file, history_tokens, total_input)
     return [s for rule in RULES.values() if (s := rule.suggestion(ctx)) is not None]

@@ -35,24 +35,36 @@ def _ready(store) -> None:
         store._applied_ready = True
 
 
-def record(store, workspace: str, session_id: str, suggestion: dict, files: list[str], client: str,
-           now_ms: float | None = None) -> dict:
+def record(
+    store, workspace: str, session_id: str, suggestion: dict, files: list[str], client: str, now_ms: float | None = None
+) -> dict:
     _ready(store)
     at = now_ms if now_ms is not None else time.time() * 1000.0
     with store.lock:
         cur = store.db.execute(
             "INSERT INTO applied_suggestions (workspace, session_id, kind, title, estimate, files, client, applied_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (workspace.rstrip("/") or "/", session_id, suggestion["kind"], suggestion["title"],
-             suggestion.get("estimatedSaving"), json.dumps(files), client, at))
+            (
+                workspace.rstrip("/") or "/",
+                session_id,
+                suggestion["kind"],
+                suggestion["title"],
+                suggestion.get("estimatedSaving"),
+                json.dumps(files),
+                client,
+                at,
+            ),
+        )
     return {"id": cur.lastrowid, "appliedAt": at}
 
 
 def undone(store, row_id: int, now_ms: float | None = None) -> bool:
     _ready(store)
     with store.lock:
-        cur = store.db.execute("UPDATE applied_suggestions SET undone_at=? WHERE id=? AND undone_at IS NULL",
-                               (now_ms if now_ms is not None else time.time() * 1000.0, int(row_id)))
+        cur = store.db.execute(
+            "UPDATE applied_suggestions SET undone_at=? WHERE id=? AND undone_at IS NULL",
+            (now_ms if now_ms is not None else time.time() * 1000.0, int(row_id)),
+        )
     return cur.rowcount == 1
 
 
@@ -63,6 +75,18 @@ def for_workspace(store, workspace: str) -> list[dict]:
         rows = store.db.execute(
             "SELECT id, session_id, kind, title, estimate, files, client, applied_at FROM applied_suggestions"
             " WHERE workspace=? AND undone_at IS NULL ORDER BY applied_at DESC",
-            (workspace.rstrip("/") or "/",)).fetchall()
-    return [{"id": r[0], "sessionId": r[1], "kind": r[2], "title": r[3], "estimate": r[4],
-             "files": json.loads(r[5]), "client": r[6], "appliedAt": r[7]} for r in rows]
+            (workspace.rstrip("/") or "/",),
+        ).fetchall()
+    return [
+        {
+            "id": r[0],
+            "sessionId": r[1],
+            "kind": r[2],
+            "title": r[3],
+            "estimate": r[4],
+            "files": json.loads(r[5]),
+            "client": r[6],
+            "appliedAt": r[7],
+        }
+        for r in rows
+    ]

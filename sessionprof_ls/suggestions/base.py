@@ -48,14 +48,21 @@ class Metric:
 class Context:
     """One session as the rules see it: the analysis plus the tables it already built."""
 
-    def __init__(self, analysis, summary: dict | None = None, by_file: list[dict] | None = None,
-                 history_tokens: int | None = None, total_input: int | None = None):
+    def __init__(
+        self,
+        analysis,
+        summary: dict | None = None,
+        by_file: list[dict] | None = None,
+        history_tokens: int | None = None,
+        total_input: int | None = None,
+    ):
         self.a = analysis
         self.t = analysis.t
         self.summary = summary if summary is not None else analysis.summary()
         s = self.summary
-        self.total_input = (total_input if total_input is not None
-                            else s["inputTokens"] + s["cacheReadTokens"] + s["cacheWriteTokens"])
+        self.total_input = (
+            total_input if total_input is not None else s["inputTokens"] + s["cacheReadTokens"] + s["cacheWriteTokens"]
+        )
         self.by_file = by_file if by_file is not None else analysis.tokens_by_file(self.total_input)
         if history_tokens is None:
             history_tokens = max(0, self.total_input - sum(r["tokens"] + r["resentTokens"] for r in self.by_file))
@@ -104,8 +111,15 @@ class Context:
         for i in idxs[:limit]:
             p = self.path(i)
             name = t.strings.values[t.name[i]]
-            out.append({"eventId": t.ids[i], "name": self.rel(name) if name == p else name, "what": what,
-                        "filePath": self.rel(p) if p else None, "startTime": t.start[i] - self.a.t0})
+            out.append(
+                {
+                    "eventId": t.ids[i],
+                    "name": self.rel(name) if name == p else name,
+                    "what": what,
+                    "filePath": self.rel(p) if p else None,
+                    "startTime": t.start[i] - self.a.t0,
+                }
+            )
         return out
 
     @cached_property
@@ -173,14 +187,27 @@ class Rule:
             return None
         est = self.estimate(ctx, finding)
         t = ctx.t
-        d = {"id": self.kind, "type": self.type, "kind": self.kind, "title": self.title,
-             "description": self.describe(ctx, finding, est), "estimatedSaving": est.text,
-             "savingMs": float(est.ms), "savingTokens": int(est.tokens), "savingUsd": est.usd,
-             "affectedEvents": [t.ids[i] for i in finding.events[:500]], "filePaths": [], "models": [],
-             "suggestedModel": None, "guidance": self.guidance(ctx, finding),
-             "method": est.method, "bound": est.bound,
-             "evidence": ctx.evidence(finding.events, self.evidence_label),
-             "metric": self.metric_info.name, "metricUnit": self.metric_info.unit}
+        d = {
+            "id": self.kind,
+            "type": self.type,
+            "kind": self.kind,
+            "title": self.title,
+            "description": self.describe(ctx, finding, est),
+            "estimatedSaving": est.text,
+            "savingMs": float(est.ms),
+            "savingTokens": int(est.tokens),
+            "savingUsd": est.usd,
+            "affectedEvents": [t.ids[i] for i in finding.events[:500]],
+            "filePaths": [],
+            "models": [],
+            "suggestedModel": None,
+            "guidance": self.guidance(ctx, finding),
+            "method": est.method,
+            "bound": est.bound,
+            "evidence": ctx.evidence(finding.events, self.evidence_label),
+            "metric": self.metric_info.name,
+            "metricUnit": self.metric_info.unit,
+        }
         d.update(self.extra(ctx, finding))
         return d
 

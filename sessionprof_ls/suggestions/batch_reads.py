@@ -76,17 +76,25 @@ class BatchReads(Rule):
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         ms = finding.data["ms"]
-        return Estimate(f"up to -{fmt_ms(ms)} ({pct(ms, ctx.summary['totalDuration'])}% of the time)",
-                        "Per run of sequential reads: every read but the longest, plus the model round trips "
-                        "between them, as if all had run in parallel in one step (a bound).", bound=True, ms=ms)
+        return Estimate(
+            f"up to -{fmt_ms(ms)} ({pct(ms, ctx.summary['totalDuration'])}% of the time)",
+            "Per run of sequential reads: every read but the longest, plus the model round trips "
+            "between them, as if all had run in parallel in one step (a bound).",
+            bound=True,
+            ms=ms,
+        )
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
-        return (f"{len(finding.events)} sequential reads in {finding.data['runs']} run(s) could have been one step "
-                "of parallel reads.")
+        return (
+            f"{len(finding.events)} sequential reads in {finding.data['runs']} run(s) could have been one step "
+            "of parallel reads."
+        )
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
-        return ("When you need several files, read them all in one step with parallel tool calls instead of "
-                "one read per turn.")
+        return (
+            "When you need several files, read them all in one step with parallel tool calls instead of "
+            "one read per turn."
+        )
 
     def extra(self, ctx: Context, finding: Finding) -> dict:
         return {"filePaths": sorted({ctx.rel(p) for i in finding.events if (p := ctx.path(i))})[:200]}

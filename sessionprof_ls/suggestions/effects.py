@@ -67,13 +67,27 @@ def effects(engine, workspace: str) -> list[dict]:
             verdict, text = "unknown", "No earlier session to compare with."
         elif a["value"] <= b["value"] * HELPED_RATIO:
             change = 100.0 * (a["value"] - b["value"]) / b["value"] if b["value"] else -100.0
-            verdict, text = "helped", f"It helped: {rule.metric_info.name} went from {b['text']} to {a['text']} ({change:+.0f}%)."
+            verdict, text = (
+                "helped",
+                f"It helped: {rule.metric_info.name} went from {b['text']} to {a['text']} ({change:+.0f}%).",
+            )
         else:
-            verdict, text = "no_effect", (f"It did not help: {rule.metric_info.name} is {a['text']} after, "
-                                          f"{b['text']} before.")
+            verdict, text = (
+                "no_effect",
+                (f"It did not help: {rule.metric_info.name} is {a['text']} after, {b['text']} before."),
+            )
         if verdict in ("helped", "no_effect"):
             n = lambda k: f"{k} session{'s' if k != 1 else ''}"  # noqa: E731
             text += f" ({n(b['sessions'])} before, {n(a['sessions'])} after.)"
-        out.append({**row, "metric": rule.metric_info.name, "unit": rule.metric_info.unit, "before": b, "after": a,
-                    "verdict": verdict, "message": text})
+        out.append(
+            {
+                **row,
+                "metric": rule.metric_info.name,
+                "unit": rule.metric_info.unit,
+                "before": b,
+                "after": a,
+                "verdict": verdict,
+                "message": text,
+            }
+        )
     return out

@@ -36,18 +36,22 @@ class IncrementalOutput(Rule):
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         ms = finding.data["ms"]
-        return Estimate(f"up to -{fmt_ms(ms)} of waiting ({pct(ms, ctx.summary['totalDuration'])}%)",
-                        f"Per large response, its duration scaled by the share past the first "
-                        f"{FIRST_USEFUL_TOKENS:,} output tokens: the wait until a first useful step arrives.",
-                        bound=True, ms=ms)
+        return Estimate(
+            f"up to -{fmt_ms(ms)} of waiting ({pct(ms, ctx.summary['totalDuration'])}%)",
+            f"Per large response, its duration scaled by the share past the first "
+            f"{FIRST_USEFUL_TOKENS:,} output tokens: the wait until a first useful step arrives.",
+            bound=True,
+            ms=ms,
+        )
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
-        return (f"{len(finding.events)} responses had more than {self.threshold:,} output tokens "
-                f"(largest {finding.data['largest']:,}). Ask for the work in smaller steps.")
+        return (
+            f"{len(finding.events)} responses had more than {self.threshold:,} output tokens "
+            f"(largest {finding.data['largest']:,}). Ask for the work in smaller steps."
+        )
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
-        return ("Deliver large changes incrementally: one file or one step per response, and confirm before "
-                "continuing.")
+        return "Deliver large changes incrementally: one file or one step per response, and confirm before continuing."
 
     def metric(self, ctx: Context) -> float | None:
         big = self._big(ctx)

@@ -57,19 +57,27 @@ class LargeToolOutput(Rule):
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         n = finding.data["tokens"]
-        return Estimate(f"up to -{n:,} tokens",
-                        f"Per output of at least {self.threshold:,} tokens: the tokens past a "
-                        f"{NARROW_READ_TOKENS:,}-token narrower read, counted once plus once per later request that "
-                        "re-sent a file read (the tokens-by-file count); a bound.", bound=True, tokens=n)
+        return Estimate(
+            f"up to -{n:,} tokens",
+            f"Per output of at least {self.threshold:,} tokens: the tokens past a "
+            f"{NARROW_READ_TOKENS:,}-token narrower read, counted once plus once per later request that "
+            "re-sent a file read (the tokens-by-file count); a bound.",
+            bound=True,
+            tokens=n,
+        )
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         names = ", ".join(ctx.rel(p) for p in finding.data["paths"][:3]) or "command output"
-        return (f"{len(finding.events)} tool results carried at least {self.threshold:,} tokens each ({names}); "
-                f"a narrower read would have saved up to {est.tokens:,} tokens.")
+        return (
+            f"{len(finding.events)} tool results carried at least {self.threshold:,} tokens each ({names}); "
+            f"a narrower read would have saved up to {est.tokens:,} tokens."
+        )
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
-        text = ("Avoid dumping large outputs into the context: read line ranges, filter command output "
-                "(head, grep, --quiet), and skip generated or vendored files.")
+        text = (
+            "Avoid dumping large outputs into the context: read line ranges, filter command output "
+            "(head, grep, --quiet), and skip generated or vendored files."
+        )
         narrow = [r for p in finding.data["narrow"] if (r := ctx.workspace_rel(p))]
         if narrow:
             text += " Search these instead of reading them whole: " + ", ".join(md_code(p) for p in narrow[:10]) + "."

@@ -55,7 +55,7 @@ def safe_line(text: str) -> str:
             # find the matching fence
             j = next((k for k in range(i + 1, len(parts)) if parts[k] == p), None)
             if j is not None:
-                out.append(p + "".join(parts[i + 1:j]) + p)
+                out.append(p + "".join(parts[i + 1 : j]) + p)
                 i = j + 1
                 continue
             out.append(_escape(p))

@@ -44,14 +44,20 @@ class NewSession(Rule):
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         d = finding.data
         usd = f", {fmt_usd(d['usd'])}" if d["usd"] is not None else ""
-        return Estimate(f"about -{d['tokens']:,} tokens{usd}",
-                        "Splitting at the middle request: each later request's context minus the first request's, "
-                        "capped at the history the first half had built; priced at cache-read rates.",
-                        bound=False, tokens=d["tokens"], usd=d["usd"])
+        return Estimate(
+            f"about -{d['tokens']:,} tokens{usd}",
+            "Splitting at the middle request: each later request's context minus the first request's, "
+            "capped at the history the first half had built; priced at cache-read rates.",
+            bound=False,
+            tokens=d["tokens"],
+            usd=d["usd"],
+        )
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
-        return (f"{finding.data['share']}% of input tokens are conversation history. Starting a new session "
-                f"(or compacting) half-way would have sent about {est.tokens:,} fewer tokens.")
+        return (
+            f"{finding.data['share']}% of input tokens are conversation history. Starting a new session "
+            f"(or compacting) half-way would have sent about {est.tokens:,} fewer tokens."
+        )
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
         return "Keep sessions focused: start a new session for an unrelated task, and compact long ones."

@@ -70,22 +70,32 @@ class RereadFile(Rule):
             f"-{new + resent:,} tokens ({new:,} read again + {resent:,} re-sent)",
             "Each re-read of a file not written since its previous read: its tokens as new input, plus the "
             "same tokens for every later request that re-sent them (the count the tokens-by-file table uses).",
-            bound=False, ms=float(ms), tokens=new + resent)
+            bound=False,
+            ms=float(ms),
+            tokens=new + resent,
+        )
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         files = finding.data["files"]
         names = sorted(files, key=lambda p: -(files[p]["tokens"] + files[p]["resent"]))
         table = {r["filePath"]: r["tokens"] + r["resentTokens"] for r in ctx.by_file}
-        parts = [f"{ctx.rel(p)} ×{files[p]['reads']}: {files[p]['tokens'] + files[p]['resent']:,} of the "
-                 f"{table.get(p, 0):,} tokens the file table counts for it" for p in names[:3]]
+        parts = [
+            f"{ctx.rel(p)} ×{files[p]['reads']}: {files[p]['tokens'] + files[p]['resent']:,} of the "
+            f"{table.get(p, 0):,} tokens the file table counts for it"
+            for p in names[:3]
+        ]
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-        return (f"{len(finding.events)} reads fetched a file again that had not changed ({'; '.join(parts)}{more}). "
-                f"Together {est.tokens:,} tokens, the re-reads and the requests that re-sent them "
-                f"({fmt_ms(est.ms)} of reading).")
+        return (
+            f"{len(finding.events)} reads fetched a file again that had not changed ({'; '.join(parts)}{more}). "
+            f"Together {est.tokens:,} tokens, the re-reads and the requests that re-sent them "
+            f"({fmt_ms(est.ms)} of reading)."
+        )
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
-        return ("Do not re-read a file you already read in this session unless it changed since; "
-                "refer to what you read before.")
+        return (
+            "Do not re-read a file you already read in this session unless it changed since; "
+            "refer to what you read before."
+        )
 
     def extra(self, ctx: Context, finding: Finding) -> dict:
         return {"filePaths": sorted(ctx.rel(p) for p in finding.data["files"])[:200]}

@@ -61,6 +61,7 @@ def _reader(ls):
         if path.is_file() and path.stat().st_size < 1_000_000:
             return path.read_text(encoding="utf-8", errors="replace")
         return None
+
     return read
 
 
@@ -87,9 +88,18 @@ def _editor_applies(ls, confirms: bool = False) -> bool:
 def preview(ls, params: dict) -> dict:
     engine, sid, tree = _session(ls, params)
     s = _suggestion(engine, sid, params.get("suggestionId"))
-    out = {"sessionId": sid, "suggestionId": s["id"], "kind": s["kind"], "title": s["title"],
-           "estimatedSaving": s["estimatedSaving"], "method": s.get("method", ""), "files": [],
-           "message": "", "root": None, "editor": _editor_applies(ls, confirms=True)}
+    out = {
+        "sessionId": sid,
+        "suggestionId": s["id"],
+        "kind": s["kind"],
+        "title": s["title"],
+        "estimatedSaving": s["estimatedSaving"],
+        "method": s.get("method", ""),
+        "files": [],
+        "message": "",
+        "root": None,
+        "editor": _editor_applies(ls, confirms=True),
+    }
     root = _root(ls, tree)
     if root is None:
         out["message"] = "open a workspace folder first: edits stay inside it"
@@ -132,7 +142,7 @@ def _utf16_end(text: str) -> lsp.Position:
 def _text_edit(e, annotation: str | None):
     if e.new_text.startswith(e.old_text):
         end = _utf16_end(e.old_text)
-        rng, text = lsp.Range(end, end), e.new_text[len(e.old_text):]
+        rng, text = lsp.Range(end, end), e.new_text[len(e.old_text) :]
     else:
         rng, text = lsp.Range(lsp.Position(0, 0), _utf16_end(e.old_text)), e.new_text
     if annotation:
@@ -164,13 +174,19 @@ async def run_apply(ls, args: list) -> dict:
     doc_changes = bool(get_capability(caps, "workspace.workspace_edit.document_changes", False) or ops)
     annotated = bool(get_capability(caps, "workspace.workspace_edit.change_annotation_support", None))
     if any(e.create for e in edits) and not (doc_changes and lsp.ResourceOperationKind.Create in ops):
-        return {"applied": False, "message": "the editor cannot create files through LSP edits; "
-                                             f"create {', '.join(e.rel(root.resolve()) for e in edits if e.create)} first"}
+        return {
+            "applied": False,
+            "message": "the editor cannot create files through LSP edits; "
+            f"create {', '.join(e.rel(root.resolve()) for e in edits if e.create)} first",
+        }
     if getattr(ls, "sp_neovim", False) and not annotated:
         # Neovim's handler applies an edit into buffers without asking (hidden, unsaved):
         # its plugin previews every file first instead
-        return {"applied": False, "message": "Neovim would apply this without a preview: use :SessionProf apply, "
-                                             "which shows the diff of every file before writing"}
+        return {
+            "applied": False,
+            "message": "Neovim would apply this without a preview: use :SessionProf apply, "
+            "which shows the diff of every file before writing",
+        }
     ann = ANNOTATION if annotated else None
     if doc_changes:
         changes: list = []
@@ -178,30 +194,48 @@ async def run_apply(ls, args: list) -> dict:
             uri = from_fs_path(str(e.path))
             doc = ls.workspace.text_documents.get(uri)
             if e.create:
-                changes.append(lsp.CreateFile(uri=uri, options=lsp.CreateFileOptions(ignore_if_exists=True),
-                                              annotation_id=ann))
-            changes.append(lsp.TextDocumentEdit(
-                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version if doc else None),
-                edits=[_text_edit(e, ann)]))
+                changes.append(
+                    lsp.CreateFile(uri=uri, options=lsp.CreateFileOptions(ignore_if_exists=True), annotation_id=ann)
+                )
+            changes.append(
+                lsp.TextDocumentEdit(
+                    text_document=lsp.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=doc.version if doc else None
+                    ),
+                    edits=[_text_edit(e, ann)],
+                )
+            )
         edit = lsp.WorkspaceEdit(document_changes=changes)
     else:
         edit = lsp.WorkspaceEdit(changes={from_fs_path(str(e.path)): [_text_edit(e, None)] for e in edits})
     if ann:
-        edit.change_annotations = {ann: lsp.ChangeAnnotation(label=f"sessionprof: {s['title']}",
-                                                              needs_confirmation=True, description=what)}
+        edit.change_annotations = {
+            ann: lsp.ChangeAnnotation(label=f"sessionprof: {s['title']}", needs_confirmation=True, description=what)
+        }
     try:
-        result = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
-            edit=edit, label=f"sessionprof: {s['title']}"))
+        result = await ls.workspace_apply_edit_async(
+            lsp.ApplyWorkspaceEditParams(edit=edit, label=f"sessionprof: {s['title']}")
+        )
     except Exception as exc:  # an editor that does not implement applyEdit answers with an error
-        return {"applied": False, "message": f"the editor could not apply the edit ({type(exc).__name__}); "
-                                             "copy the change from the preview instead"}
+        return {
+            "applied": False,
+            "message": f"the editor could not apply the edit ({type(exc).__name__}); "
+            "copy the change from the preview instead",
+        }
     if not result.applied:
-        return {"applied": False, "message": f"the editor did not apply the edit: {result.failure_reason or 'declined'}"}
+        return {
+            "applied": False,
+            "message": f"the editor did not apply the edit: {result.failure_reason or 'declined'}",
+        }
     rel = [e.rel(root.resolve()) for e in edits]
     row = applied.record(engine.store, tree.workspace or str(root), sid, s, rel, "lsp")
     return {"applied": True, "message": what, "files": [str(e.path) for e in edits], "id": row["id"]}
 
 
 # the requests dispatch (features.py) hands to this module
-REQUESTS = {P.PREVIEW_SUGGESTION: preview, P.SUGGESTION_APPLIED: record_applied,
-            P.SUGGESTION_UNDONE: record_undone, P.SUGGESTION_EFFECTS: suggestion_effects}
+REQUESTS = {
+    P.PREVIEW_SUGGESTION: preview,
+    P.SUGGESTION_APPLIED: record_applied,
+    P.SUGGESTION_UNDONE: record_undone,
+    P.SUGGESTION_EFFECTS: suggestion_effects,
+}

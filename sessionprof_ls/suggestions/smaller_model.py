@@ -26,12 +26,14 @@ CLAUDE_ALIAS = {"claude-haiku-4-5": "haiku"}
 
 
 def subagent_text(model_alias: str) -> str:
-    return (f"---\nname: {AGENT_NAME}\n"
-            "description: Short lookups and routine, well-specified edits (rename, small fix, find where X is "
-            "defined). Use it for simple steps; keep planning and hard debugging in the main conversation.\n"
-            f"model: {model_alias}\n---\n\n"
-            "You handle small, well-defined tasks quickly. Read only what the task needs, make the change, "
-            "and report back in a few lines.\n")
+    return (
+        f"---\nname: {AGENT_NAME}\n"
+        "description: Short lookups and routine, well-specified edits (rename, small fix, find where X is "
+        "defined). Use it for simple steps; keep planning and hard debugging in the main conversation.\n"
+        f"model: {model_alias}\n---\n\n"
+        "You handle small, well-defined tasks quickly. Read only what the task needs, make the change, "
+        "and report back in a few lines.\n"
+    )
 
 
 class SmallerModel(Rule):
@@ -46,8 +48,9 @@ class SmallerModel(Rule):
         a = ctx.a
         is_req = (a.a_type == AI) & ((a.a_flags & F_TOKENS) != 0)
         cost = a.cost_array()
-        return np.flatnonzero(is_req & (a._col("tout") <= self.simple_tokens) & ~np.isnan(cost)
-                              & (a._col("model") >= 0))
+        return np.flatnonzero(
+            is_req & (a._col("tout") <= self.simple_tokens) & ~np.isnan(cost) & (a._col("model") >= 0)
+        )
 
     def detect(self, ctx: Context) -> Finding | None:
         a, t = ctx.a, ctx.t
@@ -69,7 +72,12 @@ class SmallerModel(Rule):
             if rates is None:
                 continue
             idx = cand[model[cand] == code]
-            alt = tin[idx] * rates.input + tout[idx] * rates.output + tcr[idx] * rates.cache_read + tcw[idx] * rates.cache_write
+            alt = (
+                tin[idx] * rates.input
+                + tout[idx] * rates.output
+                + tcr[idx] * rates.cache_read
+                + tcw[idx] * rates.cache_write
+            )
             cheaper = alt < cost[idx]
             if not cheaper.any():
                 continue
@@ -82,8 +90,16 @@ class SmallerModel(Rule):
         chosen.sort(key=t.start.__getitem__)
         targets = list(small_models.values())
         suggested = max(set(targets), key=targets.count)
-        return Finding(chosen, {"current": current, "small": small, "models": sorted(small_models),
-                                "suggested": suggested, "total": ai_total})
+        return Finding(
+            chosen,
+            {
+                "current": current,
+                "small": small,
+                "models": sorted(small_models),
+                "suggested": suggested,
+                "total": ai_total,
+            },
+        )
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         d = finding.data
@@ -93,19 +109,25 @@ class SmallerModel(Rule):
             f"up to -{fmt_usd(saving)} ({share}% of the cost)",
             f"The responses with at most {self.simple_tokens} output tokens, priced with the same token counts at "
             f"{d['suggested']}'s rates. A bound: only the steps the agent delegates move to the smaller model.",
-            bound=True, usd=saving)
+            bound=True,
+            usd=saving,
+        )
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         d = finding.data
-        return (f"{len(finding.events)} of {d['total']} responses were short (≤ {self.simple_tokens} output tokens): "
-                f"they cost {fmt_usd(d['current'])} on {', '.join(d['models'])} and would cost {fmt_usd(d['small'])} "
-                f"on {d['suggested']}. "
-                "The project keeps its model; simple steps can go to a smaller one.")
+        return (
+            f"{len(finding.events)} of {d['total']} responses were short (≤ {self.simple_tokens} output tokens): "
+            f"they cost {fmt_usd(d['current'])} on {', '.join(d['models'])} and would cost {fmt_usd(d['small'])} "
+            f"on {d['suggested']}. "
+            "The project keeps its model; simple steps can go to a smaller one."
+        )
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
-        return ("Delegate short lookups and routine, well-specified edits to a smaller model "
-                f"(the `{AGENT_NAME}` subagent or the `{CODEX_PROFILE}` profile); keep planning and hard "
-                "debugging on the main model.")
+        return (
+            "Delegate short lookups and routine, well-specified edits to a smaller model "
+            f"(the `{AGENT_NAME}` subagent or the `{CODEX_PROFILE}` profile); keep planning and hard "
+            "debugging on the main model."
+        )
 
     def extra(self, ctx: Context, finding: Finding) -> dict:
         return {"models": finding.data["models"], "suggestedModel": finding.data["suggested"]}
@@ -114,11 +136,18 @@ class SmallerModel(Rule):
         model = suggestion.get("suggestedModel") or ""
         out: list[dict] = []
         if source == "codex":
-            out.append({"op": "toml_profile", "path": ".codex/config.toml", "profile": CODEX_PROFILE,
-                        "values": {"model": model}})
+            out.append(
+                {
+                    "op": "toml_profile",
+                    "path": ".codex/config.toml",
+                    "profile": CODEX_PROFILE,
+                    "values": {"model": model},
+                }
+            )
         elif source in (None, "claude-code") and model in CLAUDE_ALIAS:
-            out.append({"op": "file", "path": f".claude/agents/{AGENT_NAME}.md",
-                        "text": subagent_text(CLAUDE_ALIAS[model])})
+            out.append(
+                {"op": "file", "path": f".claude/agents/{AGENT_NAME}.md", "text": subagent_text(CLAUDE_ALIAS[model])}
+            )
         out.extend(super().edits(suggestion, source))
         return out
 

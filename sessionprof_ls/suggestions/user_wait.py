@@ -24,26 +24,35 @@ class UserWait(Rule):
         total = ctx.summary["totalDuration"]
         if not waits or wait < 30_000 and wait < 0.1 * total:
             return None
-        prompted = sorted({t.strings.values[t.tool[t.parent[i]]] for i in waits
-                           if t.parent[i] >= 0 and t.tool[t.parent[i]] >= 0})
+        prompted = sorted(
+            {t.strings.values[t.tool[t.parent[i]]] for i in waits if t.parent[i] >= 0 and t.tool[t.parent[i]] >= 0}
+        )
         return Finding(waits, {"wait": wait, "total": total, "tools": prompted})
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         d = finding.data
-        return Estimate(f"up to -{fmt_ms(d['wait'])} ({pct(d['wait'], d['total'])}% of the time)",
-                        "The session's time waiting on you (the time split's user bucket); a bound: some "
-                        "questions need you whatever the workflow.", bound=True, ms=float(d["wait"]))
+        return Estimate(
+            f"up to -{fmt_ms(d['wait'])} ({pct(d['wait'], d['total'])}% of the time)",
+            "The session's time waiting on you (the time split's user bucket); a bound: some "
+            "questions need you whatever the workflow.",
+            bound=True,
+            ms=float(d["wait"]),
+        )
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         d = finding.data
         tools = f" for {', '.join(d['tools'])}" if d["tools"] else ""
-        return (f"The agent waited {fmt_ms(d['wait'])} ({pct(d['wait'], d['total'])}% of the session) in "
-                f"{len(finding.events)} prompts{tools}. Answer open questions up front; pre-approve routine "
-                "tools yourself if you trust them.")
+        return (
+            f"The agent waited {fmt_ms(d['wait'])} ({pct(d['wait'], d['total'])}% of the session) in "
+            f"{len(finding.events)} prompts{tools}. Answer open questions up front; pre-approve routine "
+            "tools yourself if you trust them."
+        )
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
-        return ("Ask all clarifying questions in one message at the start of a task rather than stopping "
-                "repeatedly; batch actions that need approval.")
+        return (
+            "Ask all clarifying questions in one message at the start of a task rather than stopping "
+            "repeatedly; batch actions that need approval."
+        )
 
     def metric(self, ctx: Context) -> float | None:
         return float(ctx.summary["userWaitTime"])

@@ -50,8 +50,15 @@ class NvimRun:
         return self.results[name]
 
 
-def run_nvim(script: Path, tmp: Path, *, env: dict | None = None, opts: dict | None = None,
-             cwd: Path | None = None, timeout: float = 180) -> NvimRun:
+def run_nvim(
+    script: Path,
+    tmp: Path,
+    *,
+    env: dict | None = None,
+    opts: dict | None = None,
+    cwd: Path | None = None,
+    timeout: float = 180,
+) -> NvimRun:
     """Run `script` (Lua) in `nvim --headless` and return what it wrote with sessionprof_test.finish()."""
     out = tmp / f"{script.stem}-out.json"
     xdg = tmp / "xdg"
@@ -72,7 +79,11 @@ def run_nvim(script: Path, tmp: Path, *, env: dict | None = None, opts: dict | N
     }
     proc = subprocess.Popen(
         [_nvim(), "--headless", "-n", "-i", "NONE", "-u", str(HERE / "minimal_init.lua"), "-c", f"luafile {script}"],
-        cwd=str(cwd or tmp), env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=str(cwd or tmp),
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -82,7 +93,9 @@ def run_nvim(script: Path, tmp: Path, *, env: dict | None = None, opts: dict | N
         stdout, stderr = proc.communicate()
         stderr += f"\n[nvim killed after {timeout} s]"
     if not out.exists():
-        raise AssertionError(f"nvim wrote no result (exit {proc.returncode})\nstdout:{stdout[-3000:]}\nstderr:{stderr[-3000:]}")
+        raise AssertionError(
+            f"nvim wrote no result (exit {proc.returncode})\nstdout:{stdout[-3000:]}\nstderr:{stderr[-3000:]}"
+        )
     data = json.loads(out.read_text())
     if not data["results"].get("finished"):
         data["errors"].setdefault("finished", f"the script did not finish (exit {proc.returncode}): {stderr[-3000:]}")
@@ -127,9 +140,17 @@ class FixtureSession:
                     if isinstance(text, list):
                         text = "".join(b.get("text", "") for b in text if isinstance(b, dict))
                     tur = d.get("toolUseResult") if isinstance(d.get("toolUseResult"), dict) else {}
-                    out.append({"id": block["tool_use_id"], "path": path, "text": text or "",
-                                "file": tur.get("file") or {}, "start": start, "end": d.get("timestamp"),
-                                "error": bool(block.get("is_error"))})
+                    out.append(
+                        {
+                            "id": block["tool_use_id"],
+                            "path": path,
+                            "text": text or "",
+                            "file": tur.get("file") or {},
+                            "start": start,
+                            "end": d.get("timestamp"),
+                            "error": bool(block.get("is_error")),
+                        }
+                    )
         return out
 
 

@@ -20,9 +20,18 @@ def _render(perf: dict, tmp_path) -> str:
     (tmp_path / "perf.json").write_text(json.dumps(perf))
     (tmp_path / "run.lua").write_text(SCRIPT)
     out = tmp_path / "out.txt"
-    proc = subprocess.run([_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={PLUGIN}", "-l", str(tmp_path / "run.lua")],
-                          env={"PERF_JSON": str(tmp_path / "perf.json"), "OUT_TXT": str(out), "PATH": "/usr/bin:/bin",
-                               "HOME": str(tmp_path)}, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={PLUGIN}", "-l", str(tmp_path / "run.lua")],
+        env={
+            "PERF_JSON": str(tmp_path / "perf.json"),
+            "OUT_TXT": str(out),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return out.read_text()
 
@@ -37,9 +46,11 @@ def test_usage_not_recorded_and_agent_cost(tmp_path):
     legacy = _perf(COPILOT / "history-session-state" / "session_0b2a81da-02cf-4cbb-ae14-07c597b84f4e.json", tmp_path)
     text = _render(legacy, tmp_path)
     assert "tokens not recorded: copilot-cli records no token counts" in text
-    summary = text[text.index("Total Tokens"):text.index("tokens not recorded")]
+    summary = text[text.index("Total Tokens") : text.index("tokens not recorded")]
     assert summary.count("not recorded") == 3 and "$0" not in summary and "price unknown" not in summary, summary
-    lines = (COPILOT / "session-state" / "96ef38f0-9d09-45c3-8124-6448c36090ed" / "events.jsonl").read_text().splitlines()
+    lines = (
+        (COPILOT / "session-state" / "96ef38f0-9d09-45c3-8124-6448c36090ed" / "events.jsonl").read_text().splitlines()
+    )
     shutdown = json.loads(lines[-1])
     shutdown["data"]["modelMetrics"]["claude-sonnet-4.6"]["totalNanoAiu"] = 4_000_000_000  # $0.04 reported
     (tmp_path / "cp").mkdir()

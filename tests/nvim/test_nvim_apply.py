@@ -22,11 +22,19 @@ def test_preview_cancel_confirm_undo_in_neovim(tmp_path):
     engine.ingest(import_claude(fs.transcript).events)
     sugg = {s["kind"]: s for s in engine.performance(engine.sessions()[0]["sessionId"])["suggestions"]}
     before = {p.relative_to(fs.workspace).as_posix(): p.read_bytes() for p in fs.workspace.rglob("*") if p.is_file()}
-    run = run_nvim(HERE / "scripts" / "apply.lua", tmp_path, cwd=fs.workspace,
-                   opts={"cmd": server_command(), "settings": {"claudeConfigDir": str(fs.claude_dir)}},
-                   env={"SESSIONPROF_STORE": str(fs.store), "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
-                        "CODEX_HOME": str(tmp_path / "codex"), "SESSIONPROF_TEST_FILE": str(doc),
-                        "SESSIONPROF_TEST_WS": str(fs.workspace)})
+    run = run_nvim(
+        HERE / "scripts" / "apply.lua",
+        tmp_path,
+        cwd=fs.workspace,
+        opts={"cmd": server_command(), "settings": {"claudeConfigDir": str(fs.claude_dir)}},
+        env={
+            "SESSIONPROF_STORE": str(fs.store),
+            "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
+            "CODEX_HOME": str(tmp_path / "codex"),
+            "SESSIONPROF_TEST_FILE": str(doc),
+            "SESSIONPROF_TEST_WS": str(fs.workspace),
+        },
+    )
     start = run.ok("attach")["disk"]
 
     cancel = run.ok("cancel")
@@ -72,8 +80,11 @@ def test_preview_cancel_confirm_undo_in_neovim(tmp_path):
     # the store remembers both applies; the re-read one is marked undone
     import sqlite3
 
-    rows = sqlite3.connect(fs.store).execute(
-        "SELECT kind, client, undone_at IS NOT NULL FROM applied_suggestions ORDER BY id").fetchall()
+    rows = (
+        sqlite3.connect(fs.store)
+        .execute("SELECT kind, client, undone_at IS NOT NULL FROM applied_suggestions ORDER BY id")
+        .fetchall()
+    )
     assert rows == [("smaller_model", "neovim", 0), ("reread_file", "neovim", 1)]
     after = {p.relative_to(fs.workspace).as_posix(): p.read_bytes() for p in fs.workspace.rglob("*") if p.is_file()}
     assert set(after) - set(before) == {".claude/agents/quick-tasks.md"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 
 import pytest
 
@@ -78,9 +77,18 @@ def e2e(tmp_path_factory):
         },
     )
     session_id = next(d["sessionId"] for d in fs.lines if d.get("sessionId"))
-    return {"run": run, "fs": fs, "read": read, "doc": doc, "instruction": instruction,
-            "suggestion": suggestion, "export": export, "session_id": session_id, "new_tool": new_tool,
-            "appended": [json.loads(line) for line in append.read_text().splitlines()]}
+    return {
+        "run": run,
+        "fs": fs,
+        "read": read,
+        "doc": doc,
+        "instruction": instruction,
+        "suggestion": suggestion,
+        "export": export,
+        "session_id": session_id,
+        "new_tool": new_tool,
+        "appended": [json.loads(line) for line in append.read_text().splitlines()],
+    }
 
 
 def test_nvim_with_real_server(e2e):
@@ -100,8 +108,10 @@ def test_nvim_with_real_server(e2e):
     hint = hints["hints"][0]
     # the label's figures are issue 12's (tokens in context, share, cost); the hover has the read's tokens
     # (a read no later request carried, as app.js here at the session's end, says so instead)
-    assert re.fullmatch(r"[\d.,]+[kM]? tk · [\d.]+% of input( · \S+)?( ▲▲?)?|[\d.,]+[kM]? tk read · not sent to the model",
-                        hint["label"].strip()), hint["label"]
+    assert re.fullmatch(
+        r"[\d.,]+[kM]? tk · [\d.]+% of input( · \S+)?( ▲▲?)?|[\d.,]+[kM]? tk read · not sent to the model",
+        hint["label"].strip(),
+    ), hint["label"]
     first_line = e2e["doc"].read_text().splitlines()[0]
     assert (hint["line"], hint["character"]) == (0, len(first_line.encode("utf-16-le")) // 2)
     # drawn by the plugin in its level's group (linked to defaults), not by Neovim's LspInlayHint
@@ -109,8 +119,10 @@ def test_nvim_with_real_server(e2e):
     assert hints["core"] == 0
     (mark,) = hints["marks"]
     assert mark["pos"] == "inline" and mark["line"] == 0
-    assert mark["chunks"][-1] == [hint["label"], {"low": "SessionProfHintLow", "mid": "SessionProfHintMid",
-                                                  "high": "SessionProfHintHigh"}[hint["level"]]]
+    assert mark["chunks"][-1] == [
+        hint["label"],
+        {"low": "SessionProfHintLow", "mid": "SessionProfHintMid", "high": "SessionProfHintHigh"}[hint["level"]],
+    ]
     assert hints["links"] == {"low": "LspInlayHint", "mid": "DiagnosticWarn", "high": "DiagnosticError"}
 
     # Code lens: the Read call of that file (slow over the 1 ms threshold), at its first line.
@@ -195,9 +207,17 @@ def test_nvim_sessions_export_health_apply(e2e):
 
     health = "\n".join(run.ok("health"))
     assert "ERROR" not in health, health
-    for ok in ("OK Neovim 0.11", "OK server found", "OK server version", "OK endpoint up",
-               "OK endpoint refuses requests without the token", "OK Claude Code transcripts",
-               f"({e2e['session_id']}): ⏱ ", "server settings sent:", "slowThresholdMs = 1"):
+    for ok in (
+        "OK Neovim 0.11",
+        "OK server found",
+        "OK server version",
+        "OK endpoint up",
+        "OK endpoint refuses requests without the token",
+        "OK Claude Code transcripts",
+        f"({e2e['session_id']}): ⏱ ",
+        "server settings sent:",
+        "slowThresholdMs = 1",
+    ):
         assert ok in health, health
 
     applied = run.ok("apply")

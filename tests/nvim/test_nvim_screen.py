@@ -41,11 +41,20 @@ def start_nvim(tmp: Path, name: str, init: str, cwd: Path, file: Path, env: dict
     init_file = tmp / f"{name}.lua"
     init_file.write_text(init)
     xdg = tmp / "xdg"
-    exports = " ".join(f"{k}={shlex_quote(v)}" for k, v in {
-        "XDG_CONFIG_HOME": str(xdg / "config"), "XDG_DATA_HOME": str(xdg / "data"),
-        "XDG_STATE_HOME": str(xdg / "state"), "XDG_CACHE_HOME": str(xdg / "cache"),
-        "PATH": f"{VENV_BIN}:/usr/bin:/bin", "SESSIONPROF_PLUGIN": str(PLUGIN), "SESSIONPROF_TEST_DIR": str(HERE),
-        "TERM": "xterm-256color", **env}.items())
+    exports = " ".join(
+        f"{k}={shlex_quote(v)}"
+        for k, v in {
+            "XDG_CONFIG_HOME": str(xdg / "config"),
+            "XDG_DATA_HOME": str(xdg / "data"),
+            "XDG_STATE_HOME": str(xdg / "state"),
+            "XDG_CACHE_HOME": str(xdg / "cache"),
+            "PATH": f"{VENV_BIN}:/usr/bin:/bin",
+            "SESSIONPROF_PLUGIN": str(PLUGIN),
+            "SESSIONPROF_TEST_DIR": str(HERE),
+            "TERM": "xterm-256color",
+            **env,
+        }.items()
+    )
     cmd = f"cd {shlex_quote(str(cwd))} && env {exports} {_nvim()} -n -i NONE -u {init_file} {shlex_quote(str(file))}"
     tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd)
 
@@ -67,8 +76,18 @@ vim.opt.runtimepath = {{ vim.env.VIMRUNTIME, vim.env.SESSIONPROF_PLUGIN }}
 vim.opt.swapfile = false
 vim.g.sessionprof = {{ cmd = {lua_list(server_command())}, settings = {{ claudeConfigDir = {lua_str(str(fs.claude_dir))} }} }}
 """
-    start_nvim(tmp_path, name, init, fs.workspace, doc, {
-        "SESSIONPROF_STORE": str(fs.store), "CLAUDE_CONFIG_DIR": str(fs.claude_dir), "CODEX_HOME": str(tmp_path / "codex")})
+    start_nvim(
+        tmp_path,
+        name,
+        init,
+        fs.workspace,
+        doc,
+        {
+            "SESSIONPROF_STORE": str(fs.store),
+            "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
+            "CODEX_HOME": str(tmp_path / "codex"),
+        },
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         # the server follows the transcript; the report opens once the session is known
@@ -83,7 +102,7 @@ vim.g.sessionprof = {{ cmd = {lua_list(server_command())}, settings = {{ claudeC
         # the cell before the right border is blank (nothing touches it)
         top = next(i for i, r in enumerate(rows) if "╭" in r)
         left, right = rows[top].index("╭"), rows[top].index("╮")
-        body = [r for r in rows[top + 1:] if len(r) > right and r[left] == "│"]
+        body = [r for r in rows[top + 1 :] if len(r) > right and r[left] == "│"]
         assert len(body) >= 10
         for r in body:
             assert r[right] == "│", r
@@ -93,8 +112,13 @@ vim.g.sessionprof = {{ cmd = {lua_list(server_command())}, settings = {{ claudeC
         assert re.search(r"Total Time\s{2,}AI Thinking\s{2,}Tool Execution", labels), labels
 
         # the whole report (scrolled past the screen), written from the float's buffer
-        tmux("send-keys", "-t", name, f":lua vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), '{lines_out}')",
-             "Enter")
+        tmux(
+            "send-keys",
+            "-t",
+            name,
+            f":lua vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), '{lines_out}')",
+            "Enter",
+        )
         deadline = time.monotonic() + 10
         while not lines_out.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -107,12 +131,12 @@ vim.g.sessionprof = {{ cmd = {lua_list(server_command())}, settings = {{ claudeC
         assert fs.cwd not in text, "absolute session paths in the report"
         start = report.index(next(r for r in report if "TOKENS BY FILE" in r))
         files = []
-        for r in report[start + 2:]:
+        for r in report[start + 2 :]:
             m = re.match(r"  (\S.*?)\s+([\d,]+)\s+[\d.]+%$", r)
             if not m or m.group(1) == "(conversation history)":
                 break
             files.append((m.group(1), int(m.group(2).replace(",", ""))))
-        assert len(files) >= 2, report[start:start + 8]
+        assert len(files) >= 2, report[start : start + 8]
         assert [t for _, t in files] == sorted((t for _, t in files), reverse=True)
         assert all(not p.startswith("/") for p, _ in files), files
         # the flame chart has a legend and real labels
@@ -143,10 +167,26 @@ def test_help_from_the_plugin_folder_alone(tmp_path):
     subprocess.run([_nvim(), "--headless", "-u", "NONE", "-c", f"helptags {copy}", "-c", "q"], check=True, timeout=60)
     assert (copy / "tags").read_text() == (PLUGIN / "doc" / "tags").read_text(), "doc/tags is stale: run :helptags"
     out = tmp_path / "help.txt"
-    subprocess.run([_nvim(), "--headless", "-u", "NONE", "-i", "NONE", "--cmd", f"set rtp^={PLUGIN}",
-                    "-c", "help sessionprof",
-                    "-c", f"call writefile([expand('%:t'), getline('.')], '{out}')", "-c", "qa!"],
-                   check=True, timeout=60)
+    subprocess.run(
+        [
+            _nvim(),
+            "--headless",
+            "-u",
+            "NONE",
+            "-i",
+            "NONE",
+            "--cmd",
+            f"set rtp^={PLUGIN}",
+            "-c",
+            "help sessionprof",
+            "-c",
+            f"call writefile([expand('%:t'), getline('.')], '{out}')",
+            "-c",
+            "qa!",
+        ],
+        check=True,
+        timeout=60,
+    )
     name, line = out.read_text().splitlines()
     assert name == "sessionprof.txt"
     assert "*sessionprof*" in line

@@ -87,8 +87,12 @@ def test_report_text_from_real_session(nvim_runner, tmp_path, fixture):
 
     # Time bars: filled cells proportional to the share of the session.
     # the bars leave room for the longest label: 'Name (NN%)' or 'Network (not recorded)'
-    labels = [("AI", perf["aiThinkingTime"]), ("Tools", perf["toolExecutionTime"]), ("Network", perf["networkTime"]),
-              ("User", perf["userWaitTime"])] + ([("Other", perf["otherTime"])] if perf.get("otherTime") is not None else [])
+    labels = [
+        ("AI", perf["aiThinkingTime"]),
+        ("Tools", perf["toolExecutionTime"]),
+        ("Network", perf["networkTime"]),
+        ("User", perf["userWaitTime"]),
+    ] + ([("Other", perf["otherTime"])] if perf.get("otherTime") is not None else [])
     barw = 100 - 5 - max(len(n) + (7 if v is not None else 15) for n, v in labels)
     ai_bar = next(line for line in lines if line.rstrip().endswith(f"AI ({round(perf['aiThinkingPercent'])}%)"))
     assert ai_bar.count("█") == round(perf["aiThinkingPercent"] / 100 * barw)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
@@ -31,9 +30,18 @@ def test_report_shows_wall_active_idle_and_not_recorded(tmp_path):
     (tmp_path / "perf.json").write_text(json.dumps(perf))
     (tmp_path / "run.lua").write_text(SCRIPT)
     out = tmp_path / "out.txt"
-    proc = subprocess.run([_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={PLUGIN}", "-l", str(tmp_path / "run.lua")],
-                          env={"PERF_JSON": str(tmp_path / "perf.json"), "OUT_TXT": str(out), "PATH": "/usr/bin:/bin",
-                               "HOME": str(tmp_path)}, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={PLUGIN}", "-l", str(tmp_path / "run.lua")],
+        env={
+            "PERF_JSON": str(tmp_path / "perf.json"),
+            "OUT_TXT": str(out),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()
     assert "wall 1m 51s · active 17s · idle 1m 33s" in text or "wall 1m 51s · active 17.2s · idle 1m 33s" in text, text

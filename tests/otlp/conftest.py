@@ -25,8 +25,13 @@ def free_port() -> int:
 
 class Phoenix:
     def __init__(self, workdir: Path):
-        out = subprocess.run(["bash", str(ROOT / "scripts" / "install-phoenix.sh")], check=True,
-                             capture_output=True, text=True).stdout.strip().splitlines()
+        out = (
+            subprocess.run(
+                ["bash", str(ROOT / "scripts" / "install-phoenix.sh")], check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()
+        )
         self.exe = out[-1]
         self.workdir = workdir
         self.port = free_port()
@@ -37,13 +42,20 @@ class Phoenix:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 120) -> "Phoenix":
-        env = dict(os.environ, PHOENIX_WORKING_DIR=str(self.workdir), PHOENIX_PORT=str(self.port),
-                   PHOENIX_GRPC_PORT=str(self.grpc), PHOENIX_HOST="127.0.0.1", HOME=str(self.workdir))
+    def start(self, timeout: float = 120) -> Phoenix:
+        env = dict(
+            os.environ,
+            PHOENIX_WORKING_DIR=str(self.workdir),
+            PHOENIX_PORT=str(self.port),
+            PHOENIX_GRPC_PORT=str(self.grpc),
+            PHOENIX_HOST="127.0.0.1",
+            HOME=str(self.workdir),
+        )
         env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
         log = open(self.workdir / "phoenix.log", "ab")
-        self.proc = subprocess.Popen([self.exe, "serve"], env=env, stdout=log, stderr=log, cwd=self.workdir,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [self.exe, "serve"], env=env, stdout=log, stderr=log, cwd=self.workdir, start_new_session=True
+        )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -10,12 +10,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from lsprotocol import types as lsp
-
 from lsp_harness import EDITORS, start, stop
+from lsprotocol import types as lsp
+from sp_fixtures import FIXTURES
+
 from sessionprof_ls import protocol as P
 from sessionprof_ls.importers import import_file
-from sp_fixtures import FIXTURES
 
 
 class Collector:
@@ -33,8 +33,13 @@ class Collector:
                     for ss in rs.scope_spans:
                         for sp in ss.spans:
                             attrs = {kv.key: kv.value.string_value for kv in sp.attributes}
-                            col.spans.append({"name": sp.name, "event": attrs.get("sessionprof.event_id"),
-                                              "auth": self.headers.get("x-team")})
+                            col.spans.append(
+                                {
+                                    "name": sp.name,
+                                    "event": attrs.get("sessionprof.event_id"),
+                                    "auth": self.headers.get("x-team"),
+                                }
+                            )
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -9,11 +9,12 @@ import collections
 import subprocess
 import sys
 
+from sp_fixtures import FIXTURES
+
 from sessionprof_ls import otlp_export as ox
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
 from sessionprof_ls.outbox import Outbox
-from sp_fixtures import FIXTURES
 
 FIXTURE = FIXTURES / "claude-code" / "spotter-subagent.jsonl"  # subagents, parallel tools, 12 requests
 
@@ -35,8 +36,12 @@ def test_a_real_fixture_exported_to_phoenix_reads_back_the_same(tmp_path, phoeni
     store = tmp_path / "store.db"
     eng, sid, a = _expected(store)
     eng.store.close()
-    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(store), sid[:8],
-                          "--otlp", phoenix.url], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(store), sid[:8], "--otlp", phoenix.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("sent ")
     want = ox.session_spans(a)
@@ -70,7 +75,8 @@ def test_a_real_fixture_exported_to_phoenix_reads_back_the_same(tmp_path, phoeni
     assert models == collections.Counter(t.strings.get(t.model[i]) for i in range(len(t)) if t.type[i] == 0)
     assert tools == collections.Counter(t.strings.get(t.tool[i]) for i in range(len(t)) if t.type[i] == 1)
     assert sum(1 for g in got if g["attributes"].get("gen_ai.operation.name") == "invoke_agent") == 1 + sum(
-        1 for i in range(len(t)) if t.type[i] == 6)
+        1 for i in range(len(t)) if t.type[i] == 6
+    )
 
 
 def test_phoenix_killed_mid_export_gets_every_span_exactly_once(tmp_path, phoenix, monkeypatch):

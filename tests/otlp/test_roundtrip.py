@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from sp_fixtures import FIXTURES
 
 from sessionprof_ls import outbox as ob
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
-from sp_fixtures import FIXTURES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
 from relutil import http, start_server  # noqa: E402
@@ -60,9 +60,24 @@ def test_export_otlp_into_our_receiver_gives_the_same_summary(fixture, tmp_path,
     sid = events[0]["sessionId"]
     want = eng.summary(sid)
     eng.store.close()
-    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"),
-                          sid, "--otlp", receiver.url, "--header", f"Authorization=Bearer {receiver.token}"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sessionprof_ls.cli",
+            "export",
+            "--store",
+            str(tmp_path / "store.db"),
+            sid,
+            "--otlp",
+            receiver.url,
+            "--header",
+            f"Authorization=Bearer {receiver.token}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     got = _wait_summary(receiver, sid, want["eventCount"])
     assert _summary_without(got, want) == _summary_without(want)
@@ -75,8 +90,13 @@ def test_a_server_forwarding_live_to_our_receiver(tmp_path, receiver):
     sender = start_server(tmp_path, settings=settings)
     try:
         for k in range(0, len(events), 7):  # batches as an agent would send them
-            status, _, resp = http(sender.url, "/v1/events", __import__("orjson").dumps(events[k:k + 7]),
-                                   token=sender.token, headers={"Content-Type": "application/json"})
+            status, _, resp = http(
+                sender.url,
+                "/v1/events",
+                __import__("orjson").dumps(events[k : k + 7]),
+                token=sender.token,
+                headers={"Content-Type": "application/json"},
+            )
             assert status == 200, resp
         local = Engine(tmp_path / "local.db")
         local.ingest(events)
@@ -123,7 +143,7 @@ def test_collector_down_then_restart_loses_nothing_and_repeats_nothing(tmp_path,
     fw = ob.Forwarder(eng, target, debounce=0.01, quiet=0.5).start()
     half = len(events) // 2
     for k in range(0, half, 5):
-        r = eng.ingest(events[k:min(k + 5, half)])
+        r = eng.ingest(events[k : min(k + 5, half)])
         fw.notify(r["sessions"])
     deadline = time.time() + 20
     while rec.calls < 3 and time.time() < deadline:  # the forwarder keeps retrying the dead collector
@@ -138,11 +158,12 @@ def test_collector_down_then_restart_loses_nothing_and_repeats_nothing(tmp_path,
     eng = Engine(tmp_path / "store.db")
     fw = ob.Forwarder(eng, target, debounce=0.01, quiet=0.5).start()
     for k in range(half, len(events), 5):
-        r = eng.ingest(events[k:k + 5])
+        r = eng.ingest(events[k : k + 5])
         fw.notify(r["sessions"])
     deadline = time.time() + 20
-    while (ob.Outbox(eng).pending(target.url) or len(set(rec.seen) - {"<session>"}) < len(events)) \
-            and time.time() < deadline:
+    while (
+        ob.Outbox(eng).pending(target.url) or len(set(rec.seen) - {"<session>"}) < len(events)
+    ) and time.time() < deadline:
         time.sleep(0.1)
     fw.stop()
     seen = [s for s in rec.seen if s != "<session>"]
@@ -164,19 +185,32 @@ def test_export_otlp_with_no_url_honours_the_otel_variables(tmp_path, receiver):
     sid = events[0]["sessionId"]
     want = eng.summary(sid)
     eng.store.close()
-    env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
-               OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer%20{receiver.token}")
+    env = dict(
+        os.environ,
+        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+        OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer%20{receiver.token}",
+    )
     env.pop("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", None)
-    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"),
-                          sid, "--otlp"], capture_output=True, text=True, timeout=120, env=env)
+    run = subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"), sid, "--otlp"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr
     assert f"to {receiver.url}/v1/traces" in run.stdout
     got = _wait_summary(receiver, sid, want["eventCount"])
     assert _summary_without(got, want) == _summary_without(want)
     # without the header the receiver refuses, and the session waits in the outbox: one line, exit 1
     env.pop("OTEL_EXPORTER_OTLP_HEADERS")
-    run = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"),
-                          sid, "--otlp"], capture_output=True, text=True, timeout=120, env=env)
+    run = subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"), sid, "--otlp"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert run.returncode == 1 and "kept in the outbox" in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
 
@@ -188,8 +222,19 @@ def test_bad_protobuf_is_one_line_and_valid_spans_sent_with_it_are_kept(tmp_path
     from sessionprof_ls import otlp_export as ox
 
     eng = Engine(tmp_path / "store.db")
-    eng.ingest([{"sessionId": "pb-bad", "id": f"e{i}", "type": "tool_execution", "name": "Bash",
-                 "startTime": 1.7e12 + i, "endTime": 1.7e12 + i + 1} for i in range(3)])
+    eng.ingest(
+        [
+            {
+                "sessionId": "pb-bad",
+                "id": f"e{i}",
+                "type": "tool_execution",
+                "name": "Bash",
+                "startTime": 1.7e12 + i,
+                "endTime": 1.7e12 + i + 1,
+            }
+            for i in range(3)
+        ]
+    )
     body = encode_spans(ox.session_spans(eng.analysis("pb-bad"))).SerializeToString()
     headers = {"Content-Type": "application/x-protobuf"}
     status, _, resp = http(receiver.url, "/v1/traces", body[:-7], token=receiver.token, headers=headers)
@@ -217,10 +262,20 @@ def test_an_agents_own_cost_comes_back_as_reported_and_a_priced_one_as_priced(tm
     from sessionprof_ls import otlp_export as ox
 
     def ev(i, **meta):
-        return {"sessionId": "cost", "id": f"r{i}", "type": "ai_response", "name": f"Response #{i}",
-                "startTime": 1.7e12 + i * 1000, "endTime": 1.7e12 + i * 1000 + 500,
-                "metadata": {"model": "claude-sonnet-4-5", "provider": "anthropic",
-                             "tokens": {"input": 100, "output": 50, "cacheRead": 1000, "cacheWrite": 10}, **meta}}
+        return {
+            "sessionId": "cost",
+            "id": f"r{i}",
+            "type": "ai_response",
+            "name": f"Response #{i}",
+            "startTime": 1.7e12 + i * 1000,
+            "endTime": 1.7e12 + i * 1000 + 500,
+            "metadata": {
+                "model": "claude-sonnet-4-5",
+                "provider": "anthropic",
+                "tokens": {"input": 100, "output": 50, "cacheRead": 1000, "cacheWrite": 10},
+                **meta,
+            },
+        }
 
     eng = Engine(tmp_path / "a.db")
     eng.ingest([ev(1, costUsd=0.5), ev(2)])

@@ -6,13 +6,13 @@ from __future__ import annotations
 import collections
 
 import pytest
+from sp_fixtures import FIXTURES
 
 from sessionprof_ls import otlp_export as ox
 from sessionprof_ls import outbox as ob
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
 from sessionprof_ls.tree import F_TOKENS
-from sp_fixtures import FIXTURES
 
 T0 = 1_700_000_000_000.0
 
@@ -50,7 +50,9 @@ def test_spans_follow_the_genai_conventions_and_ids_are_derived(tmp_path):
             else:  # a request the transcript gave no usage for: not recorded, never 0
                 assert "gen_ai.usage.input_tokens" not in at
         if at.get("gen_ai.operation.name") == "execute_tool":
-            assert s.name == f"execute_tool {at['gen_ai.tool.name']}" and not at["gen_ai.tool.call.id"].startswith("tool:")
+            assert s.name == f"execute_tool {at['gen_ai.tool.name']}" and not at["gen_ai.tool.call.id"].startswith(
+                "tool:"
+            )
         assert "gen_ai.tool.call.arguments" not in at and "sessionprof.text" not in at  # no content by default
     summary = a.summary()
     assert root.attributes["sessionprof.time.tool_ms"] == summary["toolExecutionTime"]
@@ -65,18 +67,35 @@ def test_spans_follow_the_genai_conventions_and_ids_are_derived(tmp_path):
 def test_content_only_on_opt_in_and_redacted(tmp_path):
     eng = Engine(tmp_path / "store.db")
     secret = "sk-ant-api03-" + "A" * 40
-    eng.ingest([
-        {"sessionId": "s", "id": "u", "type": "user_input", "name": "User prompt", "startTime": T0, "endTime": T0,
-         "metadata": {"text": f"use key {secret} please"}},
-        {"sessionId": "s", "id": "tool:toolu_1", "type": "tool_execution", "name": "Bash", "startTime": T0 + 1,
-         "endTime": T0 + 2, "metadata": {"toolName": "Bash", "args": {"command": f"curl -H 'x-api-key: {secret}' x"}}},
-    ])
+    eng.ingest(
+        [
+            {
+                "sessionId": "s",
+                "id": "u",
+                "type": "user_input",
+                "name": "User prompt",
+                "startTime": T0,
+                "endTime": T0,
+                "metadata": {"text": f"use key {secret} please"},
+            },
+            {
+                "sessionId": "s",
+                "id": "tool:toolu_1",
+                "type": "tool_execution",
+                "name": "Bash",
+                "startTime": T0 + 1,
+                "endTime": T0 + 2,
+                "metadata": {"toolName": "Bash", "args": {"command": f"curl -H 'x-api-key: {secret}' x"}},
+            },
+        ]
+    )
     a = eng.analysis("s")
     plain = {s.attributes["sessionprof.event_id"]: s.attributes for s in ox.session_spans(a, engine=eng)[1:]}
     assert all(secret not in str(v) for at in plain.values() for v in at.values())
     assert "gen_ai.tool.call.arguments" not in plain["tool:toolu_1"] and "sessionprof.text" not in plain["u"]
-    full = {s.attributes["sessionprof.event_id"]: s.attributes
-            for s in ox.session_spans(a, content=True, engine=eng)[1:]}
+    full = {
+        s.attributes["sessionprof.event_id"]: s.attributes for s in ox.session_spans(a, content=True, engine=eng)[1:]
+    }
     assert "curl" in full["tool:toolu_1"]["gen_ai.tool.call.arguments"]
     assert "use key" in full["u"]["sessionprof.text"]
     assert all(secret not in str(v) for at in full.values() for v in at.values())

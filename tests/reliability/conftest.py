@@ -25,11 +25,18 @@ import os  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 # "ci": bounded so the whole directory stays fast; "long": bench/fuzz_run.py
-settings.register_profile("ci", max_examples=int(os.environ.get("SESSIONPROF_FUZZ_EXAMPLES", "100")), deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                 HealthCheck.function_scoped_fixture])
-settings.register_profile("long", max_examples=int(os.environ.get("SESSIONPROF_FUZZ_EXAMPLES", "3000")),
-                          deadline=None, suppress_health_check=list(HealthCheck))
+settings.register_profile(
+    "ci",
+    max_examples=int(os.environ.get("SESSIONPROF_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "long",
+    max_examples=int(os.environ.get("SESSIONPROF_FUZZ_EXAMPLES", "3000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 settings.load_profile(os.environ.get("SESSIONPROF_HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -32,9 +32,17 @@ def count(kind: str, n: int = 1) -> None:
 class ServerProc:
     """`python -m sessionprof_ls` as a child process with a minimal LSP client."""
 
-    def __init__(self, tmp: Path, store: Path, workspace: Path | None = None, settings: dict | None = None,
-                 claude_dir: Path | None = None, codex_dir: Path | None = None, nofile: int | None = None,
-                 extra_env: dict | None = None):
+    def __init__(
+        self,
+        tmp: Path,
+        store: Path,
+        workspace: Path | None = None,
+        settings: dict | None = None,
+        claude_dir: Path | None = None,
+        codex_dir: Path | None = None,
+        nofile: int | None = None,
+        extra_env: dict | None = None,
+    ):
         self.tmp = Path(tmp)
         self.store = Path(store)
         self.workspace = workspace
@@ -53,9 +61,15 @@ class ServerProc:
 
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-        self.proc = subprocess.Popen([sys.executable, "-m", "sessionprof_ls"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.stderr, env=env, cwd=str(ROOT),
-                                     preexec_fn=limits if nofile else None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sessionprof_ls"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env=env,
+            cwd=str(ROOT),
+            preexec_fn=limits if nofile else None,
+        )
         self.pid = self.proc.pid
         self._ids = itertools.count(1)
         self._pending: dict[int, Future] = {}
@@ -98,8 +112,11 @@ class ServerProc:
 
     def _dispatch(self, msg: dict) -> None:
         if "id" in msg and "method" in msg:  # a request from the server: answer as a plain client would
-            result = [None] * len(msg.get("params", {}).get("items", [])) if msg["method"] == "workspace/configuration" \
+            result = (
+                [None] * len(msg.get("params", {}).get("items", []))
+                if msg["method"] == "workspace/configuration"
                 else None
+            )
             if msg["method"] == "workspace/applyEdit":
                 self.notifications.append((msg["method"], msg.get("params")))
                 result = {"applied": True}
@@ -139,12 +156,18 @@ class ServerProc:
 
     def initialize(self, timeout: float = 60) -> dict:
         ws = self.workspace
-        params = {"processId": os.getpid(), "capabilities": {
-            "workspace": {"applyEdit": True, "workspaceEdit": {"documentChanges": True,
-                                                                 "resourceOperations": ["create"]}}},
+        params = {
+            "processId": os.getpid(),
+            "capabilities": {
+                "workspace": {
+                    "applyEdit": True,
+                    "workspaceEdit": {"documentChanges": True, "resourceOperations": ["create"]},
+                }
+            },
             "rootUri": ws.as_uri() if ws else None,
             "workspaceFolders": [{"uri": ws.as_uri(), "name": ws.name}] if ws else None,
-            "initializationOptions": {"sessionprof": self.settings}}
+            "initializationOptions": {"sessionprof": self.settings},
+        }
         self.request("initialize", params, timeout)
         self.notify("initialized", {})
         if not self._ready.wait(timeout):
@@ -201,8 +224,16 @@ def start_server(tmp: Path, **kw) -> ServerProc:
     return srv
 
 
-def http(url: str, path: str, body: bytes | None = None, *, token: str | None = None, method: str | None = None,
-         headers: dict | None = None, timeout: float = 30) -> tuple[int, dict, bytes]:
+def http(
+    url: str,
+    path: str,
+    body: bytes | None = None,
+    *,
+    token: str | None = None,
+    method: str | None = None,
+    headers: dict | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict, bytes]:
     """One request on a fresh connection: (status, headers, body)."""
     u = urlparse(url)
     conn = httpclient.HTTPConnection(u.hostname, u.port, timeout=timeout)
@@ -225,8 +256,7 @@ def store_blobs(store: Path) -> list[bytes]:
 
     db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
-        return [line for (data,) in db.execute("SELECT data FROM batches") for line in bytes(data).split(b"\n")
-                if line]
+        return [line for (data,) in db.execute("SELECT data FROM batches") for line in bytes(data).split(b"\n") if line]
     finally:
         db.close()
 
@@ -241,7 +271,13 @@ def store_event_ids(store: Path) -> list[tuple[str, str]]:
 
 
 def make_event(session: str, eid: str, i: int = 0, **meta) -> dict:
-    ev = {"sessionId": session, "id": eid, "type": "tool_execution", "name": "Bash",
-          "startTime": T0 + i * 10, "endTime": T0 + i * 10 + 5,
-          "metadata": {"toolName": "Bash", "tokens": {"input": 10, "output": 2}, **meta}}
+    ev = {
+        "sessionId": session,
+        "id": eid,
+        "type": "tool_execution",
+        "name": "Bash",
+        "startTime": T0 + i * 10,
+        "endTime": T0 + i * 10 + 5,
+        "metadata": {"toolName": "Bash", "tokens": {"input": 10, "output": 2}, **meta},
+    }
     return ev

@@ -19,8 +19,16 @@ import pytest
 from relutil import T0, http, start_server, store_event_ids
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +38,18 @@ def server(tmp_path_factory):
     ws.mkdir()
     srv = start_server(tmp, workspace=ws, settings={"followTranscripts": False})
     srv.ws = ws
-    events = [{"sessionId": "real", "id": f"e{i}", "type": "tool_execution", "name": f"Bash {i}",
-               "startTime": T0 + i * 100, "endTime": T0 + i * 100 + 50, "metadata": {"toolName": "Bash"}}
-              for i in range(5)]
+    events = [
+        {
+            "sessionId": "real",
+            "id": f"e{i}",
+            "type": "tool_execution",
+            "name": f"Bash {i}",
+            "startTime": T0 + i * 100,
+            "endTime": T0 + i * 100 + 50,
+            "metadata": {"toolName": "Bash"},
+        }
+        for i in range(5)
+    ]
     assert http(srv.url, "/v1/events", orjson.dumps(events), token=srv.token)[0] == 200
     yield srv
     srv.stop()
@@ -44,14 +61,27 @@ def test_host_and_origin_are_checked(server):
     port = server.url.rsplit(":", 1)[1]
     assert http(server.url, "/v1/rpc", body, headers=ok)[0] == 200
     assert http(server.url, "/v1/rpc", body, headers=dict(ok, Host=f"localhost:{port}"))[0] == 200
-    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1", f"127.0.0.1:{int(port) + 1}", "",
-                 f"127.0.0.2:{port}", f"0.0.0.0:{port}"):
+    for host in (
+        "evil.example",
+        f"evil.example:{port}",
+        "127.0.0.1",
+        f"127.0.0.1:{int(port) + 1}",
+        "",
+        f"127.0.0.2:{port}",
+        f"0.0.0.0:{port}",
+    ):
         for method, path in (("POST", "/v1/rpc"), ("GET", "/"), ("GET", "/static/app.js"), ("POST", "/v1/events")):
-            status, _, text = http(server.url, path, body if method == "POST" else None, method=method,
-                                   headers=dict(ok, Host=host))
+            status, _, text = http(
+                server.url, path, body if method == "POST" else None, method=method, headers=dict(ok, Host=host)
+            )
             assert status == 403 and b"Host" in text, (host, path, status)
-    for origin in ("http://127.0.0.1:1", "http://evil.example", "null", f"https://127.0.0.1:{port}",
-                   f"http://127.0.0.1:{port}.evil.example"):
+    for origin in (
+        "http://127.0.0.1:1",
+        "http://evil.example",
+        "null",
+        f"https://127.0.0.1:{port}",
+        f"http://127.0.0.1:{port}.evil.example",
+    ):
         status, _, text = http(server.url, "/v1/rpc", body, headers=dict(ok, Origin=origin))
         assert status == 403 and b"Origin" in text, (origin, status)
     assert http(server.url, "/v1/rpc", body, headers=dict(ok, Origin=f"http://127.0.0.1:{port}"))[0] == 200

@@ -22,8 +22,20 @@ from sessionprof_ls.engine import Engine
 def _real_store(path) -> None:
     e = Engine(str(path))
     for b in range(30):
-        e.ingest([orjson.dumps({"sessionId": f"s{b % 3}", "id": f"e{b}-{i}", "type": "agent", "name": "x" * 100,
-                                "startTime": T0 + i}) for i in range(100)])
+        e.ingest(
+            [
+                orjson.dumps(
+                    {
+                        "sessionId": f"s{b % 3}",
+                        "id": f"e{b}-{i}",
+                        "type": "agent",
+                        "name": "x" * 100,
+                        "startTime": T0 + i,
+                    }
+                )
+                for i in range(100)
+            ]
+        )
     e.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     e.store.close()
 
@@ -37,8 +49,12 @@ def _kinds(tmp):
         f.truncate(os.path.getsize(truncated) // 2)
     folder = tmp / "a-directory.db"
     folder.mkdir()
-    return {"corrupt": corrupt, "truncated": truncated, "directory": folder,
-            "unwritable place": Path("/proc/sessionprof-test/store.db")}  # no folder can be made there
+    return {
+        "corrupt": corrupt,
+        "truncated": truncated,
+        "directory": folder,
+        "unwritable place": Path("/proc/sessionprof-test/store.db"),
+    }  # no folder can be made there
 
 
 @pytest.mark.parametrize("kind", ["corrupt", "truncated", "directory", "unwritable place"])
@@ -68,7 +84,6 @@ def test_a_bad_store_starts_degraded_and_says_so(tmp_path, kind):
 
 def test_the_web_ui_shows_a_degraded_store(tmp_path):
     from playwright.sync_api import sync_playwright
-
     from test_browser_auth import ARGS, CHROMIUM
 
     path = _kinds(tmp_path)["corrupt"]
@@ -94,8 +109,10 @@ def test_unreadable_rows_are_counted_and_said(tmp_path):
     store = tmp_path / "store.db"
     _real_store(store)
     db = sqlite3.connect(store)
-    damaged = db.execute("SELECT seq, count FROM batches WHERE skey=(SELECT skey FROM sessions WHERE "
-                         "session_id='s1') ORDER BY seq LIMIT 2").fetchall()
+    damaged = db.execute(
+        "SELECT seq, count FROM batches WHERE skey=(SELECT skey FROM sessions WHERE "
+        "session_id='s1') ORDER BY seq LIMIT 2"
+    ).fetchall()
     for seq, _ in damaged:
         db.execute("UPDATE batches SET data=? WHERE seq=?", (b"\x00garbage\n{not json", seq))
     db.commit()

@@ -30,8 +30,9 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path):
         n = 0
         while not stop.is_set():
             ids = [f"c{k}-{n + i}" for i in range(BATCH)]
-            body = orjson.dumps([make_event(f"kill-{k}", eid, n + i, args={"cmd": "x" * 100})
-                                 for i, eid in enumerate(ids)])
+            body = orjson.dumps(
+                [make_event(f"kill-{k}", eid, n + i, args={"cmd": "x" * 100}) for i, eid in enumerate(ids)]
+            )
             n += BATCH
             with lock:
                 sent[0] += BATCH
@@ -73,8 +74,10 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path):
         assert status == 200
     finally:
         again.stop()
-    print(f"\nSIGKILL: {sent[0]:,} events sent, {len(acked):,} acknowledged, "
-          f"{len(stored & set(acked)):,} of them found after restart ({len(stored):,} rows stored)")
+    print(
+        f"\nSIGKILL: {sent[0]:,} events sent, {len(acked):,} acknowledged, "
+        f"{len(stored & set(acked)):,} of them found after restart ({len(stored):,} rows stored)"
+    )
 
 
 # ------------------------------------------------------------ transcripts followed
@@ -92,8 +95,9 @@ class Followed:
         self.dir.mkdir(parents=True)
         self.path = self.dir / FIXTURE.name
         self.engine = Engine(str(tmp / "store.db"))
-        self.follower = TranscriptFollower([self.ws], self.engine.ingest, self.engine.store,
-                                           claude_config_dir=self.claude, codex_home=tmp / "codex")
+        self.follower = TranscriptFollower(
+            [self.ws], self.engine.ingest, self.engine.store, claude_config_dir=self.claude, codex_home=tmp / "codex"
+        )
         clean = import_file(FIXTURE).events
         self.sid = clean[0]["sessionId"]
         self.ids = {e["id"] for e in clean}
@@ -134,7 +138,7 @@ def test_transcript_truncated_then_rewritten(tmp_path):
     f.path.write_bytes(f.data[: len(f.data) // 2 + 7])  # half, cut mid-line
     f.scan()
     with open(f.path, "ab") as out:
-        out.write(f.data[len(f.data) // 2 + 7:])
+        out.write(f.data[len(f.data) // 2 + 7 :])
     f.scan()
     f.check()
 
@@ -162,8 +166,9 @@ def test_transcript_rewritten_in_place_same_size(tmp_path):
     g = Followed.__new__(Followed)
     g.__dict__.update(f.__dict__)
     g.engine = Engine(f.engine.store)
-    g.follower = TranscriptFollower([f.ws], g.engine.ingest, g.engine.store, claude_config_dir=f.claude,
-                                    codex_home=tmp_path / "codex")
+    g.follower = TranscriptFollower(
+        [f.ws], g.engine.ingest, g.engine.store, claude_config_dir=f.claude, codex_home=tmp_path / "codex"
+    )
     rows_before = g.engine.store.event_count()
     g.scan()
     assert g.engine.store.event_count() == rows_before
@@ -182,7 +187,7 @@ def test_server_process_killed_while_following(tmp_path):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     with open(f.path, "ab") as out:
-        out.write(f.data[len(f.data) // 2:])
+        out.write(f.data[len(f.data) // 2 :])
     time.sleep(0.3)
     srv.kill()
     srv2 = ServerProc(tmp_path, store, workspace=f.ws, claude_dir=f.claude, codex_dir=tmp_path / "codex")

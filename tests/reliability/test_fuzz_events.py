@@ -11,41 +11,68 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from relutil import T0, count
+from relutil import count
 
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.events import EventError, convert_event, decode_event, split_body
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 NAME = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
-JSON_LEAF = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False, allow_infinity=False) | TEXT
-JSON = st.recursive(JSON_LEAF, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXT, kids, max_size=4),
-                    max_leaves=12)
+JSON_LEAF = (
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False) | TEXT
+)
+JSON = st.recursive(
+    JSON_LEAF, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXT, kids, max_size=4), max_leaves=12
+)
 NONNEG = st.integers(0, 2**40)
 
-METADATA = st.fixed_dictionaries({}, optional={
-    "model": TEXT, "provider": TEXT, "toolName": TEXT, "filePath": TEXT, "url": TEXT, "error": TEXT,
-    "text": TEXT, "sessionTitle": TEXT, "source": TEXT, "workspace": TEXT,
-    "tokens": st.fixed_dictionaries({}, optional={k: NONNEG for k in
-                                                  ("input", "output", "cacheRead", "cacheWrite", "cacheWrite1h")}),
-    "costUsd": st.floats(0, 1e6), "fileSize": NONNEG, "fileTokens": NONNEG,
-    "startLine": st.integers(1, 10**6), "endLine": st.integers(1, 10**6),
-    "status": st.sampled_from(["ok", "error"]), "compaction": st.booleans(),
-    "args": JSON, "x-unknown": JSON})
+METADATA = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": TEXT,
+        "provider": TEXT,
+        "toolName": TEXT,
+        "filePath": TEXT,
+        "url": TEXT,
+        "error": TEXT,
+        "text": TEXT,
+        "sessionTitle": TEXT,
+        "source": TEXT,
+        "workspace": TEXT,
+        "tokens": st.fixed_dictionaries(
+            {}, optional={k: NONNEG for k in ("input", "output", "cacheRead", "cacheWrite", "cacheWrite1h")}
+        ),
+        "costUsd": st.floats(0, 1e6),
+        "fileSize": NONNEG,
+        "fileTokens": NONNEG,
+        "startLine": st.integers(1, 10**6),
+        "endLine": st.integers(1, 10**6),
+        "status": st.sampled_from(["ok", "error"]),
+        "compaction": st.booleans(),
+        "args": JSON,
+        "x-unknown": JSON,
+    },
+)
 
 
 @st.composite
 def valid_event(draw, index: int = 0):
     start = draw(st.floats(0, 4e12) | st.integers(0, 4 * 10**12))
-    ev = {"sessionId": draw(st.sampled_from(["s1", "s2", "sé/ß<>\"'", "x" * 200])),
-          "id": f"e{draw(st.integers(0, 10**9))}-{draw(TEXT)}",
-          "type": draw(st.sampled_from(["ai_response", "tool_execution", "file_read", "file_write",
-                                        "network_request", "user_input", "agent"])),
-          "name": draw(TEXT), "startTime": start}
+    ev = {
+        "sessionId": draw(st.sampled_from(["s1", "s2", "sé/ß<>\"'", "x" * 200])),
+        "id": f"e{draw(st.integers(0, 10**9))}-{draw(TEXT)}",
+        "type": draw(
+            st.sampled_from(
+                ["ai_response", "tool_execution", "file_read", "file_write", "network_request", "user_input", "agent"]
+            )
+        ),
+        "name": draw(TEXT),
+        "startTime": start,
+    }
     if draw(st.booleans()):
         ev["endTime"] = start + draw(st.floats(0, 1e9))
     if draw(st.booleans()):
-        ev["parentId"] = draw(st.none() | st.just("p-") .map(lambda p: p + ev["id"]))
+        ev["parentId"] = draw(st.none() | st.just("p-").map(lambda p: p + ev["id"]))
     if draw(st.booleans()):
         ev["metadata"] = draw(METADATA)
     if draw(st.booleans()):
@@ -68,28 +95,46 @@ def _set(path: str, value):
         else:
             cur[last] = value(ev) if callable(value) else value
         return ev
+
     return apply
 
 
 _MISSING = object()
 # (mutation, the field the rejection must name)
 MUTATIONS = [
-    (_set("sessionId", 5), "sessionId"), (_set("sessionId", ""), "sessionId"), (_set("sessionId", _MISSING), "sessionId"),
-    (_set("id", None), "id"), (_set("id", ""), "id"), (_set("id", _MISSING), "id"),
-    (_set("type", "bogus"), "type"), (_set("type", 3), "type"),
-    (_set("name", 7), "name"), (_set("name", ["a"]), "name"), (_set("name", _MISSING), "name"),
-    (_set("startTime", -1), "startTime"), (_set("startTime", "yesterday"), "startTime"),
-    (_set("startTime", _MISSING), "startTime"), (_set("startTime", True), "startTime"),
-    (_set("endTime", lambda ev: (ev["startTime"] if isinstance(ev["startTime"], (int, float)) else 1000.0) - 1000.5), "endTime"),
+    (_set("sessionId", 5), "sessionId"),
+    (_set("sessionId", ""), "sessionId"),
+    (_set("sessionId", _MISSING), "sessionId"),
+    (_set("id", None), "id"),
+    (_set("id", ""), "id"),
+    (_set("id", _MISSING), "id"),
+    (_set("type", "bogus"), "type"),
+    (_set("type", 3), "type"),
+    (_set("name", 7), "name"),
+    (_set("name", ["a"]), "name"),
+    (_set("name", _MISSING), "name"),
+    (_set("startTime", -1), "startTime"),
+    (_set("startTime", "yesterday"), "startTime"),
+    (_set("startTime", _MISSING), "startTime"),
+    (_set("startTime", True), "startTime"),
+    (
+        _set("endTime", lambda ev: (ev["startTime"] if isinstance(ev["startTime"], (int, float)) else 1000.0) - 1000.5),
+        "endTime",
+    ),
     (_set("endTime", "not-a-time"), "endTime"),
-    (_set("parentId", lambda ev: ev["id"]), "parentId"), (_set("parentId", 3), "parentId"),
-    (_set("metadata", "a string"), "metadata"), (_set("metadata", [1]), "metadata"),
+    (_set("parentId", lambda ev: ev["id"]), "parentId"),
+    (_set("parentId", 3), "parentId"),
+    (_set("metadata", "a string"), "metadata"),
+    (_set("metadata", [1]), "metadata"),
     (_set("metadata.tokens.input", -5), "metadata.tokens.input"),
     (_set("metadata.tokens.output", "many"), "metadata.tokens.output"),
     (_set("metadata.tokens.cacheRead", 1.5), "metadata.tokens.cacheRead"),
-    (_set("metadata.costUsd", -1.0), "metadata.costUsd"), (_set("metadata.startLine", 0), "metadata.startLine"),
-    (_set("metadata.status", "meh"), "metadata.status"), (_set("metadata.fileTokens", -1), "metadata.fileTokens"),
-    (_set("metadata.model", 3), "metadata.model"), (_set("metadata.compaction", "yes"), "metadata.compaction"),
+    (_set("metadata.costUsd", -1.0), "metadata.costUsd"),
+    (_set("metadata.startLine", 0), "metadata.startLine"),
+    (_set("metadata.status", "meh"), "metadata.status"),
+    (_set("metadata.fileTokens", -1), "metadata.fileTokens"),
+    (_set("metadata.model", 3), "metadata.model"),
+    (_set("metadata.compaction", "yes"), "metadata.compaction"),
     (_set("metadata.tokens", [1, 2]), "metadata.tokens"),
 ]
 NOT_OBJECTS = [42, "event", [], None, 1.5, True]
@@ -183,8 +228,10 @@ def test_arbitrary_json_values_never_crash(engine, values):
     assert raw["accepted"] == result["accepted"]
 
 
-@given(st.binary(max_size=300) | st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
-       st.sampled_from(["", "application/json", "application/x-ndjson", "text/plain; charset=utf-16"]))
+@given(
+    st.binary(max_size=300) | st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.sampled_from(["", "application/json", "application/x-ndjson", "text/plain; charset=utf-16"]),
+)
 def test_arbitrary_bytes(body, ctype):
     """Any bytes: a list of raw events or an EventError with the reason, nothing else."""
     count("events: raw bytes")

@@ -40,12 +40,26 @@ def error_of(status: int, body: bytes) -> str:
     return err["message"] if isinstance(err, dict) else err
 
 
-CTYPES = st.sampled_from(["application/json", "application/x-ndjson", "text/plain", "", "application/json; charset=utf-16",
-                          "multipart/form-data; boundary=x", "application/x-protobuf", "a" * 300, "application/json\u00e9"])
+CTYPES = st.sampled_from(
+    [
+        "application/json",
+        "application/x-ndjson",
+        "text/plain",
+        "",
+        "application/json; charset=utf-16",
+        "multipart/form-data; boundary=x",
+        "application/x-protobuf",
+        "a" * 300,
+        "application/json\u00e9",
+    ]
+)
 
 
-@given(body=st.binary(max_size=2000) | st.text(max_size=500).map(str.encode), ctype=CTYPES,
-       path=st.sampled_from(["/v1/events", "/v1/traces", "/v1/logs", "/v1/rpc"]))
+@given(
+    body=st.binary(max_size=2000) | st.text(max_size=500).map(str.encode),
+    ctype=CTYPES,
+    path=st.sampled_from(["/v1/events", "/v1/traces", "/v1/logs", "/v1/rpc"]),
+)
 def test_garbage_bodies(server, body, ctype, path):
     count("http: garbage bodies")
     headers = {"Content-Type": ctype.encode("latin-1", "replace").decode("latin-1")} if ctype else {}
@@ -83,35 +97,69 @@ def test_mixed_batches_keep_valid_events(server, data, gz):
 @given(st.binary(min_size=1, max_size=200), st.sampled_from(["gzip", "deflate", "br", "x-unknown"]))
 def test_bad_content_encoding(server, body, enc):
     count("http: bad encodings")
-    status, _, resp = http(server.url, "/v1/events", body, token=server.token,
-                           headers={"Content-Encoding": enc, "Content-Type": "application/json"})
+    status, _, resp = http(
+        server.url,
+        "/v1/events",
+        body,
+        token=server.token,
+        headers={"Content-Encoding": enc, "Content-Type": "application/json"},
+    )
     assert status in (400, 415), (status, resp)
     message = error_of(status, resp)
     # a corrupt stream is named as such; one that happens to inflate is judged as JSON
     assert message.startswith("body") or "Content-Encoding" in message, message
 
 
-@given(st.dictionaries(st.text(st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters=":"),
-                                min_size=1, max_size=20),
-                       st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=200), max_size=6))
+@given(
+    st.dictionaries(
+        st.text(st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters=":"), min_size=1, max_size=20),
+        st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=200),
+        max_size=6,
+    )
+)
 def test_random_headers(server, headers):
     count("http: headers")
-    headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "transfer-encoding", "host",
-                                                                     "authorization", "content-encoding", "expect",
-                                                                     "connection", "upgrade")}
+    headers = {
+        k: v
+        for k, v in headers.items()
+        if k.lower()
+        not in (
+            "content-length",
+            "transfer-encoding",
+            "host",
+            "authorization",
+            "content-encoding",
+            "expect",
+            "connection",
+            "upgrade",
+        )
+    }
     body = orjson.dumps([make_event("hdr", "h1")])
     status, _, resp = http(server.url, "/v1/events", body, token=server.token, headers=headers)
     assert status in (200, 400), (status, resp)
 
 
-@given(st.one_of(st.none(), st.text(max_size=40), st.integers(), st.lists(st.text(max_size=5), max_size=3)),
-       st.one_of(st.none(), st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers(), max_size=4),
-                 st.text(max_size=5), st.lists(st.integers(), max_size=3)))
+@given(
+    st.one_of(st.none(), st.text(max_size=40), st.integers(), st.lists(st.text(max_size=5), max_size=3)),
+    st.one_of(
+        st.none(),
+        st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers(), max_size=4),
+        st.text(max_size=5),
+        st.lists(st.integers(), max_size=3),
+    ),
+)
 def test_rpc_fuzz(server, method, params):
     count("http: rpc")
-    for m in (method, "sessionprof/performance", "sessionprof/flameGraph", "sessionprof/event",
-              "workspace/executeCommand"):
-        status, _, resp = http(server.url, "/v1/rpc", json.dumps({"method": m, "params": params}).encode(), token=server.token)
+    for m in (
+        method,
+        "sessionprof/performance",
+        "sessionprof/flameGraph",
+        "sessionprof/event",
+        "workspace/executeCommand",
+    ):
+        status, _, resp = http(
+            server.url, "/v1/rpc", json.dumps({"method": m, "params": params}).encode(), token=server.token
+        )
         assert status in (200, 400), (m, params, status, resp)
         if status == 400:
             assert error_of(status, resp)
@@ -131,13 +179,20 @@ def test_sizes(server):
     def chunks():
         for _ in range(10):
             yield b" " * (MAX_BODY // 5)
-    status, _, resp = http(server.url, "/v1/events", chunks(), token=server.token,
-                           headers={"Content-Type": "application/json"})  # http.client sends an iterable chunked
+
+    status, _, resp = http(
+        server.url, "/v1/events", chunks(), token=server.token, headers={"Content-Type": "application/json"}
+    )  # http.client sends an iterable chunked
     assert status == 413, resp
     # a gzip bomb: small on the wire, huge once inflated
     bomb = gzip.compress(b"[" + b" " * (MAX_BODY * 20) + b"]")
-    status, _, resp = http(server.url, "/v1/events", bomb, token=server.token,
-                           headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    status, _, resp = http(
+        server.url,
+        "/v1/events",
+        bomb,
+        token=server.token,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
     assert status in (400, 413), resp
     count("http: sizes", 4)
 
@@ -148,23 +203,30 @@ def test_slow_and_broken_clients_do_not_block(server):
     socks = []
     for i in range(20):
         s = socket.create_connection((u.hostname, u.port), timeout=5)
-        s.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.token.encode()
-                  + b"\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[{\"sessionId\"")
+        s.sendall(
+            b"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + server.token.encode()
+            + b'\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[{"sessionId"'
+        )
         socks.append(s)
-    for bad in (b"GARBAGE\r\n\r\n", b"POST /v1/events HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
-                b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"):
+    for bad in (
+        b"GARBAGE\r\n\r\n",
+        b"POST /v1/events HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+        b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+    ):
         s = socket.create_connection((u.hostname, u.port), timeout=5)
         s.sendall(bad)
         try:
             s.recv(1000)
-        except (socket.timeout, ConnectionResetError):
+        except (TimeoutError, ConnectionResetError):
             pass
         s.close()
-    status, _, resp = http(server.url, "/v1/events", orjson.dumps([make_event("slow", "ok")]), token=server.token,
-                           timeout=10)
+    status, _, resp = http(
+        server.url, "/v1/events", orjson.dumps([make_event("slow", "ok")]), token=server.token, timeout=10
+    )
     assert status == 200
     assert server.request("sessionprof/sessions", {}, timeout=10)
     for s in socks:
         s.close()
     count("http: broken clients", 24)
-

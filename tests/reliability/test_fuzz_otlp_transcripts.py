@@ -17,19 +17,43 @@ from sessionprof_ls.importers import import_file, otlp_to_events
 HEX = "0123456789abcdef"
 SPAN_ID = st.text(HEX, min_size=16, max_size=16).filter(lambda s: s.strip("0"))
 TRACE_ID = st.text(HEX, min_size=32, max_size=32).filter(lambda s: s.strip("0"))
-ANY_VALUE = st.one_of(st.builds(lambda s: {"stringValue": s}, TEXT), st.builds(lambda i: {"intValue": str(i)}, st.integers(0, 10**9)),
-                      st.builds(lambda b: {"boolValue": b}, st.booleans()), JSON)
-ATTR_KEYS = st.sampled_from(["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.request.model",
-                             "gen_ai.tool.name", "gen_ai.tool.call.arguments", "session.id", "url.full", "file.path",
-                             "gen_ai.prompt", "session.title", "x"]) | TEXT
+ANY_VALUE = st.one_of(
+    st.builds(lambda s: {"stringValue": s}, TEXT),
+    st.builds(lambda i: {"intValue": str(i)}, st.integers(0, 10**9)),
+    st.builds(lambda b: {"boolValue": b}, st.booleans()),
+    JSON,
+)
+ATTR_KEYS = (
+    st.sampled_from(
+        [
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.output_tokens",
+            "gen_ai.request.model",
+            "gen_ai.tool.name",
+            "gen_ai.tool.call.arguments",
+            "session.id",
+            "url.full",
+            "file.path",
+            "gen_ai.prompt",
+            "session.title",
+            "x",
+        ]
+    )
+    | TEXT
+)
 ATTRS = st.lists(st.builds(lambda k, v: {"key": k, "value": v}, ATTR_KEYS, ANY_VALUE), max_size=5)
 
 
 @st.composite
 def valid_span(draw):
     start = draw(st.integers(10**18, 2 * 10**18))
-    sp = {"traceId": draw(TRACE_ID), "spanId": draw(SPAN_ID), "name": draw(TEXT),
-          "startTimeUnixNano": str(start), "attributes": draw(ATTRS)}
+    sp = {
+        "traceId": draw(TRACE_ID),
+        "spanId": draw(SPAN_ID),
+        "name": draw(TEXT),
+        "startTimeUnixNano": str(start),
+        "attributes": draw(ATTRS),
+    }
     if draw(st.booleans()):
         sp["endTimeUnixNano"] = str(start + draw(st.integers(0, 10**12)))
     if draw(st.booleans()):
@@ -78,11 +102,41 @@ def test_otlp_arbitrary_json_never_crashes(value, kind):
     assert isinstance(events, list) and all(isinstance(e, str) and e for e in errors)
 
 
-SHAPES = st.recursive(JSON, lambda kids: st.dictionaries(
-    st.sampled_from(["resourceSpans", "resourceLogs", "scopeSpans", "scopeLogs", "spans", "logRecords", "resource",
-                     "attributes", "body", "spanId", "traceId", "startTimeUnixNano", "timeUnixNano", "key", "value",
-                     "stringValue", "intValue", "kvlistValue", "arrayValue", "values"]), kids, max_size=4)
-    | st.lists(kids, max_size=3), max_leaves=20)
+SHAPES = st.recursive(
+    JSON,
+    lambda kids: (
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "resourceSpans",
+                    "resourceLogs",
+                    "scopeSpans",
+                    "scopeLogs",
+                    "spans",
+                    "logRecords",
+                    "resource",
+                    "attributes",
+                    "body",
+                    "spanId",
+                    "traceId",
+                    "startTimeUnixNano",
+                    "timeUnixNano",
+                    "key",
+                    "value",
+                    "stringValue",
+                    "intValue",
+                    "kvlistValue",
+                    "arrayValue",
+                    "values",
+                ]
+            ),
+            kids,
+            max_size=4,
+        )
+        | st.lists(kids, max_size=3)
+    ),
+    max_leaves=20,
+)
 
 
 @given(SHAPES, st.sampled_from(["traces", "logs"]))
@@ -106,8 +160,9 @@ def server(tmp_path_factory):
 def test_otlp_over_http(server, data, path):
     body, bad = data
     count("otlp: HTTP bodies")
-    status, _, resp = http(server.url, path, json.dumps(body).encode(), token=server.token,
-                           headers={"Content-Type": "application/json"})
+    status, _, resp = http(
+        server.url, path, json.dumps(body).encode(), token=server.token, headers={"Content-Type": "application/json"}
+    )
     assert status in (200, 400), (status, resp)
     answer = orjson.loads(resp)
     if status == 400:
@@ -160,6 +215,7 @@ def test_transcript_garbage_lines(tmp_path_factory, inserts):
 
     def key(e):
         return (e["id"], e["type"], json.dumps((e.get("metadata") or {}).get("tokens"), sort_keys=True))
+
     assert sorted(map(key, res.events)) == sorted(map(key, ref))
     for n in bad_lines:
         assert any(f":{n}:" in err for err in res.errors), (n, res.errors)
@@ -167,8 +223,9 @@ def test_transcript_garbage_lines(tmp_path_factory, inserts):
 
 def _content(e: dict) -> str:
     md = e.get("metadata") or {}
-    return json.dumps([e["type"], e["name"], e["startTime"], e.get("endTime"), md.get("tokens"), md.get("filePath")],
-                      sort_keys=True)
+    return json.dumps(
+        [e["type"], e["name"], e["startTime"], e.get("endTime"), md.get("tokens"), md.get("filePath")], sort_keys=True
+    )
 
 
 def test_transcript_all_fixtures_with_noise(tmp_path):

@@ -17,8 +17,15 @@ from sessionprof_ls.store import INT64_MAX, Store
 
 
 def _ok(i: int, session: str = "lim") -> dict:
-    return {"sessionId": session, "id": f"ok{i}", "type": "tool_execution", "name": "Bash", "startTime": T0 + i,
-            "endTime": T0 + i + 5, "metadata": {"tokens": {"input": 10, "output": 1}}}
+    return {
+        "sessionId": session,
+        "id": f"ok{i}",
+        "type": "tool_execution",
+        "name": "Bash",
+        "startTime": T0 + i,
+        "endTime": T0 + i + 5,
+        "metadata": {"tokens": {"input": 10, "output": 1}},
+    }
 
 
 def _deep_json(depth: int) -> bytes:
@@ -32,8 +39,15 @@ def _bad_events(session: str) -> list[tuple[bytes, str]]:
     def ev(**kw) -> bytes:
         return orjson.dumps({**base, **kw})
 
-    deep_args = (b'{"sessionId":"' + session.encode() + b'","id":"deep","type":"agent","name":"x","startTime":'
-                 + str(T0).encode() + b',"metadata":{"args":' + _deep_json(2000) + b"}}")
+    deep_args = (
+        b'{"sessionId":"'
+        + session.encode()
+        + b'","id":"deep","type":"agent","name":"x","startTime":'
+        + str(T0).encode()
+        + b',"metadata":{"args":'
+        + _deep_json(2000)
+        + b"}}"
+    )
     deep_other = deep_args.replace(b'"args":', b'"extra":{"k":', 1)[:-2] + b"}}}"
     return [
         (deep_args, "metadata.args"),
@@ -85,8 +99,9 @@ def test_one_bad_event_never_costs_its_batch_over_http(server):
     _check(orjson.loads(resp), bad, len(bad) + 1)
     # the same as NDJSON and as {"events": [...]}
     nd = b"\n".join(_interleave(bad, "lim-nd"))
-    status, _, resp = http(server.url, "/v1/events", nd, token=server.token,
-                           headers={"Content-Type": "application/x-ndjson"})
+    status, _, resp = http(
+        server.url, "/v1/events", nd, token=server.token, headers={"Content-Type": "application/x-ndjson"}
+    )
     assert status == 200 and orjson.loads(resp)["accepted"] == len(bad) + 1, resp
     wrapped = b'{"events": [' + b",".join(_interleave(bad, "lim-wrap")) + b"]}"
     status, _, resp = http(server.url, "/v1/events", wrapped, token=server.token)
@@ -113,6 +128,8 @@ def test_one_bad_event_never_costs_its_batch_over_lsp(server):
     logs = [p["message"] for m, p in server.notifications[before:] if m == "window/logMessage"]
     assert any(f"rejected {len(bad)} of {2 * len(bad) + 1} events; event 1: metadata.args" in m for m in logs), logs
     assert server.proc.poll() is None
+
+
 def test_token_sums_saturate(tmp_path):
     store = Store(tmp_path / "s.db")
     store.update_session("big", total_tokens=2**64 + 7, event_count=3)
@@ -125,11 +142,15 @@ def test_token_sums_saturate(tmp_path):
 
 
 def _chain(n: int, session: str) -> bytes:
-    parts = [b'{"sessionId":"%s","id":"c0","type":"agent","name":"root","startTime":%d,"endTime":%d}'
-             % (session.encode(), T0, T0 + 2 * n)]
-    parts += [b'{"sessionId":"%s","id":"c%d","parentId":"c%d","type":"tool_execution","name":"step",'
-              b'"startTime":%d,"endTime":%d}' % (session.encode(), i, i - 1, T0 + i, T0 + 2 * n - i)
-              for i in range(1, n)]
+    parts = [
+        b'{"sessionId":"%s","id":"c0","type":"agent","name":"root","startTime":%d,"endTime":%d}'
+        % (session.encode(), T0, T0 + 2 * n)
+    ]
+    parts += [
+        b'{"sessionId":"%s","id":"c%d","parentId":"c%d","type":"tool_execution","name":"step",'
+        b'"startTime":%d,"endTime":%d}' % (session.encode(), i, i - 1, T0 + i, T0 + 2 * n - i)
+        for i in range(1, n)
+    ]
     return b"[" + b",".join(parts) + b"]"
 
 
@@ -156,8 +177,10 @@ def test_deep_chain_ingested_fast_while_others_are_answered(server):
     th.join(120)
     assert status == 200
     assert done["status"] == 200 and orjson.loads(done["body"])["accepted"] == n, done.get("body", b"")[:300]
-    print(f"32k-deep chain: ingest {done['seconds']:.2f} s; an HTTP request meanwhile {other:.3f} s, "
-          f"an LSP request {other_lsp:.3f} s")
+    print(
+        f"32k-deep chain: ingest {done['seconds']:.2f} s; an HTTP request meanwhile {other:.3f} s, "
+        f"an LSP request {other_lsp:.3f} s"
+    )
     assert done["seconds"] < 2.0, f"32k-deep chain took {done['seconds']:.2f} s"
     assert other < 1.0 and other_lsp < 1.0
 
@@ -167,8 +190,12 @@ def test_deep_trees_are_answered(server, depth):
     sid = f"deep{depth}"
     status, _, resp = http(server.url, "/v1/events", _chain(depth, sid), token=server.token)
     assert status == 200 and orjson.loads(resp)["accepted"] == depth
-    status, _, resp = http(server.url, "/v1/rpc", orjson.dumps({"method": "sessionprof/performance", "params": {
-        "sessionId": sid, "includeEvents": True}}), token=server.token)
+    status, _, resp = http(
+        server.url,
+        "/v1/rpc",
+        orjson.dumps({"method": "sessionprof/performance", "params": {"sessionId": sid, "includeEvents": True}}),
+        token=server.token,
+    )
     assert status == 200, resp[:300]
     perf = orjson.loads(resp)["result"]
     # nested to the cap, the rest flattened under the deepest kept event, and said so
@@ -180,8 +207,7 @@ def test_deep_trees_are_answered(server, depth):
     assert perf.get("eventsFlattened", 0) == max(0, depth - 101)  # below the 101st level
     lsp = server.request("sessionprof/performance", {"sessionId": sid, "includeEvents": True}, timeout=60)
     assert lsp["events"][0]["id"] == "c0"
-    assert server.request("sessionprof/flameGraph", {"sessionId": sid, "view": "time", "weight": "time"},
-                          timeout=60)
+    assert server.request("sessionprof/flameGraph", {"sessionId": sid, "view": "time", "weight": "time"}, timeout=60)
     for fmt in ("speedscope", "cpuprofile", "chrome-trace", "json"):
         from sessionprof_ls.exports import export
 

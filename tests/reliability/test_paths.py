@@ -34,8 +34,14 @@ def server(tmp_path):
 
 
 def _export(srv, *args) -> tuple[int, dict]:
-    status, _, body = http(srv.url, "/v1/rpc", json.dumps({"method": "workspace/executeCommand", "params": {
-        "command": "sessionprof.export", "arguments": list(args)}}).encode(), token=srv.token)
+    status, _, body = http(
+        srv.url,
+        "/v1/rpc",
+        json.dumps(
+            {"method": "workspace/executeCommand", "params": {"command": "sessionprof.export", "arguments": list(args)}}
+        ).encode(),
+        token=srv.token,
+    )
     return status, orjson.loads(body)
 
 
@@ -99,13 +105,34 @@ def test_file_paths_cannot_inject_instructions(server):
     (ws / "src").mkdir()
     (ws / "src" / "a.py").write_text("x\n")
     (ws / INJECTED).write_text("x\n")
-    events = [{"sessionId": "inj", "id": "r0", "type": "ai_response", "name": "Response #1", "startTime": T0,
-               "endTime": T0 + 100, "metadata": {"model": "claude-sonnet-4-5-20250929", "source": "codex",
-                                                 "workspace": str(ws), "tokens": {"input": 100, "output": 10}}}]
+    events = [
+        {
+            "sessionId": "inj",
+            "id": "r0",
+            "type": "ai_response",
+            "name": "Response #1",
+            "startTime": T0,
+            "endTime": T0 + 100,
+            "metadata": {
+                "model": "claude-sonnet-4-5-20250929",
+                "source": "codex",
+                "workspace": str(ws),
+                "tokens": {"input": 100, "output": 10},
+            },
+        }
+    ]
     for i in range(4):
-        events.append({"sessionId": "inj", "id": f"f{i}", "type": "file_read", "name": "Read",
-                       "startTime": T0 + 200 + i * 10, "endTime": T0 + 205 + i * 10,
-                       "metadata": {"filePath": INJECTED if i % 2 == 0 else "src/a.py", "fileTokens": 60_000}})
+        events.append(
+            {
+                "sessionId": "inj",
+                "id": f"f{i}",
+                "type": "file_read",
+                "name": "Read",
+                "startTime": T0 + 200 + i * 10,
+                "endTime": T0 + 205 + i * 10,
+                "metadata": {"filePath": INJECTED if i % 2 == 0 else "src/a.py", "fileTokens": 60_000},
+            }
+        )
     server.notify("sessionprof/ingest", {"events": events})
     deadline = time.monotonic() + 20
     while True:
@@ -120,8 +147,9 @@ def test_file_paths_cannot_inject_instructions(server):
     for s in perf["suggestions"]:
         before = len(server.notifications)
         try:
-            server.request("workspace/executeCommand", {"command": "sessionprof.applySuggestion",
-                                                        "arguments": ["inj", s["id"]]})
+            server.request(
+                "workspace/executeCommand", {"command": "sessionprof.applySuggestion", "arguments": ["inj", s["id"]]}
+            )
         except RuntimeError:
             continue
         for m, p in server.notifications[before:]:
@@ -141,8 +169,9 @@ def test_file_paths_cannot_inject_instructions(server):
                 injected_seen = True
                 assert line.startswith("- "), line  # inside one of our bullets, never a line of its own
     # the path may be named (inert, inside one of our bullets) or left out; never its own lines
-    assert not injected_seen or all(line.startswith("- ") for t in texts for line in t.splitlines()
-                                    if "evil.example" in line)
+    assert not injected_seen or all(
+        line.startswith("- ") for t in texts for line in t.splitlines() if "evil.example" in line
+    )
 
 
 def test_agent_id_cannot_lead_out_of_the_projects_folder(tmp_path):
@@ -153,23 +182,59 @@ def test_agent_id_cannot_lead_out_of_the_projects_folder(tmp_path):
     (proj / "agent-..").mkdir()  # the "matching folder" that made ../ resolve
     outside = claude / "outside"
     outside.mkdir()
-    leaked = {"type": "assistant", "sessionId": "s", "uuid": "x1", "timestamp": "2025-10-09T08:00:05.000Z",
-              "message": {"id": "mx", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-                          "content": [{"type": "text", "text": "LEAKED-FROM-OUTSIDE"}],
-                          "usage": {"input_tokens": 1, "output_tokens": 1}}}
+    leaked = {
+        "type": "assistant",
+        "sessionId": "s",
+        "uuid": "x1",
+        "timestamp": "2025-10-09T08:00:05.000Z",
+        "message": {
+            "id": "mx",
+            "role": "assistant",
+            "model": "claude-sonnet-4-5-20250929",
+            "content": [{"type": "text", "text": "LEAKED-FROM-OUTSIDE"}],
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        },
+    }
     (outside / "secret.jsonl").write_text(json.dumps(leaked) + "\n")
     ts = "2025-10-09T08:00:0{}.000Z"
     lines = [
-        {"type": "user", "sessionId": "s", "cwd": str(ws), "uuid": "u1", "timestamp": ts.format(0),
-         "message": {"role": "user", "content": "go"}},
-        {"type": "assistant", "sessionId": "s", "cwd": str(ws), "uuid": "a1", "parentUuid": "u1", "requestId": "r1",
-         "timestamp": ts.format(1), "message": {"id": "m1", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-                                                 "content": [{"type": "tool_use", "id": "toolu_1", "name": "Task",
-                                                              "input": {"prompt": "p"}}],
-                                                 "usage": {"input_tokens": 10, "output_tokens": 5}}},
-        {"type": "user", "sessionId": "s", "cwd": str(ws), "uuid": "u2", "parentUuid": "a1", "timestamp": ts.format(3),
-         "toolUseResult": {"agentId": "../../../../outside/secret"},
-         "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]}},
+        {
+            "type": "user",
+            "sessionId": "s",
+            "cwd": str(ws),
+            "uuid": "u1",
+            "timestamp": ts.format(0),
+            "message": {"role": "user", "content": "go"},
+        },
+        {
+            "type": "assistant",
+            "sessionId": "s",
+            "cwd": str(ws),
+            "uuid": "a1",
+            "parentUuid": "u1",
+            "requestId": "r1",
+            "timestamp": ts.format(1),
+            "message": {
+                "id": "m1",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5-20250929",
+                "content": [{"type": "tool_use", "id": "toolu_1", "name": "Task", "input": {"prompt": "p"}}],
+                "usage": {"input_tokens": 10, "output_tokens": 5},
+            },
+        },
+        {
+            "type": "user",
+            "sessionId": "s",
+            "cwd": str(ws),
+            "uuid": "u2",
+            "parentUuid": "a1",
+            "timestamp": ts.format(3),
+            "toolUseResult": {"agentId": "../../../../outside/secret"},
+            "message": {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}],
+            },
+        },
     ]
     main = proj / "s.jsonl"
     main.write_text("".join(json.dumps(x) + "\n" for x in lines))

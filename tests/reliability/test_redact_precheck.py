@@ -18,19 +18,67 @@ import orjson
 from sessionprof_ls import redact as R
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-PIECES = ["sk-", "sk-ant-", "ghp_", "github_pat_", "xoxb-", "AKIA", "ASIA", "AIza", "glpat-", "eyJ", "aws", "://",
-          "://user:", "@", "Bearer ", "bAsIc ", "KEY", "api_key", "Secret", "PASSW", "toKen", "pwd", "Auth",
-          "cookie", "Credentials", " -p", "\n-P", "\t-p", "-----BEGIN RSA PRIVATE KEY-----", "=", ": ", "\"", "'",
-          "\u212aey", "to\u212aen", "\u017fecret", "ba\u017fic", "ba\u0131c", "ba\u0130c", "\u0130", "\u0307", "é",
-          "…", "\u00df", " ", "/", ".", "-", "_"]
+PIECES = [
+    "sk-",
+    "sk-ant-",
+    "ghp_",
+    "github_pat_",
+    "xoxb-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "glpat-",
+    "eyJ",
+    "aws",
+    "://",
+    "://user:",
+    "@",
+    "Bearer ",
+    "bAsIc ",
+    "KEY",
+    "api_key",
+    "Secret",
+    "PASSW",
+    "toKen",
+    "pwd",
+    "Auth",
+    "cookie",
+    "Credentials",
+    " -p",
+    "\n-P",
+    "\t-p",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "=",
+    ": ",
+    '"',
+    "'",
+    "\u212aey",
+    "to\u212aen",
+    "\u017fecret",
+    "ba\u017fic",
+    "ba\u0131c",
+    "ba\u0130c",
+    "\u0130",
+    "\u0307",
+    "é",
+    "…",
+    "\u00df",
+    " ",
+    "/",
+    ".",
+    "-",
+    "_",
+]
 ALNUM = "abcdefXYZQ0123456789+/="
 
 
 def _words(rng: random.Random, n: int) -> list[str]:
     out = []
     for _ in range(n):
-        parts = [rng.choice(PIECES) if rng.random() < 0.35 else
-                 "".join(rng.choice(ALNUM) for _ in range(rng.randint(1, 44))) for _ in range(rng.randint(1, 7))]
+        parts = [
+            rng.choice(PIECES) if rng.random() < 0.35 else "".join(rng.choice(ALNUM) for _ in range(rng.randint(1, 44)))
+            for _ in range(rng.randint(1, 7))
+        ]
         out.append("".join(parts))
     return out
 

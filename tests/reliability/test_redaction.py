@@ -36,12 +36,14 @@ S = {
 }
 CUT = "sk-proj-" + "Cut4Me8Pl3aseXy7Qw2Er5Ty9Ui1Op6As"  # straddles an importer's 500th character
 
-OUTPUT = (f"$ curl -H 'Authorization: Bearer {S['bearer']}' https://api.example.com\n"
-          f"OPENAI_API_KEY={S['openai']}\n"
-          f"aws_access_key_id = {S['aws_id']}\n{S['aws_id']} {S['aws_secret']}\n"
-          f"-----BEGIN OPENSSH PRIVATE KEY-----\n{S['pem_body']}\n-----END OPENSSH PRIVATE KEY-----\n"
-          f"fatal: could not read from https://alice:{S['git_pass']}@github.com/org/repo.git\n"
-          f"the deploy token is {S['entropy']} (keep it safe)\n")
+OUTPUT = (
+    f"$ curl -H 'Authorization: Bearer {S['bearer']}' https://api.example.com\n"
+    f"OPENAI_API_KEY={S['openai']}\n"
+    f"aws_access_key_id = {S['aws_id']}\n{S['aws_id']} {S['aws_secret']}\n"
+    f"-----BEGIN OPENSSH PRIVATE KEY-----\n{S['pem_body']}\n-----END OPENSSH PRIVATE KEY-----\n"
+    f"fatal: could not read from https://alice:{S['git_pass']}@github.com/org/repo.git\n"
+    f"the deploy token is {S['entropy']} (keep it safe)\n"
+)
 
 
 def _leaks(text: str) -> list[str]:
@@ -52,43 +54,97 @@ def _leaks(text: str) -> list[str]:
 
 
 def _http_event(sid: str) -> dict:
-    return {"sessionId": sid, "id": "t1", "type": "tool_execution",
-            "name": f"Bash OPENAI_API_KEY={S['openai']}", "startTime": T0, "endTime": T0 + 50,
-            "metadata": {"toolName": "Bash", "status": "error", "error": OUTPUT, "text": OUTPUT,
-                         "sessionTitle": f"deploy with {S['anthropic_key']}",
-                         "filePath": f"/tmp/{S['anthropic_key']}/notes.md",
-                         "url": f"https://alice:{S['git_pass']}@github.com/org/repo.git",
-                         "args": {S["openai"]: "a key as a key", "nested": [{"out": OUTPUT}]},
-                         "extraField": {"deeper": OUTPUT}}}
+    return {
+        "sessionId": sid,
+        "id": "t1",
+        "type": "tool_execution",
+        "name": f"Bash OPENAI_API_KEY={S['openai']}",
+        "startTime": T0,
+        "endTime": T0 + 50,
+        "metadata": {
+            "toolName": "Bash",
+            "status": "error",
+            "error": OUTPUT,
+            "text": OUTPUT,
+            "sessionTitle": f"deploy with {S['anthropic_key']}",
+            "filePath": f"/tmp/{S['anthropic_key']}/notes.md",
+            "url": f"https://alice:{S['git_pass']}@github.com/org/repo.git",
+            "args": {S["openai"]: "a key as a key", "nested": [{"out": OUTPUT}]},
+            "extraField": {"deeper": OUTPUT},
+        },
+    }
 
 
 def _otlp_span(sid: str) -> dict:
-    return {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331",
-            "name": f"execute_tool Bearer {S['bearer']}", "startTimeUnixNano": str(T0 * 10**6),
-            "endTimeUnixNano": str((T0 + 5) * 10**6), "status": {"code": 2, "message": OUTPUT},
-            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}},
-                           {"key": "gen_ai.tool.name", "value": {"stringValue": "Bash"}},
-                           {"key": "session.id", "value": {"stringValue": sid}}]}
+    return {
+        "traceId": "0af7651916cd43dd8448eb211c80319c",
+        "spanId": "b7ad6b7169203331",
+        "name": f"execute_tool Bearer {S['bearer']}",
+        "startTimeUnixNano": str(T0 * 10**6),
+        "endTimeUnixNano": str((T0 + 5) * 10**6),
+        "status": {"code": 2, "message": OUTPUT},
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}},
+            {"key": "gen_ai.tool.name", "value": {"stringValue": "Bash"}},
+            {"key": "session.id", "value": {"stringValue": sid}},
+        ],
+    }
 
 
 def _transcript(sid: str, cwd: str) -> list[dict]:
     ts = "2025-10-09T08:00:0{}.000Z"
     long_cmd = "echo " + "x" * (500 - len("echo ") - 10 - 1) + " " + CUT  # CUT begins 10 chars before the cut
     return [
-        {"type": "user", "sessionId": sid, "cwd": cwd, "uuid": "u1", "timestamp": ts.format(0),
-         "message": {"role": "user", "content": f"deploy with token {S['entropy']}"}},
-        {"type": "assistant", "sessionId": sid, "cwd": cwd, "uuid": "a1", "parentUuid": "u1", "requestId": "r1",
-         "timestamp": ts.format(1), "message": {
-             "id": "m1", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-             "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": long_cmd}},
-                         {"type": "tool_use", "id": "toolu_2", "name": "WebFetch",
-                          "input": {"url": f"https://alice:{S['git_pass']}@example.com/?api_key={S['openai']}",
-                                    "prompt": f"Bearer {S['bearer']}"}}],
-             "usage": {"input_tokens": 10, "output_tokens": 5}}},
-        {"type": "user", "sessionId": sid, "cwd": cwd, "uuid": "u2", "parentUuid": "a1", "timestamp": ts.format(3),
-         "message": {"role": "user", "content": [
-             {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True, "content": OUTPUT},
-             {"type": "tool_result", "tool_use_id": "toolu_2", "content": OUTPUT}]}},
+        {
+            "type": "user",
+            "sessionId": sid,
+            "cwd": cwd,
+            "uuid": "u1",
+            "timestamp": ts.format(0),
+            "message": {"role": "user", "content": f"deploy with token {S['entropy']}"},
+        },
+        {
+            "type": "assistant",
+            "sessionId": sid,
+            "cwd": cwd,
+            "uuid": "a1",
+            "parentUuid": "u1",
+            "requestId": "r1",
+            "timestamp": ts.format(1),
+            "message": {
+                "id": "m1",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5-20250929",
+                "content": [
+                    {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": long_cmd}},
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_2",
+                        "name": "WebFetch",
+                        "input": {
+                            "url": f"https://alice:{S['git_pass']}@example.com/?api_key={S['openai']}",
+                            "prompt": f"Bearer {S['bearer']}",
+                        },
+                    },
+                ],
+                "usage": {"input_tokens": 10, "output_tokens": 5},
+            },
+        },
+        {
+            "type": "user",
+            "sessionId": sid,
+            "cwd": cwd,
+            "uuid": "u2",
+            "parentUuid": "a1",
+            "timestamp": ts.format(3),
+            "message": {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True, "content": OUTPUT},
+                    {"type": "tool_result", "tool_use_id": "toolu_2", "content": OUTPUT},
+                ],
+            },
+        },
     ]
 
 
@@ -114,8 +170,12 @@ def test_secrets_absent_everywhere(server, tmp_path):
     status, _, body = http(server.url, "/v1/events", orjson.dumps([_http_event("red-http")]), token=server.token)
     assert status == 200 and orjson.loads(body)["accepted"] == 1, body
     server.notify("sessionprof/ingest", {"events": [_http_event("red-lsp")]})
-    status, _, body = http(server.url, "/v1/traces", orjson.dumps(
-        {"resourceSpans": [{"scopeSpans": [{"spans": [_otlp_span("red-otlp")]}]}]}), token=server.token)
+    status, _, body = http(
+        server.url,
+        "/v1/traces",
+        orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [_otlp_span("red-otlp")]}]}]}),
+        token=server.token,
+    )
     assert status == 200, body
     deadline = time.monotonic() + 30
     while set(SESSIONS) - {r["sessionId"] for r in server.request("sessionprof/sessions", {})}:
@@ -147,8 +207,17 @@ def test_secrets_absent_everywhere(server, tmp_path):
         fg = server.request("sessionprof/flameGraph", {"sessionId": sid, "view": "time", "weight": "time"})
         assert not _leaks(json.dumps(fg))
         for fmt in ("speedscope", "cpuprofile", "chrome-trace", "json"):
-            status, _, body = http(server.url, "/v1/rpc", json.dumps({"method": "workspace/executeCommand", "params": {
-                "command": "sessionprof.export", "arguments": [sid, fmt]}}).encode(), token=server.token)
+            status, _, body = http(
+                server.url,
+                "/v1/rpc",
+                json.dumps(
+                    {
+                        "method": "workspace/executeCommand",
+                        "params": {"command": "sessionprof.export", "arguments": [sid, fmt]},
+                    }
+                ).encode(),
+                token=server.token,
+            )
             assert status == 200, body
             path = Path(orjson.loads(body)["result"]["path"])
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, f"{fmt} export is {oct(path.stat().st_mode)}"
@@ -159,20 +228,29 @@ def test_secrets_absent_everywhere(server, tmp_path):
     # the report, in the terminal
     env = dict(os.environ, COLUMNS="200")
     for sid in SESSIONS:
-        out = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "--store", str(server.store), "report",
-                              sid, "--width", "200"], capture_output=True, text=True, env=env, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(server.store), "report", sid, "--width", "200"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         text = out.stdout + out.stderr
         assert out.returncode == 0, text[-2000:]
         assert not _leaks(text), (sid, _leaks(text))
-        out = subprocess.run([sys.executable, "-m", "sessionprof_ls.cli", "--store", str(server.store), "report",
-                              sid, "--json"], capture_output=True, text=True, env=env, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(server.store), "report", sid, "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert out.returncode == 0 and not _leaks(out.stdout)
 
 
 def test_secrets_absent_from_the_page(server):
     """The web UI itself, in Chromium: the page text of each session after it loaded."""
     from playwright.sync_api import sync_playwright
-
     from test_browser_auth import ARGS, CHROMIUM
 
     deadline = time.monotonic() + 30
@@ -203,9 +281,15 @@ def test_redaction_keeps_paths_and_ordinary_text():
     """The catch-all must not eat file paths (hints match them) or ordinary words."""
     from sessionprof_ls.redact import redact_text, redact_value
 
-    keep = ["src/token/Token2Manager.ts", "the key is src/components/Button2Component.tsx",
-            "Read /home/u/projects/keyboard/src/main.py", "commit 0123456789abcdef0123456789abcdef01234567 on aws",
-            "tokens: 12,345 input", "primary key (id)", "password reset flow in auth/reset_password.py"]
+    keep = [
+        "src/token/Token2Manager.ts",
+        "the key is src/components/Button2Component.tsx",
+        "Read /home/u/projects/keyboard/src/main.py",
+        "commit 0123456789abcdef0123456789abcdef01234567 on aws",
+        "tokens: 12,345 input",
+        "primary key (id)",
+        "password reset flow in auth/reset_password.py",
+    ]
     for text in keep:
         assert redact_text(text) == text, text
     assert not _leaks(redact_text(OUTPUT))

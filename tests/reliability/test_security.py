@@ -5,7 +5,6 @@ shown, and suggestions that never write outside the workspace."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import stat
 import time
@@ -13,15 +12,26 @@ from pathlib import Path
 
 import orjson
 import pytest
-from relutil import FIXTURES, T0, http, start_server, store_blobs
+from relutil import T0, http, start_server, store_blobs
 
 from sessionprof_ls import apply as apply_mod
 from sessionprof_ls import http_api
 
-ROUTES = [("GET", "/v1/stream"), ("POST", "/v1/events"), ("POST", "/v1/traces"), ("POST", "/v1/logs"),
-          ("POST", "/v1/rpc"), ("GET", "/v1/events"), ("GET", "/nope"), ("DELETE", "/v1/events"),
-          ("GET", "/static/../store.db"), ("OPTIONS", "/v1/rpc"), ("PUT", "/v1/rpc"), ("POST", "/"),
-          ("DELETE", "/static/app.js")]
+ROUTES = [
+    ("GET", "/v1/stream"),
+    ("POST", "/v1/events"),
+    ("POST", "/v1/traces"),
+    ("POST", "/v1/logs"),
+    ("POST", "/v1/rpc"),
+    ("GET", "/v1/events"),
+    ("GET", "/nope"),
+    ("DELETE", "/v1/events"),
+    ("GET", "/static/../store.db"),
+    ("OPTIONS", "/v1/rpc"),
+    ("PUT", "/v1/rpc"),
+    ("POST", "/"),
+    ("DELETE", "/static/app.js"),
+]
 PUBLIC = [("GET", "/"), ("GET", "/static/app.js"), ("GET", "/static/style.css")]  # the UI shell: no data
 
 
@@ -78,12 +88,20 @@ def test_loopback_only(server):
 
 
 def _bad_credentials(token: str) -> list[dict]:
-    return [{}, {"Authorization": "Bearer"}, {"Authorization": "Bearer wrong"},
-            {"Authorization": f"Bearer {token[:-1]}"}, {"Authorization": f"Bearer {token}x"},
-            {"Authorization": f"Bearer {token.upper()}"}, {"Authorization": f"Basic {token}"},
-            {"Authorization": token}, {"Cookie": "sessionprof_token=wrong"},
-            {"Cookie": f"sessionprof_token={token[:20]}"}, {"X-Token": token},
-            {"Authorization": "Bearer " + "\u00e9" * 43}]
+    return [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Bearer {token[:-1]}"},
+        {"Authorization": f"Bearer {token}x"},
+        {"Authorization": f"Bearer {token.upper()}"},
+        {"Authorization": f"Basic {token}"},
+        {"Authorization": token},
+        {"Cookie": "sessionprof_token=wrong"},
+        {"Cookie": f"sessionprof_token={token[:20]}"},
+        {"X-Token": token},
+        {"Authorization": "Bearer " + "\u00e9" * 43},
+    ]
 
 
 def test_every_route_needs_the_token(server):
@@ -91,8 +109,9 @@ def test_every_route_needs_the_token(server):
     for method, path in ROUTES:
         for headers in _bad_credentials(server.token):
             headers = {k: v.encode("utf-8").decode("latin-1") for k, v in headers.items()}
-            status, _, body = http(server.url, path, b"[]" if method == "POST" else None, method=method,
-                                   headers=headers)
+            status, _, body = http(
+                server.url, path, b"[]" if method == "POST" else None, method=method, headers=headers
+            )
             assert status == 401, (method, path, headers, status)
             assert b"token" in body
             n += 1
@@ -101,15 +120,28 @@ def test_every_route_needs_the_token(server):
             status, _, _ = http(server.url, path + q, b"[]" if method == "POST" else None, method=method)
             assert status == 401, (method, path, q)
             n += 1
-        status, _, _ = http(server.url, path, b"[]" if method == "POST" else None, method=method,
-                            headers={"Cookie": f"sessionprof_token={server.token}"})
+        status, _, _ = http(
+            server.url,
+            path,
+            b"[]" if method == "POST" else None,
+            method=method,
+            headers={"Cookie": f"sessionprof_token={server.token}"},
+        )
         assert status == 401, (method, path, "cookie")
     # the UI shell is public and holds no data and no token; the header opens the rest
     for method, path in PUBLIC:
         status, headers, body = http(server.url, path)
         assert status == 200 and server.token.encode() not in body and "Set-Cookie" not in headers
-    assert http(server.url, "/v1/rpc", b'{"method": "sessionprof/sessions"}', token=server.token,
-                headers={"Content-Type": "application/json"})[0] == 200
+    assert (
+        http(
+            server.url,
+            "/v1/rpc",
+            b'{"method": "sessionprof/sessions"}',
+            token=server.token,
+            headers={"Content-Type": "application/json"},
+        )[0]
+        == 200
+    )
     assert n > 200
 
 
@@ -127,17 +159,22 @@ def test_token_compared_in_constant_time(monkeypatch):
     monkeypatch.setattr(http_api.hmac, "compare_digest", spy)
     ep = http_api.HttpEndpoint.__new__(http_api.HttpEndpoint)
     ep.token = "s3cret-token-value"
-    for headers, path, ok in [({"Authorization": "Bearer s3cret-token-value"}, "/", True),
-                              ({"Authorization": "Bearer s3cret-token-valuf"}, "/", False),
-                              ({"Authorization": "Bearer nope"}, "/", False)]:
+    for headers, path, ok in [
+        ({"Authorization": "Bearer s3cret-token-value"}, "/", True),
+        ({"Authorization": "Bearer s3cret-token-valuf"}, "/", False),
+        ({"Authorization": "Bearer nope"}, "/", False),
+    ]:
         calls.clear()
         req = make_mocked_request("GET", path, headers=headers)
         assert ep.token_ok(req) is ok
         assert calls and all(b == b"s3cret-token-value" for _, b in calls)
     assert ep.token_ok(make_mocked_request("GET", "/?token=s3cret-token-value")) is False
-    assert ep.token_ok(make_mocked_request("GET", "/", headers={"Cookie": "sessionprof_token=s3cret-token-value"})) \
+    assert (
+        ep.token_ok(make_mocked_request("GET", "/", headers={"Cookie": "sessionprof_token=s3cret-token-value"}))
         is False
+    )
     import inspect
+
     src = inspect.getsource(http_api.HttpEndpoint.token_ok)
     assert "== self.token" not in src and "== good" not in src
 
@@ -154,8 +191,12 @@ def test_token_is_strong_and_per_start(server, tmp_path):
 
 def test_files_readable_by_the_user_alone(server):
     store = server.store
-    http(server.url, "/v1/events", orjson.dumps([{"sessionId": "perm", "id": "p1", "type": "agent", "name": "x",
-                                                  "startTime": T0}]), token=server.token)
+    http(
+        server.url,
+        "/v1/events",
+        orjson.dumps([{"sessionId": "perm", "id": "p1", "type": "agent", "name": "x", "startTime": T0}]),
+        token=server.token,
+    )
     for p in [store, Path(str(store) + "-wal"), Path(str(store) + "-shm")]:
         if p.exists():
             assert stat.S_IMODE(p.stat().st_mode) == 0o600, f"{p.name} is {oct(p.stat().st_mode)}"
@@ -196,9 +237,13 @@ SECRETS = {
 }
 ARGS = {
     "command": f"curl -H 'Authorization: Bearer {SECRETS['bearer']}' https://admin:{SECRETS['urlpass']}@example.com "
-               f"&& export ANTHROPIC_API_KEY={SECRETS['anthropic']} && mysql -u root -p{SECRETS['mysql']} "
-               f"&& gh auth --token {SECRETS['token-flag']}",
-    "env": {"OPENAI_API_KEY": SECRETS["openai"], "GITHUB_TOKEN": SECRETS["github"], "AWS_ACCESS_KEY_ID": SECRETS["aws"]},
+    f"&& export ANTHROPIC_API_KEY={SECRETS['anthropic']} && mysql -u root -p{SECRETS['mysql']} "
+    f"&& gh auth --token {SECRETS['token-flag']}",
+    "env": {
+        "OPENAI_API_KEY": SECRETS["openai"],
+        "GITHUB_TOKEN": SECRETS["github"],
+        "AWS_ACCESS_KEY_ID": SECRETS["aws"],
+    },
     "headers": {"Authorization": f"Basic {SECRETS['basic']}", "X-Api-Key": SECRETS["plainkey"]},
     "body": json.dumps({"password": SECRETS["password"], "jwt": SECRETS["jwt"]}),
 }
@@ -212,22 +257,43 @@ def _secret_free(blob: bytes | str, where: str) -> None:
 
 def test_secrets_in_tool_args_never_stored_or_shown(server):
     sid = "secrets-http"
-    ev = {"sessionId": sid, "id": "t1", "type": "tool_execution", "name": "Bash", "startTime": T0,
-          "endTime": T0 + 10, "metadata": {"toolName": "Bash", "args": ARGS,
-                                           "url": f"https://u:{SECRETS['urlpass']}@h/x?api_key={SECRETS['plainkey']}"}}
+    ev = {
+        "sessionId": sid,
+        "id": "t1",
+        "type": "tool_execution",
+        "name": "Bash",
+        "startTime": T0,
+        "endTime": T0 + 10,
+        "metadata": {
+            "toolName": "Bash",
+            "args": ARGS,
+            "url": f"https://u:{SECRETS['urlpass']}@h/x?api_key={SECRETS['plainkey']}",
+        },
+    }
     status, _, body = http(server.url, "/v1/events", orjson.dumps([ev]), token=server.token)
     assert status == 200 and orjson.loads(body)["accepted"] == 1, body
     # the same over LSP
     server.notify("sessionprof/ingest", {"events": [dict(ev, sessionId=sid + "-lsp")]})
     # and as an OTLP span
-    span = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "execute_tool",
-            "startTimeUnixNano": str(T0 * 10**6), "endTimeUnixNano": str((T0 + 5) * 10**6),
-            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}},
-                           {"key": "gen_ai.tool.name", "value": {"stringValue": "Bash"}},
-                           {"key": "session.id", "value": {"stringValue": sid + "-otlp"}},
-                           {"key": "gen_ai.tool.call.arguments", "value": {"stringValue": json.dumps(ARGS)}}]}
-    status, _, _ = http(server.url, "/v1/traces", orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}),
-                        token=server.token)
+    span = {
+        "traceId": "0af7651916cd43dd8448eb211c80319c",
+        "spanId": "b7ad6b7169203331",
+        "name": "execute_tool",
+        "startTimeUnixNano": str(T0 * 10**6),
+        "endTimeUnixNano": str((T0 + 5) * 10**6),
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}},
+            {"key": "gen_ai.tool.name", "value": {"stringValue": "Bash"}},
+            {"key": "session.id", "value": {"stringValue": sid + "-otlp"}},
+            {"key": "gen_ai.tool.call.arguments", "value": {"stringValue": json.dumps(ARGS)}},
+        ],
+    }
+    status, _, _ = http(
+        server.url,
+        "/v1/traces",
+        orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}),
+        token=server.token,
+    )
     assert status == 200
     deadline = time.monotonic() + 20
     while {sid + "-lsp", sid + "-otlp"} - {r["sessionId"] for r in server.request("sessionprof/sessions", {})}:
@@ -246,8 +312,17 @@ def test_secrets_in_tool_args_never_stored_or_shown(server):
         fg = server.request("sessionprof/flameGraph", {"sessionId": s, "view": "time", "weight": "time"})
         _secret_free(json.dumps(fg), "sessionprof/flameGraph")
         for fmt in ("speedscope", "cpuprofile", "chrome-trace", "json"):
-            status, _, body = http(server.url, "/v1/rpc", json.dumps({"method": "workspace/executeCommand", "params": {
-                "command": "sessionprof.export", "arguments": [s, fmt]}}).encode(), token=server.token)
+            status, _, body = http(
+                server.url,
+                "/v1/rpc",
+                json.dumps(
+                    {
+                        "method": "workspace/executeCommand",
+                        "params": {"command": "sessionprof.export", "arguments": [s, fmt]},
+                    }
+                ).encode(),
+                token=server.token,
+            )
             assert status == 200, body
             _secret_free(Path(orjson.loads(body)["result"]["path"]).read_bytes(), f"the {fmt} export")
     raw_event = server.request("sessionprof/event", {"sessionId": sid, "eventId": "t1"})
@@ -258,17 +333,53 @@ def test_secrets_in_tool_args_never_stored_or_shown(server):
 def _claude_lines(sid: str, cwd: str, with_result: bool) -> list[dict]:
     ts = "2025-10-09T08:00:0{}.000Z"
     lines = [
-        {"type": "user", "sessionId": sid, "cwd": cwd, "uuid": "u1", "timestamp": ts.format(0),
-         "message": {"role": "user", "content": "deploy it"}},
-        {"type": "assistant", "sessionId": sid, "cwd": cwd, "uuid": "a1", "parentUuid": "u1", "requestId": "req1",
-         "timestamp": ts.format(1), "message": {"id": "msg1", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-                                                 "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash",
-                                                              "input": {"command": ARGS["command"], "env": ARGS["env"]}}],
-                                                 "usage": {"input_tokens": 10, "output_tokens": 5}}}]
+        {
+            "type": "user",
+            "sessionId": sid,
+            "cwd": cwd,
+            "uuid": "u1",
+            "timestamp": ts.format(0),
+            "message": {"role": "user", "content": "deploy it"},
+        },
+        {
+            "type": "assistant",
+            "sessionId": sid,
+            "cwd": cwd,
+            "uuid": "a1",
+            "parentUuid": "u1",
+            "requestId": "req1",
+            "timestamp": ts.format(1),
+            "message": {
+                "id": "msg1",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5-20250929",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_1",
+                        "name": "Bash",
+                        "input": {"command": ARGS["command"], "env": ARGS["env"]},
+                    }
+                ],
+                "usage": {"input_tokens": 10, "output_tokens": 5},
+            },
+        },
+    ]
     if with_result:
-        lines.append({"type": "user", "sessionId": sid, "cwd": cwd, "uuid": "u2", "parentUuid": "a1",
-                      "timestamp": ts.format(3), "message": {"role": "user", "content": [
-                          {"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]}})
+        lines.append(
+            {
+                "type": "user",
+                "sessionId": sid,
+                "cwd": cwd,
+                "uuid": "u2",
+                "parentUuid": "a1",
+                "timestamp": ts.format(3),
+                "message": {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}],
+                },
+            }
+        )
     return lines
 
 
@@ -287,7 +398,9 @@ def test_secrets_in_followed_transcripts_never_stored(tmp_path):
     d.mkdir(parents=True)
     path = d / "sess-secret.jsonl"
     engine = Engine(str(tmp_path / "store.db"))
-    follower = TranscriptFollower([ws], engine.ingest, engine.store, claude_config_dir=claude, codex_home=tmp_path / "x")
+    follower = TranscriptFollower(
+        [ws], engine.ingest, engine.store, claude_config_dir=claude, codex_home=tmp_path / "x"
+    )
     lines = _claude_lines("sess-secret", str(ws), with_result=False)
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
     follower.scan_once()  # the tool call is pending: its state is in the cursor
@@ -297,23 +410,41 @@ def test_secrets_in_followed_transcripts_never_stored(tmp_path):
     assert tree is not None and len(tree) >= 2
     engine.store.close()
     db = sqlite3.connect(str(tmp_path / "store.db"))
-    everything = b"".join(bytes(r[0]) if isinstance(r[0], bytes) else str(r[0]).encode()
-                          for table, col in (("batches", "data"), ("cursors", "data"), ("sessions", "title"))
-                          for r in db.execute(f"SELECT {col} FROM {table}") if r[0] is not None)
+    everything = b"".join(
+        bytes(r[0]) if isinstance(r[0], bytes) else str(r[0]).encode()
+        for table, col in (("batches", "data"), ("cursors", "data"), ("sessions", "title"))
+        for r in db.execute(f"SELECT {col} FROM {table}")
+        if r[0] is not None
+    )
     db.close()
     _secret_free(everything, "the store (events, cursors, sessions)")
 
 
 # ------------------------------------------------------------ path traversal
 
-OUTSIDE = ["../../../etc/passwd", "/etc/passwd", "src/../../outside.txt", "..", "../ws-sibling/x.py",
-           "~/.bashrc", "src/link-out/secret.txt", "/proc/self/environ", "..\\..\\windows.ini", "./../x",
-           "src/\x00/../../../etc/hosts"]
+OUTSIDE = [
+    "../../../etc/passwd",
+    "/etc/passwd",
+    "src/../../outside.txt",
+    "..",
+    "../ws-sibling/x.py",
+    "~/.bashrc",
+    "src/link-out/secret.txt",
+    "/proc/self/environ",
+    "..\\..\\windows.ini",
+    "./../x",
+    "src/\x00/../../../etc/hosts",
+]
 
 
 def _suggestion(paths: list[str]) -> dict:
-    return {"id": "large_tool_output", "kind": "large_tool_output", "title": "t", "guidance": "Read line ranges.",
-            "filePaths": paths}
+    return {
+        "id": "large_tool_output",
+        "kind": "large_tool_output",
+        "title": "t",
+        "guidance": "Read line ranges.",
+        "filePaths": paths,
+    }
 
 
 def test_plan_refuses_paths_outside_the_workspace(tmp_path):
@@ -324,14 +455,14 @@ def test_plan_refuses_paths_outside_the_workspace(tmp_path):
     read = lambda p: p.read_text() if p.is_file() else None  # noqa: E731
     for source in ("claude-code", "codex", None):
         for session_ws in (str(ws), "/", str(tmp_path / "elsewhere")):
-            edits, what = apply_mod.plan(_suggestion(OUTSIDE + ["src/ok.py", str(ws / "src" / "ok2.py")]), ws,
-                                         source, session_ws, read)
+            edits, what = apply_mod.plan(
+                _suggestion(OUTSIDE + ["src/ok.py", str(ws / "src" / "ok2.py")]), ws, source, session_ws, read
+            )
             for e in edits:
                 assert apply_mod.inside(ws, e.path), e.path
                 if session_ws == "/":
                     continue  # "/etc/passwd" is then "etc/passwd" of the workspace: a deny rule inside it
-                for bad in ("etc/passwd", "outside.txt", "secret.txt", "environ", "windows.ini", "hosts",
-                            "ws-sibling"):
+                for bad in ("etc/passwd", "outside.txt", "secret.txt", "environ", "windows.ini", "hosts", "ws-sibling"):
                     assert bad not in e.new_text, (bad, e.path, e.new_text)
             # issue 14: the plan takes no paths from the suggestion dict (rules name files
             # only inside the session's workspace, tests/test_suggestions_rules.py)
@@ -348,13 +479,34 @@ def test_apply_over_lsp_never_edits_outside(server):
     ws = server.ws
     (ws / "src").mkdir(exist_ok=True)
     (ws / "src" / "big.py").write_text("x\n")
-    events = [{"sessionId": "trav", "id": "r0", "type": "ai_response", "name": "Response #1", "startTime": T0,
-               "endTime": T0 + 100, "metadata": {"model": "claude-sonnet-4-5-20250929", "source": "claude-code",
-                                                 "workspace": str(ws), "tokens": {"input": 100, "output": 10}}}]
+    events = [
+        {
+            "sessionId": "trav",
+            "id": "r0",
+            "type": "ai_response",
+            "name": "Response #1",
+            "startTime": T0,
+            "endTime": T0 + 100,
+            "metadata": {
+                "model": "claude-sonnet-4-5-20250929",
+                "source": "claude-code",
+                "workspace": str(ws),
+                "tokens": {"input": 100, "output": 10},
+            },
+        }
+    ]
     for i, p in enumerate(OUTSIDE + ["src/big.py"]):
-        events.append({"sessionId": "trav", "id": f"f{i}", "type": "file_read", "name": "Read",
-                       "startTime": T0 + 200 + i * 10, "endTime": T0 + 205 + i * 10,
-                       "metadata": {"filePath": p, "fileTokens": 60_000}})
+        events.append(
+            {
+                "sessionId": "trav",
+                "id": f"f{i}",
+                "type": "file_read",
+                "name": "Read",
+                "startTime": T0 + 200 + i * 10,
+                "endTime": T0 + 205 + i * 10,
+                "metadata": {"filePath": p, "fileTokens": 60_000},
+            }
+        )
     server.notify("sessionprof/ingest", {"events": events})
     deadline = time.monotonic() + 20
     while True:
@@ -369,8 +521,9 @@ def test_apply_over_lsp_never_edits_outside(server):
     applied = 0
     for s in perf["suggestions"]:
         before = len(server.notifications)
-        result = server.request("workspace/executeCommand", {"command": "sessionprof.applySuggestion",
-                                                             "arguments": ["trav", s["id"]]})
+        result = server.request(
+            "workspace/executeCommand", {"command": "sessionprof.applySuggestion", "arguments": ["trav", s["id"]]}
+        )
         edits = [p for m, p in server.notifications[before:] if m == "workspace/applyEdit"]
         if result["applied"]:
             applied += 1

@@ -14,6 +14,7 @@ import pytest
 from relutil import T0, count, http, start_server
 from sp_fixtures import CHROMIUM
 from sp_fixtures import CHROMIUM_ARGS as ARGS
+
 PAYLOADS = [p for p in (Path(__file__).parent / "xss_payloads.txt").read_text(encoding="utf-8").splitlines() if p]
 PER_SESSION = 11
 
@@ -22,25 +23,87 @@ def session_events(k: int, chunk: list[str]) -> list[dict]:
     sid = f"xss-{k}" if k % 2 else chunk[0]  # every other session id is a payload too
     p = lambda i: chunk[i % len(chunk)]  # noqa: E731
     t = T0 + k * 1_000_000
-    evs = [{"sessionId": sid, "id": "turn", "type": "agent", "name": p(1), "startTime": t, "endTime": t + 90_000,
-            "metadata": {"sessionTitle": p(0), "source": "claude-code", "workspace": "/tmp/" + p(2), "text": p(3)}},
-           {"sessionId": sid, "id": "u", "parentId": "turn", "type": "user_input", "name": p(4), "startTime": t,
-            "endTime": t + 1000, "metadata": {"text": p(5)}},
-           {"sessionId": sid, "id": "r", "parentId": "turn", "type": "ai_response", "name": p(6), "startTime": t + 1000,
-            "endTime": t + 20_000, "metadata": {"model": p(7), "provider": p(8), "text": p(9),
-                                                "tokens": {"input": 5000, "output": 900, "cacheRead": 40_000}}}]
+    evs = [
+        {
+            "sessionId": sid,
+            "id": "turn",
+            "type": "agent",
+            "name": p(1),
+            "startTime": t,
+            "endTime": t + 90_000,
+            "metadata": {"sessionTitle": p(0), "source": "claude-code", "workspace": "/tmp/" + p(2), "text": p(3)},
+        },
+        {
+            "sessionId": sid,
+            "id": "u",
+            "parentId": "turn",
+            "type": "user_input",
+            "name": p(4),
+            "startTime": t,
+            "endTime": t + 1000,
+            "metadata": {"text": p(5)},
+        },
+        {
+            "sessionId": sid,
+            "id": "r",
+            "parentId": "turn",
+            "type": "ai_response",
+            "name": p(6),
+            "startTime": t + 1000,
+            "endTime": t + 20_000,
+            "metadata": {
+                "model": p(7),
+                "provider": p(8),
+                "text": p(9),
+                "tokens": {"input": 5000, "output": 900, "cacheRead": 40_000},
+            },
+        },
+    ]
     for i, payload in enumerate(chunk):
         s = t + 20_000 + i * 6000
-        evs.append({"sessionId": sid, "id": f"tool{i}<{payload}>", "parentId": "turn", "type": "tool_execution",
-                    "name": payload, "startTime": s, "endTime": s + 5500,
-                    "metadata": {"toolName": payload, "args": {"command": payload, payload: [payload]},
-                                 "filePath": f"src/{payload}.py", "startLine": 1, "status": "error", "error": payload}})
-        evs.append({"sessionId": sid, "id": f"read{i}", "parentId": f"tool{i}<{payload}>", "type": "file_read",
-                    "name": payload, "startTime": s + 100, "endTime": s + 5000,
-                    "metadata": {"filePath": f"{payload}/{p(i + 1)}.ts", "fileTokens": 30_000 + i, "fileSize": 9000}})
-        evs.append({"sessionId": sid, "id": f"net{i}", "parentId": f"tool{i}<{payload}>", "type": "network_request",
-                    "name": payload, "startTime": s + 200, "endTime": s + 900,
-                    "metadata": {"url": f"https://example.com/{payload}"}})
+        evs.append(
+            {
+                "sessionId": sid,
+                "id": f"tool{i}<{payload}>",
+                "parentId": "turn",
+                "type": "tool_execution",
+                "name": payload,
+                "startTime": s,
+                "endTime": s + 5500,
+                "metadata": {
+                    "toolName": payload,
+                    "args": {"command": payload, payload: [payload]},
+                    "filePath": f"src/{payload}.py",
+                    "startLine": 1,
+                    "status": "error",
+                    "error": payload,
+                },
+            }
+        )
+        evs.append(
+            {
+                "sessionId": sid,
+                "id": f"read{i}",
+                "parentId": f"tool{i}<{payload}>",
+                "type": "file_read",
+                "name": payload,
+                "startTime": s + 100,
+                "endTime": s + 5000,
+                "metadata": {"filePath": f"{payload}/{p(i + 1)}.ts", "fileTokens": 30_000 + i, "fileSize": 9000},
+            }
+        )
+        evs.append(
+            {
+                "sessionId": sid,
+                "id": f"net{i}",
+                "parentId": f"tool{i}<{payload}>",
+                "type": "network_request",
+                "name": payload,
+                "startTime": s + 200,
+                "endTime": s + 900,
+                "metadata": {"url": f"https://example.com/{payload}"},
+            }
+        )
     return evs
 
 
@@ -52,7 +115,7 @@ def server(tmp_path_factory):
     srv = start_server(tmp, workspace=ws, settings={"followTranscripts": False})
     sessions = []
     for k in range(0, len(PAYLOADS), PER_SESSION):
-        evs = session_events(k // PER_SESSION, PAYLOADS[k:k + PER_SESSION])
+        evs = session_events(k // PER_SESSION, PAYLOADS[k : k + PER_SESSION])
         status, _, body = http(srv.url, "/v1/events", orjson.dumps(evs), token=srv.token)
         assert status == 200 and orjson.loads(body)["rejected"] == [], body
         sessions.append(evs[0]["sessionId"])
@@ -97,8 +160,10 @@ def test_payloads_render_inert(server):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.add_init_script("window.__violations = []; document.addEventListener('securitypolicyviolation',"
-                                 " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));")
+            page.add_init_script(
+                "window.__violations = []; document.addEventListener('securitypolicyviolation',"
+                " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
             resp = page.goto(f"{server.url}/#token={server.token}")
             policy = resp.headers["content-security-policy"]
             assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = ROOT / "editor-clients" / "vscode"
 ARTIFACTS = ROOT / ".artifacts" / "vscode"
 from sp_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 # The fixture session: agentlogs-crud writes, reads and edits JOKE.md.
 FIXTURE = "agentlogs-crud"
 FIXTURE_CWD = "/Users/philipp/dev/vibeinsights/fixtures/claudecode"
@@ -231,17 +232,36 @@ def page(code_server):
 
 
 @contextlib.contextmanager
-def running_code_server(node: Path, entry: Path, root: Path, ext_dir: Path, user_data: Path, folder,
-                        env: dict, port: int | None = None):
+def running_code_server(
+    node: Path, entry: Path, root: Path, ext_dir: Path, user_data: Path, folder, env: dict, port: int | None = None
+):
     """code-server on a loopback port, in its own process group (the extension host outlives
     the browser for hours), up once /healthz answers; stopped by its group. Yields its URL."""
     port = port or free_port()
     log = open(root / "code-server.log", "w")
     proc = subprocess.Popen(
-        [str(node), str(entry), "--bind-addr", f"127.0.0.1:{port}", "--auth", "none",
-         "--extensions-dir", str(ext_dir), "--user-data-dir", str(user_data), "--disable-telemetry",
-         "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override", str(folder)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(node),
+            str(entry),
+            "--bind-addr",
+            f"127.0.0.1:{port}",
+            "--auth",
+            "none",
+            "--extensions-dir",
+            str(ext_dir),
+            "--user-data-dir",
+            str(user_data),
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--disable-getting-started-override",
+            str(folder),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

@@ -10,7 +10,9 @@ from .conftest import ROOT
 def test_extension_builds_and_tests_under_node_20_22_24():
     out = subprocess.run(
         ["bash", str(ROOT / "scripts" / "test-vscode-node-versions.sh")],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert out.returncode == 0, out.stdout[-5000:] + out.stderr[-3000:]
     found = dict(re.findall(r"^node v(\d+)\.\S+: tsc ok, (\d+) unit tests pass$", out.stdout, re.M))

@@ -22,7 +22,9 @@ def test_extension_unit_tests_pass():
 
 
 def test_typescript_typechecks():
-    out = subprocess.run(["npx", "tsc", "--noEmit", "-p", "."], cwd=EXTENSION_DIR, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        ["npx", "tsc", "--noEmit", "-p", "."], cwd=EXTENSION_DIR, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -46,7 +48,12 @@ def test_vsix_contents(vsix):
     import zipfile
 
     names = set(zipfile.ZipFile(vsix).namelist())
-    for required in ("extension/package.json", "extension/dist/extension.js", "extension/dist/web/index.html", "extension/dist/web/app.js"):
+    for required in (
+        "extension/package.json",
+        "extension/dist/extension.js",
+        "extension/dist/web/index.html",
+        "extension/dist/web/app.js",
+    ):
         assert required in names
     assert not any("/src/" in n or "node_modules" in n or n.endswith(".map") for n in names), sorted(names)
     assert vsix.stat().st_size < 1_000_000

@@ -29,7 +29,8 @@ def refactor_preview(page, code_server):
     pane = page.locator(".bulk-edit-panel, .refactor-preview, [id='workbench.view.bulkEdit']").first
     try:
         page.locator(".pane-header, .panel .title", has_text=re.compile("Refactor Preview", re.I)).first.wait_for(
-            state="visible", timeout=SERVER_MS)
+            state="visible", timeout=SERVER_MS
+        )
     except Exception:
         fail_with_logs(page, code_server, "no Refactor Preview after choosing the suggestion", "refactor-preview")
     return pane
@@ -78,8 +79,11 @@ def test_refactor_preview_then_apply_discard_and_undo(code_server, page):
     assert not (folder / ".claude" / "settings.json").exists()
     page.screenshot(path=str(ARTIFACTS / "refactor-applied.png"))
     db = sqlite3.connect(code_server["root"] / "store.db")
-    wait_until(lambda: db.execute("SELECT count(*) FROM applied_suggestions").fetchone()[0] == 1, 30,
-               "the apply recorded in the store")
+    wait_until(
+        lambda: db.execute("SELECT count(*) FROM applied_suggestions").fetchone()[0] == 1,
+        30,
+        "the apply recorded in the store",
+    )
     assert db.execute("SELECT kind, client FROM applied_suggestions").fetchall() == [("smaller_model", "vscode")]
 
     # 2. undo the whole edit: the created file and the folders made for it are gone again
@@ -96,8 +100,11 @@ def test_refactor_preview_then_apply_discard_and_undo(code_server, page):
     page.screenshot(path=str(ARTIFACTS / "refactor-undo.png"))
     wait_until(lambda: not agent.exists(), 30, "undo to delete the created file")
     wait_until(lambda: not (folder / ".claude").exists(), 30, "the empty .claude folders to be removed")
-    wait_until(lambda: db.execute("SELECT count(*) FROM applied_suggestions WHERE undone_at IS NOT NULL")
-               .fetchone()[0] == 1, 30, "the undo recorded")
+    wait_until(
+        lambda: db.execute("SELECT count(*) FROM applied_suggestions WHERE undone_at IS NOT NULL").fetchone()[0] == 1,
+        30,
+        "the undo recorded",
+    )
 
     # 3. Discard in the preview: nothing changes on disk
     page.keyboard.press("Control+S")

@@ -27,8 +27,12 @@ def bundled_vsix() -> Path:
     prebuilt = os.environ.get("SESSIONPROF_BUNDLED_VSIX")  # a .vsix `--bundle` made already
     if prebuilt:
         return Path(prebuilt)
-    out = subprocess.run(["bash", str(ROOT / "scripts" / "build-vscode-extension.sh"), "--bundle"],
-                         capture_output=True, text=True, timeout=2400)
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "build-vscode-extension.sh"), "--bundle"],
+        capture_output=True,
+        text=True,
+        timeout=2400,
+    )
     assert out.returncode == 0, f"build failed:\n{out.stdout}\n{out.stderr[-3000:]}"
     path = Path(re.search(r"^vsix: (.+)$", out.stdout, re.M).group(1))
     assert path.name.endswith("-linux-x64.vsix")
@@ -51,13 +55,35 @@ def code_server(bundled_vsix: Path, workspace: dict):
     home, ext_dir, user_data = root / "home", root / "extensions", root / "user-data"
     for d in (home, ext_dir, user_data / "User", user_data / "Machine", root / "tmp"):
         d.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "SESSIONPROF_STORE",
-                                                             "VIRTUAL_ENV", "PYTHONPATH")}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local" / "share"),
-               XDG_CACHE_HOME=str(home / ".cache"), TMPDIR=str(root / "tmp"), PATH=f"{node.parent}:{SYSTEM_PATH}")
-    install = subprocess.run([str(node), str(entry), "--extensions-dir", str(ext_dir), "--user-data-dir",
-                              str(user_data), "--install-extension", str(bundled_vsix)],
-                             capture_output=True, text=True, env=env, timeout=300)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CLAUDE_CONFIG_DIR", "SESSIONPROF_STORE", "VIRTUAL_ENV", "PYTHONPATH")
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        TMPDIR=str(root / "tmp"),
+        PATH=f"{node.parent}:{SYSTEM_PATH}",
+    )
+    install = subprocess.run(
+        [
+            str(node),
+            str(entry),
+            "--extensions-dir",
+            str(ext_dir),
+            "--user-data-dir",
+            str(user_data),
+            "--install-extension",
+            str(bundled_vsix),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     installed = [p.name for p in ext_dir.iterdir() if p.is_dir()]
     assert any(n.startswith("sessionprof.") for n in installed) and not any("ms-python" in n for n in installed)
@@ -103,6 +129,8 @@ def test_bundled_server_gives_hint_and_flame_graph(code_server, page):
     while expected not in body.inner_text() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert expected in body.inner_text()
-    log = "\n".join(p.read_text() for p in code_server["user_data"].glob("logs/*/exthost*/sessionprof.sessionprof/*.log"))
+    log = "\n".join(
+        p.read_text() for p in code_server["user_data"].glob("logs/*/exthost*/sessionprof.sessionprof/*.log")
+    )
     assert "found via bundled" in log, log[-3000:]
     page.screenshot(path=str(ARTIFACTS / "bundled-flame-graph.png"))

@@ -30,8 +30,9 @@ def test_cpuprofile_export_opens_in_vscodes_profile_table(code_server, page, tmp
     view = page.frame_locator("iframe.webview").frame_locator("#active-frame")
     try:
         # the table's rows are the profile's functions: one of ours with self time must be there
-        name = max(sampled, key=lambda f: sum(n["hitCount"] for n in prof["nodes"]
-                                              if n["callFrame"]["functionName"] == f))
+        name = max(
+            sampled, key=lambda f: sum(n["hitCount"] for n in prof["nodes"] if n["callFrame"]["functionName"] == f)
+        )
         view.get_by_text(name, exact=False).first.wait_for(state="visible", timeout=60_000)
         text = view.locator("body").inner_text()
     finally:

@@ -32,7 +32,7 @@ def test_startup_crash_one_notification_then_settings(code_server, page):
         "#!/bin/sh\n"
         "echo 'Traceback (most recent call last):' >&2\n"
         "echo '  File \"<frozen runpy>\", line 198, in _run_module_as_main' >&2\n"
-        f"echo \"{CAUSE}\" >&2\n"
+        f'echo "{CAUSE}" >&2\n'
         f"echo started >> '{root / 'starts.txt'}'\n"
         "exit 1\n"
     )
@@ -72,13 +72,22 @@ def test_startup_crash_one_notification_then_settings(code_server, page):
     assert "@ext:sessionprof.sessionprof" in search.inner_text().replace("\u00a0", " ")
     count = editor.locator(".settings-count-widget")
     count.wait_for(state="visible", timeout=30_000)
-    ours_count = len(json.loads((code_server["user_data"].parent / "extensions").glob("sessionprof.sessionprof-*/package.json").__next__().read_text())["contributes"]["configuration"]["properties"])
+    ours_count = len(
+        json.loads(
+            (code_server["user_data"].parent / "extensions")
+            .glob("sessionprof.sessionprof-*/package.json")
+            .__next__()
+            .read_text()
+        )["contributes"]["configuration"]["properties"]
+    )
     page.wait_for_function(
         "() => /\\d+ Settings? Found/.test(document.querySelector('.settings-editor .settings-count-widget')?.textContent || '')",
         timeout=30_000,
     )
     found = int(re.search(r"(\d+) Settings? Found", count.inner_text()).group(1))
-    tab = editor.locator(".settings-tabs-widget .action-item .checked, .settings-tabs-widget .action-label.checked").first.inner_text()
+    tab = editor.locator(
+        ".settings-tabs-widget .action-item .checked, .settings-tabs-widget .action-label.checked"
+    ).first.inner_text()
     # code-server is a remote window: the Remote tab, where machine-overridable settings show
     assert found == ours_count, (found, ours_count, tab)
     assert "Remote" in tab, tab
@@ -94,8 +103,9 @@ def test_startup_crash_one_notification_then_settings(code_server, page):
 
 def test_later_crash_restarts_silently(code_server, page):
     """A server that ran for a while and then dies is restarted without a notification."""
-    from .conftest import _server_path
     import sys
+
+    from .conftest import _server_path
 
     root = code_server["root"]
     starts = root / "starts.txt"

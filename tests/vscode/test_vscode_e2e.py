@@ -179,7 +179,11 @@ def test_extension_in_code_server(code_server, page):
     assert f"{expected_tokens} tk" in row.inner_text().replace("\xa0", " ")
     page.keyboard.press("Enter")
     page.locator(".quick-input-widget").wait_for(state="hidden")
-    assert not page.locator(".notification-toast", has_text="SessionProf:").filter(has_text=re.compile("fail|error|not running", re.I)).count()
+    assert (
+        not page.locator(".notification-toast", has_text="SessionProf:")
+        .filter(has_text=re.compile("fail|error|not running", re.I))
+        .count()
+    )
 
     # A new integrated terminal has the server's endpoint and the OpenTelemetry variables
     # (sessionprof.terminal.otel is on in this test), and they reach the running server.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import urllib.request
 from pathlib import Path
@@ -37,8 +36,16 @@ def workspace(tmp_path: Path) -> dict:
     other = tmp_path / "other"  # a second project with no session of its own
     other.mkdir()
     (other / "notes.md").write_text("# other project\n")
-    return {"root": tmp_path, "folder": ws, "claude": claude, "sessionId": session_id, "file": ws / "JOKE.md",
-            "instructions": ws / "CLAUDE.md", "reference": fixture_reference(FIXTURE), "other": other}
+    return {
+        "root": tmp_path,
+        "folder": ws,
+        "claude": claude,
+        "sessionId": session_id,
+        "file": ws / "JOKE.md",
+        "instructions": ws / "CLAUDE.md",
+        "reference": fixture_reference(FIXTURE),
+        "other": other,
+    }
 
 
 def lens_titles(editor) -> list[str]:
@@ -98,7 +105,9 @@ def test_editor_features_in_code_server(code_server, page):
     except Exception:
         fail_with_logs(page, code_server, "no hover on JOKE.md line 1", "hover16")
     hover_text = hover.inner_text()
-    assert "tokens in the context" in hover_text and "Reads (" in hover_text and "Re-sent as history" in hover_text, hover_text
+    assert "tokens in the context" in hover_text and "Reads (" in hover_text and "Re-sent as history" in hover_text, (
+        hover_text
+    )
     assert "slowest #" in hover_text, hover_text
     assert hover.locator("a", has_text="Show in flame graph").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "issue16-hover.png"))
@@ -119,8 +128,15 @@ def test_editor_features_in_code_server(code_server, page):
     rows = page.locator(".quick-input-widget .monaco-list-row")
     rows.first.wait_for(state="visible", timeout=20_000)
     labels = "\n".join(rows.all_inner_texts())
-    for action in ("Open Flame Graph", "Switch Session", "Export Session", "Hide Inlay Hints", "Hide Code Lenses",
-                   "Restart Language Server", "Open Log"):
+    for action in (
+        "Open Flame Graph",
+        "Switch Session",
+        "Export Session",
+        "Hide Inlay Hints",
+        "Hide Code Lenses",
+        "Restart Language Server",
+        "Open Log",
+    ):
         assert action in labels, labels
     page.screenshot(path=str(ARTIFACTS / "issue16-quick-pick.png"))
     page.locator(".quick-input-widget input").fill("Open Flame Graph")
@@ -131,8 +147,13 @@ def test_editor_features_in_code_server(code_server, page):
     canvas = wv.locator("#flame-canvas")
     canvas.wait_for(state="visible", timeout=SERVER_MS)
     frame = page.frame_locator("iframe.webview.ready").last.frame_locator("#active-frame")
-    wait_until(lambda: frame.locator("body").evaluate("() => !!(window.__sessionprof && window.__sessionprof.frame(0))"),
-               30, "flame data", page, code_server)
+    wait_until(
+        lambda: frame.locator("body").evaluate("() => !!(window.__sessionprof && window.__sessionprof.frame(0))"),
+        30,
+        "flame data",
+        page,
+        code_server,
+    )
     chosen = frame.locator("body").evaluate("""() => {
         const sp = window.__sessionprof;
         let pick = 1;
@@ -145,9 +166,18 @@ def test_editor_features_in_code_server(code_server, page):
     cbox = canvas.bounding_box()
     b = chosen["box"]
     canvas.click(position={"x": b["x"] + min(4, b["w"] / 2), "y": b["y"] + b["h"] / 2})
-    wait_until(lambda: (frame.locator("body").evaluate("() => window.__sessionprof.selected()") or {}).get("id") == chosen["id"],
-               10, "the frame selected", page, code_server)
-    view = frame.locator("body").evaluate("""() => { const [s, e] = window.__sessionprof.viewRange();
+    wait_until(
+        lambda: (
+            (frame.locator("body").evaluate("() => window.__sessionprof.selected()") or {}).get("id") == chosen["id"]
+        ),
+        10,
+        "the frame selected",
+        page,
+        code_server,
+    )
+    view = frame.locator(
+        "body"
+    ).evaluate("""() => { const [s, e] = window.__sessionprof.viewRange();
         window.__sessionprof.zoomTo(s + (e - s) * 0.25, s + (e - s) * 0.5); return window.__sessionprof.viewRange(); }""")
     wv.locator("#tab-tokens").click()
     assert wv.locator("#tab-tokens").get_attribute("aria-selected") == "true"
@@ -164,10 +194,18 @@ def test_editor_features_in_code_server(code_server, page):
         page.screenshot(path=str(ARTIFACTS / "issue16-reload-failed.png"))
         fail_with_logs(page, code_server, "the reloaded panel lost its tab", "reload16")
     frame = page.frame_locator("iframe.webview.ready").last.frame_locator("#active-frame")
-    wait_until(lambda: frame.locator("body").evaluate(
-        "() => window.__sessionprof && window.__sessionprof.frame(0) && window.__sessionprof.selected()"),
-        30, "the selection after reload", page, code_server)
-    after = frame.locator("body").evaluate("() => ({ sel: window.__sessionprof.selected(), view: window.__sessionprof.viewRange() })")
+    wait_until(
+        lambda: frame.locator("body").evaluate(
+            "() => window.__sessionprof && window.__sessionprof.frame(0) && window.__sessionprof.selected()"
+        ),
+        30,
+        "the selection after reload",
+        page,
+        code_server,
+    )
+    after = frame.locator("body").evaluate(
+        "() => ({ sel: window.__sessionprof.selected(), view: window.__sessionprof.viewRange() })"
+    )
     assert after["sel"]["id"] == chosen["id"]
     assert after["view"] == pytest.approx(view, rel=1e-6, abs=1e-3)
     page.screenshot(path=str(ARTIFACTS / "issue16-panel-after-reload.png"))
@@ -181,8 +219,13 @@ def test_editor_features_in_code_server(code_server, page):
         settings["workbench.colorTheme"] = "Default Light Modern"
         settings_file.write_text(json.dumps(settings, indent=2))
     frame = page.frame_locator("iframe.webview.ready").last.frame_locator("#active-frame")
-    wait_until(lambda: frame.locator("html").get_attribute("data-theme") == "light", 30, "the light theme in the panel",
-               page, code_server)
+    wait_until(
+        lambda: frame.locator("html").get_attribute("data-theme") == "light",
+        30,
+        "the light theme in the panel",
+        page,
+        code_server,
+    )
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "issue16-panel-light.png"))
 
@@ -196,9 +239,16 @@ def test_editor_features_in_code_server(code_server, page):
         return "\n".join(p.read_text() for p in logs)
 
     # the restarted server is ready (its endpoint is what new terminals get)
-    wait_until(lambda: "Server ready" in current_log().split("Restarting the language server")[-1]
-               and "Restarting the language server" in current_log(), SERVER_MS / 1000, "the restarted server",
-               page, code_server)
+    wait_until(
+        lambda: (
+            "Server ready" in current_log().split("Restarting the language server")[-1]
+            and "Restarting the language server" in current_log()
+        ),
+        SERVER_MS / 1000,
+        "the restarted server",
+        page,
+        code_server,
+    )
     log = current_log()
     assert "following transcripts in: " in log and str(code_server["claude"]) in log, log[-3000:]
     assert "Restarting the language server" in log
@@ -221,10 +271,15 @@ def test_editor_features_in_code_server(code_server, page):
         if out.is_file() and out.read_text().strip():
             break
     page.screenshot(path=str(ARTIFACTS / "issue16-terminal-after-restart.png"))
-    wait_until(lambda: out.is_file() and out.read_text().strip(), 5, "the terminal's SESSIONPROF_URL", page, code_server)
+    wait_until(
+        lambda: out.is_file() and out.read_text().strip(), 5, "the terminal's SESSIONPROF_URL", page, code_server
+    )
     url, token = out.read_text().split()[:2]
-    request = urllib.request.Request(f"{url}/v1/rpc", data=json.dumps({"method": "sessionprof/sessions", "params": {}}).encode(),
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/v1/rpc",
+        data=json.dumps({"method": "sessionprof/sessions", "params": {}}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     sessions = json.loads(urllib.request.urlopen(request, timeout=10).read())["result"]
     assert code_server["sessionId"] in [x["sessionId"] for x in sessions]
 

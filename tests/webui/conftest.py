@@ -28,6 +28,7 @@ WEB = ROOT / "editor-clients" / "web"
 ARTIFACTS = ROOT / ".artifacts"
 FIXTURES = Path(os.environ.get("SESSIONPROF_FIXTURES", Path(__file__).resolve().parents[2] / "tests" / "fixtures"))
 from sp_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 MODES = {"time": ("time", "time"), "aggregate": ("aggregate", "time"), "tokens": ("time", "tokens")}
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".md": "text/markdown"}
 
@@ -160,7 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authorized(self) -> bool:
         token = self.server.token
-        return self.headers.get("Authorization") == f"Bearer {token}" or f"sessionprof_token={token}" in (self.headers.get("Cookie") or "") or f"token={token}" in self.path
+        return (
+            self.headers.get("Authorization") == f"Bearer {token}"
+            or f"sessionprof_token={token}" in (self.headers.get("Cookie") or "")
+            or f"token={token}" in self.path
+        )
 
     def do_GET(self):
         path = self.path.split("?", 1)[0]
@@ -171,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
                 headers["Set-Cookie"] = f"sessionprof_token={self.server.token}; HttpOnly; SameSite=Strict; Path=/"
             self._send(200, text.encode(), "text/html; charset=utf-8", headers)
         elif path.startswith("/static/"):
-            f = (WEB / path[len("/static/"):]).resolve()
+            f = (WEB / path[len("/static/") :]).resolve()
             if f.parent != WEB.resolve() or not f.is_file():
                 self._send(404, b"not found", "text/plain")
                 return
@@ -218,8 +223,12 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "sessionprof/flameGraph":
             # the browser page gets base64 columns as from the real server (the fake VS Code
             # host answers with JSON arrays: both decodings are exercised)
-            return eng.flame_graph(params["sessionId"], params.get("view", "time"), params.get("weight", "time"),
-                                   params.get("encoding", "json"))
+            return eng.flame_graph(
+                params["sessionId"],
+                params.get("view", "time"),
+                params.get("weight", "time"),
+                params.get("encoding", "json"),
+            )
         if method == "sessionprof/event":
             return eng.event(params["sessionId"], params["eventId"])
         if method == "workspace/executeCommand":
@@ -243,8 +252,16 @@ def suggestion_answer(eng: Engine, method: str, params: dict) -> dict:
     s = next(x for x in eng.performance(sid, include_events=False)["suggestions"] if x["id"] == params["suggestionId"])
     root = Path(tempfile.mkdtemp())
     edits, what = apply_mod.plan(s, root, eng.tree(sid).source, None, lambda p: None)
-    return {"sessionId": sid, "suggestionId": s["id"], "kind": s["kind"], "title": s["title"], "message": what,
-            "root": str(root), "files": apply_mod.preview(edits, root), "editor": False}
+    return {
+        "sessionId": sid,
+        "suggestionId": s["id"],
+        "kind": s["kind"],
+        "title": s["title"],
+        "message": what,
+        "root": str(root),
+        "files": apply_mod.preview(edits, root),
+        "editor": False,
+    }
 
 
 @pytest.fixture
@@ -352,7 +369,9 @@ class UI:
 
     def rows(self) -> list[int]:
         """The row (lane) of every frame, as the page laid them out."""
-        return self.page.evaluate("Array.from({length: __sessionprof.frameCount()}, (_, i) => __sessionprof.frameRow(i))")
+        return self.page.evaluate(
+            "Array.from({length: __sessionprof.frameCount()}, (_, i) => __sessionprof.frameRow(i))"
+        )
 
     def canvas_box(self) -> dict:
         return self.page.locator("#flame-canvas").bounding_box()
@@ -365,8 +384,17 @@ class UI:
 def open_ui(browser, ui_server):
     contexts = []
 
-    def _open(data: SessionData | None, config: dict | None = None, color_scheme: str = "light", init_js: str = "", width: int = 1280, height: int = 900):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1, color_scheme=color_scheme)
+    def _open(
+        data: SessionData | None,
+        config: dict | None = None,
+        color_scheme: str = "light",
+        init_js: str = "",
+        width: int = 1280,
+        height: int = 900,
+    ):
+        ctx = browser.new_context(
+            viewport={"width": width, "height": height}, device_scale_factor=1, color_scheme=color_scheme
+        )
         contexts.append(ctx)
         page = ctx.new_page()
         cfg = {"mode": "vscode"} | (config or {})
@@ -390,7 +418,9 @@ def open_ui(browser, ui_server):
 # ------------------------------------------------------------------ expectations
 
 
-def expected_visible(fg: dict, vs: float, ve: float, width: float, rows: int, min_px: float, row_of: list[int] | None = None) -> int:
+def expected_visible(
+    fg: dict, vs: float, ve: float, width: float, rows: int, min_px: float, row_of: list[int] | None = None
+) -> int:
     """Frames a correct renderer draws individually: in view, in a shown row, >= min_px wide."""
     f = fg["frames"]
     scale = width / (ve - vs)
@@ -404,7 +434,9 @@ def expected_visible(fg: dict, vs: float, ve: float, width: float, rows: int, mi
     return n
 
 
-def uncovered_center(fg: dict, i: int, vs: float, ve: float, width: float, row_of: list[int] | None = None) -> float | None:
+def uncovered_center(
+    fg: dict, i: int, vs: float, ve: float, width: float, row_of: list[int] | None = None
+) -> float | None:
     """Pixel x of frame i's center if no other frame of its row covers that point."""
     f = fg["frames"]
     rows = row_of or f["depth"]

@@ -3,7 +3,7 @@
 
 def _lum(hex_color: str) -> float:
     h = hex_color.lstrip("#")
-    rgb = [int(h[k:k + 2], 16) / 255 for k in (0, 2, 4)]
+    rgb = [int(h[k : k + 2], 16) / 255 for k in (0, 2, 4)]
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import FIXTURES, SessionData, engine_with, import_events, session_data_from
 from .contrast import ratio
 from .png import first_pixel
-from .conftest import FIXTURES, SessionData, engine_with, import_events, session_data_from
 
 FIXTURE_FILES = sorted(p for p in FIXTURES.glob("*/*.jsonl"))
 IDS = [f"{p.parent.name}/{p.stem}" for p in FIXTURE_FILES]
@@ -81,7 +81,9 @@ def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: S
     ui.settle()
     if mode != "time":
         ui.page.locator(f'.mode[data-mode="{mode}"]').click()
-        ui.wait(f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fx.fg(mode)['frames']['start'])}")
+        ui.wait(
+            f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fx.fg(mode)['frames']['start'])}"
+        )
         ui.settle()
     fg = fx.fg(mode)
     f = fg["frames"]
@@ -135,7 +137,9 @@ def test_time_axis_labels_adapt_to_the_zoom(open_ui, fx: SessionData):
     ui.page.evaluate("([s, e]) => window.__sessionprof.zoomTo(s, e)", [mid - 1000, mid + 1000])
     ui.settle()
     fine = [t["label"] for t in ui.hook("axisLabels()") if not t["label"].startswith("idle")]
-    assert len(fine) >= 3 and all(AXIS_LABEL.match(t) for t in fine) and any("." in t or t.endswith("ms") for t in fine), fine
+    assert (
+        len(fine) >= 3 and all(AXIS_LABEL.match(t) for t in fine) and any("." in t or t.endswith("ms") for t in fine)
+    ), fine
 
 
 # ------------------------------------------------------------------ navigation
@@ -225,7 +229,10 @@ def test_sandwich_shows_callers_and_callees_with_totals(open_ui, fx: SessionData
     self_row.wait_for()
     assert self_row.get_attribute("data-name") == name
     assert float(self_row.get_attribute("data-total")) == pytest.approx(total)
-    got = lambda cls: {li.get_attribute("data-name"): float(li.get_attribute("data-total")) for li in ui.page.locator(f"#flame-sandwich .{cls} li").all()}  # noqa: E731
+    got = lambda cls: {
+        li.get_attribute("data-name"): float(li.get_attribute("data-total"))
+        for li in ui.page.locator(f"#flame-sandwich .{cls} li").all()
+    }  # noqa: E731
     assert got("callers") == pytest.approx(callers)
     assert got("callees") == pytest.approx(callees) and callees
     # the top-frames list is DOM text, widest total first
@@ -306,19 +313,27 @@ def test_tables_sort_by_every_column(open_ui, fx: SessionData):
             finite = [v for v in keyed if v != float("inf")]
             assert finite == sorted(finite, reverse=second == "descending")
         else:
-            assert vals == sorted(vals, key=lambda s: s.lower(), reverse=second == "descending") or len(set(vals)) <= 1 or k in (1, 2, 9)
+            assert (
+                vals == sorted(vals, key=lambda s: s.lower(), reverse=second == "descending")
+                or len(set(vals)) <= 1
+                or k in (1, 2, 9)
+            )
     # the TOTAL column in numbers from the engine
     heads.nth(7).locator("button").click()
     if heads.nth(7).get_attribute("aria-sort") != "descending":
         heads.nth(7).locator("button").click()
     shown = [num(v) for v in column(ui, table, 7)]  # inf: "not recorded" (usage the source did not record)
-    assert [v for v in shown if v != float("inf")] == sorted((m["total"] for m in msgs if m.get("usageRecorded", True)), reverse=True)
+    assert [v for v in shown if v != float("inf")] == sorted(
+        (m["total"] for m in msgs if m.get("usageRecorded", True)), reverse=True
+    )
     assert shown.count(float("inf")) == sum(m.get("usageRecorded", True) is False for m in msgs)
 
 
 def test_long_tables_are_virtual_and_sortable(open_ui, fixture_data: SessionData):
-    big = SessionData(**{k: getattr(fixture_data, k) for k in ("session_id", "sessions", "flame", "events")},
-                      performance={fixture_data.session_id: dict(fixture_data.perf)})
+    big = SessionData(
+        **{k: getattr(fixture_data, k) for k in ("session_id", "sessions", "flame", "events")},
+        performance={fixture_data.session_id: dict(fixture_data.perf)},
+    )
     base = fixture_data.perf["tokensByMessage"]
     rows = [dict(base[i % len(base)], index=i + 1, total=(i * 7919) % 5003, usageRecorded=True) for i in range(3000)]
     big.performance[big.session_id]["tokensByMessage"] = rows
@@ -334,7 +349,9 @@ def test_long_tables_are_virtual_and_sortable(open_ui, fixture_data: SessionData
     assert [num(v) for v in column(ui, table, 7)][:20] == sorted((r["total"] for r in rows), reverse=True)[:20]
     # scrolling to the end renders the last rows
     ui.page.locator("#tokens-by-message .table-scroll").evaluate("el => { el.scrollTop = el.scrollHeight; }")
-    ui.wait(f"[...document.querySelectorAll('{table} tbody tr:not(.spacer)')].some(r => r.getAttribute('aria-rowindex') === '3001')")
+    ui.wait(
+        f"[...document.querySelectorAll('{table} tbody tr:not(.spacer)')].some(r => r.getAttribute('aria-rowindex') === '3001')"
+    )
     assert ui.console_errors == []
 
 
@@ -434,7 +451,10 @@ def test_focus_ring_tabs_and_800x600(open_ui, fx: SessionData, artifacts):
     ui.page.focus("#tab-overview")
     ui.page.keyboard.press("ArrowRight")
     assert ui.page.evaluate("document.activeElement.id") == "tab-tokens"
-    assert ui.page.get_attribute("#tab-tokens", "aria-selected") == "true" and not ui.page.locator("#panel-tokens").is_hidden()
+    assert (
+        ui.page.get_attribute("#tab-tokens", "aria-selected") == "true"
+        and not ui.page.locator("#panel-tokens").is_hidden()
+    )
     ui.page.keyboard.press("End")
     assert ui.page.get_attribute("#tab-suggestions", "aria-selected") == "true"
     ui.page.keyboard.press("ArrowRight")
@@ -469,14 +489,35 @@ def parallel_session(fixture_data: SessionData) -> SessionData:
     depth = []
     for name, typ, p, a, b in spans:
         depth.append(depth[p] + 1 if p >= 0 else 0)
-    fg = {"sessionId": "parallel", "view": "time", "weight": "time", "unit": "ms", "total": 1300 * S, "maxDepth": max(depth),
-          "strings": strings, "types": types, "encoding": "json",
-          "frames": {"name": list(range(len(spans))), "type": [types.index(s[1]) for s in spans], "depth": depth,
-                     "start": [s[3] for s in spans], "value": [s[4] - s[3] for s in spans], "parent": [s[2] for s in spans],
-                     "id": [None] + [f"p{i}" for i in range(1, len(spans))], "count": None}}
+    fg = {
+        "sessionId": "parallel",
+        "view": "time",
+        "weight": "time",
+        "unit": "ms",
+        "total": 1300 * S,
+        "maxDepth": max(depth),
+        "strings": strings,
+        "types": types,
+        "encoding": "json",
+        "frames": {
+            "name": list(range(len(spans))),
+            "type": [types.index(s[1]) for s in spans],
+            "depth": depth,
+            "start": [s[3] for s in spans],
+            "value": [s[4] - s[3] for s in spans],
+            "parent": [s[2] for s in spans],
+            "id": [None] + [f"p{i}" for i in range(1, len(spans))],
+            "count": None,
+        },
+    }
     perf = dict(fixture_data.perf, sessionId="parallel", title="parallel", tokensByMessage=[], tokensByFile=[])
-    return SessionData("parallel", [{"sessionId": "parallel", "title": "parallel", "totalTokens": 0, "eventCount": len(spans)}],
-                       {"parallel": perf}, {"parallel": {"time": fg, "aggregate": fg, "tokens": fg}}, {"parallel": {}})
+    return SessionData(
+        "parallel",
+        [{"sessionId": "parallel", "title": "parallel", "totalTokens": 0, "eventCount": len(spans)}],
+        {"parallel": perf},
+        {"parallel": {"time": fg, "aggregate": fg, "tokens": fg}},
+        {"parallel": {}},
+    )
 
 
 def test_parallel_calls_get_lanes_and_idle_gaps_collapse(open_ui, fixture_data: SessionData, artifacts):
@@ -508,7 +549,9 @@ def test_parallel_calls_get_lanes_and_idle_gaps_collapse(open_ui, fixture_data: 
     ui.page.screenshot(path=str(artifacts / "webui-parallel-light.png"))
 
 
-def test_aggregated_view_counts_and_lists_merged_calls_over_base64(open_ui, ui_server, fixture_engine, fixture_data: SessionData):
+def test_aggregated_view_counts_and_lists_merged_calls_over_base64(
+    open_ui, ui_server, fixture_engine, fixture_data: SessionData
+):
     # the browser page gets base64 columns from the server: the merge count must survive them
     ui_server.engine = fixture_engine
     ui = open_ui(None, config={"mode": "http", "token": ui_server.token})
@@ -518,7 +561,9 @@ def test_aggregated_view_counts_and_lists_merged_calls_over_base64(open_ui, ui_s
     f = agg["frames"]
     ui.wait(f"window.__sessionprof.mode() === 'aggregate' && window.__sessionprof.frameCount() === {len(f['start'])}")
     ui.settle()
-    assert [r["params"].get("encoding") for r in ui_server.rpc_log if r["method"] == "sessionprof/flameGraph"][-1] == "base64"
+    assert [r["params"].get("encoding") for r in ui_server.rpc_log if r["method"] == "sessionprof/flameGraph"][
+        -1
+    ] == "base64"
     i = max((i for i in range(1, len(f["start"])) if f["count"][i] > 1), key=lambda i: f["value"][i])
     assert ui.hook(f"frame({i})")["count"] == f["count"][i]
     b = ui.hook(f"frameBox({i})")
@@ -527,18 +572,27 @@ def test_aggregated_view_counts_and_lists_merged_calls_over_base64(open_ui, ui_s
     tip = ui.page.locator("#flame-tooltip")
     tip.wait_for(state="visible")
     assert f"{f['count'][i]:,} calls merged" in tip.inner_text()
-    assert any(f"×{f['count'][k]}" in t for k in range(1, len(f["start"])) if f["count"][k] > 1 for t in ui.hook("drawnLabels()"))
+    assert any(
+        f"×{f['count'][k]}" in t
+        for k in range(1, len(f["start"]))
+        if f["count"][k] > 1
+        for t in ui.hook("drawnLabels()")
+    )
     ui.page.mouse.click(box["x"] + b["x"] + min(b["w"], 40) / 2, box["y"] + b["y"] + 9)
     members = ui.page.locator("#flame-details .members li")
     members.first.wait_for()
     assert members.count() == len(f["members"][i]) == min(f["count"][i], 100)
     # each member is named from its event, and leads to it in the time view
     names = {fixture_engine.event(fixture_data.session_id, eid)["name"] for eid in f["members"][i]}
-    ui.wait(f"[...document.querySelectorAll('#flame-details .members li')].every(li => !li.innerText.startsWith('{f['members'][i][0][:4]}'))")
+    ui.wait(
+        f"[...document.querySelectorAll('#flame-details .members li')].every(li => !li.innerText.startsWith('{f['members'][i][0][:4]}'))"
+    )
     shown = {t.rsplit(" (", 1)[0] for t in members.all_inner_texts()}
     assert shown == names
     members.first.locator("button").click()
-    ui.wait(f"window.__sessionprof.mode() === 'time' && (window.__sessionprof.selected() || {{}}).id === '{f['members'][i][0]}'")
+    ui.wait(
+        f"window.__sessionprof.mode() === 'time' && (window.__sessionprof.selected() || {{}}).id === '{f['members'][i][0]}'"
+    )
     assert ui.console_errors == []
 
 
@@ -546,7 +600,9 @@ def test_webview_follows_a_vscode_theme_change_live(open_ui, fixture_data: Sessi
     # the panel opened in a light theme (config.theme, as panel.ts sends it) ...
     ui = open_ui(fixture_data, config={"theme": "light"})
     ui.settle()
-    px = lambda: ui.page.evaluate("() => { const c = document.getElementById('flame-canvas'); return Array.from(c.getContext('2d').getImageData(c.width - 1, c.height - 1, 1, 1).data.slice(0, 3)); }")  # noqa: E731
+    px = lambda: ui.page.evaluate(
+        "() => { const c = document.getElementById('flame-canvas'); return Array.from(c.getContext('2d').getImageData(c.width - 1, c.height - 1, 1, 1).data.slice(0, 3)); }"
+    )  # noqa: E731
     assert ui.page.evaluate("document.documentElement.dataset.theme") == "light" and px() == [255, 255, 255]
     # ... then the user picks a dark theme: VS Code swaps the body class and the variables
     ui.page.evaluate("""() => { document.documentElement.style.setProperty('--vscode-editor-background', '#1e1e1e');
@@ -556,7 +612,9 @@ def test_webview_follows_a_vscode_theme_change_live(open_ui, fixture_data: Sessi
     ui.settle()
     assert ui.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(30, 30, 30)"
     assert px() == [30, 30, 30]
-    assert ui.page.evaluate("getComputedStyle(document.querySelector('.hint')).color") == "rgb(161, 161, 170)"  # dark muted
+    assert (
+        ui.page.evaluate("getComputedStyle(document.querySelector('.hint')).color") == "rgb(161, 161, 170)"
+    )  # dark muted
     ui.page.evaluate("""() => { document.documentElement.style.setProperty('--vscode-editor-background', '#fffffe');
       document.body.className = 'vscode-light'; }""")
     ui.wait("document.documentElement.dataset.theme === 'light'")
@@ -589,16 +647,28 @@ def test_tooltips_say_what_each_type_of_frame_did(open_ui, fixture_data: Session
     t = ev["metadata"]["tokens"]
     text = hover_tooltip(ui, i)
     assert ev["metadata"]["model"] in text
-    assert f"in {t['input']:,} • out {t['output']:,} • cache read {t['cacheRead']:,} • cache write {t['cacheWrite']:,}" in text
+    assert (
+        f"in {t['input']:,} • out {t['output']:,} • cache read {t['cacheRead']:,} • cache write {t['cacheWrite']:,}"
+        in text
+    )
     assert f"${ev['cost']:.4f}" in text
     # a tool: its command and its status (with the error)
-    i = next(i for i in range(len(f["start"])) if kind(i) == "tool_execution" and events[f["id"][i]]["metadata"].get("status") == "error"
-             and "command" in (events[f["id"][i]]["metadata"].get("args") or {}))
+    i = next(
+        i
+        for i in range(len(f["start"]))
+        if kind(i) == "tool_execution"
+        and events[f["id"][i]]["metadata"].get("status") == "error"
+        and "command" in (events[f["id"][i]]["metadata"].get("args") or {})
+    )
     m = events[f["id"][i]]["metadata"]
     text = hover_tooltip(ui, i)
     assert m["args"]["command"][:60] in text and "Status" in text and "error" in text
     # a subagent: the task its Task call gave it
-    i = next(i for i in range(len(f["start"])) if kind(i) == "agent" and f["parent"][i] > 0 and fg["types"][f["type"][f["parent"][i]]] == "tool_execution")
+    i = next(
+        i
+        for i in range(len(f["start"]))
+        if kind(i) == "agent" and f["parent"][i] > 0 and fg["types"][f["type"][f["parent"][i]]] == "tool_execution"
+    )
     task = events[f["id"][f["parent"][i]]]["metadata"]["args"]["description"]
     text = hover_tooltip(ui, i)
     assert "Task" in text and task in text

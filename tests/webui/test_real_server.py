@@ -29,7 +29,9 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
             page.on("pageerror", lambda e: errors.append(str(e)))
             # a clean console: no CSP directive ignored in <meta>, no favicon 404
             page.on("console", lambda m: m.type in ("error", "warning") and errors.append(m.text))
-            page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));")
+            page.add_init_script(
+                "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));"
+            )
             page.goto(f"{url.rstrip('/')}/?sessionId={sid}#token={token}")  # fragment: issue 19
             deadline = time.monotonic() + 30
             while not page.evaluate("window.__sessionprof && window.__sessionprof.frameCount() > 0"):
@@ -64,7 +66,9 @@ async def test_real_server_serves_the_ui(tmp_path, fixture_events, fixture_data)
     try:
         url, token = rec.ready["endpoint"]["url"], rec.ready["endpoint"]["token"]
         async with aiohttp.ClientSession() as http:
-            r = await http.post(url.rstrip("/") + "/v1/events", json=fixture_events, headers={"Authorization": f"Bearer {token}"})
+            r = await http.post(
+                url.rstrip("/") + "/v1/events", json=fixture_events, headers={"Authorization": f"Bearer {token}"}
+            )
             assert r.status == 200, await r.text()
             assert (await r.json())["accepted"] == len(fixture_events)
         sid = fixture_data.session_id

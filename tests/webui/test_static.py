@@ -27,11 +27,15 @@ def test_protocol_js_matches_protocol_py():
         if f.name == "protocol.js":
             continue
         src = f.read_text()
-        for value in (v for k, v in vars(protocol).items() if k.isupper() and isinstance(v, str) and "/" in v and len(v) > 3):
+        for value in (
+            v for k, v in vars(protocol).items() if k.isupper() and isinstance(v, str) and "/" in v and len(v) > 3
+        ):
             assert f'"{value}"' not in src, f"{f.name} spells {value!r} instead of importing it"
 
 
-SINKS = re.compile(r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment|DOMParser|srcdoc")
+SINKS = re.compile(
+    r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment|DOMParser|srcdoc"
+)
 
 
 def test_no_html_sinks_in_the_bundle():

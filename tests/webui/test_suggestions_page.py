@@ -24,9 +24,14 @@ from test_suggestions_effects import AFTER, BEFORE, later_session  # noqa: E402
 
 def start_ui(store: Path, sid: str, cwd: Path) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, CLAUDE_CONFIG_DIR=str(cwd.parent / "no-claude"), CODEX_HOME=str(cwd.parent / "no-codex"))
-    proc = subprocess.Popen([sys.executable, "-m", "sessionprof_ls.cli", "--store", str(store), "ui", sid,
-                             "--no-browser"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(store), "ui", sid, "--no-browser"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = proc.stdout.readline()

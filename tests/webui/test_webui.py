@@ -5,6 +5,7 @@ here independently of the page."""
 from __future__ import annotations
 
 import json
+
 import pytest
 
 from .conftest import MODES, SessionData, engine_with, expected_visible, session_data_from, uncovered_center
@@ -25,16 +26,30 @@ def fmt_int(n: float) -> str:
 
 
 def pixel(ui, x: float, y: float) -> tuple[int, int, int]:
-    return tuple(ui.page.evaluate("([x, y]) => Array.from(document.getElementById('flame-canvas').getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3))", [x, y]))
+    return tuple(
+        ui.page.evaluate(
+            "([x, y]) => Array.from(document.getElementById('flame-canvas').getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3))",
+            [x, y],
+        )
+    )
 
 
 def frame_of(fg: dict, i: int, rows: list[int] | None = None) -> dict:
     f = fg["frames"]
-    return {"name": fg["strings"][f["name"][i]], "type": fg["types"][f["type"][i]], "depth": f["depth"][i], "start": f["start"][i], "value": f["value"][i], "id": f["id"][i],
-            "row": rows[i] if rows else f["depth"][i]}
+    return {
+        "name": fg["strings"][f["name"][i]],
+        "type": fg["types"][f["type"][i]],
+        "depth": f["depth"][i],
+        "start": f["start"][i],
+        "value": f["value"][i],
+        "id": f["id"][i],
+        "row": rows[i] if rows else f["depth"][i],
+    }
 
 
-def pick_frame(fg: dict, width: float, types=("ai_response", "tool_execution", "user_input"), min_px=60, rows=None) -> tuple[int, float]:
+def pick_frame(
+    fg: dict, width: float, types=("ai_response", "tool_execution", "user_input"), min_px=60, rows=None
+) -> tuple[int, float]:
     """The widest frame of these types whose center no sibling covers, and that center's x."""
     f = fg["frames"]
     best = None
@@ -140,7 +155,12 @@ def test_double_click_zooms_to_the_frame_and_reset_restores(open_ui, fixture_dat
     ui = open_ui(fixture_data)
     ui.settle()
     fg = fixture_data.fg("time")
-    width, rows, min_px, row_h = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth"), ui.hook("rowHeight")
+    width, rows, min_px, row_h = (
+        ui.hook("canvasWidth()"),
+        ui.hook("rowsShown()"),
+        ui.hook("minFrameWidth"),
+        ui.hook("rowHeight"),
+    )
     box = ui.canvas_box()
     row_of = ui.rows()
     i, x = pick_frame(fg, width, types=("tool_execution",), min_px=20, rows=row_of)
@@ -228,12 +248,18 @@ def test_view_buttons_fetch_aggregate_and_token_views(open_ui, fixture_data: Ses
     for mode, label in (("aggregate", "Aggregated"), ("tokens", "Tokens"), ("time", "Time")):
         ui.page.locator(f'.mode[data-mode="{mode}"]').click()
         fg = fixture_data.fg(mode)
-        ui.wait(f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fg['frames']['start'])} && window.__sessionprof.viewRange()[1] === {fg['total']}")
+        ui.wait(
+            f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fg['frames']['start'])} && window.__sessionprof.viewRange()[1] === {fg['total']}"
+        )
         ui.settle()
         view, weight = MODES[mode]
         reqs = [m for m in ui.host_log() if m.get("method") == "sessionprof/flameGraph"]
-        assert reqs[-1]["params"] == {"sessionId": fixture_data.session_id, "view": view, "weight": weight,
-                                      "encoding": "base64"}
+        assert reqs[-1]["params"] == {
+            "sessionId": fixture_data.session_id,
+            "view": view,
+            "weight": weight,
+            "encoding": "base64",
+        }
         assert ui.page.locator(f'.mode[data-mode="{mode}"]').get_attribute("aria-pressed") == "true"
         w, rows, mp = ui.hook("canvasWidth()"), ui.hook("rowsShown()"), ui.hook("minFrameWidth")
         assert ui.hook("visibleFrameCount()") == expected_visible(fg, 0, fg["total"], w, rows, mp, ui.rows())
@@ -247,7 +273,13 @@ def test_apply_runs_the_command_through_the_host(open_ui, fixture_data: SessionD
     ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg[1]["id"]}"] button.apply').click()
     ui.wait("window.__hostLog.some(m => m.type === 'executeCommand')")
     cmds = [m for m in ui.host_log() if m["type"] == "executeCommand"]
-    assert cmds == [{"type": "executeCommand", "command": "sessionprof.applySuggestion", "arguments": [fixture_data.session_id, sugg[1]["id"]]}]
+    assert cmds == [
+        {
+            "type": "executeCommand",
+            "command": "sessionprof.applySuggestion",
+            "arguments": [fixture_data.session_id, sugg[1]["id"]],
+        }
+    ]
     # the Suggestions tab shows every suggestion in full, each with its own Apply
     ui.page.click("#tab-suggestions")
     cards = ui.page.locator("#suggestions-full .suggestion")
@@ -269,8 +301,11 @@ def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionDa
     for r, m in zip(rows.all(), msgs):
         cells = r.locator("td").all_inner_texts()
         assert cells[0] == (m.get("label") or f"#{m['index']}") and cells[1] == m["role"]
-        assert cells[3:8] == ([fmt_int(m[k]) for k in ("input", "output", "cacheRead", "cacheWrite", "total")]
-                              if m.get("usageRecorded", True) else ["not recorded"] * 5)
+        assert cells[3:8] == (
+            [fmt_int(m[k]) for k in ("input", "output", "cacheRead", "cacheWrite", "total")]
+            if m.get("usageRecorded", True)
+            else ["not recorded"] * 5
+        )
     total = ui.page.locator("#tokens-by-message tfoot td").all_inner_texts()
     sums = {k: sum(m[k] for m in msgs) for k in ("input", "output", "cacheRead", "cacheWrite", "total")}
     assert total[3:8] == [fmt_int(sums[k]) for k in ("input", "output", "cacheRead", "cacheWrite", "total")]
@@ -285,7 +320,7 @@ def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionDa
         cells = r.locator("td").all_inner_texts()
         # relative to the session's workspace, the full path on hover
         root = fixture_data.sessions[0]["workspace"] + "/"
-        shown = f["filePath"][len(root):] if f["filePath"].startswith(root) else f["filePath"]
+        shown = f["filePath"][len(root) :] if f["filePath"].startswith(root) else f["filePath"]
         # issue 12: tokens in context (first read + re-sent), the same tokens the share is of
         assert cells[:3] == [shown, fmt_int(f["contextTokens"]), f"{f['shareOfInput']:.1f}%"]
         assert r.locator("td").first.get_attribute("title") == f["filePath"]
@@ -294,13 +329,17 @@ def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionDa
     assert hist[:3] == ["(conversation history)", fmt_int(p["historyTokens"]), f"{p['historyShare']:.1f}%"]
     frows.nth(1).locator("button.file-link").click()
     ui.wait("window.__hostLog.some(m => m.type === 'openFile')")
-    assert [m for m in ui.host_log() if m["type"] == "openFile"] == [{"type": "openFile", "filePath": files[1]["filePath"], "line": 1}]
+    assert [m for m in ui.host_log() if m["type"] == "openFile"] == [
+        {"type": "openFile", "filePath": files[1]["filePath"], "line": 1}
+    ]
 
     models = ui.page.locator("#tokens-by-model .model-row")
     assert models.count() == len(p["tokensByModel"])
     m0 = p["tokensByModel"][0]
     text = models.first.inner_text()
-    assert m0["model"] in text and f"{fmt_int(m0['total'])} tk" in text and f"{fmt_int(m0['requests'])} requests" in text
+    assert (
+        m0["model"] in text and f"{fmt_int(m0['total'])} tk" in text and f"{fmt_int(m0['requests'])} requests" in text
+    )
     ui.page.screenshot(path=str(artifacts / "webui-tokens.png"), full_page=True)
 
 
@@ -310,7 +349,9 @@ def test_timeline_lists_events_in_time_order(open_ui, fixture_data: SessionData)
     ui.page.click("#tab-timeline")
     fg = fixture_data.fg("time")
     f = fg["frames"]
-    want = sorted((i for i in range(len(f["start"])) if f["depth"][i] in (1, 2)), key=lambda i: (f["start"][i], f["depth"][i]))
+    want = sorted(
+        (i for i in range(len(f["start"])) if f["depth"][i] in (1, 2)), key=lambda i: (f["start"][i], f["depth"][i])
+    )
     rows = ui.page.locator("#timeline tbody tr")
     rows.first.wait_for()
     assert rows.count() == len(want)
@@ -329,7 +370,10 @@ def test_show_event_message_selects_and_zooms(open_ui, fixture_data: SessionData
     fg = fixture_data.fg("time")
     i, _ = pick_frame(fg, ui.hook("canvasWidth()"), types=("tool_execution",), min_px=5, rows=ui.rows())
     fr = frame_of(fg, i)
-    ui.page.evaluate("m => window.postMessage(m, '*')", {"type": "showEvent", "sessionId": fixture_data.session_id, "eventId": fr["id"]})
+    ui.page.evaluate(
+        "m => window.postMessage(m, '*')",
+        {"type": "showEvent", "sessionId": fixture_data.session_id, "eventId": fr["id"]},
+    )
     ui.wait(f"(window.__sessionprof.selected() || {{}}).id === {json.dumps(fr['id'])}")
     ui.settle()
     assert ui.hook("viewRange()") == pytest.approx([fr["start"], fr["start"] + fr["value"]])
@@ -350,7 +394,11 @@ def test_live_summary_extends_the_graph_and_keeps_the_zoom(open_ui, tmp_path, fi
     ui.settle()
     log_before = len(ui.host_log())
     ui.page.evaluate("d => { window.__fakeData = d; }", full.to_js())
-    summary = {k: v for k, v in full.perf.items() if k not in ("events", "slowestOperations", "suggestions", "tokensByMessage", "tokensByFile", "tokensByModel")}
+    summary = {
+        k: v
+        for k, v in full.perf.items()
+        if k not in ("events", "slowestOperations", "suggestions", "tokensByMessage", "tokensByFile", "tokensByModel")
+    }
     ui.page.evaluate("s => window.postMessage({type: 'summary', summary: s}, '*')", summary)
     ui.wait(f"window.__sessionprof.frameCount() === {n_full}")
     ui.settle()
@@ -362,7 +410,10 @@ def test_live_summary_extends_the_graph_and_keeps_the_zoom(open_ui, tmp_path, fi
 
 
 def test_bad_flame_data_names_the_problem_and_keeps_the_rest(open_ui, fixture_data: SessionData):
-    data = SessionData(**{k: getattr(fixture_data, k) for k in ("session_id", "sessions", "performance", "events")}, flame=json.loads(json.dumps(fixture_data.flame)))
+    data = SessionData(
+        **{k: getattr(fixture_data, k) for k in ("session_id", "sessions", "performance", "events")},
+        flame=json.loads(json.dumps(fixture_data.flame)),
+    )
     data.flame[data.session_id]["time"]["frames"]["depth"].pop()
     ui = open_ui(data)
     err = ui.page.locator("#error")
@@ -388,7 +439,9 @@ def test_dark_theme_and_vscode_theme_variables(open_ui, fixture_data: SessionDat
 
     # Inside VS Code the webview's CSS variables win over the system preference.
     vs = "document.documentElement.style.setProperty('--vscode-editor-background', '#102030'); document.documentElement.style.setProperty('--vscode-editor-foreground', '#fafafa');"
-    ui2 = open_ui(fixture_data, color_scheme="light", init_js=f"document.addEventListener('DOMContentLoaded', () => {{ {vs} }});")
+    ui2 = open_ui(
+        fixture_data, color_scheme="light", init_js=f"document.addEventListener('DOMContentLoaded', () => {{ {vs} }});"
+    )
     ui2.settle()
     assert ui2.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(16, 32, 48)"
     assert pixel(ui2, w - 1, last_row_y) == (16, 32, 48)
@@ -418,7 +471,9 @@ def test_browser_page_over_http_with_token(open_ui, ui_server, fixture_engine, f
     status = ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg["id"]}"] .apply-status')
     status.get_by_text("nothing was written").wait_for()
     assert ui.page.locator(f'#suggestions-overview .suggestion[data-id="{sugg["id"]}"] .sugg-diff').count() >= 1
-    assert [r["params"] for r in ui_server.rpc_log if r["method"] == "sessionprof/previewSuggestion"] == [{"sessionId": fixture_data.session_id, "suggestionId": sugg["id"]}]
+    assert [r["params"] for r in ui_server.rpc_log if r["method"] == "sessionprof/previewSuggestion"] == [
+        {"sessionId": fixture_data.session_id, "suggestionId": sugg["id"]}
+    ]
     assert not [r for r in ui_server.rpc_log if r["method"] == "workspace/executeCommand"]
     assert ui.page.evaluate("window.__cspViolations") == []
     assert ui.console_errors == []

@@ -11,7 +11,7 @@ PAYLOADS = [
     '<img src=x onerror="window.__pwned=(window.__pwned||0)+1">',
     "<script>window.__pwned=(window.__pwned||0)+1</script>",
     '"><svg onload="window.__pwned=(window.__pwned||0)+1"></svg>',
-    "<iframe srcdoc=\"<script>parent.__pwned=1</script>\"></iframe>",
+    '<iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>',
     "javascript:window.__pwned=1",
 ]
 SID = '<b id="injected">xss-session</b>'
@@ -21,18 +21,55 @@ def payload_events() -> list[dict]:
     t0 = 1_760_000_000_000
     p = PAYLOADS
     evs = [
-        {"sessionId": SID, "id": "u1", "type": "user_input", "name": p[0], "startTime": t0, "endTime": t0 + 10,
-         "metadata": {"text": p[1], "sessionTitle": p[2]}},
-        {"sessionId": SID, "id": "a1", "type": "ai_response", "name": p[1], "startTime": t0 + 10, "endTime": t0 + 60_000,
-         "metadata": {"model": p[3], "tokens": {"input": 1200, "output": 4000, "cacheRead": 0, "cacheWrite": 0}, "text": p[0]}},
+        {
+            "sessionId": SID,
+            "id": "u1",
+            "type": "user_input",
+            "name": p[0],
+            "startTime": t0,
+            "endTime": t0 + 10,
+            "metadata": {"text": p[1], "sessionTitle": p[2]},
+        },
+        {
+            "sessionId": SID,
+            "id": "a1",
+            "type": "ai_response",
+            "name": p[1],
+            "startTime": t0 + 10,
+            "endTime": t0 + 60_000,
+            "metadata": {
+                "model": p[3],
+                "tokens": {"input": 1200, "output": 4000, "cacheRead": 0, "cacheWrite": 0},
+                "text": p[0],
+            },
+        },
     ]
     for k in range(4):
         s = t0 + 60_000 + k * 10_000
-        evs.append({"sessionId": SID, "id": f"t{k}", "parentId": "a1" if k == 0 else None, "type": "tool_execution", "name": p[k % 5],
-                    "startTime": s, "endTime": s + 9_000, "metadata": {"toolName": p[(k + 1) % 5], "args": {"cmd": p[(k + 2) % 5]}}})
-        evs.append({"sessionId": SID, "id": f"r{k}", "parentId": f"t{k}", "type": "file_read", "name": p[(k + 3) % 5],
-                    "startTime": s + 1, "endTime": s + 8_000,
-                    "metadata": {"filePath": f"src/{p[k % 5]}.ts", "fileTokens": 300 + k, "fileSize": 1000}})
+        evs.append(
+            {
+                "sessionId": SID,
+                "id": f"t{k}",
+                "parentId": "a1" if k == 0 else None,
+                "type": "tool_execution",
+                "name": p[k % 5],
+                "startTime": s,
+                "endTime": s + 9_000,
+                "metadata": {"toolName": p[(k + 1) % 5], "args": {"cmd": p[(k + 2) % 5]}},
+            }
+        )
+        evs.append(
+            {
+                "sessionId": SID,
+                "id": f"r{k}",
+                "parentId": f"t{k}",
+                "type": "file_read",
+                "name": p[(k + 3) % 5],
+                "startTime": s + 1,
+                "endTime": s + 8_000,
+                "metadata": {"filePath": f"src/{p[k % 5]}.ts", "fileTokens": 300 + k, "fileSize": 1000},
+            }
+        )
     return evs
 
 
@@ -44,7 +81,12 @@ def xss_engine(tmp_path_factory):
 def assert_inert(ui):
     page = ui.page
     assert page.evaluate("window.__pwned") is None
-    assert page.evaluate("document.querySelectorAll('img, svg, iframe, object, embed, b#injected, [onerror], [onload]').length") == 0
+    assert (
+        page.evaluate(
+            "document.querySelectorAll('img, svg, iframe, object, embed, b#injected, [onerror], [onload]').length"
+        )
+        == 0
+    )
     scripts = page.evaluate("Array.from(document.scripts).map(s => s.getAttribute('src'))")
     assert scripts == ["/static/app.js"]
     # the payloads are on the page as text
@@ -68,7 +110,10 @@ def exercise(ui, data_perf):
     for tab in ("tokens", "timeline", "suggestions", "overview"):
         ui.page.click(f"#tab-{tab}")
         ui.page.wait_for_timeout(100)
-    assert ui.page.locator("#tokens-by-file tbody tr, #tokens-by-file tfoot tr").count() == len(data_perf["tokensByFile"]) + 1
+    assert (
+        ui.page.locator("#tokens-by-file tbody tr, #tokens-by-file tfoot tr").count()
+        == len(data_perf["tokensByFile"]) + 1
+    )
 
 
 def test_payloads_render_inert_in_the_webview(open_ui, xss_engine, artifacts):
