@@ -163,7 +163,9 @@ class Engine:
         self.store.update_session(session_id, total_cost=s["totalCost"])
         return s
 
-    def performance(self, session_id: str, include_events: bool = True) -> dict:
+    def performance(self, session_id: str, include_events: bool = True, include_messages: bool = True) -> dict:
+        """The overview. include_messages=False: tokensByMessage is None (one row per
+        response, 4 MB at 100k events), the rest equal: the web UI paints without it."""
         a = self.analysis(session_id)
         # the web UI's overview (no events) made once per analysis, as the flame graph (issue 13)
         cache = a.__dict__.setdefault("_perf_cache", {}) if not include_events else {}
@@ -175,6 +177,8 @@ class Engine:
                 data["eventsFlattened"] = flattened  # said so: events moved up to the depth cap (issue 19)
             cache[include_events] = data
         self.store.update_session(session_id, total_cost=data["totalCost"])
+        if not include_messages:
+            data = {**data, "tokensByMessage": None}
         return {**data, "suggestions": [dict(s) for s in data["suggestions"]]} if cache else data
 
     def flame_graph(self, session_id: str, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:

@@ -288,7 +288,8 @@ async def dispatch(ls, method: str, params: dict) -> Any:
         raise ValueError(f"unknown session: {sid}")
     if method == P.PERFORMANCE:
         include = params.get("includeEvents", True)
-        return engine.performance(sid, include_events=bool(include))
+        messages = params.get("includeMessages", True)  # issue 13: false -> tokensByMessage null
+        return engine.performance(sid, include_events=bool(include), include_messages=bool(messages))
     if method == P.FLAME_GRAPH:
         view = params.get("view", "time")
         weight = params.get("weight", "time")

@@ -263,7 +263,9 @@ class PerformanceData(Summary):
     events: list[TimedEvent] = []
     slowestOperations: list[SlowOperation] = []
     suggestions: list[OptimizationSuggestion] = []
-    tokensByMessage: list[MessageTokens] = []
+    tokensByMessage: list[MessageTokens] | None = Field(
+        [], description="null when asked with includeMessages false (issue 13: the web UI's first paint)"
+    )
     tokensByFile: list[FileTokens] = []
     tokensByModel: list[ModelTokens] = []
     historyTokens: int = Field(0, description="input context tokens not attributable to files")
