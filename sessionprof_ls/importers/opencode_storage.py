@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import ImportResult, JSONDecodeError, json_loads
-from .opencode import SOURCE, Source, build_turn, source_of
+from .opencode_turns import SOURCE, Source, build_turn, source_of
 
 
 class StorageSource(Source):
