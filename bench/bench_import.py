@@ -62,7 +62,9 @@ def build_corpus(dest: Path, target_mb: float) -> tuple[Path, Path, int, int]:
             data = src.read_bytes()
             # every UUID (session id, line uuids) and every message/request/call id made unique per copy
             mapping: dict[bytes, bytes] = {}
-            data = UUID_RE.sub(lambda m: mapping.setdefault(m.group(0), str(uuid.uuid4()).encode()), data)
+            data = UUID_RE.sub(
+                lambda m, mapping=mapping: mapping.setdefault(m.group(0), str(uuid.uuid4()).encode()), data
+            )
             tag = f"c{i}x".encode()
             for prefix in (b'"msg_', b'"req_', b'"toolu_', b'"call_'):
                 data = data.replace(prefix, prefix + tag)
@@ -96,7 +98,7 @@ print(len(sessions), file=sys.stderr)
 
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
     t = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.run(cmd, env=env, capture_output=True, cwd=ROOT)
     return time.perf_counter() - t, proc
 
 
@@ -235,7 +237,8 @@ def main() -> int:
             inner.append(float(proc.stdout.split()[0]))
             events = proc.stdout.split()[1].decode()
         print(
-            f"importers alone, in-process (no store, no analysis): median {statistics.median(inner):.3f}s, {events} events"
+            "importers alone, in-process (no store, no analysis): "
+            f"median {statistics.median(inner):.3f}s, {events} events"
         )
         # the floor under any cold run: the interpreter and the modules it needs, doing nothing
         for label, code in (

@@ -652,7 +652,7 @@ async def run(args) -> None:
     hint, lens = req["hint"], req["lens"]
     rows = [
         (
-            "ingest (POST /v1/events, batches of %d)" % args.batch,
+            f"ingest (POST /v1/events, batches of {args.batch})",
             f"{ing['rate']:,.0f} events/s",
             "",
             "",
@@ -690,11 +690,13 @@ async def run(args) -> None:
     )
     head = ("measure", "p50 / rate", "p99", "max", "target", "")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
-    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=False))
     print(line)
     print("-" * len(line))
     for r in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r[:5], widths)) + "  " + ("ok" if r[5] else "MISSED"))
+        print(
+            "  ".join(str(c).ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + ("ok" if r[5] else "MISSED")
+        )
     print()
     print(
         f"ingest detail: {ing['batches']} POSTs, {ing['bytes_per_event']:.0f} B/event, concurrency "

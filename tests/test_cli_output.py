@@ -98,7 +98,7 @@ def test_sessions_table_fits_with_date_duration_unique_prefixes(store, columns):
     assert len(lines) == 1 + len(rows)
     prefixes = [line.split()[0] for line in lines[1:]]
     assert len(set(prefixes)) == len(rows) and all(len(p) >= 8 for p in prefixes)
-    for p, r in zip(prefixes, rows):
+    for p, r in zip(prefixes, rows, strict=True):
         assert r["sessionId"].startswith(p)
     long = [r for r in rows if len(r["title"]) > 60]
     assert long

@@ -97,7 +97,7 @@ def expected_frames(fmt: str, data: dict) -> int:
         by_id = {n["id"]: n for n in data["nodes"]}
         deltas = data["timeDeltas"][1:] + [0]  # a sample lasts until the next one
         keys = set()
-        for node, dur in zip(data["samples"], deltas):
+        for node, dur in zip(data["samples"], deltas, strict=True):
             while dur > 0 and node is not None:
                 cf = by_id[node]["callFrame"]
                 keys.add((cf["functionName"], cf["url"], cf["lineNumber"], cf["columnNumber"]))
@@ -144,11 +144,11 @@ def test_every_export_of_a_real_fixture_opens_in_speedscope(fixture, tmp_path, s
         (data_dir / name).write_bytes(body)
         page = browser.new_page()
         problems: list[str] = []
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+        page.on("pageerror", lambda e, problems=problems: problems.append(f"page error: {e}"))
+        page.on("dialog", lambda d, problems=problems: (problems.append(f"dialog: {d.message}"), d.dismiss()))
         page.on(
             "console",
-            lambda m: (
+            lambda m, problems=problems: (
                 problems.append(f"{m.type}: {m.text}")
                 if m.type == "error" or "Tried to" in m.text or "Failed to load" in m.text
                 else None

@@ -121,7 +121,7 @@ def test_engine_agrees_with_reference_tokens(tmp_path):
     from sessionprof_ls.engine import Engine
 
     engine = Engine(str(tmp_path / "store.db"))
-    for name, (inp, out, cw, cr, n, _cost_ref) in CLAUDE_REFERENCE.items():
+    for name, (inp, out, cw, cr, _n, _cost_ref) in CLAUDE_REFERENCE.items():
         res = import_file(FIXTURES / "claude-code" / f"{name}.jsonl")
         ingest = engine.ingest(res.events)
         assert ingest["rejected"] == []

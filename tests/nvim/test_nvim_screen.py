@@ -74,7 +74,10 @@ def test_report_at_80_columns(tmp_path):
     init = f"""
 vim.opt.runtimepath = {{ vim.env.VIMRUNTIME, vim.env.SESSIONPROF_PLUGIN }}
 vim.opt.swapfile = false
-vim.g.sessionprof = {{ cmd = {lua_list(server_command())}, settings = {{ claudeConfigDir = {lua_str(str(fs.claude_dir))} }} }}
+vim.g.sessionprof = {{
+  cmd = {lua_list(server_command())},
+  settings = {{ claudeConfigDir = {lua_str(str(fs.claude_dir))} }},
+}}
 """
     start_nvim(
         tmp_path,

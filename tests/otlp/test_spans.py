@@ -134,7 +134,7 @@ def test_an_hour_long_outage_is_retried_at_most_a_minute_apart_and_loses_nothing
         clock[0] = max(clock[0], due)
         box.flush(target, exporter=col)
         tries.append(clock[0])
-    gaps = [b - a for a, b in zip(tries, tries[1:])]
+    gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
     assert max(gaps) <= ob.BACKOFF_CAP * 1.25 and len(tries) >= 3600 / (ob.BACKOFF_CAP * 1.25)
     assert box.pending(target.url)[0][3] == len(tries)  # attempts counted, row kept
     eng.store.close()

@@ -201,7 +201,7 @@ def test_slow_and_broken_clients_do_not_block(server):
     """Half-sent bodies and dropped connections: other clients are still served."""
     u = urlparse(server.url)
     socks = []
-    for i in range(20):
+    for _ in range(20):
         s = socket.create_connection((u.hostname, u.port), timeout=5)
         s.sendall(
             b"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "

@@ -91,7 +91,7 @@ def test_otlp_spans_kept_and_rejections_named(data):
     events, errors = otlp_to_events(body, "traces")
     assert len(events) == len(spans) - len(bad)
     assert len(errors) == len(bad)
-    for i, err in zip(bad, errors):
+    for i, err in zip(bad, errors, strict=True):
         assert err.startswith(f"resourceSpans[0].scopeSpans[0].spans[{i}]: "), err
 
 

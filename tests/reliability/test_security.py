@@ -129,7 +129,7 @@ def test_every_route_needs_the_token(server):
         )
         assert status == 401, (method, path, "cookie")
     # the UI shell is public and holds no data and no token; the header opens the rest
-    for method, path in PUBLIC:
+    for _method, path in PUBLIC:
         status, headers, body = http(server.url, path)
         assert status == 200 and server.token.encode() not in body and "Set-Cookie" not in headers
     assert (

@@ -66,7 +66,8 @@ def test_startup_crash_one_notification_then_settings(code_server, page):
     editor.wait_for(state="visible", timeout=30_000)
     search = editor.locator(".settings-header .suggest-input-container .view-lines")
     page.wait_for_function(
-        "() => (document.querySelector('.settings-editor .suggest-input-container .view-lines')?.textContent || '').includes('@ext:sessionprof.sessionprof')",
+        "() => (document.querySelector('.settings-editor .suggest-input-container .view-lines')?.textContent || '')"
+        ".includes('@ext:sessionprof.sessionprof')",
         timeout=30_000,
     )
     assert "@ext:sessionprof.sessionprof" in search.inner_text().replace("\u00a0", " ")
@@ -81,7 +82,8 @@ def test_startup_crash_one_notification_then_settings(code_server, page):
         )["contributes"]["configuration"]["properties"]
     )
     page.wait_for_function(
-        "() => /\\d+ Settings? Found/.test(document.querySelector('.settings-editor .settings-count-widget')?.textContent || '')",
+        "() => /\\d+ Settings? Found/"
+        ".test(document.querySelector('.settings-editor .settings-count-widget')?.textContent || '')",
         timeout=30_000,
     )
     found = int(re.search(r"(\d+) Settings? Found", count.inner_text()).group(1))

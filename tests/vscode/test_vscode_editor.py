@@ -163,7 +163,6 @@ def test_editor_features_in_code_server(code_server, page):
         return { id: f.id, box };
     }""")
     # select by clicking the frame (as a user does), then zoom by the test hook's API
-    cbox = canvas.bounding_box()
     b = chosen["box"]
     canvas.click(position={"x": b["x"] + min(4, b["w"] / 2), "y": b["y"] + b["h"] / 2})
     wait_until(
@@ -175,10 +174,9 @@ def test_editor_features_in_code_server(code_server, page):
         page,
         code_server,
     )
-    view = frame.locator(
-        "body"
-    ).evaluate("""() => { const [s, e] = window.__sessionprof.viewRange();
-        window.__sessionprof.zoomTo(s + (e - s) * 0.25, s + (e - s) * 0.5); return window.__sessionprof.viewRange(); }""")
+    view = frame.locator("body").evaluate("""() => { const [s, e] = window.__sessionprof.viewRange();
+        window.__sessionprof.zoomTo(s + (e - s) * 0.25, s + (e - s) * 0.5);
+        return window.__sessionprof.viewRange(); }""")
     wv.locator("#tab-tokens").click()
     assert wv.locator("#tab-tokens").get_attribute("aria-selected") == "true"
     page.wait_for_timeout(1200)  # the state is saved within 0.4 s
