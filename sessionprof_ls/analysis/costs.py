@@ -6,9 +6,10 @@ import numpy as np
 
 from .. import pricing
 from ..tree import AI, F_TOKENS
+from .base import AnalysisBase
 
 
-class CostsMixin:
+class CostsMixin(AnalysisBase):
     """Costs per event; mixed into Analysis."""
 
     def cost_array(self) -> np.ndarray:

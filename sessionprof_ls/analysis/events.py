@@ -1,19 +1,20 @@
-"""Events as the wire's JSON: one dict per span, nested by parent."""
+"""Events as the wire's JSON: one JsonDict per span, nested by parent."""
 
 from __future__ import annotations
 
 import math
 
 from ..tree import F_COMPACTION, F_ERROR, F_ORPHAN, F_TOKENS, TYPES
+from .base import AnalysisBase, JsonDict
 
 
-class EventsMixin:
+class EventsMixin(AnalysisBase):
     """The event tree; mixed into Analysis."""
 
-    def metadata(self, i: int) -> dict:
+    def metadata(self, i: int) -> JsonDict:
         t = self.t
         s = t.strings
-        md: dict = {}
+        md: JsonDict = {}
         if t.model[i] >= 0:
             md["model"] = s.values[t.model[i]]
         if i in t.provider:
@@ -46,7 +47,7 @@ class EventsMixin:
             md["compaction"] = True
         return md
 
-    def event(self, i: int, children: list | None = None) -> dict:
+    def event(self, i: int, children: list[JsonDict] | None = None) -> JsonDict:
         t = self.t
         s = t.start[i] - self.t0
         e = self.ends[i] - self.t0
@@ -68,10 +69,10 @@ class EventsMixin:
             "metadata": self.metadata(i),
         }
 
-    def events_tree(self) -> list[dict]:
+    def events_tree(self) -> list[JsonDict]:
         kids = self.children()
         n = self.n
-        built: dict[int, dict] = {}
+        built: dict[int, JsonDict] = {}
         for node in self.children_first():
             if node == n:
                 continue

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_TOKENS, FREAD, FWRITE, NET, TOOL
+from .base import AnalysisBase, JsonDict
 from .formatting import fmt_ms
 from .limits import LARGE_OUTPUT_TOKENS, LARGE_TOOL_OUTPUT_TOKENS
 from .timeline import HOOK_B
 
 
-class SlowestMixin:
+class SlowestMixin(AnalysisBase):
     """Slowest operations; mixed into Analysis."""
 
-    def _operations(self, types: tuple) -> tuple[np.ndarray, np.ndarray]:
+    def _operations(self, types: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         """(indices, durations) of operations; a file or network span inside a tool call
         is that call's own work, so the call stands for it."""
         typ = self.a_type
@@ -30,7 +31,7 @@ class SlowestMixin:
         order = np.lexsort((idx, -dur))
         return [(float(dur[o]), int(idx[o])) for o in order.tolist()]
 
-    def slowest(self) -> list[dict]:
+    def slowest(self) -> list[JsonDict]:
         top = self._top(*self._operations((AI, TOOL, FREAD, FWRITE, NET)), self.slowest_count)
         out = []
         for rank, (dur, i) in enumerate(top, 1):

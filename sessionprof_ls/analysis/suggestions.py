@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+from .base import AnalysisBase, JsonDict
 
-class SuggestionsMixin:
+
+class SuggestionsMixin(AnalysisBase):
     """Mixed into Analysis: `performance()` calls `suggestions` with the tables it built."""
 
-    def suggestions(self, by_file: list[dict], summary: dict, history_tokens: int, total_input: int) -> list[dict]:
+    def suggestions(
+        self, by_file: list[JsonDict], summary: JsonDict, history_tokens: int, total_input: int
+    ) -> list[JsonDict]:
         from ..suggestions import suggest
 
         return suggest(self, by_file, summary, history_tokens, total_input)

@@ -14,9 +14,12 @@ is `other` (unexplained).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from ..tree import AGENT, F_COMPACTION, TOOL, USER
+from .base import F64, AnalysisBase, JsonDict
 
 
 def merged_runs(s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,12 +75,12 @@ TIME_FIELDS = (
 )
 
 
-def time_parts(summary: dict) -> float:
+def time_parts(summary: JsonDict) -> float:
     """The sum of a summary's time buckets, idle included: equals its totalDuration."""
     return sum(summary.get(k) or 0.0 for k in TIME_FIELDS)
 
 
-class TimelineMixin:
+class TimelineMixin(AnalysisBase):
     """The session's time split; mixed into Analysis (reads its copied columns)."""
 
     def time_split(self) -> dict[str, float]:
@@ -185,17 +188,18 @@ class TimelineMixin:
         seg_s, seg_e, seg_b, seg_o = seg_s[ok], seg_e[ok], seg_b[ok], seg_o[ok]
         won = _attribute(seg_s, seg_e, seg_b)
         # each event's own share of the timeline: what the aggregate flame graph adds up
-        self._own_time = np.bincount(seg_o, weights=won, minlength=n)
+        # with weights bincount gives float64 (numpy's stubs say intp)
+        self._own_time = cast(F64, np.bincount(seg_o, weights=won, minlength=n))
         for name, code in PRIORITY:
             result[name] = float(won[seg_b == code].sum())
         result["other"] = max(0.0, active - float(won.sum()))
         return result
 
-    def own_time(self) -> np.ndarray:
+    def own_time(self) -> F64:
         """Per event, the time the split gives it (its self time, less what parallel or
         higher-priority spans won): these add up to the buckets of the summary."""
         self.time_split()
-        return self.__dict__.get("_own_time", np.zeros(self.n))
+        return self._own_time if "_own_time" in self.__dict__ else np.zeros(self.n)
 
 
 def _covered_before(hs: np.ndarray, he: np.ndarray, cum: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import pricing
 from ..tree import AGENT, AI, F_COMPACTION, F_TOKENS, FREAD, TOOL, USER
+from .base import F64, I64, AnalysisBase, Bools, JsonDict
 from .formatting import pct
+
+
+class ContextRequests(NamedTuple):
+    """One context's requests (see `_requests_by_context`)."""
+
+    starts: F64  # request start times, sorted
+    prefix: F64  # prefix sums of each request's price per re-sent token
+    unknown: NDArray[np.intp]  # prefix counts of requests with no price
+    comps: F64  # compaction times, sorted
 
 
 def _resend_window(starts: np.ndarray, comps: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -20,14 +33,15 @@ def _resend_window(starts: np.ndarray, comps: np.ndarray, end: np.ndarray) -> tu
     return lo, np.where(k < comps.size, np.searchsorted(starts, comps[np.minimum(k, comps.size - 1)]), starts.size)
 
 
-class TokenTablesMixin:
+class TokenTablesMixin(AnalysisBase):
     """Token tables; mixed into Analysis."""
 
-    def message_mask(self) -> np.ndarray:
+    def message_mask(self) -> Bools:
         """The events that are rows of the message table (and what messageCount counts)."""
-        return (self.a_type == AI) | (self.a_type == USER) | ((self.a_flags & F_TOKENS) != 0)
+        mask: Bools = (self.a_type == AI) | (self.a_type == USER) | ((self.a_flags & F_TOKENS) != 0)
+        return mask
 
-    def tokens_by_message(self) -> list[dict]:
+    def tokens_by_message(self) -> list[JsonDict]:
         t = self.t
         sel = np.flatnonzero(self.message_mask())
         sel = sel[np.argsort(self.a_start[sel], kind="stable")]
@@ -38,7 +52,7 @@ class TokenTablesMixin:
         users = (self.a_type[sel] == USER).tolist()
         recorded = ((self.a_flags[sel] & F_TOKENS) != 0).tolist()
         ids, names, values, models, texts = t.ids, t.name, t.strings.values, t.model, t.text
-        rows = []
+        rows: list[JsonDict] = []
         for k, i in enumerate(sel.tolist()):
             text = texts.get(i) or values[names[i]]
             m = models[i]
@@ -62,7 +76,7 @@ class TokenTablesMixin:
             )
         return rows
 
-    def tokens_by_model(self) -> list[dict]:
+    def tokens_by_model(self) -> list[JsonDict]:
         t = self.t
         req = np.flatnonzero((self.a_flags & F_TOKENS) != 0)
         if not req.size:
@@ -80,7 +94,7 @@ class TokenTablesMixin:
         unpriced = np.bincount(pos, weights=np.isnan(cost), minlength=groups.size)
         provider_of = self.model_provider
         grand = int(sum(s.sum() for s in sums.values()))
-        rows = []
+        rows: list[JsonDict] = []
         for g, code in enumerate(groups.tolist()):
             name = t.strings.values[code] if code >= 0 else "(unknown model)"
             tin, tout, tcr, tcw = (int(sums[c][g]) for c in ("tin", "tout", "tcr", "tcw"))
@@ -129,7 +143,7 @@ class TokenTablesMixin:
         self._ctx = ctx
         return ctx
 
-    def _requests_by_context(self, ctx: np.ndarray):
+    def _requests_by_context(self, ctx: I64) -> dict[int, ContextRequests]:
         """Per context: request start times (sorted), prefix sums of each request's
         price per re-sent token (history mostly comes from the prompt cache), the
         count of requests with no price, compaction times, and each request's price per
@@ -151,8 +165,8 @@ class TokenTablesMixin:
                 rate[sel] = np.where(cr[sel] > 0, rates.cache_read, rates.input)
                 frate[sel] = np.where(cw[sel] > 0, rates.cache_write, rates.input)
         comp = np.flatnonzero((self.a_flags & F_COMPACTION) != 0)
-        out = {}
-        self._first_rates: dict = {}  # per context, beside the tuple (suggestions unpack four items)
+        out: dict[int, ContextRequests] = {}
+        self._first_rates = {}  # per context, beside the tuple (suggestions unpack four items)
         rctx = ctx[req]
         for c in np.unique(rctx).tolist():
             sel = rctx == c
@@ -162,7 +176,7 @@ class TokenTablesMixin:
             prefix = np.concatenate([[0.0], np.cumsum(np.nan_to_num(r))])
             unknown = np.concatenate([[0], np.cumsum(np.isnan(r))])
             comps = np.sort(self.a_start[comp[ctx[comp] == c]])
-            out[c] = (starts[order], prefix, unknown, comps)
+            out[c] = ContextRequests(starts[order], prefix, unknown, comps)
             self._first_rates[c] = frate[sel][order]
         return out
 
@@ -183,7 +197,7 @@ class TokenTablesMixin:
                 out.update(zip(reads[sel].tolist(), np.maximum(stop - lo, 0).tolist(), strict=True))
         return out
 
-    def tokens_by_file(self, total_input: int) -> list[dict]:
+    def tokens_by_file(self, total_input: int) -> list[JsonDict]:
         t = self.t
         fcol = self._col("file")
         reads = np.flatnonzero((self.a_type == FREAD) & (fcol >= 0))
@@ -233,7 +247,7 @@ class TokenTablesMixin:
         all_ids = t.ids
         for p, i in zip(pos.tolist(), reads.tolist(), strict=True):
             ids[p].append(all_ids[i])
-        rows = []
+        rows: list[JsonDict] = []
         for g, code in enumerate(files.tolist()):
             known = runknown[g] == 0
             resent_cost = float(rcost[g]) if (known or rcost[g]) else None
