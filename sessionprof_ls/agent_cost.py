@@ -5,17 +5,22 @@ a discount, a proxy's markup)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import pricing
 from .tree import F_TOKENS
+
+if TYPE_CHECKING:  # types only: the analysis package (its core) imports this module
+    from .analysis.base import AnalysisBase, JsonDict
 
 # Differences below this share of the larger cost (or under a tenth of a cent) are rounding.
 REL_TOLERANCE = 0.01
 ABS_TOLERANCE = 0.001
 
 
-def fields(a) -> dict:
+def fields(a: AnalysisBase) -> JsonDict:
     """Summary fields of an analysis: `agentCost` (the sum the agent reported, null when it
     reported none), `pricedCost` (genai-prices' price of those same requests, null when a
     model has no price) and `costDiffers`."""

@@ -25,7 +25,9 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
+from .analysis.base import JsonDict
 from .suggestions import RULES
 from .suggestions.markdown import md_code, safe_line
 
@@ -139,7 +141,11 @@ def _check_safe(edits: list[FileEdit], root: Path) -> None:
 
 
 def plan(
-    suggestion: dict, root: Path, source: str | None, session_workspace: str | None, read: Callable[[Path], str | None]
+    suggestion: JsonDict,
+    root: Path,
+    source: str | None,
+    session_workspace: str | None,
+    read: Callable[[Path], str | None],
 ) -> tuple[list[FileEdit], str]:
     """The edits for one suggestion and a sentence saying what they do."""
     root = root.resolve()
@@ -166,10 +172,9 @@ def plan(
 
     guidance: list[str] = []
     for change in rule.edits(suggestion, source):
-        op = change["op"]
-        if op == "guidance":
+        if change["op"] == "guidance":
             guidance.extend(change["lines"])
-        elif op == "file":
+        elif change["op"] == "file":
             target = _safe_target(root, change["path"])
             text, missing = current(target)
             if not missing and text != change["text"]:
@@ -177,7 +182,7 @@ def plan(
             elif missing:
                 put(target, change["text"])
                 notes.append(f"created {change['path']}")
-        elif op == "toml_profile":
+        elif change["op"] == "toml_profile":
             target = _safe_target(root, change["path"])
             text, _ = current(target)
             new = _toml_profile(text, change["profile"], change["values"])
@@ -187,7 +192,7 @@ def plan(
                     f"added the {change['profile']} profile to {change['path']} (codex --profile {change['profile']})"
                 )
         else:
-            raise Refused(f"refused: unknown change {op!r}")
+            raise Refused(f"refused: unknown change {change['op']!r}")
     if guidance:
         name = instruction_file(root, source)
         target = _safe_target(root, name)
@@ -203,13 +208,25 @@ def plan(
     return out, "; ".join(notes)
 
 
-def preview(edits: list[FileEdit], root: Path) -> list[dict]:
+class PreviewFile(TypedDict):
+    """One file of `sessionprof/previewSuggestion`'s answer (PROTOCOL.md)."""
+
+    path: str
+    relPath: str
+    create: bool
+    oldText: str
+    newText: str
+    diff: str
+    createdDirs: list[str]  # folders a create adds (undo removes them again)
+
+
+def preview(edits: list[FileEdit], root: Path) -> list[PreviewFile]:
     """The plan as the clients show it: every file with its diff, and the folders a
     create would add (undo removes them again)."""
     root = root.resolve()
-    rows = []
+    rows: list[PreviewFile] = []
     for e in edits:
-        dirs = []
+        dirs: list[str] = []
         parent = e.path.parent
         while e.create and parent != root and not parent.exists():
             dirs.append(parent.relative_to(root).as_posix())

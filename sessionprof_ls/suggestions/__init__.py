@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ..analysis.base import AnalysisBase, JsonDict
 from .base import Context, Estimate, Finding, Metric, Rule
 from .batch_reads import BatchReads
 from .incremental_output import IncrementalOutput
@@ -20,12 +21,12 @@ RULES: dict[str, Rule] = {cls.kind: cls() for cls in ORDER}
 
 
 def suggest(
-    analysis,
-    by_file: list[dict] | None = None,
-    summary: dict | None = None,
+    analysis: AnalysisBase,
+    by_file: list[JsonDict] | None = None,
+    summary: JsonDict | None = None,
     history_tokens: int | None = None,
     total_input: int | None = None,
-) -> list[dict]:
+) -> list[JsonDict]:
     """Every rule's suggestion for one session, in a fixed order."""
     ctx = Context(analysis, summary, by_file, history_tokens, total_input)
     return [s for rule in RULES.values() if (s := rule.suggestion(ctx)) is not None]

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
+from typing import TypedDict
+
+from ..analysis.base import JsonDict
+from ..store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS applied_suggestions (
@@ -28,16 +33,45 @@ CREATE INDEX IF NOT EXISTS applied_by_workspace ON applied_suggestions (workspac
 """
 
 
-def _ready(store) -> None:
-    if not getattr(store, "_applied_ready", False):
+class Recorded(TypedDict):
+    """`sessionprof/suggestionApplied`'s answer."""
+
+    id: int | None  # the row id (sqlite3 types lastrowid as optional)
+    appliedAt: float
+
+
+class AppliedRow(TypedDict):
+    """One applied, not undone, suggestion of a workspace."""
+
+    id: int
+    sessionId: str
+    kind: str
+    title: str
+    estimate: str | None
+    files: list[str]
+    client: str | None
+    appliedAt: float
+
+
+_READY: weakref.WeakSet[Store] = weakref.WeakSet()  # stores whose table exists
+
+
+def _ready(store: Store) -> None:
+    if store not in _READY:
         with store.lock:
             store.db.executescript(SCHEMA)
-        store._applied_ready = True
+        _READY.add(store)
 
 
 def record(
-    store, workspace: str, session_id: str, suggestion: dict, files: list[str], client: str, now_ms: float | None = None
-) -> dict:
+    store: Store,
+    workspace: str,
+    session_id: str,
+    suggestion: JsonDict,
+    files: list[str],
+    client: str,
+    now_ms: float | None = None,
+) -> Recorded:
     _ready(store)
     at = now_ms if now_ms is not None else time.time() * 1000.0
     with store.lock:
@@ -58,7 +92,7 @@ def record(
     return {"id": cur.lastrowid, "appliedAt": at}
 
 
-def undone(store, row_id: int, now_ms: float | None = None) -> bool:
+def undone(store: Store, row_id: int, now_ms: float | None = None) -> bool:
     _ready(store)
     with store.lock:
         cur = store.db.execute(
@@ -68,7 +102,7 @@ def undone(store, row_id: int, now_ms: float | None = None) -> bool:
     return cur.rowcount == 1
 
 
-def for_workspace(store, workspace: str) -> list[dict]:
+def for_workspace(store: Store, workspace: str) -> list[AppliedRow]:
     """Applied (and not undone) suggestions of a workspace, newest first."""
     _ready(store)
     with store.lock:

@@ -16,11 +16,39 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 
+from ..analysis.base import AnalysisBase, JsonDict
 from ..tree import FREAD, FWRITE
+
+
+class GuidanceChange(TypedDict):
+    """Lines for the agent's instruction file (apply.py picks the file)."""
+
+    op: Literal["guidance"]
+    lines: list[str]
+
+
+class FileChange(TypedDict):
+    """A new file in the workspace, never overwritten."""
+
+    op: Literal["file"]
+    path: str
+    text: str
+
+
+class ProfileChange(TypedDict):
+    """A `[profiles.<profile>]` table in a TOML config (Codex)."""
+
+    op: Literal["toml_profile"]
+    path: str
+    profile: str
+    values: dict[str, str]
+
+
+Change = GuidanceChange | FileChange | ProfileChange  # what `Rule.edits` asks apply.py to do
 
 
 @dataclass
@@ -50,12 +78,12 @@ class Context:
 
     def __init__(
         self,
-        analysis,
-        summary: dict | None = None,
-        by_file: list[dict] | None = None,
+        analysis: AnalysisBase,
+        summary: JsonDict | None = None,
+        by_file: list[JsonDict] | None = None,
         history_tokens: int | None = None,
         total_input: int | None = None,
-    ):
+    ) -> None:
         self.a = analysis
         self.t = analysis.t
         self.summary = summary if summary is not None else analysis.summary()
@@ -105,9 +133,9 @@ class Context:
             return None
         return rel.replace(os.sep, "/")
 
-    def evidence(self, idxs: list[int], what: str, limit: int = 50) -> list[dict]:
+    def evidence(self, idxs: list[int], what: str, limit: int = 50) -> list[JsonDict]:
         t = self.t
-        out = []
+        out: list[JsonDict] = []
         for i in idxs[:limit]:
             p = self.path(i)
             name = t.strings.values[t.name[i]]
@@ -166,7 +194,7 @@ class Rule:
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         raise NotImplementedError
 
-    def edits(self, suggestion: dict, source: str | None) -> list[dict]:
+    def edits(self, suggestion: JsonDict, source: str | None) -> list[Change]:
         """Default: the rule's guidance in the agent's instruction file."""
         return [{"op": "guidance", "lines": [suggestion["guidance"]]}] if suggestion.get("guidance") else []
 
@@ -176,18 +204,18 @@ class Rule:
     def metric(self, ctx: Context) -> float | None:
         raise NotImplementedError
 
-    def extra(self, ctx: Context, finding: Finding) -> dict:
+    def extra(self, ctx: Context, finding: Finding) -> JsonDict:
         return {}
 
     # ------------------------------------------------------------ the suggestion as sent
 
-    def suggestion(self, ctx: Context) -> dict | None:
+    def suggestion(self, ctx: Context) -> JsonDict | None:
         finding = self.detect(ctx)
         if finding is None:
             return None
         est = self.estimate(ctx, finding)
         t = ctx.t
-        d = {
+        d: JsonDict = {
             "id": self.kind,
             "type": self.type,
             "kind": self.kind,

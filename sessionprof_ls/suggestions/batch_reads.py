@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms, pct
 from ..tree import AI, FREAD, FWRITE, NET, TOOL
 from .base import Context, Estimate, Finding, Metric, Rule
@@ -30,12 +31,14 @@ class BatchReads(Rule):
         read_tools = np.array([k for k, v in enumerate(t.strings.values) if v.lower() in READ_TOOLS] or [-2])
         # a tool call that read a file (its file_read child carries the read) does not break a run
         reading_tool = (typ[sel] == TOOL) & (a._col("file")[sel] >= 0) & np.isin(a._col("tool")[sel], read_tools)
-        runs: list = []
+        runs: list[tuple[list[int], list[int]]] = []
         run: list[int] = []
         ais: list[int] = []
         last_end, prev = -math.inf, None
         starts, ends = a.a_start, a.a_end
-        for i, c, ty, rt in zip(sel.tolist(), cctx[sel].tolist(), typ[sel].tolist(), reading_tool.tolist()):
+        for i, c, ty, rt in zip(
+            sel.tolist(), cctx[sel].tolist(), typ[sel].tolist(), reading_tool.tolist(), strict=True
+        ):
             if c != prev:
                 if len(run) >= self.min_run:
                     runs.append((run, ais))
@@ -96,7 +99,7 @@ class BatchReads(Rule):
             "one read per turn."
         )
 
-    def extra(self, ctx: Context, finding: Finding) -> dict:
+    def extra(self, ctx: Context, finding: Finding) -> JsonDict:
         return {"filePaths": sorted({ctx.rel(p) for i in finding.events if (p := ctx.path(i))})[:200]}
 
     def metric(self, ctx: Context) -> float | None:

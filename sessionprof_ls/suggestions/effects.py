@@ -10,9 +10,15 @@ not help; with no session after it, it says it is waiting for one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
+from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms, fmt_usd
 from . import RULES, applied
-from .base import Context
+from .base import Context, Rule
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 MAX_SESSIONS = 10
 HELPED_RATIO = 0.95
@@ -31,11 +37,21 @@ def fmt_metric(value: float | None, unit: str) -> str:
 
 
 def _same_place(a: str | None, b: str) -> bool:
-    return bool(a) and a.rstrip("/") == b.rstrip("/")
+    if not a:
+        return False
+    return a.rstrip("/") == b.rstrip("/")
 
 
-def _side(engine, rule, sids: list[str]) -> dict:
-    values = []
+class Side(TypedDict):
+    """The metric on one side of an applied suggestion."""
+
+    sessions: int  # sessions the metric applies to
+    value: float | None  # their mean
+    text: str
+
+
+def _side(engine: Engine, rule: Rule, sids: list[str]) -> Side:
+    values: list[float] = []
     for sid in sids:
         a = engine.analysis(sid)
         v = rule.metric(Context(a))
@@ -45,7 +61,7 @@ def _side(engine, rule, sids: list[str]) -> dict:
     return {"sessions": len(values), "value": mean, "text": fmt_metric(mean, rule.metric_info.unit)}
 
 
-def effects(engine, workspace: str) -> list[dict]:
+def effects(engine: Engine, workspace: str) -> list[JsonDict]:
     """One row per applied suggestion of the workspace, newest first."""
     rows = applied.for_workspace(engine.store, workspace)
     if not rows:
@@ -61,12 +77,13 @@ def effects(engine, workspace: str) -> list[dict]:
         after = sorted((s for s in sessions if s["startTime"] >= at), key=lambda s: -s["startTime"])[:MAX_SESSIONS]
         b = _side(engine, rule, [s["sessionId"] for s in before])
         a = _side(engine, rule, [s["sessionId"] for s in after])
-        if not a["sessions"]:
+        av, bv = a["value"], b["value"]  # None exactly when no session counts
+        if not a["sessions"] or av is None:
             verdict, text = "waiting", "No session since it was applied: the effect shows after the next one."
-        elif not b["sessions"] or b["value"] is None:
+        elif not b["sessions"] or bv is None:
             verdict, text = "unknown", "No earlier session to compare with."
-        elif a["value"] <= b["value"] * HELPED_RATIO:
-            change = 100.0 * (a["value"] - b["value"]) / b["value"] if b["value"] else -100.0
+        elif av <= bv * HELPED_RATIO:
+            change = 100.0 * (av - bv) / bv if bv else -100.0
             verdict, text = (
                 "helped",
                 f"It helped: {rule.metric_info.name} went from {b['text']} to {a['text']} ({change:+.0f}%).",
@@ -77,7 +94,10 @@ def effects(engine, workspace: str) -> list[dict]:
                 (f"It did not help: {rule.metric_info.name} is {a['text']} after, {b['text']} before."),
             )
         if verdict in ("helped", "no_effect"):
-            n = lambda k: f"{k} session{'s' if k != 1 else ''}"  # noqa: E731
+
+            def n(k: int) -> str:
+                return f"{k} session{'s' if k != 1 else ''}"
+
             text += f" ({n(b['sessions'])} before, {n(a['sessions'])} after.)"
         out.append(
             {

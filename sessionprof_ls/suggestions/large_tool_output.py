@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..analysis.base import JsonDict
 from ..analysis.limits import LARGE_TOOL_OUTPUT_TOKENS
 from ..tree import FREAD, FWRITE
 from .base import Context, Estimate, Finding, Metric, Rule
@@ -31,7 +32,8 @@ class LargeToolOutput(Rule):
     def _big(self, ctx: Context) -> list[int]:
         a = ctx.a
         big = np.flatnonzero((a._col("file_tokens") >= self.threshold) & (a.a_type != FWRITE))
-        return big[np.argsort(a.a_start[big], kind="stable")].tolist()
+        in_order: list[int] = big[np.argsort(a.a_start[big], kind="stable")].tolist()
+        return in_order
 
     def detect(self, ctx: Context) -> Finding | None:
         big = self._big(ctx)
@@ -83,7 +85,7 @@ class LargeToolOutput(Rule):
             text += " Search these instead of reading them whole: " + ", ".join(md_code(p) for p in narrow[:10]) + "."
         return text
 
-    def extra(self, ctx: Context, finding: Finding) -> dict:
+    def extra(self, ctx: Context, finding: Finding) -> JsonDict:
         return {"filePaths": [ctx.rel(p) for p in finding.data["paths"]][:200]}
 
     def metric(self, ctx: Context) -> float | None:

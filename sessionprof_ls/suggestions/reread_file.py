@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from itertools import pairwise
 
 import numpy as np
 
+from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms
 from ..tree import FREAD, FWRITE
 from .base import Context, Estimate, Finding, Metric, Rule
@@ -44,18 +46,19 @@ class RereadFile(Rule):
         for f, idxs in per_file.items():
             idxs.sort(key=t.start.__getitem__)
             ws = sorted(writes.get(f, []))
-            for prev, cur in zip(idxs, idxs[1:]):
+            for prev, cur in pairwise(idxs):
                 # a read after the file was written is not a wasted re-read
                 if bisect_right(ws, t.start[cur]) == bisect_right(ws, t.start[prev]):
                     wasted.append(cur)
         if not wasted:
             return None
         wasted.sort(key=t.start.__getitem__)
-        per_path: dict[str, dict] = {}
+        per_path: dict[str, dict[str, int]] = {}
         res = ctx.resends
         for i in wasted:
             ft = max(0, t.file_tokens[i])
-            row = per_path.setdefault(ctx.path(i), {"reads": 0, "tokens": 0, "resent": 0})
+            path = t.strings.values[t.file[i]]  # a read of a file: file >= 0
+            row = per_path.setdefault(path, {"reads": 0, "tokens": 0, "resent": 0})
             row["reads"] += 1
             row["tokens"] += ft
             row["resent"] += ft * res.get(i, 0)
@@ -97,7 +100,7 @@ class RereadFile(Rule):
             "refer to what you read before."
         )
 
-    def extra(self, ctx: Context, finding: Finding) -> dict:
+    def extra(self, ctx: Context, finding: Finding) -> JsonDict:
         return {"filePaths": sorted(ctx.rel(p) for p in finding.data["files"])[:200]}
 
     def metric(self, ctx: Context) -> float | None:

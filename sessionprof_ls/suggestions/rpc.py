@@ -16,20 +16,49 @@ server-initiated apply for editors without a sessionprof client.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lsprotocol import types as lsp
 from pygls.capabilities import get_capability
 from pygls.uris import from_fs_path
+from pygls.workspace import TextDocument, Workspace
 
 from .. import apply as apply_mod
 from .. import protocol as P
+from ..analysis.base import JsonDict
+from ..tree import SessionTree
 from . import applied, effects
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 ANNOTATION = "sessionprof"
 
 
-def _session(ls, params: dict):
+class SuggestionHost(Protocol):
+    """What these requests need of the language server (server.SessionProfServer), so
+    this module does not import the server (which imports it)."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def client_capabilities(self) -> lsp.ClientCapabilities: ...
+
+    def current_session(self) -> str | None: ...
+
+    def open_engine(self) -> Engine: ...
+
+    def workspace_folders(self) -> list[str]: ...
+
+    async def workspace_apply_edit_async(
+        self, params: lsp.ApplyWorkspaceEditParams
+    ) -> lsp.ApplyWorkspaceEditResult: ...
+
+
+def _session(ls: SuggestionHost, params: JsonDict) -> tuple[Engine, str, SessionTree]:
     sid = str(params.get("sessionId") or ls.current_session() or "")
     engine = ls.open_engine()
     tree = engine.tree(sid) if sid else None
@@ -38,24 +67,26 @@ def _session(ls, params: dict):
     return engine, sid, tree
 
 
-def _suggestion(engine, sid: str, suggestion_id) -> dict:
+def _suggestion(engine: Engine, sid: str, suggestion_id: object) -> JsonDict:
     data = engine.performance(sid, include_events=False)
-    s = next((s for s in data["suggestions"] if s["id"] == str(suggestion_id)), None)
+    s: JsonDict | None = next((s for s in data["suggestions"] if s["id"] == str(suggestion_id)), None)
     if s is None:
         raise ValueError(f"no suggestion {suggestion_id!r} for this session")
     return s
 
 
-def _root(ls, tree) -> Path | None:
+def _root(ls: SuggestionHost, tree: SessionTree) -> Path | None:
     folders = ls.workspace_folders()
     if folders:
         return Path(folders[0])
     return None
 
 
-def _reader(ls):
+def _reader(ls: SuggestionHost) -> Callable[[Path], str | None]:
     def read(path: Path) -> str | None:
-        doc = ls.workspace.text_documents.get(from_fs_path(str(path))) if _has_workspace(ls) else None
+        doc: TextDocument | None = (
+            ls.workspace.text_documents.get(from_fs_path(str(path))) if _has_workspace(ls) else None
+        )
         if doc is not None:
             return doc.source
         if path.is_file() and path.stat().st_size < 1_000_000:
@@ -65,14 +96,14 @@ def _reader(ls):
     return read
 
 
-def _has_workspace(ls) -> bool:
+def _has_workspace(ls: SuggestionHost) -> bool:
     try:
         return ls.workspace is not None
     except Exception:  # pygls raises before initialize
         return False
 
 
-def _editor_applies(ls, confirms: bool = False) -> bool:
+def _editor_applies(ls: SuggestionHost, confirms: bool = False) -> bool:
     """An LSP editor is connected that takes workspace/applyEdit; with `confirms`, one that
     honours change annotations (asks before applying), the only kind the browser page may
     send an edit to: Neovim's own handler would apply it unseen (its plugin previews itself)."""
@@ -85,10 +116,10 @@ def _editor_applies(ls, confirms: bool = False) -> bool:
         return False
 
 
-def preview(ls, params: dict) -> dict:
+def preview(ls: SuggestionHost, params: JsonDict) -> JsonDict:
     engine, sid, tree = _session(ls, params)
     s = _suggestion(engine, sid, params.get("suggestionId"))
-    out = {
+    out: JsonDict = {
         "sessionId": sid,
         "suggestionId": s["id"],
         "kind": s["kind"],
@@ -113,7 +144,7 @@ def preview(ls, params: dict) -> dict:
     return out
 
 
-def record_applied(ls, params: dict) -> dict:
+def record_applied(ls: SuggestionHost, params: JsonDict) -> applied.Recorded:
     engine, sid, tree = _session(ls, params)
     s = _suggestion(engine, sid, params.get("suggestionId"))
     files = [str(f) for f in params.get("files") or []][:50]
@@ -121,14 +152,14 @@ def record_applied(ls, params: dict) -> dict:
     return applied.record(engine.store, where, sid, s, files, str(params.get("client") or "editor")[:40])
 
 
-def record_undone(ls, params: dict) -> dict:
+def record_undone(ls: SuggestionHost, params: JsonDict) -> JsonDict:
     rid = params.get("id")
     if not isinstance(rid, int):
         raise ValueError("id (integer) is required")
     return {"undone": applied.undone(ls.open_engine().store, rid)}
 
 
-def suggestion_effects(ls, params: dict) -> dict:
+def suggestion_effects(ls: SuggestionHost, params: JsonDict) -> JsonDict:
     engine, sid, tree = _session(ls, params)
     where = tree.workspace or str(_root(ls, tree) or "")
     return {"workspace": where, "effects": effects.effects(engine, where) if where else []}
@@ -139,18 +170,21 @@ def _utf16_end(text: str) -> lsp.Position:
     return lsp.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
 
 
-def _text_edit(e, annotation: str | None):
+def _text_edit(e: apply_mod.FileEdit) -> lsp.TextEdit:
     if e.new_text.startswith(e.old_text):
         end = _utf16_end(e.old_text)
-        rng, text = lsp.Range(end, end), e.new_text[len(e.old_text) :]
-    else:
-        rng, text = lsp.Range(lsp.Position(0, 0), _utf16_end(e.old_text)), e.new_text
+        return lsp.TextEdit(range=lsp.Range(end, end), new_text=e.new_text[len(e.old_text) :])
+    return lsp.TextEdit(range=lsp.Range(lsp.Position(0, 0), _utf16_end(e.old_text)), new_text=e.new_text)
+
+
+def _annotated(e: apply_mod.FileEdit, annotation: str | None) -> lsp.TextEdit | lsp.AnnotatedTextEdit:
+    edit = _text_edit(e)
     if annotation:
-        return lsp.AnnotatedTextEdit(range=rng, new_text=text, annotation_id=annotation)
-    return lsp.TextEdit(range=rng, new_text=text)
+        return lsp.AnnotatedTextEdit(range=edit.range, new_text=edit.new_text, annotation_id=annotation)
+    return edit
 
 
-async def run_apply(ls, args: list) -> dict:
+async def run_apply(ls: SuggestionHost, args: list[Any]) -> JsonDict:
     """sessionprof.applySuggestion for editors without our client: one applyEdit the
     editor confirms (change annotations), recorded once the editor says it applied."""
     if len(args) < 2:
@@ -189,7 +223,7 @@ async def run_apply(ls, args: list) -> dict:
         }
     ann = ANNOTATION if annotated else None
     if doc_changes:
-        changes: list = []
+        changes: list[lsp.TextDocumentEdit | lsp.CreateFile | lsp.RenameFile | lsp.DeleteFile] = []
         for e in edits:
             uri = from_fs_path(str(e.path))
             doc = ls.workspace.text_documents.get(uri)
@@ -202,12 +236,12 @@ async def run_apply(ls, args: list) -> dict:
                     text_document=lsp.OptionalVersionedTextDocumentIdentifier(
                         uri=uri, version=doc.version if doc else None
                     ),
-                    edits=[_text_edit(e, ann)],
+                    edits=[_annotated(e, ann)],
                 )
             )
         edit = lsp.WorkspaceEdit(document_changes=changes)
     else:
-        edit = lsp.WorkspaceEdit(changes={from_fs_path(str(e.path)): [_text_edit(e, None)] for e in edits})
+        edit = lsp.WorkspaceEdit(changes={from_fs_path(str(e.path)): [_text_edit(e)] for e in edits})
     if ann:
         edit.change_annotations = {
             ann: lsp.ChangeAnnotation(label=f"sessionprof: {s['title']}", needs_confirmation=True, description=what)

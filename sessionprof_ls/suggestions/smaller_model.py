@@ -15,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import pricing
+from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_usd, pct
 from ..analysis.limits import SIMPLE_RESPONSE_TOKENS, SMALLER_MODEL
 from ..tree import AI, F_TOKENS
-from .base import Context, Estimate, Finding, Metric, Rule
+from .base import Change, Context, Estimate, Finding, Metric, Rule
 
 AGENT_NAME = "quick-tasks"
 CODEX_PROFILE = "quick"
@@ -129,12 +130,12 @@ class SmallerModel(Rule):
             "debugging on the main model."
         )
 
-    def extra(self, ctx: Context, finding: Finding) -> dict:
+    def extra(self, ctx: Context, finding: Finding) -> JsonDict:
         return {"models": finding.data["models"], "suggestedModel": finding.data["suggested"]}
 
-    def edits(self, suggestion: dict, source: str | None) -> list[dict]:
-        model = suggestion.get("suggestedModel") or ""
-        out: list[dict] = []
+    def edits(self, suggestion: JsonDict, source: str | None) -> list[Change]:
+        model = str(suggestion.get("suggestedModel") or "")
+        out: list[Change] = []
         if source == "codex":
             out.append(
                 {
