@@ -25,7 +25,7 @@ import msgspec
 import orjson
 
 from .protocol import EVENT_TYPES
-from .redact import maybe_secret, redact_value
+from .redact import redact_json
 
 MAX_TIME_MS = 4_102_444_800_000.0  # 2100-01-01T00:00:00Z; 0 is 1970
 MAX_TOKENS = 1 << 40  # per field of one event: sums of millions of events still fit int64
@@ -182,8 +182,9 @@ def decode_event(raw: bytes) -> tuple[Event, bytes]:
     if where is not None:  # before decoding: msgspec would hit the recursion limit
         raise EventError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
     event = _decode(raw)
-    if maybe_secret(data):
-        raw = orjson.dumps(redact_value(orjson.loads(data)))
+    redacted = redact_json(data)  # the one pre-check, then every string and key
+    if redacted is not None:
+        raw = redacted
         event = _decode(raw)
     return event, raw
 
