@@ -118,28 +118,27 @@ class TokenTablesMixin(AnalysisBase):
         rows.sort(key=lambda r: -r["total"])
         return rows
 
-    def _context_of(self) -> np.ndarray:
+    def _context_of(self) -> I64:
         """Context id per event: a subagent (an agent span started by a tool) has its
         own conversation; everything else shares the main one (-1)."""
         if "_ctx" in self.__dict__:
             return self._ctx
+        n = self.n
         parent = self.a_parent.astype(np.int64)
         typ = self.a_type
         pt = np.where(parent >= 0, typ[np.maximum(parent, 0)], 255)
-        root = (typ == AGENT) & (pt == TOOL)
-        ctx = np.where(root, np.arange(self.n), -1)
-        node = parent.copy()
-        todo = ~root & (node >= 0)
-        # pointer jumping up the tree: as many rounds as the tree is deep
-        for _ in range(self.n):
-            if not todo.any():
+        root = np.append((typ == AGENT) & (pt == TOOL), False)
+        # each node points at itself when it opens a context, else at its parent; n stands
+        # for "no parent". Pointer doubling (jump = jump[jump]) reaches the nearest context
+        # above every node in log2(depth) rounds of O(n): a 32k-deep chain is 15 rounds, not 32k
+        jump = np.append(np.where(root[:n], np.arange(n), np.where(parent >= 0, parent, n)), n)
+        for _ in range(n.bit_length() + 1):
+            nxt = jump[jump]
+            if np.array_equal(nxt, jump):
                 break
-            idx = np.flatnonzero(todo)
-            anc = node[idx]
-            hit = root[anc]
-            ctx[idx[hit]] = anc[hit]
-            node[idx] = parent[anc]
-            todo[idx[hit | (parent[anc] < 0)]] = False
+            jump = nxt
+        top = jump[:n]
+        ctx: I64 = np.where(root[top], top, -1)  # a chain ending at no context (or in a cycle): the main one
         self._ctx = ctx
         return ctx
 
