@@ -1,3 +1,3 @@
-from sessionprof_ls.server import main
+from sessionprof_ls.lsp import main
 
 main()

@@ -212,20 +212,15 @@ class Engine:
         return self.store.sessions()
 
     def latest_session(self, workspace: str | None = None) -> str | None:
-        """The most recently active session (in this workspace when one is given)."""
-        best, best_time = None, -1.0
-        for sid, tree in self.trees.items():
-            if workspace and tree.workspace and not _same_place(tree.workspace, workspace):
-                continue
-            if tree.last_update > best_time and len(tree):
-                best, best_time = sid, tree.last_update
-        if best:
-            return best
-        for row in self.store.sessions():
-            if not workspace or not row["workspace"] or _same_place(row["workspace"], workspace):
-                return row["sessionId"]
-        return None
+        """The session the editor would show (current_session.py's rule): the latest
+        event first, live ones before finished ones; in this workspace when one is given."""
+        from .current_session import pick
 
+        return pick(self.store.sessions(), [workspace] if workspace else None, now_ms=time.time() * 1000.0)
 
-def _same_place(a: str, b: str) -> bool:
-    return a.rstrip("/") == b.rstrip("/")
+    def configure(self, slow_threshold_ms: float, slowest_count: int) -> None:
+        """New analysis settings: cached analyses were made with the old ones."""
+        with self.lock:
+            self.slow_threshold_ms = slow_threshold_ms
+            self.slowest_count = slowest_count
+            self._analyses.clear()

@@ -21,6 +21,22 @@ from .editor import FileInfo, Lens, hint_level  # noqa: F401 (hint_level used by
 LEVEL_MARK = {"low": "", "mid": " ▲", "high": " ▲▲"}
 
 
+def age_text(age_ms: float) -> str:
+    """How long ago, in the largest whole unit: "12 min", "3 h", "2 d" (under a minute: "1 min")."""
+    minutes = age_ms / 60_000.0
+    if minutes < 60:
+        return f"{max(1, int(minutes))} min"
+    if minutes < 48 * 60:
+        return f"{int(minutes // 60)} h"
+    return f"{int(minutes // (24 * 60))} d"
+
+
+def recent_label(label: str, age_ms: float | None) -> str:
+    """A hint's label; one from an earlier session of the workspace says how old it is.
+    The one place this wording lives (the clients show the label as sent)."""
+    return label if age_ms is None else f"{label} · from a session {age_text(age_ms)} ago"
+
+
 def command_link(title: str, command: str, args: list) -> str:
     return f"[{title}](command:{command}?{urllib.parse.quote(json.dumps(args))})"
 
@@ -41,14 +57,15 @@ def _lines(read) -> str:
     )
 
 
-def file_markdown(info: FileInfo, session_id: str, neovim: bool, level: str) -> str:
+def file_markdown(info: FileInfo, session_id: str, neovim: bool, level: str, age_ms: float | None = None) -> str:
     reads = "; ".join(f"{_lines(r)} ({'not recorded' if r.tokens < 0 else f'{r.tokens:,} tk'})" for r in info.reads[:8])
     if len(info.reads) > 8:
         reads += f"; … {len(info.reads) - 8} more"
     emphasis = {"high": " · **among the costliest files**", "mid": " · above the usual share", "low": ""}[level]
-    out = [
-        f"**sessionprof** · `{info.path}`",
-        "",
+    out = [f"**sessionprof** · `{info.path}`", ""]
+    if age_ms is not None:
+        out += [f"The current session did not read this file; a session {age_text(age_ms)} ago did:", ""]
+    out += [
         f"- **{info.context_tokens:,} tokens** in the context ({info.tokens:,} read, {info.resent_tokens:,} re-sent "
         f"as history): {info.share:.1f}% of the session's {info.input_total:,} input tokens{emphasis}",
         f"- **Reads** ({len(info.reads)}): {reads or 'none recorded'}",
@@ -82,7 +99,13 @@ def lens_markdown(lens: Lens, event: dict | None, session_id: str, neovim: bool)
 
 
 def inlay_hint(
-    info: FileInfo, position: lsp.Position, session_id: str, mid: float, high: float, neovim: bool
+    info: FileInfo,
+    position: lsp.Position,
+    session_id: str,
+    mid: float,
+    high: float,
+    neovim: bool,
+    age_ms: float | None = None,
 ) -> lsp.InlayHint:
     """The file's hint: the label with its breakdown and a 'Show in flame graph' command,
     an emphasis mark by share of input, the level in `data` for clients that colour it."""
@@ -90,9 +113,9 @@ def inlay_hint(
     target = info.reads[-1].event_id if info.reads else ""
     parts = [
         lsp.InlayHintLabelPart(
-            value=info.label,
+            value=recent_label(info.label, age_ms),
             tooltip=lsp.MarkupContent(
-                kind=lsp.MarkupKind.Markdown, value=file_markdown(info, session_id, neovim, level)
+                kind=lsp.MarkupKind.Markdown, value=file_markdown(info, session_id, neovim, level, age_ms)
             ),
             command=lsp.Command(title="Show in flame graph", command=P.CMD_SHOW_EVENT, arguments=[session_id, target])
             if target
@@ -111,5 +134,6 @@ def inlay_hint(
         label=parts,
         padding_left=True,
         tooltip=lsp.MarkupContent(kind=lsp.MarkupKind.PlainText, value=info.tooltip),
-        data={"level": level, "share": info.share, "sessionId": session_id},
+        data={"level": level, "share": info.share, "sessionId": session_id}
+        | ({} if age_ms is None else {"ageMs": age_ms}),
     )

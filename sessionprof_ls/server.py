@@ -1,86 +1,53 @@
-"""`sessionprof-ls`: the language server (pygls 2, stdio).
+"""`sessionprof-ls`: the language server class (pygls 2, stdio).
 
-The path of an event: it arrives by `sessionprof/ingest`, HTTP (http_api.py) or
-a followed transcript (follow.py) -> `SessionProfServer.ingest` -> the engine
-validates it, adds it to the session tree and commits it to the store ->
-`schedule_update` -> the update task (coalesced) recomputes the summary and the
-editor index -> `sessionprof/summary`, inlay hint / code lens refresh
-(features.py answers hints and lenses from that index).
+The path of an event: it arrives by `sessionprof/ingest` (lsp/ingest.py), HTTP
+(http_api.py) or a followed transcript (following.py) -> `SessionProfServer.ingest*`
+-> the engine validates it, adds it to the session tree and commits it to the store
+-> `schedule_update` -> the update task (coalesced) recomputes the current session's
+summary and the editor index -> `sessionprof/summary`, inlay hint / code lens refresh.
+
+The LSP features live in `lsp/` (one module per concern, wired by `lsp.setup`); they
+use this class only through its public methods. Which session is current is decided
+by current_session.py alone.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import gc
-import json
 import logging
 import os
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lsprotocol import types as lsp
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
 from pygls.uris import to_fs_path
 
-from . import __version__
+from . import __version__, current_session, endpoint_discovery, followed_sessions
 from . import protocol as P
 from .config import Config, merge
 from .editor import EditorIndex
 from .engine import Engine
+from .following import Following
+from .recent_hints import HintSource, RecentHints
+from .stdio_io import SessionProfProtocol, serve_stdio
+
+if TYPE_CHECKING:
+    from .http_api import HttpEndpoint
+    from .outbox import Forwarder
 
 log = logging.getLogger("sessionprof")
 
 SUMMARY_INTERVAL = 0.15  # seconds between summaries while events stream in (a few a second)
 REFRESH_INTERVAL = 1.0  # seconds between editor index rebuilds (and hint / lens refreshes) while events stream in
 
-
-class SessionProfProtocol(LanguageServerProtocol):
-    """Keeps our custom messages' params as plain JSON.
-
-    pygls turns unknown params into namedtuples, renaming keys that are not
-    Python identifiers; event metadata and tool arguments must arrive intact.
-    """
-
-    def structure_message(self, data: dict[str, Any]):
-        method = data.get("method")
-        if isinstance(method, str) and method.startswith("sessionprof/") and "jsonrpc" in data:
-            if "id" in data:
-                return JsonRPCRequestMessage(
-                    id=data["id"], method=method, jsonrpc=data["jsonrpc"], params=data.get("params")
-                )
-            return JsonRPCNotification(method=method, jsonrpc=data["jsonrpc"], params=data.get("params"))
-        return super().structure_message(data)
-
-    def _send_data(self, data) -> None:
-        """Answers as orjson bytes (fast_send.py, issue 13: the stock path took longer than
-        building a 100k-event flame graph and overview); everything else as pygls sends it."""
-        from .fast_send import send_fast
-
-        if not send_fast(self, data):
-            super()._send_data(data)
-
-
-class _DefusingReader:
-    """The stdio reader, with each message body passed through events.defuse_deep."""
-
-    def __init__(self, reader):
-        self.reader = reader
-
-    async def readline(self) -> bytes:
-        return await self.reader.readline()
-
-    async def readexactly(self, n: int) -> bytes:
-        from .events import defuse_deep
-
-        return defuse_deep(await self.reader.readexactly(n))
+RequestHandler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
 class SessionProfServer(LanguageServer):
@@ -89,64 +56,44 @@ class SessionProfServer(LanguageServer):
         self.config = config or Config()
         self.store_override = store
         self.engine: Engine | None = None
-        self.http = None
-        self.follower = None
-        self.follow_task: asyncio.Task | None = None
+        self.http: HttpEndpoint | None = None
+        self.sp_neovim = False  # the client is Neovim: hover links are worded for it (hover.py)
+        self.otlp_forwarder: Forwarder | None = None  # outbox.py's live forwarding (issue 17)
+        self.otlp_problem: str | None = None
         self.selected: str | None = None  # a session the user picked
-        self.active: dict[str, float] = {}  # sessions this server has seen events for -> last time
+        # sessions whose events arrived while this server ran (LSP/HTTP, a growing transcript) -> wall time
+        self.arrived: dict[str, float] = {}
         self.index = EditorIndex()
-        self._summary: dict | None = None
+        self.recent = RecentHints()
+        self.following = Following(self.ingested, self.log_error)
+        self._requests: dict[str, RequestHandler] = {}
+        self._summary: dict[str, Any] | None = None
         self._dirty: set[str] = set()
-        self._update_task: asyncio.Task | None = None
+        self._update_task: asyncio.Task[None] | None = None
         self._last_summary_at = 0.0
         self._last_refresh_at = 0.0
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._summary_sent_for: str | None = None
         self._index_wanted: str | None = None
-        self._index_task: asyncio.Task | None = None
+        self._index_task: asyncio.Task[None] | None = None
         self._last_index_at = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._config_problems: set[str] = set()
+        self._discovery_path: Path | None = None
         # one worker: batches are stored in the order they arrived (same-id updates stay ordered)
         self.ingest_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sessionprof-ingest")
 
-    # ------------------------------------------------------------ stdio
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """stdio with stdin read by the event loop itself (stdio_io.py)."""
+        from pygls.io_ import StdoutWriter
 
-    def start_io(self, stdin=None, stdout=None) -> None:
-        """stdio with stdin read by the event loop itself.
-
-        pygls reads each header line and each body in a thread pool: three thread
-        hops per message, each waiting for the GIL while ingest and analysis threads
-        run. An asyncio pipe reader has none (under 10k events/s of ingest, hint
-        latency's tail fell markedly). Falls back to pygls's reader when stdin is
-        not a pipe, socket or terminal (a file)."""
-        from pygls.io_ import StdoutWriter, run_async
-
-        stdin = stdin or sys.stdin.buffer
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-
-        async def serve() -> None:
-            loop = asyncio.get_running_loop()
-            reader = asyncio.StreamReader(limit=1 << 26)
-            try:
-                await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-            except ValueError:
-                from pygls.io_ import StdinAsyncReader
-
-                reader = StdinAsyncReader(stdin, self.thread_pool)
-            reader = _DefusingReader(reader)  # an event nested thousands deep must not lose its message
-            try:
-                await run_async(
-                    stop_event=self._stop_event,
-                    reader=reader,
-                    protocol=self.protocol,
-                    logger=log,
-                    error_handler=self.report_server_error,
-                )
-            except asyncio.IncompleteReadError:
-                pass  # the client closed stdin mid-message: nothing more will come
-
+        coro = serve_stdio(
+            self.protocol, stdin or sys.stdin.buffer, self.thread_pool, self._stop_event, self.report_server_error
+        )
         try:
-            asyncio.run(serve())
+            asyncio.run(coro)
         except BrokenPipeError:
             log.error("the client closed the connection")
         except (KeyboardInterrupt, SystemExit):
@@ -168,7 +115,7 @@ class SessionProfServer(LanguageServer):
 
     def _store_problem(self, message: str) -> None:
         """Rows the store could not read: shown to the user (from any thread)."""
-        loop = getattr(self, "_loop_ref", None)
+        loop = self._loop
         if loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread():
             loop.call_soon_threadsafe(self.show_warning, message)
         else:
@@ -181,16 +128,13 @@ class SessionProfServer(LanguageServer):
     def apply_settings(self, settings: Any) -> None:
         self.config, problems = merge(self.config, settings)
         # initializationOptions and workspace/configuration often repeat a bad key: report it once
-        reported = self.__dict__.setdefault("_config_problems", set())
         for p in problems:
-            if p not in reported:
-                reported.add(p)
+            if p not in self._config_problems:
+                self._config_problems.add(p)
                 self.show_warning(p)
         if self.engine is not None:
-            self.engine.slow_threshold_ms = self.config.slowThresholdMs
-            self.engine.slowest_count = self.config.slowestCount
-            self.engine._analyses.clear()
-        if self.config.otlp or getattr(self, "otlp_forwarder", None):
+            self.engine.configure(self.config.slowThresholdMs, self.config.slowestCount)
+        if self.config.otlp or self.otlp_forwarder is not None:
             from .outbox import live_configure
 
             live_configure(self)
@@ -199,7 +143,7 @@ class SessionProfServer(LanguageServer):
         folders = []
         try:
             for f in self.workspace.folders.values():
-                folders.append(to_fs_path(f.uri))
+                folders.append(to_fs_path(f.uri) or "")
             if not folders and self.workspace.root_path:
                 folders.append(self.workspace.root_path)
         except RuntimeError:
@@ -209,68 +153,86 @@ class SessionProfServer(LanguageServer):
 
     def log_error(self, message: str) -> None:
         log.error(message)
-        try:
-            self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
-        except Exception:
-            pass
+        self._window_message(lsp.MessageType.Error, message, show=False)
+
+    def log_info(self, message: str) -> None:
+        self._window_message(lsp.MessageType.Info, message, show=False)
 
     def show_warning(self, message: str) -> None:
         log.warning(message)
+        self._window_message(lsp.MessageType.Warning, message, show=True)
+
+    def _window_message(self, kind: lsp.MessageType, message: str, show: bool) -> None:
         try:
-            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=message))
+            if show:
+                self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+            else:
+                self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
         except Exception:
-            pass
+            pass  # no client yet (unit use) or the connection is gone
 
     # ------------------------------------------------------------ ingest
 
-    async def ingest_async(self, events: list) -> dict:
+    async def ingest_async(self, events: list[Any]) -> dict[str, Any]:
         """Ingest in a worker thread: validating and storing a large batch must not
         hold up hint and lens requests (the engine's lock orders the batches)."""
         engine = self.open_engine()
         loop = asyncio.get_running_loop()
-        return self.ingested(await loop.run_in_executor(self.ingest_worker, engine.ingest, events))
+        result = await loop.run_in_executor(self.ingest_worker, engine.ingest, events)
+        return self.ingested(result, live=True)
 
-    async def ingest_body(self, body: bytes, content_type: str) -> dict:
+    async def ingest_body(self, body: bytes, content_type: str) -> dict[str, Any]:
         engine = self.open_engine()
         loop = asyncio.get_running_loop()
-        return self.ingested(await loop.run_in_executor(self.ingest_worker, engine.ingest_body, body, content_type))
+        result = await loop.run_in_executor(self.ingest_worker, engine.ingest_body, body, content_type)
+        return self.ingested(result, live=True)
 
-    def ingested(self, result: dict) -> dict:
-        """After a batch is stored: the sessions it touched are active and get an update."""
-        now = time.monotonic()
-        for sid in result["sessions"]:
-            self.active[sid] = now
-        if result["sessions"]:
-            self.schedule_update(result["sessions"])
+    def ingested(self, result: dict[str, Any], live: bool = False) -> dict[str, Any]:
+        """After a batch is stored: the sessions it touched get an update. Those whose events
+        arrive now (sent, or a transcript growing; not the first scan's backlog) are live
+        candidates for current wherever they ran (current_session.py)."""
+        sessions: list[str] = result["sessions"]
+        if live:
+            now = time.time()
+            self.arrived.update(dict.fromkeys(sessions, now))
+        if sessions:
+            self.schedule_update(sessions)
             if self.config.otlp:  # live OTLP forwarding (issue 17): a background thread sends
                 from .outbox import live_notify
 
-                live_notify(self, result["sessions"])
+                live_notify(self, sessions)
         return result
 
     # ------------------------------------------------------------ current session
 
     def current_session(self) -> str | None:
+        """current_session.py's rule over the store's session rows."""
         engine = self.open_engine()
-        if self.selected and engine.tree(self.selected) is not None:
-            return self.selected
-        if self.active:
-            return max(self.active, key=self.active.get)
         folders = self.workspace_folders()
-        for row in engine.sessions():
-            if row["workspace"] and any(os.path.normpath(row["workspace"]) == f for f in folders):
-                return row["sessionId"]
-        return None
+        followed = followed_sessions.of(engine.store, folders)
+        return current_session.pick(
+            engine.sessions(), folders, self.selected, self.arrived, time.time() * 1000.0, followed
+        )
 
     def select(self, session_id: str) -> None:
         if self.open_engine().tree(session_id) is None:
             raise ValueError(f"unknown session: {session_id}")
         self.selected = session_id
-        self._summary_sent_for = None
-        self.schedule_update([session_id])
+        self.resend_summary()
 
-    def current_summary(self) -> dict | None:
+    def resend_summary(self) -> None:
+        """Send the current session's summary again even if it did not change (settings changed)."""
+        self._summary_sent_for = None
+        current = self.current_session()
+        if current:
+            self.schedule_update([current])
+
+    def current_summary(self) -> dict[str, Any] | None:
         return self._summary
+
+    def hint_source(self, doc_path: str) -> HintSource | None:
+        """The hint of a document: the current session's, else a recent workspace session's."""
+        return self.recent.lookup(self.index, doc_path, time.time() * 1000.0)
 
     # ------------------------------------------------------------ live updates
 
@@ -326,10 +288,11 @@ class SessionProfServer(LanguageServer):
             if wait > 0:
                 await asyncio.sleep(wait)
             current, self._index_wanted = self._index_wanted, None
+            engine = self.open_engine()
+            folders = self.workspace_folders()
             try:
-                engine = self.open_engine()
-                folders = self.workspace_folders()
-                index = await asyncio.to_thread(lambda: EditorIndex.build(engine.analysis(current), folders))
+                index = await asyncio.to_thread(_build_index, engine, current, folders)
+                recent_changed = await asyncio.to_thread(self.recent.update, engine, folders, current)
             except Exception as exc:
                 self.log_error(f"editor index failed: {exc!r}")
                 continue
@@ -337,7 +300,7 @@ class SessionProfServer(LanguageServer):
                 self._last_index_at = time.monotonic()
             changed = index.session_id != self.index.session_id or index.files != self.index.files
             self.index = index
-            if changed:
+            if changed or recent_changed:
                 self.request_refresh()
 
     def request_refresh(self) -> None:
@@ -359,191 +322,70 @@ class SessionProfServer(LanguageServer):
 
     # ------------------------------------------------------------ requests (LSP and HTTP)
 
-    async def rpc(self, method: str, params: dict) -> Any:
-        """The custom requests, shared by LSP handlers and the HTTP /v1/rpc route."""
-        from . import features
+    def add_request(self, method: str, handler: RequestHandler) -> None:
+        """A custom request (lsp/requests.py, lsp/commands.py register theirs here)."""
+        self._requests[method] = handler
 
-        return await features.dispatch(self, method, params)
+    async def rpc(self, method: str, params: dict[str, Any]) -> Any:
+        """The custom requests, shared by LSP handlers and the HTTP /v1/rpc route."""
+        handler = self._requests.get(method)
+        if handler is None:
+            raise ValueError(f"unknown method: {method}")
+        return await handler(params)
 
     # ------------------------------------------------------------ start and stop
+
+    @property
+    def services_started(self) -> bool:
+        return self.http is not None
 
     async def start_services(self) -> None:
         from .http_api import HttpEndpoint
 
-        self.open_engine()
-        self.http = HttpEndpoint(self, self.config.maxBodyBytes)
+        engine = self.open_engine()
+        http = self.http = HttpEndpoint(self, self.config.maxBodyBytes)
         try:
-            url = await self.http.start(self.config.port)
+            url = await http.start(self.config.port)
         except OSError as exc:
             self.show_warning(
                 f"sessionprof: cannot listen on 127.0.0.1:{self.config.port} ({exc}); trying a random port"
             )
-            url = await self.http.start(0)
-        self.write_discovery(url)
+            url = await http.start(0)
+        folder = engine.store.path.parent / "servers"
+        self._discovery_path = endpoint_discovery.write(folder, url, http.token, self.workspace_folders())
         from . import pricing
 
-        asyncio.get_running_loop().run_in_executor(None, pricing.warm)
-        self._loop_ref = asyncio.get_running_loop()
-        ready = {"version": __version__, "endpoint": {"url": url, "token": self.http.token}}
-        if self.degraded():
-            ready["degraded"] = self.degraded()
-            self.show_warning(f"sessionprof: {self.degraded()}")
+        self._loop = asyncio.get_running_loop()
+        self._loop.run_in_executor(None, pricing.warm)
+        ready: dict[str, Any] = {"version": __version__, "endpoint": {"url": url, "token": http.token}}
+        degraded = self.degraded()
+        if degraded:
+            ready["degraded"] = degraded
+            self.show_warning(f"sessionprof: {degraded}")
         self.protocol.notify(P.READY, ready)
         self.restart_follower()
-        current = self.current_session()
+        current = self.current_session()  # a restarted server has the session in its store already
         if current:
             self.schedule_update([current])
 
-    def write_discovery(self, url: str) -> None:
-        """Where local agents find the endpoint: readable by this user only."""
-        engine = self.open_engine()
-        folder = engine.store.path.parent / "servers"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
-            _remove_stale_discovery(folder)
-            path = folder / f"{os.getpid()}.json"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                json.dump(
-                    {"url": url, "token": self.http.token, "pid": os.getpid(), "workspaces": self.workspace_folders()},
-                    f,
-                )
-            self.discovery_path = path
-        except OSError as exc:
-            log.warning("cannot write discovery file: %s", exc)
-
     def restart_follower(self) -> None:
-        if self.follow_task is not None:
-            self.follow_task.cancel()
-            self.follow_task = None
-        if not self.config.followTranscripts:
-            return
-        folders = self.workspace_folders()
-        if not folders:
-            return
-        from .follow import TranscriptFollower
-
-        loop = asyncio.get_running_loop()
-        engine = self.open_engine()
-
-        def sink(events: list[dict], cursor: tuple[str, dict]) -> None:
-            # may run in the first scan's worker thread: the loop hears of it safely
-            res = engine.ingest(events, cursor)
-            loop.call_soon_threadsafe(self.ingested, res)
-            for r in res["rejected"][:5]:
-                log.warning("transcript event %s rejected: %s", r["index"], r["error"])
-
-        self.follower = TranscriptFollower(
-            [Path(f) for f in folders],
-            sink,
-            self.open_engine().store,
-            claude_config_dir=self.config.claude_dirs(),
-            codex_home=self.config.codex_dir(),
-            on_error=lambda m: log.warning("%s", m),
-        )
-        self.follow_task = asyncio.get_running_loop().create_task(self._follow())
-
-    async def _follow(self) -> None:
-        try:
-            await self._first_scan()
-            await self.follower.run(scan_first=False)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.log_error(f"transcript following stopped: {exc!r}")
-
-    async def _first_scan(self) -> None:
-        """Import what the transcripts hold already, in a worker thread, with $/progress."""
-        loop = asyncio.get_running_loop()
-        token = None
+        progress = None
         if get_capability(self.client_capabilities, "window.work_done_progress", False):
-            token = f"sessionprof-import-{os.getpid()}-{time.monotonic_ns()}"
-            try:
-                await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
-                self.work_done_progress.begin(
-                    token,
-                    lsp.WorkDoneProgressBegin(
-                        title="sessionprof: importing transcripts", percentage=0, cancellable=False
-                    ),
-                )
-            except Exception:
-                token = None
+            progress = self.work_done_progress
+        self.following.restart(self.open_engine(), self.workspace_folders(), self.config, progress)
 
-        def progress(done: int, total: int, path: Path) -> None:
-            if token:
-                loop.call_soon_threadsafe(
-                    self.work_done_progress.report,
-                    token,
-                    lsp.WorkDoneProgressReport(
-                        message=f"{done + 1}/{total} {path.name}", percentage=int(100 * done / max(total, 1))
-                    ),
-                )
-
-        try:
-            events = await asyncio.to_thread(self.follower.scan_once, progress)
-        finally:
-            if token:
-                self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message="transcripts imported"))
-        log.info("first transcript scan: %s events", events)
+    def followed_text(self) -> str:
+        """Which transcript folders are followed (or why none are), for the editor's log."""
+        return self.following.describe(self.config, self.workspace_folders())
 
     async def stop_services(self) -> None:
-        if self.follow_task:
-            self.follow_task.cancel()
-        if getattr(self, "otlp_forwarder", None):  # issue 17: what is unsent stays in the outbox
+        self.following.stop()
+        if self.otlp_forwarder is not None:  # issue 17: what is unsent stays in the outbox
             self.otlp_forwarder.stop(timeout=0.5)
         if self.http:
             await self.http.stop()
-        path = getattr(self, "discovery_path", None)
-        if path:
-            try:
-                path.unlink()
-            except OSError:
-                pass
+        endpoint_discovery.remove(self._discovery_path)
 
 
-def _remove_stale_discovery(folder: Path) -> None:
-    """Discovery files of servers that were killed (no chance to remove their own)."""
-    for f in folder.glob("*.json"):
-        try:
-            pid = int(f.stem)
-            os.kill(pid, 0)
-        except ValueError:
-            continue
-        except ProcessLookupError:
-            try:
-                f.unlink()
-            except OSError:
-                pass
-        except OSError:
-            continue  # alive, another user's: not ours to judge
-
-
-def create_server(store: str | None = None) -> SessionProfServer:
-    from . import features
-
-    server = SessionProfServer(store)
-    features.setup(server)
-    return server
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="sessionprof-ls", description="sessionprof language server (stdio)")
-    parser.add_argument("--store", help="SQLite store (default: $SESSIONPROF_STORE or the user data directory)")
-    parser.add_argument("--port", type=int, help="HTTP endpoint port (default: random)")
-    parser.add_argument("--stdio", action="store_true", help="accepted for clients that pass it; stdio is the default")
-    parser.add_argument("--version", action="version", version=f"sessionprof-ls {__version__}")
-    parser.add_argument("--log-level", default=os.environ.get("SESSIONPROF_LOG", "WARNING"))
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
-    # worker threads (ingest, analysis) hand the GIL back to the event loop quickly
-    sys.setswitchinterval(0.001)
-    # a full garbage collection holds every thread; the columns hold few objects, so
-    # collect the young generation less often and the old one rarely
-    gc.set_threshold(700, 10, 1000)
-    server = create_server(args.store)
-    if args.port is not None:
-        server.config, _ = merge(server.config, {"port": args.port})
-    server.start_io()
+def _build_index(engine: Engine, session_id: str, folders: list[str]) -> EditorIndex:
+    return EditorIndex.build(engine.analysis(session_id), folders)

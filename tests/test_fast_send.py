@@ -11,7 +11,7 @@ from pygls.protocol.json_rpc import JsonRPCResponseMessage
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.fast_send import encode_response, send_fast
 from sessionprof_ls.importers import import_file
-from sessionprof_ls.server import create_server
+from sessionprof_ls.lsp import create_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

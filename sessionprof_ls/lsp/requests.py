@@ -1,0 +1,138 @@
+"""The custom requests (`sessionprof/sessions`, `performance`, `flameGraph`, `event`,
+`openFile` and the suggestions'), registered once on the server (`add_request`) and
+reached the same way over LSP and over HTTP `/v1/rpc` (`SessionProfServer.rpc`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import from_fs_path
+
+from .. import protocol as P
+from ..apply import inside
+from ..editor import editor_paths
+from ..server import SessionProfServer
+from ..suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
+
+
+def as_object(params: Any) -> dict[str, Any]:
+    """Request params as a dict (pygls hands other clients' objects over as namedtuples)."""
+    if params is None:
+        return {}
+    if isinstance(params, dict):
+        return params
+    if hasattr(params, "_asdict"):
+        return dict(params._asdict())
+    raise TypeError("params must be an object")
+
+
+def setup(server: SessionProfServer) -> None:
+    handlers = {
+        P.SESSIONS: lambda params: sessions(server),
+        P.PERFORMANCE: lambda params: performance(server, params),
+        P.FLAME_GRAPH: lambda params: flame_graph(server, params),
+        P.EVENT: lambda params: event(server, params),
+        P.OPEN_FILE: lambda params: open_file(server, params),
+    }
+    for method, sync in SUGGESTION_REQUESTS.items():  # issue 14: preview, applied, undone, effects
+        handlers[method] = _suggestion(server, sync)
+    for method, handler in handlers.items():
+        server.add_request(method, _awaitable(handler))
+        server.feature(method)(_lsp_handler(method))
+
+
+def _awaitable(handler: Any) -> Any:
+    async def run(params: dict[str, Any]) -> Any:
+        result = handler(params)
+        return await result if hasattr(result, "__await__") else result
+
+    return run
+
+
+def _suggestion(server: SessionProfServer, handler: Any) -> Any:
+    return lambda params: handler(server, params)
+
+
+def _lsp_handler(method: str) -> Any:
+    async def handler(ls: SessionProfServer, params: Any) -> Any:
+        try:
+            return await ls.rpc(method, as_object(params))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise JsonRpcInvalidParams(str(exc).strip("'\"")) from None
+
+    return handler
+
+
+def sessions(ls: SessionProfServer) -> list[dict[str, Any]]:
+    current = ls.current_session()
+    rows = ls.open_engine().sessions()
+    for r in rows:
+        r["current"] = r["sessionId"] == current
+    return rows
+
+
+def session_of(ls: SessionProfServer, params: dict[str, Any]) -> str:
+    """The request's session (`sessionId`, else the current one), known to the engine."""
+    sid = params.get("sessionId") or ls.current_session()
+    if not sid:
+        raise ValueError("no session yet: send events or open a workspace with agent transcripts")
+    if not isinstance(sid, str) or ls.open_engine().tree(sid) is None:
+        raise ValueError(f"unknown session: {sid}")
+    return sid
+
+
+def performance(ls: SessionProfServer, params: dict[str, Any]) -> dict[str, Any]:
+    sid = session_of(ls, params)
+    include = params.get("includeEvents", True)
+    messages = params.get("includeMessages", True)  # issue 13: false -> tokensByMessage null
+    return ls.open_engine().performance(sid, include_events=bool(include), include_messages=bool(messages))
+
+
+def flame_graph(ls: SessionProfServer, params: dict[str, Any]) -> dict[str, Any]:
+    sid = session_of(ls, params)
+    view = params.get("view", "time")
+    weight = params.get("weight", "time")
+    if view not in P.FLAME_VIEWS:
+        raise ValueError(f"view must be one of {', '.join(P.FLAME_VIEWS)}, got {view!r}")
+    if weight not in P.FLAME_WEIGHTS:
+        raise ValueError(f"weight must be one of {', '.join(P.FLAME_WEIGHTS)}, got {weight!r}")
+    encoding = params.get("encoding", "json")
+    if encoding not in ("json", "base64"):
+        raise ValueError(f"encoding must be json or base64, got {encoding!r}")
+    return ls.open_engine().flame_graph(sid, view, weight, encoding)
+
+
+def event(ls: SessionProfServer, params: dict[str, Any]) -> dict[str, Any]:
+    sid = session_of(ls, params)
+    eid = params.get("eventId")
+    if not isinstance(eid, str):
+        raise ValueError("eventId (string) is required")
+    ev = ls.open_engine().event(sid, eid)
+    if ev is None:
+        raise ValueError(f"unknown event {eid} in session {sid}")
+    return ev
+
+
+async def open_file(ls: SessionProfServer, params: dict[str, Any]) -> dict[str, Any]:
+    """Open a session's file in the editor (from the web UI), inside the workspace only."""
+    path = params.get("filePath")
+    if not isinstance(path, str) or not path:
+        raise ValueError("filePath (string) is required")
+    tree = ls.open_engine().tree(ls.current_session() or "")
+    folders = ls.workspace_folders()
+    for candidate in editor_paths(path, tree.workspace if tree else None, folders):
+        if any(inside(Path(f), Path(candidate)) for f in folders) and os.path.isfile(candidate):
+            line = max(0, int(params.get("line") or 1) - 1)
+            await ls.window_show_document_async(
+                lsp.ShowDocumentParams(
+                    uri=from_fs_path(candidate) or candidate,
+                    take_focus=True,
+                    selection=lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0)),
+                )
+            )
+            return {"opened": True, "path": candidate}
+    return {"opened": False, "path": None, "message": f"{path} is not a file in the workspace"}
