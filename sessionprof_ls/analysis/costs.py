@@ -6,13 +6,13 @@ import numpy as np
 
 from .. import pricing
 from ..tree import AI, F_TOKENS
-from .base import AnalysisBase
+from .base import F64, AnalysisBase
 
 
 class CostsMixin(AnalysisBase):
     """Costs per event; mixed into Analysis."""
 
-    def cost_array(self) -> np.ndarray:
+    def cost_array(self) -> F64:
         """Per-event cost (NaN: none). The agent's costUsd wins, else a price from
         genai-prices: base rates per model, vectorised; long-context requests past a
         price tier are priced one by one."""

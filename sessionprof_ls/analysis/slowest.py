@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_TOKENS, FREAD, FWRITE, NET, TOOL
-from .base import AnalysisBase, JsonDict
+from .base import F64, AnalysisBase, Index, JsonDict
 from .formatting import fmt_ms
 from .limits import LARGE_OUTPUT_TOKENS, LARGE_TOOL_OUTPUT_TOKENS
 from .timeline import HOOK_B
@@ -14,7 +14,7 @@ from .timeline import HOOK_B
 class SlowestMixin(AnalysisBase):
     """Slowest operations; mixed into Analysis."""
 
-    def _operations(self, types: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    def _operations(self, types: tuple[int, ...]) -> tuple[Index, F64]:
         """(indices, durations) of operations; a file or network span inside a tool call
         is that call's own work, so the call stands for it."""
         typ = self.a_type
@@ -24,7 +24,7 @@ class SlowestMixin(AnalysisBase):
         idx = np.flatnonzero(np.isin(typ, types) & ~inner)
         return idx, self.a_end[idx] - self.a_start[idx]
 
-    def _top(self, idx: np.ndarray, dur: np.ndarray, k: int) -> list[tuple[float, int]]:
+    def _top(self, idx: Index, dur: F64, k: int) -> list[tuple[float, int]]:
         if idx.size > k:
             part = np.argpartition(-dur, k - 1)[:k]
             idx, dur = idx[part], dur[part]

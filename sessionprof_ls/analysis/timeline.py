@@ -17,12 +17,13 @@ from __future__ import annotations
 from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..tree import AGENT, F_COMPACTION, TOOL, USER
-from .base import F64, AnalysisBase, JsonDict
+from .base import F64, AnalysisBase, Index, JsonDict
 
 
-def merged_runs(s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def merged_runs(s: F64, e: F64) -> tuple[Index, F64]:
     """Intervals sorted by start, merged where they overlap: the index of each merged
     run's first interval, and the run's end (a running max finds the gaps)."""
     reach = np.maximum.accumulate(e)
@@ -34,7 +35,7 @@ def merged_runs(s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, reach[last]
 
 
-def union_length(starts: np.ndarray, ends: np.ndarray) -> float:
+def union_length(starts: F64, ends: F64) -> float:
     """Length of the union of intervals."""
     if starts.size == 0:
         return 0.0
@@ -90,7 +91,7 @@ class TimelineMixin(AnalysisBase):
             self._split = self._time_split()
         return self._split
 
-    def buckets(self) -> np.ndarray:
+    def buckets(self) -> NDArray[np.int8]:
         """Bucket code per event: by type, compactions and hooks by their flag or tool name."""
         if "_buckets" not in self.__dict__:
             b = _BUCKET[self.a_type] if self.n else np.zeros(0, dtype=np.int8)
@@ -103,14 +104,14 @@ class TimelineMixin(AnalysisBase):
             self._buckets = b
         return self._buckets
 
-    def idle_gaps(self) -> tuple[np.ndarray, np.ndarray]:
+    def idle_gaps(self) -> tuple[F64, F64]:
         """(starts, ends) in ms from the session start of the gaps between turns that end at
         the next prompt: the user away, reading, typing."""
         if "_idle" not in self.__dict__:
             self._idle = self._idle_gaps()
         return self._idle
 
-    def _idle_gaps(self) -> tuple[np.ndarray, np.ndarray]:
+    def _idle_gaps(self) -> tuple[F64, F64]:
         top = np.flatnonzero(self.a_parent < 0)
         if top.size < 2:
             return np.zeros(0), np.zeros(0)
@@ -162,7 +163,7 @@ class TimelineMixin(AnalysisBase):
             ms = os_[first] - mp * big
             me = run_end - mp * big
         else:
-            mp = ms = me = np.zeros(0)
+            mp, ms, me = np.zeros(0, dtype=p.dtype), np.zeros(0), np.zeros(0)
         # self time of a parent: the gaps between its merged children's intervals
         mp = mp.astype(np.int64)
         has_kids = np.zeros(n, dtype=bool)
@@ -202,7 +203,7 @@ class TimelineMixin(AnalysisBase):
         return self._own_time if "_own_time" in self.__dict__ else np.zeros(self.n)
 
 
-def _covered_before(hs: np.ndarray, he: np.ndarray, cum: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _covered_before(hs: F64, he: F64, cum: F64, x: F64) -> F64:
     """Length of the disjoint sorted intervals (hs, he) left of each x (cum: their running total)."""
     k = np.searchsorted(hs, x, side="right") - 1
     kk = np.maximum(k, 0)
@@ -211,7 +212,7 @@ def _covered_before(hs: np.ndarray, he: np.ndarray, cum: np.ndarray, x: np.ndarr
     return np.where(k >= 0, before + inside, 0.0)
 
 
-def _attribute(seg_s: np.ndarray, seg_e: np.ndarray, seg_b: np.ndarray) -> np.ndarray:
+def _attribute(seg_s: F64, seg_e: F64, seg_b: NDArray[np.int8]) -> F64:
     """The time each segment wins: buckets in PRIORITY order take what is not yet taken;
     within a bucket, parallel segments share overlap first come, first served (each takes
     its part past the bucket's reach so far). The total per bucket is that bucket's union
@@ -227,6 +228,7 @@ def _attribute(seg_s: np.ndarray, seg_e: np.ndarray, seg_b: np.ndarray) -> np.nd
         reach = np.maximum.accumulate(e)
         a = np.maximum(s, np.concatenate([[-np.inf], reach[:-1]]))
         b = np.maximum(e, a)
+        taken: F64 | float
         if hs.size:
             cum = np.cumsum(he - hs)
             taken = _covered_before(hs, he, cum, b) - _covered_before(hs, he, cum, a)

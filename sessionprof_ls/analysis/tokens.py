@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from .. import pricing
 from ..tree import AGENT, AI, F_COMPACTION, F_TOKENS, FREAD, TOOL, USER
-from .base import F64, I64, AnalysisBase, Bools, JsonDict
+from .base import F64, I64, AnalysisBase, Bools, Index, JsonDict
 from .formatting import pct
 
 
@@ -22,7 +22,7 @@ class ContextRequests(NamedTuple):
     comps: F64  # compaction times, sorted
 
 
-def _resend_window(starts: np.ndarray, comps: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _resend_window(starts: F64, comps: F64, end: F64) -> tuple[Index, Index]:
     """For reads ending at `end`, in one context with request starts `starts` and compaction
     times `comps`: the requests [lo, stop) that re-sent them. The first request after a read
     carries it as new input; later ones re-send it, up to the next compaction."""

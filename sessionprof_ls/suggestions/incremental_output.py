@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..analysis.base import Index
 from ..analysis.formatting import fmt_ms, pct
 from ..analysis.limits import LARGE_OUTPUT_TOKENS
 from ..tree import AI
@@ -20,7 +21,7 @@ class IncrementalOutput(Rule):
     evidence_label = "large response"
     threshold = LARGE_OUTPUT_TOKENS
 
-    def _big(self, ctx: Context) -> np.ndarray:
+    def _big(self, ctx: Context) -> Index:
         a = ctx.a
         big = np.flatnonzero((a.a_type == AI) & (a._col("tout") > self.threshold))
         return big[np.argsort(a.a_start[big], kind="stable")]

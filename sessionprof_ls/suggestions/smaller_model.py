@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import pricing
-from ..analysis.base import JsonDict
+from ..analysis.base import Index, JsonDict
 from ..analysis.formatting import fmt_usd, pct
 from ..analysis.limits import SIMPLE_RESPONSE_TOKENS, SMALLER_MODEL
 from ..tree import AI, F_TOKENS
@@ -45,7 +45,7 @@ class SmallerModel(Rule):
     evidence_label = f"short response (≤ {SIMPLE_RESPONSE_TOKENS} output tokens)"
     simple_tokens = SIMPLE_RESPONSE_TOKENS
 
-    def _simple(self, ctx: Context) -> np.ndarray:
+    def _simple(self, ctx: Context) -> Index:
         a = ctx.a
         is_req = (a.a_type == AI) & ((a.a_flags & F_TOKENS) != 0)
         cost = a.cost_array()
