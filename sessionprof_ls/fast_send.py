@@ -12,26 +12,29 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+from typing import Any
 
 import orjson
 from pygls.protocol.json_rpc import JsonRPCResponseMessage
 
+from .answer import result_json
+
 log = logging.getLogger("sessionprof")
 
 
-def encode_response(data) -> bytes | None:
-    """The message as JSON bytes, or None when pygls must serialise it."""
+def encode_response(data: Any) -> bytes | None:
+    """The message as JSON bytes, or None when pygls must serialise it. A cached answer
+    (answer.Answer: the flame graph) is written once and its bytes reused."""
     if type(data) is not JsonRPCResponseMessage or not isinstance(data.result, (dict, list)):
         return None
     try:
-        return orjson.dumps(
-            {"id": data.id, "jsonrpc": data.jsonrpc, "result": data.result}, option=orjson.OPT_SERIALIZE_NUMPY
-        )
+        head = orjson.dumps({"id": data.id, "jsonrpc": data.jsonrpc})
+        return head[:-1] + b',"result":' + result_json(data.result) + b"}"
     except (TypeError, orjson.JSONEncodeError):
         return None
 
 
-def send_fast(protocol, data) -> bool:
+def send_fast(protocol: Any, data: Any) -> bool:
     """Write a response as orjson bytes; False when it is not one (the caller sends it)."""
     if protocol.writer is None:
         return False

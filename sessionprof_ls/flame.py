@@ -10,13 +10,16 @@ JSON that the web UI turns straight into typed arrays. Three layouts:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .analysis import Analysis
+from .answer import Answer
 from .tree import AGENT, AI, F_TOKENS, FREAD, FWRITE, NET, TOOL, TYPES, SessionTree
 
 FLAME_TYPES = ("session",) + TYPES
 UNEXPLAINED = "(unexplained)"
 MEMBERS_MAX = 100  # member ids sent per merged frame (count says how many there are)
+Graph = dict[str, Any]  # a FlameGraph answer (models.FlameGraph), columns as lists or numpy
 _NUMBERED = re.compile(r"\s*(#\d+|\d+)\b.*$|:.*$")
 
 
@@ -24,7 +27,10 @@ class _Frames:
     def __init__(self) -> None:
         self.strings: list[str] = []
         self._sidx: dict[str, int] = {}
-        self.cols = {k: [] for k in ("name", "type", "depth", "start", "value", "parent", "id", "count")}
+        self.cols: dict[str, Any] = {
+            k: [] for k in ("name", "type", "depth", "start", "value", "parent", "id", "count")
+        }
+        self.members: list[list[str]] | None = None  # aggregate view: member ids per frame
 
     def string(self, s: str) -> int:
         i = self._sidx.get(s)
@@ -33,7 +39,9 @@ class _Frames:
             self.strings.append(s)
         return i
 
-    def add(self, name: str, typ: int, depth: int, start: float, value: float, parent: int, eid, count: int) -> int:
+    def add(
+        self, name: str, typ: int, depth: int, start: float, value: float, parent: int, eid: str | None, count: int
+    ) -> int:
         c = self.cols
         c["name"].append(self.string(name))
         c["type"].append(typ)
@@ -54,40 +62,41 @@ def _own_tokens(t: SessionTree, i: int) -> int:
     return 0
 
 
-def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") -> dict:
+def flame_graph(analysis: Analysis, view: str = "time", weight: str = "time") -> Graph:
     """The graph with its columns as lists (the JSON form)."""
     return flame_graph_lists(_graph(analysis, view, weight))
 
 
-def cached_flame_graph(analysis: Analysis, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:
+def cached_flame_graph(analysis: Analysis, view: str = "time", weight: str = "time", encoding: str = "json") -> Answer:
     """flame_graph (base64 encoded if asked), made once per analysis: the engine keeps one
     analysis per tree version, so a repeated request (a reload, a second view) is free."""
-    cache = analysis.__dict__.setdefault("_flame_cache", {})
+    cache: dict[tuple[str, str, str], Answer] = analysis.__dict__.setdefault("_flame_cache", {})
     key = (view, weight, encoding)
-    graph = cache.get(key)
-    if graph is None:
+    answer = cache.get(key)
+    if answer is None:
         graph = _graph(analysis, view, weight)
         graph = encode_base64(graph) if encoding == "base64" else flame_graph_lists(graph)
-        cache[key] = graph
-    return dict(graph)
+        cache[key] = answer = Answer(graph)
+    return answer.copy()
 
 
-def flame_graph_lists(graph: dict) -> dict:
+def flame_graph_lists(graph: Graph) -> Graph:
     """A graph with numpy columns as one with lists."""
     frames = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in graph["frames"].items()}
     return {**graph, "frames": frames}
 
 
-def _scalar(x):
+def _scalar(x: Any) -> Any:
     return x.item() if hasattr(x, "item") else x
 
 
-def _graph(analysis: Analysis, view: str = "time", weight: str = "time") -> dict:
+def _graph(analysis: Analysis, view: str = "time", weight: str = "time") -> Graph:
     t = analysis.t
     n = len(t)
     vectorised = view != "aggregate" and weight != "tokens" and analysis.n > 0  # the first paint's view
-    kids = None if vectorised else analysis.children()
-    ends, start0 = (None if vectorised else analysis.ends), analysis.t0
+    kids: Any = None if vectorised else analysis.children()
+    ends: Any = None if vectorised else analysis.ends
+    start0 = analysis.t0
     names = t.strings.values
     fr = _Frames()
 
@@ -96,7 +105,7 @@ def _graph(analysis: Analysis, view: str = "time", weight: str = "time") -> dict
         for node in analysis.children_first():
             own = _own_tokens(t, node) if node < n else 0
             inclusive[node] = own + sum(inclusive[c] for c in kids[node])
-        weights = inclusive
+        weights: list[int] | None = inclusive
     else:
         weights = None
     # the aggregate time view adds up the time the split gives each span (parallel calls
@@ -168,7 +177,7 @@ BASE64_TYPES = {
 }
 
 
-def encode_base64(graph: dict) -> dict:
+def encode_base64(graph: Graph) -> Graph:
     """The same graph with its numeric columns as base64 of little-endian typed arrays.
 
     A browser turns these into typed arrays without parsing a number per frame: at 100k
@@ -182,7 +191,20 @@ def encode_base64(graph: dict) -> dict:
         col = frames.get(key)
         if col is not None:
             frames[key] = base64.b64encode(np.asarray(col, dtype=dtype).tobytes()).decode("ascii")
+    frames["id"] = join_ids(frames.get("id"))
     return {**graph, "encoding": "base64", "frames": frames}
+
+
+def join_ids(ids: Any) -> Any:
+    """The time view's event ids as one string, joined by newlines (null ids as ""), when
+    no id holds a newline or is "": JSON.parse of 100k short strings took a browser longer
+    than the rest of the 5 MB answer; one string parses at copy speed (issue 13). Else as is."""
+    if not isinstance(ids, list) or not ids:
+        return ids
+    text = "\n".join("" if i is None else i for i in ids)
+    if text.count("\n") != len(ids) - 1 or "" in ids:
+        return ids
+    return text
 
 
 def aggregate_label(t: SessionTree, i: int) -> str:
@@ -204,7 +226,7 @@ def aggregate_label(t: SessionTree, i: int) -> str:
     return _NUMBERED.sub("", s.values[t.name[i]]) or TYPES[typ]
 
 
-def _inclusive(analysis: Analysis, kids, own: list[float]) -> list[float]:
+def _inclusive(analysis: Analysis, kids: Any, own: list[float]) -> list[float]:
     """Per node (the root last), its own value plus its descendants'."""
     out = own + [0.0]
     for node in analysis.children_first():
@@ -213,12 +235,12 @@ def _inclusive(analysis: Analysis, kids, own: list[float]) -> list[float]:
     return out
 
 
-def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights, is_time: bool) -> None:
+def _aggregate(t: SessionTree, analysis: Analysis, kids: Any, fr: _Frames, weights: Any, is_time: bool) -> None:
     """Merge spans by call path, then lay each level out widest first. Time: each span's
     share of the time split (weights), so the root is the session's active time."""
     n = len(t)
     # merged node: [label, type, value, count, {child key: merged node}]
-    root = ["", 0, 0.0, 1, {}]
+    root: list[Any] = ["", 0, 0.0, 1, {}]
     stack = [(c, root) for c in kids[n]]
     while stack:
         node, parent = stack.pop()
@@ -262,14 +284,14 @@ def _aggregate(t: SessionTree, analysis: Analysis, kids, fr: _Frames, weights, i
         work.extend(reversed(placed))
 
 
-def _column(col, dtype, n: int):
+def _column(col: Any, dtype: Any, n: int) -> Any:
     """The first n values of a tree column, copied (a view would stop the array growing)."""
     import numpy as np
 
     return np.frombuffer(col, dtype=dtype)[:n].copy() if n else np.zeros(0, dtype=dtype)
 
 
-def _time_view(analysis: Analysis, fr: _Frames) -> dict:
+def _time_view(analysis: Analysis, fr: _Frames) -> dict[str, Any]:
     """The time view as numpy columns, in the pre-order (children in start order) of the
     Python walk it replaces, without a per-event loop: 100k events went from 0.85 s to a
     few tens of ms. Levels of the tree are walked one at a time, so the loops run once per

@@ -30,6 +30,7 @@ from pygls.exceptions import JsonRpcException
 
 from . import http_guard
 from . import protocol as P
+from .answer import http_body
 from .events import EventError
 
 if TYPE_CHECKING:
@@ -330,7 +331,9 @@ class HttpEndpoint:
                 },
                 409,
             )
-        return _json({"result": result})
+        body, encoding = http_body(result, request.headers.get("Accept-Encoding", ""))  # issue 13: cached, gzip
+        headers = {"Content-Encoding": encoding} if encoding else None
+        return web.Response(body=body, content_type="application/json", headers=headers)
 
     async def get_stream(self, request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})

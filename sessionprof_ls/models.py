@@ -298,7 +298,10 @@ class FlameFrames(BaseModel):
     start: list[float] | str = Field(description="left edge, in units from the session start")
     value: list[float] | str = Field(description="width, in units")
     parent: list[int] | str = Field(description="frame index of the parent, -1 for the root")
-    id: list[str | None] = Field(description="event id (time view), null when merged")
+    id: list[str | None] | str = Field(
+        description='event id (time view), null when merged; with encoding "base64" one string '
+        'of the ids joined by "\\n" ("" for null; issue 13), unless an id holds a newline'
+    )
     count: list[int] | str | None = Field(
         None, description="events merged into each frame; null in the time view, where every frame is one event"
     )

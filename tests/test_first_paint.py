@@ -5,7 +5,9 @@ capabilities)."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,11 @@ from lsp_harness import EDITORS, request, start, stop
 from sp_fixtures import FIXTURES
 
 from sessionprof_ls import protocol as P
+from sessionprof_ls.answer import GZIP_MIN, Answer, http_body, result_json
 from sessionprof_ls.engine import Engine
+from sessionprof_ls.flame import join_ids
 from sessionprof_ls.importers import import_file
-from sessionprof_ls.models import PerformanceData
+from sessionprof_ls.models import FlameGraph, PerformanceData
 
 REAL = sorted(p for p in FIXTURES.rglob("*.jsonl") if p.parent.name in ("claude-code", "codex"))
 
@@ -60,8 +64,27 @@ async def test_over_stdio(editor, tmp_path):
     engine.store.close()
     ws = tmp_path / "ws"
     ws.mkdir()
-    client, _rec = await start(editor, tmp_path, ws, store=store)
+    graph = engine.flame_graph(sid, "time", "time", "base64")
+    client, rec = await start(editor, tmp_path, ws, store=store)
     try:
+        params = {"sessionId": sid, "view": "time", "weight": "time", "encoding": "base64"}
+        assert await request(client, P.FLAME_GRAPH, params) == json.loads(json.dumps(graph))
+        # the browser's route: gzipped when asked (the answer is > 64 KB only at scale: force it)
+        ep = rec.ready["endpoint"]
+        for accept in ("gzip, deflate", ""):
+            req = urllib.request.Request(
+                ep["url"] + P.HTTP_RPC,
+                data=json.dumps({"method": P.FLAME_GRAPH, "params": params}).encode(),
+                headers={"Authorization": f"Bearer {ep['token']}", "Content-Type": "application/json"},
+            )
+            if accept:
+                req.add_header("Accept-Encoding", accept)
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                raw = resp.read()
+                enc = resp.headers.get("Content-Encoding")
+            body = gzip.decompress(raw) if enc == "gzip" else raw
+            assert enc == ("gzip" if accept and len(body) >= GZIP_MIN else None)
+            assert json.loads(body) == {"result": json.loads(json.dumps(graph))}
         lean = await request(
             client, P.PERFORMANCE, {"sessionId": sid, "includeEvents": False, "includeMessages": False}
         )
@@ -73,3 +96,39 @@ async def test_over_stdio(editor, tmp_path):
         }
     finally:
         await stop(client)
+
+
+@pytest.mark.parametrize("fixture", REAL, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_base64_ids_are_one_string_of_the_same_ids(tmp_path, fixture):
+    engine, sid = _session(tmp_path / "s.sqlite", fixture)
+    plain = engine.flame_graph(sid, "time", "time")
+    packed = engine.flame_graph(sid, "time", "time", "base64")
+    ids = plain["frames"]["id"]
+    assert isinstance(packed["frames"]["id"], str)
+    assert [i or None for i in packed["frames"]["id"].split("\n")] == ids
+    assert ids[0] is None and all(ids[1:])
+    FlameGraph.model_validate(packed)
+    # the aggregate view: null per merged frame, read back as nulls
+    agg = engine.flame_graph(sid, "aggregate", "time", "base64")
+    n = len(engine.flame_graph(sid, "aggregate", "time")["frames"]["start"])
+    assert agg["frames"]["id"].split("\n") == [""] * n
+
+
+def test_ids_that_cannot_be_joined_stay_a_list():
+    assert join_ids([None, "a", "b"]) == "\na\nb"
+    assert join_ids([None, "a\nb", "c"]) == [None, "a\nb", "c"]  # a newline inside an id
+    assert join_ids([None, "", "c"]) == [None, "", "c"]  # "" would read back as null
+    assert join_ids([]) == [] and join_ids(None) is None
+
+
+def test_cached_answer_bytes_are_shared_and_never_stale():
+    a = Answer({"x": [1, 2, 3], "big": "y" * 100_000})
+    b = a.copy()
+    assert result_json(a) is result_json(b)  # written once
+    body, enc = http_body(b, "br, gzip;q=0.8")
+    assert enc == "gzip" and json.loads(gzip.decompress(body)) == {"result": dict(a)}
+    assert http_body(a, "gzip")[0] is body
+    b["x"] = [4]  # a changed copy gets its own bytes; the original keeps its own
+    assert json.loads(result_json(b))["x"] == [4] and json.loads(result_json(a))["x"] == [1, 2, 3]
+    assert http_body(a, "gzip;q=0")[1] is None and http_body(a, "")[1] is None
+    assert http_body({"small": 1}, "gzip") == (b'{"result":{"small":1}}', None)

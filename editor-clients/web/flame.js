@@ -60,6 +60,30 @@ function decodeColumns(frames) {
   return out;
 }
 
+/**
+ * The id column: a JSON array, or (base64 answers) one string of the ids joined by "\n",
+ * "" for none (sessionprof_ls/flame.py join_ids: one string parses far faster than 100k).
+ * Returns a function giving the array (split once, when first asked) or null.
+ */
+function eventIds(col, n) {
+  if (Array.isArray(col)) {
+    const ids = col.length === n ? col : null;
+    return () => ids;
+  }
+  if (typeof col !== "string") return () => null;
+  let count = n ? 1 : 0;
+  for (let k = col.indexOf("\n"); k >= 0; k = col.indexOf("\n", k + 1)) count++;
+  if (count !== n) throw new Error(`flame graph: column 'id' has ${count} ids, expected ${n}`);
+  let ids = null;
+  return () => {
+    if (ids === null) {
+      ids = n ? col.split("\n") : [];
+      for (let i = 0; i < ids.length; i++) if (ids[i] === "") ids[i] = null;
+    }
+    return ids;
+  };
+}
+
 export function buildFlameData(json) {
   if (!json || typeof json !== "object" || !json.frames) {
     throw new Error("flame graph: missing 'frames'");
@@ -87,7 +111,7 @@ export function buildFlameData(json) {
   const name = as(f.name, Int32Array);
   const type = as(f.type, Uint8Array);
   const parent = as(f.parent, Int32Array);
-  const ids = Array.isArray(f.id) && f.id.length === n ? f.id : null;
+  const idsOf = eventIds(f.id, n);
   const members = Array.isArray(f.members) && f.members.length === n ? f.members : null;
   // base64 columns arrive as typed arrays: the merge count must survive them too
   const count = (Array.isArray(f.count) || ArrayBuffer.isView(f.count)) && f.count.length === n ? Int32Array.from(f.count) : null;
@@ -181,7 +205,10 @@ export function buildFlameData(json) {
     name,
     type,
     parent,
-    ids,
+    // split on first use: not on the first paint's path (issue 13)
+    get ids() {
+      return idsOf();
+    },
     members,
     count,
     strings,
