@@ -1,0 +1,264 @@
+"""Which session is current (current_session.py), over real stdio with Neovim's and
+VS Code's capabilities: a cold start and a restart agree, the selected one wins, a
+live one beats a finished one sent later from another workspace, a session started
+in a subfolder is the workspace's; a file only a recent session read gets its hint
+labelled with the session's age."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from lsp_harness import EDITORS, hints, open_doc, request, start, stop
+from lsprotocol import types as lsp
+from sp_fixtures import FIXTURES, claude_project_name
+
+from sessionprof_ls import protocol as P
+from sessionprof_ls.analysis.limits import LIVE_WINDOW_MS
+from sessionprof_ls.current_session import LIVE_WINDOW_MS as RULE_LIVE_WINDOW_MS
+from sessionprof_ls.importers import import_file
+
+NEWER = FIXTURES / "claude-code" / "spotter-tool_heavy.jsonl"  # its last event is the latest of the two
+OLDER = FIXTURES / "claude-code" / "spotter-short.jsonl"
+
+
+@pytest.fixture(params=EDITORS)
+def editor(request):
+    return request.param
+
+
+def session_of(path: Path) -> str:
+    return str(import_file(path).events[0]["sessionId"])
+
+
+def label_text(hint: lsp.InlayHint) -> str:
+    return hint.label if isinstance(hint.label, str) else "".join(part.value for part in hint.label)
+
+
+async def current_of(client) -> str | None:
+    rows = await request(client, P.SESSIONS, {})
+    current = [r["sessionId"] for r in rows if r["current"]]
+    assert len(current) <= 1, rows
+    return current[0] if current else None
+
+
+async def wait_current(client, rec, want: str, what: str) -> None:
+    await rec.wait(lambda: bool(rec.summaries) and rec.summaries[-1]["sessionId"] == want, what=what)
+    assert await current_of(client) == want
+
+
+def events(session: str, workspace: str | None, t0: float, file_path: str, tokens: int = 900) -> list[dict]:
+    meta = {"workspace": workspace} if workspace else {}
+    return [
+        {
+            "sessionId": session,
+            "id": "r1",
+            "type": "ai_response",
+            "name": "Response #1",
+            "startTime": t0,
+            "endTime": t0 + 2000,
+            "metadata": {
+                **meta,
+                "model": "claude-sonnet-4-5-20250929",
+                "sessionTitle": session,
+                "tokens": {"input": 1000, "output": 100, "cacheRead": 0, "cacheWrite": 0},
+            },
+        },
+        {
+            "sessionId": session,
+            "id": "f1",
+            "type": "file_read",
+            "name": file_path,
+            "startTime": t0 + 2000,
+            "endTime": t0 + 2500,
+            "metadata": {**meta, "filePath": file_path, "fileTokens": tokens},
+        },
+        {
+            "sessionId": session,
+            "id": "r2",
+            "type": "ai_response",
+            "name": "Response #2",
+            "startTime": t0 + 2500,
+            "endTime": t0 + 4000,
+            "metadata": {
+                **meta,
+                "model": "claude-sonnet-4-5-20250929",
+                "tokens": {"input": 200, "output": 50, "cacheRead": 1000, "cacheWrite": 0},
+            },
+        },
+    ]
+
+
+def test_the_rule_uses_the_analysis_live_window():
+    assert RULE_LIVE_WINDOW_MS == LIVE_WINDOW_MS
+
+
+async def test_cold_start_and_restart_pick_the_session_with_the_latest_event(editor, tmp_path):
+    """Two transcripts of the workspace, the one with the older events read last: both the
+    cold start and a restart (nothing new to read) pick the one with the latest event."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    claude = tmp_path / "claude"
+    project = claude / "projects" / claude_project_name(ws)
+    project.mkdir(parents=True)
+    shutil.copy(NEWER, project / "a-newer.jsonl")  # the first scan reads files by name
+    shutil.copy(OLDER, project / "z-older.jsonl")
+    newer, older = session_of(NEWER), session_of(OLDER)
+    client, rec = await start(editor, tmp_path, ws, claude_dir=claude)
+    try:
+        await wait_current(client, rec, newer, "cold start's summary")
+        rows = await request(client, P.SESSIONS, {})
+        assert {r["sessionId"] for r in rows} == {newer, older}
+    finally:
+        await stop(client)
+    # the agent's transcripts recorded another folder as their cwd: the restart still knows them
+    assert all(e["metadata"].get("workspace") != str(ws) for e in import_file(NEWER).events if e.get("metadata"))
+    client, rec = await start(editor, tmp_path, ws, claude_dir=claude)
+    try:
+        await wait_current(client, rec, newer, "restart's summary")
+        assert not [s for s in rec.summaries if s["sessionId"] == older]
+    finally:
+        await stop(client)
+
+
+async def test_selected_session_wins_over_a_live_one(editor, tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    now = time.time() * 1000
+    client, rec = await start(editor, tmp_path, ws)
+    try:
+        client.protocol.notify(P.INGEST, {"events": events("old", str(ws), now - 5 * 3600_000, "a.py")})
+        await wait_current(client, rec, "old", "first session")
+        client.protocol.notify(P.INGEST, {"events": events("live", str(ws), now - 60_000, "b.py")})
+        await wait_current(client, rec, "live", "the live session")
+        result = await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command=P.CMD_SELECT_SESSION, arguments=["old"])
+        )
+        assert (result if isinstance(result, dict) else result._asdict()) == {"sessionId": "old"}
+        await wait_current(client, rec, "old", "the selected session")
+        # the live one keeps growing: the selection still wins
+        more = events("live", str(ws), now - 30_000, "b.py")
+        for e in more:
+            e["id"] += "-more"
+        client.protocol.notify(P.INGEST, {"events": more})
+        await rec.wait(lambda: rec.summaries[-1]["sessionId"] == "old", what="summary")
+        for _ in range(10):
+            assert await current_of(client) == "old"
+        # one argument check for LSP and HTTP: a wrong argument is refused the same way both ways
+        with pytest.raises(Exception, match="usage: sessionprof.selectSession"):
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command=P.CMD_SELECT_SESSION, arguments=[7])
+            )
+        from test_server_lsp import http
+
+        url, token = rec.ready["endpoint"]["url"], rec.ready["endpoint"]["token"]
+        status, body = http(
+            url + P.HTTP_RPC,
+            b'{"method": "workspace/executeCommand", "params": {"command": "sessionprof.selectSession", '
+            b'"arguments": [7]}}',
+            token=token,
+        )
+        assert status == 400 and body["error"]["message"].startswith("usage: sessionprof.selectSession")
+        with pytest.raises(Exception, match="unknown session: nope"):
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command=P.CMD_SELECT_SESSION, arguments=["nope"])
+            )
+        assert await current_of(client) == "old"
+    finally:
+        await stop(client)
+
+
+async def test_live_session_beats_a_finished_one_sent_later_from_another_workspace(editor, tmp_path):
+    """Sent last and started last, but finished 20 minutes ago in another folder: the
+    workspace's live session stays current, now and after a restart."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    now = time.time() * 1000
+    client, rec = await start(editor, tmp_path, ws)
+    try:
+        client.protocol.notify(P.INGEST, {"events": events("live", str(ws), now - 3 * 3600_000, "a.py")})
+        late = events("live", str(ws), now - 90_000, "a.py")
+        for e in late:
+            e["id"] += "-late"
+        client.protocol.notify(P.INGEST, {"events": late})
+        await wait_current(client, rec, "live", "live session")
+        finished = events("elsewhere", str(tmp_path / "other"), now - 2 * 3600_000, "x.py")
+        finished[-1]["endTime"] = now - 20 * 60_000
+        client.protocol.notify(P.INGEST, {"events": finished})
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            rows = await request(client, P.SESSIONS, {})
+            if any(r["sessionId"] == "elsewhere" for r in rows):
+                break
+            await asyncio.sleep(0.1)
+        assert any(r["sessionId"] == "elsewhere" for r in rows)
+        assert await current_of(client) == "live"
+        assert all(s["sessionId"] == "live" for s in rec.summaries)
+    finally:
+        await stop(client)
+    client, rec = await start(editor, tmp_path, ws)
+    try:
+        await wait_current(client, rec, "live", "restart")
+    finally:
+        await stop(client)
+
+
+async def test_session_started_in_a_subfolder_is_the_workspaces_after_a_restart(editor, tmp_path):
+    ws = tmp_path / "ws"
+    (ws / "pkg").mkdir(parents=True)
+    now = time.time() * 1000
+    client, rec = await start(editor, tmp_path, ws)
+    try:
+        client.protocol.notify(P.INGEST, {"events": events("root", str(ws), now - 7 * 3600_000, "a.py")})
+        await wait_current(client, rec, "root", "root session")
+        client.protocol.notify(P.INGEST, {"events": events("sub", str(ws / "pkg"), now - 6 * 3600_000, "b.py")})
+        await wait_current(client, rec, "sub", "subfolder session")
+    finally:
+        await stop(client)
+    client, rec = await start(editor, tmp_path, ws)  # nothing arrives: the store's rows decide
+    try:
+        await wait_current(client, rec, "sub", "restart")
+    finally:
+        await stop(client)
+
+
+async def test_file_only_a_recent_session_read_gets_its_hint_with_its_age(editor, tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "old.py").write_text("import os\n")
+    (ws / "new.py").write_text("x = 1\n")
+    (ws / "none.py").write_text("y = 2\n")
+    now = time.time() * 1000
+    client, rec = await start(editor, tmp_path, ws)
+    try:
+        earlier = events("earlier", str(ws), now - 3 * 3600_000 - 4000, str(ws / "old.py"), tokens=4321)
+        client.protocol.notify(P.INGEST, {"events": earlier})
+        await wait_current(client, rec, "earlier", "earlier session")
+        client.protocol.notify(P.INGEST, {"events": events("current", str(ws), now - 60_000, str(ws / "new.py"))})
+        await wait_current(client, rec, "current", "current session")
+        old_uri = open_doc(client, ws / "old.py")
+        new_uri = open_doc(client, ws / "new.py")
+        got: list[lsp.InlayHint] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            got = await hints(client, old_uri)
+            if got and "from a session" in label_text(got[0]):
+                break
+            await asyncio.sleep(0.2)
+        (hint,) = got
+        assert label_text(hint).startswith("4,321 tk")
+        assert "· from a session 3 h ago" in label_text(hint)
+        assert hint.data["sessionId"] == "earlier" and 3 * 3600_000 <= hint.data["ageMs"] < 4 * 3600_000
+        (own,) = await hints(client, new_uri)
+        assert label_text(own).startswith("900 tk") and "from a session" not in label_text(own)
+        assert own.data["sessionId"] == "current" and "ageMs" not in own.data
+        assert await hints(client, open_doc(client, ws / "none.py")) == []
+        hover = await client.text_document_hover_async(
+            lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=old_uri), position=lsp.Position(0, 0))
+        )
+        assert "did not read this file; a session 3 h ago did" in hover.contents.value
+    finally:
+        await stop(client)
