@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .common import EXCERPT, EventBuffer, estimate_tokens, excerpt, excerpts, make_event, short_args
+from .common import EXCERPT, EventBuffer, estimate_tokens, excerpt, excerpts, is_folder, make_event, short_args
 
 # (kind, path or url, startLine, endLine) of what a tool touched
 IO = tuple[str, str, "int | None", "int | None"]
@@ -255,7 +255,8 @@ class SessionBuilder:
             meta["timing"] = "inferred"
         eid = f"tool:{key}"
         children = []
-        for i, (kind, target, sl, el) in enumerate(io):
+        touched = [x for x in io if x[0] == "network_request" or not is_folder(x[1], self.s["cwd"])]
+        for i, (kind, target, sl, el) in enumerate(touched):
             m: dict[str, Any] = {"toolName": name, "status": meta["status"]}
             if kind == "network_request":
                 m["url"] = target

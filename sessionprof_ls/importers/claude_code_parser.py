@@ -390,7 +390,7 @@ class ClaudeParser(TranscriptParser):
                 if agent is not None and agent["tool"] != tid:
                     agent["tool"] = tid
                     self._touched_agents.add(agent_id)
-        child = tool_child(sid, name, args, tur_d, text, tid, real_start, end, meta)
+        child = tool_child(sid, name, args, tur_d, text, tid, real_start, end, meta, self.s.cwd)
         self.out.put(make_event(sid, "tool:" + tid, parent, "tool_execution", name, real_start, end, meta))
         if child is not None:
             self.out.put(child)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .common import estimate_tokens, excerpt, make_event
+from .common import estimate_tokens, excerpt, is_folder, make_event
 
 SOURCE = "claude-code"
 PROVIDER = "anthropic"
@@ -135,15 +135,27 @@ def _arg_path(args: Any) -> str | None:
     return None
 
 
-def tool_child(sid: str, name: str, args: dict, tur: dict, text: str, tid: str, start, end, meta: dict) -> dict | None:
-    """The file_read / file_write / network_request span under a finished tool call, if it has one."""
+def tool_child(
+    sid: str,
+    name: str,
+    args: dict[str, Any],
+    tur: dict[str, Any],
+    text: str,
+    tid: str,
+    start: float,
+    end: float,
+    meta: dict[str, Any],
+    cwd: str | None = None,
+) -> dict[str, Any] | None:
+    """The file_read / file_write / network_request span under a finished tool call, if it has one.
+    A Read of a folder (EISDIR, or the workspace itself) touched no file: no span."""
     cid = "tool:" + tid + ":io"
     status = {"status": meta["status"], "error": meta.get("error")}
     f = tur.get("file")
     if (name in READ_TOOLS or isinstance(f, dict)) and name not in WRITE_TOOLS:
         path = (f or {}).get("filePath") if isinstance(f, dict) else None
         path = path or _arg_path(args)
-        if not path:
+        if not path or is_folder(path, cwd) or (meta["status"] == "error" and "EISDIR" in text):
             return None
         m: dict[str, Any] = {"filePath": path, "toolName": name, **status}
         if isinstance(f, dict):
@@ -163,7 +175,7 @@ def tool_child(sid: str, name: str, args: dict, tur: dict, text: str, tid: str, 
         return make_event(sid, cid, "tool:" + tid, "file_read", path, start, end, m)
     if name in WRITE_TOOLS:
         path = tur.get("filePath") or _arg_path(args)
-        if not path:
+        if not path or is_folder(path, cwd):
             return None
         m = {"filePath": path, "toolName": name, **status}
         sl, el = _patch_lines(tur)

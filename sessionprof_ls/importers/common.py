@@ -235,6 +235,16 @@ def make_event(
     return ev
 
 
+def is_folder(path: str, workspace: str | None) -> bool:
+    """A path a tool was given that names a folder, not a file: the workspace itself (a
+    Read/view of the project folder), `.`, `..`, or one ending in a separator. A folder is
+    never a row of the file table nor a file hint, whatever the tool listed of it."""
+    bare = path.rstrip("/\\")
+    if bare in ("", ".", "..") or bare != path:
+        return True
+    return workspace is not None and bare == workspace.rstrip("/\\")
+
+
 def split_permission_wait(start: float, end: float, measured_ms: float | None) -> tuple[float, float | None]:
     """Given a tool's wall span and its own measured duration, return the tool's
     real start and, if it waited noticeably before running, the wait's end."""

@@ -40,13 +40,22 @@ NANO_AIU_USD = 0.01 / 1e9  # one AI credit (AIU) is billed at $0.01
 _USAGE = ("inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens")
 
 
-def _io(name: str, args: Any) -> list:
+def _listed(result: Any) -> bool:
+    """A `view` of a folder: Copilot records its listing as a diff from /dev/null (a file's
+    view diffs the file against itself)."""
+    diff = result.get("detailedContent") or result.get("log") if isinstance(result, dict) else None
+    return isinstance(diff, str) and "\n--- a/dev/null\n" in diff
+
+
+def _io(name: str, args: Any, result: Any = None) -> list:
     """What a Copilot tool touched: `view`, `edit`, `create`, or the older
-    `str_replace_editor` with a `command`."""
+    `str_replace_editor` with a `command`. A folder's listing touched no file."""
     if not isinstance(args, dict):
         return []
     path = args.get("path") if isinstance(args.get("path"), str) else None
     cmd = args.get("command") if name == "str_replace_editor" else name
+    if path and cmd in _READ_CMDS and _listed(result):
+        return []
     if path and cmd in _READ_CMDS:
         rng = args.get("view_range")
         sl = el = None
@@ -126,7 +135,7 @@ class CopilotParser:
                 ts,
                 ok,
                 None if ok else (err_text or "failed"),
-                _io(name, started.get("args")),
+                _io(name, started.get("args"), data.get("result")),
                 text,
                 {"model": data.get("model")},
             )
@@ -244,7 +253,7 @@ def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
                     ts,
                     ok,
                     None if ok else (text or "failed"),
-                    _io(name, args),
+                    _io(name, args, res),
                     text,
                     {"intentionSummary": excerpt(m.get("intentionSummary"))},
                     inferred=True,

@@ -1,0 +1,83 @@
+"""A folder a tool read (a Read of the workspace that failed with EISDIR, Copilot's `view`
+of a directory) is not a file: no file_read span, so no row in the file table (`sessionprof
+report`, the web Tokens tab) and no file hint. Checked on the real fixtures where it happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sessionprof_ls.importers import find_transcripts, import_file
+from sessionprof_ls.importers.common import is_folder
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SPOTTER = FIXTURES / "claude-code" / "spotter-subagent.jsonl"
+COPILOT = FIXTURES / "copilot-cli"
+
+
+def _reads(events):
+    return [e for e in events if e["type"] in ("file_read", "file_write")]
+
+
+def test_read_of_the_workspace_folder_is_no_file_row(tmp_path):
+    from sessionprof_ls.engine import Engine
+
+    res = import_file(SPOTTER)
+    workspace = "/home/marco/projects/spotter"
+    # the transcript has a subagent's Read of the workspace itself, answered with EISDIR
+    tool = [e for e in res.events if e["type"] == "tool_execution" and e["metadata"].get("filePath") == workspace]
+    assert len(tool) == 1 and tool[0]["metadata"]["status"] == "error"
+    assert [e for e in _reads(res.events) if e["metadata"]["filePath"] == workspace] == []
+    engine = Engine(tmp_path / "s.db")
+    (sid,) = engine.ingest(res.events)["sessions"]
+    rows = {r["filePath"]: r for r in engine.performance(sid)["tokensByFile"]}
+    assert workspace not in rows
+    assert sorted(p.removeprefix(workspace + "/") for p in rows) == [
+        ".beads/issues.jsonl",
+        "config/config.exs",
+        "mix.exs",
+    ]
+    assert all(r["tokens"] > 0 for r in rows.values())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "session-state/96ef38f0-9d09-45c3-8124-6448c36090ed/events.jsonl",
+        "history-session-state/session_06141331-92e8-4e9e-8bbb-9b7a729eb01a.json",
+    ],
+)
+def test_copilot_view_of_a_folder_is_no_file_read(name):
+    path = COPILOT / name
+    assert path in find_transcripts([COPILOT])
+    events = import_file(path).events
+    views = [e for e in events if e["type"] == "tool_execution" and (e["metadata"].get("args") or {}).get("path")]
+    folders = {
+        e["metadata"]["args"]["path"]
+        for e in views
+        if any(o["metadata"]["args"]["path"].startswith(e["metadata"]["args"]["path"] + "/") for o in views)
+    }
+    assert folders, "the fixture views a folder"  # e.g. /home/wei/repo/VibeCodingTracker
+    paths = {e["metadata"]["filePath"] for e in _reads(events)}
+    assert paths and not (paths & folders)
+    # files under those folders are still reads
+    assert any(p.startswith(f + "/") for p in paths for f in folders)
+
+
+@pytest.mark.parametrize(
+    "path,workspace,folder",
+    [
+        ("/w/p", "/w/p", True),
+        ("/w/p/", "/w/p", True),
+        ("/w/p", "/w/p/", True),
+        (".", None, True),
+        ("src/", None, True),
+        ("/", None, True),
+        ("/w/p/mix.exs", "/w/p", False),
+        ("/w/pp", "/w/p", False),
+        ("mix.exs", None, False),
+    ],
+)
+def test_is_folder(path, workspace, folder):
+    assert is_folder(path, workspace) is folder
