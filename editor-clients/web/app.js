@@ -17,9 +17,9 @@ import { flameCard } from "./flamecard.js";
 import { eventCache, eventLines, frameLines } from "./tooltip.js";
 import { commonRoot, dataTable, relativePath } from "./tables.js";
 import { afterPaint } from "./paint.js";
-import { NOT_RECORDED, PRICE_UNKNOWN, formatCost, summaryCost } from "./format.js";
+import { NOT_RECORDED, PRICE_UNKNOWN, formatCost, lazyNumberFormat, summaryCost } from "./format.js";
 
-const NF = new Intl.NumberFormat("en-US");
+const NF = lazyNumberFormat();
 const fmtInt = (n) => (Number.isFinite(n) ? NF.format(Math.round(n)) : "–");
 const fmtCost = formatCost; // the shared format table (format.js): "price unknown" when no price is known
 const fmtPct = (p, digits = 0) => (Number.isFinite(p) ? `${p.toFixed(digits)}%` : "–");
@@ -212,7 +212,15 @@ function showError(msg) {
 
 // ------------------------------------------------------------------ loading
 
-async function loadSessions() {
+/** One sessions request at a time (a summary arriving while the list loads waits for it). */
+function loadSessions() {
+  state.sessionsReq ||= listSessions().finally(() => {
+    state.sessionsReq = null;
+  });
+  return state.sessionsReq;
+}
+
+async function listSessions() {
   try {
     const list = await transport.request(SESSIONS, {});
     state.sessions = Array.isArray(list) ? list : [];
@@ -250,17 +258,48 @@ async function loadSession(sessionId) {
   await refresh(!changed ? true : false);
 }
 
-/** Fetches the analysis and the flame graph; `keepView` keeps the zoom (live updates). */
+/**
+ * Asks for the flame graph and the analysis without its per-message table (tokensByMessage
+ * comes after the first paint: loadMessages). In the browser page the boot script in
+ * index.html has usually asked already, while the modules loaded.
+ */
 function fetchSession(sid) {
   const mode = FLAME_MODES[state.mode];
-  // the flame graph first: the server answers in order, and the graph is what paints first
-  const req = {
-    flame: transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight, encoding: "base64" }),
-    perf: transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false }),
-  };
+  const boot = window.__sessionprofBoot;
+  window.__sessionprofBoot = null;
+  let req;
+  if (boot && boot.sessionId === sid && mode.view === "time" && mode.weight === "time" && transport.adopt) {
+    req = { flame: transport.adopt(FLAME_GRAPH, boot.flame), data: boot.data, perf: transport.adopt(PERFORMANCE, boot.perf) };
+  } else {
+    // the flame graph first: the server answers in order, and the graph is what paints first
+    req = {
+      flame: transport.request(FLAME_GRAPH, { sessionId: sid, view: mode.view, weight: mode.weight, encoding: "base64" }),
+      perf: transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false, includeMessages: false }),
+    };
+  }
   req.perf.catch(() => {}); // reported by refresh()
   req.flame.catch(() => {});
   return req;
+}
+
+/** Resolves once the frame with the new graph is on screen (work after it never delays it). */
+const painted = () =>
+  new Promise((r) => {
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)));
+    setTimeout(r, 250); // a hidden page gets no frames: the analysis still shows
+  });
+
+/** The tokens-by-message table (100k rows at 100k events), asked for after the first paint. */
+async function loadMessages(sid, seq) {
+  if (!state.perf || Array.isArray(state.perf.tokensByMessage)) return;
+  try {
+    const full = await transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false, includeMessages: true });
+    if (seq !== state.loadSeq || !state.perf || !full) return;
+    state.perf.tokensByMessage = Array.isArray(full.tokensByMessage) ? full.tokensByMessage : [];
+    renderTokensByMessage(state.perf.tokensByMessage);
+  } catch (e) {
+    if (seq === state.loadSeq) showError(`Could not load the tokens by message: ${e.message}`);
+  }
 }
 
 /** `prefetched`: the fetchSession() requests when the caller started them early. */
@@ -273,19 +312,25 @@ async function refresh(keepView, prefetched = null) {
   const seq = ++state.loadSeq;
   const mode = FLAME_MODES[state.mode];
   const req = prefetched || fetchSession(sid);
+  state.inFlight = sid;
+  state.lateSummary = null;
   // the flame graph paints as soon as it arrives; the analysis fills in when it does
   let flameError = "";
   try {
     const flame = await req.flame;
     if (seq !== state.loadSeq) return; // a newer load superseded this one
     performance.mark("sessionprof:fetched");
-    const data = buildFlameData(flame);
+    // built by the boot script (index.html) while the modules loaded, else here
+    const data = (req.data && (await req.data.catch(() => null))) || buildFlameData(flame);
+    if (seq !== state.loadSeq) return;
     performance.mark("sessionprof:built");
     state.flame = data;
     if (mode.view === "time" && mode.weight === "time") state.timeFlame = data;
     else if (!keepView) state.timeFlame = null;
     flameView.setData(data, keepView);
     afterFlameData();
+    await painted();
+    if (seq !== state.loadSeq) return;
   } catch (e) {
     flameError = `Could not load session ${sid}: ${e.message}`;
   }
@@ -293,7 +338,12 @@ async function refresh(keepView, prefetched = null) {
     const perf = await req.perf;
     if (seq !== state.loadSeq) return;
     state.perf = perf;
+    state.inFlight = null;
+    const late = state.lateSummary;
+    state.lateSummary = null;
+    if (late && late.sessionId === sid && !sameData(perf, late)) scheduleRefresh();
     renderPerformance(perf);
+    loadMessages(sid, seq);
     showError(flameError);
     if (state.pendingEventId && !flameError) {
       const id = state.pendingEventId;
@@ -302,7 +352,10 @@ async function refresh(keepView, prefetched = null) {
     }
     if (state.tab === "timeline") renderTimeline();
   } catch (e) {
-    if (seq === state.loadSeq) showError(flameError || `Could not load session ${sid}: ${e.message}`);
+    if (seq === state.loadSeq) {
+      state.inFlight = null;
+      showError(flameError || `Could not load session ${sid}: ${e.message}`);
+    }
   }
 }
 
@@ -349,6 +402,12 @@ function renderMembers(dl, d, i) {
   dl.append(h("dt", { text: `Members${more}` }), h("dd", null, list));
 }
 
+/** The same data again (a stream's first message, a repeated summary): nothing to redraw. */
+function sameData(p, s) {
+  return Boolean(p && !s.running && p.eventCount === s.eventCount && p.endTime === s.endTime &&
+    p.totalTokens === s.totalTokens && p.totalDuration === s.totalDuration);
+}
+
 function scheduleRefresh() {
   clearTimeout(state.refreshTimer);
   state.refreshTimer = setTimeout(() => refresh(true), 250);
@@ -363,15 +422,18 @@ function onHostMessage(msg) {
         loadSession(s.sessionId);
       } else if (s.sessionId === state.sessionId) {
         const p = state.perf;
-        // the same data again (a stream's first message, a repeated summary): nothing to redraw
-        const same = p && !s.running && p.eventCount === s.eventCount && p.endTime === s.endTime &&
-          p.totalTokens === s.totalTokens && p.totalDuration === s.totalDuration;
-        if (!same) {
+        if (state.inFlight === s.sessionId) {
+          // a load is on its way (the stream's first message comes before its answers): compared
+          // with them when they arrive, so they are not thrown away for a second round trip
+          state.lateSummary = s;
+        } else if (!sameData(p, s)) {
           if (p) renderSummary({ ...p, ...s });
           scheduleRefresh();
         }
       }
-      if (!state.sessions.some((x) => x.sessionId === s.sessionId)) loadSessions().then(renderPicker);
+      // a list on its way may predate this session: asked again only when it lacks it
+      const known = () => state.sessions.some((x) => x.sessionId === s.sessionId);
+      if (!known()) loadSessions().then(() => (known() ? null : loadSessions())).then(renderPicker);
       break;
     }
     case "showEvent":
@@ -426,7 +488,9 @@ function renderPerformance(p) {
   renderSlowest(p.slowestOperations || []);
   renderSuggestions($("suggestions-overview"), p.suggestions || [], false);
   renderSuggestions($("suggestions-full"), p.suggestions || [], true);
-  renderTokensByMessage(p.tokensByMessage || []);
+  if (Array.isArray(p.tokensByMessage)) renderTokensByMessage(p.tokensByMessage);
+  // a live update keeps the session's table until loadMessages brings the new one
+  else if (state.messagesOf !== p.sessionId) clear($("tokens-by-message")).appendChild(h("p", { class: "muted", text: "Loading the tokens of every message…" }));
   renderTokensByFile(p);
   renderTokensByModel(p.tokensByModel || []);
 }
@@ -531,6 +595,7 @@ function workspaceRoot(paths) {
 }
 
 function renderTokensByMessage(list) {
+  state.messagesOf = state.sessionId;
   const wrap = clear($("tokens-by-message"));
   const sum = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0, cost: 0, priced: true };
   for (const m of list) {

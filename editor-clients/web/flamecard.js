@@ -4,8 +4,9 @@
 import { TYPE_COLORS, formatValue } from "./flame.js";
 import { nameTotals, sandwich } from "./sandwich.js";
 import { dataTable } from "./tables.js";
+import { lazyNumberFormat } from "./format.js";
 
-const NF = new Intl.NumberFormat("en-US");
+const NF = lazyNumberFormat();
 
 /** Builds the card; returns {card, elements (for FlameGraphView), wire(view)}. */
 export function flameCard({ h, modes, mode, onMode, onReset }) {

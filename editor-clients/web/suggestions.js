@@ -6,8 +6,9 @@
 // when an editor is connected, "Send to the editor" asks it to apply (it confirms first).
 // Session text reaches the page through textContent only.
 import { CMD_APPLY_SUGGESTION, PREVIEW_SUGGESTION, SUGGESTION_EFFECTS } from "./protocol.js";
+import { lazyNumberFormat } from "./format.js";
 
-const NF = new Intl.NumberFormat("en-US");
+const NF = lazyNumberFormat();
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);

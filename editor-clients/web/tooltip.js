@@ -3,8 +3,9 @@
 // count. The event behind a frame is fetched once (sessionprof/event) and cached, so
 // the tooltip fills in a moment after the pointer arrives.
 import { formatMs, formatValue } from "./flame.js";
+import { lazyNumberFormat } from "./format.js";
 
-const NF = new Intl.NumberFormat("en-US");
+const NF = lazyNumberFormat();
 const int = (n) => (Number.isFinite(n) ? NF.format(Math.round(n)) : "not recorded");
 const cut = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 

@@ -96,14 +96,20 @@ function httpTransport(config, onHostMessage) {
       body: JSON.stringify({ method, params }),
       credentials: "omit",
     });
-    let body = null;
+    let body;
     try {
       body = await resp.json();
     } catch (_) {
-      throw new Error(`${method}: HTTP ${resp.status} without a JSON body`);
+      body = undefined;
     }
+    return settle(method, { status: resp.status, ok: resp.ok, body });
+  }
+
+  /** The result of an answer {status, ok, body} (body undefined: not JSON), or its error. */
+  function settle(method, { status, ok, body }) {
+    if (body === undefined) throw new Error(`${method}: HTTP ${status} without a JSON body`);
     if (body && body.error) throw new Error(errorText(body.error));
-    if (!resp.ok) throw new Error(`${method}: HTTP ${resp.status}`);
+    if (!ok) throw new Error(`${method}: HTTP ${status}`);
     return body ? body.result : null;
   }
 
@@ -162,6 +168,8 @@ function httpTransport(config, onHostMessage) {
   return {
     kind: "http",
     request: rpc,
+    /** An answer the page's boot script asked for before the modules loaded (index.html). */
+    adopt: (method, answer) => answer.then((a) => settle(method, a)),
     executeCommand(command, args) {
       return rpc("workspace/executeCommand", { command, arguments: args });
     },

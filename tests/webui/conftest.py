@@ -219,7 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "sessionprof/sessions":
             return eng.sessions()
         if method == "sessionprof/performance":
-            return eng.performance(params["sessionId"], include_events=params.get("includeEvents", True))
+            return eng.performance(
+                params["sessionId"],
+                include_events=params.get("includeEvents", True),
+                include_messages=params.get("includeMessages", True),
+            )
         if method == "sessionprof/flameGraph":
             # the browser page gets base64 columns as from the real server (the fake VS Code
             # host answers with JSON arrays: both decodings are exercised)
@@ -425,7 +429,7 @@ def expected_visible(
     f = fg["frames"]
     scale = width / (ve - vs)
     n = 0
-    for s, v, d in zip(f["start"], f["value"], row_of or f["depth"]):
+    for s, v, d in zip(f["start"], f["value"], row_of or f["depth"], strict=True):
         e = s + v
         if d >= rows or s >= ve or e <= vs:
             continue

@@ -34,7 +34,8 @@ def test_protocol_js_matches_protocol_py():
 
 
 SINKS = re.compile(
-    r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment|DOMParser|srcdoc"
+    r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\("
+    r"|createContextualFragment|DOMParser|srcdoc"
 )
 
 
@@ -46,6 +47,13 @@ def test_no_html_sinks_in_the_bundle():
             assert not SINKS.search(code), f"{f.name}:{n}: {line.strip()}"
 
 
+def boot_script(html: str) -> str:
+    """The one inline script: the first paint's boot (asks for the graph while modules load)."""
+    inline = [body for attrs, body in re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S) if body.strip()]
+    assert len(inline) == 1, f"{len(inline)} inline scripts"
+    return inline[0]
+
+
 def test_index_html_has_no_inline_script_or_style():
     html = (WEB / "index.html").read_text()
     assert 'http-equiv="Content-Security-Policy" content="{{csp}}"' in html
@@ -53,8 +61,14 @@ def test_index_html_has_no_inline_script_or_style():
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
     assert scripts, "no script tag"
     for attrs, body in scripts:
-        assert body.strip() == "", "inline script"
-        assert 'nonce="{{nonce}}"' in attrs and 'src="{{base}}/' in attrs
+        assert 'nonce="{{nonce}}"' in attrs, "a script without the nonce"
+        if body.strip():
+            # the boot (issue 13): nonce'd, no template value inside it (nothing a host fills
+            # in can reach script text), not a module (runs while the head is parsed)
+            assert "{{" not in body and "src=" not in attrs and "module" not in attrs
+        else:
+            assert 'src="{{base}}/' in attrs
+    boot_script(html)
     assert "<style" not in html and " style=" not in html
     assert not re.search(r"\son\w+=", html), "inline event handler"
 
@@ -65,3 +79,19 @@ def test_no_inline_styles_set_from_markup_in_js():
         src = f.read_text()
         assert not re.search(r"setAttribute\(\s*[\"']style", src), f.name
         assert "style.cssText" not in src, f.name
+
+
+def test_boot_script_uses_the_protocol_names():
+    """index.html's boot spells the wire names itself (it runs before any module): each
+    one it uses is protocol.py's, and it asks for what app.js expects to adopt."""
+    body = boot_script((WEB / "index.html").read_text())
+    values = {v for k, v in vars(protocol).items() if k.isupper() and isinstance(v, str)}
+    used = set(re.findall(r'"((?:sessionprof/|/v1/)[^"]*)"', body))
+    assert used == {protocol.FLAME_GRAPH, protocol.PERFORMANCE, protocol.HTTP_RPC}, used
+    assert used <= values
+    assert "includeMessages: false" in body and 'encoding: "base64"' in body
+    transport = (WEB / "transport.js").read_text()
+    key = re.search(r'const TOKEN_KEY = "([^"]+)"', transport)
+    assert key and f'sessionStorage.getItem("{key.group(1)}")' in body, (
+        "the boot reads the token where transport.js keeps it"
+    )

@@ -28,7 +28,8 @@ def fmt_int(n: float) -> str:
 def pixel(ui, x: float, y: float) -> tuple[int, int, int]:
     return tuple(
         ui.page.evaluate(
-            "([x, y]) => Array.from(document.getElementById('flame-canvas').getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3))",
+            "([x, y]) => Array.from(document.getElementById('flame-canvas').getContext('2d')"
+            ".getImageData(x, y, 1, 1).data.slice(0, 3))",
             [x, y],
         )
     )
@@ -245,11 +246,13 @@ def test_keyboard_selects_zooms_and_resets(open_ui, fixture_data: SessionData):
 def test_view_buttons_fetch_aggregate_and_token_views(open_ui, fixture_data: SessionData):
     ui = open_ui(fixture_data)
     ui.settle()
-    for mode, label in (("aggregate", "Aggregated"), ("tokens", "Tokens"), ("time", "Time")):
+    for mode, _label in (("aggregate", "Aggregated"), ("tokens", "Tokens"), ("time", "Time")):
         ui.page.locator(f'.mode[data-mode="{mode}"]').click()
         fg = fixture_data.fg(mode)
         ui.wait(
-            f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fg['frames']['start'])} && window.__sessionprof.viewRange()[1] === {fg['total']}"
+            f"window.__sessionprof.mode() === '{mode}'"
+            f" && window.__sessionprof.frameCount() === {len(fg['frames']['start'])}"
+            f" && window.__sessionprof.viewRange()[1] === {fg['total']}"
         )
         ui.settle()
         view, weight = MODES[mode]
@@ -298,7 +301,7 @@ def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionDa
     msgs = p["tokensByMessage"]
     rows = ui.page.locator("#tokens-by-message tbody tr")
     assert rows.count() == len(msgs)
-    for r, m in zip(rows.all(), msgs):
+    for r, m in zip(rows.all(), msgs, strict=True):
         cells = r.locator("td").all_inner_texts()
         assert cells[0] == (m.get("label") or f"#{m['index']}") and cells[1] == m["role"]
         assert cells[3:8] == (
@@ -316,7 +319,7 @@ def test_token_tables_hold_the_sessions_numbers(open_ui, fixture_data: SessionDa
     files = p["tokensByFile"]
     frows = ui.page.locator("#tokens-by-file tbody tr, #tokens-by-file tfoot tr")
     assert frows.count() == len(files) + 1  # + conversation history
-    for r, f in zip(frows.all(), files):
+    for r, f in zip(frows.all(), files, strict=False):  # + the history row
         cells = r.locator("td").all_inner_texts()
         # relative to the session's workspace, the full path on hover
         root = fixture_data.sessions[0]["workspace"] + "/"
@@ -438,7 +441,10 @@ def test_dark_theme_and_vscode_theme_variables(open_ui, fixture_data: SessionDat
     ui.page.screenshot(path=str(artifacts / "webui-overview-dark.png"), full_page=True)
 
     # Inside VS Code the webview's CSS variables win over the system preference.
-    vs = "document.documentElement.style.setProperty('--vscode-editor-background', '#102030'); document.documentElement.style.setProperty('--vscode-editor-foreground', '#fafafa');"
+    vs = (
+        "document.documentElement.style.setProperty('--vscode-editor-background', '#102030');"
+        " document.documentElement.style.setProperty('--vscode-editor-foreground', '#fafafa');"
+    )
     ui2 = open_ui(
         fixture_data, color_scheme="light", init_js=f"document.addEventListener('DOMContentLoaded', () => {{ {vs} }});"
     )
@@ -477,6 +483,45 @@ def test_browser_page_over_http_with_token(open_ui, ui_server, fixture_engine, f
     assert not [r for r in ui_server.rpc_log if r["method"] == "workspace/executeCommand"]
     assert ui.page.evaluate("window.__cspViolations") == []
     assert ui.console_errors == []
+
+
+def test_browser_page_boot_asks_before_the_modules_load(open_ui, ui_server, fixture_engine, fixture_data: SessionData):
+    """issue 13: with the session in the page's config, the boot script in index.html asks for
+    the graph and for the analysis without its message table before any module is fetched;
+    app.js adopts both answers (one flameGraph request), paints, then asks for the table."""
+    ui_server.engine = fixture_engine
+    sid = fixture_data.session_id
+    ui = open_ui(None, config={"mode": "http", "token": ui_server.token, "sessionId": sid})
+    ui.settle()
+    assert ui.hook("frameCount()") == len(fixture_data.fg("time")["frames"]["start"])
+    rows = fixture_data.perf["tokensByMessage"]
+    foot = ui.page.locator("#tokens-by-message tfoot")
+    foot.wait_for(state="attached")
+    assert f"{sum(m['total'] for m in rows):,}" in foot.inner_text()
+    log = [(r["method"], r["params"]) for r in ui_server.rpc_log if r["method"] != "sessionprof/sessions"]
+    flame = ("sessionprof/flameGraph", {"sessionId": sid, "view": "time", "weight": "time", "encoding": "base64"})
+    first = ("sessionprof/performance", {"sessionId": sid, "includeEvents": False, "includeMessages": False})
+    table = ("sessionprof/performance", {"sessionId": sid, "includeEvents": False, "includeMessages": True})
+    assert log[:2] == [flame, first], log
+    assert table in log[2:] and log.count(flame) == 1
+    # the boot's requests start before any module (resource timing of this page)
+    starts = ui.page.evaluate(
+        "performance.getEntriesByType('resource').map(r => [r.name.split('/').pop(), r.startTime])"
+    )
+    rpc = min(t for name, t in starts if name == "rpc")
+    assert rpc < min(t for name, t in starts if name.endswith(".js")), starts
+    assert ui.page.evaluate("window.__cspViolations") == []
+    assert ui.console_errors == []
+
+
+def test_browser_page_boot_with_a_wrong_token_shows_the_error(open_ui, ui_server, fixture_engine, fixture_data):
+    ui_server.engine = fixture_engine
+    ui = open_ui(None, config={"mode": "http", "sessionId": fixture_data.session_id})
+    ui.page.goto(ui_server.url + "/#token=wrong")
+    err = ui.page.locator("#error")
+    err.wait_for(state="visible")
+    assert "unauthorized" in err.inner_text()
+    assert ui_server.unauthorized >= 2 and ui_server.rpc_log == []
 
 
 def test_browser_page_without_the_token_shows_the_error(open_ui, ui_server, fixture_engine):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import engine_with, session_data_from
+from .conftest import WEB, engine_with, session_data_from
+from .test_static import boot_script
 
 PAYLOADS = [
     '<img src=x onerror="window.__pwned=(window.__pwned||0)+1">',
@@ -87,8 +88,9 @@ def assert_inert(ui):
         )
         == 0
     )
-    scripts = page.evaluate("Array.from(document.scripts).map(s => s.getAttribute('src'))")
-    assert scripts == ["/static/app.js"]
+    scripts = page.evaluate("Array.from(document.scripts).map(s => [s.getAttribute('src'), s.src ? '' : s.text])")
+    # the boot script of index.html (issue 13) as written there, and app.js: nothing injected
+    assert scripts == [[None, boot_script((WEB / "index.html").read_text())], ["/static/app.js", ""]]
     # the payloads are on the page as text
     body = page.evaluate("document.body.textContent")
     assert sum(p in body for p in PAYLOADS) >= 3
