@@ -11,27 +11,34 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .cli_store import CliError, import_paths, open_engine, resolve
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .engine import Engine
 
 __all__ = ["build_parser", "import_paths", "main"]
 
 
-def _console(args=None):
+def _console(args: argparse.Namespace | None = None) -> Console:
     from rich.console import Console
 
     width = getattr(args, "width", None)
     return Console(width=width) if width else Console()
 
 
-def _write_json(obj) -> None:
+def _write_json(obj: object) -> None:
     import orjson
 
     sys.stdout.buffer.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
 
 
-def cmd_report(args) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     """No argument: what is new in the agents' folders, then the latest real session
     (the bundled sample, labelled, only when there is none). Else a session or a file."""
     from .cli_report import latest_or_sample
@@ -59,7 +66,7 @@ def cmd_report(args) -> int:
     return 0
 
 
-def cmd_import(args) -> int:
+def cmd_import(args: argparse.Namespace) -> int:
     """Import, then show what came in: each touched session's time split, tokens and
     cost (the timing analysis of every one), as a table or as JSON summaries."""
     from .cli_report import agents_folders, import_table
@@ -91,7 +98,7 @@ def cmd_import(args) -> int:
     return 0
 
 
-def cmd_sessions(args) -> int:
+def cmd_sessions(args: argparse.Namespace) -> int:
     from .cli_report import fill_costs, sessions_table
     from .cli_store import open_store
 
@@ -107,11 +114,11 @@ def cmd_sessions(args) -> int:
     return 0
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     if args.otlp is not None:  # to an OpenTelemetry collector (issue 17)
         from .otlp_cli import export_otlp
 
-        return export_otlp(args, open_engine, resolve, CliError)
+        return export_otlp(args)
     if len(args.session) > 1:
         raise CliError("one session at a time for --format; several go to a collector with --otlp URL")
     if args.format is None:
@@ -144,7 +151,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_watch(args) -> int:
+def cmd_watch(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
@@ -159,7 +166,7 @@ def cmd_watch(args) -> int:
             raise CliError(f"--workspace {w}: no such folder")
     pricer = _Pricer(engine)
 
-    def sink(events, cursor):
+    def sink(events: list[dict[str, Any]], cursor: tuple[str, dict[str, Any]] | None) -> None:
         res = engine.ingest(events, cursor)
         for r in res["rejected"]:
             print(f"warning: event {r['index']}: {r['error']}", file=sys.stderr)
@@ -191,7 +198,7 @@ class _Pricer:
     arrived for are analysed in a thread a second later, never inside the sink (the
     follower must get back to watching the files at once)."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: Engine):
         import threading
 
         self.engine = engine
@@ -200,7 +207,7 @@ class _Pricer:
         self.wake = threading.Event()
         threading.Thread(target=self._run, daemon=True, name="pricer").start()
 
-    def touch(self, sessions) -> None:
+    def touch(self, sessions: Iterable[str]) -> None:
         with self.lock:
             self.dirty.update(sessions)
         self.wake.set()
@@ -224,7 +231,7 @@ class _Pricer:
                 print(f"warning: cost of {sid[:8]}: {exc}", file=sys.stderr)
 
 
-def cmd_ui(args) -> int:
+def cmd_ui(args: argparse.Namespace) -> int:
     from .cli_ui import run_ui
 
     return run_ui(args)
@@ -309,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "store"):
         args.store = None
     try:
-        return args.func(args)
+        status: int = args.func(args)
+        return status
     except CliError as exc:
         print(f"sessionprof: error: {exc}", file=sys.stderr)
         return 1

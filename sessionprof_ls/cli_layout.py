@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.console import JustifyMethod
 from rich.table import Table
 from rich.text import Text
+
+Cell = str | Text  # a table cell: plain text is cut here, Text keeps its styles
 
 GAP = 2  # spaces between columns
 
@@ -24,7 +27,7 @@ GAP = 2  # spaces between columns
 @dataclass
 class Col:
     name: str
-    justify: str = "right"
+    justify: JustifyMethod = "right"
     priority: int = 5  # the lowest is dropped first
     flex: bool = False  # takes the width the others leave
     min_width: int = 10  # flexible column: narrower than this, it is dropped
@@ -77,7 +80,7 @@ _NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
 def compact_number(s: str) -> str:
     """Every number in `s` at most 4 characters: 1,576,234 -> 1.6M, 17,915 -> 18k."""
 
-    def one(m: re.Match) -> str:
+    def one(m: re.Match[str]) -> str:
         v = float(m.group(0).replace(",", ""))
         if v < 10_000:
             return m.group(0).replace(",", "")
@@ -90,22 +93,23 @@ def compact_number(s: str) -> str:
     return _NUM.sub(one, s)
 
 
-def _cell_len(cell) -> int:
+def _cell_len(cell: Cell) -> int:
     return cell.cell_len if isinstance(cell, Text) else len(cell)
 
 
-def _fit(cols: list[Col], rows: list[list], width: int) -> tuple[list[int], list[int], set[int]]:
+def _fit(cols: list[Col], rows: Sequence[Sequence[Cell]], width: int) -> tuple[list[int], list[int], set[int]]:
     """Which columns to keep, their widths, and which use their short form."""
     keep = list(range(len(cols)))
     short: set[int] = set()
 
     def natural(i: int) -> int:
         cells = [r[i] for r in rows]
-        if i in short:
-            cells = [cols[i].short(c) if isinstance(c, str) else c for c in cells]
+        shorter = cols[i].short
+        if i in short and shorter is not None:
+            cells = [shorter(c) if isinstance(c, str) else c for c in cells]
         return max([len(cols[i].name)] + [_cell_len(c) for c in cells])
 
-    def need(ks: list[int], flex_width=lambda c: c.min_width) -> int:
+    def need(ks: list[int], flex_width: Callable[[Col], int] = lambda c: c.min_width) -> int:
         return sum(flex_width(cols[i]) if cols[i].flex else natural(i) for i in ks) + GAP * (len(ks) - 1)
 
     wanted = lambda c: max(c.min_width, min(c.want, max(natural(j) for j in keep if cols[j] is c)))  # noqa: E731
@@ -136,10 +140,10 @@ def _fit(cols: list[Col], rows: list[list], width: int) -> tuple[list[int], list
 
 def fitted_table(
     cols: list[Col],
-    rows: list[list],
+    rows: Sequence[Sequence[Cell]],
     width: int,
     header_style: str = "bold",
-    row_styles: list[str | None] | None = None,
+    row_styles: Sequence[str | None] | None = None,
 ) -> Table:
     """A borderless table of `rows` (cells are str or Text) that fits in `width` columns."""
     keep, widths, short = _fit(cols, rows, width)
@@ -151,7 +155,7 @@ def fitted_table(
         show_edge=False,
         collapse_padding=False,
     )
-    for i, w in zip(keep, widths):
+    for i, w in zip(keep, widths, strict=True):
         c = cols[i]
         table.add_column(
             c.name if len(c.name) <= w else end_ellipsis(c.name, w),
@@ -162,12 +166,13 @@ def fitted_table(
             style=c.style,
         )
     for n, r in enumerate(rows):
-        cells = []
-        for i, w in zip(keep, widths):
+        cells: list[Text] = []
+        for i, w in zip(keep, widths, strict=True):
             cell = r[i]
+            shorter = cols[i].short
             if isinstance(cell, str):
-                if i in short:
-                    cell = cols[i].short(cell)
+                if i in short and shorter is not None:
+                    cell = shorter(cell)
                 cell = Text(middle_ellipsis(cell, w) if cols[i].cut == "middle" else end_ellipsis(cell, w))
             elif cell.cell_len > w:
                 if cols[i].cut == "middle":

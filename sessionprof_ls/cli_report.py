@@ -11,8 +11,16 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .cli_store import SAMPLE, CliError, import_paths, is_readonly, memory_engine, open_engine
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .engine import Engine
+    from .store import Store
 
 
 def agents_folders(required: bool) -> list[Path]:
@@ -32,7 +40,7 @@ def _looked() -> list[str]:
     return [str(d / "projects") for d in claude_config_dirs()] + [str(codex_home() / "sessions")]
 
 
-def latest_or_sample(store: str | None):
+def latest_or_sample(store: str | None) -> tuple[Engine, str, bool]:
     """(engine, session id, is the sample)."""
     engine = open_engine(store)
     folders = agents_folders(required=False)
@@ -53,7 +61,7 @@ def latest_or_sample(store: str | None):
     return mem, sessions[0], True
 
 
-def sample_banner(console) -> None:
+def sample_banner(console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -71,7 +79,7 @@ def sample_banner(console) -> None:
     console.print(grid)
 
 
-def formatting():
+def formatting() -> ModuleType:
     """analysis/formatting.py without the analysis package (whose __init__ loads numpy):
     listing sessions needs only how to write a duration and a price."""
     import importlib.util
@@ -80,13 +88,14 @@ def formatting():
     mod = sys.modules.get(name)
     if mod is None:
         spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "analysis" / "formatting.py")
+        assert spec is not None and spec.loader is not None  # a source file path always has both
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules[name] = mod  # the package, if it loads later, takes this one
     return mod
 
 
-def fill_costs(store, rows: list[dict]) -> list[dict]:
+def fill_costs(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sessions whose cost was never computed (recorded by `watch` or the server before any
     summary) get it now, so the list never says "price unknown" for a priced model. The
     engine (and numpy, for the analysis) loads only then."""
@@ -123,7 +132,7 @@ def _date(ms: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ms / 1000.0)) if ms else ""
 
 
-def sessions_table(rows: list[dict], console) -> None:
+def sessions_table(rows: list[dict[str, Any]], console: Console) -> None:
     from .cli_layout import Col, compact_number, fitted_table
 
     fmt_ms, fmt_usd, summary_tokens = formatting().fmt_ms, formatting().fmt_usd, formatting().summary_tokens
@@ -167,7 +176,7 @@ def _pct(p: float | None) -> str:
     return "n/r" if p is None else f"{p:.0f}%"  # n/r: the source does not record it (footnote below)
 
 
-def import_table(summaries: list[dict], console) -> None:
+def import_table(summaries: list[dict[str, Any]], console: Console) -> None:
     from .analysis.formatting import fmt_ms, summary_cost, summary_tokens
     from .cli_layout import Col, compact_number, fitted_table
 

@@ -12,9 +12,13 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from .store import Store, default_store_path
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SAMPLE = Path(__file__).parent / "samples" / "spotter-subagent.jsonl"
@@ -30,7 +34,7 @@ class ReadOnlyStore(Store):
 
     readonly = True
 
-    def __init__(self, path: Path):  # noqa: super().__init__ would create tables
+    def __init__(self, path: Path):  # not super().__init__: it would create tables
         self.path = path
         self.lock = threading.RLock()
         uri = "file:" + quote(str(path.resolve()))
@@ -43,13 +47,13 @@ class ReadOnlyStore(Store):
             self.db = sqlite3.connect(uri + "?immutable=1", uri=True, check_same_thread=False, isolation_level=None)
             self._keys = self._read_keys()
 
-    def update_session(self, session_id: str, **fields) -> None:
+    def update_session(self, session_id: str, **fields: Any) -> None:
         pass
 
-    def append(self, batches):
+    def append(self, batches: list[tuple[str, list[bytes]]]) -> list[int]:
         raise CliError(f"the store {self.path} is read-only: nothing can be imported into it")
 
-    def set_cursor(self, path: str, cursor: dict) -> None:
+    def set_cursor(self, path: str, cursor: dict[str, Any]) -> None:
         raise CliError(f"the store {self.path} is read-only: nothing can be imported into it")
 
 
@@ -67,6 +71,7 @@ def open_store(path: str | None) -> Store:
             raise CliError(f"cannot read the store {p}: {exc.strerror}") from None
         if head != SQLITE_MAGIC:
             raise CliError(f"{p} is not a sessionprof store (not an SQLite database); give another --store")
+    write_error: Exception
     try:
         return Store(p)
     except sqlite3.DatabaseError as exc:
@@ -91,24 +96,26 @@ def _has_tables(store: Store) -> bool:
     return {"sessions", "batches"} <= names
 
 
-def open_engine(path: str | None):
+def open_engine(path: str | None) -> Engine:
     from .engine import Engine
 
     return Engine(open_store(path))
 
 
-def memory_engine():
+def memory_engine() -> Engine:
     """An engine whose store lives in memory: the sample, and files read from a read-only store."""
     from .engine import Engine
 
     return Engine(Store(":memory:"))
 
 
-def is_readonly(engine) -> bool:
-    return getattr(engine.store, "readonly", False)
+def is_readonly(engine: Engine) -> bool:
+    return bool(getattr(engine.store, "readonly", False))
 
 
-def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple[list[str], list[str]]:
+def import_paths(
+    engine: Engine, paths: list[str] | list[Path], progress: bool = False, out: TextIO = sys.stderr
+) -> tuple[list[str], list[str]]:
     """Import transcript files or folders (only what is new since the last import).
 
     Returns (session ids touched, error messages). Events are stored with the
@@ -130,7 +137,7 @@ def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple
         bar.start()
         task = bar.add_task("importing", total=len(files))
 
-    def sink(path, events, cursor):
+    def sink(path: Path, events: list[dict[str, Any]], cursor: tuple[str, dict[str, Any]] | None) -> None:
         res = engine.ingest(events, cursor)
         sessions.update(dict.fromkeys(res["sessions"]))
         errors.extend(f"{path}: event {r['index']}: {r['error']}" for r in res["rejected"])
@@ -147,7 +154,7 @@ def import_paths(engine, paths, progress: bool = False, out=sys.stderr) -> tuple
     return list(sessions), errors
 
 
-def _file_sessions(engine, path: Path) -> list[str]:
+def _file_sessions(engine: Engine, path: Path) -> list[str]:
     """The stored sessions a transcript's first events belong to (the file was imported before)."""
     from .importers import import_file
 
@@ -156,7 +163,7 @@ def _file_sessions(engine, path: Path) -> list[str]:
     return [sid for sid in ids if sid and engine.store.has_session(sid)]
 
 
-def session_of_file(engine, target: Path) -> tuple[object, str]:
+def session_of_file(engine: Engine, target: Path) -> tuple[Engine, str]:
     """(engine, session id) of a transcript file, imported on the way when new; from a
     read-only store, the file is read into memory instead."""
     if target.is_dir():
@@ -176,13 +183,13 @@ def session_of_file(engine, target: Path) -> tuple[object, str]:
     return engine, sessions[0]
 
 
-def find_session(engine, target: str) -> str:
+def find_session(engine: Engine, target: str) -> str:
     """A session id or a unique prefix of one; CliError listing the candidates otherwise."""
     if engine.store.has_session(target):
         return target
     matches = [s for s in engine.sessions() if s["sessionId"].startswith(target)]
     if len(matches) == 1:
-        return matches[0]["sessionId"]
+        return str(matches[0]["sessionId"])
     if not matches:
         raise CliError(f"no session {target!r} in {engine.store.path} (see `sessionprof sessions`)")
     shown = ", ".join(f"{m['sessionId']} ({m['title'][:40]})" for m in matches[:8])
@@ -190,7 +197,7 @@ def find_session(engine, target: str) -> str:
     raise CliError(f"{target!r} matches {len(matches)} sessions: {shown}{more}; give more of the id")
 
 
-def resolve(engine, target: str | None) -> tuple[object, str]:
+def resolve(engine: Engine, target: str | None) -> tuple[Engine, str]:
     """(engine, session id) for a session id, a prefix or a transcript file."""
     if target and Path(target).expanduser().exists():
         return session_of_file(engine, Path(target).expanduser())

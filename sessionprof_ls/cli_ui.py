@@ -11,6 +11,7 @@ Authorization), which is also the form to paste over SSH with `--no-browser`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -18,6 +19,8 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 from . import protocol as P
@@ -35,25 +38,27 @@ def ui_url(endpoint: str, token: str, session_id: str | None = None) -> str:
 class LspChild:
     """A server child process and the few LSP messages `ui` needs."""
 
-    def __init__(self, argv: list[str], env: dict | None = None):
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None):
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
         self.next_id = 0
 
-    def send(self, msg: dict) -> None:
+    def send(self, msg: dict[str, Any]) -> None:
         body = json.dumps({"jsonrpc": "2.0", **msg}).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
+        self.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.stdin.flush()
 
-    def request(self, method: str, params) -> int:
+    def request(self, method: str, params: Any) -> int:
         self.next_id += 1
         self.send({"id": self.next_id, "method": method, "params": params})
         return self.next_id
 
-    def read(self) -> dict | None:
+    def read(self) -> dict[str, Any] | None:
         """The next message, or None when the server has gone."""
         length = None
         while True:
-            line = self.proc.stdout.readline()
+            line = self.stdout.readline()
             if not line:
                 return None
             line = line.strip()
@@ -64,10 +69,13 @@ class LspChild:
                 length = int(value)
         if length is None:
             return None
-        body = self.proc.stdout.read(length)
-        return json.loads(body) if len(body) == length else None
+        body = self.stdout.read(length)
+        if len(body) != length:
+            return None
+        msg: dict[str, Any] = json.loads(body)
+        return msg
 
-    def answer(self, msg: dict) -> None:
+    def answer(self, msg: dict[str, Any]) -> None:
         """Requests from the server get a harmless reply: no settings (defaults), yes to progress."""
         if msg.get("method") == "workspace/configuration":
             result = [None for _ in (msg.get("params") or {}).get("items", [])]
@@ -76,7 +84,7 @@ class LspChild:
         self.send({"id": msg["id"], "result": result})
 
 
-def start_server(store: str | None, port: int, workspace: Path) -> tuple[LspChild, dict]:
+def start_server(store: str | None, port: int, workspace: Path) -> tuple[LspChild, dict[str, Any]]:
     """Start the server and wait for its endpoint: (child, the ready notification's params)."""
     argv = [sys.executable, "-m", "sessionprof_ls"]
     if store:
@@ -122,7 +130,7 @@ def stop_server(child: LspChild) -> None:
     try:
         child.request("shutdown", None)
         child.send({"method": "exit", "params": None})
-        child.proc.stdin.close()
+        child.stdin.close()
         child.proc.wait(timeout=10)
     except (OSError, ValueError, subprocess.TimeoutExpired):
         child.proc.kill()
@@ -141,11 +149,11 @@ def open_browser(url: str) -> bool:
         return False
 
 
-def _interrupt(signum, frame):
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
-def run_ui(args) -> int:
+def run_ui(args: argparse.Namespace) -> int:
     engine = open_engine(args.store)
     sid = None
     if args.session:

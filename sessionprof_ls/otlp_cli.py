@@ -5,12 +5,19 @@ Kept out of cli.py so the command's imports (the OpenTelemetry SDK) load only he
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
+
+from .cli_store import CliError, open_engine, resolve
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 
-def export_otlp(args, open_engine, resolve, CliError) -> int:  # noqa: N803 (cli.py's error class)
-    """cli.py hands in its store helpers and its one-line error class."""
+def export_otlp(args: argparse.Namespace) -> int:
+    """cli.py's `export --otlp`; every failure is one CliError line."""
     from . import otlp_export as ox
     from .outbox import export_sessions
 
@@ -26,7 +33,7 @@ def export_otlp(args, open_engine, resolve, CliError) -> int:  # noqa: N803 (cli
     if url is not None and not url.startswith(("http://", "https://")):
         raise CliError(f"--otlp {url!r}: expected an http:// or https:// URL of an OTLP/HTTP collector")
     target = ox.Target(url, headers)
-    groups: dict[int, tuple] = {}
+    groups: dict[int, tuple[Engine, list[str]]] = {}
     for item in args.session:
         engine, sid = resolve(open_engine(args.store) if not groups else next(iter(groups.values()))[0], item)
         groups.setdefault(id(engine), (engine, []))[1].append(sid)

@@ -10,24 +10,33 @@ received again gives the same summary. Other spans are left as the importer made
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 
-def decode_protobuf(body: bytes, kind: str) -> dict:
+def decode_protobuf(body: bytes, kind: str) -> dict[str, Any]:
     """An OTLP protobuf export request as its OTLP/JSON dict; ValueError if it is not one."""
     from google.protobuf.json_format import MessageToDict
     from google.protobuf.message import DecodeError
 
+    msg: ExportTraceServiceRequest | ExportLogsServiceRequest
     if kind == "traces":
-        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest as Req
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        msg = ExportTraceServiceRequest()
     else:
-        from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest as Req
-    msg = Req()
+        from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+        msg = ExportLogsServiceRequest()
     try:
         msg.ParseFromString(body)
     except DecodeError as exc:
         raise ValueError(f"body: not an OTLP protobuf {kind} export request: {exc}") from None
-    return MessageToDict(msg)
+    as_json: dict[str, Any] = MessageToDict(msg)  # protobuf ships no types: its JSON mapping is a dict
+    return as_json
 
 
 def _attr(v: Any) -> Any:
@@ -41,11 +50,11 @@ def _attr(v: Any) -> Any:
     return None
 
 
-def _ours(body: dict) -> tuple[dict[str, dict], dict[str, str]]:
+def _ours(body: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """(span id hex -> sessionprof attributes, span id hex -> event id) for our spans."""
     from .importers.otlp import normalize_id
 
-    attrs_of: dict[str, dict] = {}
+    attrs_of: dict[str, dict[str, Any]] = {}
     event_of: dict[str, str] = {}
     for rs in body.get("resourceSpans") or ():
         res = {
@@ -55,8 +64,8 @@ def _ours(body: dict) -> tuple[dict[str, dict], dict[str, str]]:
         }
         for ss in (rs or {}).get("scopeSpans") or ():
             for sp in (ss or {}).get("spans") or ():
-                attrs = {
-                    kv.get("key"): _attr(kv.get("value"))
+                attrs: dict[str, Any] = {
+                    kv["key"]: _attr(kv.get("value"))
                     for kv in sp.get("attributes") or ()
                     if isinstance(kv, dict)
                     and str(kv.get("key", "")).startswith(("sessionprof.", "gen_ai.", "file.", "url."))
@@ -74,7 +83,7 @@ def _ours(body: dict) -> tuple[dict[str, dict], dict[str, str]]:
     return attrs_of, event_of
 
 
-def restore(body: dict, events: list[dict]) -> list[dict]:
+def restore(body: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Events from importers.otlp, with what our own spans say about themselves put back;
     our session span is not an event of the session (it is the session) and is dropped."""
     attrs_of, event_of = _ours(body)
@@ -85,9 +94,9 @@ def restore(body: dict, events: list[dict]) -> list[dict]:
         for a in attrs_of.values()
         if a.get("sessionprof.session") and a.get("gen_ai.conversation.id")
     }
-    out = []
+    out: list[dict[str, Any]] = []
     for ev in events:
-        a = attrs_of.get(ev.get("id"))
+        a = attrs_of.get(ev.get("id") or "")
         if a is None:
             out.append(ev)
             continue
@@ -141,7 +150,7 @@ def restore(body: dict, events: list[dict]) -> list[dict]:
     return out
 
 
-def to_events(body: dict, kind: str) -> tuple[list[dict], list[str]]:
+def to_events(body: dict[str, Any], kind: str) -> tuple[list[dict[str, Any]], list[str]]:
     """importers.otlp.otlp_to_events, with our own spans restored."""
     from .importers import otlp_to_events
 
