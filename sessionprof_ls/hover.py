@@ -31,10 +31,10 @@ def age_text(age_ms: float) -> str:
     return f"{int(minutes // (24 * 60))} d"
 
 
-def recent_label(label: str, age_ms: float | None) -> str:
-    """A hint's label; one from an earlier session of the workspace says how old it is.
+def age_suffix(age_ms: float) -> str:
+    """The end of a hint taken from an earlier session of the workspace: how old it is.
     The one place this wording lives (the clients show the label as sent)."""
-    return label if age_ms is None else f"{label} · from a session {age_text(age_ms)} ago"
+    return f" · from a session {age_text(age_ms)} ago"
 
 
 def command_link(title: str, command: str, args: list) -> str:
@@ -113,7 +113,7 @@ def inlay_hint(
     target = info.reads[-1].event_id if info.reads else ""
     parts = [
         lsp.InlayHintLabelPart(
-            value=recent_label(info.label, age_ms),
+            value=info.label,
             tooltip=lsp.MarkupContent(
                 kind=lsp.MarkupKind.Markdown, value=file_markdown(info, session_id, neovim, level, age_ms)
             ),
@@ -127,6 +127,13 @@ def inlay_hint(
             lsp.InlayHintLabelPart(
                 value=LEVEL_MARK[level],
                 tooltip=f"{info.share:.1f}% of the session's input (emphasis from {mid:g}% and {high:g}%)",
+            )
+        )
+    if age_ms is not None:  # last, after the emphasis mark: the mark is about the file, the age about the hint
+        parts.append(
+            lsp.InlayHintLabelPart(
+                value=age_suffix(age_ms),
+                tooltip="The current session did not read this file; an earlier session of the workspace did.",
             )
         )
     return lsp.InlayHint(

@@ -2,7 +2,7 @@
 
 A user who opens a file the agent read an hour ago, in a session that has since
 ended, still wants to know what it cost; the hint says which session it comes from
-by its age ("· from a session 3 h ago", `hover.recent_label`). Lenses stay the
+by its age ("· from a session 3 h ago", `hover.age_suffix`). Lenses stay the
 current session's. Indexes are built in the server's index task (a worker thread)
 and reused while a session's tree version is unchanged.
 """

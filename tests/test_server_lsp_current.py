@@ -250,7 +250,8 @@ async def test_file_only_a_recent_session_read_gets_its_hint_with_its_age(editor
             await asyncio.sleep(0.2)
         (hint,) = got
         assert label_text(hint).startswith("4,321 tk")
-        assert "· from a session 3 h ago" in label_text(hint)
+        # the age is the label's last part, after the emphasis mark (the mark is about the file)
+        assert label_text(hint).endswith("▲ · from a session 3 h ago"), label_text(hint)
         assert hint.data["sessionId"] == "earlier" and 3 * 3600_000 <= hint.data["ageMs"] < 4 * 3600_000
         (own,) = await hints(client, new_uri)
         assert label_text(own).startswith("900 tk") and "from a session" not in label_text(own)
