@@ -2,8 +2,9 @@
 
 Starts `sessionprof-ls --store S` (a store holding one synthetic session of N events,
 bench/flame_synth.py), initializes it as an editor would, and times the requests the web
-UI sends for its first paint (app.js: sessionprof/flameGraph time/time/base64, then
-sessionprof/performance with includeEvents false; pipelined) until both answers are read:
+UI sends for its first paint (index.html/app.js: sessionprof/flameGraph time/time/base64, then
+sessionprof/performance with includeEvents and includeMessages false; pipelined) until both
+answers are read:
   - cold: at once after `initialized` (store load + analysis + both answers);
   - settled: after the server's own start-up work for the current session is done
     (waits --settle seconds first), as when a user opens the panel;
@@ -86,7 +87,7 @@ def first_paint(c: Client, sid: str) -> float:
     t = time.perf_counter()
     ids = {
         c.request("sessionprof/flameGraph", {"sessionId": sid, "view": "time", "weight": "time", "encoding": "base64"}),
-        c.request("sessionprof/performance", {"sessionId": sid, "includeEvents": False}),
+        c.request("sessionprof/performance", {"sessionId": sid, "includeEvents": False, "includeMessages": False}),
     }
     c.wait(ids)
     return time.perf_counter() - t

@@ -246,7 +246,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
 
     # ------------------------------------------------------------ all
 
-    def performance(self, include_events: bool = True) -> dict:
+    def performance(self, include_events: bool = True, include_messages: bool = True) -> dict:
         summary = self.summary()
         t = self.t
         total_input = summary["inputTokens"] + summary["cacheReadTokens"] + summary["cacheWriteTokens"]
@@ -257,7 +257,8 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         data["events"] = self.events_tree() if include_events else []
         data["slowestOperations"] = self.slowest()
         data["suggestions"] = self.suggestions(by_file, summary, history, total_input)
-        data["tokensByMessage"] = self.tokens_by_message()
+        # issue 13: None when the web UI's first paint asks without it (one row per response)
+        data["tokensByMessage"] = self.tokens_by_message() if include_messages else None
         data["tokensByFile"] = by_file
         data["tokensByModel"] = self.tokens_by_model()
         data["historyTokens"] = history
