@@ -9,6 +9,8 @@ parent, so every track is a valid stack.
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from .analysis import Analysis
@@ -17,15 +19,18 @@ from .tree import TYPES
 
 FORMATS = ("speedscope", "cpuprofile", "chrome-trace", "json")
 
+Placed = tuple[int, float, float, int]  # an event's (track, clipped start, clipped end, depth)
+TrackSpan = tuple[float, float, int, int]  # (start, end, depth, frame) on one track
 
-def _tracks(a: Analysis):
+
+def _tracks(a: Analysis) -> tuple[list[Placed], int, list[int]]:
     """Per event: (track, clipped start, clipped end, depth); the track count; and the
     events in depth-first order (children in start order), which on each track is
     the order their stack frames open."""
     t = a.t
     n = len(t)
     kids = a.children()
-    info: list = [None] * n
+    info: list[Placed | None] = [None] * n
     order: list[int] = []
     ntracks = 1
     stack = [(n, 0, a.t0, a.t1, 0)]
@@ -34,7 +39,7 @@ def _tracks(a: Analysis):
         if node < n:
             order.append(node)
         lanes: list[tuple[int, float]] = []  # (track, busy until)
-        pushed = []
+        pushed: list[tuple[int, int, float, float, int]] = []
         for c in kids[node]:
             s = min(max(t.start[c], ps), pe)
             e = max(min(a.ends[c], pe), s)
@@ -52,18 +57,20 @@ def _tracks(a: Analysis):
             info[c] = (trk, s, e, depth)
             pushed.append((c, trk, s, e, depth + 1))
         stack.extend(reversed(pushed))
-    return info, ntracks, order
+    placed = [x for x in info if x is not None]
+    assert len(placed) == n  # every event is under the root
+    return placed, ntracks, order
 
 
-def _evented(spans: list[tuple[float, float, int, int]]) -> list[dict]:
+def _evented(spans: list[TrackSpan]) -> list[dict[str, Any]]:
     """Open/close events of one track's spans (start, end, depth, frame) in depth-first order.
 
     Sorting opens and closes by time alone breaks on zero-length spans (a prompt has
     no duration): the close sorts before its own open and speedscope refuses the
     file. In depth-first order the open frames are always the new span's ancestors
     plus finished spans at its depth or deeper, which close first, innermost first."""
-    out: list[dict] = []
-    stack: list[tuple[float, float, int, int]] = []
+    out: list[dict[str, Any]] = []
+    stack: list[TrackSpan] = []
     for span in spans:
         while stack and stack[-1][2] >= span[2]:
             top = stack.pop()
@@ -76,19 +83,19 @@ def _evented(spans: list[tuple[float, float, int, int]]) -> list[dict]:
     return out
 
 
-def speedscope(a: Analysis) -> dict:
+def speedscope(a: Analysis) -> dict[str, Any]:
     t = a.t
     info, ntracks, order = _tracks(a)
-    frames = []
+    frames: list[dict[str, Any]] = []
     frame_of: dict[tuple[str, str], int] = {}
-    per_track: list[list] = [[] for _ in range(ntracks)]
+    per_track: list[list[TrackSpan]] = [[] for _ in range(ntracks)]
     for i in order:
         name = t.strings.values[t.name[i]]
         key = (name, TYPES[t.type[i]])
         f = frame_of.get(key)
         if f is None:
             f = frame_of[key] = len(frames)
-            fr = {"name": name}
+            fr: dict[str, Any] = {"name": name}
             path = t.strings.get(t.file[i])
             if path:
                 fr["file"] = path
@@ -121,11 +128,11 @@ def speedscope(a: Analysis) -> dict:
     }
 
 
-def cpuprofile(a: Analysis) -> dict:
+def cpuprofile(a: Analysis) -> dict[str, Any]:
     """One node per span of the main track; a sample per stretch of time with a constant stack."""
     t = a.t
     info, _, _ = _tracks(a)
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {
             "id": 1,
             "callFrame": {"functionName": a.title(), "scriptId": "0", "url": "", "lineNumber": -1, "columnNumber": -1},
@@ -133,7 +140,7 @@ def cpuprofile(a: Analysis) -> dict:
             "children": [],
         }
     ]
-    node_of = {}
+    node_of: dict[int, int] = {}  # event -> its node id
     spans = sorted((info[i][1], -info[i][3], i) for i in range(len(t)) if info[i][0] == 0)
     for _, _, i in spans:
         nid = len(nodes) + 1
@@ -161,25 +168,26 @@ def cpuprofile(a: Analysis) -> dict:
     points = sorted({a.t0, a.t1} | {info[i][1] for i in node_of} | {info[i][2] for i in node_of})
     ends = {i: info[i][2] for i in node_of}
     starts = sorted((info[i][1], info[i][3], i) for i in node_of)
-    samples, deltas = [], []
+    samples: list[int] = []
+    deltas: list[int] = []
     stack: list[int] = []
     j = 0
     prev = a.t0
-    for p in points[:-1]:
-        while stack and ends[stack[-1]] <= p:
+    for at in points[:-1]:
+        while stack and ends[stack[-1]] <= at:
             stack.pop()
-        while j < len(starts) and starts[j][0] <= p:
+        while j < len(starts) and starts[j][0] <= at:
             i = starts[j][2]
-            while stack and ends[stack[-1]] <= p:
+            while stack and ends[stack[-1]] <= at:
                 stack.pop()
-            if ends[i] > p:
+            if ends[i] > at:
                 stack.append(i)
             j += 1
         node = node_of[stack[-1]] if stack else 1
         samples.append(node)
-        deltas.append(int(round((p - prev) * 1000)))
+        deltas.append(int(round((at - prev) * 1000)))
         nodes[node - 1]["hitCount"] += 1
-        prev = p
+        prev = at
     return {
         "nodes": nodes,
         "startTime": int(a.t0 * 1000),
@@ -189,11 +197,13 @@ def cpuprofile(a: Analysis) -> dict:
     }
 
 
-def chrome_trace(a: Analysis) -> dict:
+def chrome_trace(a: Analysis) -> dict[str, Any]:
     t = a.t
     info, ntracks, _ = _tracks(a)
     costs = a.costs()
-    out = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"sessionprof: {a.title()}"}}]
+    out: list[dict[str, Any]] = [
+        {"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"sessionprof: {a.title()}"}}
+    ]
     for k in range(ntracks):
         out.append(
             {
@@ -210,7 +220,7 @@ def chrome_trace(a: Analysis) -> dict:
         args["id"] = t.ids[i]
         if costs[i] is not None:
             args["cost"] = costs[i]
-        ev = {
+        ev: dict[str, Any] = {
             "name": t.strings.values[t.name[i]],
             "cat": TYPES[t.type[i]],
             "ph": "X",

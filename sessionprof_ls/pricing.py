@@ -24,6 +24,12 @@ import threading
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from genai_prices.types import PriceCalculation, TieredPrices
 
 MTOK = 1_000_000.0
 CACHE_FORMAT = 2  # 2: names normalised by lookups(); misses cached before are asked again
@@ -43,13 +49,15 @@ class Rates:
     provider: str | None
 
 
-def _base(tiered) -> tuple[float, int]:
+def _base(tiered: Decimal | TieredPrices | None) -> tuple[float, int]:
+    """A price (Decimal, or TieredPrices with .base and .tiers) per token, and where its first tier starts."""
     if tiered is None:
         return 0.0, 0
-    base = getattr(tiered, "base", tiered)
-    tiers = getattr(tiered, "tiers", None) or []
-    start = min((t.start for t in tiers), default=0)
-    return float(base) / MTOK, int(start)
+    from decimal import Decimal  # loaded already by genai-prices, the only caller's source
+
+    if isinstance(tiered, Decimal):
+        return float(tiered) / MTOK, 0
+    return float(tiered.base) / MTOK, min((t.start for t in tiered.tiers or ()), default=0)
 
 
 @lru_cache(maxsize=512)
@@ -101,8 +109,7 @@ def lookups(model: str, provider: str | None) -> list[tuple[str, str | None]]:
     out.append((m, provider))
     if provider is not None:
         out.append((m, None))
-    seen: set = set()
-    return [x for x in out if not (x in seen or seen.add(x))]
+    return list(dict.fromkeys(out))  # first occurrence of each, in order
 
 
 def _rates_from_genai_prices(model: str, provider: str | None) -> Rates | None:
@@ -117,7 +124,7 @@ def _rates_from_genai_prices(model: str, provider: str | None) -> Rates | None:
     return None
 
 
-def _rates_of(calc, model: str, provider: str | None) -> Rates:
+def _rates_of(calc: PriceCalculation, model: str, provider: str | None) -> Rates:
     mp = calc.model_price
     inp, t1 = _base(mp.input_mtok)
     out, t2 = _base(mp.output_mtok)
@@ -185,7 +192,7 @@ class _RatesCache:
         self.lock = threading.Lock()
         self.loaded = False
         self.key: str | None = None
-        self.entries: dict[str, list | None] = {}
+        self.entries: dict[str, list[Any] | None] = {}  # "provider|model" -> Rates fields
 
     @staticmethod
     def path() -> Path:
@@ -201,7 +208,9 @@ class _RatesCache:
         """Which genai-prices data the rates came from, without importing it."""
         try:
             spec = importlib.util.find_spec("genai_prices")
-            folder = Path(next(iter(spec.submodule_search_locations)))  # type: ignore[union-attr]
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            folder = Path(next(iter(spec.submodule_search_locations)))
             st = (folder / "data.py").stat()
         except Exception:
             return None

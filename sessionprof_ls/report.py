@@ -11,13 +11,15 @@ with brackets prints as it is.
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import Any
+
+from rich.console import Console, RenderableType
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from .analysis.formatting import fmt_ms, fmt_usd, row_cost, row_tokens, summary_cost, summary_tokens
-from .cli_layout import Col, compact_number, end_ellipsis, fitted_table, rel_path
+from .cli_layout import Cell, Col, compact_number, end_ellipsis, fitted_table, rel_path
 
 BAR_WIDTH = 48
 # (summary key prefix, label, colour); buckets a session has none of are left out, except ALWAYS
@@ -40,7 +42,7 @@ def _bar(percent: float, color: str, width: int) -> Text:
     return Text("█" * filled, style=color) + Text("░" * (width - filled), style="grey35")
 
 
-def _time(d: dict, key: str) -> tuple[str, str]:
+def _time(d: dict[str, Any], key: str) -> tuple[str, str]:
     """A bucket's time and share, or "not recorded" when the source cannot measure it."""
     t = d.get(f"{key}Time")
     if t is None:
@@ -70,7 +72,7 @@ def _hanging(rows: list[tuple[Text, Text]]) -> Table:
     return grid
 
 
-def _indented(renderable) -> Table:
+def _indented(renderable: RenderableType) -> Table:
     grid = Table.grid()
     grid.add_column(width=INDENT)
     grid.add_column()
@@ -78,7 +80,7 @@ def _indented(renderable) -> Table:
     return grid
 
 
-def render(data: dict, console: Console, max_messages: int = 25, workspace: str | None = None) -> None:
+def render(data: dict[str, Any], console: Console, max_messages: int = 25, workspace: str | None = None) -> None:
     """`workspace`: the session's folder, that paths are shown relative to."""
     d = data
     width = console.width
@@ -175,7 +177,7 @@ def _role(s: str) -> str:
     return {"assistant": "asst"}.get(s, s)
 
 
-def render_tokens(d: dict, console: Console, max_messages: int = 25, workspace: str | None = None) -> None:
+def render_tokens(d: dict[str, Any], console: Console, max_messages: int = 25, workspace: str | None = None) -> None:
     width = console.width - INDENT
     console.print()
     _heading(console, "TOKEN ANALYSIS", major=True)
@@ -191,7 +193,8 @@ def render_tokens(d: dict, console: Console, max_messages: int = 25, workspace: 
         Col("CONTENT", "left", 3, flex=True, min_width=12, want=20),
     ]
     rows = d["tokensByMessage"]
-    cells, styles = [], []
+    cells: list[list[Cell]] = []
+    styles: list[str | None] = []
     for r in rows[:max_messages]:
         nr = r.get("usageRecorded") is False  # usage the source did not record: "not recorded", never 0
         cells.append(
