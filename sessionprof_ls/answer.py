@@ -10,6 +10,8 @@ detaches that copy, so stale bytes are never sent. Light: no pygls, numpy or aio
 from __future__ import annotations
 
 import gzip
+import threading
+from collections.abc import Hashable
 from typing import Any
 
 import orjson
@@ -67,6 +69,21 @@ class Answer(dict[str, Any]):
         self._changed()
         super().__ior__(other)
         return self
+
+
+_LOCKS = threading.Lock()
+
+
+def build_lock(owner: Any, key: Hashable) -> threading.Lock:
+    """One lock per (owner, answer): a request arriving while warm.py's worker builds the
+    same answer waits for it instead of building it again beside it (two builds of a 100k
+    graph in two threads take twice as long: they share one GIL)."""
+    with _LOCKS:
+        locks: dict[Hashable, threading.Lock] = owner.__dict__.setdefault("_build_locks", {})
+        lock = locks.get(key)
+        if lock is None:
+            lock = locks[key] = threading.Lock()
+        return lock
 
 
 def result_json(result: Any) -> bytes:

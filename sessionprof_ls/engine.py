@@ -167,23 +167,36 @@ class Engine:
         """The overview. include_messages=False: tokensByMessage is None (one row per
         response, 4 MB at 100k events), the rest equal: the web UI paints without it."""
         a = self.analysis(session_id)
+        if include_events:
+            data = self._overview(a, True, include_messages)
+            self.store.update_session(session_id, total_cost=data["totalCost"])
+            return data
         # the web UI's overview (no events) made once per analysis, with and without its table (issue 13)
-        cache = a.__dict__.setdefault("_perf_cache", {}) if not include_events else None
-        key = (include_events, include_messages)
-        data = cache.get(key) if cache is not None else None
+        cache = a.__dict__.setdefault("_perf_cache", {})
+        key = (False, include_messages)
+        data = cache.get(key)
         if data is None:
-            other = cache.get((include_events, not include_messages)) if cache is not None else None
-            if other is not None:  # the same overview with or without the table: made, not remade
-                data = {**other, "tokensByMessage": a.tokens_by_message() if include_messages else None}
-            else:
-                data = a.performance(include_events=include_events, include_messages=include_messages)
-                data["events"], flattened = cap_nesting(data["events"])  # deep chains: any JSON encoder can send it
-                if flattened:
-                    data["eventsFlattened"] = flattened  # said so: events moved up to the depth cap (issue 19)
-            if cache is not None:
-                cache[key] = data
-        self.store.update_session(session_id, total_cost=data["totalCost"])
-        return {**data, "suggestions": [dict(s) for s in data["suggestions"]]} if cache is not None else data
+            from .answer import build_lock
+
+            with build_lock(a, "performance"):  # made once, even when warm.py is making it right now
+                data = cache.get(key)
+                if data is None:
+                    other = cache.get((False, not include_messages))
+                    if other is not None:  # the same overview with or without the table: made, not remade
+                        data = {**other, "tokensByMessage": a.tokens_by_message() if include_messages else None}
+                    else:
+                        data = self._overview(a, False, include_messages)
+                    cache[key] = data
+                    self.store.update_session(session_id, total_cost=data["totalCost"])
+        return {**data, "suggestions": [dict(s) for s in data["suggestions"]]}
+
+    @staticmethod
+    def _overview(a: Analysis, include_events: bool, include_messages: bool) -> dict:
+        data = a.performance(include_events=include_events, include_messages=include_messages)
+        data["events"], flattened = cap_nesting(data["events"])  # deep chains: any JSON encoder can send it
+        if flattened:
+            data["eventsFlattened"] = flattened  # said so: events moved up to the depth cap (issue 19)
+        return data
 
     def flame_graph(self, session_id: str, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:
         from .flame import cached_flame_graph  # made once per analysis (issue 13: first paint)

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .analysis import Analysis
-from .answer import Answer
+from .answer import Answer, build_lock
 from .tree import AGENT, AI, F_TOKENS, FREAD, FWRITE, NET, TOOL, TYPES, SessionTree
 
 FLAME_TYPES = ("session",) + TYPES
@@ -74,9 +74,12 @@ def cached_flame_graph(analysis: Analysis, view: str = "time", weight: str = "ti
     key = (view, weight, encoding)
     answer = cache.get(key)
     if answer is None:
-        graph = _graph(analysis, view, weight)
-        graph = encode_base64(graph) if encoding == "base64" else flame_graph_lists(graph)
-        cache[key] = answer = Answer(graph)
+        with build_lock(analysis, key):  # made once, even when warm.py is making it right now
+            answer = cache.get(key)
+            if answer is None:
+                graph = _graph(analysis, view, weight)
+                graph = encode_base64(graph) if encoding == "base64" else flame_graph_lists(graph)
+                cache[key] = answer = Answer(graph)
     return answer.copy()
 
 

@@ -132,3 +132,43 @@ def test_cached_answer_bytes_are_shared_and_never_stale():
     assert json.loads(result_json(b))["x"] == [4] and json.loads(result_json(a))["x"] == [1, 2, 3]
     assert http_body(a, "gzip;q=0")[1] is None and http_body(a, "")[1] is None
     assert http_body({"small": 1}, "gzip") == (b'{"result":{"small":1}}', None)
+
+
+def test_a_request_during_the_warm_up_waits_for_it_instead_of_building_again(tmp_path, monkeypatch):
+    """warm.py builds the first paint's answers in a worker; a request for the same answer
+    arriving meanwhile gets the same build (two builds share one GIL: twice as slow)."""
+    import threading
+    import time
+
+    from sessionprof_ls import flame
+    from sessionprof_ls.analysis import Analysis
+    from sessionprof_ls.warm import warm_first_paint
+
+    engine, sid = _session(tmp_path / "s.sqlite", FIXTURES / "claude-code" / "spotter-subagent.jsonl")
+    builds: list[str] = []
+    real_graph, real_perf = flame._graph, Analysis.performance
+
+    def slow_graph(*args, **kwargs):
+        builds.append("flame")
+        time.sleep(0.3)
+        return real_graph(*args, **kwargs)
+
+    def slow_perf(self, *args, **kwargs):
+        builds.append("performance")
+        time.sleep(0.3)
+        return real_perf(self, *args, **kwargs)
+
+    monkeypatch.setattr(flame, "_graph", slow_graph)
+    monkeypatch.setattr(Analysis, "performance", slow_perf)
+    warm = threading.Thread(target=warm_first_paint, args=(engine, sid))
+    warm.start()
+    time.sleep(0.05)
+    graph = engine.flame_graph(sid, "time", "time", "base64")  # while the worker builds it
+    warm.join()
+    perf = engine.performance(sid, include_events=False, include_messages=False)
+    assert builds == ["flame", "performance"]
+    assert graph == engine.flame_graph(sid, "time", "time", "base64")
+    assert perf["tokensByMessage"] is None
+    # the full table later: made from the cached overview, not a second whole overview
+    full = engine.performance(sid, include_events=False)
+    assert builds == ["flame", "performance"] and full["tokensByMessage"]
