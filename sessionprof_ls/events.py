@@ -3,8 +3,8 @@
 pydantic (models.py) is the source of the public schema but validates only
 ~28k events/s; msgspec decodes straight into typed structs at >100k/s. Each event
 is decoded on its own so one bad event is rejected with a message naming the
-field while the rest of the batch is kept. tests/test_events.py checks that this
-decoder and the pydantic model agree.
+field while the rest of the batch is kept. tests/test_event_shape.py checks that
+this decoder, the pydantic model and event_shape.METADATA agree.
 
 Limits (issue 19): numbers must fit the tree's columns and be plausible (lines in
 int32, token counts up to 2^40, times between 1970 and 2100), strings have a
@@ -19,29 +19,31 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import msgspec
 import orjson
 
+from .event_shape import ID_CHARS, MAX_COUNT, MAX_LINE, MAX_TOKENS, NAME_CHARS, PATH_CHARS, TEXT_CHARS
 from .protocol import EVENT_TYPES
 from .redact import redact_json
 
 MAX_TIME_MS = 4_102_444_800_000.0  # 2100-01-01T00:00:00Z; 0 is 1970
-MAX_TOKENS = 1 << 40  # per field of one event: sums of millions of events still fit int64
-MAX_COUNT = 1 << 53  # file sizes and token estimates: exact in a JS number
 MAX_DEPTH = 64  # JSON nesting of one event (the event object is level 1)
-ID_CHARS, NAME_CHARS, PATH_CHARS, TEXT_CHARS = 1024, 4096, 8192, 1 << 20
 
+# limits and keys: event_shape.py (tests/test_event_shape.py checks Metadata against it)
 NonNeg = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
-Line = Annotated[int, msgspec.Meta(ge=1, le=(1 << 31) - 1)]
+Line = Annotated[int, msgspec.Meta(ge=1, le=MAX_LINE)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=ID_CHARS)]
 Name = Annotated[str, msgspec.Meta(max_length=NAME_CHARS)]
 PathText = Annotated[str, msgspec.Meta(max_length=PATH_CHARS)]
 LongText = Annotated[str, msgspec.Meta(max_length=TEXT_CHARS)]
 Time = Annotated[float, msgspec.Meta(ge=0, le=MAX_TIME_MS)] | Annotated[str, msgspec.Meta(max_length=64)]
-EventType = Literal[EVENT_TYPES]
+if TYPE_CHECKING:
+    EventType = str  # a Literal of the tuple is checked at run time (msgspec)
+else:
+    EventType = Literal[EVENT_TYPES]
 
 
 class Tokens(msgspec.Struct):
@@ -53,7 +55,8 @@ class Tokens(msgspec.Struct):
 
 
 class Metadata(msgspec.Struct):
-    """The keys the analysis reads; unknown keys stay in the stored JSON."""
+    """The keys the analysis reads (event_shape.METADATA, in its order); unknown keys stay
+    in the stored JSON."""
 
     model: Name | None = None
     provider: Name | None = None
@@ -129,6 +132,11 @@ def _finish(event: Event) -> Event:
     if event.parentId == event.id:
         raise EventError("parentId: an event cannot be its own parent")
     return event
+
+
+def times(event: Event) -> tuple[float, float | None]:
+    """A decoded event's start and end in epoch ms (_finish has parsed ISO strings)."""
+    return cast(float, event.startTime), cast(float | None, event.endTime)
 
 
 def _message(exc: Exception) -> str:
@@ -246,7 +254,8 @@ _TOKENS = re.compile(rb'[\[\]{},]|"(?:[^"\\]|\\.)*"')
 def _item_spans(buf: bytes, start: int = 0) -> tuple[list[tuple[int, int]], int]:
     """(start, end) of each element of the JSON array that opens at or after `start`, and
     the index just past its closing bracket, by a flat scan (no recursion, any depth)."""
-    spans, depth, begin, end = [], 0, None, -1
+    spans: list[tuple[int, int]] = []
+    depth, begin, end = 0, -1, -1
     for m in _TOKENS.finditer(buf, start):
         c = buf[m.start()]
         if c == 0x5B or c == 0x7B:
@@ -261,19 +270,19 @@ def _item_spans(buf: bytes, start: int = 0) -> tuple[list[tuple[int, int]], int]
         elif c == 0x2C and depth == 1:
             spans.append((begin, m.start()))
             begin = m.end()
-    if end < 0 or begin is None:
+    if end < 0 or begin < 0:
         raise EventError("body: malformed JSON: the array is not closed")
     if buf[begin : end - 1].strip() or spans:
         spans.append((begin, end - 1))
     return spans, end
 
 
-def _raw_items(array: bytes) -> list[bytes]:
+def _raw_items(array: bytes) -> list[msgspec.Raw | bytes]:
     """The elements of a JSON array as raw slices. msgspec skips nested values by
     recursion, so an element nested thousands deep would fail the whole body: such a
     body is split by a flat scan instead, and the deep element is rejected on its own."""
     try:
-        return _decode_raw_list(array)
+        return list(_decode_raw_list(array))
     except RecursionError:
         pass
     spans, _ = _item_spans(array)

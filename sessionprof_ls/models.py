@@ -9,13 +9,16 @@ accept and reject the same inputs.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .protocol import EVENT_TYPES
 
-EventType = Literal[EVENT_TYPES]  # the contract's event types, named once in protocol.py
+if TYPE_CHECKING:
+    EventType = str
+else:
+    EventType = Literal[EVENT_TYPES]  # the contract's event types, named once in protocol.py
 
 
 class _Wire(BaseModel):
@@ -33,7 +36,8 @@ class Tokens(_Wire):
 
 
 class EventMetadata(_Wire):
-    """Known metadata keys; unknown keys are kept (extra="allow").
+    """Known metadata keys (event_shape.METADATA, checked by tests/test_event_shape.py);
+    unknown keys are kept (extra="allow").
 
     Team additions to the contract: `sessionTitle`, `source` and `workspace` on any
     event name the session, the agent it came from and its working folder.
@@ -58,6 +62,7 @@ class EventMetadata(_Wire):
     source: str | None = None
     workspace: str | None = None
     compaction: bool | None = Field(None, description="the context was compacted here")
+    ttftMs: Any = Field(None, description="time to first token, ms (OTLP ttft_ms); the analysis keeps numbers")
 
 
 class ProfilingEvent(_Wire):

@@ -10,9 +10,11 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from . import models
 
-SCHEMAS = {
+SCHEMAS: dict[str, type[BaseModel]] = {
     "event": models.ProfilingEvent,
     "ingest-result": models.IngestResult,
     "summary": models.Summary,
@@ -25,7 +27,7 @@ SCHEMAS = {
 
 
 def render() -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for name, model in SCHEMAS.items():
         schema = model.model_json_schema(mode="validation")
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -12,292 +12,118 @@ rules of the contract live here:
 
 from __future__ import annotations
 
-import math
-from array import array
+from typing import Any
 
-from .events import Event
+from .columns import (
+    F_COMPACTION,
+    F_ERROR,
+    F_ORPHAN,
+    F_TOKENS,
+    TYPE_CODE,
+    Columns,
+    StringTable,
+    append_new,
+    sparse_value,
+)
+from .event_shape import DENSE, SPARSE, TOKENS
+from .events import Event, Metadata, times
 from .protocol import EVENT_TYPES
 
 TYPES = EVENT_TYPES  # the stored type codes are positions in protocol.EVENT_TYPES
-TYPE_CODE = {name: code for code, name in enumerate(TYPES)}
 AI, TOOL, FREAD, FWRITE, NET, USER, AGENT = range(7)
-
-NAN = math.nan
-F_ERROR = 1
-F_ORPHAN = 2
-F_COMPACTION = 4
-F_TOKENS = 8  # the span reported token usage (an API request)
+__all__ = ["F_COMPACTION", "F_ERROR", "F_ORPHAN", "F_TOKENS", "TYPE_CODE", "SessionTree", "StringTable"]
 
 
-class SessionTree:
-    """Columns of one session; index i is the i-th distinct event id seen."""
-
-    def __init__(self, session_id: str, strings: StringTable | None = None):
-        self.session_id = session_id
-        self.strings = strings or StringTable()
-        self.index: dict[str, int] = {}
-        self.ids: list[str] = []
-        self.parent = array("i")
-        self.type = bytearray()
-        self.flags = bytearray()
-        self.name = array("i")
-        self.start = array("d")
-        self.end = array("d")
-        self.tin = array("q")
-        self.tout = array("q")
-        self.tcr = array("q")
-        self.tcw = array("q")
-        self.tcw1h = array("q")  # the part of tcw written to the 1-hour cache
-        self.cost = array("d")
-        self.model = array("i")
-        self.tool = array("i")
-        self.file = array("i")
-        self.file_tokens = array("q")
-        self.file_size = array("q")
-        self.start_line = array("i")
-        self.end_line = array("i")
-        self.seq = array("i")  # the store row holding the event's latest JSON
-        self.older_seqs: dict[int, list[int]] = {}  # rows of earlier versions, when it was updated
-        self.text: dict[int, str] = {}
-        self.url: dict[int, str] = {}
-        self.error: dict[int, str] = {}
-        self.ttft: dict[int, float] = {}  # issue 12: time to first token (OTLP ttft_ms), ms, where recorded
-        self.provider: dict[int, str] = {}
-        self.model_provider: dict[int, str] = {}  # model code -> the provider first named with it
-        self.running: set[int] = set()  # spans with no end yet
-        self.waiting: dict[str, list[int]] = {}  # unknown parent id -> orphans waiting for it
-        self.waiting_for: dict[int, str] = {}  # orphan -> the parent id it waits for (O(1) parent_id_of)
-        self.child_count = array("i")  # children per node: a node with none cannot close a cycle
-        self.title: str | None = None
-        self.source: str | None = None
-        self.workspace: str | None = None
-        self.version = 0
-        self.last_update = 0.0
-        # running aggregates for the session list (kept as events arrive, not recomputed)
-        self.token_total = 0
-        self.min_start = math.inf
-        self.max_end = -math.inf
-
-    def __len__(self) -> int:
-        return len(self.ids)
+class SessionTree(Columns):
+    """One session's columns (columns.Columns) and the rules that change them."""
 
     # ------------------------------------------------------------ updates
 
-    def add(self, ev: Event, seq: int = 0) -> int:
-        """Insert or update one validated event; returns its index.
+    def add_many(self, events: list[Event], seq: int = 0) -> None:
+        """Add a batch (`seq`: the store row its JSON went to, 0 if not stored): runs of new
+        ids go in a column at a time (columns.py); an id seen before updates its span."""
+        if not events or append_new(self, events, seq):
+            return
+        run: list[Event] = []
+        seen: set[str] = set()
+        for ev in events:
+            if ev.id in seen:
+                self._append(run, seq)
+                run, seen = [], set()
+            if ev.id in self.index:
+                self._append(run, seq)
+                run, seen = [], set()
+                self.update(ev, seq)
+            else:
+                run.append(ev)
+                seen.add(ev.id)
+        self._append(run, seq)
 
-        `seq` is the store row the event's JSON went to (0: not stored)."""
-        idx = self.index.get(ev.id)
-        if idx is None:
-            return self._insert(ev, seq)
-        else:
-            if seq and self.seq[idx] and self.seq[idx] != seq:
-                self.older_seqs.setdefault(idx, []).append(self.seq[idx])
-            if ev.parentId is not None:
-                self._link(idx, ev.parentId)
+    def _append(self, run: list[Event], seq: int) -> None:
+        if run and not append_new(self, run, seq):
+            for ev in run:  # a parent later in the run: one at a time, as they came
+                append_new(self, [ev], seq)
+
+    def update(self, ev: Event, seq: int = 0) -> int:
+        """The same id again: fields present win, absent ones stay (a start-only update
+        arriving after the finished span never erases its end)."""
+        idx = self.index[ev.id]
+        if seq and self.seq[idx] and self.seq[idx] != seq:
+            self.older_seqs.setdefault(idx, []).append(self.seq[idx])
+        if ev.parentId is not None:
+            self.link(idx, ev.parentId)
         if seq:
             self.seq[idx] = seq
-        intern = self.strings.intern
         self.type[idx] = TYPE_CODE[ev.type]
-        self.name[idx] = intern(ev.name)
-        self.start[idx] = ev.startTime
-        if ev.startTime < self.min_start:
-            self.min_start = ev.startTime
-        if ev.endTime is not None:
-            self.end[idx] = ev.endTime
-            if ev.endTime > self.max_end:
-                self.max_end = ev.endTime
-        elif ev.startTime > self.max_end:
-            self.max_end = ev.startTime
+        self.name[idx] = self.strings.intern(ev.name)
+        start, end = times(ev)
+        self.start[idx] = start
+        self.min_start = min(self.min_start, start)
+        if end is not None:
+            self.end[idx] = end
+        self.max_end = max(self.max_end, start if end is None else end)
         if self.end[idx] != self.end[idx]:
             self.running.add(idx)
         else:
             self.running.discard(idx)
-        m = ev.metadata
-        if m is not None:
-            self._add_metadata(idx, m, intern)
+        if ev.metadata is not None:
+            self._update_metadata(idx, ev.metadata)
         self.version += 1
         return idx
 
-    def _add_metadata(self, idx: int, m, intern) -> None:
+    def _update_metadata(self, idx: int, m: Metadata) -> None:
+        """An update's metadata, key by key as event_shape.METADATA says."""
         t = m.tokens
         if t is not None:
-            self.token_total += (
-                t.input
-                + t.output
-                + t.cacheRead
-                + t.cacheWrite
-                - self.tin[idx]
-                - self.tout[idx]
-                - self.tcr[idx]
-                - self.tcw[idx]
-            )
-            self.tin[idx] = t.input
-            self.tout[idx] = t.output
-            self.tcr[idx] = t.cacheRead
-            self.tcw[idx] = t.cacheWrite
-            if t.cacheWrite1h:
-                self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
-            else:
-                self.tcw1h[idx] = 0
+            old = self.tin[idx] + self.tout[idx] + self.tcr[idx] + self.tcw[idx]
+            self.token_total += t.input + t.output + t.cacheRead + t.cacheWrite - old
+            for key, column in TOKENS:
+                getattr(self, column)[idx] = getattr(t, key)
+            self.tcw1h[idx] = min(t.cacheWrite1h, t.cacheWrite)
             self.flags[idx] |= F_TOKENS
-        if m.costUsd is not None:
-            self.cost[idx] = m.costUsd
-        if m.model is not None:
-            self.model[idx] = intern(m.model)
-        if m.provider is not None:
-            self.provider[idx] = m.provider
-            if self.model[idx] >= 0:
-                self.model_provider.setdefault(self.model[idx], m.provider)
-        if m.toolName is not None:
-            self.tool[idx] = intern(m.toolName)
-        if m.filePath is not None:
-            self.file[idx] = intern(m.filePath)
-        if m.fileTokens is not None:
-            self.file_tokens[idx] = m.fileTokens
-        if m.fileSize is not None:
-            self.file_size[idx] = m.fileSize
-        if m.startLine is not None:
-            self.start_line[idx] = m.startLine
-        if m.endLine is not None:
-            self.end_line[idx] = m.endLine
-        if m.text:
-            self.text[idx] = m.text[:300]
-        if m.url:
-            self.url[idx] = m.url
-        if m.ttftMs is not None:
-            self._add_ttft(idx, m.ttftMs)
+        for f in DENSE:
+            v = getattr(m, f.name)
+            if v is not None:
+                getattr(self, f.column)[idx] = self.strings.intern(v) if f.store == "code" else v
+        for f in SPARSE:
+            v = sparse_value(f.name, getattr(m, f.name))
+            if v is not None:
+                getattr(self, f.column)[idx] = v
+        if m.provider is not None and self.model[idx] >= 0:
+            self.model_provider.setdefault(self.model[idx], m.provider)
         if m.status == "error" or m.error:
             self.flags[idx] |= F_ERROR
-            if m.error:
-                self.error[idx] = m.error[:300]
         elif m.status == "ok":
             self.flags[idx] &= ~F_ERROR
         if m.compaction:
             self.flags[idx] |= F_COMPACTION
         if m.sessionTitle and (self.title is None or self.type[idx] == AGENT):
             self.title = m.sessionTitle[:200]
-        if m.source:
-            self.source = m.source
-        if m.workspace:
-            self.workspace = m.workspace
+        self.source = m.source or self.source
+        self.workspace = m.workspace or self.workspace
 
-    def _add_ttft(self, idx: int, v) -> None:
-        """A response's time to first token (metadata `ttftMs`, ms) where a number was sent."""
-        if isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 1e12:
-            self.ttft[idx] = float(v)
-
-    def add_many(self, events: list[Event], seq: int = 0) -> None:
-        """Add a batch: new events take the hot path, updates go through `add`."""
-        index = self.index
-        for k, ev in enumerate(events):
-            if ev.id in index:
-                self.add(ev, seq)
-            else:
-                self._insert_run(events[k:], seq)
-                return
-
-    def _insert(self, ev: Event, seq: int) -> int:
-        self._insert_run([ev], seq)
-        return len(self.ids) - 1
-
-    def _insert_run(self, events: list[Event], seq: int) -> None:
-        """New events: each column gets its final value in one append. The columns'
-        append methods are looked up once per batch, not once per event."""
-        intern = self.strings.intern
-        index = self.index
-        ids_append = self.ids.append
-        parent_append, type_append, flags_append = self.parent.append, self.type.append, self.flags.append
-        name_append, start_append, end_append = self.name.append, self.start.append, self.end.append
-        tin_append, tout_append, tcw1h_append = self.tin.append, self.tout.append, self.tcw1h.append
-        tcr_append, tcw_append = self.tcr.append, self.tcw.append
-        cost_append, model_append, tool_append = self.cost.append, self.model.append, self.tool.append
-        file_append, ftok_append, fsize_append = self.file.append, self.file_tokens.append, self.file_size.append
-        sline_append, eline_append, seq_append = self.start_line.append, self.end_line.append, self.seq.append
-        running, waiting, provider, texts = self.running, self.waiting, self.provider, self.text
-        lookup = self.strings.lookup  # interning inlined: a dict hit is the common case
-        type_code = TYPE_CODE
-        min_start, max_end, token_total = self.min_start, self.max_end, self.token_total
-        for ev in events:
-            eid = ev.id
-            if eid in index:  # an update within the batch
-                self.min_start, self.max_end, self.token_total = min_start, max_end, token_total
-                self.add(ev, seq)
-                min_start, max_end, token_total = self.min_start, self.max_end, self.token_total
-                continue
-            m = ev.metadata
-            idx = len(index)
-            ids_append(eid)
-            index[eid] = idx
-            start = ev.startTime
-            end = ev.endTime
-            if end is None:
-                end = NAN
-                running.add(idx)
-                if start > max_end:
-                    max_end = start
-            elif end > max_end:
-                max_end = end
-            if start < min_start:
-                min_start = start
-            flags = 0
-            if m is None:
-                tin_append(0), tout_append(0), tcr_append(0), tcw_append(0), tcw1h_append(0), cost_append(NAN)
-                model_append(-1), tool_append(-1), file_append(-1), ftok_append(-1), fsize_append(-1)
-                sline_append(0), eline_append(0)
-            else:
-                t = m.tokens
-                if t is not None:
-                    tin_append(t.input), tout_append(t.output), tcr_append(t.cacheRead), tcw_append(t.cacheWrite)
-                    token_total += t.input + t.output + t.cacheRead + t.cacheWrite
-                    tcw1h_append(min(t.cacheWrite1h, t.cacheWrite))
-                    flags = F_TOKENS
-                else:
-                    tin_append(0), tout_append(0), tcr_append(0), tcw_append(0), tcw1h_append(0)
-                cost_append(NAN if m.costUsd is None else m.costUsd)
-                v = m.model
-                model_append(-1 if v is None else (lookup[v] if v in lookup else intern(v)))
-                v = m.toolName
-                tool_append(-1 if v is None else (lookup[v] if v in lookup else intern(v)))
-                v = m.filePath
-                file_append(-1 if v is None else (lookup[v] if v in lookup else intern(v)))
-                ftok_append(-1 if m.fileTokens is None else m.fileTokens)
-                fsize_append(-1 if m.fileSize is None else m.fileSize)
-                sline_append(m.startLine or 0)
-                eline_append(m.endLine or 0)
-                if m.provider is not None:
-                    provider[idx] = m.provider
-                    if m.model is not None:
-                        self.model_provider.setdefault(lookup[m.model], m.provider)
-            parent_append(-1)
-            self.child_count.append(0)
-            type_append(type_code[ev.type])
-            flags_append(flags)
-            v = ev.name
-            name_append(lookup[v] if v in lookup else intern(v))
-            start_append(start)
-            end_append(end)
-            seq_append(seq)
-            if m is not None:
-                if m.text:
-                    texts[idx] = m.text[:300]
-                if m.ttftMs is not None:
-                    self._add_ttft(idx, m.ttftMs)
-                if m.url or m.error or m.status or m.compaction or m.sessionTitle or m.source or m.workspace:
-                    self._add_metadata(idx, m, intern)  # the rarer, sparse fields
-            if waiting:
-                # orphans that were waiting for this id move under it
-                for child in waiting.pop(eid, ()):
-                    self.parent[child] = idx
-                    self.flags[child] &= ~F_ORPHAN
-                    self.waiting_for.pop(child, None)
-                    self.child_count[idx] += 1
-            if ev.parentId is not None:
-                self._link(idx, ev.parentId)
-        self.min_start, self.max_end, self.token_total = min_start, max_end, token_total
-        self.version += 1
-
-    def _link(self, idx: int, parent_id: str | None) -> None:
+    def link(self, idx: int, parent_id: str | None) -> None:
+        """Hang idx under parent_id (None: at the top; unknown: an orphan waiting for it)."""
         if parent_id is not None and self.parent[idx] >= 0 and self.ids[self.parent[idx]] == parent_id:
             return  # the same parent again (an update): nothing moves
         self._unlink(idx)
@@ -361,31 +187,10 @@ class SessionTree:
         return len(self.running)
 
 
-class StringTable:
-    """Interned strings (model, tool, file names) stored as small integers."""
-
-    __slots__ = ("values", "lookup")
-
-    def __init__(self) -> None:
-        self.values: list[str] = []
-        self.lookup: dict[str, int] = {}
-
-    def intern(self, value: str) -> int:
-        code = self.lookup.get(value)
-        if code is None:
-            code = len(self.values)
-            self.values.append(value)
-            self.lookup[value] = code
-        return code
-
-    def get(self, code: int) -> str | None:
-        return self.values[code] if code >= 0 else None
-
-
 MAX_NESTING = 100  # event levels nested in an answer; JSON encoders stop near 250 levels of nesting
 
 
-def cap_nesting(events: list[dict], max_depth: int = MAX_NESTING) -> tuple[list[dict], int]:
+def cap_nesting(events: list[dict[str, Any]], max_depth: int = MAX_NESTING) -> tuple[list[dict[str, Any]], int]:
     """The wire's nested event tree with every level below `max_depth` flattened: the
     deepest kept event lists all its descendants as direct children (each keeps its
     true parentId), so any JSON encoder can send it. Iterative: no recursion limit.
@@ -398,7 +203,7 @@ def cap_nesting(events: list[dict], max_depth: int = MAX_NESTING) -> tuple[list[
         if depth < max_depth:
             stack.extend((k, depth + 1) for k in kids)
             continue
-        flat: list[dict] = []
+        flat: list[dict[str, Any]] = []
         todo = list(reversed(kids))
         while todo:  # pre-order, so the flattened list reads top-down
             k = todo.pop()

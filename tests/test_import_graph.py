@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sessionprof_ls"
 MAX_LINES = 400
 # Over the limit today, owned by other open issues (issue 20 lists them); remove an entry
 # once its module is split. A module not listed here must stay under the limit.
-KNOWN_LONG = {"sessionprof_ls.tree"}  # issue 19's: 404 lines at 20:40 UTC
+KNOWN_LONG: set[str] = set()  # tree.py split (issue 20): columns.py makes and fills the columns
 # Cycles in modules other open issues own; an entry must go once the cycle is broken, and a
 # new cycle fails. None left (opencode <-> opencode_storage went with opencode_turns.py).
 KNOWN_CYCLES: list[list[str]] = []

@@ -10,10 +10,12 @@ concern lives in its own module as a mixin over the columns copied here.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
 from .. import agent_cost
+from ..event_shape import METADATA_COLUMNS, NUMPY_DTYPES
 from ..tree import AI, F_TOKENS, TOOL, SessionTree
 from .costs import CostsMixin
 from .events import EventsMixin
@@ -87,13 +89,8 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         self.a_flags = _np(tree.flags, np.uint8)
         # every column a pass reads, copied now: the tree keeps growing under other threads,
         # and a later copy would neither match these in length nor be safe while it grows
-        self.cols = {
-            name: _np(
-                getattr(tree, name),
-                np.int64 if name in ("tin", "tout", "tcr", "tcw", "tcw1h", "file_tokens") else np.int32,
-            )
-            for name in ("tin", "tout", "tcr", "tcw", "tcw1h", "file_tokens", "model", "tool", "file")
-        }
+        # (event_shape.METADATA_COLUMNS: every metadata column the tree keeps, with its dtype)
+        self.cols = {name: _np(getattr(tree, name), NUMPY_DTYPES[code]) for name, code in METADATA_COLUMNS}
         self.a_cost = _np(tree.cost, np.float64)
 
     @property
@@ -137,6 +134,11 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             stack.extend(kids[node])
         order.reverse()
         return order
+
+    def metadata(self, i: int) -> dict[str, Any]:
+        """Event i's metadata as the tree keeps it (event_shape.METADATA): the analysis's
+        view, not the stored JSON (Engine.event adds that)."""
+        return self.t.metadata(i)
 
     def _col(self, name: str) -> np.ndarray:
         """A column as copied when the analysis was made."""
