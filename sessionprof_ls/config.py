@@ -27,7 +27,7 @@ class Config:
     maxBodyBytes: int = 32 * 1024 * 1024
     extraWorkspaces: tuple[str, ...] = field(default_factory=tuple)
     # live OTLP forwarding (issue 17): {"endpoint": URL, "headers": {K: V}, "content": bool}; outbox.py reads it
-    otlp: dict = field(default_factory=dict)
+    otlp: dict[str, Any] = field(default_factory=dict)
 
     def claude_dirs(self) -> list[Path]:
         """The setting, else every folder CLAUDE_CONFIG_DIR names (or the defaults)."""
@@ -41,7 +41,8 @@ class Config:
         return Path(self.codexHome).expanduser() if self.codexHome else codex_home()
 
 
-_TYPES = {f.name: f.type for f in fields(Config)}
+_TYPES = {f.name: str(f.type) for f in fields(Config)}
+_WORDS = {"tuple[str, ...]": "a list of strings", "dict[str, Any]": "an object"}
 
 
 def merge(config: Config, settings: Any) -> tuple[Config, list[str]]:
@@ -74,7 +75,7 @@ def merge(config: Config, settings: Any) -> tuple[Config, list[str]]:
             elif want == "str":
                 if not isinstance(value, str):
                     raise TypeError
-            elif want == "dict":
+            elif want == "dict[str, Any]":
                 if not isinstance(value, dict):
                     raise TypeError
             else:  # tuple of strings
@@ -82,10 +83,7 @@ def merge(config: Config, settings: Any) -> tuple[Config, list[str]]:
                     raise TypeError
                 value = tuple(value)
         except TypeError:
-            problems.append(
-                f"sessionprof.{key} must be {want.replace('tuple[str, ...]', 'a list of strings').replace('dict', 'an object')}, "
-                f"got {type(value).__name__}"
-            )
+            problems.append(f"sessionprof.{key} must be {_WORDS.get(want, want)}, got {type(value).__name__}")
             continue
         changes[key] = value
     for key in ("hintMidShare", "hintHighShare"):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analysis import Analysis, file_hint, fmt_ms
-from .tree import TOOL
+from .tree import TOOL, SessionTree
 
 LENSES_PER_FILE = 20
 
@@ -150,7 +150,7 @@ class EditorIndex:
         tool = cols["tool"][idx].tolist()
         files = file[idx].tolist()
         paths: dict[int, list[str]] = {}  # one path resolution per file, not per lens
-        for i, d, tl, f in zip(idx.tolist(), dur, tool, files):
+        for i, d, tl, f in zip(idx.tolist(), dur, tool, files, strict=True):
             rank = slow[i] or rank_of[i]
             name = names[tl] if tl >= 0 else names[t.name[i]]
             label = analysis.op_label(i)  # issue 12 "say what ran": `Bash: npm test`, `Read: src/x.py`
@@ -176,7 +176,7 @@ class EditorIndex:
         return [lens for lens in info.lenses if lens.line == line] if info else []
 
 
-def _read(t, i: int, event_id: str) -> Read:
+def _read(t: SessionTree, i: int, event_id: str) -> Read:
     if i < 0:
         return Read(event_id, -1, -1, -1)
     return Read(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from typing import Any
 
 from lsprotocol import types as lsp
 
 from . import protocol as P
 from .analysis import fmt_ms, fmt_usd
-from .editor import FileInfo, Lens, hint_level  # noqa: F401 (hint_level used by features)
+from .editor import FileInfo, Lens, Read, hint_level
 
 LEVEL_MARK = {"low": "", "mid": " ▲", "high": " ▲▲"}
 
@@ -37,7 +38,7 @@ def age_suffix(age_ms: float) -> str:
     return f" · from a session {age_text(age_ms)} ago"
 
 
-def command_link(title: str, command: str, args: list) -> str:
+def command_link(title: str, command: str, args: list[Any]) -> str:
     return f"[{title}](command:{command}?{urllib.parse.quote(json.dumps(args))})"
 
 
@@ -47,7 +48,7 @@ def show_link(session_id: str, event_id: str, neovim: bool) -> str:
     return command_link("Show in flame graph", P.CMD_SHOW_EVENT, [session_id, event_id])
 
 
-def _lines(read) -> str:
+def _lines(read: Read) -> str:
     if read.start_line < 0:
         return "whole file" if read.end_line < 0 else f"lines 1–{read.end_line}"
     return (
@@ -77,9 +78,9 @@ def file_markdown(info: FileInfo, session_id: str, neovim: bool, level: str, age
     return "\n".join(out)
 
 
-def lens_markdown(lens: Lens, event: dict | None, session_id: str, neovim: bool) -> str:
-    md = (event or {}).get("metadata") or {}
-    args = md.get("args") if isinstance(md.get("args"), dict) else {}
+def lens_markdown(lens: Lens, event: dict[str, Any] | None, session_id: str, neovim: bool) -> str:
+    md: dict[str, Any] = (event or {}).get("metadata") or {}
+    args: dict[str, Any] = md["args"] if isinstance(md.get("args"), dict) else {}
     what = next(
         (
             str(args[k])

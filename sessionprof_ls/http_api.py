@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.typedefs import Handler
 from aiohttp.web_protocol import RequestPayloadError
 from pygls.exceptions import JsonRpcException
 
@@ -58,7 +59,7 @@ def csp(nonce: str) -> str:
     )
 
 
-def render_index(template: str, nonce: str, base: str, config: dict, policy: str) -> str:
+def render_index(template: str, nonce: str, base: str, config: dict[str, Any], policy: str) -> str:
     """Fill the bundle's index.html template; every value is escaped for its place."""
     cfg = html.escape(json.dumps(config), quote=True)
     # issue 13: frame-ancestors only works as a header; in the <meta> copy Chromium logs an error
@@ -88,7 +89,7 @@ class HttpEndpoint:
         self.url = ""
         self.port = 0
         self.pending_bytes = 0
-        self.streams: set[asyncio.Queue] = set()
+        self.streams: set[asyncio.Queue[bytes | None]] = set()
         self.static = webui_dir()
 
     # ------------------------------------------------------------ lifecycle
@@ -121,7 +122,9 @@ class HttpEndpoint:
         http_guard.scrub_token_from_logs(self.token)
         site = web.TCPSite(self.runner, "127.0.0.1", port, reuse_address=True, backlog=http_guard.ACCEPT_BACKLOG)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        server = site._server
+        assert isinstance(server, asyncio.Server)  # a TCP site's: it has sockets
+        self.port = server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         return self.url
 
@@ -132,7 +135,7 @@ class HttpEndpoint:
             await self.runner.cleanup()
             self.runner = None
 
-    def publish(self, event: str, data: dict) -> None:
+    def publish(self, event: str, data: dict[str, Any]) -> None:
         """Send a server-sent event to every open /v1/stream."""
         payload = f"event: {event}\ndata: {orjson.dumps(data).decode()}\n\n".encode()
         for q in list(self.streams):
@@ -156,7 +159,7 @@ class HttpEndpoint:
         )
 
     @web.middleware
-    async def _guard(self, request: web.Request, handler):
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         problem = http_guard.host_problem(request.headers.get("Host"), self.port) or http_guard.origin_problem(
             request.headers.get("Origin"), self.port
         )
@@ -297,7 +300,7 @@ class HttpEndpoint:
             return _error(400, f"body: not an OTLP/JSON {kind} export request: {exc}")
         result = await self.server.ingest_async(events)
         errors = errors + [f"event {r['index']}: {r['error']}" for r in result["rejected"]]
-        answer: dict = {}
+        answer: dict[str, Any] = {}
         if errors:
             key = "rejectedSpans" if kind == "traces" else "rejectedLogRecords"
             answer["partialSuccess"] = {key: len(errors), "errorMessage": "; ".join(errors[:20])}
@@ -338,7 +341,7 @@ class HttpEndpoint:
     async def get_stream(self, request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
         await resp.prepare(request)
-        q: asyncio.Queue = asyncio.Queue()
+        q: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.streams.add(q)
         try:
             degraded = self.server.degraded() if hasattr(self.server, "degraded") else None

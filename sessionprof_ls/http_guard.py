@@ -83,11 +83,11 @@ def cap_connections(web_server: Any, limit: int) -> None:
     """Wrap aiohttp's Server.connection_made: past `limit` live connections, close the
     oldest idle ones (those still waiting for a request's head) to make room."""
     original = web_server.connection_made
-    conns: dict = web_server._connections  # aiohttp keeps handler -> transport, oldest first
+    conns: dict[Any, Any] = web_server._connections  # aiohttp keeps handler -> transport, oldest first
 
-    born: dict = {}  # handler -> when it connected
+    born: dict[Any, float] = {}  # handler -> when it connected
 
-    def connection_made(handler, transport) -> None:
+    def connection_made(handler: Any, transport: Any) -> None:
         original(handler, transport)
         now = time.monotonic()
         born[handler] = now
@@ -122,7 +122,7 @@ class RateLimit(logging.Filter):
     def __init__(self, burst: int = 20, window: float = 60.0):
         super().__init__()
         self.burst, self.window = burst, window
-        self.state: dict[str, list] = {}  # logger name -> [window start, count, dropped]
+        self.state: dict[str, list[float]] = {}  # logger name -> [window start, count, dropped]
 
     def filter(self, record: logging.LogRecord) -> bool:
         now = time.monotonic()

@@ -99,7 +99,7 @@ class SessionProfServer(LanguageServer):
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
-            self.shutdown()
+            self.shutdown()  # type: ignore[no-untyped-call]  # pygls's LanguageServer.shutdown is unannotated
 
     # ------------------------------------------------------------ set-up
 
@@ -109,7 +109,7 @@ class SessionProfServer(LanguageServer):
 
             # a store that cannot be opened: start in memory and say so (ready.degraded), never half alive
             store = Store.open_or_degrade(self.store_override or self.config.store or None)
-            store.on_problem = self._store_problem
+            setattr(store, "on_problem", self._store_problem)  # noqa: B010 (store.py declares it `= None`, untyped)
             self.engine = Engine(store, self.config.slowThresholdMs, self.config.slowestCount)
         return self.engine
 

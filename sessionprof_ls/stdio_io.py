@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO, Protocol
 
@@ -52,8 +52,8 @@ class SessionProfProtocol(LanguageServerProtocol):
 
 
 class _Reader(Protocol):
-    async def readline(self) -> bytes: ...
-    async def readexactly(self, n: int) -> bytes: ...
+    def readline(self) -> Awaitable[bytes]: ...
+    def readexactly(self, n: int) -> Awaitable[bytes]: ...
 
 
 class DefusingReader:

@@ -12,6 +12,7 @@ from pygls.uris import to_fs_path
 
 from .. import hover
 from .. import protocol as P
+from ..editor import hint_level
 from ..server import SessionProfServer
 
 
@@ -65,7 +66,7 @@ async def hover_at(ls: SessionProfServer, params: lsp.HoverParams) -> lsp.Hover 
     parts = []
     source = ls.hint_source(path) if line == 0 and ls.config.inlayHints else None
     if source is not None:
-        level = hover.hint_level(source.info.share, ls.config.hintMidShare, ls.config.hintHighShare)
+        level = hint_level(source.info.share, ls.config.hintMidShare, ls.config.hintHighShare)
         parts.append(hover.file_markdown(source.info, source.session_id, ls.sp_neovim, level, source.age_ms))
     lenses = ls.index.lenses_at(path, line) if ls.config.codeLens else []
     if lenses:

@@ -4,7 +4,9 @@ reached the same way over LSP and over HTTP `/v1/rpc` (`SessionProfServer.rpc`).
 
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from pygls.uris import from_fs_path
 from .. import protocol as P
 from ..apply import inside
 from ..editor import editor_paths
-from ..server import SessionProfServer
+from ..server import RequestHandler, SessionProfServer
 from ..suggestions.rpc import REQUESTS as SUGGESTION_REQUESTS
 
 
@@ -31,33 +33,27 @@ def as_object(params: Any) -> dict[str, Any]:
 
 
 def setup(server: SessionProfServer) -> None:
-    handlers = {
-        P.SESSIONS: lambda params: sessions(server),
-        P.PERFORMANCE: lambda params: performance(server, params),
-        P.FLAME_GRAPH: lambda params: flame_graph(server, params),
-        P.EVENT: lambda params: event(server, params),
-        P.OPEN_FILE: lambda params: open_file(server, params),
+    def bind(handler: Callable[[SessionProfServer, dict[str, Any]], Any]) -> RequestHandler:
+        async def run(params: dict[str, Any]) -> Any:
+            result = handler(server, params)
+            return await result if inspect.isawaitable(result) else result
+
+        return run
+
+    handlers: dict[str, Callable[[SessionProfServer, dict[str, Any]], Any]] = {
+        P.SESSIONS: lambda ls, params: sessions(ls),
+        P.PERFORMANCE: performance,
+        P.FLAME_GRAPH: flame_graph,
+        P.EVENT: event,
+        P.OPEN_FILE: open_file,
+        **SUGGESTION_REQUESTS,  # issue 14: preview, applied, undone, effects
     }
-    for method, sync in SUGGESTION_REQUESTS.items():  # issue 14: preview, applied, undone, effects
-        handlers[method] = _suggestion(server, sync)
     for method, handler in handlers.items():
-        server.add_request(method, _awaitable(handler))
+        server.add_request(method, bind(handler))
         server.feature(method)(_lsp_handler(method))
 
 
-def _awaitable(handler: Any) -> Any:
-    async def run(params: dict[str, Any]) -> Any:
-        result = handler(params)
-        return await result if hasattr(result, "__await__") else result
-
-    return run
-
-
-def _suggestion(server: SessionProfServer, handler: Any) -> Any:
-    return lambda params: handler(server, params)
-
-
-def _lsp_handler(method: str) -> Any:
+def _lsp_handler(method: str) -> Callable[[SessionProfServer, Any], Awaitable[Any]]:
     async def handler(ls: SessionProfServer, params: Any) -> Any:
         try:
             return await ls.rpc(method, as_object(params))
