@@ -266,7 +266,7 @@ def _sparse(tree: Columns, n0: int, metas: list[Metadata], flags: bytearray) -> 
                 setattr(tree, name, v)
 
 
-def _link_all(tree: Columns, n0: int, ids: tuple[str, ...], parents: tuple[str | None, ...], pidx: list[int]) -> None:
+def _link_all(tree: Columns, n0: int, ids: list[str], parents: list[str | None], pidx: list[int]) -> None:
     """Parents of the run: known ones at once; orphans that waited for one of these ids move
     under it first, and a node that took some through tree.link (its cycle check)."""
     adopted: set[int] = set()
