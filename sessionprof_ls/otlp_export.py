@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -29,8 +30,17 @@ from .redact import redact, redact_text
 from .tree import AGENT, AI, F_COMPACTION, F_ERROR, F_TOKENS, NET, TOOL, TYPES
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.util.types import AttributeValue
+
     from .analysis import Analysis
     from .engine import Engine
+
+    Attrs = dict[str, AttributeValue]
 
 SCOPE = "sessionprof"
 BATCH = 512  # spans per export request
@@ -98,11 +108,11 @@ def parse_headers(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _resource(a: Analysis):
+def _resource(a: Analysis) -> Resource:
     """OTEL_RESOURCE_ATTRIBUTES (a team's `developer=…,team=…`) and OTEL_SERVICE_NAME apply."""
     from opentelemetry.sdk.resources import Resource
 
-    attrs = {"sessionprof.source": a.t.source or "unknown"}
+    attrs: Attrs = {"sessionprof.source": a.t.source or "unknown"}
     if not os.environ.get("OTEL_SERVICE_NAME"):
         attrs["service.name"] = "sessionprof"
     return Resource.create(attrs)
@@ -117,20 +127,22 @@ def _ns(ms: float) -> int:
     return round(ms * 1000) * 1000
 
 
-def _set(attrs: dict, key: str, value) -> None:
+def _set(attrs: Attrs, key: str, value: AttributeValue) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return
     attrs[key] = value
 
 
-def event_attributes(a: Analysis, i: int, costs, content: bool, args=None) -> tuple[str, dict]:
+def event_attributes(
+    a: Analysis, i: int, costs: NDArray[np.float64] | None, content: bool, args: Any = None
+) -> tuple[str, Attrs]:
     """(span name, attributes) of event i."""
     t = a.t
     s = t.strings
     sid = t.session_id
     typ = t.type[i]
     name = s.values[t.name[i]]
-    attrs: dict = {
+    attrs: Attrs = {
         "gen_ai.conversation.id": sid,
         "sessionprof.type": TYPES[typ],
         "sessionprof.event_id": t.ids[i],
@@ -198,9 +210,9 @@ def session_spans(
     a: Analysis,
     content: bool = False,
     engine: Engine | None = None,
-    only: set[int] | None = None,
+    only: Sequence[int] | None = None,
     root: bool = True,
-) -> list:
+) -> list[ReadableSpan]:
     """The session's spans as SDK ReadableSpans: the session span first, then events in
     index order (`only`: just those indexes, in that order). Running events (no end yet) are left out:
     they are sent when they finish."""
@@ -216,10 +228,10 @@ def session_spans(
     flags = TraceFlags(TraceFlags.SAMPLED)
     root_id = span_id(sid, _ROOT)
     root_ctx = SpanContext(tid, root_id, is_remote=False, trace_flags=flags)
-    spans = []
+    spans: list[ReadableSpan] = []
     if root and a.n:
         summary = a.summary()
-        attrs = {
+        attrs: Attrs = {
             "gen_ai.operation.name": "invoke_agent",
             "gen_ai.agent.name": _agent_name(a),
             "gen_ai.conversation.id": sid,
@@ -290,7 +302,7 @@ def session_spans(
     return spans
 
 
-def exporter(target: Target):
+def exporter(target: Target) -> SpanExporter:
     """The SDK's OTLP/HTTP protobuf exporter for a target (it reads OTEL_EXPORTER_OTLP_*
     for what the target leaves out: headers, timeout, compression, certificates)."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -298,7 +310,7 @@ def exporter(target: Target):
     return OTLPSpanExporter(endpoint=target.url, headers=target.headers or None, timeout=target.timeout)
 
 
-def send(exp, spans: list) -> bool:
+def send(exp: SpanExporter, spans: Sequence[ReadableSpan]) -> bool:
     """Export spans in requests of BATCH; False at the first one the collector refuses."""
     from opentelemetry.sdk.trace.export import SpanExportResult
 

@@ -19,11 +19,15 @@ import logging
 import random
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from . import otlp_export as ox
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from .config import Config
     from .engine import Engine
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,30 @@ CREATE TABLE IF NOT EXISTS otlp_outbox (
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
 
+# (endpoint, session, sent_seq, attempts, next_try, last_error) of a row not yet sent
+PendingRow = tuple[str, str, int, int, float, "str | None"]
+
+
+class FlushStats(TypedDict):
+    spans: int  # spans the collector acknowledged
+    sessions: int  # sessions sent whole
+    failed: list[str]  # the sessions left pending by the first refusal
+
+
+class ExportStats(FlushStats):
+    pending: int  # rows of the endpoint still in the outbox
+
+
+class OtlpHost(Protocol):
+    """What live forwarding needs of the language server."""
+
+    config: Config
+    engine: Engine | None
+    otlp_forwarder: Forwarder | None
+    otlp_problem: str | None
+
+    def show_warning(self, message: str) -> None: ...
+
 
 class Outbox:
     def __init__(self, engine: Engine):
@@ -56,11 +84,11 @@ class Outbox:
             if "root_seq" not in cols:  # a table from before the session span waited for a quiet session
                 self.store.db.execute("ALTER TABLE otlp_outbox ADD COLUMN root_seq INTEGER NOT NULL DEFAULT 0")
 
-    def _db(self, sql: str, params=()):
+    def _db(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         with self.store.lock:
             return self.store.db.execute(sql, params).fetchall()
 
-    def mark(self, endpoint: str, session_ids, resend: bool = False) -> None:
+    def mark(self, endpoint: str, session_ids: Iterable[str], resend: bool = False) -> None:
         """These sessions have events the endpoint has not seen (resend: send them all again)."""
         for sid in session_ids:
             self._db(
@@ -70,27 +98,29 @@ class Outbox:
                 (endpoint, sid),
             )
 
-    def pending(self, endpoint: str | None = None) -> list[tuple]:
-        """(endpoint, session, sent_seq, attempts, next_try, last_error) of rows not yet sent."""
+    def pending(self, endpoint: str | None = None) -> list[PendingRow]:
+        """The rows not yet sent (of one endpoint, or all)."""
         sql = "SELECT endpoint, session_id, sent_seq, attempts, next_try, last_error FROM otlp_outbox WHERE pending = 1"
-        return self._db(
+        rows: list[PendingRow] = self._db(
             sql + (" AND endpoint = ?" if endpoint else "") + " ORDER BY next_try", (endpoint,) if endpoint else ()
         )
+        return rows
 
     def next_due(self, endpoint: str) -> float | None:
         rows = self._db("SELECT MIN(next_try) FROM otlp_outbox WHERE pending = 1 AND endpoint = ?", (endpoint,))
-        return rows[0][0] if rows else None
+        due: float | None = rows[0][0] if rows else None
+        return due
 
     def flush(
         self,
         target: ox.Target,
         content: bool = False,
-        exporter=None,
+        exporter: SpanExporter | None = None,
         force: bool = False,
         duty: float = 1.0,
         quiet: float | None = None,
-        activity: dict | None = None,
-    ) -> dict:
+        activity: dict[str, float] | None = None,
+    ) -> FlushStats:
         """Send what is due for the target's endpoint. Stops at the first refusal (the
         collector is down: the rest waits with it). {"spans", "sessions", "failed"}.
         `duty` < 1 rests between requests so this thread takes at most that share of
@@ -109,7 +139,7 @@ class Outbox:
             + " ORDER BY next_try, session_id",
             (endpoint,) if force else (endpoint, now),
         )
-        stats = {"spans": 0, "sessions": 0, "failed": []}
+        stats: FlushStats = {"spans": 0, "sessions": 0, "failed": []}
         for sid, sent_seq, root_seq, gen, attempts in rows:
             wait_until = None
             if quiet is not None:
@@ -133,7 +163,7 @@ class Outbox:
 
     def _send_session(
         self,
-        exp,
+        exp: SpanExporter,
         endpoint: str,
         sid: str,
         sent_seq: int,
@@ -142,7 +172,7 @@ class Outbox:
         content: bool,
         duty: float = 1.0,
         wait_until: float | None = None,
-    ):
+    ) -> tuple[bool, int, str | None]:
         """Send a session's events stored above sent_seq, oldest batch first, moving the
         watermark after each acknowledged request; the session span too unless it has
         to wait until `wait_until` (the row then stays pending until then). (ok, spans sent, error)."""
@@ -218,14 +248,14 @@ class Forwarder:
         self._thread = threading.Thread(target=self._run, name="sessionprof-otlp", daemon=True)
         self._lock = threading.Lock()
         self._new: set[str] = set()
-        self.last: dict = {}
+        self.last: FlushStats | dict[str, Any] = {}  # the last flush's stats ({} before the first)
 
     def start(self) -> Forwarder:
         self._thread.start()
         self._wake.set()  # what an earlier run left pending goes first
         return self
 
-    def notify(self, session_ids) -> None:
+    def notify(self, session_ids: Sequence[str]) -> None:
         """Never blocks the caller (the event loop): the thread writes the outbox rows."""
         if session_ids:
             now = time.time()
@@ -264,7 +294,7 @@ class Forwarder:
         exp.shutdown()
 
 
-def export_sessions(engine: Engine, session_ids: list[str], target: ox.Target, content: bool = False) -> dict:
+def export_sessions(engine: Engine, session_ids: list[str], target: ox.Target, content: bool = False) -> ExportStats:
     """`sessionprof export --otlp`: send these sessions whole (and whatever an earlier
     run left pending for the endpoint). What the collector refuses stays in the outbox."""
     box = Outbox(engine)
@@ -274,11 +304,10 @@ def export_sessions(engine: Engine, session_ids: list[str], target: ox.Target, c
         stats = box.flush(target, content, exporter=exp, force=True)
     finally:
         exp.shutdown()
-    stats["pending"] = len(box.pending(target.url))
-    return stats
+    return {**stats, "pending": len(box.pending(target.url))}
 
 
-def live_settings(otlp: dict) -> tuple[ox.Target | None, bool, str | None]:
+def live_settings(otlp: dict[str, Any]) -> tuple[ox.Target | None, bool, str | None]:
     """(target, content, problem) from the `sessionprof.otlp` setting
     {endpoint, headers, content}; an empty endpoint means off."""
     endpoint = otlp.get("endpoint") or ""
@@ -298,7 +327,7 @@ def live_settings(otlp: dict) -> tuple[ox.Target | None, bool, str | None]:
     return ox.Target(endpoint, dict(headers)), content, None
 
 
-def live_configure(server) -> None:
+def live_configure(server: OtlpHost) -> None:
     """(Re)start the server's forwarder for its settings; stop it when they turn it off."""
     old = getattr(server, "otlp_forwarder", None)
     target, content, problem = live_settings(server.config.otlp or {})
@@ -314,7 +343,7 @@ def live_configure(server) -> None:
     server.otlp_forwarder = Forwarder(server.engine, target, content).start()
 
 
-def live_notify(server, session_ids) -> None:
+def live_notify(server: OtlpHost, session_ids: Sequence[str]) -> None:
     """Called on the event loop after each stored batch: only an in-memory note; the
     forwarder's thread writes the outbox row and sends."""
     fw = getattr(server, "otlp_forwarder", None)
