@@ -42,8 +42,9 @@ def export_otlp(args: argparse.Namespace) -> int:
         if getattr(engine.store, "readonly", False):
             raise CliError(f"the store {engine.store.path} is read-only: the outbox cannot be kept there")
         stats = export_sessions(engine, sids, target, content=args.content)
-        for key in total:
-            total[key] += stats[key]
+        total["spans"] += stats["spans"]
+        total["sessions"] += stats["sessions"]
+        total["pending"] += stats["pending"]
     if total["pending"]:
         print(
             f"sent {total['spans']:,} spans of {total['sessions']} session(s) to {target.url}; "
