@@ -4,6 +4,7 @@ reached the same way over LSP and over HTTP `/v1/rpc` (`SessionProfServer.rpc`).
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,8 @@ def setup(server: SessionProfServer) -> None:
 
     handlers: dict[str, Callable[[SessionProfServer, dict[str, Any]], Any]] = {
         P.SESSIONS: lambda ls, params: sessions(ls),
-        P.PERFORMANCE: performance,
+        # issue 13: in a worker, so the event loop sends the flame graph asked just before meanwhile
+        P.PERFORMANCE: lambda ls, params: asyncio.to_thread(performance, ls, params),
         P.FLAME_GRAPH: flame_graph,
         P.EVENT: event,
         P.OPEN_FILE: open_file,
