@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 from operator import attrgetter, ge
 from typing import Any
 
@@ -52,7 +53,7 @@ class StringTable:
             self.lookup[value] = code
         return code
 
-    def codes(self, values: tuple[str | None, ...] | list[str | None]) -> list[int]:
+    def codes(self, values: Sequence[str | None]) -> list[int]:
         """The codes of many values at once (None: -1), new ones interned."""
         lookup, intern = self.lookup, self.intern
         return [-1 if v is None else (lookup[v] if v in lookup else intern(v)) for v in values]
@@ -111,6 +112,9 @@ class Columns:
         self.source: str | None = None
         self.workspace: str | None = None
         self.version = 0
+        self.batches = 0  # stored batches applied (snapshot.py: a snapshot covers exactly these)
+        self.last_seq = 0  # the store row of the last of them
+        self.snapshot_size = 0  # events in the last snapshot saved or loaded
         self.last_update = 0.0
         # running aggregates for the session list (kept as events arrive, not recomputed)
         self.token_total = 0

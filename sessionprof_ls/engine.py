@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import orjson
 
-from .events import EventError, convert_event, decode_event, decode_stored, split_body
+from . import snapshot
+from .events import EventError, convert_event, decode_event, decode_stored_lines, split_body
 from .store import Store
 from .tree import SessionTree, StringTable, cap_nesting
 
@@ -83,6 +84,9 @@ class Engine:
             except BaseException:
                 self._forget(list(by_session))  # rolled back: the trees reload from what was committed
                 raise
+            for tree in trees:  # after the commit: a snapshot is never part of a batch's fate
+                if tree is not None and snapshot.due(tree):
+                    self._save_snapshot(tree)
         return {"accepted": accepted, "rejected": rejected, "sessions": list(by_session)}
 
     def ingest_body(self, body: bytes, content_type: str = "") -> dict:
@@ -120,25 +124,39 @@ class Engine:
             return self._load_tree(session_id, create)
 
     def _load_tree(self, session_id: str, create: bool) -> SessionTree | None:
+        """A session's tree from the store: its snapshot (snapshot.py) when there is a
+        valid one, then the batches stored after it, each decoded in one call."""
         tree = self.trees.get(session_id)
         if tree is not None:
             return tree
         if not create and not self.store.has_session(session_id):
             return None
-        tree = SessionTree(session_id, self.strings)
+        tree, after = None, 0
+        saved = self.store.snapshot(session_id, snapshot.FORMAT)
+        if saved is not None:
+            try:
+                tree = snapshot.load(saved[1], session_id, self.strings)
+                after = saved[0]
+            except (msgspec.DecodeError, msgspec.ValidationError, ValueError, IndexError, KeyError):
+                tree = None  # a damaged snapshot: replay everything, as without one
+        if tree is None:
+            tree = SessionTree(session_id, self.strings)
         skipped = 0
-        for seq, raws in self.store.load(session_id):
-            events = []
-            for raw in raws:
-                try:
-                    events.append(decode_stored(raw))
-                except EventError:
-                    skipped += 1  # stored rows were valid when written; skip rather than fail a whole session
+        for seq, raws in self.store.load(session_id, after):
+            events, bad = decode_stored_lines(raws)
+            skipped += bad  # stored rows were valid when written; skip rather than fail a whole session
             tree.add_many(events, seq)
         if skipped:
             self.store.report_corrupt(session_id, skipped, "events")  # counted and said (issue 19)
+        elif snapshot.due(tree):
+            self._save_snapshot(tree)
         self.trees[session_id] = tree
         return tree
+
+    def _save_snapshot(self, tree: SessionTree) -> None:
+        """The tree's columns into the store (a shortcut for the next cold load; never fails)."""
+        if self.store.save_snapshot(tree.session_id, tree.last_seq, tree.batches, snapshot.FORMAT, snapshot.dump(tree)):
+            tree.snapshot_size = len(tree)
 
     def analysis(self, session_id: str) -> Analysis:
         from .analysis import Analysis  # numpy: loaded by the first analysis, not by an import

@@ -53,6 +53,13 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 CREATE INDEX IF NOT EXISTS batches_by_session ON batches (skey, seq);
 CREATE TABLE IF NOT EXISTS cursors (path TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshots (
+    skey INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    batches INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    data BLOB NOT NULL
+);
 """
 
 
@@ -202,10 +209,11 @@ class Store:
 
     def _key(self, session_id: str) -> int:
         key = self._keys.get(session_id)
-        if key is None:
-            cur = self.db.execute("INSERT INTO sessions (session_id) VALUES (?)", (session_id,))
-            key = self._keys[session_id] = cur.lastrowid
-        return key
+        if key is None:  # another process may have made the row since this one read them
+            self.db.execute("INSERT OR IGNORE INTO sessions (session_id) VALUES (?)", (session_id,))
+            (key,) = self.db.execute("SELECT skey FROM sessions WHERE session_id=?", (session_id,)).fetchone()
+            self._keys[session_id] = key
+        return int(key)
 
     @contextmanager
     def transaction(self):
@@ -249,15 +257,16 @@ class Store:
                 seqs.append(cur.lastrowid)
             return seqs
 
-    def load(self, session_id: str) -> list[tuple[int, list[bytes]]]:
-        """A session's batches in arrival order (updates replay in the order they came)."""
+    def load(self, session_id: str, after: int = 0) -> list[tuple[int, list[bytes]]]:
+        """A session's batches in arrival order (updates replay in the order they came),
+        those stored after row `after` (a snapshot's last)."""
         key = self._keys.get(session_id)
         if key is None:
             return []
         with self.lock:
             try:
                 rows = self.db.execute(
-                    "SELECT seq, count, data FROM batches WHERE skey=? ORDER BY seq", (key,)
+                    "SELECT seq, count, data FROM batches WHERE skey=? AND seq>? ORDER BY seq", (key, after)
                 ).fetchall()
             except sqlite3.DatabaseError:
                 rows = self._load_row_by_row(session_id, key)
@@ -290,6 +299,50 @@ class Store:
         if bad:
             self.report_corrupt(session_id, bad, "batches")
         return rows
+
+    # ------------------------------------------------------------ snapshots (snapshot.py)
+
+    def snapshot(self, session_id: str, fmt: str) -> tuple[int, bytes] | None:
+        """A session's saved columns, when in this format and covering exactly the batches
+        stored up to its last row (else None: replay the batches). Returns (last row, data)."""
+        key = self._keys.get(session_id)
+        if key is None:
+            return None
+        with self.lock:
+            try:
+                row = self.db.execute(
+                    "SELECT seq, batches, format, data FROM snapshots WHERE skey=?", (key,)
+                ).fetchone()
+                if row is None or row[2] != fmt:
+                    return None
+                (count,) = self.db.execute(
+                    "SELECT count(*) FROM batches WHERE skey=? AND seq<=?", (key, row[0])
+                ).fetchone()
+            except sqlite3.DatabaseError:
+                return None
+        return (int(row[0]), bytes(row[3])) if count == row[1] else None
+
+    def save_snapshot(self, session_id: str, seq: int, batches: int, fmt: str, data: bytes) -> bool:
+        """Save a session's columns as of row `seq` (`batches` rows), unless the store holds
+        another count of rows up to it (another process wrote meanwhile). A store that cannot
+        take it loses nothing: the snapshot is only a shortcut."""
+        key = self._keys.get(session_id)
+        if key is None:
+            return False
+        try:
+            with self.transaction():
+                (count,) = self.db.execute(
+                    "SELECT count(*) FROM batches WHERE skey=? AND seq<=?", (key, seq)
+                ).fetchone()
+                if count != batches:
+                    return False
+                self.db.execute(
+                    "INSERT OR REPLACE INTO snapshots (skey, seq, batches, format, data) VALUES (?, ?, ?, ?, ?)",
+                    (key, seq, batches, fmt, data),
+                )
+        except sqlite3.Error:
+            return False
+        return True
 
     def batch(self, seq: int) -> list[bytes]:
         with self.lock:

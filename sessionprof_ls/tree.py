@@ -42,6 +42,9 @@ class SessionTree(Columns):
     def add_many(self, events: list[Event], seq: int = 0) -> None:
         """Add a batch (`seq`: the store row its JSON went to, 0 if not stored): runs of new
         ids go in a column at a time (columns.py); an id seen before updates its span."""
+        if seq:
+            self.batches += 1
+            self.last_seq = max(self.last_seq, seq)
         if not events or append_new(self, events, seq):
             return
         run: list[Event] = []
