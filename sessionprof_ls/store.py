@@ -302,43 +302,35 @@ class Store:
 
     # ------------------------------------------------------------ snapshots (snapshot.py)
 
+    def _rows_upto(self, key: int, seq: int) -> int:
+        return int(self.db.execute("SELECT count(*) FROM batches WHERE skey=? AND seq<=?", (key, seq)).fetchone()[0])
+
     def snapshot(self, session_id: str, fmt: str) -> tuple[int, bytes] | None:
-        """A session's saved columns, when in this format and covering exactly the batches
-        stored up to its last row (else None: replay the batches). Returns (last row, data)."""
+        """(last row, data) of a session's saved columns when in this format and covering
+        exactly the batches stored up to that row; else None (replay the batches)."""
         key = self._keys.get(session_id)
-        if key is None:
-            return None
         with self.lock:
             try:
                 row = self.db.execute(
                     "SELECT seq, batches, format, data FROM snapshots WHERE skey=?", (key,)
                 ).fetchone()
-                if row is None or row[2] != fmt:
+                if row is None or row[2] != fmt or self._rows_upto(key or 0, row[0]) != row[1]:
                     return None
-                (count,) = self.db.execute(
-                    "SELECT count(*) FROM batches WHERE skey=? AND seq<=?", (key, row[0])
-                ).fetchone()
             except sqlite3.DatabaseError:
                 return None
-        return (int(row[0]), bytes(row[3])) if count == row[1] else None
+        return int(row[0]), bytes(row[3])
 
     def save_snapshot(self, session_id: str, seq: int, batches: int, fmt: str, data: bytes) -> bool:
-        """Save a session's columns as of row `seq` (`batches` rows), unless the store holds
-        another count of rows up to it (another process wrote meanwhile). A store that cannot
-        take it loses nothing: the snapshot is only a shortcut."""
+        """Save a session's columns as of row `seq`, unless the store holds another count of
+        rows up to it than `batches` (another process wrote meanwhile). A failure loses
+        nothing: the snapshot is only a shortcut."""
         key = self._keys.get(session_id)
-        if key is None:
-            return False
         try:
             with self.transaction():
-                (count,) = self.db.execute(
-                    "SELECT count(*) FROM batches WHERE skey=? AND seq<=?", (key, seq)
-                ).fetchone()
-                if count != batches:
+                if key is None or self._rows_upto(key, seq) != batches:
                     return False
                 self.db.execute(
-                    "INSERT OR REPLACE INTO snapshots (skey, seq, batches, format, data) VALUES (?, ?, ?, ?, ?)",
-                    (key, seq, batches, fmt, data),
+                    "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)", (key, seq, batches, fmt, data)
                 )
         except sqlite3.Error:
             return False
