@@ -85,5 +85,39 @@ def make_fixture_workspace(
     return FixtureWorkspace(root, claude, codex, transcript, session_id, cwd, files)
 
 
+def response_event(session: str, workspace: Path, source: str, t0: float) -> dict:
+    """A session's first model response ("r0", 100 ms at t0): its model, source and workspace."""
+    return {
+        "sessionId": session,
+        "id": "r0",
+        "type": "ai_response",
+        "name": "Response #1",
+        "startTime": t0,
+        "endTime": t0 + 100,
+        "metadata": {
+            "model": "claude-sonnet-4-5-20250929",
+            "source": source,
+            "workspace": str(workspace),
+            "tokens": {"input": 100, "output": 10},
+        },
+    }
+
+
+def read_events(session: str, paths: list[str], tokens: int, t0: float) -> list[dict]:
+    """One 5 ms Read ("f0", "f1", ...) of each path, 10 ms apart from t0 + 200, each `tokens` large."""
+    return [
+        {
+            "sessionId": session,
+            "id": f"f{k}",
+            "type": "file_read",
+            "name": "Read",
+            "startTime": t0 + 200 + k * 10,
+            "endTime": t0 + 205 + k * 10,
+            "metadata": {"filePath": path, "fileTokens": tokens},
+        }
+        for k, path in enumerate(paths)
+    ]
+
+
 def python_exe() -> str:
     return sys.executable

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sp_fixtures import FIXTURES
+from sp_fixtures import FIXTURES, read_events, response_event
 
 from sessionprof_ls import apply as apply_mod
 from sessionprof_ls import pricing
@@ -319,33 +319,9 @@ def test_instruction_text_is_inert_markdown(tmp_path):
     (ws / "docs").mkdir(parents=True)
     T0 = 1_760_000_000_000.0
     events = [
-        {
-            "sessionId": "evil",
-            "id": "r0",
-            "type": "ai_response",
-            "name": "Response #1",
-            "startTime": T0,
-            "endTime": T0 + 100,
-            "metadata": {
-                "model": "claude-sonnet-4-5-20250929",
-                "source": "claude-code",
-                "workspace": str(ws),
-                "tokens": {"input": 100, "output": 10},
-            },
-        }
+        response_event("evil", ws, "claude-code", T0),
+        *read_events("evil", [str(ws / p) for p in EVIL], 20_000, T0),
     ]
-    for k, p in enumerate(EVIL):
-        events.append(
-            {
-                "sessionId": "evil",
-                "id": f"f{k}",
-                "type": "file_read",
-                "name": "Read",
-                "startTime": T0 + 200 + k * 10,
-                "endTime": T0 + 205 + k * 10,
-                "metadata": {"filePath": str(ws / p), "fileTokens": 20_000},
-            }
-        )
     engine = Engine(tmp_path / "s.db")
     engine.ingest(events)
     s = next(

@@ -31,6 +31,35 @@ def _nvim() -> str:
     return found
 
 
+REPORT_SCRIPT = r"""
+local perf = vim.json.decode(table.concat(vim.fn.readfile(vim.env.PERF_JSON), '\n'))
+local out = require('sessionprof.report').render(perf, { width = 100 })
+vim.fn.writefile(out.lines, vim.env.OUT_TXT)
+vim.cmd('qa!')
+"""
+
+
+def render_report(perf: dict, tmp_path: Path) -> str:
+    """PerformanceData drawn by the plugin's report.lua in a real headless Neovim, at 100 columns."""
+    (tmp_path / "perf.json").write_text(json.dumps(perf))
+    (tmp_path / "run.lua").write_text(REPORT_SCRIPT)
+    out = tmp_path / "out.txt"
+    proc = subprocess.run(
+        [_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={PLUGIN}", "-l", str(tmp_path / "run.lua")],
+        env={
+            "PERF_JSON": str(tmp_path / "perf.json"),
+            "OUT_TXT": str(out),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out.read_text()
+
+
 def server_command() -> list[str]:
     exe = VENV_BIN / "sessionprof-ls"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "sessionprof_ls"]

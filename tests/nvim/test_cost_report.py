@@ -5,35 +5,13 @@ tokens and cost (never 0 or $0); an agent-reported cost that differs from ours i
 from __future__ import annotations
 
 import json
-import subprocess
 
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
 
-from .conftest import FIXTURES, PLUGIN, _nvim
-from .test_time_model_report import SCRIPT
+from .conftest import FIXTURES, render_report
 
 COPILOT = FIXTURES / "copilot-cli"
-
-
-def _render(perf: dict, tmp_path) -> str:
-    (tmp_path / "perf.json").write_text(json.dumps(perf))
-    (tmp_path / "run.lua").write_text(SCRIPT)
-    out = tmp_path / "out.txt"
-    proc = subprocess.run(
-        [_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={PLUGIN}", "-l", str(tmp_path / "run.lua")],
-        env={
-            "PERF_JSON": str(tmp_path / "perf.json"),
-            "OUT_TXT": str(out),
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return out.read_text()
 
 
 def _perf(path, tmp_path) -> dict:
@@ -44,7 +22,7 @@ def _perf(path, tmp_path) -> dict:
 
 def test_usage_not_recorded_and_agent_cost(tmp_path):
     legacy = _perf(COPILOT / "history-session-state" / "session_0b2a81da-02cf-4cbb-ae14-07c597b84f4e.json", tmp_path)
-    text = _render(legacy, tmp_path)
+    text = render_report(legacy, tmp_path)
     assert "tokens not recorded: copilot-cli records no token counts" in text
     summary = text[text.index("Total Tokens") : text.index("tokens not recorded")]
     assert summary.count("not recorded") == 3 and "$0" not in summary and "price unknown" not in summary, summary
@@ -57,4 +35,4 @@ def test_usage_not_recorded_and_agent_cost(tmp_path):
     (tmp_path / "cp" / "events.jsonl").write_text("\n".join(lines[:-1] + [json.dumps(shutdown)]) + "\n")
     perf = _perf(tmp_path / "cp" / "events.jsonl", tmp_path / "cp")
     assert perf["costDiffers"] is True
-    assert f"$0.040 (agent $0.040 · priced ${perf['pricedCost']:.3f})" in _render(perf, tmp_path / "cp")
+    assert f"$0.040 (agent $0.040 · priced ${perf['pricedCost']:.3f})" in render_report(perf, tmp_path / "cp")

@@ -154,6 +154,16 @@ class ServerProc:
     def notify(self, method: str, params) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
+    def performance_when_stored(self, session: str, timeout: float = 20) -> dict:
+        """sessionprof/performance of a session once its ingested events are stored (it errors before)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.request("sessionprof/performance", {"sessionId": session, "includeEvents": False})
+            except RuntimeError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+
     def initialize(self, timeout: float = 60) -> dict:
         ws = self.workspace
         params = {
@@ -221,6 +231,16 @@ def start_server(tmp: Path, **kw) -> ServerProc:
     except BaseException:
         srv.proc.kill()
         raise
+    return srv
+
+
+def start_quiet_server(tmp: Path) -> ServerProc:
+    """A server on an empty workspace `tmp/ws` (its `.ws`) that follows no transcripts: it
+    holds only what a test ingests."""
+    ws = tmp / "ws"
+    ws.mkdir()
+    srv = start_server(tmp, workspace=ws, settings={"followTranscripts": False})
+    srv.ws = ws
     return srv
 
 

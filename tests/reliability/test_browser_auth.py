@@ -16,28 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
 import pytest
-from relutil import T0, http, start_server, store_event_ids
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from relutil import T0, http, start_quiet_server, store_event_ids
+from sp_fixtures import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("browser-auth")
-    ws = tmp / "ws"
-    ws.mkdir()
-    srv = start_server(tmp, workspace=ws, settings={"followTranscripts": False})
-    srv.ws = ws
+    srv = start_quiet_server(tmp_path_factory.mktemp("browser-auth"))
     events = [
         {
             "sessionId": "real",
@@ -162,7 +147,7 @@ def test_a_page_on_another_loopback_port_gets_nothing(server):
     before = set(export_dir.iterdir()) if export_dir.exists() else set()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 ctx = browser.new_context()
                 ui = ctx.new_page()

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import orjson
 import pytest
 from relutil import T0, http, start_server
+from sp_fixtures import read_events, response_event
 
 from sessionprof_ls.follow import claude_project_dir
 from sessionprof_ls.importers.claude_code import import_claude
@@ -105,43 +105,10 @@ def test_file_paths_cannot_inject_instructions(server):
     (ws / "src").mkdir()
     (ws / "src" / "a.py").write_text("x\n")
     (ws / INJECTED).write_text("x\n")
-    events = [
-        {
-            "sessionId": "inj",
-            "id": "r0",
-            "type": "ai_response",
-            "name": "Response #1",
-            "startTime": T0,
-            "endTime": T0 + 100,
-            "metadata": {
-                "model": "claude-sonnet-4-5-20250929",
-                "source": "codex",
-                "workspace": str(ws),
-                "tokens": {"input": 100, "output": 10},
-            },
-        }
-    ]
-    for i in range(4):
-        events.append(
-            {
-                "sessionId": "inj",
-                "id": f"f{i}",
-                "type": "file_read",
-                "name": "Read",
-                "startTime": T0 + 200 + i * 10,
-                "endTime": T0 + 205 + i * 10,
-                "metadata": {"filePath": INJECTED if i % 2 == 0 else "src/a.py", "fileTokens": 60_000},
-            }
-        )
+    paths = [INJECTED if i % 2 == 0 else "src/a.py" for i in range(4)]
+    events = [response_event("inj", ws, "codex", T0), *read_events("inj", paths, 60_000, T0)]
     server.notify("sessionprof/ingest", {"events": events})
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            perf = server.request("sessionprof/performance", {"sessionId": "inj", "includeEvents": False})
-            break
-        except RuntimeError:
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+    perf = server.performance_when_stored("inj")
     assert any(INJECTED in s.get("filePaths", []) for s in perf["suggestions"]), "the hostile path is not in play"
     texts = []
     for s in perf["suggestions"]:

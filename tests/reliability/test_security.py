@@ -12,7 +12,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from relutil import T0, http, start_server, store_blobs
+from relutil import T0, http, start_quiet_server, start_server, store_blobs
+from sp_fixtures import read_events, response_event
 
 from sessionprof_ls import apply as apply_mod
 from sessionprof_ls import http_api
@@ -37,11 +38,7 @@ PUBLIC = [("GET", "/"), ("GET", "/static/app.js"), ("GET", "/static/style.css")]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("security")
-    ws = tmp / "ws"
-    ws.mkdir()
-    srv = start_server(tmp, workspace=ws, settings={"followTranscripts": False})
-    srv.ws = ws
+    srv = start_quiet_server(tmp_path_factory.mktemp("security"))
     yield srv
     srv.stop()
 
@@ -480,42 +477,11 @@ def test_apply_over_lsp_never_edits_outside(server):
     (ws / "src").mkdir(exist_ok=True)
     (ws / "src" / "big.py").write_text("x\n")
     events = [
-        {
-            "sessionId": "trav",
-            "id": "r0",
-            "type": "ai_response",
-            "name": "Response #1",
-            "startTime": T0,
-            "endTime": T0 + 100,
-            "metadata": {
-                "model": "claude-sonnet-4-5-20250929",
-                "source": "claude-code",
-                "workspace": str(ws),
-                "tokens": {"input": 100, "output": 10},
-            },
-        }
+        response_event("trav", ws, "claude-code", T0),
+        *read_events("trav", [*OUTSIDE, "src/big.py"], 60_000, T0),
     ]
-    for i, p in enumerate(OUTSIDE + ["src/big.py"]):
-        events.append(
-            {
-                "sessionId": "trav",
-                "id": f"f{i}",
-                "type": "file_read",
-                "name": "Read",
-                "startTime": T0 + 200 + i * 10,
-                "endTime": T0 + 205 + i * 10,
-                "metadata": {"filePath": p, "fileTokens": 60_000},
-            }
-        )
     server.notify("sessionprof/ingest", {"events": events})
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            perf = server.request("sessionprof/performance", {"sessionId": "trav", "includeEvents": False})
-            break
-        except RuntimeError:
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+    perf = server.performance_when_stored("trav")
     kinds = {s["kind"]: s for s in perf["suggestions"]}
     assert "large_tool_output" in kinds
     applied = 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from relutil import T0, count, http, start_server
+from relutil import T0, count, http, start_quiet_server
 from sp_fixtures import CHROMIUM
 from sp_fixtures import CHROMIUM_ARGS as ARGS
 
@@ -109,10 +109,7 @@ def session_events(k: int, chunk: list[str]) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("xss")
-    ws = tmp / "ws"
-    ws.mkdir()
-    srv = start_server(tmp, workspace=ws, settings={"followTranscripts": False})
+    srv = start_quiet_server(tmp_path_factory.mktemp("xss"))
     sessions = []
     for k in range(0, len(PAYLOADS), PER_SESSION):
         evs = session_events(k // PER_SESSION, PAYLOADS[k : k + PER_SESSION])
