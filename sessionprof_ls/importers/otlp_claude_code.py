@@ -7,22 +7,10 @@ permission wait is measured there (the transcripts only guess it), hooks too."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .common import excerpt
-
-
-def _int(v) -> int | None:
-    try:
-        return int(float(v)) if v is not None and not isinstance(v, bool) else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _first(a: dict, *keys: str):
-    for k in keys:
-        if a.get(k) not in (None, ""):
-            return a[k]
-    return None
-
+from .otlp_values import anthropic_tokens, first, split_ttft
 
 CLAUDE_CODE_SPANS = {
     "claude_code.interaction": "agent",
@@ -35,19 +23,13 @@ CLAUDE_CODE_SPANS = {
 CC_EXECUTION = "claude_code.tool.execution"
 
 
-def claude_code_span(name: str, a: dict, meta: dict) -> str:
+def claude_code_span(name: str, a: dict[str, Any], meta: dict[str, Any]) -> str:
     """Metadata and a readable name for one of Claude Code's documented trace spans."""
     meta["source"] = "claude-code"
     if name == "claude_code.llm_request":
         meta["model"] = str(a.get("model") or meta.get("model") or "") or None
         meta["provider"] = "anthropic"
-        # Anthropic semantics: input_tokens excludes cache reads and writes
-        meta["tokens"] = {
-            "input": _int(a.get("input_tokens")) or 0,
-            "output": _int(a.get("output_tokens")) or 0,
-            "cacheRead": _int(a.get("cache_read_tokens")) or 0,
-            "cacheWrite": _int(a.get("cache_creation_tokens")) or 0,
-        }
+        meta["tokens"] = anthropic_tokens(a)
         split_ttft(a, meta)
         return "LLM request"
     if name == "claude_code.tool":
@@ -63,7 +45,7 @@ def claude_code_span(name: str, a: dict, meta: dict) -> str:
         return "Permission prompt"
     if name == "claude_code.hook":
         meta["toolName"] = "hook"
-        label = _first(a, "hook_name", "hook_event", "hook.name", "hook.event")
+        label = first(a, "hook_name", "hook_event", "hook.name", "hook.event")
         meta["text"] = str(label) if label else None
         return f"hook: {label}" if label else "hook"
     if name == "claude_code.interaction":
@@ -73,21 +55,7 @@ def claude_code_span(name: str, a: dict, meta: dict) -> str:
     return name
 
 
-def split_ttft(a: dict, meta: dict) -> None:
-    """duration_ms and ttft_ms split a response into time to first token and generation."""
-    dur, ttft = a.get("duration_ms"), a.get("ttft_ms")
-    try:
-        dur_f = float(dur) if dur is not None else None
-        ttft_f = float(ttft) if ttft is not None else None
-    except (TypeError, ValueError):
-        return
-    if ttft_f is not None and ttft_f >= 0:
-        meta["ttftMs"] = ttft_f
-        if dur_f is not None and dur_f >= ttft_f:
-            meta["generationMs"] = dur_f - ttft_f
-
-
-def drop_execution_spans(events: list[dict]) -> list[dict]:
+def drop_execution_spans(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A claude_code.tool.execution span is its tool span's own time (the tool span less its
     permission wait): kept, it would count as a second tool call. Its children move up."""
     gone = {e["id"]: e.get("parentId") for e in events if e["name"] == CC_EXECUTION}

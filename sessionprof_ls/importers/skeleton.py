@@ -1,4 +1,7 @@
-"""The skeleton every line-by-line transcript importer shares (Claude Code, Codex).
+"""The skeleton the importers share: `RecordReader` (one clear error per bad record, the
+rest kept; Claude Code, Codex and OTLP) and `TranscriptParser`, the line-by-line part
+Claude Code and Codex fill in (OTLP reads whole request bodies: no cursor, no turn, its
+spans carry their own parents; see otlp.py).
 
 A parser reads JSON lines into events: one clear error per bad line (never a traceback,
 never the valid lines lost), its state in `self.s` (JSON-serialisable: the
@@ -10,11 +13,14 @@ importer); its field names are the cursor's JSON keys, so stored cursors read ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from .common import EventBuffer, JSONDecodeError, json_loads, make_event
+
+R = TypeVar("R")
 
 
 @dataclass
@@ -42,16 +48,35 @@ class ParserState:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-class TranscriptParser:
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
+class RecordReader:
+    """Records in, events out, and for a record of an unexpected shape one line naming where
+    it is, never a traceback, never the valid records sent with it lost."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def record(self, where: str, shape: str, fn: Callable[..., R], *args: Any) -> R | None:
+        """`fn(*args)`; a shape error becomes "where: shape (error)" (or "where: error")."""
+        try:
+            return fn(*args)
+        except _SHAPE_ERRORS as exc:
+            self.errors.append(f"{where}: {shape} ({exc!r})" if shape else f"{where}: {exc}")
+            return None
+
+
+class TranscriptParser(RecordReader):
     """Lines in, events out; the turn bookkeeping both Claude Code and Codex need."""
 
     SOURCE = ""
 
     def __init__(self, state: dict | None, path: str, state_type: type[ParserState]):
+        super().__init__()
         self.s = state_type.from_json(state) if state else state_type()
         self.path = path
         self.out = EventBuffer()
-        self.errors: list[str] = []
         self._touched_turn = False
 
     def _sid(self) -> str:
@@ -68,10 +93,7 @@ class TranscriptParser:
         if not isinstance(d, dict):
             self.errors.append(f"{label}:{line_no}: expected a JSON object, got {type(d).__name__}")
             return
-        try:
-            self._line(d, line_no, *context)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self.errors.append(f"{label}:{line_no}: unexpected {d.get('type')!r} line shape ({exc!r})")
+        self.record(f"{label}:{line_no}", f"unexpected {d.get('type')!r} line shape", self._line, d, line_no, *context)
 
     def _line(self, d: dict, line_no: int, *context: Any) -> None:
         raise NotImplementedError
