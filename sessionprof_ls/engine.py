@@ -84,8 +84,11 @@ class Engine:
             except BaseException:
                 self._forget(list(by_session))  # rolled back: the trees reload from what was committed
                 raise
-            for tree in trees:  # after the commit: a snapshot is never part of a batch's fate
-                if tree is not None and snapshot.due(tree):
+            # a bulk import (this call brought half the session or more) saves its snapshot now,
+            # after the commit: never part of a batch's fate; a session that grows in small
+            # batches saves it at its next cold load instead (not on the ingest's clock)
+            for tree, (evs, _raws) in zip(trees, by_session.values(), strict=True):
+                if tree is not None and 2 * len(evs) >= len(tree) and snapshot.due(tree):
                     self._save_snapshot(tree)
         return {"accepted": accepted, "rejected": rejected, "sessions": list(by_session)}
 
