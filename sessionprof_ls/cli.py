@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -249,7 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("report", parents=[common], help="print the performance overview of a session")
+    def command(name: str, func: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("report", cmd_report, "print the performance overview of a session")
     p.add_argument(
         "target",
         nargs="?",
@@ -258,9 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print PerformanceData as JSON")
     p.add_argument("--width", type=int, default=None, help="terminal width")
-    p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("import", parents=[common], help="import Claude Code / Codex transcripts or event files")
+    p = command("import", cmd_import, "import Claude Code / Codex transcripts or event files")
     p.add_argument(
         "paths",
         nargs="*",
@@ -268,16 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
         "default: Claude Code's projects and Codex's sessions folders",
     )
     p.add_argument("--json", action="store_true", help="print the imported sessions' summaries as JSON")
-    p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("sessions", parents=[common], help="list stored sessions")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_sessions)
+    command("sessions", cmd_sessions, "list stored sessions").add_argument("--json", action="store_true")
 
-    p = sub.add_parser(
+    p = command(
         "export",
-        parents=[common],
-        help="export a session for another profiler (to stdout), or sessions to an OpenTelemetry collector (--otlp)",
+        cmd_export,
+        "export a session for another profiler (to stdout), or sessions to an OpenTelemetry collector (--otlp)",
     )
     p.add_argument("session", nargs="+", help="session id (or unique prefix) or a transcript file")
     p.add_argument("--format", choices=["speedscope", "cpuprofile", "chrome-trace", "json"])
@@ -293,21 +294,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--content", action="store_true", help="with --otlp: include prompt text and tool arguments (redacted)"
     )
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("watch", parents=[common], help="follow a workspace's transcripts as they grow")
+    p = command("watch", cmd_watch, "follow a workspace's transcripts as they grow")
     p.add_argument("--workspace", action="append", help="workspace folder (default: the current folder)")
     p.add_argument(
         "--claude-config-dir", help="default: the folders $CLAUDE_CONFIG_DIR names, else ~/.config/claude and ~/.claude"
     )
     p.add_argument("--codex-home", help="default: $CODEX_HOME or ~/.codex")
-    p.set_defaults(func=cmd_watch)
 
-    p = sub.add_parser("ui", parents=[common], help="serve the web UI (flame graph) and open it in a browser")
+    p = command("ui", cmd_ui, "serve the web UI (flame graph) and open it in a browser")
     p.add_argument("session", nargs="?", help="session id (or unique prefix) or a transcript file; default: latest")
     p.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="only print the URL (e.g. over SSH)")
-    p.set_defaults(func=cmd_ui)
     return parser
 
 
