@@ -17,8 +17,10 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("sessionprof")
 
@@ -54,11 +56,7 @@ CREATE TABLE IF NOT EXISTS batches (
 CREATE INDEX IF NOT EXISTS batches_by_session ON batches (skey, seq);
 CREATE TABLE IF NOT EXISTS cursors (path TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshots (
-    skey INTEGER PRIMARY KEY,
-    seq INTEGER NOT NULL,
-    batches INTEGER NOT NULL,
-    format TEXT NOT NULL,
-    data BLOB NOT NULL
+    skey INTEGER PRIMARY KEY, seq INTEGER NOT NULL, batches INTEGER NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL
 );
 """
 
@@ -88,7 +86,7 @@ def default_store_path() -> Path:
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None):
         self.path = Path(path).expanduser() if path else default_store_path()
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +112,7 @@ class Store:
     corrupt_rows = 0
 
     @classmethod
-    def open_or_degrade(cls, path: str | os.PathLike | None = None) -> Store:
+    def open_or_degrade(cls, path: str | os.PathLike[str] | None = None) -> Store:
         """The store at path, or, when it cannot be opened or written (corrupt, truncated, a
         directory, read-only, an unwritable folder), an in-memory store holding a copy of
         what can still be read, with `degraded` saying why and naming the path. Never raises:
@@ -216,7 +214,7 @@ class Store:
         return int(key)
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[None]:
         """One commit for everything written inside (nested uses join the outer one)."""
         with self.lock:
             if self.db.in_transaction:
@@ -248,13 +246,13 @@ class Store:
         if not batches:
             return []
         with self.transaction():
-            seqs = []
+            seqs: list[int] = []
             for sid, raws in batches:
                 cur = self.db.execute(
                     "INSERT INTO batches (skey, count, data) VALUES (?, ?, ?)",
                     (self._key(sid), len(raws), b"\n".join(raws)),
                 )
-                seqs.append(cur.lastrowid)
+                seqs.append(cur.lastrowid or 0)
             return seqs
 
     def load(self, session_id: str, after: int = 0) -> list[tuple[int, list[bytes]]]:
@@ -279,7 +277,7 @@ class Store:
             self.report_corrupt(session_id, missing, "events (batches cut short)")
         return out
 
-    def _load_row_by_row(self, session_id: str, key: int) -> list:
+    def _load_row_by_row(self, session_id: str, key: int) -> list[Any]:
         """A damaged store: every row that can still be read, the others counted."""
         try:
             seqs = [r[0] for r in self.db.execute("SELECT seq FROM batches WHERE skey=? ORDER BY seq", (key,))]
@@ -343,11 +341,11 @@ class Store:
 
     def event_count(self) -> int:
         with self.lock:
-            return self.db.execute("SELECT coalesce(sum(count), 0) FROM batches").fetchone()[0]
+            return int(self.db.execute("SELECT coalesce(sum(count), 0) FROM batches").fetchone()[0])
 
     # ------------------------------------------------------------ sessions
 
-    def update_session(self, session_id: str, **fields) -> None:
+    def update_session(self, session_id: str, **fields: Any) -> None:
         if not fields:
             return
         for k, v in fields.items():  # SQLite integers are int64: a sum saturates rather than overflow
@@ -358,7 +356,7 @@ class Store:
             self._key(session_id)
             self.db.execute(f"UPDATE sessions SET {cols} WHERE session_id=?", (*fields.values(), session_id))
 
-    def sessions(self) -> list[dict]:
+    def sessions(self) -> list[dict[str, Any]]:
         with self.lock:
             rows = self.db.execute(
                 "SELECT session_id, title, source, workspace, start_time, end_time, total_tokens, total_cost,"
@@ -384,12 +382,12 @@ class Store:
 
     # ------------------------------------------------------------ transcript cursors
 
-    def get_cursor(self, path: str) -> dict | None:
+    def get_cursor(self, path: str) -> dict[str, Any] | None:
         with self.lock:
             row = self.db.execute("SELECT data FROM cursors WHERE path=?", (str(path),)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def set_cursor(self, path: str, cursor: dict) -> None:
+    def set_cursor(self, path: str, cursor: dict[str, Any]) -> None:
         """An importer's position; the parsing state it carries (titles, pending tool calls)
         holds agent text, so it is redacted like events (offsets and checksums are not)."""
         from .redact import redact_value
