@@ -1,11 +1,11 @@
 """The Claude Code line parser: transcript lines -> the event tree described in
-claude_code.py. Its state is a JSON-serialisable dict kept in the cursor."""
+claude_code.py. Its state (claude_code_state.py) is kept in the cursor as JSON."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from .claude_code_state import Agent, ClaudeState, Compaction, Response, ToolCall
 from .claude_code_text import (
     _MAX_RECENT_RESPONSES,
     AGENT_TOOLS,
@@ -26,30 +26,17 @@ from .claude_code_text import (
     tool_child,
 )
 from .common import excerpt, make_event, parse_ts, short_args, split_permission_wait
-from .skeleton import ParserState, TranscriptParser
+from .skeleton import TranscriptParser, Turn
 
 
-@dataclass
-class ClaudeState(ParserState):
-    trig: dict = field(default_factory=dict)  # per context: when its next request was triggered
-    resp: dict = field(default_factory=dict)  # recent responses by (message id, request id)
-    tools: dict = field(default_factory=dict)  # open tool calls by tool_use id
-    agents: dict = field(default_factory=dict)  # subagents by agent id (or inline sidechain key)
-    links: dict = field(default_factory=dict)  # agent id -> the Task tool call that started it
-    sc: dict = field(default_factory=dict)  # inline sidechain line uuid -> its agent key
-    tasks: dict = field(default_factory=dict)  # Task calls not yet linked to an agent: their prompt
-    compact: dict | None = None  # a compaction waiting for its /compact line
-
-
-class ClaudeParser(TranscriptParser):
+class ClaudeParser(TranscriptParser[ClaudeState]):
     """Turns Claude Code transcript lines into events; `state` is JSON-serialisable.
     Lines of the main file run in context MAIN; a subagent's lines in its agent id."""
 
     SOURCE = SOURCE
 
-    def __init__(self, state: dict | None, path: str, subagent_ids: set[str]):
+    def __init__(self, state: dict[str, Any] | None, path: str, subagent_ids: set[str]):
         super().__init__(state, path, ClaudeState)
-        self.s: ClaudeState
         self.subagent_ids = subagent_ids  # agents with their own file: skip agent_progress copies
         self._touched_agents: set[str] = set()
 
@@ -57,7 +44,7 @@ class ClaudeParser(TranscriptParser):
     def _parent(self, ctx: str) -> str | None:
         if ctx == MAIN:
             turn = self.s.turn
-            return turn["id"] if turn else None
+            return turn.id if turn else None
         return "agent:" + ctx
 
     def _touch(self, ctx: str, ts: float | None) -> None:
@@ -68,38 +55,34 @@ class ClaudeParser(TranscriptParser):
         else:
             agent = self.s.agents.get(ctx)
             if agent is not None:
-                if agent["start"] is None or ts < agent["start"]:
-                    agent["start"] = ts
-                if agent["end"] is None or ts > agent["end"]:
-                    agent["end"] = ts
+                if agent.start is None or ts < agent.start:
+                    agent.start = ts
+                if agent.end is None or ts > agent.end:
+                    agent.end = ts
                 self._touched_agents.add(ctx)
 
-    def _ensure_agent(self, key: str, ts: float | None, prompt: str | None = None, tool: str | None = None) -> dict:
+    def _ensure_agent(self, key: str, ts: float | None, prompt: str | None = None, tool: str | None = None) -> Agent:
         agents = self.s.agents
         agent = agents.get(key)
         if agent is None:
             turn = self.s.turn
-            agent = agents[key] = {
-                "tool": tool or self.s.links.get(key),
-                "start": ts,
-                "end": ts,
-                "name": _agent_name(prompt, key),
-                "fallback": turn["id"] if turn else None,
-            }
-        if prompt and agent["name"].endswith(key):
-            agent["name"] = _agent_name(prompt, key)
-        if tool and not agent["tool"]:
-            agent["tool"] = tool
+            agent = agents[key] = Agent(
+                tool or self.s.links.get(key), ts, ts, _agent_name(prompt, key), turn.id if turn else None
+            )
+        if prompt and agent.name.endswith(key):
+            agent.name = _agent_name(prompt, key)
+        if tool and not agent.tool:
+            agent.tool = tool
         self._touched_agents.add(key)
         return agent
 
     def _emit_agent(self, key: str) -> None:
         agent = self.s.agents[key]
-        parent = ("tool:" + agent["tool"]) if agent["tool"] else agent["fallback"]
+        parent = ("tool:" + agent.tool) if agent.tool else agent.fallback
         meta: dict[str, Any] = {"agentId": key, "source": SOURCE}
-        if agent["name"] == COMPACTION_NAME:
+        if agent.name == COMPACTION_NAME:
             meta["compaction"] = True
-        name, start, end = agent["name"], agent["start"], agent["end"]
+        name, start, end = agent.name, agent.start, agent.end
         self.out.put(make_event(self._sid(), "agent:" + key, parent, "agent", name, start, end, meta))
 
     def finish(self) -> None:
@@ -167,7 +150,7 @@ class ClaudeParser(TranscriptParser):
 
     def _match_task(self, prompt: str | None) -> str | None:
         tasks = self.s.tasks
-        linked = {a.get("tool") for a in self.s.agents.values()}
+        linked = {a.tool for a in self.s.agents.values()}
         free = [tid for tid in tasks if tid not in linked]
         for tid in free:
             if prompt is not None and tasks[tid] == excerpt(prompt, 300):
@@ -186,16 +169,16 @@ class ClaudeParser(TranscriptParser):
         # line before; a manual one from the `/compact` line, which is written after the boundary
         last = self.s.lastTs
         start = last if trigger != "manual" and last is not None and ts is not None and last <= ts else ts
-        self.s.compact = {"id": "compact:" + uuid, "name": name, "end": ts, "meta": meta}
+        self.s.compact = Compaction("compact:" + uuid, name, ts, meta)
         self.out.put(make_event(self._sid(), "compact:" + uuid, None, "agent", name, start, ts, meta))
 
     def _compact_command(self, ts: float | None) -> None:
         """A `/compact` line written after its boundary: the compaction started when it was typed."""
         c = self.s.compact
-        if not c or ts is None or c["end"] is None or not (0 <= c["end"] - ts <= 30 * 60_000):
+        if not c or ts is None or c.end is None or not (0 <= c.end - ts <= 30 * 60_000):
             return
         self.s.compact = None
-        self.out.put(make_event(self._sid(), c["id"], None, "agent", c["name"], ts, c["end"], c["meta"]))
+        self.out.put(make_event(self._sid(), c.id, None, "agent", c.name, ts, c.end, c.meta))
 
     def _agent_progress(self, d: dict, data: dict, line_no: int) -> None:
         agent_id = data.get("agentId")
@@ -248,13 +231,7 @@ class ClaudeParser(TranscriptParser):
         short = excerpt(prompt)
         if s.title is None and not (prompt.startswith("/") and " " not in prompt.strip()):
             s.title = excerpt(prompt, 120)  # a bare /clear or /compact is no title
-        s.turn = {
-            "id": "turn:" + uuid,
-            "name": f"Turn {s.turnNo}: {excerpt(prompt, 60)}",
-            "start": ts,
-            "end": ts,
-            "text": short,
-        }
+        s.turn = Turn("turn:" + uuid, f"Turn {s.turnNo}: {excerpt(prompt, 60)}", ts, ts, short)
         self._touched_turn = True
         s.trig[MAIN] = ts
         meta = {"text": short, "sessionTitle": s.title, "source": SOURCE, "workspace": s.cwd}
@@ -278,25 +255,16 @@ class ClaudeParser(TranscriptParser):
         if r is None:
             s.respNo += 1
             trig = s.trig.get(ctx)
-            r = {
-                "id": "resp:" + key,
-                "no": s.respNo,
-                "parent": self._parent(ctx),
-                "start": trig if trig is not None and ts is not None and trig <= ts else ts,
-                "end": ts,
-                "model": model,
-                "usage": None,
-                "text": None,
-                "cost": None,
-            }
+            start = trig if trig is not None and ts is not None and trig <= ts else ts
+            r = Response("resp:" + key, s.respNo, self._parent(ctx), start, ts, model)
             recent[key] = r
             if len(recent) > _MAX_RECENT_RESPONSES:
                 recent.pop(next(iter(recent)))
-        if ts is not None and (r["end"] is None or ts > r["end"]):
-            r["end"] = ts
+        if ts is not None and (r.end is None or ts > r.end):
+            r.end = ts
         usage = msg.get("usage")
         if not no_tokens and isinstance(usage, dict):
-            cur = r["usage"] or {}
+            cur = r.usage or {}
             for src, dst in USAGE_FIELDS:
                 v = usage.get(src)
                 if isinstance(v, int) and v > cur.get(dst, -1):
@@ -310,27 +278,21 @@ class ClaudeParser(TranscriptParser):
                 h1 = cc.get("ephemeral_1h_input_tokens")
                 if isinstance(h1, int) and h1 > cur.get("cacheWrite1h", 0):
                     cur["cacheWrite1h"] = min(h1, cur["cacheWrite"])
-            r["usage"] = cur
+            r.usage = cur
         cost = d.get("costUSD")
         if isinstance(cost, (int, float)) and cost >= 0:
-            r["cost"] = max(cost, r["cost"] or 0)
+            r.cost = max(cost, r.cost or 0)
         for block in msg.get("content") or ():
             if not isinstance(block, dict):
                 continue
             btype = block.get("type")
-            if btype == "text" and not r["text"] and isinstance(block.get("text"), str) and block["text"].strip():
-                r["text"] = excerpt(block["text"])
+            if btype == "text" and not r.text and isinstance(block.get("text"), str) and block["text"].strip():
+                r.text = excerpt(block["text"])
             elif btype == "tool_use":
                 self._tool_use(block, ctx, ts)
-        meta = {
-            "model": r["model"],
-            "provider": PROVIDER,
-            "tokens": r["usage"],
-            "costUsd": r["cost"],
-            "text": r["text"],
-        }
-        name = f"Response #{r['no']}"
-        self.out.put(make_event(self._sid(), r["id"], r["parent"], "ai_response", name, r["start"], r["end"], meta))
+        meta = {"model": r.model, "provider": PROVIDER, "tokens": r.usage, "costUsd": r.cost, "text": r.text}
+        name = f"Response #{r.no}"
+        self.out.put(make_event(self._sid(), r.id, r.parent, "ai_response", name, r.start, r.end, meta))
         self._touch(ctx, ts)
 
     def _tool_use(self, block: dict, ctx: str, ts: float | None) -> None:
@@ -339,15 +301,14 @@ class ClaudeParser(TranscriptParser):
             return
         name = block.get("name") or "tool"
         args = block.get("input") if isinstance(block.get("input"), dict) else {}
-        p = {"name": name, "start": ts, "parent": self._parent(ctx), "args": short_args(args), "ctx": ctx}
-        self.s.tools[tid] = p
+        p = self.s.tools[tid] = ToolCall(name, ts, self._parent(ctx), short_args(args), ctx)
         if name in AGENT_TOOLS:
             self.s.tasks[tid] = excerpt(args.get("prompt"), 300)
         etype = "user_input" if name in USER_WAIT_TOOLS else "tool_execution"
-        meta = {"toolName": name, "args": p["args"], "filePath": _arg_path(args)}
+        meta = {"toolName": name, "args": p.args, "filePath": _arg_path(args)}
         if etype == "tool_execution" and _what_ran(args):
             meta["text"] = _what_ran(args)
-        self.out.put(make_event(self._sid(), "tool:" + tid, p["parent"], etype, name, ts, None, meta))
+        self.out.put(make_event(self._sid(), "tool:" + tid, p.parent, etype, name, ts, None, meta))
 
     def _tool_result(self, block: dict, tur: Any, ts: float | None, ctx: str) -> None:
         tid = block.get("tool_use_id")
@@ -355,7 +316,7 @@ class ClaudeParser(TranscriptParser):
         if p is None:
             return  # its tool_use was never seen (cut file): nothing to time
         sid = self._sid()
-        name, start, parent, args = p["name"], p["start"], p["parent"], p["args"]
+        name, start, parent, args = p.name, p.start, p.parent, p.args
         end = ts if ts is not None else start
         if start is None:
             start = end
@@ -387,8 +348,8 @@ class ClaudeParser(TranscriptParser):
             if isinstance(agent_id, str):
                 self.s.links[agent_id] = tid
                 agent = self.s.agents.get(agent_id)
-                if agent is not None and agent["tool"] != tid:
-                    agent["tool"] = tid
+                if agent is not None and agent.tool != tid:
+                    agent.tool = tid
                     self._touched_agents.add(agent_id)
         child = tool_child(sid, name, args, tur_d, text, tid, real_start, end, meta, self.s.cwd)
         self.out.put(make_event(sid, "tool:" + tid, parent, "tool_execution", name, real_start, end, meta))

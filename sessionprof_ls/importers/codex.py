@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .codex_output import _USER_WAIT, _command_of, _file_read_of, _parse_output, _patch_targets
 from .common import (
@@ -28,35 +28,46 @@ from .common import (
     short_args,
     split_permission_wait,
 )
-from .skeleton import ParserState, TranscriptParser
+from .skeleton import JsonState, OpenCall, ParserState, TranscriptParser, Turn
 
 SOURCE = "codex"
 
 
+_COUNTS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
+
+
+@dataclass
+class Call(OpenCall):
+    """A tool call waiting for its output."""
+
+    patch: list[tuple[str, int | None]] | None = None  # apply_patch: (path, first changed line) per file
+
+
 @dataclass
 class CodexState(ParserState):
+    TABLES: ClassVar[dict[str, type[JsonState]]] = {"calls": Call}
+
     model: str | None = None
     provider: str = "openai"
     trig: float | None = None  # when the current request was triggered (prompt or tool output)
-    total: dict | None = None  # the last cumulative token_count seen
-    calls: dict = field(default_factory=dict)  # open tool calls by call id
+    total: dict[str, int] | None = None  # the last cumulative token_count seen (OpenAI's field names)
+    calls: dict[str, Call] = field(default_factory=dict)  # open tool calls by call id
     pendingText: str | None = None  # the assistant text waiting for its token_count
 
 
-class CodexParser(TranscriptParser):
+class CodexParser(TranscriptParser[CodexState]):
     """Turns Codex rollout lines into events; `state` is JSON-serialisable."""
 
     SOURCE = SOURCE
 
-    def __init__(self, state: dict | None, path: str):
+    def __init__(self, state: dict[str, Any] | None, path: str):
         super().__init__(state, path, CodexState)
-        self.s: CodexState
 
     def _turn_id(self) -> str | None:
-        return self.s.turn["id"] if self.s.turn else None
+        return self.s.turn.id if self.s.turn else None
 
-    def _turn_meta(self) -> dict[str, Any]:
-        return {**super()._turn_meta(), "model": self.s.model}
+    def _turn_meta(self, turn: Turn) -> dict[str, Any]:
+        return {**super()._turn_meta(turn), "model": self.s.model}
 
     def _line(self, d: dict, line_no: int) -> None:
         s = self.s
@@ -122,13 +133,7 @@ class CodexParser(TranscriptParser):
         if s.title is None and text.strip():
             s.title = excerpt(text, 120)
         tid = f"turn:{ts:.0f}:{line_no}" if ts is not None else f"turn:L{line_no}"
-        s.turn = {
-            "id": tid,
-            "name": f"Turn {s.turnNo}: {excerpt(text, 60)}",
-            "start": ts,
-            "end": ts,
-            "text": excerpt(text),
-        }
+        s.turn = Turn(tid, f"Turn {s.turnNo}: {excerpt(text, 60)}", ts, ts, excerpt(text))
         s.trig = ts
         self._touched_turn = True
         meta = {"text": excerpt(text), "sessionTitle": s.title, "source": SOURCE, "workspace": s.cwd}
@@ -149,16 +154,10 @@ class CodexParser(TranscriptParser):
             if prev is not None and cur_total <= prev["total_tokens"]:
                 return  # re-emitted or replayed total
             base = prev or {}
-            delta = {
-                k: int(total.get(k) or 0) - int(base.get(k) or 0)
-                for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
-            }
+            delta = {k: int(total.get(k) or 0) - int(base.get(k) or 0) for k in _COUNTS}
             s.total = {**{k: int(total.get(k) or 0) for k in delta}, "total_tokens": cur_total}
         elif isinstance(last, dict):
-            delta = {
-                k: int(last.get(k) or 0)
-                for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
-            }
+            delta = {k: int(last.get(k) or 0) for k in _COUNTS}
             cur_total = (s.total or {}).get("total_tokens", 0) + delta["input_tokens"] + delta["output_tokens"]
         else:
             return
@@ -203,13 +202,8 @@ class CodexParser(TranscriptParser):
                 args = raw_args
         args = short_args(args)
         full_input = raw_args if isinstance(raw_args, str) else None
-        s.calls[call_id] = {
-            "name": name,
-            "start": ts,
-            "parent": self._turn_id(),
-            "args": args,
-            "patch": _patch_targets(full_input) if name == "apply_patch" else None,
-        }
+        patch = _patch_targets(full_input) if name == "apply_patch" else None
+        s.calls[call_id] = Call(name, ts, self._turn_id(), args, patch)
         etype = "user_input" if name in _USER_WAIT else "tool_execution"
         meta = {"toolName": name, "args": args}
         cmd = _command_of(name, args)
@@ -245,7 +239,7 @@ class CodexParser(TranscriptParser):
         if c is None:
             return
         sid = self._sid()
-        name, start, parent, args = c["name"], c["start"], c["parent"], c["args"]
+        name, start, parent, args = c.name, c.start, c.parent, c.args
         end = ts if ts is not None else start
         start = start if start is not None else end
         text, measured, exit_code, out_tokens = _parse_output(p.get("output"))
@@ -267,15 +261,15 @@ class CodexParser(TranscriptParser):
                 make_event(sid, "wait:" + call_id, parent, "user_input", f"Approval: {name}", start, wait_end, wmeta)
             )
         children = []
-        if c["patch"]:
-            for i, (path, line) in enumerate(c["patch"]):
+        if c.patch:
+            for i, (path, line) in enumerate(c.patch):
                 m = {"filePath": path, "toolName": name, "status": meta["status"], "startLine": line, "endLine": line}
                 children.append(
                     make_event(sid, f"tool:{call_id}:io{i}", "tool:" + call_id, "file_write", path, real_start, end, m)
                 )
-            meta["filePath"] = c["patch"][0][0]
-            if c["patch"][0][1]:
-                meta["startLine"] = c["patch"][0][1]
+            meta["filePath"] = c.patch[0][0]
+            if c.patch[0][1]:
+                meta["startLine"] = c.patch[0][1]
         else:
             read = _file_read_of(_command_of(name, args), s.cwd)
             if read is not None:

@@ -1,51 +1,104 @@
 """The skeleton the importers share: `RecordReader` (one clear error per bad record, the
-rest kept; Claude Code, Codex and OTLP) and `TranscriptParser`, the line-by-line part
-Claude Code and Codex fill in (OTLP reads whole request bodies: no cursor, no turn, its
-spans carry their own parents; see otlp.py).
+rest kept; every importer, OTLP included), `TurnKeeper` (the session and its current
+turn: touched, ensured, emitted once per read; Claude Code, Codex and the builder-based
+importers) and `TranscriptParser`, the line-by-line part Claude Code and Codex fill in.
+OTLP reads whole request bodies: no cursor and no turn (its spans name their own parents),
+so it fills in only `RecordReader` (see otlp.py).
 
-A parser reads JSON lines into events: one clear error per bad line (never a traceback,
-never the valid lines lost), its state in `self.s` (JSON-serialisable: the
-cursor keeps it, so a follow-up read continues where the last one stopped) and the current
-turn re-emitted once per read when a line moved its end. Subclasses implement `_line`
-and may extend `_turn_meta` and `finish`. The state is typed (a `ParserState` dataclass per
-importer); its field names are the cursor's JSON keys, so stored cursors read back as they are.
+Parser state is typed: `JsonState` dataclasses whose field names are the cursor's JSON keys,
+so stored cursors read back as they are (an older cursor continues in the new parser). A
+field holding one record or a table of them (`NESTED`, `TABLES`) is converted both ways.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from .common import EventBuffer, JSONDecodeError, json_loads, make_event
 
 R = TypeVar("R")
 
 
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+class JsonState:
+    """A dataclass kept in a cursor as JSON: `from_json` / `to_json` with its field names as keys."""
+
+    NESTED: ClassVar[dict[str, type[JsonState]]] = {}  # fields holding one record (or None)
+    TABLES: ClassVar[dict[str, type[JsonState]]] = {}  # fields holding {key: record}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """A cursor's state; keys it lacks (an older cursor) keep their defaults, unknown ones are dropped."""
+        names = _names(cls)
+        kw = {k: v for k, v in data.items() if k in names}
+        for k, t in cls.NESTED.items():
+            v = kw.get(k)
+            if isinstance(v, dict):
+                kw[k] = t.from_json(v)
+            elif k in kw:
+                kw[k] = None
+        for k, t in cls.TABLES.items():
+            v = kw.pop(k, None)
+            if isinstance(v, dict):
+                kw[k] = {key: t.from_json(x) for key, x in v.items() if isinstance(x, dict)}
+        return cls(**kw)
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as a dict. Shallow below the records (asdict's deep copy was most of a
+        re-run's time): values are plain JSON containers, and the parser is dropped once its
+        cursor is taken."""
+        out = {name: getattr(self, name) for name in _names(type(self))}
+        for k in self.NESTED:
+            v = out[k]
+            out[k] = v.to_json() if v is not None else None
+        for k in self.TABLES:
+            out[k] = {key: x.to_json() for key, x in out[k].items()}
+        return out
+
+
 @dataclass
-class ParserState:
-    """What a parser knows between reads: the session, the current turn (a dict, as stored)
-    and the counters that keep span names and ids stable across reads."""
+class Turn(JsonState):
+    """The current turn: the top-level span of one prompt and what answered it."""
+
+    id: str = ""
+    name: str = ""
+    start: float | None = None
+    end: float | None = None
+    text: str | None = None
+
+
+@dataclass
+class OpenCall(JsonState):
+    """A tool call whose end comes in a later record: what its span needs then."""
+
+    name: str = "tool"
+    start: float | None = None
+    parent: str | None = None
+    args: Any = None
+
+
+@dataclass
+class ParserState(JsonState):
+    """What a parser knows between reads: the session, the current turn and the counters
+    that keep span names and ids stable across reads."""
+
+    NESTED: ClassVar[dict[str, type[JsonState]]] = {"turn": Turn}
 
     sid: str | None = None
     cwd: str | None = None
     title: str | None = None
     turnNo: int = 0
-    turn: dict | None = None
+    turn: Turn | None = None
     respNo: int = 0
     lastTs: float | None = None
-
-    @classmethod
-    def from_json(cls, data: dict) -> Self:
-        """A cursor's state; keys it lacks (an older cursor) keep their defaults, unknown ones are dropped."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    def to_json(self) -> dict:
-        """The fields as a dict. Shallow (asdict's deep copy was most of a re-run's time): the
-        values are plain JSON containers and the parser is dropped once its cursor is taken."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 _SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
@@ -67,21 +120,63 @@ class RecordReader:
             return None
 
 
-class TranscriptParser(RecordReader):
-    """Lines in, events out; the turn bookkeeping both Claude Code and Codex need."""
+S = TypeVar("S", bound=ParserState)
+
+
+class TurnKeeper(RecordReader, Generic[S]):
+    """The session's events and its current turn, re-emitted once per read when a record
+    moved its end."""
 
     SOURCE = ""
 
-    def __init__(self, state: dict | None, path: str, state_type: type[ParserState]):
+    def __init__(self, s: S, fallback_sid: str) -> None:
         super().__init__()
-        self.s = state_type.from_json(state) if state else state_type()
-        self.path = path
+        self.s: S = s
+        self.fallback_sid = fallback_sid
         self.out = EventBuffer()
         self._touched_turn = False
 
     def _sid(self) -> str:
-        """The session id the transcript names, else the file's stem."""
-        return self.s.sid or Path(self.path).stem
+        """The session id the records name, else the fallback (the file's stem)."""
+        return self.s.sid or self.fallback_sid
+
+    def _touch_turn(self, ts: float | None) -> None:
+        """A record at `ts` inside the current turn: the turn lasts at least until then."""
+        turn = self.s.turn
+        if turn is not None and ts is not None and (turn.end is None or ts > turn.end):
+            turn.end = ts
+            self._touched_turn = True
+
+    def _ensure_turn(self, ts: float | None, turn_id: str) -> None:
+        """Activity before any prompt (a resumed or cut file) gets a turn of its own."""
+        if self.s.turn is None:
+            self.s.turnNo += 1
+            self.s.turn = Turn(turn_id, f"Turn {self.s.turnNo}: (continued)", ts, ts, None)
+            self._touched_turn = True
+
+    def _turn_meta(self, turn: Turn) -> dict[str, Any]:
+        return {"sessionTitle": self.s.title, "source": self.SOURCE, "workspace": self.s.cwd, "text": turn.text}
+
+    def _emit_turn(self) -> None:
+        turn = self.s.turn
+        if turn is None:
+            return
+        ev = make_event(self._sid(), turn.id, None, "agent", turn.name, turn.start, turn.end, self._turn_meta(turn))
+        self.out.put(ev)
+
+    def finish(self) -> None:
+        """End of a read: the turn once, with the end the read's records gave it."""
+        if self._touched_turn:
+            self._emit_turn()
+        self._touched_turn = False
+
+
+class TranscriptParser(TurnKeeper[S]):
+    """Lines in, events out: Claude Code's and Codex's parsers implement `_line`."""
+
+    def __init__(self, state: dict[str, Any] | None, path: str, state_type: type[S]):
+        super().__init__(state_type.from_json(state) if state else state_type(), Path(path).stem)
+        self.path = path
 
     def feed(self, line_no: int, raw: bytes, label: str, *context: Any) -> None:
         """One line; a line that is not JSON or not of a known shape is one error, not a stop."""
@@ -95,50 +190,8 @@ class TranscriptParser(RecordReader):
             return
         self.record(f"{label}:{line_no}", f"unexpected {d.get('type')!r} line shape", self._line, d, line_no, *context)
 
-    def _line(self, d: dict, line_no: int, *context: Any) -> None:
+    def _line(self, d: dict[str, Any], line_no: int, *context: Any) -> None:
         raise NotImplementedError
 
-    # -- the current turn ----------------------------------------------------
-    def _touch_turn(self, ts: float | None) -> None:
-        """A line at `ts` inside the current turn: the turn lasts at least until then."""
-        turn = self.s.turn
-        if turn is not None and ts is not None and (turn["end"] is None or ts > turn["end"]):
-            turn["end"] = ts
-            self._touched_turn = True
 
-    def _ensure_turn(self, ts: float | None, turn_id: str) -> None:
-        """Activity before any prompt (a resumed or cut file) gets a turn of its own."""
-        if self.s.turn is None:
-            self.s.turnNo += 1
-            self.s.turn = {
-                "id": turn_id,
-                "name": f"Turn {self.s.turnNo}: (continued)",
-                "start": ts,
-                "end": ts,
-                "text": None,
-            }
-            self._touched_turn = True
-
-    def _turn_meta(self) -> dict[str, Any]:
-        return {
-            "sessionTitle": self.s.title,
-            "source": self.SOURCE,
-            "workspace": self.s.cwd,
-            "text": self.s.turn["text"],
-        }
-
-    def _emit_turn(self) -> None:
-        turn = self.s.turn
-        if turn is None:
-            return
-        self.out.put(
-            make_event(
-                self._sid(), turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], self._turn_meta()
-            )
-        )
-
-    def finish(self) -> None:
-        """End of a read: the turn once, with the end the read's lines gave it."""
-        if self._touched_turn:
-            self._emit_turn()
-        self._touched_turn = False
+__all__ = ["JsonState", "OpenCall", "ParserState", "RecordReader", "TranscriptParser", "Turn", "TurnKeeper"]
