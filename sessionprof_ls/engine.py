@@ -15,7 +15,7 @@ import msgspec
 import orjson
 
 from . import snapshot
-from .events import EventError, convert_event, decode_event, decode_stored_lines, split_body
+from .events import Event, EventError, convert_event, decode_event, decode_stored_lines, split_body
 from .store import Store
 from .tree import SessionTree, StringTable, cap_nesting
 
@@ -40,7 +40,7 @@ class Engine:
 
     # ------------------------------------------------------------ ingest
 
-    def ingest(self, events: Iterable[Any], cursor: tuple[str, dict] | None = None) -> dict:
+    def ingest(self, events: Iterable[Any], cursor: tuple[str, dict[str, Any]] | None = None) -> dict[str, Any]:
         """Validate and store a batch; one bad event never costs the others.
 
         Items may be dicts (LSP, importers) or raw JSON bytes (HTTP). `cursor`, a
@@ -48,8 +48,8 @@ class Engine:
         events it read, so a kill can neither lose nor repeat them.
         Returns {"accepted", "rejected": [{"index", "error"}], "sessions": [...]}.
         """
-        rejected = []
-        by_session: dict[str, tuple[list, list]] = {}
+        rejected: list[dict[str, Any]] = []
+        by_session: dict[str, tuple[list[Event], list[bytes]]] = {}
         accepted = 0
         for index, item in enumerate(events):
             try:
@@ -72,7 +72,7 @@ class Engine:
             try:
                 with self.store.transaction():
                     # trees first: a new session's tree must not load the batch it is about to get
-                    trees = [self.tree(sid, create=True) for sid in by_session]
+                    trees = [self._open_tree(sid) for sid in by_session]
                     seqs = self.store.append([(sid, raws) for sid, (_, raws) in by_session.items()])
                     now = time.time()
                     for (_sid, (evs, _)), seq, tree in zip(by_session.items(), seqs, trees, strict=True):
@@ -88,11 +88,11 @@ class Engine:
             # after the commit: never part of a batch's fate; a session that grows in small
             # batches saves it at its next cold load instead (not on the ingest's clock)
             for tree, (evs, _raws) in zip(trees, by_session.values(), strict=True):
-                if tree is not None and 2 * len(evs) >= len(tree) and snapshot.due(tree):
+                if 2 * len(evs) >= len(tree) and snapshot.due(tree):
                     self._save_snapshot(tree)
         return {"accepted": accepted, "rejected": rejected, "sessions": list(by_session)}
 
-    def ingest_body(self, body: bytes, content_type: str = "") -> dict:
+    def ingest_body(self, body: bytes, content_type: str = "") -> dict[str, Any]:
         """An HTTP body: a JSON array, {"events": [...]}, or NDJSON (EventError if unreadable)."""
         return self.ingest(split_body(body, content_type))
 
@@ -127,14 +127,18 @@ class Engine:
             return self._load_tree(session_id, create)
 
     def _load_tree(self, session_id: str, create: bool) -> SessionTree | None:
-        """A session's tree from the store: its snapshot (snapshot.py) when there is a
-        valid one, then the batches stored after it, each decoded in one call."""
-        tree = self.trees.get(session_id)
-        if tree is not None:
-            return tree
-        if not create and not self.store.has_session(session_id):
+        if session_id not in self.trees and not create and not self.store.has_session(session_id):
             return None
-        tree, after = None, 0
+        return self._open_tree(session_id)
+
+    def _open_tree(self, session_id: str) -> SessionTree:
+        """A session's tree, from the store the first time: its snapshot (snapshot.py) when
+        there is a valid one, then the batches stored after it, each decoded in one call."""
+        loaded = self.trees.get(session_id)
+        if loaded is not None:
+            return loaded
+        tree: SessionTree | None = None
+        after = 0
         saved = self.store.snapshot(session_id, snapshot.FORMAT)
         if saved is not None:
             try:

@@ -180,7 +180,7 @@ def _decode(raw: bytes) -> Event:
         raise EventError(f"malformed JSON: {exc}") from None
 
 
-def decode_event(raw: bytes) -> tuple[Event, bytes]:
+def decode_event(raw: bytes | bytearray | memoryview) -> tuple[Event, bytes]:
     """Decode one event from its JSON; returns the event and the JSON to store
     (bytes or the msgspec.Raw slice of a batch: both store as they are). When the JSON
     may hold a secret, every string and key is redacted and the event decoded again
@@ -189,12 +189,13 @@ def decode_event(raw: bytes) -> tuple[Event, bytes]:
     where = too_deep(data)
     if where is not None:  # before decoding: msgspec would hit the recursion limit
         raise EventError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
-    event = _decode(raw)
+    stored = raw if isinstance(raw, bytes) else data  # a msgspec.Raw slice is bytes: no copy
+    event = _decode(stored)
     redacted = redact_json(data)  # the one pre-check, then every string and key
     if redacted is not None:
-        raw = redacted
-        event = _decode(raw)
-    return event, raw
+        stored = redacted
+        event = _decode(stored)
+    return event, stored
 
 
 def decode_stored(raw: bytes) -> Event:
