@@ -9,7 +9,7 @@ CLI, OpenCode and Cline/Roo Code importers, in the shape Claude Code's importer 
       user_input  "Waiting for user"    approvals, questions
 
 So the flame graph, hints (files read or edited), lenses and suggestions work the
-same on every agent. The state is a plain dict kept in the file's cursor (JSON), so
+same on every agent. The state (`BuilderState`, on the importers' skeleton) is kept in the file's cursor (JSON), so
 a follow-up read continues where the last stopped; ids come from the transcript, so
 re-reading re-sends the same ids (an update, never a duplicate).
 """
@@ -17,113 +17,94 @@ re-reading re-sends the same ids (an update, never a duplicate).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
 
-from .common import EXCERPT, EventBuffer, estimate_tokens, excerpt, excerpts, is_folder, make_event, short_args
+from .common import EXCERPT, estimate_tokens, excerpt, excerpts, is_folder, make_event, short_args
+from .skeleton import JsonState, OpenCall, ParserState, Turn, TurnKeeper
 
 # (kind, path or url, startLine, endLine) of what a tool touched
 IO = tuple[str, str, "int | None", "int | None"]
 _RECENT = 256  # remembered response/tool keys: a re-sent record keeps its number and start
 
 
-def new_state(sid: str | None = None) -> dict:
-    return {
-        "sid": sid,
-        "cwd": None,
-        "title": None,
-        "turnNo": 0,
-        "turn": None,
-        "respNo": 0,
-        "boundary": None,
-        "model": None,
-        "resp": {},
-        "tools": {},
-    }
+@dataclass
+class Numbered(JsonState):
+    """A response already sent: a re-sent record keeps its number and start."""
+
+    no: int = 0
+    start: float | None = None
 
 
-def _remember(table: dict, key: str, value: Any) -> None:
+@dataclass
+class BuilderState(ParserState):
+    """The session, its turn and counters (ParserState), and what a builder-based importer
+    keeps between reads: the last boundary (prompt, tool result, response end) a span with
+    no recorded start begins at, the model, recent responses and open tool calls."""
+
+    TABLES: ClassVar[dict[str, type[JsonState]]] = {"resp": Numbered, "tools": OpenCall}
+
+    boundary: float | None = None
+    model: str | None = None
+    resp: dict[str, Numbered] = field(default_factory=dict)
+    tools: dict[str, OpenCall] = field(default_factory=dict)
+
+
+S = TypeVar("S", bound=BuilderState)
+T = TypeVar("T")
+
+
+def _remember(table: dict[str, T], key: str, value: T) -> None:
     table[key] = value
     if len(table) > _RECENT:
         del table[next(iter(table))]
 
 
-class SessionBuilder:
+class SessionBuilder(TurnKeeper[S]):
     """Builds one session's events from an agent's records, in order."""
 
-    def __init__(self, state: dict | None, source: str, fallback_sid: str):
-        self.s = state or new_state()
-        self.source = source
-        self.fallback_sid = fallback_sid
-        self.out = EventBuffer()
-        self._touched = False
+    def __init__(self, state: dict[str, Any] | None, source: str, fallback_sid: str, state_type: type[S]):
+        super().__init__(state_type.from_json(state) if state else state_type(), fallback_sid, source)
 
     # -- session ---------------------------------------------------------------
     @property
     def sid(self) -> str:
-        return self.s["sid"] or self.fallback_sid
+        return self._sid()
 
     def turn_id(self) -> str | None:
-        return self.s["turn"]["id"] if self.s["turn"] else None
+        return self.s.turn.id if self.s.turn else None
 
     def touch(self, ts: float | None) -> None:
-        turn = self.s["turn"]
         if ts is None:
             return
-        if turn is not None and (turn["end"] is None or ts > turn["end"]):
-            turn["end"] = ts
-            self._touched = True
-        b = self.s["boundary"]
+        self._touch_turn(ts)
+        b = self.s.boundary
         if b is None or ts > b:
-            self.s["boundary"] = ts
+            self.s.boundary = ts
 
-    def _emit_turn(self) -> None:
-        turn = self.s["turn"]
-        if turn is None:
-            return
-        meta = {
-            "sessionTitle": self.s["title"],
-            "source": self.source,
-            "workspace": self.s["cwd"],
-            "text": turn["text"],
-            "model": self.s["model"],
-        }
-        self.out.put(make_event(self.sid, turn["id"], None, "agent", turn["name"], turn["start"], turn["end"], meta))
+    def _turn_meta(self, turn: Turn) -> dict[str, Any]:
+        return {**super()._turn_meta(turn), "model": self.s.model}
 
     def ensure_turn(self, ts: float | None, key: str) -> None:
         """Records before any prompt (a resumed or cut file) go in a turn of their own."""
-        if self.s["turn"] is None:
-            self.s["turnNo"] += 1
-            self.s["turn"] = {
-                "id": f"turn:{key}",
-                "name": f"Turn {self.s['turnNo']}: (continued)",
-                "start": ts,
-                "end": ts,
-                "text": None,
-            }
-            self._touched = True
-
-    def finish(self) -> list[dict]:
-        if self._touched:
-            self._emit_turn()
-        self._touched = False
-        return self.out.values()
+        self._ensure_turn(ts, f"turn:{key}")
 
     # -- records ---------------------------------------------------------------
     def prompt(self, key: str, text: str | None, ts: float | None, extra: dict | None = None) -> None:
         s = self.s
-        if s["turn"] is not None:
+        if s.turn is not None:
             self._emit_turn()
-        s["turnNo"] += 1
+        s.turnNo += 1
         text = text or ""
         short, title, full = excerpts(text, 60, 120, EXCERPT)
-        if s["title"] is None and text.strip():
-            s["title"] = title
+        if s.title is None and text.strip():
+            s.title = title
         tid = f"turn:{key}"
-        s["turn"] = {"id": tid, "name": f"Turn {s['turnNo']}: {short}", "start": ts, "end": ts, "text": full}
-        self._touched = True
-        meta = {"text": full, "sessionTitle": s["title"], "source": self.source, "workspace": s["cwd"], **(extra or {})}
+        s.turn = Turn(tid, f"Turn {s.turnNo}: {short}", ts, ts, full)
+        self._touched_turn = True
+        meta = {"text": full, "sessionTitle": s.title, "source": self.source, "workspace": s.cwd, **(extra or {})}
         self.out.put(make_event(self.sid, f"prompt:{key}", tid, "user_input", "User prompt", ts, ts, meta))
-        s["boundary"] = ts
+        s.boundary = ts
 
     def response(
         self,
@@ -142,20 +123,20 @@ class SessionBuilder:
         response) to `end`, unless the record says when it started."""
         s = self.s
         self.ensure_turn(start if start is not None else end, key)
-        prev = s["resp"].get(key)
+        prev = s.resp.get(key)
         if prev is None:
             if name is None:  # a named span (the rest of a response after its tools) takes no number
-                s["respNo"] += 1
-            b = s["boundary"]
+                s.respNo += 1
+            b = s.boundary
             first = start if start is not None else (b if b is not None and end is not None and b <= end else end)
-            prev = {"no": s["respNo"], "start": first}
-            _remember(s["resp"], key, prev)
+            prev = Numbered(s.respNo, first)
+            _remember(s.resp, key, prev)
         elif start is not None:
-            prev["start"] = start
+            prev.start = start
         if model:
-            s["model"] = model
+            s.model = model
         meta: dict[str, Any] = {
-            "model": model or s["model"],
+            "model": model or s.model,
             "provider": provider,
             "text": excerpt(text) or None,
             **(extra or {}),
@@ -169,8 +150,8 @@ class SessionBuilder:
                 eid,
                 parent or self.turn_id(),
                 "ai_response",
-                name or f"Response #{prev['no']}",
-                prev["start"],
+                name or f"Response #{prev.no}",
+                prev.start,
                 end,
                 meta,
             )
@@ -182,7 +163,7 @@ class SessionBuilder:
         """A tool call whose completion comes in a later record (start/complete pairs)."""
         self.ensure_turn(ts, key)
         args = short_args(args)
-        _remember(self.s["tools"], key, {"name": name, "args": args, "start": ts, "parent": self.turn_id()})
+        _remember(self.s.tools, key, OpenCall(name, ts, self.turn_id(), args))
         meta = {"toolName": name, "args": args}
         self.out.put(make_event(self.sid, f"tool:{key}", self.turn_id(), "tool_execution", name, ts, None, meta))
         self.touch(ts)
@@ -199,22 +180,22 @@ class SessionBuilder:
         name: str | None = None,
         args: Any = None,
     ) -> None:
-        started = self.s["tools"].pop(key, None)
+        started = self.s.tools.pop(key, None)
         if started is None:  # its start was never seen (cut file): a span of the gap before it
             self.tool(key, name or "tool", args, None, ts, ok, error, io, result_text, extra, inferred=True)
             return
         self.tool(
             key,
-            started["name"],
-            started["args"],
-            started["start"],
+            started.name,
+            started.args,
+            started.start,
             ts,
             ok,
             error,
             io,
             result_text,
             extra,
-            parent=started["parent"],
+            parent=started.parent,
             cut=True,
         )
 
@@ -239,7 +220,7 @@ class SessionBuilder:
         last boundary: the gap to its completion is marked as inferred."""
         self.ensure_turn(start if start is not None else end, key)
         if start is None:
-            b = self.s["boundary"]
+            b = self.s.boundary
             start = b if b is not None and end is not None and b <= end else end
             inferred = True
         parent = parent or self.turn_id()
@@ -255,7 +236,7 @@ class SessionBuilder:
             meta["timing"] = "inferred"
         eid = f"tool:{key}"
         children = []
-        touched = [x for x in io if x[0] == "network_request" or not is_folder(x[1], self.s["cwd"])]
+        touched = [x for x in io if x[0] == "network_request" or not is_folder(x[1], self.s.cwd)]
         for i, (kind, target, sl, el) in enumerate(touched):
             m: dict[str, Any] = {"toolName": name, "status": meta["status"]}
             if kind == "network_request":
@@ -285,6 +266,6 @@ class SessionBuilder:
         """A zero-length top-level record (compaction, usage reported at shutdown)."""
         self.out.put(
             make_event(
-                self.sid, key, None, "agent", name, ts, ts, {"source": self.source, "workspace": self.s["cwd"], **meta}
+                self.sid, key, None, "agent", name, ts, ts, {"source": self.source, "workspace": self.s.cwd, **meta}
             )
         )

@@ -85,12 +85,13 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
         name, start, end = agent.name, agent.start, agent.end
         self.out.put(make_event(self._sid(), "agent:" + key, parent, "agent", name, start, end, meta))
 
-    def finish(self) -> None:
+    def finish(self) -> list[dict[str, Any]]:
         super().finish()
         for key in self._touched_agents:
             if key in self.s.agents:
                 self._emit_agent(key)
         self._touched_agents.clear()
+        return self.out.values()
 
     # -- lines -------------------------------------------------------------
     def _line(self, d: dict, line_no: int, ctx_override: str | None = None, no_tokens: bool = False) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .builder import SessionBuilder
+from .builder import BuilderState, SessionBuilder
 from .common import EventBuffer, ImportResult, JSONDecodeError, excerpt, json_loads, read_document
 
 _EXTENSIONS = {
@@ -96,8 +96,8 @@ def _io(tool: dict) -> list:
 
 class ClineParser:
     def __init__(self, sid: str, source: str, models: list[dict]):
-        self.b = SessionBuilder(None, source, sid)
-        self.b.s["sid"] = sid
+        self.b = SessionBuilder(None, source, sid, BuilderState)
+        self.b.s.sid = sid
         self.models = sorted(
             (m for m in models if isinstance(m, dict) and isinstance(m.get("ts"), (int, float))), key=lambda m: m["ts"]
         )
@@ -220,7 +220,7 @@ class ClineParser:
             self._emit_req(ts)
             if kind == "deleted_api_reqs":
                 self._end_req(ts)
-        elif kind == "text" and b.s["turn"] is None and self.req is None:
+        elif kind == "text" and b.s.turn is None and self.req is None:
             b.prompt(key, text, ts)  # Roo Code opens a task with its text as a `text` message
         elif kind in _STREAM:
             if kind == "text" and self.req is not None and self.req["text"] is None and text.strip():
@@ -306,7 +306,7 @@ def import_cline(path: Path, cursor: dict | None = None, max_bytes: int | None =
         )
     meta = _task_metadata(path.parent)
     p = ClineParser(path.parent.name, source, meta.get("model_usage") or [])
-    p.b.s["cwd"] = _workspace(path.parent)
+    p.b.s.cwd = _workspace(path.parent)
     done = int((cursor or {}).get("messages", 0)) if cursor and cursor.get("inode") == cur["inode"] else 0
     out = p.b.out = _Tracking()
     errors: list[str] = []

@@ -24,10 +24,11 @@ previous record to its completion, marked as inferred.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .builder import SessionBuilder
+from .builder import BuilderState, SessionBuilder
 from .common import ImportResult, excerpt, feed_json_lines, make_event, parse_ts, read_document, read_new_lines
 
 SOURCE = "copilot-cli"
@@ -79,12 +80,15 @@ def _result_text(result: Any) -> str:
     return result if isinstance(result, str) else ""
 
 
+@dataclass
+class CopilotState(BuilderState):
+    usage: dict[str, dict[str, int]] = field(default_factory=dict)  # model -> usage at the last shutdown
+    shutdowns: int = 0
+
+
 class CopilotParser:
     def __init__(self, state: dict | None, fallback_sid: str):
-        self.b = SessionBuilder(state, SOURCE, fallback_sid)
-        s = self.b.s
-        s.setdefault("usage", {})  # model -> usage at the last shutdown
-        s.setdefault("shutdowns", 0)
+        self.b = SessionBuilder(state, SOURCE, fallback_sid, CopilotState)
 
     def line(self, d: dict, n: int) -> None:
         b, s = self.b, self.b.s
@@ -95,12 +99,12 @@ class CopilotParser:
         ts = parse_ts(d.get("timestamp"))
         key = d.get("id") if isinstance(d.get("id"), str) else f"L{n}"
         if t == "session.start":
-            s["sid"] = s["sid"] or data.get("sessionId")
+            s.sid = s.sid or data.get("sessionId")
             ctx = data.get("context") if isinstance(data.get("context"), dict) else {}
-            s["cwd"] = s["cwd"] or ctx.get("cwd")
+            s.cwd = s.cwd or ctx.get("cwd")
         elif t == "session.model_change":
             if isinstance(data.get("newModel"), str):
-                s["model"] = data["newModel"]
+                s.model = data["newModel"]
         elif t == "user.message":
             text = data.get("content") if isinstance(data.get("content"), str) else ""
             if not text.strip() and isinstance(data.get("transformedContent"), str):
@@ -108,9 +112,9 @@ class CopilotParser:
                 text = "(automatic) " + _DATETIME.sub("", data["transformedContent"]).strip()
             b.prompt(key, text, ts, {"agentMode": data.get("agentMode")})
         elif t in ("assistant.turn_start", "assistant.turn_end"):
-            if s["turn"] is not None:
+            if s.turn is not None:
                 b.touch(ts)
-            s["boundary"] = ts
+            s.boundary = ts
         elif t == "assistant.message":
             reqs = data.get("toolRequests") if isinstance(data.get("toolRequests"), list) else []
             extra = {
@@ -118,14 +122,14 @@ class CopilotParser:
                 "requestId": data.get("requestId"),
                 "toolRequests": len(reqs) or None,
             }
-            b.response(data.get("messageId") or key, ts, None, s["model"], None, data.get("content"), extra=extra)
+            b.response(data.get("messageId") or key, ts, None, s.model, None, data.get("content"), extra=extra)
         elif t == "tool.execution_start":
             call = data.get("toolCallId") or key
             b.tool_start(call, data.get("toolName") or "tool", data.get("arguments"), ts)
         elif t == "tool.execution_complete":
             call = data.get("toolCallId") or key
-            started = s["tools"].get(call) or {}
-            name = started.get("name") or "tool"
+            started = s.tools.get(call)
+            name = (started.name if started else None) or "tool"
             ok = data.get("success") is not False
             text = _result_text(data.get("result"))
             err = data.get("error")
@@ -135,7 +139,7 @@ class CopilotParser:
                 ts,
                 ok,
                 None if ok else (err_text or "failed"),
-                _io(name, started.get("args"), data.get("result")),
+                _io(name, started.args if started else None, data.get("result")),
                 text,
                 {"model": data.get("model")},
             )
@@ -146,7 +150,7 @@ class CopilotParser:
 
     def _shutdown(self, data: dict, ts: float | None, key: str) -> None:
         b, s = self.b, self.b.s
-        s["shutdowns"] += 1
+        s.shutdowns += 1
         metrics = data.get("modelMetrics") if isinstance(data.get("modelMetrics"), dict) else {}
         for model, m in metrics.items():
             usage = (m or {}).get("usage") if isinstance(m, dict) else None
@@ -156,8 +160,8 @@ class CopilotParser:
             # GitHub AI credits the model used (newer versions): 1 AIU = $0.01, the agent's own cost
             aiu = m.get("totalNanoAiu")
             cur["nanoAiu"] = max(int(aiu), 0) if isinstance(aiu, (int, float)) and not isinstance(aiu, bool) else 0
-            prev = s["usage"].get(model)
-            s["usage"][model] = cur
+            prev = s.usage.get(model)
+            s.usage[model] = cur
             if prev is not None:
                 delta = {k: cur[k] - prev.get(k, 0) for k in cur}
                 cur = cur if any(v < 0 for v in delta.values()) else delta  # a restart counts whole
@@ -179,11 +183,11 @@ class CopilotParser:
                 "premiumRequests": req.get("cost"),
                 "totalApiDurationMs": data.get("totalApiDurationMs"),
                 "source": SOURCE,
-                "text": f"usage Copilot reported at shutdown #{s['shutdowns']} (per-request input is not recorded)",
+                "text": f"usage Copilot reported at shutdown #{s.shutdowns} (per-request input is not recorded)",
             }
             # placed at the last request it covers, not at the shutdown (which may come
             # long after, the session idle): the span is zero-length either way
-            at = s["boundary"] if s["boundary"] is not None and ts is not None and s["boundary"] <= ts else ts
+            at = s.boundary if s.boundary is not None and ts is not None and s.boundary <= ts else ts
             meta["reportedAt"] = ts
             if cur["nanoAiu"]:
                 meta["nanoAiu"] = cur["nanoAiu"]
@@ -207,7 +211,7 @@ def import_copilot(path: Path, cursor: dict | None = None, max_bytes: int | None
     errors: list[str] = []
     feed_json_lines(lines, label, p.line, errors)
     events = p.b.finish()
-    pos["state"] = p.b.s
+    pos["state"] = p.b.s.to_json()
     pos["format"] = SOURCE
     return ImportResult(events, errors, pos, more)
 
@@ -223,9 +227,9 @@ def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
         return ImportResult(
             [], [f"{label}: not a Copilot CLI session (no timeline)"], dict(cursor or {}, format=SOURCE + "-legacy")
         )
-    b = SessionBuilder(None, SOURCE, path.stem.removeprefix("session_"))
-    b.s["sid"] = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else None
-    b.s["boundary"] = parse_ts(doc.get("startTime"))
+    b = SessionBuilder(None, SOURCE, path.stem.removeprefix("session_"), BuilderState)
+    b.s.sid = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else None
+    b.s.boundary = parse_ts(doc.get("startTime"))
     errors: list[str] = []
     for i, m in enumerate(doc["timeline"]):
         if not isinstance(m, dict):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .builder import SessionBuilder
+from .builder import BuilderState, SessionBuilder
 from .common import ImportResult, JSONDecodeError, feed_json_lines, json_loads, parse_ts, read_document, read_new_lines
 
 SOURCE = "gemini-cli"
@@ -100,12 +100,12 @@ def _result_text(call: dict) -> str:
 
 class GeminiParser:
     def __init__(self, state: dict | None, fallback_sid: str):
-        self.b = SessionBuilder(state, SOURCE, fallback_sid)
+        self.b = SessionBuilder(state, SOURCE, fallback_sid, BuilderState)
 
     def header(self, d: dict) -> None:
         s = self.b.s
-        if isinstance(d.get("sessionId"), str) and s["sid"] is None:
-            s["sid"] = d["sessionId"]
+        if isinstance(d.get("sessionId"), str) and s.sid is None:
+            s.sid = d["sessionId"]
 
     def message(self, m: dict, key: str) -> None:
         b = self.b
@@ -134,8 +134,8 @@ class GeminiParser:
                 result = _result_text(call)
                 ok = status in (None, "success")
                 cid = call.get("id") if isinstance(call.get("id"), str) else f"{mid}:{i}"
-                if b.s["cwd"] is None:
-                    b.s["cwd"] = _workspace_from(call.get("args"), call.get("resultDisplay"))
+                if b.s.cwd is None:
+                    b.s.cwd = _workspace_from(call.get("args"), call.get("resultDisplay"))
                 b.tool(
                     f"{mid}:{cid}",
                     name,
@@ -144,11 +144,11 @@ class GeminiParser:
                     end if end is not None else ts,
                     ok,
                     None if ok else (result or str(status)),
-                    _io(name, call.get("args"), call.get("resultDisplay"), b.s["cwd"]),
+                    _io(name, call.get("args"), call.get("resultDisplay"), b.s.cwd),
                     result,
                     {"displayName": call.get("displayName"), "toolStatus": status},
                 )
-        elif t in ("error", "warning", "info") and b.s["turn"] is not None:
+        elif t in ("error", "warning", "info") and b.s.turn is not None:
             b.touch(ts)
 
 
@@ -182,8 +182,8 @@ def import_gemini(path: Path, cursor: dict | None = None, max_bytes: int | None 
     lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
     state = None if reset or not cursor else cursor.get("state")
     p = GeminiParser(state, path.stem)
-    if p.b.s["cwd"] is None:
-        p.b.s["cwd"] = _workspace(path)
+    if p.b.s.cwd is None:
+        p.b.s.cwd = _workspace(path)
     errors: list[str] = []
 
     def handle(d: dict, n: int) -> None:
@@ -194,7 +194,7 @@ def import_gemini(path: Path, cursor: dict | None = None, max_bytes: int | None 
 
     feed_json_lines(lines, label, handle, errors)
     events = p.b.finish()
-    pos["state"] = p.b.s
+    pos["state"] = p.b.s.to_json()
     pos["format"] = SOURCE
     return ImportResult(events, errors, pos, more)
 
@@ -223,7 +223,7 @@ def _import_document(path: Path, cursor: dict | None) -> ImportResult:
     done = int((cursor or {}).get("messages", 0)) if cursor and cursor.get("inode") == cur["inode"] else 0
     p = GeminiParser(None, path.stem)
     p.header(doc)
-    p.b.s["cwd"] = _workspace(path)
+    p.b.s.cwd = _workspace(path)
     errors: list[str] = []
     messages = doc["messages"]
     resend_from = max(0, done - 1) if done <= len(messages) else 0

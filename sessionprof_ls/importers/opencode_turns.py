@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .builder import SessionBuilder
+from .builder import BuilderState, SessionBuilder
 
 SOURCE = "opencode"
 _READ = {"read"}
@@ -77,14 +77,14 @@ def build_turn(src: Source, sid: str, user_id: str, errors: list[str], source: s
             parent_span = f"tool:{link[1]}"
         root, depth = link[0], depth + 1
     root_info = src.session(root) or info
-    b = SessionBuilder(None, source, root)
-    b.s["sid"] = root
-    b.s["cwd"] = root_info.get("directory")
-    b.s["title"] = root_info.get("title") or None
+    b = SessionBuilder(None, source, root, BuilderState)
+    b.s.sid = root
+    b.s.cwd = root_info.get("directory")
+    b.s.title = root_info.get("title") or None
     msgs = src.turn(sid, user_id)
     user = next((m for ref, m in msgs if m.get("id", user_id) == user_id and m.get("role") == "user"), None)
     created = ((user or {}).get("time") or {}).get("created")
-    b.s["turnNo"] = src.turn_number(sid, user_id, created) - 1
+    b.s.turnNo = src.turn_number(sid, user_id, created) - 1
     text = " ".join(
         p.get("text", "")
         for _, p in src.parts(user_id)
@@ -92,8 +92,8 @@ def build_turn(src: Source, sid: str, user_id: str, errors: list[str], source: s
     )
     model = (user or {}).get("model") if isinstance((user or {}).get("model"), dict) else {}
     b.prompt(user_id, text, created, {"agent": (user or {}).get("agent")})
-    if parent_span is not None:
-        b.s["turn"]["name"] = f"Subagent: {info.get('title') or excerpt_id(sid)}"
+    if parent_span is not None and b.s.turn is not None:
+        b.s.turn.name = f"Subagent: {info.get('title') or excerpt_id(sid)}"
     for ref, m in msgs:
         if m.get("role") != "assistant":
             continue

@@ -129,10 +129,11 @@ class TurnKeeper(RecordReader, Generic[S]):
 
     SOURCE = ""
 
-    def __init__(self, s: S, fallback_sid: str) -> None:
+    def __init__(self, s: S, fallback_sid: str, source: str | None = None) -> None:
         super().__init__()
         self.s: S = s
         self.fallback_sid = fallback_sid
+        self.source = source or self.SOURCE
         self.out = EventBuffer()
         self._touched_turn = False
 
@@ -155,7 +156,7 @@ class TurnKeeper(RecordReader, Generic[S]):
             self._touched_turn = True
 
     def _turn_meta(self, turn: Turn) -> dict[str, Any]:
-        return {"sessionTitle": self.s.title, "source": self.SOURCE, "workspace": self.s.cwd, "text": turn.text}
+        return {"sessionTitle": self.s.title, "source": self.source, "workspace": self.s.cwd, "text": turn.text}
 
     def _emit_turn(self) -> None:
         turn = self.s.turn
@@ -164,11 +165,12 @@ class TurnKeeper(RecordReader, Generic[S]):
         ev = make_event(self._sid(), turn.id, None, "agent", turn.name, turn.start, turn.end, self._turn_meta(turn))
         self.out.put(ev)
 
-    def finish(self) -> None:
-        """End of a read: the turn once, with the end the read's records gave it."""
+    def finish(self) -> list[dict[str, Any]]:
+        """End of a read: the turn once, with the end the read's records gave it; the read's events."""
         if self._touched_turn:
             self._emit_turn()
         self._touched_turn = False
+        return self.out.values()
 
 
 class TranscriptParser(TurnKeeper[S]):
