@@ -9,9 +9,12 @@ detaches that copy, so stale bytes are never sent. Light: no pygls, numpy or aio
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import gzip
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -72,6 +75,15 @@ class Answer(dict[str, Any]):
 
 
 _LOCKS = threading.Lock()
+_IN_ORDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sessionprof-answers")
+
+
+def in_order(fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+    """Run a heavy request (flame graph, overview) in one worker, in the order asked: the
+    event loop stays free to serve the page's modules and flush answers while a cold 100k
+    session loads, and the graph asked first is made first, not beside the overview
+    (two builds in two threads share one GIL)."""
+    return asyncio.get_running_loop().run_in_executor(_IN_ORDER, functools.partial(fn, *args))
 
 
 def build_lock(owner: Any, key: Hashable) -> threading.Lock:

@@ -4,7 +4,6 @@ reached the same way over LSP and over HTTP `/v1/rpc` (`SessionProfServer.rpc`).
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Callable
@@ -16,6 +15,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 
 from .. import protocol as P
+from ..answer import in_order
 from ..apply import inside
 from ..editor import editor_paths
 from ..server import RequestHandler, SessionProfServer
@@ -43,9 +43,9 @@ def setup(server: SessionProfServer) -> None:
 
     handlers: dict[str, Callable[[SessionProfServer, dict[str, Any]], Any]] = {
         P.SESSIONS: lambda ls, params: sessions(ls),
-        # issue 13: in a worker, so the event loop sends the flame graph asked just before meanwhile
-        P.PERFORMANCE: lambda ls, params: asyncio.to_thread(performance, ls, params),
-        P.FLAME_GRAPH: flame_graph,
+        # issue 13: one worker, in order (answer.in_order): the loop serves the page meanwhile
+        P.PERFORMANCE: lambda ls, params: in_order(performance, ls, params),
+        P.FLAME_GRAPH: lambda ls, params: in_order(flame_graph, ls, params),
         P.EVENT: event,
         P.OPEN_FILE: open_file,
         **SUGGESTION_REQUESTS,  # issue 14: preview, applied, undone, effects
