@@ -21,10 +21,11 @@ model then), marked inferred; an approval asked for a command ends at its first 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .builder import BuilderState, SessionBuilder
+from .builder import IO, BuilderState, SessionBuilder
 from .common import EventBuffer, ImportResult, JSONDecodeError, excerpt, json_loads, read_document
 
 _EXTENSIONS = {
@@ -94,6 +95,45 @@ def _io(tool: dict) -> list:
     return []
 
 
+@dataclass
+class Request:
+    """The open API request: a span until the next request, tool or answer ends it."""
+
+    key: str
+    start: float
+    info: dict[str, Any]  # Cline's api_req_started text (tokens, cost, cancelReason)
+    model: str | None
+    provider: str | None
+    deleted: bool = False
+    text: str | None = None
+    ended: bool = False
+    failed: str | None = None
+
+
+@dataclass
+class Tool:
+    """The open tool call: from its ask/say to the next record; `ran` when its output began."""
+
+    key: str
+    name: str
+    args: Any
+    start: float
+    ask: bool
+    io: list[IO]
+    ran: float | None = None
+    error: str | None = None
+    out: str | None = None
+
+
+@dataclass
+class Question:
+    """A follow-up question waiting for the user's answer."""
+
+    key: str
+    start: float
+    text: str
+
+
 class ClineParser:
     def __init__(self, sid: str, source: str, models: list[dict]):
         self.b = SessionBuilder(None, source, sid, BuilderState)
@@ -101,9 +141,9 @@ class ClineParser:
         self.models = sorted(
             (m for m in models if isinstance(m, dict) and isinstance(m.get("ts"), (int, float))), key=lambda m: m["ts"]
         )
-        self.req: dict | None = None  # the open request: key, start, info, model, text, ended
-        self.tool: dict | None = None  # the open tool: key, name, args, start, ran, ask, io, error
-        self.ask_wait: dict | None = None  # a question to the user: key, start, text
+        self.req: Request | None = None
+        self.tool: Tool | None = None
+        self.ask_wait: Question | None = None
 
     def _model_at(self, ts: float, info: Any) -> tuple[str | None, str | None]:
         if isinstance(info, dict) and isinstance(info.get("modelId"), str):
@@ -119,32 +159,31 @@ class ClineParser:
         r = self.req
         if r is None:
             return
-        tokens = cline_tokens(r["info"])
+        info = r.info
+        tokens = cline_tokens(info)
         extra: dict[str, Any] = {}
-        if isinstance(r["info"].get("cost"), (int, float)) and r["info"]["cost"] > 0:
-            extra["costUsd"] = float(r["info"]["cost"])
-        if r["info"].get("cancelReason") or r.get("failed"):
+        if isinstance(info.get("cost"), (int, float)) and info["cost"] > 0:
+            extra["costUsd"] = float(info["cost"])
+        if info.get("cancelReason") or r.failed:
             extra["status"] = "error"
-            extra["error"] = str(
-                r["info"].get("streamingFailedMessage") or r["info"].get("cancelReason") or r.get("failed")
-            )
-        if r.get("deleted"):
+            extra["error"] = str(info.get("streamingFailedMessage") or info.get("cancelReason") or r.failed)
+        if r.deleted:
             extra["text"] = "requests Cline deleted from the conversation (their usage still counts)"
         self.b.response(
-            r["key"],
+            r.key,
             end,
             tokens,
-            r["model"],
-            r["provider"],
-            r.get("text"),
-            start=r["start"],
+            r.model,
+            r.provider,
+            r.text,
+            start=r.start,
             extra=extra,
-            name="Deleted requests" if r.get("deleted") else None,
+            name="Deleted requests" if r.deleted else None,
         )
 
     def _end_req(self, ts: float) -> None:
-        if self.req is not None and not self.req["ended"]:
-            self.req["ended"] = True
+        if self.req is not None and not self.req.ended:
+            self.req.ended = True
             self._emit_req(ts)
 
     def _close_tool(self, ts: float) -> None:
@@ -152,38 +191,28 @@ class ClineParser:
         if t is None:
             return
         self.tool = None
-        start = t["start"]
-        if t["ran"] is not None and t["ran"] > start:  # approval asked, then it ran
-            self.b.wait(t["key"], start, t["ran"], f"approval for {t['name']}", f"Approval: {t['name']}")
-            start = t["ran"]
-        extra = {"includesApproval": True} if t["ask"] and t["ran"] is None else None
+        start = t.start
+        if t.ran is not None and t.ran > start:  # approval asked, then it ran
+            self.b.wait(t.key, start, t.ran, f"approval for {t.name}", f"Approval: {t.name}")
+            start = t.ran
+        extra = {"includesApproval": True} if t.ask and t.ran is None else None
         self.b.tool(
-            t["key"],
-            t["name"],
-            t["args"],
+            t.key,
+            t.name,
+            t.args,
             start,
             ts,
-            t["error"] is None,
-            t["error"],
-            t["io"],
-            t.get("out"),
+            t.error is None,
+            t.error,
+            t.io,
+            t.out,
             extra,
             inferred=True,
         )
 
-    def _open_tool(self, key: str, name: str, args: Any, ts: float, ask: bool, io: list) -> None:
+    def _open_tool(self, key: str, name: str, args: Any, ts: float, ask: bool, io: list[IO]) -> None:
         self._close_tool(ts)
-        self.tool = {
-            "key": key,
-            "name": name,
-            "args": args,
-            "start": ts,
-            "ran": None,
-            "ask": ask,
-            "io": io,
-            "error": None,
-            "out": None,
-        }
+        self.tool = Tool(key, name, args, ts, ask, io)
 
     def message(self, m: dict, i: int) -> None:
         ts = m.get("ts")
@@ -198,7 +227,7 @@ class ClineParser:
         elif kind == "user_feedback":
             if self.ask_wait is not None:
                 w, self.ask_wait = self.ask_wait, None
-                b.wait(w["key"], w["start"], ts, w["text"] + " → " + excerpt(text, 80), "Question to the user")
+                b.wait(w.key, w.start, ts, w.text + " → " + excerpt(text, 80), "Question to the user")
             else:
                 self._end_req(ts)
                 self._close_tool(ts)
@@ -207,25 +236,16 @@ class ClineParser:
             self._end_req(ts)
             self._close_tool(ts)
             model, provider = self._model_at(ts, m.get("modelInfo"))
-            self.req = {
-                "key": key,
-                "start": ts,
-                "info": _info(text),
-                "model": model,
-                "provider": provider,
-                "text": None,
-                "ended": False,
-                "deleted": kind == "deleted_api_reqs",
-            }
+            self.req = Request(key, ts, _info(text), model, provider, deleted=kind == "deleted_api_reqs")
             self._emit_req(ts)
             if kind == "deleted_api_reqs":
                 self._end_req(ts)
         elif kind == "text" and b.s.turn is None and self.req is None:
             b.prompt(key, text, ts)  # Roo Code opens a task with its text as a `text` message
         elif kind in _STREAM:
-            if kind == "text" and self.req is not None and self.req["text"] is None and text.strip():
-                self.req["text"] = excerpt(text)
-            if self.req is not None and not self.req["ended"]:
+            if kind == "text" and self.req is not None and self.req.text is None and text.strip():
+                self.req.text = excerpt(text)
+            if self.req is not None and not self.req.ended:
                 self._emit_req(ts)  # streaming: the request is still running
         elif kind == "tool" or kind == "use_mcp_server" or kind == "browser_action_launch":
             self._end_req(ts)
@@ -241,22 +261,22 @@ class ClineParser:
             self._end_req(ts)
             self._open_tool(key, "execute_command", {"command": text}, ts, m.get("type") == "ask", [])
         elif kind == "command_output":
-            if self.tool is not None and self.tool["name"] == "execute_command":
-                if self.tool["ran"] is None and self.tool["ask"]:
-                    self.tool["ran"] = ts
-                self.tool["out"] = ((self.tool["out"] or "") + text)[-2000:]
+            if self.tool is not None and self.tool.name == "execute_command":
+                if self.tool.ran is None and self.tool.ask:
+                    self.tool.ran = ts
+                self.tool.out = ((self.tool.out or "") + text)[-2000:]
         elif kind in ("error", "diff_error", "clineignore_error", "command_permission_denied"):
             if self.tool is not None:
-                self.tool["error"] = excerpt(text) or kind
+                self.tool.error = excerpt(text) or kind
         elif kind == "api_req_failed":
             if self.req is not None:
-                self.req["failed"] = excerpt(text) or "request failed"
-                self.req["ended"] = False
+                self.req.failed = excerpt(text) or "request failed"
+                self.req.ended = False
                 self._end_req(ts)
         elif kind == "followup":
             self._end_req(ts)
             q = _info(text)
-            self.ask_wait = {"key": key, "start": ts, "text": excerpt(q.get("question") or text, 120)}
+            self.ask_wait = Question(key, ts, excerpt(q.get("question") or text, 120))
         elif kind in ("completion_result", "plan_mode_respond", "act_mode_respond"):
             self._end_req(ts)
             self._close_tool(ts)
@@ -282,11 +302,11 @@ class ClineParser:
             )
 
     def finish(self, last_ts: float | None) -> list[dict]:
-        if self.req is not None and not self.req["ended"]:
+        if self.req is not None and not self.req.ended:
             self._emit_req(last_ts)  # still streaming: up to the last message
         if self.tool is not None:  # still running: no end yet
             t = self.tool
-            self.b.tool_start(t["key"], t["name"], t["args"], t["start"])
+            self.b.tool_start(t.key, t.name, t.args, t.start)
         return self.b.finish()
 
 
