@@ -149,8 +149,8 @@ class Engine:
         if tree is None:
             tree = SessionTree(session_id, self.strings)
         skipped = 0
-        for seq, raws in self.store.load(session_id, after):
-            events, bad = decode_stored_lines(raws)
+        for seq, data in self.store.load(session_id, after):
+            events, bad = decode_stored_lines(data)
             skipped += bad  # stored rows were valid when written; skip rather than fail a whole session
             tree.add_many(events, seq)
         if skipped:

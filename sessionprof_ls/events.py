@@ -206,20 +206,19 @@ def decode_stored(raw: bytes) -> Event:
 _decode_lines = msgspec.json.Decoder(Event).decode_lines
 
 
-def decode_stored_lines(raws: list[bytes]) -> tuple[list[Event], int]:
-    """A stored batch's events in one msgspec call (a cold load), and how many lines could
-    not be read (then each line is decoded alone, the bad ones skipped and counted)."""
+def decode_stored_lines(data: bytes) -> tuple[list[Event], int]:
+    """A stored batch's events (NDJSON) in one msgspec call (a cold load), and how many
+    lines could not be read (then each line is decoded alone, the bad ones skipped)."""
     try:
-        events = _decode_lines(b"\n".join(raws))
-        if len(events) == len(raws):
-            for ev in events:
-                if ev.startTime.__class__ is not float or ev.endTime.__class__ is str:
-                    _finish(ev)  # ISO times are stored as sent
-            return events, 0
+        events = _decode_lines(data)
+        for ev in events:
+            if ev.startTime.__class__ is not float or ev.endTime.__class__ is str:
+                _finish(ev)  # ISO times are stored as sent
+        return events, 0
     except (msgspec.ValidationError, msgspec.DecodeError, EventError):
         pass
     events, bad = [], 0
-    for raw in raws:
+    for raw in data.split(b"\n"):
         try:
             events.append(_decode(raw))
         except EventError:

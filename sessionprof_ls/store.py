@@ -255,9 +255,9 @@ class Store:
                 seqs.append(cur.lastrowid or 0)
             return seqs
 
-    def load(self, session_id: str, after: int = 0) -> list[tuple[int, list[bytes]]]:
-        """A session's batches in arrival order (updates replay in the order they came),
-        those stored after row `after` (a snapshot's last)."""
+    def load(self, session_id: str, after: int = 0) -> list[tuple[int, bytes]]:
+        """A session's batches (row, NDJSON) in arrival order (updates replay in the order
+        they came), those stored after row `after` (a snapshot's last)."""
         key = self._keys.get(session_id)
         if key is None:
             return []
@@ -270,9 +270,9 @@ class Store:
                 rows = self._load_row_by_row(session_id, key)
         out, missing = [], 0
         for seq, count, data in rows:
-            lines = bytes(data).split(b"\n")
-            missing += max(0, count - len(lines))  # a batch cut short or overwritten
-            out.append((seq, lines))
+            data = bytes(data)
+            missing += max(0, count - data.count(b"\n") - 1)  # a batch cut short or overwritten
+            out.append((seq, data))
         if missing:
             self.report_corrupt(session_id, missing, "events (batches cut short)")
         return out

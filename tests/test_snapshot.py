@@ -148,3 +148,18 @@ def test_stored_json_and_event_lookup_unchanged(tmp_path):
     b = Engine(path)
     assert b.event("snap", some["id"]) == expect
     assert b.sessions()[0]["eventCount"] == len(b.tree("snap"))
+
+
+def test_pretty_printed_http_events_reload(tmp_path):
+    """An HTTP body's events stored as sent, newlines inside them included: a cold load
+    reads them all (the batch is decoded as a stream of JSON values, not split on lines)."""
+    path = tmp_path / "s.db"
+    body = b'[\n {\n  "sessionId": "p",\n  "id": "a",\n  "type": "tool_execution",\n  "name": "x",\n  "startTime": 1\n },\n'
+    body += b' {"sessionId": "p", "id": "b", "parentId": "a", "type": "file_read", "name": "y", "startTime": "2024-01-01T00:00:00Z"}\n]'
+    a = Engine(path)
+    assert a.ingest_body(body)["accepted"] == 2
+    a.store.close()
+    b = Engine(path)
+    tree = b.tree("p")
+    assert len(tree) == 2 and b.store.corrupt_rows == 0
+    assert tree.parent_id_of(1) == "a" and tree.start[1] == 1_704_067_200_000.0
