@@ -11,6 +11,7 @@ with the page's own timings (Navigation/Resource Timing, app.js's performance ma
   build    `fetched` -> `built` (buildFlameData: decode, lanes, rows);
   paint    `built` -> the frame after the first draw (the paint probe).
 Run: .venv/bin/python bench/first_paint_browser.py [--events 100000] [--repeat 3] [--settle 3]
+     (--as-bench-flame-ui: only bench_flame_ui.py's real-server number, cold run then warm ones)
 """
 
 from __future__ import annotations
@@ -134,8 +135,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3, help="page loads per server (the first is cold-ish)")
     ap.add_argument("--settle", type=float, default=0.0, help="seconds between the URL and the first load")
+    ap.add_argument(
+        "--as-bench-flame-ui", action="store_true", help="only bench_flame_ui.py's real-server case (its number)"
+    )
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
+
+    if args.as_bench_flame_ui:
+        from bench_flame_ui import measure_real_server
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            runs, events = measure_real_server(browser, synthesize(args.events + 1), args.repeat)
+            browser.close()
+        print(
+            f"[real server] {events:,} events, load {os.getloadavg()[0]:.1f}: first paint"
+            f" {statistics.median(runs):.3f} s median of {[round(r, 3) for r in runs]} (target 0.5 s)"
+        )
+        return 0
 
     from sessionprof_ls.engine import Engine
 
