@@ -10,6 +10,7 @@ concern lives in its own module as a mixin over the columns copied here.
 from __future__ import annotations
 
 import time
+from array import array
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from .timeline import HOOK_B, NET_B, TimelineMixin
 from .tokens import TokenTablesMixin
 
 
-def _np(col, dtype) -> np.ndarray:
+def _np(col: array[Any] | bytearray, dtype: str | type[np.generic]) -> np.ndarray:
     """A copy of a tree column (a view would pin the array and stop it growing)."""
     return np.frombuffer(col, dtype=dtype).copy() if len(col) else np.zeros(0, dtype=dtype)
 
@@ -81,7 +82,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
         self._costs: list[float | None] | None = None
         self._cost_arr: np.ndarray | None = None
         # numpy copies of the columns the whole-session passes use
-        self._kids: list | None = None
+        self._kids: list[list[int] | tuple[()]] | None = None
         # sparse columns copied too: worker threads iterate them while events arrive
         self.model_provider = dict(tree.model_provider)  # small: one entry per model
         self.a_type = _np(tree.type, np.uint8)
@@ -101,13 +102,13 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             self._ends = self.a_end.tolist()
         return self._ends
 
-    def children(self) -> list:
+    def children(self) -> list[list[int] | tuple[()]]:
         """Child indices per node (the root is the last entry), in start order; from
         this analysis's own copies, so a worker thread may call it while events arrive.
         Leaves share one empty tuple (100k empty lists cost more in GC than the walk)."""
         if self._kids is None:
             n = self.n
-            kids: list = [()] * (n + 1)
+            kids: list[list[int] | tuple[()]] = [()] * (n + 1)
             if n:
                 order = np.argsort(self.a_start, kind="stable")
                 par = self.a_parent[order].astype(np.int64)
@@ -169,7 +170,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
             out["totalCost"] = "no token counts, so no price"
         return out
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         t = self.t
         split = self.time_split()
         total = split["total"]
@@ -248,7 +249,7 @@ class Analysis(TimelineMixin, CostsMixin, TokenTablesMixin, SlowestMixin, Events
 
     # ------------------------------------------------------------ all
 
-    def performance(self, include_events: bool = True, include_messages: bool = True) -> dict:
+    def performance(self, include_events: bool = True, include_messages: bool = True) -> dict[str, Any]:
         summary = self.summary()
         t = self.t
         total_input = summary["inputTokens"] + summary["cacheReadTokens"] + summary["cacheWriteTokens"]
