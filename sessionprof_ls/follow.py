@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .importers import claude_config_dirs, detect_format, discovery, import_new
 from .importers import codex_home as default_codex_home
@@ -39,7 +40,7 @@ class TranscriptFollower:
     def __init__(
         self,
         workspaces: list[Path],
-        sink: Callable[[list[dict], tuple[str, dict]], None],
+        sink: Callable[[list[dict[str, Any]], tuple[str, dict]], None],
         cursors,
         claude_config_dir: Path | list[Path] | None = None,
         codex_home: Path | None = None,

@@ -82,7 +82,7 @@ def _kind_of(obj: Any) -> str | None:
     return None
 
 
-def _other_agent(obj: dict, t: Any) -> str | None:
+def _other_agent(obj: dict[str, Any], t: Any) -> str | None:
     """Gemini CLI, Copilot CLI (both formats), OpenCode's message files, Cline/Roo tasks."""
     if "projectHash" in obj and "sessionId" in obj or (t == "gemini" and "id" in obj and "timestamp" in obj):
         return "gemini-cli"
@@ -166,10 +166,10 @@ def find_transcripts(paths: Iterable) -> list[Path]:
     return out
 
 
-def _import_events(path: Path, cursor: dict | None, max_bytes: int | None = None) -> ImportResult:
+def _import_events(path: Path, cursor: dict[str, Any] | None, max_bytes: int | None = None) -> ImportResult:
     """Our own events: NDJSON (incremental) or one JSON document (array / {"events"})."""
     errors: list[str] = []
-    events: list[dict] = []
+    events: list[dict[str, Any]] = []
     with open(path, "rb") as f:
         first = f.read(1)
     if first == b"[" or (first == b"{" and _looks_single_document(path)):
@@ -213,7 +213,7 @@ def _looks_single_document(path: Path) -> bool:
 
 
 def _import_otlp(path: Path) -> ImportResult:
-    events: list[dict] = []
+    events: list[dict[str, Any]] = []
     errors: list[str] = []
     try:
         lines = [json_loads(path.read_bytes())]
@@ -234,7 +234,7 @@ def _import_otlp(path: Path) -> ImportResult:
     return ImportResult(events, errors, {"offset": st.st_size, "inode": st.st_ino, "line": 0, "format": "otlp"})
 
 
-def import_file(path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_file(path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     """Import what was appended to `path` since `cursor` (None = from the start).
 
     A half-written last line is left for next time; a truncated or replaced file

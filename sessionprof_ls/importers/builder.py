@@ -90,7 +90,7 @@ class SessionBuilder(TurnKeeper[S]):
         self._ensure_turn(ts, f"turn:{key}")
 
     # -- records ---------------------------------------------------------------
-    def prompt(self, key: str, text: str | None, ts: float | None, extra: dict | None = None) -> None:
+    def prompt(self, key: str, text: str | None, ts: float | None, extra: dict[str, Any] | None = None) -> None:
         s = self.s
         if s.turn is not None:
             self._emit_turn()
@@ -110,12 +110,12 @@ class SessionBuilder(TurnKeeper[S]):
         self,
         key: str,
         end: float | None,
-        tokens: dict | None,
+        tokens: dict[str, Any] | None,
         model: str | None = None,
         provider: str | None = None,
         text: str | None = None,
         start: float | None = None,
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
         name: str | None = None,
         parent: str | None = None,
     ) -> str:
@@ -176,7 +176,7 @@ class SessionBuilder(TurnKeeper[S]):
         error: str | None = None,
         io: Iterable[IO] = (),
         result_text: str | None = None,
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
         name: str | None = None,
         args: Any = None,
     ) -> None:
@@ -210,7 +210,7 @@ class SessionBuilder(TurnKeeper[S]):
         error: str | None = None,
         io: Iterable[IO] = (),
         result_text: str | None = None,
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
         inferred: bool = False,
         parent: str | None = None,
         wait: bool = False,
@@ -262,7 +262,7 @@ class SessionBuilder(TurnKeeper[S]):
         )
         self.touch(end)
 
-    def marker(self, key: str, name: str, ts: float | None, meta: dict) -> None:
+    def marker(self, key: str, name: str, ts: float | None, meta: dict[str, Any]) -> None:
         """A zero-length top-level record (compaction, usage reported at shutdown)."""
         self.out.put(
             make_event(

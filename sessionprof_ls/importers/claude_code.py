@@ -20,6 +20,7 @@ re-sends the same ids.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .claude_code_parser import ClaudeParser
 from .claude_code_text import SOURCE
@@ -59,14 +60,14 @@ def _root_agent_files(main: Path, session_id: str | None, known: set[str]) -> li
     return out
 
 
-def import_claude(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_claude(path: Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     """Import what was appended to a Claude Code main file and its subagent files
     (with `max_bytes`, about that much of each; `more` says to call again)."""
     path = Path(path)
     label = str(path)
     lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
     state = None if reset or not cursor else cursor.get("state")
-    subs_cur: dict = {} if reset or not cursor else dict(cursor.get("subs") or {})
+    subs_cur: dict[str, Any] = {} if reset or not cursor else dict(cursor.get("subs") or {})
     sub_files = _subagent_files(path)
     sub_ids = {p.stem[len("agent-") :] for p in sub_files}
     parser = ClaudeParser(state, label, sub_ids)

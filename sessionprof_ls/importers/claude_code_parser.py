@@ -25,7 +25,7 @@ from .claude_code_text import (
     _what_ran,
     tool_child,
 )
-from .common import excerpt, make_event, parse_ts, short_args, split_permission_wait
+from .common import as_obj, excerpt, make_event, parse_ts, short_args, split_permission_wait
 from .skeleton import TranscriptParser, Turn
 
 
@@ -94,7 +94,7 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
         return self.out.values()
 
     # -- lines -------------------------------------------------------------
-    def _line(self, d: dict, line_no: int, ctx_override: str | None = None, no_tokens: bool = False) -> None:
+    def _line(self, d: dict[str, Any], line_no: int, ctx_override: str | None = None, no_tokens: bool = False) -> None:
         t = d.get("type")
         s = self.s
         if t in ("user", "assistant"):
@@ -129,7 +129,7 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
                 self._compaction(d, line_no)
         # file-history-snapshot, queue-operation, ...: nothing to time
 
-    def _ctx_of(self, d: dict, uuid: str) -> str:
+    def _ctx_of(self, d: dict[str, Any], uuid: str) -> str:
         if not d.get("isSidechain"):
             return MAIN
         agent_id = d.get("agentId")
@@ -158,9 +158,9 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
                 return tid
         return free[-1] if free else None
 
-    def _compaction(self, d: dict, line_no: int) -> None:
+    def _compaction(self, d: dict[str, Any], line_no: int) -> None:
         ts = parse_ts(d.get("timestamp")) or self.s.lastTs
-        meta_in = d.get("compactMetadata") if isinstance(d.get("compactMetadata"), dict) else {}
+        meta_in = as_obj(d.get("compactMetadata"))
         pre = meta_in.get("preTokens")
         trigger = meta_in.get("trigger")
         name = "Context compacted" + (f" ({trigger})" if trigger else "")
@@ -181,7 +181,7 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
         self.s.compact = None
         self.out.put(make_event(self._sid(), c.id, None, "agent", c.name, ts, c.end, c.meta))
 
-    def _agent_progress(self, d: dict, data: dict, line_no: int) -> None:
+    def _agent_progress(self, d: dict[str, Any], data: dict[str, Any], line_no: int) -> None:
         agent_id = data.get("agentId")
         inner = data.get("message")
         if not isinstance(agent_id, str) or not isinstance(inner, dict):
@@ -199,7 +199,7 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
         self._line(line, line_no, agent_id, no_tokens=True)
 
     # -- user lines --------------------------------------------------------
-    def _user(self, d: dict, msg: dict, ctx: str, ts: float | None, uuid: str) -> None:
+    def _user(self, d: dict[str, Any], msg: dict[str, Any], ctx: str, ts: float | None, uuid: str) -> None:
         content = msg.get("content")
         tur = d.get("toolUseResult")
         if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
@@ -241,7 +241,9 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
         )
 
     # -- assistant lines ---------------------------------------------------
-    def _assistant(self, d: dict, msg: dict, ctx: str, ts: float | None, uuid: str, no_tokens: bool) -> None:
+    def _assistant(
+        self, d: dict[str, Any], msg: dict[str, Any], ctx: str, ts: float | None, uuid: str, no_tokens: bool
+    ) -> None:
         model = msg.get("model")
         if model == "<synthetic>":
             return
@@ -296,12 +298,12 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
         self.out.put(make_event(self._sid(), r.id, r.parent, "ai_response", name, r.start, r.end, meta))
         self._touch(ctx, ts)
 
-    def _tool_use(self, block: dict, ctx: str, ts: float | None) -> None:
+    def _tool_use(self, block: dict[str, Any], ctx: str, ts: float | None) -> None:
         tid = block.get("id")
         if not isinstance(tid, str):
             return
         name = block.get("name") or "tool"
-        args = block.get("input") if isinstance(block.get("input"), dict) else {}
+        args = as_obj(block.get("input"))
         p = self.s.tools[tid] = ToolCall(name, ts, self._parent(ctx), short_args(args), ctx)
         if name in AGENT_TOOLS:
             self.s.tasks[tid] = excerpt(args.get("prompt"), 300)
@@ -311,7 +313,7 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
             meta["text"] = _what_ran(args)
         self.out.put(make_event(self._sid(), "tool:" + tid, p.parent, etype, name, ts, None, meta))
 
-    def _tool_result(self, block: dict, tur: Any, ts: float | None, ctx: str) -> None:
+    def _tool_result(self, block: dict[str, Any], tur: Any, ts: float | None, ctx: str) -> None:
         tid = block.get("tool_use_id")
         p = self.s.tools.pop(tid, None) if isinstance(tid, str) else None
         if p is None:

@@ -82,7 +82,7 @@ def _measured_ms(tur: Any) -> float | None:
     return None
 
 
-def _patch_lines(tur: dict) -> tuple[int | None, int | None]:
+def _patch_lines(tur: dict[str, Any]) -> tuple[int | None, int | None]:
     hunks = tur.get("structuredPatch")
     if not isinstance(hunks, list) or not hunks:
         return None, None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .builder import IO, BuilderState, SessionBuilder
-from .common import EventBuffer, ImportResult, JSONDecodeError, excerpt, json_loads, read_document
+from .common import EventBuffer, ImportResult, JSONDecodeError, as_str, excerpt, json_loads, read_document
 
 _EXTENSIONS = {
     "saoudrizwan.claude-dev": "cline",
@@ -57,7 +57,7 @@ def source_of(path: Path) -> str:
     return "cline"
 
 
-def _info(text: Any) -> dict:
+def _info(text: Any) -> dict[str, Any]:
     if not isinstance(text, str):
         return {}
     try:
@@ -67,7 +67,7 @@ def _info(text: Any) -> dict:
     return d if isinstance(d, dict) else {}
 
 
-def cline_tokens(info: dict) -> dict | None:
+def cline_tokens(info: dict[str, Any]) -> dict[str, Any] | None:
     def num(k: str) -> int:
         v = info.get(k)
         return max(int(v), 0) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
@@ -80,7 +80,7 @@ def cline_tokens(info: dict) -> dict | None:
     return {"input": tin, "output": tout, "cacheRead": cr, "cacheWrite": cw}
 
 
-def _io(tool: dict) -> list:
+def _io(tool: dict[str, Any]) -> list[Any]:
     name, path = tool.get("tool"), tool.get("path")
     if not isinstance(path, str) or not path:
         return []
@@ -135,7 +135,7 @@ class Question:
 
 
 class ClineParser:
-    def __init__(self, sid: str, source: str, models: list[dict]):
+    def __init__(self, sid: str, source: str, models: list[dict[str, Any]]):
         self.b = SessionBuilder(None, source, sid, BuilderState)
         self.b.s.sid = sid
         self.models = sorted(
@@ -214,12 +214,12 @@ class ClineParser:
         self._close_tool(ts)
         self.tool = Tool(key, name, args, ts, ask, io)
 
-    def message(self, m: dict, i: int) -> None:
+    def message(self, m: dict[str, Any], i: int) -> None:
         ts = m.get("ts")
         if not isinstance(ts, (int, float)):
             raise ValueError("no 'ts'")
         kind = m.get("say") if m.get("type") == "say" else m.get("ask")
-        text = m.get("text") if isinstance(m.get("text"), str) else ""
+        text = as_str(m.get("text"))
         key = f"{int(ts)}"
         b = self.b
         if kind == "task":
@@ -301,7 +301,7 @@ class ClineParser:
                 extra=extra,
             )
 
-    def finish(self, last_ts: float | None) -> list[dict]:
+    def finish(self, last_ts: float | None) -> list[dict[str, Any]]:
         if self.req is not None and not self.req.ended:
             self._emit_req(last_ts)  # still streaming: up to the last message
         if self.tool is not None:  # still running: no end yet
@@ -310,7 +310,7 @@ class ClineParser:
         return self.b.finish()
 
 
-def import_cline(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_cline(path: Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     """`path` is a task's ui_messages.json, rewritten whole: read again when it
     changed, and send the events the new messages touched (the last one seen before
     may have been partial)."""
@@ -361,7 +361,7 @@ class _Tracking(EventBuffer):
         self.touched: dict[str, int] = {}
         self.index = 0
 
-    def put(self, ev: dict) -> None:
+    def put(self, ev: dict[str, Any]) -> None:
         self.touched[ev["id"]] = self.index
         super().put(ev)
 
@@ -373,7 +373,7 @@ def _idx(err: str) -> int:
         return 0
 
 
-def _task_metadata(folder: Path) -> dict:
+def _task_metadata(folder: Path) -> dict[str, Any]:
     try:
         d = json_loads((folder / "task_metadata.json").read_bytes())
     except (OSError, JSONDecodeError):

@@ -20,6 +20,8 @@ from .codex_output import _USER_WAIT, _command_of, _file_read_of, _parse_output,
 from .common import (
     ImportResult,
     JSONDecodeError,
+    as_obj,
+    as_str,
     excerpt,
     json_loads,
     make_event,
@@ -69,7 +71,7 @@ class CodexParser(TranscriptParser[CodexState]):
     def _turn_meta(self, turn: Turn) -> dict[str, Any]:
         return {**super()._turn_meta(turn), "model": self.s.model}
 
-    def _line(self, d: dict, line_no: int) -> None:
+    def _line(self, d: dict[str, Any], line_no: int) -> None:
         s = self.s
         t = d.get("type")
         p = d.get("payload")
@@ -124,9 +126,9 @@ class CodexParser(TranscriptParser[CodexState]):
         meta = {"compaction": True, "source": SOURCE, "workspace": self.s.cwd}
         self.out.put(make_event(self._sid(), f"compact:L{line_no}", None, "agent", "Context compacted", ts, ts, meta))
 
-    def _user_message(self, p: dict, ts: float | None, line_no: int) -> None:
+    def _user_message(self, p: dict[str, Any], ts: float | None, line_no: int) -> None:
         s = self.s
-        text = p.get("message") if isinstance(p.get("message"), str) else ""
+        text = as_str(p.get("message"))
         if s.turn is not None:
             self._emit_turn()
         s.turnNo += 1
@@ -139,7 +141,7 @@ class CodexParser(TranscriptParser[CodexState]):
         meta = {"text": excerpt(text), "sessionTitle": s.title, "source": SOURCE, "workspace": s.cwd}
         self.out.put(make_event(self._sid(), "prompt:" + tid[5:], tid, "user_input", "User prompt", ts, ts, meta))
 
-    def _token_count(self, p: dict, ts: float | None, line_no: int) -> None:
+    def _token_count(self, p: dict[str, Any], ts: float | None, line_no: int) -> None:
         s = self.s
         info = p.get("info")
         if not isinstance(info, dict):
@@ -188,7 +190,7 @@ class CodexParser(TranscriptParser[CodexState]):
         s.trig = ts
         self._touch_turn(ts)
 
-    def _call(self, p: dict, ts: float | None, line_no: int) -> None:
+    def _call(self, p: dict[str, Any], ts: float | None, line_no: int) -> None:
         s = self.s
         self._ensure_turn(ts, f"turn:L{line_no}")
         call_id = p.get("call_id") or p.get("id") or f"L{line_no}"
@@ -212,9 +214,9 @@ class CodexParser(TranscriptParser[CodexState]):
         self.out.put(make_event(self._sid(), "tool:" + call_id, self._turn_id(), etype, name, ts, None, meta))
         self._touch_turn(ts)
 
-    def _web_search(self, p: dict, ts: float | None, line_no: int) -> None:
+    def _web_search(self, p: dict[str, Any], ts: float | None, line_no: int) -> None:
         self._ensure_turn(ts, f"turn:L{line_no}")
-        action = p.get("action") if isinstance(p.get("action"), dict) else {}
+        action = as_obj(p.get("action"))
         query = action.get("query")
         eid = "web:" + (p.get("id") or f"L{line_no}")
         meta = {"toolName": "web_search", "query": query, "url": action.get("url"), "status": "ok"}
@@ -231,7 +233,7 @@ class CodexParser(TranscriptParser[CodexState]):
             )
         )
 
-    def _output(self, p: dict, ts: float | None) -> None:
+    def _output(self, p: dict[str, Any], ts: float | None) -> None:
         s = self.s
         call_id = p.get("call_id")
         c = s.calls.pop(call_id, None) if isinstance(call_id, str) else None
@@ -290,7 +292,7 @@ class CodexParser(TranscriptParser[CodexState]):
         self._touch_turn(ts)
 
 
-def import_codex(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_codex(path: Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     path = Path(path)
     label = str(path)
     lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)

@@ -8,7 +8,7 @@ import re
 import shlex
 from typing import Any
 
-from .common import JSONDecodeError, json_loads
+from .common import JSONDecodeError, as_obj, as_str, json_loads
 
 _WALL_RE = re.compile(r"Wall time: ([0-9.]+) seconds")
 _TOKENS_RE = re.compile(r"Original token count: ([0-9]+)")
@@ -23,7 +23,7 @@ def _parse_output(output: Any) -> tuple[str, float | None, int | None, int | Non
     """(text, measured duration ms, exit code, original token count) of a tool output."""
     text = output if isinstance(output, str) else ""
     if isinstance(output, dict):
-        text = output.get("content") if isinstance(output.get("content"), str) else ""
+        text = as_str(output.get("content"))
     duration = exit_code = tokens = None
     if text.startswith("{"):
         try:
@@ -31,7 +31,7 @@ def _parse_output(output: Any) -> tuple[str, float | None, int | None, int | Non
         except JSONDecodeError:
             obj = None
         if isinstance(obj, dict):
-            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            meta = as_obj(obj.get("metadata"))
             if isinstance(meta.get("duration_seconds"), (int, float)):
                 duration = float(meta["duration_seconds"]) * 1000.0
             if isinstance(meta.get("exit_code"), int):

@@ -7,7 +7,7 @@ Kept free of heavy imports: the CLI imports this on its start-up path.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,14 +15,16 @@ from typing import Any
 
 from ..redact import redact_text
 
+json_loads: Callable[[bytes | str], Any]
+JSONDecodeError: type[Exception]
 try:  # orjson is the fastest decoder here; msgspec is a declared dependency.
-    from orjson import JSONDecodeError as _DecodeError
-    from orjson import loads as json_loads
-except ImportError:  # pragma: no cover - exercised only without orjson
-    from msgspec import DecodeError as _DecodeError
-    from msgspec.json import decode as json_loads
+    import orjson
 
-JSONDecodeError = _DecodeError
+    json_loads, JSONDecodeError = orjson.loads, orjson.JSONDecodeError
+except ImportError:  # pragma: no cover - exercised only without orjson
+    import msgspec
+
+    json_loads, JSONDecodeError = msgspec.json.decode, msgspec.DecodeError
 
 EXCERPT = 200
 MAX_ARG_CHARS = 500
@@ -34,9 +36,9 @@ _HEAD_BYTES = 64  # first bytes kept in a cursor to recognise a replaced file
 
 @dataclass
 class ImportResult:
-    events: list[dict]
+    events: list[dict[str, Any]]
     errors: list[str]
-    cursor: dict = field(default_factory=dict)
+    cursor: dict[str, Any] = field(default_factory=dict)
     more: bool = False  # stopped at max_bytes: import again from `cursor` for the rest
 
 
@@ -46,6 +48,21 @@ READ_CHUNK = 32 * 1024 * 1024
 
 
 _ts_cache: dict[str, float] = {}
+
+
+def as_obj(v: Any) -> dict[str, Any]:
+    """`v` if it is a JSON object, else an empty one: a record's optional sub-object."""
+    return v if isinstance(v, dict) else {}
+
+
+def as_str(v: Any, default: str = "") -> str:
+    """`v` if it is a string, else `default`."""
+    return v if isinstance(v, str) else default
+
+
+def opt_str(v: Any) -> str | None:
+    """`v` if it is a string, else None."""
+    return v if isinstance(v, str) else None
 
 
 def parse_ts(value: Any) -> float | None:
@@ -110,7 +127,7 @@ def estimate_tokens(text: Any) -> int:
 
 
 def read_new_lines(
-    path: Path, cursor: dict | None, max_bytes: int | None = None
+    path: Path, cursor: dict[str, Any] | None, max_bytes: int | None = None
 ) -> tuple[Iterator[tuple[int, bytes]], dict, bool, bool]:
     """Lines appended since `cursor` as (line number, bytes).
 
@@ -203,10 +220,10 @@ class EventBuffer:
     def __init__(self) -> None:
         self.events: dict[str, dict] = {}
 
-    def put(self, ev: dict) -> None:
+    def put(self, ev: dict[str, Any]) -> None:
         self.events[ev["id"]] = ev
 
-    def values(self) -> list[dict]:
+    def values(self) -> list[dict[str, Any]]:
         return list(self.events.values())
 
 
@@ -218,8 +235,8 @@ def make_event(
     name: str,
     start: float | None,
     end: float | None,
-    metadata: dict | None = None,
-) -> dict:
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     ev: dict[str, Any] = {
         "sessionId": session_id,
         "id": eid,
@@ -275,7 +292,7 @@ def feed_json_lines(lines: Iterator[tuple[int, bytes]], label: str, handle, erro
             errors.append(f"{label}:{n}: unexpected {d.get('type')!r} line shape ({exc})")
 
 
-def read_document(path: Path, cursor: dict | None, fmt: str) -> tuple[Any, ImportResult | None, dict]:
+def read_document(path: Path, cursor: dict[str, Any] | None, fmt: str) -> tuple[Any, ImportResult | None, dict]:
     """A JSON document an agent rewrites whole: (document, None, new cursor), or
     (None, the result to return, cursor) when it did not change since `cursor` or
     cannot be read now (caught mid-rewrite: read again when it next changes)."""

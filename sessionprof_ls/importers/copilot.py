@@ -29,7 +29,18 @@ from pathlib import Path
 from typing import Any
 
 from .builder import BuilderState, SessionBuilder
-from .common import ImportResult, excerpt, feed_json_lines, make_event, parse_ts, read_document, read_new_lines
+from .common import (
+    ImportResult,
+    as_obj,
+    as_str,
+    excerpt,
+    feed_json_lines,
+    make_event,
+    opt_str,
+    parse_ts,
+    read_document,
+    read_new_lines,
+)
 
 SOURCE = "copilot-cli"
 _READ_CMDS = {"view"}
@@ -48,12 +59,12 @@ def _listed(result: Any) -> bool:
     return isinstance(diff, str) and "\n--- a/dev/null\n" in diff
 
 
-def _io(name: str, args: Any, result: Any = None) -> list:
+def _io(name: str, args: Any, result: Any = None) -> list[Any]:
     """What a Copilot tool touched: `view`, `edit`, `create`, or the older
     `str_replace_editor` with a `command`. A folder's listing touched no file."""
     if not isinstance(args, dict):
         return []
-    path = args.get("path") if isinstance(args.get("path"), str) else None
+    path = opt_str(args.get("path"))
     cmd = args.get("command") if name == "str_replace_editor" else name
     if path and cmd in _READ_CMDS and _listed(result):
         return []
@@ -87,26 +98,26 @@ class CopilotState(BuilderState):
 
 
 class CopilotParser:
-    def __init__(self, state: dict | None, fallback_sid: str):
+    def __init__(self, state: dict[str, Any] | None, fallback_sid: str):
         self.b = SessionBuilder(state, SOURCE, fallback_sid, CopilotState)
 
-    def line(self, d: dict, n: int) -> None:
+    def line(self, d: dict[str, Any], n: int) -> None:
         b, s = self.b, self.b.s
         t = d.get("type")
         data = d.get("data")
         if not isinstance(data, dict):
             raise ValueError("'data' is not an object")
         ts = parse_ts(d.get("timestamp"))
-        key = d.get("id") if isinstance(d.get("id"), str) else f"L{n}"
+        key = as_str(d.get("id"), f"L{n}")
         if t == "session.start":
             s.sid = s.sid or data.get("sessionId")
-            ctx = data.get("context") if isinstance(data.get("context"), dict) else {}
+            ctx = as_obj(data.get("context"))
             s.cwd = s.cwd or ctx.get("cwd")
         elif t == "session.model_change":
             if isinstance(data.get("newModel"), str):
                 s.model = data["newModel"]
         elif t == "user.message":
-            text = data.get("content") if isinstance(data.get("content"), str) else ""
+            text = as_str(data.get("content"))
             if not text.strip() and isinstance(data.get("transformedContent"), str):
                 # autopilot's own nudge to go on: no words from the user
                 text = "(automatic) " + _DATETIME.sub("", data["transformedContent"]).strip()
@@ -148,10 +159,10 @@ class CopilotParser:
         elif t in ("session.compaction_complete", "session.truncation"):
             b.marker(f"compact:{key}", "Context compacted", ts, {"compaction": True})
 
-    def _shutdown(self, data: dict, ts: float | None, key: str) -> None:
+    def _shutdown(self, data: dict[str, Any], ts: float | None, key: str) -> None:
         b, s = self.b, self.b.s
         s.shutdowns += 1
-        metrics = data.get("modelMetrics") if isinstance(data.get("modelMetrics"), dict) else {}
+        metrics = as_obj(data.get("modelMetrics"))
         for model, m in metrics.items():
             usage = (m or {}).get("usage") if isinstance(m, dict) else None
             if not isinstance(usage, dict):
@@ -199,7 +210,7 @@ class CopilotParser:
             )
 
 
-def import_copilot(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_copilot(path: Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     path = Path(path)
     if path.suffix == ".json":
         return _import_legacy(path, cursor)
@@ -216,7 +227,7 @@ def import_copilot(path: Path, cursor: dict | None = None, max_bytes: int | None
     return ImportResult(events, errors, pos, more)
 
 
-def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
+def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
     """`{sessionId, startTime, chatMessages, timeline}`, rewritten whole: read again when
     it changed (every id is stable, so what was sent before is only updated)."""
     label = str(path)
@@ -228,7 +239,7 @@ def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
             [], [f"{label}: not a Copilot CLI session (no timeline)"], dict(cursor or {}, format=SOURCE + "-legacy")
         )
     b = SessionBuilder(None, SOURCE, path.stem.removeprefix("session_"), BuilderState)
-    b.s.sid = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else None
+    b.s.sid = opt_str(doc.get("sessionId"))
     b.s.boundary = parse_ts(doc.get("startTime"))
     errors: list[str] = []
     for i, m in enumerate(doc["timeline"]):
@@ -237,16 +248,16 @@ def _import_legacy(path: Path, cursor: dict | None) -> ImportResult:
             continue
         try:
             ts = parse_ts(m.get("timestamp"))
-            key = m.get("id") if isinstance(m.get("id"), str) else f"T{i}"
+            key = as_str(m.get("id"), f"T{i}")
             t = m.get("type")
             if t == "user":
-                b.prompt(key, m.get("text") if isinstance(m.get("text"), str) else "", ts)
+                b.prompt(key, as_str(m.get("text")), ts)
             elif t == "copilot":
                 b.response(key, ts, None, None, None, m.get("text"), extra={"timing": "inferred"})
             elif t == "tool_call_completed":
                 name = m.get("name") or "tool"
                 args = m.get("arguments")
-                res = m.get("result") if isinstance(m.get("result"), dict) else {}
+                res = as_obj(m.get("result"))
                 ok = res.get("type", "success") == "success"
                 text = _result_text(res)
                 b.tool(

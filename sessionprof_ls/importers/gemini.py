@@ -23,7 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from .builder import BuilderState, SessionBuilder
-from .common import ImportResult, JSONDecodeError, feed_json_lines, json_loads, parse_ts, read_document, read_new_lines
+from .common import (
+    ImportResult,
+    JSONDecodeError,
+    as_str,
+    feed_json_lines,
+    json_loads,
+    opt_str,
+    parse_ts,
+    read_document,
+    read_new_lines,
+)
 
 SOURCE = "gemini-cli"
 PROVIDER = "google"
@@ -40,7 +50,7 @@ def _text(content: Any) -> str:
     return ""
 
 
-def gemini_tokens(t: Any) -> tuple[dict, int] | None:
+def gemini_tokens(t: Any) -> tuple[dict[str, Any], int] | None:
     """(our four fields, thoughts) of a `tokens` object, or None when it recorded nothing."""
     if not isinstance(t, dict):
         return None
@@ -62,12 +72,12 @@ def gemini_tokens(t: Any) -> tuple[dict, int] | None:
     return {"input": inp + tool, "output": out + thoughts, "cacheRead": cached, "cacheWrite": 0}, thoughts
 
 
-def _io(name: str, args: Any, display: Any, cwd: str | None) -> list:
+def _io(name: str, args: Any, display: Any, cwd: str | None) -> list[Any]:
     if not isinstance(args, dict):
         return []
     disp = display if isinstance(display, dict) else {}
     if name in _READ or name in _WRITE:
-        path = disp.get("filePath") if isinstance(disp.get("filePath"), str) else None
+        path = opt_str(disp.get("filePath"))
         for k in _READ.get(name) or _WRITE[name]:
             if not path and isinstance(args.get(k), str):
                 path = args[k]
@@ -87,7 +97,7 @@ def _io(name: str, args: Any, display: Any, cwd: str | None) -> list:
     return []
 
 
-def _result_text(call: dict) -> str:
+def _result_text(call: dict[str, Any]) -> str:
     out = []
     for part in call.get("result") or ():
         resp = ((part or {}).get("functionResponse") or {}).get("response") if isinstance(part, dict) else None
@@ -99,25 +109,25 @@ def _result_text(call: dict) -> str:
 
 
 class GeminiParser:
-    def __init__(self, state: dict | None, fallback_sid: str):
+    def __init__(self, state: dict[str, Any] | None, fallback_sid: str):
         self.b = SessionBuilder(state, SOURCE, fallback_sid, BuilderState)
 
-    def header(self, d: dict) -> None:
+    def header(self, d: dict[str, Any]) -> None:
         s = self.b.s
         if isinstance(d.get("sessionId"), str) and s.sid is None:
             s.sid = d["sessionId"]
 
-    def message(self, m: dict, key: str) -> None:
+    def message(self, m: dict[str, Any], key: str) -> None:
         b = self.b
         t = m.get("type")
         ts = parse_ts(m.get("timestamp"))
-        mid = m.get("id") if isinstance(m.get("id"), str) else key
+        mid = as_str(m.get("id"), key)
         if t == "user":
             text = _text(m.get("displayContent")) or _text(m.get("content"))
             b.prompt(mid, text, ts)
         elif t == "gemini":
             tok = gemini_tokens(m.get("tokens"))
-            model = m.get("model") if isinstance(m.get("model"), str) else None
+            model = opt_str(m.get("model"))
             extra: dict[str, Any] = {}
             thoughts = m.get("thoughts")
             if isinstance(thoughts, list) and thoughts:
@@ -133,7 +143,7 @@ class GeminiParser:
                 status = call.get("status")
                 result = _result_text(call)
                 ok = status in (None, "success")
-                cid = call.get("id") if isinstance(call.get("id"), str) else f"{mid}:{i}"
+                cid = as_str(call.get("id"), f"{mid}:{i}")
                 if b.s.cwd is None:
                     b.s.cwd = _workspace_from(call.get("args"), call.get("resultDisplay"))
                 b.tool(
@@ -172,7 +182,7 @@ def _workspace(path: Path) -> str | None:
         return None
 
 
-def import_gemini(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_gemini(path: Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     path = Path(path)
     label = str(path)
     with open(path, "rb") as f:
@@ -186,7 +196,7 @@ def import_gemini(path: Path, cursor: dict | None = None, max_bytes: int | None 
         p.b.s.cwd = _workspace(path)
     errors: list[str] = []
 
-    def handle(d: dict, n: int) -> None:
+    def handle(d: dict[str, Any], n: int) -> None:
         if "type" in d:
             p.message(d, f"L{n}")
         elif "sessionId" in d:
@@ -209,7 +219,7 @@ def _is_document(path: Path) -> bool:
     return isinstance(d, dict) and isinstance(d.get("messages"), list)
 
 
-def _import_document(path: Path, cursor: dict | None) -> ImportResult:
+def _import_document(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
     """The JSON format is rewritten whole: re-read it when it changed and send the
     messages from the last one already sent (it may have gained tool calls) on."""
     label = str(path)

@@ -45,7 +45,7 @@ class DbSource(Source):
         self._sessions: dict[str, dict | None] = {}
         self._links: dict[str, tuple[str, str] | None] = {}
 
-    def _json(self, table: str, rowid: int, raw: Any) -> dict | None:
+    def _json(self, table: str, rowid: int, raw: Any) -> dict[str, Any] | None:
         try:
             d = json_loads(raw)
         except (JSONDecodeError, TypeError) as exc:
@@ -56,7 +56,7 @@ class DbSource(Source):
             return None
         return d
 
-    def session(self, sid: str) -> dict | None:
+    def session(self, sid: str) -> dict[str, Any] | None:
         if sid not in self._sessions:
             row = self.con.execute(
                 "SELECT id, parent_id, directory, title FROM session WHERE id = ?", (sid,)
@@ -120,7 +120,7 @@ def connect_ro(path: Path) -> sqlite3.Connection:
     return con
 
 
-def import_db(path: Path, cursor: dict | None) -> ImportResult:
+def import_db(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
     label = str(path)
     cur = dict(cursor or {}, format=SOURCE)
     mark = int(cur.get("mark") or 0)
@@ -164,7 +164,7 @@ def import_db(path: Path, cursor: dict | None) -> ImportResult:
                 uid = mid if d.get("role") == "user" else d.get("parentID")
                 if isinstance(uid, str):
                     turns[(sid, uid)] = None
-        events: list[dict] = []
+        events: list[dict[str, Any]] = []
         source = source_of(path)
         for sid, uid in turns:
             events.extend(build_turn(src, sid, uid, errors, source))
@@ -176,7 +176,7 @@ def import_db(path: Path, cursor: dict | None) -> ImportResult:
     return ImportResult(events, list(dict.fromkeys(errors)), cur)
 
 
-def import_opencode(path: Path, cursor: dict | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_opencode(path: Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     path = Path(path)
     if path.suffix == ".db":
         return import_db(path, cursor)

@@ -20,7 +20,7 @@ class StorageSource(Source):
         self._sessions: dict[str, dict | None] = {}
         self._msgs: dict[str, list[tuple[str, dict]]] = {}
 
-    def _load(self, f: Path) -> dict | None:
+    def _load(self, f: Path) -> dict[str, Any] | None:
         try:
             d = json_loads(f.read_bytes())
         except (OSError, JSONDecodeError) as exc:
@@ -31,7 +31,7 @@ class StorageSource(Source):
             return None
         return d
 
-    def session(self, sid: str) -> dict | None:
+    def session(self, sid: str) -> dict[str, Any] | None:
         if sid not in self._sessions:
             files = list((self.root / "session").glob(f"*/{sid}.json"))
             self._sessions[sid] = self._load(files[0]) if files else None
@@ -67,7 +67,7 @@ class StorageSource(Source):
         return None  # the older storage is read one session at a time
 
 
-def storage_signature(storage: Path, sid: str) -> list:
+def storage_signature(storage: Path, sid: str) -> list[Any]:
     files: Iterable[Path] = list((storage / "message" / sid).glob("*.json"))
     n, newest = 0, 0
     for f in files:
@@ -80,7 +80,7 @@ def storage_signature(storage: Path, sid: str) -> list:
     return [n, newest]
 
 
-def import_storage(path: Path, cursor: dict | None) -> ImportResult:
+def import_storage(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
     """`path` is a session file `storage/session/<project>/<id>.json`: its messages
     and parts are read again whenever one of them changed."""
     storage = path.parent.parent.parent
@@ -98,7 +98,7 @@ def import_storage(path: Path, cursor: dict | None) -> ImportResult:
     if cursor and cursor.get("sig") == sig:
         return ImportResult([], [], cursor)
     src._sessions[sid] = info
-    events: list[dict] = []
+    events: list[dict[str, Any]] = []
     for _, m in src.messages(sid):
         if m.get("role") == "user" and isinstance(m.get("id"), str):
             events.extend(build_turn(src, sid, m["id"], errors, source_of(path)))

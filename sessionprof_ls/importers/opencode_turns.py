@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .builder import BuilderState, SessionBuilder
+from .common import as_obj, opt_str
 
 SOURCE = "opencode"
 _READ = {"read"}
@@ -20,10 +21,10 @@ def _num(v: Any) -> int:
     return max(int(v), 0) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
 
 
-def opencode_tokens(t: Any) -> tuple[dict, int] | None:
+def opencode_tokens(t: Any) -> tuple[dict[str, Any], int] | None:
     if not isinstance(t, dict):
         return None
-    cache = t.get("cache") if isinstance(t.get("cache"), dict) else {}
+    cache = as_obj(t.get("cache"))
     inp, out, reasoning = _num(t.get("input")), _num(t.get("output")), _num(t.get("reasoning"))
     cr, cw = _num(cache.get("read")), _num(cache.get("write"))
     if not (inp or out or reasoning or cr or cw):
@@ -31,7 +32,7 @@ def opencode_tokens(t: Any) -> tuple[dict, int] | None:
     return {"input": inp, "output": out + reasoning, "cacheRead": cr, "cacheWrite": cw}, reasoning
 
 
-def _io(tool: str, args: Any) -> list:
+def _io(tool: str, args: Any) -> list[Any]:
     if not isinstance(args, dict):
         return []
     path = args.get("filePath") or args.get("file_path") or args.get("path")
@@ -52,7 +53,7 @@ class Source:
 
     label: str
 
-    def session(self, sid: str) -> dict | None: ...
+    def session(self, sid: str) -> dict[str, Any] | None: ...
     def turn(self, sid: str, user_id: str) -> list[tuple[str, dict]]: ...  # (row ref, message) in order
     def parts(self, message_id: str) -> list[tuple[str, dict]]: ...
     def turn_number(self, sid: str, user_id: str, created: Any) -> int: ...
@@ -64,7 +65,7 @@ def source_of(path: Path) -> str:
     return "kilo-cli" if path.name == "kilo.db" or "kilo" in path.parts else SOURCE
 
 
-def build_turn(src: Source, sid: str, user_id: str, errors: list[str], source: str = SOURCE) -> list[dict]:
+def build_turn(src: Source, sid: str, user_id: str, errors: list[str], source: str = SOURCE) -> list[dict[str, Any]]:
     """Every event of one turn: the prompt, each assistant message's response,
     its tools (with what they touched), and the turn span around them."""
     info = src.session(sid) or {}
@@ -113,7 +114,7 @@ def excerpt_id(sid: str) -> str:
     return sid[:12]
 
 
-def _assistant(b: SessionBuilder, src: Source, m: dict, user_model: dict) -> None:
+def _assistant(b: SessionBuilder, src: Source, m: dict[str, Any], user_model: dict[str, Any]) -> None:
     mid = m["id"]
     t = m.get("time") or {}
     start, done = t.get("created"), t.get("completed")
@@ -153,10 +154,10 @@ def _assistant(b: SessionBuilder, src: Source, m: dict, user_model: dict) -> Non
         if st.get("status") in ("pending", "running"):
             b.tool_start(key, name, st.get("input"), tt.get("start"))
             continue
-        meta = st.get("metadata") if isinstance(st.get("metadata"), dict) else {}
+        meta = as_obj(st.get("metadata"))
         failed_exit = isinstance(meta.get("exit"), int) and meta["exit"] != 0  # bash: completed, but the command failed
         ok = st.get("status") == "completed" and not failed_exit
-        out = st.get("output") if isinstance(st.get("output"), str) else None
+        out = opt_str(st.get("output"))
         error = (out or f"exit code {meta['exit']}") if failed_exit else str(st.get("error"))
         b.tool(
             key,

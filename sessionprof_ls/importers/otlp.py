@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .common import excerpt, make_event
+from .common import as_obj, excerpt, make_event
 from .otlp_claude_code import CLAUDE_CODE_SPANS, claude_code_span, drop_execution_spans
 from .otlp_logs import log_to_event
 from .otlp_values import attrs, first, json_args, nanos_to_ms, normalize_id, to_int
@@ -31,7 +31,7 @@ _TOOL_OPS = {"execute_tool"}
 _AGENT_OPS = {"invoke_agent", "create_agent", "workflow"}
 
 
-def _tokens_including_cache(a: dict) -> dict | None:
+def _tokens_including_cache(a: dict[str, Any]) -> dict[str, Any] | None:
     """gen_ai / OpenInference usage (input counts cache) -> contract tokens (uncached input)."""
     total_in = to_int(first(a, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"))
     out = to_int(first(a, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"))
@@ -63,7 +63,7 @@ def _tokens_including_cache(a: dict) -> dict | None:
     return {"input": max(total_in - cr - cw, 0), "output": out or 0, "cacheRead": cr, "cacheWrite": cw}
 
 
-def _span_type(a: dict, name: str, kind: Any) -> str:
+def _span_type(a: dict[str, Any], name: str, kind: Any) -> str:
     op = a.get("gen_ai.operation.name")
     oi = str(a.get("openinference.span.kind") or "").upper()
     if op in _LLM_OPS or oi in ("LLM", "EMBEDDING") or a.get("gen_ai.usage.output_tokens") is not None:
@@ -79,7 +79,7 @@ def _span_type(a: dict, name: str, kind: Any) -> str:
     return "agent"
 
 
-def _session_of(a: dict, res: dict, fallback: str) -> str:
+def _session_of(a: dict[str, Any], res: dict[str, Any], fallback: str) -> str:
     v = first(a, "session.id", "gen_ai.conversation.id", "session_id", "gen_ai.session.id")
     if v is None:
         v = first(res, "session.id", "gen_ai.conversation.id")
@@ -193,7 +193,7 @@ def _span_event(sp: Any, res: dict[str, Any], service: Any) -> dict[str, Any] | 
     path = first(a, "file.path", "code.filepath")
     if path is not None:
         meta["filePath"] = str(path)
-    status = sp.get("status") if isinstance(sp.get("status"), dict) else {}
+    status = as_obj(sp.get("status"))
     code = status.get("code")
     if code in (2, "STATUS_CODE_ERROR", "2"):
         meta["status"] = "error"

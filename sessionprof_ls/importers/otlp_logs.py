@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .common import excerpt, make_event, parse_ts
+from .common import as_str, excerpt, make_event, parse_ts
 from .otlp_values import anthropic_tokens, any_value, attrs, first, json_args, nanos_to_ms, split_ttft, to_int
 
 _CC_EVENTS = {
@@ -76,7 +76,7 @@ def log_to_event(rec: dict[str, Any], res: dict[str, Any]) -> dict[str, Any] | s
             meta["args"] = json_args(a.get("tool_parameters"))
         name = tool
     else:
-        meta["text"] = excerpt(a.get("prompt") if isinstance(a.get("prompt"), str) else "")
+        meta["text"] = excerpt(as_str(a.get("prompt")))
         meta["promptLength"] = to_int(a.get("prompt_length"))
         name = "User prompt"
         start = end
