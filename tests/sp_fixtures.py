@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,25 @@ def read_events(session: str, paths: list[str], tokens: int, t0: float) -> list[
         }
         for k, path in enumerate(paths)
     ]
+
+
+def run_cli(
+    tmp_path: Path, *args: str, store: Path | None = None, home: Path | None = None, columns: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`sessionprof ARGS` in a fresh process, in tmp_path, with its own store and home folder
+    (no agent folders of this machine) and the terminal width `columns` (None: not set)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "COLUMNS", "LINES")}
+    env.update(SESSIONPROF_STORE=str(store or tmp_path / "store.db"), HOME=str(home or tmp_path / "home"))
+    if columns:
+        env["COLUMNS"] = str(columns)
+    return subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
 
 
 def python_exe() -> str:

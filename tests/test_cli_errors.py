@@ -10,23 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sp_fixtures import FIXTURES
+from sp_fixtures import FIXTURES, run_cli
 
 CODEX = FIXTURES / "codex" / "agentlogs-crud.jsonl"
 CLAUDE = FIXTURES / "claude-code" / "agentlogs-crud.jsonl"
 
 
 def sp(tmp_path: Path, *args: str, store: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME")}
-    env.update(SESSIONPROF_STORE=str(store or tmp_path / "store.db"), HOME=str(tmp_path / "home"), COLUMNS="100")
-    return subprocess.run(
-        [sys.executable, "-m", "sessionprof_ls.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=tmp_path,
-    )
+    return run_cli(tmp_path, *args, store=store, columns=100)
 
 
 def one_error(out: subprocess.CompletedProcess, *words: str) -> str:

@@ -6,32 +6,19 @@ lines indented; `sessions` with date, duration, unique prefixes and cost;
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from sp_fixtures import FIXTURES
+from sp_fixtures import FIXTURES, run_cli
 
 BIG = FIXTURES / "claude-code" / "spotter-subagent.jsonl"  # long title, files in context, suggestions
 
 
 def sp(tmp_path: Path, *args: str, columns: int | None = None, home: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "COLUMNS", "LINES")}
-    env.update(SESSIONPROF_STORE=str(tmp_path / "store.db"), HOME=str(home or tmp_path / "home"))
-    if columns:
-        env["COLUMNS"] = str(columns)
-    out = subprocess.run(
-        [sys.executable, "-m", "sessionprof_ls.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=tmp_path,
-    )
+    out = run_cli(tmp_path, *args, home=home, columns=columns)
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
     return out

@@ -73,31 +73,34 @@ def _check_tree(events):
             assert e["endTime"] >= e["startTime"]
 
 
-@pytest.mark.parametrize("name", sorted(CLAUDE_REFERENCE))
-def test_claude_fixture_totals(name):
-    path = FIXTURES / "claude-code" / f"{name}.jsonl"
-    assert detect_format(path) == "claude-code"
+def _imported(source: str, name: str) -> list[dict]:
+    """A real fixture's events, detected as `source` and imported without an error."""
+    path = FIXTURES / source / f"{name}.jsonl"
+    assert detect_format(path) == source
     res = import_file(path)
     assert res.errors == []
-    tot, requests = _totals(res.events)
+    return res.events
+
+
+@pytest.mark.parametrize("name", sorted(CLAUDE_REFERENCE))
+def test_claude_fixture_totals(name):
+    events = _imported("claude-code", name)
+    tot, requests = _totals(events)
     inp, out, cw, cr, n, cost = CLAUDE_REFERENCE[name]
     assert tot == {"input": inp, "output": out, "cacheWrite": cw, "cacheRead": cr}
     assert requests == n
-    assert _cost(res.events) == pytest.approx(cost, rel=0.02)
-    _check_tree(res.events)
+    assert _cost(events) == pytest.approx(cost, rel=0.02)
+    _check_tree(events)
 
 
 @pytest.mark.parametrize("name", sorted(CODEX_REFERENCE))
 def test_codex_fixture_totals(name):
-    path = FIXTURES / "codex" / f"{name}.jsonl"
-    assert detect_format(path) == "codex"
-    res = import_file(path)
-    assert res.errors == []
-    tot, _ = _totals(res.events)
+    events = _imported("codex", name)
+    tot, _ = _totals(events)
     inp, cached, out, cost = CODEX_REFERENCE[name]
     assert tot == {"input": inp, "cacheRead": cached, "output": out, "cacheWrite": 0}
-    assert _cost(res.events) == pytest.approx(cost, rel=0.02)
-    _check_tree(res.events)
+    assert _cost(events) == pytest.approx(cost, rel=0.02)
+    _check_tree(events)
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*/*.jsonl")), ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -176,6 +176,17 @@ def test_collector_down_then_restart_loses_nothing_and_repeats_nothing(tmp_path,
     assert 1 <= len(rec.session_ends) <= 2 and rec.session_ends[-1] == round(a.t1 * 1000) * 1000
 
 
+def _export_otlp(tmp_path, sid: str, env: dict) -> subprocess.CompletedProcess:
+    """`sessionprof export SID --otlp` with no URL: the OTEL_* variables of `env` say where."""
+    return subprocess.run(
+        [sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"), sid, "--otlp"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
 def test_export_otlp_with_no_url_honours_the_otel_variables(tmp_path, receiver):
     import os
 
@@ -191,26 +202,14 @@ def test_export_otlp_with_no_url_honours_the_otel_variables(tmp_path, receiver):
         OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer%20{receiver.token}",
     )
     env.pop("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", None)
-    run = subprocess.run(
-        [sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"), sid, "--otlp"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    run = _export_otlp(tmp_path, sid, env)
     assert run.returncode == 0, run.stderr
     assert f"to {receiver.url}/v1/traces" in run.stdout
     got = _wait_summary(receiver, sid, want["eventCount"])
     assert _summary_without(got, want) == _summary_without(want)
     # without the header the receiver refuses, and the session waits in the outbox: one line, exit 1
     env.pop("OTEL_EXPORTER_OTLP_HEADERS")
-    run = subprocess.run(
-        [sys.executable, "-m", "sessionprof_ls.cli", "export", "--store", str(tmp_path / "store.db"), sid, "--otlp"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    run = _export_otlp(tmp_path, sid, env)
     assert run.returncode == 1 and "kept in the outbox" in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
 
