@@ -351,17 +351,23 @@ def main(argv=None) -> int:
             srv.session = sid
             share = overlap_share(fg)
             print(
-                f"[{n:,} events] synthesized in {time.perf_counter() - t0:.1f}s: {share:.0%} overlap a sibling; ours {len(srv.flame[sid]) / 1e6:.1f} MB, "
-                f"speedscope {len(srv.profiles.get(f'{sid}.json', b'')) / 1e6:.1f} MB",
+                f"[{n:,} events] synthesized in {time.perf_counter() - t0:.1f}s: {share:.0%} overlap a sibling;"
+                f" ours {len(srv.flame[sid]) / 1e6:.1f} MB,"
+                f" speedscope {len(srv.profiles.get(f'{sid}.json', b'')) / 1e6:.1f} MB",
                 file=sys.stderr,
             )
-            ours = [measure(browser, f"{srv.url}/?token={srv.token}", 120) for _ in range(args.repeat)]
+            # ours and speedscope alternate, so a change of the machine's load hits both alike
+            load0 = os.getloadavg()[0]
+            ours, theirs = [], []
+            reps = 0 if not sdir else args.speedscope_repeat or (args.repeat if n <= 100_000 else 1)
+            url = f"{srv.url}/speedscope/index.html#profileURL={srv.url}/profiles/{sid}.json"
+            for k in range(max(args.repeat, reps)):
+                if k < args.repeat:
+                    ours.append(measure(browser, f"{srv.url}/?token={srv.token}", 120))
+                if k < reps:
+                    theirs.append(measure(browser, url, 300))
+            load1 = os.getloadavg()[0]
             zoom = measure_zoom(browser, f"{srv.url}/?token={srv.token}", args.zoom_steps)
-            theirs = []
-            if sdir:
-                reps = args.speedscope_repeat or (args.repeat if n <= 100_000 else 1)
-                url = f"{srv.url}/speedscope/index.html#profileURL={srv.url}/profiles/{sid}.json"
-                theirs = [measure(browser, url, 300) for _ in range(reps)]
             draws = sorted(zoom["draws"])
             hovers = sorted(zoom["hover"]["times"])
             rows.append(
@@ -375,6 +381,7 @@ def main(argv=None) -> int:
                     "ours_runs": ours,
                     "speedscope_first_paint_s": statistics.median(theirs) if theirs else None,
                     "speedscope_runs": theirs,
+                    "load_average": [load0, load1],
                     "zoom_draw_median_ms": statistics.median(draws),
                     "zoom_draw_p95_ms": draws[int(0.95 * (len(draws) - 1))],
                     "zoom_frame_interval_median_ms": statistics.median(zoom["intervals"]),
@@ -388,25 +395,32 @@ def main(argv=None) -> int:
         if args.server_events:
             fg = synthesize(args.server_events + 1)
             runs, events = measure_real_server(browser, fg, args.repeat)
-            server = {"events": events, "first_paint_s": statistics.median(runs), "runs": runs}
+            load = os.getloadavg()[0]
+            server = {"events": events, "first_paint_s": statistics.median(runs), "runs": runs, "load_average": load}
             print(f"[real server] {events:,} events: first paint {runs}", file=sys.stderr)
         browser.close()
     srv.shutdown()
 
     print(
-        f"{'events':>10} | {'overlap':>7} | {'ours first paint':>16} | {'speedscope':>10} | {'ours/theirs':>11} | {'zoom draw med/p95':>17} | {'hover med/p95':>15}"
+        f"{'events':>10} | {'overlap':>7} | {'ours first paint':>16} | {'speedscope':>10} | {'ours/theirs':>11}"
+        f" | {'zoom draw med/p95':>17} | {'hover med/p95':>15} | load avg"
     )
-    print("-" * 105)
+    print("-" * 118)
     for r in rows:
         ss = r["speedscope_first_paint_s"]
         ratio = f"{r['ours_first_paint_s'] / ss:.2f}x" if ss else "-"
+        sst = "-" if ss is None else f"{ss:.2f} s"
         print(
-            f"{r['events']:>10,} | {r['overlap_share']:>6.0%} | {r['ours_first_paint_s']:>14.3f} s | {ss if ss is None else f'{ss:.2f} s':>10} | {ratio:>11} | "
-            f"{r['zoom_draw_median_ms']:>6.2f} / {r['zoom_draw_p95_ms']:>5.2f} ms | {r['hover_median_ms']:>5.2f} / {r['hover_p95_ms']:>5.2f} ms"
+            f"{r['events']:>10,} | {r['overlap_share']:>6.0%} | {r['ours_first_paint_s']:>14.3f} s"
+            f" | {sst:>10} | {ratio:>11}"
+            f" | {r['zoom_draw_median_ms']:>6.2f} / {r['zoom_draw_p95_ms']:>5.2f} ms"
+            f" | {r['hover_median_ms']:>5.2f} / {r['hover_p95_ms']:>5.2f} ms"
+            f" | {r['load_average'][0]:.1f}-{r['load_average'][1]:.1f}"
         )
     if server:
         print(
-            f"real server ({server['events']:,} events, sessionprof ui): first paint {server['first_paint_s']:.3f} s (target 0.5 s)"
+            f"real server ({server['events']:,} events, sessionprof ui): first paint"
+            f" {server['first_paint_s']:.3f} s (target 0.5 s), load avg {server['load_average']:.1f}"
         )
     print("targets: ours/theirs <= 0.25x; zoom draw and hover p95 <= 4 ms at 100k")
     print()

@@ -10,12 +10,9 @@ import {
 } from "./protocol.js";
 import { createTransport } from "./transport.js";
 import { trackPanelState } from "./panelstate.js"; // issue 16: VS Code panel state across reloads
-import { renderSuggestionCards } from "./suggestions.js";
 import { MIN_FRAME_PX, ROW_HEIGHT, OTHER_COLOR, buildFlameData, formatMs } from "./flame.js";
 import { FlameGraphView } from "./flameview.js";
 import { flameCard } from "./flamecard.js";
-import { eventCache, eventLines, frameLines } from "./tooltip.js";
-import { commonRoot, dataTable, relativePath } from "./tables.js";
 import { afterPaint } from "./paint.js";
 import { NOT_RECORDED, PRICE_UNKNOWN, formatCost, lazyNumberFormat, summaryCost } from "./format.js";
 
@@ -89,7 +86,20 @@ const state = {
 const transport = createTransport(config, onHostMessage);
 let flameView;
 let flameUi; // toolbar hooks of flamecard.js
-const fetchEvent = eventCache((m, p) => transport.request(m, p), EVENT);
+
+// Modules the first paint does not need (tables, tooltips, suggestion cards): loaded just after
+// it, so fewer requests queue before it (issue 13). Every caller awaits loadLater() first.
+let dataTable, commonRoot, relativePath, eventLines, frameLines, renderSuggestionCards, fetchEvent;
+let laterReq = null;
+function loadLater() {
+  laterReq ||= Promise.all([import("./tables.js"), import("./tooltip.js"), import("./suggestions.js")]).then(([t, tt, sg]) => {
+    ({ dataTable, commonRoot, relativePath } = t);
+    ({ eventLines, frameLines } = tt);
+    ({ renderSuggestionCards } = sg);
+    fetchEvent = tt.eventCache((m, p) => transport.request(m, p), EVENT);
+  });
+  return laterReq;
+}
 
 // ------------------------------------------------------------------ theme
 
@@ -292,6 +302,7 @@ const painted = () =>
 /** The tokens-by-message table (100k rows at 100k events), asked for after the first paint. */
 async function loadMessages(sid, seq) {
   if (!state.perf || Array.isArray(state.perf.tokensByMessage)) return;
+  state.messagesLoading = true;
   try {
     const full = await transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false, includeMessages: true });
     if (seq !== state.loadSeq || !state.perf || !full) return;
@@ -299,6 +310,8 @@ async function loadMessages(sid, seq) {
     renderTokensByMessage(state.perf.tokensByMessage);
   } catch (e) {
     if (seq === state.loadSeq) showError(`Could not load the tokens by message: ${e.message}`);
+  } finally {
+    if (seq === state.loadSeq) state.messagesLoading = false;
   }
 }
 
@@ -312,6 +325,7 @@ async function refresh(keepView, prefetched = null) {
   const seq = ++state.loadSeq;
   const mode = FLAME_MODES[state.mode];
   const req = prefetched || fetchSession(sid);
+  state.messagesLoading = false;
   state.inFlight = sid;
   state.lateSummary = null;
   // the flame graph paints as soon as it arrives; the analysis fills in when it does
@@ -330,12 +344,14 @@ async function refresh(keepView, prefetched = null) {
     flameView.setData(data, keepView);
     afterFlameData();
     await painted();
+    loadLater();
     if (seq !== state.loadSeq) return;
   } catch (e) {
     flameError = `Could not load session ${sid}: ${e.message}`;
   }
   try {
     const perf = await req.perf;
+    await loadLater();
     if (seq !== state.loadSeq) return;
     state.perf = perf;
     state.inFlight = null;
@@ -351,9 +367,11 @@ async function refresh(keepView, prefetched = null) {
       selectEventById(id);
     }
     if (state.tab === "timeline") renderTimeline();
+    state.loadDone = seq;
   } catch (e) {
     if (seq === state.loadSeq) {
       state.inFlight = null;
+      state.loadDone = seq;
       showError(flameError || `Could not load session ${sid}: ${e.message}`);
     }
   }
@@ -680,6 +698,7 @@ function renderTokensByModel(list) {
 async function renderTimeline() {
   const wrap = $("timeline");
   if (!state.sessionId) return;
+  await loadLater();
   if (!state.timeFlame) {
     try {
       state.timeFlame = buildFlameData(await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: "time", weight: "time", encoding: "base64" }));
@@ -725,6 +744,10 @@ function onHover(i, ev) {
   if (i < 0 || !d) {
     tip.hidden = true;
     hoverSeq++;
+    return;
+  }
+  if (!frameLines) {
+    loadLater().then(() => flameView.hovered === i && onHover(i, ev)); // a hover before it loaded
     return;
   }
   if (tip.dataset.frame !== String(i) || tip.hidden) {
@@ -782,6 +805,8 @@ async function renderDetails(i) {
   const d = state.flame;
   const seq = ++detailsSeq;
   if (i < 0 || !d) return;
+  await loadLater();
+  if (seq !== detailsSeq) return;
   const id = d.ids ? d.ids[i] : null;
   box.appendChild(h("h3", { text: d.strings[d.name[i]] ?? "" }));
   const dl = h("dl");
@@ -877,6 +902,8 @@ function exposeTestHook() {
     lastPaintMs: () => v.lastPaintMs,
     firstPaintAt: () => v.firstPaintAt,
     pending: () => v.pending,
+    // the last load drew the graph and rendered the analysis and the message table (tests)
+    loaded: () => (state.loadDone || 0) === state.loadSeq && !state.messagesLoading,
     mode: () => state.mode,
     sessionId: () => state.sessionId,
   });

@@ -7,7 +7,7 @@
 // column, so a paint costs O(rows x pixels x log n), not O(n).
 
 import { idleGaps, laneRows } from "./lanes.js";
-import { formatDuration } from "./format.js";
+import { formatDuration, lazyNumberFormat } from "./format.js";
 
 export const ROW_HEIGHT = 18;
 export const MIN_FRAME_PX = 1; // narrower frames are merged into pixel columns
@@ -244,7 +244,7 @@ export function upperBound(a, x, lo, hi) {
   return lo;
 }
 
-const NF = new Intl.NumberFormat("en-US");
+const NF = lazyNumberFormat(); // made on first use: the first NumberFormat of a page costs 14-130 ms (issue 13)
 
 /** Duration in ms as every client writes it (format.js, sessionprof_ls/format_cases.json): 450ms, 12.3s, 4m 12s, 1h 02m. */
 export const formatMs = formatDuration;

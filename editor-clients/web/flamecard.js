@@ -2,11 +2,12 @@
 // the scrolling canvas with its overlay, and the DOM text a screen reader needs (top
 // frames with the sandwich of the chosen one, the selected frame's details).
 import { TYPE_COLORS, formatValue } from "./flame.js";
-import { nameTotals, sandwich } from "./sandwich.js";
-import { dataTable } from "./tables.js";
 import { lazyNumberFormat } from "./format.js";
 
 const NF = lazyNumberFormat();
+// the top frames and the sandwich come after the first paint: their modules too (issue 13)
+let later = null;
+const laterModules = () => (later ||= Promise.all([import("./sandwich.js"), import("./tables.js")]));
 
 /** Builds the card; returns {card, elements (for FlameGraphView), wire(view)}. */
 export function flameCard({ h, modes, mode, onMode, onReset }) {
@@ -138,7 +139,8 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
       );
     };
     const joined = (els) => els.flatMap((el, k) => (k ? [h("span", { class: "sep", "aria-hidden": "true", text: "›" }), el] : [el]));
-    const renderNames = () => {
+    const renderNames = async () => {
+      const [{ nameTotals }, { dataTable }] = await laterModules();
       const d = view.data;
       if (!d) return;
       const rows = nameTotals(d).slice(0, 2000);
@@ -160,7 +162,8 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
       );
       if (rows.length) renderSandwich(rows.find((r) => r.nameIdx !== d.name[0])?.nameIdx ?? rows[0].nameIdx);
     };
-    const renderSandwich = (nameIdx) => {
+    const renderSandwich = async (nameIdx) => {
+      const [{ sandwich }] = await laterModules();
       const d = view.data;
       const sw = sandwich(d, nameIdx);
       const list = (title, items, cls) =>

@@ -21,15 +21,24 @@ export function drawAxis(view) {
   const scale = W / (view.ve - view.vs);
   ctx.font = view.font;
   ctx.textBaseline = "middle";
-  for (const g of d.idle) {
+  let free = -Infinity; // labels never overlap: the next one starts right of this
+  for (let k = 0; k < d.idle.length; k++) {
+    const g = d.idle[k];
     const x0 = (g.at - view.vs) * scale;
     const x1 = (g.at + g.width - view.vs) * scale;
     if (x1 < 0 || x0 > W) continue;
     ctx.fillStyle = view.colors.idle;
     ctx.fillRect(x0, 0, Math.max(1, x1 - x0), 20);
-    const label = `idle ${formatValue(g.end - g.start, "ms")}`;
+    // "idle 10m 00s", else "10m 00s" when that is what fits before the next gap; else none
+    const next = k + 1 < d.idle.length ? (d.idle[k + 1].at - view.vs) * scale : Infinity;
+    const x = Math.max(x0, 0) + 2;
+    const time = formatValue(g.end - g.start, "ms");
+    const room = Math.min(Math.max(next, x1), W);
+    const label = [`idle ${time}`, time].find((t) => x >= free && x + ctx.measureText(t).width + 4 <= room);
+    if (!label) continue;
     ctx.fillStyle = view.colors.fg;
-    ctx.fillText(label, Math.max(x0, 0) + 2, 10);
+    ctx.fillText(label, x, 10);
+    free = x + ctx.measureText(label).width + 6;
     view.axisLabels.push({ x: x0, label });
   }
   ctx.strokeStyle = view.colors.muted;

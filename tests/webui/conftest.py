@@ -367,8 +367,12 @@ class UI:
         return self.page.evaluate(f"window.__sessionprof.{expr}")
 
     def settle(self):
-        """Waits until the flame graph has data and no paint is pending."""
-        self.wait("window.__sessionprof && window.__sessionprof.frameCount() > 0 && !window.__sessionprof.pending()")
+        """Waits until the flame graph has data, no paint is pending and the analysis (drawn
+        after the graph's first paint, issue 13) and the message table are on the page."""
+        self.wait(
+            "window.__sessionprof && window.__sessionprof.frameCount() > 0 && !window.__sessionprof.pending()"
+            " && window.__sessionprof.loaded()"
+        )
         self.page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
     def rows(self) -> list[int]:

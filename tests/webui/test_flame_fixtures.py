@@ -65,11 +65,11 @@ def overlaps(rects: list[list[float]]) -> list[tuple]:
     for r in rects:
         by_y.setdefault(r[1], []).append(r)
     ys = sorted(by_y)
-    assert all(b - a >= 17 for a, b in zip(ys, ys[1:])), "row bands overlap vertically"
+    assert all(b - a >= 17 for a, b in zip(ys, ys[1:], strict=False)), "row bands overlap vertically"
     bad = []
-    for y, rs in by_y.items():
+    for rs in by_y.values():
         rs.sort(key=lambda r: r[0])
-        for a, b in zip(rs, rs[1:]):
+        for a, b in zip(rs, rs[1:], strict=False):
             if a[0] + a[2] > b[0] + 1e-6:
                 bad.append((a, b))
     return bad
@@ -82,7 +82,8 @@ def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: S
     if mode != "time":
         ui.page.locator(f'.mode[data-mode="{mode}"]').click()
         ui.wait(
-            f"window.__sessionprof.mode() === '{mode}' && window.__sessionprof.frameCount() === {len(fx.fg(mode)['frames']['start'])}"
+            f"window.__sessionprof.mode() === '{mode}'"
+            f" && window.__sessionprof.frameCount() === {len(fx.fg(mode)['frames']['start'])}"
         )
         ui.settle()
     fg = fx.fg(mode)
@@ -97,7 +98,7 @@ def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: S
         by_row.setdefault(rows[i], []).append(i)
     for r, idx in by_row.items():
         idx.sort(key=lambda i: f["start"][i])
-        for a, b in zip(idx, idx[1:]):
+        for a, b in zip(idx, idx[1:], strict=False):
             assert f["start"][a] + f["value"][a] <= f["start"][b] + 1e-9, (r, a, b)
     # drawn rectangles at full view and zoomed into the middle
     for view in ([0, 1e18], [fg["total"] * 0.3, fg["total"] * 0.45]):
@@ -109,7 +110,7 @@ def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: S
     # and a real pointer: hover the widest frame of each row, the tooltip names it
     ui.settle()
     box = ui.canvas_box()
-    for r, idx in list(by_row.items())[:12]:
+    for idx in list(by_row.values())[:12]:
         i = max(idx, key=lambda i: f["value"][i])
         b = ui.hook(f"frameBox({i})")
         if b["w"] < 4 or b["y"] + 9 > box["height"]:
@@ -350,7 +351,8 @@ def test_long_tables_are_virtual_and_sortable(open_ui, fixture_data: SessionData
     # scrolling to the end renders the last rows
     ui.page.locator("#tokens-by-message .table-scroll").evaluate("el => { el.scrollTop = el.scrollHeight; }")
     ui.wait(
-        f"[...document.querySelectorAll('{table} tbody tr:not(.spacer)')].some(r => r.getAttribute('aria-rowindex') === '3001')"
+        f"[...document.querySelectorAll('{table} tbody tr:not(.spacer)')]"
+        ".some(r => r.getAttribute('aria-rowindex') === '3001')"
     )
     assert ui.console_errors == []
 
@@ -359,9 +361,17 @@ def test_long_tables_are_virtual_and_sortable(open_ui, fixture_data: SessionData
 
 CONTRAST_JS = """
 () => {
-  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const over = (top, under) => { const a = top[3]; return [0, 1, 2].map((k) => top[k] * a + under[k] * (1 - a)).concat(1); };
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const over = (top, under) => {
+    const a = top[3]; return [0, 1, 2].map((k) => top[k] * a + under[k] * (1 - a)).concat(1);
+  };
   const bgOf = (el) => {
     const layers = [];
     for (let e = el; e; e = e.parentElement) {
@@ -388,7 +398,9 @@ CONTRAST_JS = """
     const a = lum(fg), b = lum(bg);
     const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
     checked++;
-    if (ratio < 4.5) out.push([t.textContent.trim().slice(0, 40), el.className, cs.color, bg.join(','), ratio.toFixed(2)]);
+    if (ratio < 4.5) {
+      out.push([t.textContent.trim().slice(0, 40), el.className, cs.color, bg.join(','), ratio.toFixed(2)]);
+    }
   }
   return {checked, out};
 }
@@ -427,7 +439,10 @@ def test_focus_ring_tabs_and_800x600(open_ui, fx: SessionData, artifacts):
     ui = open_ui(fx, width=800, height=600)
     ui.settle()
     wrap = ui.page.locator("#flame-wrap")
-    style = "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth, getComputedStyle(el).outlineColor]"
+    style = (
+        "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth,"
+        " getComputedStyle(el).outlineColor]"
+    )
     assert wrap.evaluate(style)[0] == "none"
     # keyboard: from the search box, Shift+Tab... reach the canvas with Tab from the Reset button
     ui.page.focus("#flame-reset")
@@ -443,7 +458,7 @@ def test_focus_ring_tabs_and_800x600(open_ui, fx: SessionData, artifacts):
     shot = ui.page.screenshot(clip={"x": b["x"] - 4, "y": b["y"] + 10, "width": 2, "height": 2})
     px = first_pixel(shot)
     want = tuple(int(v) for v in re.findall(r"\d+", ring[2])[:3])
-    assert max(abs(a - c) for a, c in zip(px, want)) <= 8, (px, want)
+    assert max(abs(a - c) for a, c in zip(px, want, strict=True)) <= 8, (px, want)
     # the graph is in the first screen at 800x600 and uses the height it has
     assert b["y"] < 330 and b["height"] >= min(150, ui.hook("rowCount()") * 18)
     assert ui.page.evaluate("document.documentElement.scrollWidth") <= 800
@@ -487,7 +502,7 @@ def parallel_session(fixture_data: SessionData) -> SessionData:
     types = ["session", "agent", "ai_response", "tool_execution"]
     strings = [s[0] for s in spans]
     depth = []
-    for name, typ, p, a, b in spans:
+    for _name, _typ, p, _a, _b in spans:
         depth.append(depth[p] + 1 if p >= 0 else 0)
     fg = {
         "sessionId": "parallel",
@@ -585,13 +600,15 @@ def test_aggregated_view_counts_and_lists_merged_calls_over_base64(
     # each member is named from its event, and leads to it in the time view
     names = {fixture_engine.event(fixture_data.session_id, eid)["name"] for eid in f["members"][i]}
     ui.wait(
-        f"[...document.querySelectorAll('#flame-details .members li')].every(li => !li.innerText.startsWith('{f['members'][i][0][:4]}'))"
+        "[...document.querySelectorAll('#flame-details .members li')]"
+        f".every(li => !li.innerText.startsWith('{f['members'][i][0][:4]}'))"
     )
     shown = {t.rsplit(" (", 1)[0] for t in members.all_inner_texts()}
     assert shown == names
     members.first.locator("button").click()
     ui.wait(
-        f"window.__sessionprof.mode() === 'time' && (window.__sessionprof.selected() || {{}}).id === '{f['members'][i][0]}'"
+        "window.__sessionprof.mode() === 'time'"
+        f" && (window.__sessionprof.selected() || {{}}).id === '{f['members'][i][0]}'"
     )
     assert ui.console_errors == []
 
@@ -601,7 +618,8 @@ def test_webview_follows_a_vscode_theme_change_live(open_ui, fixture_data: Sessi
     ui = open_ui(fixture_data, config={"theme": "light"})
     ui.settle()
     px = lambda: ui.page.evaluate(
-        "() => { const c = document.getElementById('flame-canvas'); return Array.from(c.getContext('2d').getImageData(c.width - 1, c.height - 1, 1, 1).data.slice(0, 3)); }"
+        "() => { const c = document.getElementById('flame-canvas');"
+        " return Array.from(c.getContext('2d').getImageData(c.width - 1, c.height - 1, 1, 1).data.slice(0, 3)); }"
     )  # noqa: E731
     assert ui.page.evaluate("document.documentElement.dataset.theme") == "light" and px() == [255, 255, 255]
     # ... then the user picks a dark theme: VS Code swaps the body class and the variables
@@ -709,7 +727,8 @@ def test_no_word_breaks_in_tables_at_800px(open_ui, fixture_data: SessionData):
         ui.page.wait_for_timeout(100)
         broken = ui.page.evaluate("""() => {
           const out = [];
-          for (const td of document.querySelectorAll('.panel:not([hidden]) table.data td, .panel:not([hidden]) table.data th')) {
+          const cells = '.panel:not([hidden]) table.data td, .panel:not([hidden]) table.data th';
+          for (const td of document.querySelectorAll(cells)) {
             const w = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
             for (let t = w.nextNode(); t; t = w.nextNode()) {
               for (const m of t.textContent.matchAll(/\\S+/g)) {

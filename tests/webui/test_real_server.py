@@ -30,7 +30,8 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
             # a clean console: no CSP directive ignored in <meta>, no favicon 404
             page.on("console", lambda m: m.type in ("error", "warning") and errors.append(m.text))
             page.add_init_script(
-                "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));"
+                "window.__csp = [];"
+                " document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));"
             )
             page.goto(f"{url.rstrip('/')}/?sessionId={sid}#token={token}")  # fragment: issue 19
             deadline = time.monotonic() + 30
