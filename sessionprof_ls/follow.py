@@ -16,9 +16,8 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from .importers import claude_config_dirs, detect_format, discovery, import_new
+from .importers import CursorStore, Sink, claude_config_dirs, detect_format, discovery, import_new
 from .importers import codex_home as default_codex_home
 from .importers.common import sniff_lines
 
@@ -40,8 +39,8 @@ class TranscriptFollower:
     def __init__(
         self,
         workspaces: list[Path],
-        sink: Callable[[list[dict[str, Any]], tuple[str, dict]], None],
-        cursors,
+        sink: Sink,
+        cursors: CursorStore,
         claude_config_dir: Path | list[Path] | None = None,
         codex_home: Path | None = None,
         on_error: Callable[[str], None] | None = None,
@@ -58,7 +57,7 @@ class TranscriptFollower:
         self.codex_home = Path(codex_home) if codex_home else default_codex_home()
         self.on_error = on_error
         self._ws_strs = [os.path.normpath(str(w)) for w in self.workspaces]
-        self._codex_cwd: dict[str, str | None] = {}  # rollout path -> session_meta.cwd
+        self._codex_cwd: dict[str, str] = {}  # rollout path -> session_meta.cwd ("" if none)
         self.agents = OtherAgents(self._ws_strs, self.workspaces)
 
     # -- where to look -------------------------------------------------------
@@ -234,7 +233,7 @@ class OtherAgents:
         self.databases = databases if databases is not None else discovery.opencode_dirs() + discovery.kilo_dirs()
         self.cline = cline if cline is not None else discovery.cline_task_dirs()
         self.keys = set().union(*(discovery.gemini_project_keys(w) for w in workspaces)) if workspaces else set()
-        self._cwd: dict[str, str | None] = {}  # Copilot events.jsonl -> session.start cwd
+        self._cwd: dict[str, str] = {}  # Copilot events.jsonl -> session.start cwd ("" if none)
 
     def roots(self) -> list[Path]:
         return [*self.gemini, *self.copilot, *self.databases, *self.cline]

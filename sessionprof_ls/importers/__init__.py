@@ -4,9 +4,9 @@ event files, each reading only what was appended since the last cursor."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..protocol import EVENT_TYPES
 from .common import READ_CHUNK, ImportResult, JSONDecodeError, json_loads, read_new_lines, sniff_lines
@@ -95,7 +95,7 @@ def _other_agent(obj: dict[str, Any], t: Any) -> str | None:
     return None
 
 
-def detect_format(path) -> str | None:
+def detect_format(path: str | Path) -> str | None:
     """ "claude-code" | "codex" | "gemini-cli" | "copilot-cli" | "copilot-cli-legacy" | "events" |
     "otlp" (an OTLP/JSON export) | None."""
     p = Path(path)
@@ -140,7 +140,7 @@ def _is_subagent_file(p: Path) -> bool:
     return p.name.startswith("agent-") and (p.parent.name == "subagents" or p.suffix == ".jsonl")
 
 
-def find_transcripts(paths: Iterable) -> list[Path]:
+def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
     """Files to import under `paths` (folders searched recursively). Subagent files
     are left out: their main file's import reads them."""
     out: list[Path] = []
@@ -234,7 +234,7 @@ def _import_otlp(path: Path) -> ImportResult:
     return ImportResult(events, errors, {"offset": st.st_size, "inode": st.st_ino, "line": 0, "format": "otlp"})
 
 
-def import_file(path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
+def import_file(path: str | Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     """Import what was appended to `path` since `cursor` (None = from the start).
 
     A half-written last line is left for next time; a truncated or replaced file
@@ -287,7 +287,20 @@ def import_file(path, cursor: dict[str, Any] | None = None, max_bytes: int | Non
     )
 
 
-def import_new(path, cursors, sink, fmt: str | None = None, max_bytes: int = READ_CHUNK) -> tuple[int, list[str]]:
+class CursorStore(Protocol):
+    """Where a file's cursor is kept (the Store; the CLI's read-only store)."""
+
+    def get_cursor(self, path: str) -> dict[str, Any] | None: ...
+    def set_cursor(self, path: str, cursor: dict[str, Any]) -> None: ...
+
+
+# sink(events, (key, cursor)): keeps a read's events and the file's new cursor together
+Sink = Callable[[list[dict[str, Any]], tuple[str, dict[str, Any]]], object]
+
+
+def import_new(
+    path: str | Path, cursors: CursorStore, sink: Sink, fmt: str | None = None, max_bytes: int = READ_CHUNK
+) -> tuple[int, list[str]]:
     """Import what `path` gained since its stored cursor (the CLI and the follower).
 
     `sink(events, (key, cursor))` must keep the events and the file's new cursor

@@ -316,7 +316,7 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
     def _tool_result(self, block: dict[str, Any], tur: Any, ts: float | None, ctx: str) -> None:
         tid = block.get("tool_use_id")
         p = self.s.tools.pop(tid, None) if isinstance(tid, str) else None
-        if p is None:
+        if p is None or not isinstance(tid, str):
             return  # its tool_use was never seen (cut file): nothing to time
         sid = self._sid()
         name, start, parent, args = p.name, p.start, p.parent, p.args

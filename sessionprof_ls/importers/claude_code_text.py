@@ -142,8 +142,8 @@ def tool_child(
     tur: dict[str, Any],
     text: str,
     tid: str,
-    start: float,
-    end: float,
+    start: float | None,
+    end: float | None,
     meta: dict[str, Any],
     cwd: str | None = None,
 ) -> dict[str, Any] | None:

@@ -238,7 +238,7 @@ class CodexParser(TranscriptParser[CodexState]):
         call_id = p.get("call_id")
         c = s.calls.pop(call_id, None) if isinstance(call_id, str) else None
         s.trig = ts
-        if c is None:
+        if c is None or not isinstance(call_id, str):
             return
         sid = self._sid()
         name, start, parent, args = c.name, c.start, c.parent, c.args

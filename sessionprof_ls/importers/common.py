@@ -128,7 +128,7 @@ def estimate_tokens(text: Any) -> int:
 
 def read_new_lines(
     path: Path, cursor: dict[str, Any] | None, max_bytes: int | None = None
-) -> tuple[Iterator[tuple[int, bytes]], dict, bool, bool]:
+) -> tuple[Iterator[tuple[int, bytes]], dict[str, Any], bool, bool]:
     """Lines appended since `cursor` as (line number, bytes).
 
     Returns (lines, new position dict, reset, more). `reset` is True when the file
@@ -145,7 +145,7 @@ def read_new_lines(
     reset = False
     if cursor and (cursor.get("inode") not in (None, st.st_ino) or st.st_size < offset):
         offset, line_no, head, reset = 0, 0, None, True
-    pos = {"offset": offset, "line": line_no, "inode": st.st_ino, "head": head}
+    pos: dict[str, Any] = {"offset": offset, "line": line_no, "inode": st.st_ino, "head": head}
     with open(path, "rb") as f:
         if head and offset:
             # Inode numbers are reused: a replaced file is recognised by its first bytes.
@@ -158,7 +158,7 @@ def read_new_lines(
         # the file may grow meanwhile: we only take whole lines
         data = f.read(max_bytes) if max_bytes else f.read()
         cut = bool(max_bytes) and len(data) == max_bytes
-        while cut and b"\n" not in data[-max_bytes:]:  # one line longer than a chunk: read it whole
+        while cut and max_bytes and b"\n" not in data[-max_bytes:]:  # one line longer than a chunk: read it whole
             more_data = f.read(max_bytes)
             data += more_data
             cut = len(more_data) == max_bytes
@@ -218,7 +218,7 @@ class EventBuffer:
     __slots__ = ("events",)
 
     def __init__(self) -> None:
-        self.events: dict[str, dict] = {}
+        self.events: dict[str, dict[str, Any]] = {}
 
     def put(self, ev: dict[str, Any]) -> None:
         self.events[ev["id"]] = ev
@@ -262,10 +262,12 @@ def is_folder(path: str, workspace: str | None) -> bool:
     return workspace is not None and bare == workspace.rstrip("/\\")
 
 
-def split_permission_wait(start: float, end: float, measured_ms: float | None) -> tuple[float, float | None]:
+def split_permission_wait(
+    start: float | None, end: float | None, measured_ms: float | None
+) -> tuple[float | None, float | None]:
     """Given a tool's wall span and its own measured duration, return the tool's
     real start and, if it waited noticeably before running, the wait's end."""
-    if measured_ms is None or measured_ms < 0:
+    if measured_ms is None or measured_ms < 0 or start is None or end is None:
         return start, None
     real_start = end - measured_ms
     if real_start - start > PERMISSION_GAP_MS:
@@ -273,7 +275,9 @@ def split_permission_wait(start: float, end: float, measured_ms: float | None) -
     return start, None
 
 
-def feed_json_lines(lines: Iterator[tuple[int, bytes]], label: str, handle, errors: list[str]) -> None:
+def feed_json_lines(
+    lines: Iterator[tuple[int, bytes]], label: str, handle: Callable[[dict[str, Any], int], None], errors: list[str]
+) -> None:
     """Decode each line and hand the object to `handle(obj, line_no)`; a line that is
     not JSON, not an object or not of the shape `handle` expects is reported as
     "path:line: what was wrong" and the others go on."""
@@ -292,7 +296,9 @@ def feed_json_lines(lines: Iterator[tuple[int, bytes]], label: str, handle, erro
             errors.append(f"{label}:{n}: unexpected {d.get('type')!r} line shape ({exc})")
 
 
-def read_document(path: Path, cursor: dict[str, Any] | None, fmt: str) -> tuple[Any, ImportResult | None, dict]:
+def read_document(
+    path: Path, cursor: dict[str, Any] | None, fmt: str
+) -> tuple[Any, ImportResult | None, dict[str, Any]]:
     """A JSON document an agent rewrites whole: (document, None, new cursor), or
     (None, the result to return, cursor) when it did not change since `cursor` or
     cannot be read now (caught mid-rewrite: read again when it next changes)."""

@@ -86,9 +86,10 @@ def _io(name: str, args: Any, result: Any = None) -> list[Any]:
 def _result_text(result: Any) -> str:
     if isinstance(result, dict):
         for k in ("content", "detailedContent", "log"):
-            if isinstance(result.get(k), str):
-                return result[k]
-    return result if isinstance(result, str) else ""
+            v = result.get(k)
+            if isinstance(v, str):
+                return v
+    return as_str(result)
 
 
 @dataclass
@@ -127,7 +128,8 @@ class CopilotParser:
                 b.touch(ts)
             s.boundary = ts
         elif t == "assistant.message":
-            reqs = data.get("toolRequests") if isinstance(data.get("toolRequests"), list) else []
+            reqs = data.get("toolRequests")
+            reqs = reqs if isinstance(reqs, list) else []
             extra = {
                 "reportedOutputTokens": data.get("outputTokens"),
                 "requestId": data.get("requestId"),

@@ -138,7 +138,7 @@ class GeminiParser:
             for i, call in enumerate(m.get("toolCalls") or ()):
                 if not isinstance(call, dict):
                     raise ValueError(f"toolCalls[{i}] is not an object")
-                name = call.get("name") if isinstance(call.get("name"), str) else "tool"
+                name = as_str(call.get("name"), "tool")
                 end = parse_ts(call.get("timestamp"))
                 status = call.get("status")
                 result = _result_text(call)

@@ -42,7 +42,7 @@ _BUSY_MS = 200
 class DbSource(Source):
     def __init__(self, con: sqlite3.Connection, label: str, errors: list[str]):
         self.con, self.label, self.errors = con, label, errors
-        self._sessions: dict[str, dict | None] = {}
+        self._sessions: dict[str, dict[str, Any] | None] = {}
         self._links: dict[str, tuple[str, str] | None] = {}
 
     def _json(self, table: str, rowid: int, raw: Any) -> dict[str, Any] | None:
@@ -64,7 +64,7 @@ class DbSource(Source):
             self._sessions[sid] = dict(zip(("id", "parentID", "directory", "title"), row, strict=True)) if row else None
         return self._sessions[sid]
 
-    def turn(self, sid: str, user_id: str) -> list[tuple[str, dict]]:
+    def turn(self, sid: str, user_id: str) -> list[tuple[str, dict[str, Any]]]:
         out = []
         for rowid, mid, data in self.con.execute(
             "SELECT rowid, id, data FROM message WHERE session_id = ? AND (id = ? OR (json_valid(data) AND"
@@ -77,7 +77,7 @@ class DbSource(Source):
                 out.append((f"message:{rowid}", {**d, "id": mid}))
         return out
 
-    def parts(self, message_id: str) -> list[tuple[str, dict]]:
+    def parts(self, message_id: str) -> list[tuple[str, dict[str, Any]]]:
         out = []
         for rowid, pid, data in self.con.execute(
             "SELECT rowid, id, data FROM part WHERE message_id = ? ORDER BY id", (message_id,)

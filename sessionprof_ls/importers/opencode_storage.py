@@ -17,8 +17,8 @@ class StorageSource(Source):
 
     def __init__(self, storage: Path, errors: list[str]):
         self.root, self.errors, self.label = storage, errors, str(storage)
-        self._sessions: dict[str, dict | None] = {}
-        self._msgs: dict[str, list[tuple[str, dict]]] = {}
+        self._sessions: dict[str, dict[str, Any] | None] = {}
+        self._msgs: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
     def _load(self, f: Path) -> dict[str, Any] | None:
         try:
@@ -37,7 +37,7 @@ class StorageSource(Source):
             self._sessions[sid] = self._load(files[0]) if files else None
         return self._sessions[sid]
 
-    def messages(self, sid: str) -> list[tuple[str, dict]]:
+    def messages(self, sid: str) -> list[tuple[str, dict[str, Any]]]:
         if sid not in self._msgs:
             out = []
             for f in sorted((self.root / "message" / sid).glob("*.json")):
@@ -48,10 +48,10 @@ class StorageSource(Source):
             self._msgs[sid] = out
         return self._msgs[sid]
 
-    def turn(self, sid: str, user_id: str) -> list[tuple[str, dict]]:
+    def turn(self, sid: str, user_id: str) -> list[tuple[str, dict[str, Any]]]:
         return [(ref, m) for ref, m in self.messages(sid) if m.get("id") == user_id or m.get("parentID") == user_id]
 
-    def parts(self, message_id: str) -> list[tuple[str, dict]]:
+    def parts(self, message_id: str) -> list[tuple[str, dict[str, Any]]]:
         out = []
         for f in sorted((self.root / "part" / message_id).glob("*.json")):
             d = self._load(f)

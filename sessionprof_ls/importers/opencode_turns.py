@@ -6,7 +6,7 @@ subagent's turn inside its task call. Both stores read through `Source`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .builder import BuilderState, SessionBuilder
 from .common import as_obj, opt_str
@@ -48,14 +48,14 @@ def _io(tool: str, args: Any) -> list[Any]:
     return []
 
 
-class Source:
+class Source(Protocol):
     """What the turn builder needs, from the database or from the JSON storage."""
 
     label: str
 
     def session(self, sid: str) -> dict[str, Any] | None: ...
-    def turn(self, sid: str, user_id: str) -> list[tuple[str, dict]]: ...  # (row ref, message) in order
-    def parts(self, message_id: str) -> list[tuple[str, dict]]: ...
+    def turn(self, sid: str, user_id: str) -> list[tuple[str, dict[str, Any]]]: ...  # (row ref, message) in order
+    def parts(self, message_id: str) -> list[tuple[str, dict[str, Any]]]: ...
     def turn_number(self, sid: str, user_id: str, created: Any) -> int: ...
     def task_call(self, child_sid: str) -> tuple[str, str] | None: ...  # (parent session, callID)
 
@@ -91,7 +91,7 @@ def build_turn(src: Source, sid: str, user_id: str, errors: list[str], source: s
         for _, p in src.parts(user_id)
         if p.get("type") == "text" and not p.get("synthetic") and isinstance(p.get("text"), str)
     )
-    model = (user or {}).get("model") if isinstance((user or {}).get("model"), dict) else {}
+    model = as_obj((user or {}).get("model"))
     b.prompt(user_id, text, created, {"agent": (user or {}).get("agent")})
     if parent_span is not None and b.s.turn is not None:
         b.s.turn.name = f"Subagent: {info.get('title') or excerpt_id(sid)}"
@@ -114,7 +114,7 @@ def excerpt_id(sid: str) -> str:
     return sid[:12]
 
 
-def _assistant(b: SessionBuilder, src: Source, m: dict[str, Any], user_model: dict[str, Any]) -> None:
+def _assistant(b: SessionBuilder[BuilderState], src: Source, m: dict[str, Any], user_model: dict[str, Any]) -> None:
     mid = m["id"]
     t = m.get("time") or {}
     start, done = t.get("created"), t.get("completed")
@@ -150,7 +150,7 @@ def _assistant(b: SessionBuilder, src: Source, m: dict[str, Any], user_model: di
         st = p["state"]
         name = p.get("tool") or "tool"
         tt = st.get("time") or {}
-        key = p.get("callID") or p.get("id")
+        key = str(p.get("callID") or p.get("id"))
         if st.get("status") in ("pending", "running"):
             b.tool_start(key, name, st.get("input"), tt.get("start"))
             continue

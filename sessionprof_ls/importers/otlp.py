@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .common import as_obj, excerpt, make_event
+from .common import as_obj, as_str, excerpt, make_event
 from .otlp_claude_code import CLAUDE_CODE_SPANS, claude_code_span, drop_execution_spans
 from .otlp_logs import log_to_event
 from .otlp_values import attrs, first, json_args, nanos_to_ms, normalize_id, to_int
@@ -163,7 +163,7 @@ def _span_event(sp: Any, res: dict[str, Any], service: Any) -> dict[str, Any] | 
         return "missing or invalid startTimeUnixNano"
     end = nanos_to_ms(sp.get("endTimeUnixNano"))
     a = attrs(sp.get("attributes"))
-    name = sp.get("name") if isinstance(sp.get("name"), str) and sp.get("name") else "span"
+    name = as_str(sp.get("name")) or "span"
     cc = CLAUDE_CODE_SPANS.get(name)
     etype = cc if cc is not None else _span_type(a, name, sp.get("kind"))
     parent = normalize_id(sp.get("parentSpanId"), 8)

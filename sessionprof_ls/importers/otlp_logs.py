@@ -20,8 +20,11 @@ _CC_EVENTS = {
 }
 
 
-def _numeric(v: Any) -> bool:
-    return isinstance(v, (int, float)) or (isinstance(v, str) and v.replace(".", "", 1).isdigit())
+def _ms(v: Any) -> float:
+    """A duration_ms attribute (a number or a decimal string), else 0."""
+    if isinstance(v, (int, float)) or (isinstance(v, str) and v.replace(".", "", 1).isdigit()):
+        return float(v)
+    return 0.0
 
 
 def log_to_event(rec: dict[str, Any], res: dict[str, Any]) -> dict[str, Any] | str | None:
@@ -41,8 +44,7 @@ def log_to_event(rec: dict[str, Any], res: dict[str, Any]) -> dict[str, Any] | s
         end = nanos_to_ms(rec.get("timeUnixNano")) or nanos_to_ms(rec.get("observedTimeUnixNano"))
     if end is None:
         return "missing timestamp (event.timestamp / timeUnixNano)"
-    dur = a.get("duration_ms")
-    start = end - (float(dur) if _numeric(dur) else 0.0)
+    start = end - _ms(a.get("duration_ms"))
     sid = str(first(a, "session.id") or first(res, "session.id") or "otlp")
     seq = a.get("event.sequence")
     key = f"{ev_name}|{sid}|{ts_attr or rec.get('timeUnixNano')}|{seq}|{a.get('tool_name')}|{a.get('model')}"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
@@ -23,9 +22,15 @@ from .common import EventBuffer, JSONDecodeError, json_loads, make_event
 R = TypeVar("R")
 
 
-@cache
-def _names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type[JsonState]) -> tuple[str, ...]:
+    """A state class's field names (the cursor's keys), looked up once."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass
+    return names
 
 
 class JsonState:
