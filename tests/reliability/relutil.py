@@ -154,6 +154,18 @@ class ServerProc:
     def notify(self, method: str, params) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
+    def export_file(self, session: str, fmt: str) -> Path:
+        """The file `sessionprof.export` writes for a session in format `fmt`, asked over HTTP."""
+        body = json.dumps(
+            {
+                "method": "workspace/executeCommand",
+                "params": {"command": "sessionprof.export", "arguments": [session, fmt]},
+            }
+        ).encode()
+        status, _, answer = http(self.url, "/v1/rpc", body, token=self.token)
+        assert status == 200, answer
+        return Path(json.loads(answer)["result"]["path"])
+
     def performance_when_stored(self, session: str, timeout: float = 20) -> dict:
         """sessionprof/performance of a session once its ingested events are stored (it errors before)."""
         deadline = time.monotonic() + timeout

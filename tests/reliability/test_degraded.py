@@ -84,7 +84,8 @@ def test_a_bad_store_starts_degraded_and_says_so(tmp_path, kind):
 
 def test_the_web_ui_shows_a_degraded_store(tmp_path):
     from playwright.sync_api import sync_playwright
-    from test_browser_auth import ARGS, CHROMIUM
+    from sp_fixtures import CHROMIUM
+    from sp_fixtures import CHROMIUM_ARGS as ARGS
 
     path = _kinds(tmp_path)["corrupt"]
     srv = ServerProc(tmp_path, path, settings={"followTranscripts": False})

@@ -16,7 +16,6 @@ import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import orjson
 import pytest
@@ -207,19 +206,7 @@ def test_secrets_absent_everywhere(server, tmp_path):
         fg = server.request("sessionprof/flameGraph", {"sessionId": sid, "view": "time", "weight": "time"})
         assert not _leaks(json.dumps(fg))
         for fmt in ("speedscope", "cpuprofile", "chrome-trace", "json"):
-            status, _, body = http(
-                server.url,
-                "/v1/rpc",
-                json.dumps(
-                    {
-                        "method": "workspace/executeCommand",
-                        "params": {"command": "sessionprof.export", "arguments": [sid, fmt]},
-                    }
-                ).encode(),
-                token=server.token,
-            )
-            assert status == 200, body
-            path = Path(orjson.loads(body)["result"]["path"])
+            path = server.export_file(sid, fmt)
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, f"{fmt} export is {oct(path.stat().st_mode)}"
             assert not _leaks(path.read_text()), (sid, fmt, _leaks(path.read_text()))
     sessions = server.request("sessionprof/sessions", {})
@@ -251,7 +238,8 @@ def test_secrets_absent_everywhere(server, tmp_path):
 def test_secrets_absent_from_the_page(server):
     """The web UI itself, in Chromium: the page text of each session after it loaded."""
     from playwright.sync_api import sync_playwright
-    from test_browser_auth import ARGS, CHROMIUM
+    from sp_fixtures import CHROMIUM
+    from sp_fixtures import CHROMIUM_ARGS as ARGS
 
     deadline = time.monotonic() + 30
     while set(SESSIONS) - {r["sessionId"] for r in server.request("sessionprof/sessions", {})}:

@@ -309,19 +309,7 @@ def test_secrets_in_tool_args_never_stored_or_shown(server):
         fg = server.request("sessionprof/flameGraph", {"sessionId": s, "view": "time", "weight": "time"})
         _secret_free(json.dumps(fg), "sessionprof/flameGraph")
         for fmt in ("speedscope", "cpuprofile", "chrome-trace", "json"):
-            status, _, body = http(
-                server.url,
-                "/v1/rpc",
-                json.dumps(
-                    {
-                        "method": "workspace/executeCommand",
-                        "params": {"command": "sessionprof.export", "arguments": [s, fmt]},
-                    }
-                ).encode(),
-                token=server.token,
-            )
-            assert status == 200, body
-            _secret_free(Path(orjson.loads(body)["result"]["path"]).read_bytes(), f"the {fmt} export")
+            _secret_free(server.export_file(s, fmt).read_bytes(), f"the {fmt} export")
     raw_event = server.request("sessionprof/event", {"sessionId": sid, "eventId": "t1"})
     assert "[REDACTED]" in json.dumps(raw_event["metadata"]["args"])
     assert raw_event["metadata"]["args"]["command"].startswith("curl -H 'Authorization: Bearer [REDACTED]'")
