@@ -10,7 +10,13 @@ import sqlite3
 import time
 
 from .conftest import ARTIFACTS
-from .test_vscode_e2e import SERVER_MS, WORKBENCH_MS, fail_with_logs, run_command, status_item
+from .test_vscode_e2e import (
+    SERVER_MS,
+    fail_with_logs,
+    open_folder,
+    run_command,
+    wait_for_summary,
+)
 
 
 def snapshot(folder) -> dict[str, str]:
@@ -47,12 +53,8 @@ def wait_until(cond, seconds: float, what: str):
 
 def test_refactor_preview_then_apply_discard_and_undo(code_server, page):
     folder = code_server["folder"]
-    page.goto(f"{code_server['url']}/?folder={folder}")
-    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
-    try:
-        status_item(page).wait_for(state="visible", timeout=SERVER_MS)
-    except Exception:
-        fail_with_logs(page, code_server, "no session summary in the status bar", "apply-status")
+    open_folder(page, code_server)
+    wait_for_summary(page, code_server, "apply-status")
     start = snapshot(folder)
 
     # 1. the smaller-model suggestion: a new subagent file and guidance, both in the preview

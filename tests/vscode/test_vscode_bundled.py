@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 
 from .conftest import ARTIFACTS, ROOT, code_server_dir, running_code_server
-from .test_vscode_e2e import SERVER_MS, WORKBENCH_MS, fail_with_logs, open_file, run_command, status_item
+from .test_vscode_e2e import (
+    SERVER_MS,
+    fail_with_logs,
+    open_file,
+    open_folder,
+    run_command,
+    wait_for_summary,
+)
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -106,13 +113,8 @@ def code_server(bundled_vsix: Path, workspace: dict):
 
 def test_bundled_server_gives_hint_and_flame_graph(code_server, page):
     expected = f"{code_server['reference']['total']:,}"
-    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
-    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
-    item = status_item(page)
-    try:
-        item.wait_for(state="visible", timeout=SERVER_MS)
-    except Exception:
-        fail_with_logs(page, code_server, "the bundled server sent no summary", "bundled-status")
+    open_folder(page, code_server)
+    item = wait_for_summary(page, code_server, "bundled-status", "the bundled server sent no summary")
     assert f"{expected} tk" in item.inner_text()
     open_file(page, "JOKE.md")
     lines = page.locator(".editor-instance .monaco-editor").first.locator(".view-lines")

@@ -11,7 +11,7 @@ from sessionprof_ls.exports import export
 from sessionprof_ls.importers import import_file
 
 from .conftest import ARTIFACTS
-from .test_vscode_e2e import WORKBENCH_MS, open_file
+from .test_vscode_e2e import open_file, open_folder
 
 
 def test_cpuprofile_export_opens_in_vscodes_profile_table(code_server, page, tmp_path):
@@ -24,8 +24,7 @@ def test_cpuprofile_export_opens_in_vscodes_profile_table(code_server, page, tmp
     prof = json.loads(body)
     sampled = {n["callFrame"]["functionName"] for n in prof["nodes"] if n["hitCount"]}
 
-    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
-    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
+    open_folder(page, code_server)
     open_file(page, "session.cpuprofile")
     view = page.frame_locator("iframe.webview").frame_locator("#active-frame")
     try:

@@ -59,19 +59,29 @@ def status_item(page):
     return page.locator(".statusbar-item", has_text=re.compile(r"\d tk")).first
 
 
-def test_extension_in_code_server(code_server, page):
-    ref = code_server["reference"]
-    expected_tokens = f"{ref['total']:,}"
-    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
+def open_folder(page, code_server, folder=None) -> None:
+    """The workbench on a folder (default: the fixture workspace), loaded."""
+    page.goto(f"{code_server['url']}/?folder={folder or code_server['folder']}")
     page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
 
-    # Status bar: the server found the transcript and sent the session's summary.
+
+def wait_for_summary(page, code_server, name: str, what: str = "no session summary in the status bar"):
+    """The status bar item once the server sent the session's summary; else fail with the logs."""
     item = status_item(page)
     try:
         item.wait_for(state="visible", timeout=SERVER_MS)
     except Exception:
-        fail_with_logs(page, code_server, "no session summary in the status bar", "status")
-    text = item.inner_text()
+        fail_with_logs(page, code_server, what, name)
+    return item
+
+
+def test_extension_in_code_server(code_server, page):
+    ref = code_server["reference"]
+    expected_tokens = f"{ref['total']:,}"
+    open_folder(page, code_server)
+
+    # Status bar: the server found the transcript and sent the session's summary.
+    text = wait_for_summary(page, code_server, "status").inner_text()
     assert f"{expected_tokens} tk" in text, text
     cost = float(re.search(r"\$(\d+\.\d+)", text).group(1))
     assert abs(cost - ref["cost"]) <= 0.1 * ref["cost"], (text, ref["cost"])

@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 
 from .conftest import ARTIFACTS, FIXTURE, FIXTURE_CWD, _fixture_files, fixture_reference, mangle, shared_dir
-from .test_vscode_e2e import SERVER_MS, WORKBENCH_MS, fail_with_logs, open_file, run_command, status_item
+from .test_vscode_e2e import (
+    SERVER_MS,
+    WORKBENCH_MS,
+    fail_with_logs,
+    open_file,
+    open_folder,
+    run_command,
+    status_item,
+    wait_for_summary,
+)
 
 
 @pytest.fixture
@@ -72,13 +81,8 @@ def webview(page):
 
 
 def test_editor_features_in_code_server(code_server, page):
-    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
-    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
-    item = status_item(page)
-    try:
-        item.wait_for(state="visible", timeout=SERVER_MS)
-    except Exception:
-        fail_with_logs(page, code_server, "no session summary in the status bar", "status16")
+    open_folder(page, code_server)
+    wait_for_summary(page, code_server, "status16")
 
     # Lenses: one per slow call (no "Edit 6.1s | Edit 6.1s"), each with its rank.
     open_file(page, "JOKE.md")
@@ -285,11 +289,9 @@ def test_editor_features_in_code_server(code_server, page):
 def test_panel_of_a_workspace_without_session(code_server, page):
     # The store holds the fixture's session (another project): a window on the other folder
     # shows no session in the status bar and the panel says so.
-    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
-    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
-    status_item(page).wait_for(state="visible", timeout=SERVER_MS)  # the store now has the session
-    page.goto(f"{code_server['url']}/?folder={code_server['other']}")
-    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
+    open_folder(page, code_server)
+    wait_for_summary(page, code_server, "other-first")  # the store now has the session
+    open_folder(page, code_server, code_server["other"])
     page.locator(".statusbar-item", has_text="no session").first.wait_for(state="visible", timeout=SERVER_MS)
     run_command(page, "SessionProf: Open Flame Graph")
     wv = webview(page)
@@ -307,9 +309,8 @@ def test_panel_of_a_workspace_without_session(code_server, page):
 
 def test_export_open_shows_the_profile_viewer(code_server, page):
     """Export → cpuprofile → Open: VS Code's profile viewer (a custom editor), not raw JSON."""
-    page.goto(f"{code_server['url']}/?folder={code_server['folder']}")
-    page.locator(".monaco-workbench").wait_for(state="visible", timeout=WORKBENCH_MS)
-    status_item(page).wait_for(state="visible", timeout=SERVER_MS)
+    open_folder(page, code_server)
+    wait_for_summary(page, code_server, "export-status")
     run_command(page, "SessionProf: Export Session")
     session_row = page.locator(".quick-input-widget .monaco-list-row", has_text="JOKE.md").first
     session_row.wait_for(state="visible", timeout=SERVER_MS)
