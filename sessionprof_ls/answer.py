@@ -98,12 +98,18 @@ def build_lock(owner: Any, key: Hashable) -> threading.Lock:
         return lock
 
 
+_ENCODE = threading.Lock()  # an Answer's bytes are made once, not by warm.py and a request side by side
+
+
 def result_json(result: Any) -> bytes:
     """The result as JSON bytes (numpy values included), from the cache for an Answer."""
     if isinstance(result, Answer):
         cached = result.encoded.get("json")
         if cached is None:
-            cached = result.encoded["json"] = orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
+            with _ENCODE:
+                cached = result.encoded.get("json")
+                if cached is None:
+                    cached = result.encoded["json"] = orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
         return cached
     return orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
 
@@ -117,9 +123,27 @@ def http_body(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None
     if isinstance(result, Answer):
         cached = result.encoded.get("gzip")
         if cached is None:
-            cached = result.encoded["gzip"] = gzip.compress(body, GZIP_LEVEL, mtime=0)
+            with _ENCODE:
+                cached = result.encoded.get("gzip")
+                if cached is None:
+                    cached = result.encoded["gzip"] = gzip.compress(body, GZIP_LEVEL, mtime=0)
         return cached, "gzip"
     return gzip.compress(body, GZIP_LEVEL, mtime=0), "gzip"
+
+
+async def http_body_async(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None]:
+    """http_body, written in a worker thread unless an Answer's bytes are ready: JSON and
+    gzip of a 100k-event answer took the event loop 0.1-0.7 s, while the page waited for
+    its scripts and other answers (py-spy of `sessionprof ui`, issue 13)."""
+    if isinstance(result, Answer):
+        ready = "json" in result.encoded and ("gzip" in result.encoded or not _accepts_gzip(accept_encoding))
+        return (
+            http_body(result, accept_encoding) if ready else await asyncio.to_thread(http_body, result, accept_encoding)
+        )
+    body = b'{"result":' + result_json(result) + b"}"  # orjson: ms even at 4 MB; gzip is the slow part
+    if len(body) < GZIP_MIN or not _accepts_gzip(accept_encoding):
+        return body, None
+    return await asyncio.to_thread(functools.partial(gzip.compress, body, GZIP_LEVEL, mtime=0)), "gzip"
 
 
 def _accepts_gzip(header: str) -> bool:

@@ -31,7 +31,7 @@ from pygls.exceptions import JsonRpcException
 
 from . import http_guard
 from . import protocol as P
-from .answer import http_body
+from .answer import http_body_async
 from .events import EventError
 
 if TYPE_CHECKING:
@@ -334,7 +334,7 @@ class HttpEndpoint:
                 },
                 409,
             )
-        body, encoding = http_body(result, request.headers.get("Accept-Encoding", ""))  # issue 13: cached, gzip
+        body, encoding = await http_body_async(result, request.headers.get("Accept-Encoding", ""))  # issue 13
         headers = {"Content-Encoding": encoding} if encoding else None
         return web.Response(body=body, content_type="application/json", headers=headers)
 

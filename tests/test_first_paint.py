@@ -15,7 +15,7 @@ from lsp_harness import EDITORS, request, start, stop
 from sp_fixtures import FIXTURES
 
 from sessionprof_ls import protocol as P
-from sessionprof_ls.answer import GZIP_MIN, Answer, http_body, result_json
+from sessionprof_ls.answer import GZIP_MIN, Answer, http_body, http_body_async, result_json
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.flame import join_ids
 from sessionprof_ls.importers import import_file
@@ -172,3 +172,15 @@ def test_a_request_during_the_warm_up_waits_for_it_instead_of_building_again(tmp
     # the full table later: made from the cached overview, not a second whole overview
     full = engine.performance(sid, include_events=False)
     assert builds == ["flame", "performance"] and full["tokensByMessage"]
+
+
+async def test_http_body_off_the_event_loop_gives_the_same_bytes():
+    big = {"rows": [{"i": i, "name": f"row {i}"} for i in range(20_000)]}
+    body, enc = await http_body_async(big, "gzip")
+    assert enc == "gzip" and json.loads(gzip.decompress(body)) == {"result": big}
+    assert await http_body_async({"n": 1}, "gzip") == (b'{"result":{"n":1}}', None)
+    a = Answer(big)
+    first = await http_body_async(a, "gzip")
+    assert first == http_body(a, "gzip") and (await http_body_async(a.copy(), "gzip"))[0] is first[0]
+    plain, enc = await http_body_async(a, "identity")
+    assert enc is None and json.loads(plain) == {"result": big}
