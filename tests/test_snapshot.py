@@ -154,8 +154,9 @@ def test_pretty_printed_http_events_reload(tmp_path):
     """An HTTP body's events stored as sent, newlines inside them included: a cold load
     reads them all (the batch is decoded as a stream of JSON values, not split on lines)."""
     path = tmp_path / "s.db"
-    body = b'[\n {\n  "sessionId": "p",\n  "id": "a",\n  "type": "tool_execution",\n  "name": "x",\n  "startTime": 1\n },\n'
-    body += b' {"sessionId": "p", "id": "b", "parentId": "a", "type": "file_read", "name": "y", "startTime": "2024-01-01T00:00:00Z"}\n]'
+    body = b'[\n {\n  "sessionId": "p",\n  "id": "a",\n  "type": "tool_execution",\n'
+    body += b'  "name": "x",\n  "startTime": 1\n },\n {"sessionId": "p", "id": "b", "parentId": "a",'
+    body += b' "type": "file_read", "name": "y", "startTime": "2024-01-01T00:00:00Z"}\n]'
     a = Engine(path)
     assert a.ingest_body(body)["accepted"] == 2
     a.store.close()
