@@ -249,31 +249,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, func: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], text: str, *args: tuple[str, str, str | None]
+    ) -> argparse.ArgumentParser:
+        """A subcommand running `func`; `args`: (name, nargs, help) of its positional and --json arguments."""
         p = sub.add_parser(name, parents=[common], help=text)
+        for arg, nargs, arg_help in args:
+            if arg == "--json":
+                p.add_argument(arg, action="store_true", help=arg_help)
+            else:
+                p.add_argument(arg, nargs=nargs, help=arg_help)
         p.set_defaults(func=func)
         return p
 
-    p = command("report", cmd_report, "print the performance overview of a session")
-    p.add_argument(
-        "target",
-        nargs="?",
-        help="session id (or unique prefix) or a transcript file; default: import "
-        "what is new in the agents' folders and show the latest session",
+    p = command(
+        "report",
+        cmd_report,
+        "print the performance overview of a session",
+        (
+            "target",
+            "?",
+            "session id (or unique prefix) or a transcript file; default: import "
+            "what is new in the agents' folders and show the latest session",
+        ),
+        ("--json", "", "print PerformanceData as JSON"),
     )
-    p.add_argument("--json", action="store_true", help="print PerformanceData as JSON")
     p.add_argument("--width", type=int, default=None, help="terminal width")
-
-    p = command("import", cmd_import, "import Claude Code / Codex transcripts or event files")
-    p.add_argument(
-        "paths",
-        nargs="*",
-        help="files or folders (searched recursively; the format is detected); "
-        "default: Claude Code's projects and Codex's sessions folders",
+    command(
+        "import",
+        cmd_import,
+        "import Claude Code / Codex transcripts or event files",
+        (
+            "paths",
+            "*",
+            "files or folders (searched recursively; the format is detected); "
+            "default: Claude Code's projects and Codex's sessions folders",
+        ),
+        ("--json", "", "print the imported sessions' summaries as JSON"),
     )
-    p.add_argument("--json", action="store_true", help="print the imported sessions' summaries as JSON")
-
-    command("sessions", cmd_sessions, "list stored sessions").add_argument("--json", action="store_true")
+    command("sessions", cmd_sessions, "list stored sessions", ("--json", "", None))
 
     p = command(
         "export",

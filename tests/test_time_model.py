@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from sessionprof_ls.analysis import Analysis, file_hint, time_parts
+from sessionprof_ls.analysis.timeline import TIME_FIELDS  # the summary fields that make up totalDuration
 from sessionprof_ls.editor import EditorIndex
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.exports import export
@@ -28,16 +29,6 @@ from sessionprof_ls.models import PerformanceData
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = sorted(FIXTURES.glob("*/*.jsonl"))
 IDS = [f"{p.parent.name}/{p.stem}" for p in REAL]
-BUCKET_FIELDS = (
-    "aiThinkingTime",
-    "toolExecutionTime",
-    "networkTime",
-    "userWaitTime",
-    "hookTime",
-    "compactionTime",
-    "agentOverheadTime",
-    "otherTime",
-)
 
 
 def _load(path: Path, tmp_path: Path) -> tuple[Engine, str]:
@@ -158,7 +149,7 @@ def test_every_view_agrees(path, tmp_path):
     sp = json.loads(export(engine.analysis(sid), "speedscope"))
     assert sp["profiles"][0]["endValue"] == pytest.approx(s["totalDuration"])
     js = json.loads(export(engine.analysis(sid), "json"))
-    for key in ("totalDuration", "activeTime", "idleTime", "totalTokens", "totalCost", *BUCKET_FIELDS):
+    for key in ("totalDuration", "activeTime", "idleTime", "totalTokens", "totalCost", *TIME_FIELDS):
         assert js[key] == s[key], key
     assert all(e["endTime"] <= s["totalDuration"] + 1e-6 for e in _flat(js["events"]))
     trace = json.loads(export(engine.analysis(sid), "chrome-trace"))["traceEvents"]
@@ -217,7 +208,7 @@ def test_cli_report_json_agrees_with_the_engine(tmp_path):
         own.mkdir()
         engine, sid = _load(path, own)
         s = engine.performance(sid, include_events=False)
-        for key in ("totalDuration", "activeTime", "idleTime", "totalTokens", "networkTime", *BUCKET_FIELDS):
+        for key in ("totalDuration", "activeTime", "idleTime", "totalTokens", "networkTime", *TIME_FIELDS):
             assert cli[key] == pytest.approx(s[key]) if s[key] is not None else cli[key] is None, (path, key)
 
 
