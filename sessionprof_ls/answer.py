@@ -98,7 +98,10 @@ def build_lock(owner: Any, key: Hashable) -> threading.Lock:
         return lock
 
 
-_ENCODE = threading.Lock()  # an Answer's bytes are made once, not by warm.py and a request side by side
+# an Answer's bytes are made once, not by warm.py and a request side by side; apart, so a
+# request needing the JSON does not wait for a gzip being made
+_ENCODE_JSON = threading.Lock()
+_ENCODE_GZIP = threading.Lock()
 
 
 def result_json(result: Any) -> bytes:
@@ -106,7 +109,7 @@ def result_json(result: Any) -> bytes:
     if isinstance(result, Answer):
         cached = result.encoded.get("json")
         if cached is None:
-            with _ENCODE:
+            with _ENCODE_JSON:
                 cached = result.encoded.get("json")
                 if cached is None:
                     cached = result.encoded["json"] = orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
@@ -123,7 +126,7 @@ def http_body(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None
     if isinstance(result, Answer):
         cached = result.encoded.get("gzip")
         if cached is None:
-            with _ENCODE:
+            with _ENCODE_GZIP:
                 cached = result.encoded.get("gzip")
                 if cached is None:
                     cached = result.encoded["gzip"] = gzip.compress(body, GZIP_LEVEL, mtime=0)
@@ -132,14 +135,20 @@ def http_body(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None
 
 
 async def http_body_async(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None]:
-    """http_body, written in a worker thread unless an Answer's bytes are ready: JSON and
-    gzip of a 100k-event answer took the event loop 0.1-0.7 s, while the page waited for
-    its scripts and other answers (py-spy of `sessionprof ui`, issue 13)."""
+    """http_body without blocking the event loop (JSON and gzip of a 100k-event answer took it
+    0.1-0.7 s while the page waited for its scripts and answers: py-spy, issue 13). A cached
+    Answer goes gzipped once its gzip is made (warm.py makes the first paint's) and as plain
+    JSON before: on loopback 5 MB plain costs ~10 ms more than 1.3 MB gzipped, making the gzip
+    0.1-0.4 s; its gzip is then made in the background for the next request (and ssh tunnels)."""
     if isinstance(result, Answer):
-        ready = "json" in result.encoded and ("gzip" in result.encoded or not _accepts_gzip(accept_encoding))
-        return (
-            http_body(result, accept_encoding) if ready else await asyncio.to_thread(http_body, result, accept_encoding)
-        )
+        gz = "gzip" in result.encoded and _accepts_gzip(accept_encoding)
+        if "json" in result.encoded:
+            out = http_body(result, accept_encoding if gz else "")
+        else:
+            out = await asyncio.to_thread(http_body, result, accept_encoding if gz else "")
+        if not gz and _accepts_gzip(accept_encoding) and len(out[0]) >= GZIP_MIN:
+            asyncio.get_running_loop().run_in_executor(None, http_body, result, "gzip")
+        return out
     body = b'{"result":' + result_json(result) + b"}"  # orjson: ms even at 4 MB; gzip is the slow part
     if len(body) < GZIP_MIN or not _accepts_gzip(accept_encoding):
         return body, None
