@@ -275,27 +275,6 @@ def split_permission_wait(
     return start, None
 
 
-def feed_json_lines(
-    lines: Iterator[tuple[int, bytes]], label: str, handle: Callable[[dict[str, Any], int], None], errors: list[str]
-) -> None:
-    """Decode each line and hand the object to `handle(obj, line_no)`; a line that is
-    not JSON, not an object or not of the shape `handle` expects is reported as
-    "path:line: what was wrong" and the others go on."""
-    for n, raw in lines:
-        try:
-            d = json_loads(raw)
-        except JSONDecodeError as exc:
-            errors.append(f"{label}:{n}: invalid JSON ({exc})")
-            continue
-        if not isinstance(d, dict):
-            errors.append(f"{label}:{n}: expected a JSON object, got {type(d).__name__}")
-            continue
-        try:
-            handle(d, n)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            errors.append(f"{label}:{n}: unexpected {d.get('type')!r} line shape ({exc})")
-
-
 def read_document(
     path: Path, cursor: dict[str, Any] | None, fmt: str
 ) -> tuple[Any, ImportResult | None, dict[str, Any]]:

@@ -34,13 +34,13 @@ from .common import (
     as_obj,
     as_str,
     excerpt,
-    feed_json_lines,
     make_event,
     opt_str,
     parse_ts,
     read_document,
     read_new_lines,
 )
+from .skeleton import feed_json_lines
 
 SOURCE = "copilot-cli"
 _READ_CMDS = {"view"}

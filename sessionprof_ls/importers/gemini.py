@@ -27,13 +27,13 @@ from .common import (
     ImportResult,
     JSONDecodeError,
     as_str,
-    feed_json_lines,
     json_loads,
     opt_str,
     parse_ts,
     read_document,
     read_new_lines,
 )
+from .skeleton import feed_json_lines
 
 SOURCE = "gemini-cli"
 PROVIDER = "google"

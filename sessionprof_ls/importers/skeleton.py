@@ -12,7 +12,7 @@ field holding one record or a table of them (`NESTED`, `TABLES`) is converted bo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -124,6 +124,30 @@ class RecordReader:
             self.errors.append(f"{where}: {shape} ({exc!r})" if shape else f"{where}: {exc}")
             return None
 
+    def json_line(self, line_no: int, raw: bytes, label: str, handle: Callable[..., object], *context: Any) -> None:
+        """One JSON line to `handle(obj, line_no, *context)`; a line that is not JSON, not an
+        object or not of the shape `handle` expects is one "label:line: what" error, not a stop."""
+        try:
+            d = json_loads(raw)
+        except JSONDecodeError as exc:
+            self.errors.append(f"{label}:{line_no}: invalid JSON ({exc})")
+            return
+        if not isinstance(d, dict):
+            self.errors.append(f"{label}:{line_no}: expected a JSON object, got {type(d).__name__}")
+            return
+        self.record(f"{label}:{line_no}", f"unexpected {d.get('type')!r} line shape", handle, d, line_no, *context)
+
+
+def feed_json_lines(
+    lines: Iterator[tuple[int, bytes]], label: str, handle: Callable[[dict[str, Any], int], None], errors: list[str]
+) -> None:
+    """Every line of a read through `RecordReader.json_line`, its errors added to `errors`
+    (the builder-based importers' line loop)."""
+    reader = RecordReader()
+    reader.errors = errors
+    for n, raw in lines:
+        reader.json_line(n, raw, label, handle)
+
 
 S = TypeVar("S", bound=ParserState)
 
@@ -187,18 +211,19 @@ class TranscriptParser(TurnKeeper[S]):
 
     def feed(self, line_no: int, raw: bytes, label: str, *context: Any) -> None:
         """One line; a line that is not JSON or not of a known shape is one error, not a stop."""
-        try:
-            d = json_loads(raw)
-        except JSONDecodeError as exc:
-            self.errors.append(f"{label}:{line_no}: invalid JSON ({exc})")
-            return
-        if not isinstance(d, dict):
-            self.errors.append(f"{label}:{line_no}: expected a JSON object, got {type(d).__name__}")
-            return
-        self.record(f"{label}:{line_no}", f"unexpected {d.get('type')!r} line shape", self._line, d, line_no, *context)
+        self.json_line(line_no, raw, label, self._line, *context)
 
     def _line(self, d: dict[str, Any], line_no: int, *context: Any) -> None:
         raise NotImplementedError
 
 
-__all__ = ["JsonState", "OpenCall", "ParserState", "RecordReader", "TranscriptParser", "Turn", "TurnKeeper"]
+__all__ = [
+    "JsonState",
+    "OpenCall",
+    "ParserState",
+    "RecordReader",
+    "TranscriptParser",
+    "Turn",
+    "TurnKeeper",
+    "feed_json_lines",
+]
