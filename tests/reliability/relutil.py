@@ -302,6 +302,49 @@ def store_event_ids(store: Path) -> list[tuple[str, str]]:
     return out
 
 
+TS = "2025-10-09T08:00:0{}.000Z"  # a Claude Code line's timestamp at second {}
+
+
+def claude_user(sid: str, cwd: str, uuid: str, second: int, content, parent: str | None = None, **extra) -> dict:
+    """A Claude Code transcript's user line (a prompt, or tool results as content blocks)."""
+    line = {"type": "user", "sessionId": sid, "cwd": cwd, "uuid": uuid}
+    if parent:
+        line["parentUuid"] = parent
+    return {**line, "timestamp": TS.format(second), **extra, "message": {"role": "user", "content": content}}
+
+
+def claude_assistant(sid: str, cwd: str, content: list, request: str = "r1", message: str = "m1") -> dict:
+    """Claude Code's assistant line "a1" (answering "u1" at second 1): `content` blocks, 10 in / 5 out."""
+    return {
+        "type": "assistant",
+        "sessionId": sid,
+        "cwd": cwd,
+        "uuid": "a1",
+        "parentUuid": "u1",
+        "requestId": request,
+        "timestamp": TS.format(1),
+        "message": {
+            "id": message,
+            "role": "assistant",
+            "model": "claude-sonnet-4-5-20250929",
+            "content": content,
+            "usage": {"input_tokens": 10, "output_tokens": 5},
+        },
+    }
+
+
+def claude_project(tmp: Path) -> tuple[Path, Path, Path]:
+    """(workspace tmp/ws, Claude config dir tmp/claude, the workspace's projects folder in it), created."""
+    from sessionprof_ls.follow import claude_project_dir
+
+    ws = tmp / "ws"
+    ws.mkdir()
+    claude = tmp / "claude"
+    project = claude_project_dir(ws, claude)
+    project.mkdir(parents=True)
+    return ws, claude, project
+
+
 def make_event(session: str, eid: str, i: int = 0, **meta) -> dict:
     ev = {
         "sessionId": session,

@@ -13,9 +13,7 @@ import threading
 import time
 
 import orjson
-from relutil import T0, http, make_event, start_server
-
-from sessionprof_ls.follow import claude_project_dir
+from relutil import T0, claude_project, claude_user, http, make_event, start_server
 
 N_IDLE = 1100
 
@@ -57,11 +55,7 @@ def test_idle_connections_cannot_starve_the_server(tmp_path):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 4 * N_IDLE:  # this process holds the other end of every connection
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8 * N_IDLE), hard))
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    claude = tmp_path / "claude"
-    d = claude_project_dir(ws, claude)
-    d.mkdir(parents=True)
+    ws, claude, d = claude_project(tmp_path)
     transcript = d / "conn-cc.jsonl"
     transcript.write_text("")
     srv = start_server(tmp_path, workspace=ws, claude_dir=claude, nofile=1024, extra_env={"SESSIONPROF_LOG": "INFO"})
@@ -96,16 +90,7 @@ def test_idle_connections_cannot_starve_the_server(tmp_path):
             th.join(60)
         assert len(socks) >= N_IDLE * 0.95, f"only {len(socks)} connections could be opened"
         # the transcript follower still opens files while the connections are held
-        lines = [
-            {
-                "type": "user",
-                "sessionId": "conn-cc",
-                "cwd": str(ws),
-                "uuid": "u1",
-                "timestamp": "2025-10-09T08:00:00.000Z",
-                "message": {"role": "user", "content": "hello"},
-            }
-        ]
+        lines = [claude_user("conn-cc", str(ws), "u1", 0, "hello")]
         transcript.write_text("".join(json.dumps(x) + "\n" for x in lines))
         deadline = time.monotonic() + 30
         while "conn-cc" not in {r["sessionId"] for r in srv.request("sessionprof/sessions", {})}:

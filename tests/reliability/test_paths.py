@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from relutil import T0, http, start_server
+from relutil import T0, claude_assistant, claude_user, http, start_server
 from sp_fixtures import read_events, response_event
 
 from sessionprof_ls.follow import claude_project_dir
@@ -163,45 +163,20 @@ def test_agent_id_cannot_lead_out_of_the_projects_folder(tmp_path):
         },
     }
     (outside / "secret.jsonl").write_text(json.dumps(leaked) + "\n")
-    ts = "2025-10-09T08:00:0{}.000Z"
     lines = [
-        {
-            "type": "user",
-            "sessionId": "s",
-            "cwd": str(ws),
-            "uuid": "u1",
-            "timestamp": ts.format(0),
-            "message": {"role": "user", "content": "go"},
-        },
-        {
-            "type": "assistant",
-            "sessionId": "s",
-            "cwd": str(ws),
-            "uuid": "a1",
-            "parentUuid": "u1",
-            "requestId": "r1",
-            "timestamp": ts.format(1),
-            "message": {
-                "id": "m1",
-                "role": "assistant",
-                "model": "claude-sonnet-4-5-20250929",
-                "content": [{"type": "tool_use", "id": "toolu_1", "name": "Task", "input": {"prompt": "p"}}],
-                "usage": {"input_tokens": 10, "output_tokens": 5},
-            },
-        },
-        {
-            "type": "user",
-            "sessionId": "s",
-            "cwd": str(ws),
-            "uuid": "u2",
-            "parentUuid": "a1",
-            "timestamp": ts.format(3),
-            "toolUseResult": {"agentId": "../../../../outside/secret"},
-            "message": {
-                "role": "user",
-                "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}],
-            },
-        },
+        claude_user("s", str(ws), "u1", 0, "go"),
+        claude_assistant(
+            "s", str(ws), [{"type": "tool_use", "id": "toolu_1", "name": "Task", "input": {"prompt": "p"}}]
+        ),
+        claude_user(
+            "s",
+            str(ws),
+            "u2",
+            3,
+            [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}],
+            parent="a1",
+            toolUseResult={"agentId": "../../../../outside/secret"},
+        ),
     ]
     main = proj / "s.jsonl"
     main.write_text("".join(json.dumps(x) + "\n" for x in lines))

@@ -19,9 +19,7 @@ import time
 
 import orjson
 import pytest
-from relutil import T0, http, start_server
-
-from sessionprof_ls.follow import claude_project_dir
+from relutil import T0, claude_assistant, claude_project, claude_user, http, start_server
 
 S = {
     "bearer": "Zq8vN3xK7pL2mR9tY4wB6cD1",
@@ -91,70 +89,33 @@ def _otlp_span(sid: str) -> dict:
 
 
 def _transcript(sid: str, cwd: str) -> list[dict]:
-    ts = "2025-10-09T08:00:0{}.000Z"
     long_cmd = "echo " + "x" * (500 - len("echo ") - 10 - 1) + " " + CUT  # CUT begins 10 chars before the cut
+    fetch = {
+        "url": f"https://alice:{S['git_pass']}@example.com/?api_key={S['openai']}",
+        "prompt": f"Bearer {S['bearer']}",
+    }
+    results = [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True, "content": OUTPUT},
+        {"type": "tool_result", "tool_use_id": "toolu_2", "content": OUTPUT},
+    ]
     return [
-        {
-            "type": "user",
-            "sessionId": sid,
-            "cwd": cwd,
-            "uuid": "u1",
-            "timestamp": ts.format(0),
-            "message": {"role": "user", "content": f"deploy with token {S['entropy']}"},
-        },
-        {
-            "type": "assistant",
-            "sessionId": sid,
-            "cwd": cwd,
-            "uuid": "a1",
-            "parentUuid": "u1",
-            "requestId": "r1",
-            "timestamp": ts.format(1),
-            "message": {
-                "id": "m1",
-                "role": "assistant",
-                "model": "claude-sonnet-4-5-20250929",
-                "content": [
-                    {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": long_cmd}},
-                    {
-                        "type": "tool_use",
-                        "id": "toolu_2",
-                        "name": "WebFetch",
-                        "input": {
-                            "url": f"https://alice:{S['git_pass']}@example.com/?api_key={S['openai']}",
-                            "prompt": f"Bearer {S['bearer']}",
-                        },
-                    },
-                ],
-                "usage": {"input_tokens": 10, "output_tokens": 5},
-            },
-        },
-        {
-            "type": "user",
-            "sessionId": sid,
-            "cwd": cwd,
-            "uuid": "u2",
-            "parentUuid": "a1",
-            "timestamp": ts.format(3),
-            "message": {
-                "role": "user",
-                "content": [
-                    {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True, "content": OUTPUT},
-                    {"type": "tool_result", "tool_use_id": "toolu_2", "content": OUTPUT},
-                ],
-            },
-        },
+        claude_user(sid, cwd, "u1", 0, f"deploy with token {S['entropy']}"),
+        claude_assistant(
+            sid,
+            cwd,
+            [
+                {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": long_cmd}},
+                {"type": "tool_use", "id": "toolu_2", "name": "WebFetch", "input": fetch},
+            ],
+        ),
+        claude_user(sid, cwd, "u2", 3, results, parent="a1"),
     ]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("redaction")
-    ws = tmp / "ws"
-    ws.mkdir()
-    claude = tmp / "claude"
-    d = claude_project_dir(ws, claude)
-    d.mkdir(parents=True)
+    ws, claude, d = claude_project(tmp)
     (d / "red-cc.jsonl").write_text("".join(json.dumps(x) + "\n" for x in _transcript("red-cc", str(ws))))
     srv = start_server(tmp, workspace=ws, claude_dir=claude)
     srv.ws = ws

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import orjson
 import pytest
-from relutil import T0, http, start_quiet_server, start_server, store_blobs
+from relutil import (
+    T0,
+    claude_assistant,
+    claude_project,
+    claude_user,
+    http,
+    start_quiet_server,
+    start_server,
+    store_blobs,
+)
 from sp_fixtures import read_events, response_event
 
 from sessionprof_ls import apply as apply_mod
@@ -316,54 +325,21 @@ def test_secrets_in_tool_args_never_stored_or_shown(server):
 
 
 def _claude_lines(sid: str, cwd: str, with_result: bool) -> list[dict]:
-    ts = "2025-10-09T08:00:0{}.000Z"
+    bash = {
+        "type": "tool_use",
+        "id": "toolu_1",
+        "name": "Bash",
+        "input": {"command": ARGS["command"], "env": ARGS["env"]},
+    }
     lines = [
-        {
-            "type": "user",
-            "sessionId": sid,
-            "cwd": cwd,
-            "uuid": "u1",
-            "timestamp": ts.format(0),
-            "message": {"role": "user", "content": "deploy it"},
-        },
-        {
-            "type": "assistant",
-            "sessionId": sid,
-            "cwd": cwd,
-            "uuid": "a1",
-            "parentUuid": "u1",
-            "requestId": "req1",
-            "timestamp": ts.format(1),
-            "message": {
-                "id": "msg1",
-                "role": "assistant",
-                "model": "claude-sonnet-4-5-20250929",
-                "content": [
-                    {
-                        "type": "tool_use",
-                        "id": "toolu_1",
-                        "name": "Bash",
-                        "input": {"command": ARGS["command"], "env": ARGS["env"]},
-                    }
-                ],
-                "usage": {"input_tokens": 10, "output_tokens": 5},
-            },
-        },
+        claude_user(sid, cwd, "u1", 0, "deploy it"),
+        claude_assistant(sid, cwd, [bash], request="req1", message="msg1"),
     ]
     if with_result:
         lines.append(
-            {
-                "type": "user",
-                "sessionId": sid,
-                "cwd": cwd,
-                "uuid": "u2",
-                "parentUuid": "a1",
-                "timestamp": ts.format(3),
-                "message": {
-                    "role": "user",
-                    "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}],
-                },
-            }
+            claude_user(
+                sid, cwd, "u2", 3, [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}], parent="a1"
+            )
         )
     return lines
 
@@ -374,13 +350,9 @@ def test_secrets_in_followed_transcripts_never_stored(tmp_path):
     import sqlite3
 
     from sessionprof_ls.engine import Engine
-    from sessionprof_ls.follow import TranscriptFollower, claude_project_dir
+    from sessionprof_ls.follow import TranscriptFollower
 
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    claude = tmp_path / "claude"
-    d = claude_project_dir(ws, claude)
-    d.mkdir(parents=True)
+    ws, claude, d = claude_project(tmp_path)
     path = d / "sess-secret.jsonl"
     engine = Engine(str(tmp_path / "store.db"))
     follower = TranscriptFollower(
