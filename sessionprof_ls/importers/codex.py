@@ -46,13 +46,25 @@ class Call(OpenCall):
 
 
 @dataclass
+class Totals(JsonState):
+    """The last cumulative token_count (OpenAI's names: input includes cached input)."""
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_output_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass
 class CodexState(ParserState):
+    NESTED: ClassVar[dict[str, type[JsonState]]] = {"turn": Turn, "total": Totals}
     TABLES: ClassVar[dict[str, type[JsonState]]] = {"calls": Call}
 
     model: str | None = None
     provider: str = "openai"
     trig: float | None = None  # when the current request was triggered (prompt or tool output)
-    total: dict[str, int] | None = None  # the last cumulative token_count seen (OpenAI's field names)
+    total: Totals | None = None  # the last cumulative token_count seen
     calls: dict[str, Call] = field(default_factory=dict)  # open tool calls by call id
     pendingText: str | None = None  # the assistant text waiting for its token_count
 
@@ -153,14 +165,13 @@ class CodexParser(TranscriptParser[CodexState]):
             cur_total = int(total.get("total_tokens") or 0) or sum(
                 int(total.get(k) or 0) for k in ("input_tokens", "output_tokens")
             )
-            if prev is not None and cur_total <= prev["total_tokens"]:
+            if prev is not None and cur_total <= prev.total_tokens:
                 return  # re-emitted or replayed total
-            base = prev or {}
-            delta = {k: int(total.get(k) or 0) - int(base.get(k) or 0) for k in _COUNTS}
-            s.total = {**{k: int(total.get(k) or 0) for k in delta}, "total_tokens": cur_total}
+            delta = {k: int(total.get(k) or 0) - (getattr(prev, k) if prev else 0) for k in _COUNTS}
+            s.total = Totals(**{k: int(total.get(k) or 0) for k in _COUNTS}, total_tokens=cur_total)
         elif isinstance(last, dict):
             delta = {k: int(last.get(k) or 0) for k in _COUNTS}
-            cur_total = (s.total or {}).get("total_tokens", 0) + delta["input_tokens"] + delta["output_tokens"]
+            cur_total = (s.total.total_tokens if s.total else 0) + delta["input_tokens"] + delta["output_tokens"]
         else:
             return
         if any(v < 0 for v in delta.values()):
