@@ -9,10 +9,10 @@ import threading
 import time
 
 import orjson
-from relutil import FIXTURES, ServerProc, http, make_event, start_server, store_event_ids
+from relutil import FIXTURES, ServerProc, claude_project, http, make_event, start_server, store_event_ids
 
 from sessionprof_ls.engine import Engine
-from sessionprof_ls.follow import TranscriptFollower, claude_project_dir
+from sessionprof_ls.follow import TranscriptFollower
 from sessionprof_ls.importers import import_file
 
 BATCH = 200
@@ -88,11 +88,7 @@ REFERENCE = (1576, 1586, 25842, 427286)  # input, output, cache write, cache rea
 
 class Followed:
     def __init__(self, tmp):
-        self.ws = tmp / "ws"
-        self.ws.mkdir()
-        self.claude = tmp / "claude"
-        self.dir = claude_project_dir(self.ws, self.claude)
-        self.dir.mkdir(parents=True)
+        self.ws, self.claude, self.dir = claude_project(tmp)
         self.path = self.dir / FIXTURE.name
         self.engine = Engine(str(tmp / "store.db"))
         self.follower = TranscriptFollower(
@@ -105,6 +101,11 @@ class Followed:
 
     def scan(self) -> None:
         self.follower.scan_once()
+
+    def write(self, data: bytes) -> None:
+        """The transcript (re)written with `data` (same inode when it exists), then one scan."""
+        self.path.write_bytes(data)
+        self.scan()
 
     def check(self) -> None:
         tree = self.engine.tree(self.sid)
@@ -129,14 +130,12 @@ def test_transcript_grows_in_pieces_cut_mid_line(tmp_path):
 
 def test_transcript_truncated_then_rewritten(tmp_path):
     f = Followed(tmp_path)
-    f.path.write_bytes(f.data)
-    f.scan()
+    f.write(f.data)
     f.check()
     with open(f.path, "r+b") as out:  # same inode, emptied, then written again
         out.truncate(0)
     f.scan()
-    f.path.write_bytes(f.data[: len(f.data) // 2 + 7])  # half, cut mid-line
-    f.scan()
+    f.write(f.data[: len(f.data) // 2 + 7])  # half, cut mid-line
     with open(f.path, "ab") as out:
         out.write(f.data[len(f.data) // 2 + 7 :])
     f.scan()
@@ -145,18 +144,15 @@ def test_transcript_truncated_then_rewritten(tmp_path):
 
 def test_transcript_rotated(tmp_path):
     f = Followed(tmp_path)
-    f.path.write_bytes(f.data[: len(f.data) // 3])
-    f.scan()
+    f.write(f.data[: len(f.data) // 3])
     os.rename(f.path, tmp_path / "rotated.jsonl.1")  # moved away; a new file (new inode) in its place
-    f.path.write_bytes(f.data)
-    f.scan()
+    f.write(f.data)
     f.check()
 
 
 def test_transcript_rewritten_in_place_same_size(tmp_path):
     f = Followed(tmp_path)
-    f.path.write_bytes(f.data)
-    f.scan()
+    f.write(f.data)
     with open(f.path, "r+b") as out:  # rewritten in place: same inode, same size, same bytes
         out.write(f.data)
     os.utime(f.path)
