@@ -4,6 +4,7 @@ workspace/executeCommand or over HTTP `/v1/rpc` (the web UI in a browser)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ class Command:
 
 
 async def _select(ls: SessionProfServer, args: list[Any]) -> dict[str, Any]:
+    # issue 13: a cold 100k-event load in a worker: the loop serves the web UI's page meanwhile
+    await asyncio.to_thread(ls.open_engine().tree, str(args[0]))
     ls.select(args[0])
     return {"sessionId": args[0]}
 
