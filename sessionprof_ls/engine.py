@@ -188,16 +188,18 @@ class Engine:
         self.store.update_session(session_id, total_cost=s["totalCost"])
         return s
 
-    def performance(self, session_id: str, include_events: bool = True, include_messages: bool = True) -> dict:
+    def performance(
+        self, session_id: str, include_events: bool = True, include_messages: bool = True
+    ) -> dict[str, Any]:
         """The overview. include_messages=False: tokensByMessage is None (one row per
         response, 4 MB at 100k events), the rest equal: the web UI paints without it."""
         a = self.analysis(session_id)
         if include_events:
-            data = self._overview(a, True, include_messages)
-            self.store.update_session(session_id, total_cost=data["totalCost"])
-            return data
+            full = self._overview(a, True, include_messages)
+            self.store.update_session(session_id, total_cost=full["totalCost"])
+            return full
         # the web UI's overview (no events) made once per analysis, with and without its table (issue 13)
-        cache = a.__dict__.setdefault("_perf_cache", {})
+        cache: dict[tuple[bool, bool], dict[str, Any]] = a.__dict__.setdefault("_perf_cache", {})
         key = (False, include_messages)
         data = cache.get(key)
         if data is None:
@@ -216,14 +218,16 @@ class Engine:
         return {**data, "suggestions": [dict(s) for s in data["suggestions"]]}
 
     @staticmethod
-    def _overview(a: Analysis, include_events: bool, include_messages: bool) -> dict:
+    def _overview(a: Analysis, include_events: bool, include_messages: bool) -> dict[str, Any]:
         data = a.performance(include_events=include_events, include_messages=include_messages)
         data["events"], flattened = cap_nesting(data["events"])  # deep chains: any JSON encoder can send it
         if flattened:
             data["eventsFlattened"] = flattened  # said so: events moved up to the depth cap (issue 19)
         return data
 
-    def flame_graph(self, session_id: str, view: str = "time", weight: str = "time", encoding: str = "json") -> dict:
+    def flame_graph(
+        self, session_id: str, view: str = "time", weight: str = "time", encoding: str = "json"
+    ) -> dict[str, Any]:
         from .flame import cached_flame_graph  # made once per analysis (issue 13: first paint)
 
         return cached_flame_graph(self.analysis(session_id), view, weight, encoding)
