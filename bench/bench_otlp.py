@@ -23,54 +23,32 @@ import argparse
 import asyncio
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from lsprotocol import types as lsp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import bench_server as bs  # noqa: E402
+from sp_fixtures import SpanSink  # noqa: E402  (the tests' stand-in collector)
 
 TARGET_HINT_P99 = 10.0  # ms
 
 
-class Sink:
+class Sink(SpanSink):
     """A collector that acknowledges everything, counting requests and bytes."""
 
     def __init__(self):
-        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-        sink = self
         self.posts = 0
         self.bytes = 0
         self.spans = 0
-        self.lock = threading.Lock()
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                req = ExportTraceServiceRequest()
-                req.ParseFromString(self.rfile.read(n))
-                spans = sum(len(ss.spans) for rs in req.resource_spans for ss in rs.scope_spans)
-                with sink.lock:
-                    sink.posts += 1
-                    sink.bytes += n
-                    sink.spans += spans
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def received(self, req, headers, nbytes):
+        self.posts += 1
+        self.bytes += nbytes
+        self.spans += sum(len(ss.spans) for rs in req.resource_spans for ss in rs.scope_spans)
 
 
 def phase_export(events: int, sink: Sink) -> dict:

@@ -7,8 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -137,6 +140,41 @@ def run_cli(
         timeout=120,
         cwd=tmp_path,
     )
+
+
+class SpanSink:
+    """A stand-in OTLP/HTTP collector on loopback: answers 200 to every POST and hands each
+    decoded ExportTraceServiceRequest to `received` (under `lock`). Tests and bench_otlp subclass it."""
+
+    def __init__(self) -> None:
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        sink = self
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                req = ExportTraceServiceRequest()
+                req.ParseFromString(self.rfile.read(n))
+                with sink.lock:
+                    sink.received(req, self.headers, n)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def received(self, req: Any, headers: Any, nbytes: int) -> None:
+        """One export request arrived: `req` decoded, `headers` its HTTP headers, `nbytes` its body size."""
 
 
 def python_exe() -> str:

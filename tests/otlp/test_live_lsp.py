@@ -6,50 +6,31 @@ warning. The collector is a protobuf-decoding stand-in that counts every span.""
 from __future__ import annotations
 
 import asyncio
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from lsp_harness import EDITORS, start, stop
 from lsprotocol import types as lsp
-from sp_fixtures import FIXTURES
+from sp_fixtures import FIXTURES, SpanSink
 
 from sessionprof_ls import protocol as P
 from sessionprof_ls.importers import import_file
 
 
-class Collector:
+class Collector(SpanSink):
+    """Keeps each span's name, event id and the x-team header it came with."""
+
     def __init__(self):
-        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
         self.spans: list[dict] = []
-        col = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                req = ExportTraceServiceRequest()
-                req.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
-                for rs in req.resource_spans:
-                    for ss in rs.scope_spans:
-                        for sp in ss.spans:
-                            attrs = {kv.key: kv.value.string_value for kv in sp.attributes}
-                            col.spans.append(
-                                {
-                                    "name": sp.name,
-                                    "event": attrs.get("sessionprof.event_id"),
-                                    "auth": self.headers.get("x-team"),
-                                }
-                            )
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def received(self, req, headers, nbytes):
+        for rs in req.resource_spans:
+            for ss in rs.scope_spans:
+                for sp in ss.spans:
+                    attrs = {kv.key: kv.value.string_value for kv in sp.attributes}
+                    self.spans.append(
+                        {"name": sp.name, "event": attrs.get("sessionprof.event_id"), "auth": headers.get("x-team")}
+                    )
 
 
 def change(client, editor: str, settings: dict) -> None:
