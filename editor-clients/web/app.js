@@ -939,7 +939,8 @@ async function main() {
   if (config.configError) showError(config.configError);
   new ResizeObserver(() => {
     const w = $("flame-wrap");
-    if (w.clientWidth > 0 && (w.clientWidth !== flameView.cssWidth || Math.abs(w.clientHeight - flameView.cssHeight) > 1)) flameView.resize();
+    const [ww, wh] = flameView.wrapSize || [-1, -1];
+    if (w.clientWidth > 0 && (w.clientWidth !== ww || w.clientHeight !== wh)) flameView.resize();
   }).observe($("flame-wrap"));
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", applyTheme);
   // On a theme change VS Code swaps the body class (vscode-light / vscode-dark) and

@@ -73,6 +73,7 @@ export class FlameGraphView {
     this._minimapBase = null;
     this.resize();
     if (this.cb.onView) this.cb.onView(this.vs, this.ve);
+    if (this.cssWidth > 1) this.drawNow(); // a hidden panel (width 0) draws when shown
   }
 
   indexOfId(id) {
@@ -119,6 +120,8 @@ export class FlameGraphView {
     this.charW = this.ctx.measureText("MMMMMMMMMM").width / 10 || 7;
     this._minimapBase = null;
     this.scrollTop = wrap.scrollTop;
+    // the box as this size left it: the ResizeObserver (app.js) resizes only when it changes
+    this.wrapSize = [wrap.clientWidth, wrap.clientHeight];
     this.requestDraw();
   }
 
@@ -224,8 +227,8 @@ export class FlameGraphView {
     const d = this.data;
     const q = (query || "").trim().toLowerCase();
     if (!d || !q) {
+      if (this.match !== null) this.requestDraw(); // nothing was faded: nothing to redraw
       this.match = null;
-      this.requestDraw();
       return [];
     }
     const hitName = d.strings.map((s) => String(s).toLowerCase().includes(q));
@@ -282,10 +285,19 @@ export class FlameGraphView {
   requestDraw() {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => {
+    this._raf = requestAnimationFrame(() => {
       this.pending = false;
       this.draw();
     });
+  }
+
+  /** Draws at once, dropping a pending frame's draw: new data is on the next frame, not the one after. */
+  drawNow() {
+    if (this.pending) {
+      cancelAnimationFrame(this._raf);
+      this.pending = false;
+    }
+    this.draw();
   }
 
   draw() {
