@@ -184,14 +184,13 @@ def event_attributes(
         attrs["sessionprof.reported_cost_usd"] = t.cost[i]  # what the agent itself reported
     if t.file[i] >= 0:
         attrs["file.path"] = s.values[t.file[i]]
-    if t.file_tokens[i] >= 0:
-        attrs["sessionprof.context_tokens"] = t.file_tokens[i]  # what the file put in the context
-    if t.file_size[i] >= 0:
-        attrs["sessionprof.file_size"] = t.file_size[i]
-    if t.start_line[i]:
-        attrs["sessionprof.start_line"] = t.start_line[i]
-    if t.end_line[i]:
-        attrs["sessionprof.end_line"] = t.end_line[i]
+    # context_tokens: what the file put in the context; -1 (sizes) and 0 (lines): not recorded
+    for column, attr in ((t.file_tokens, "sessionprof.context_tokens"), (t.file_size, "sessionprof.file_size")):
+        if column[i] >= 0:
+            attrs[attr] = column[i]
+    for column, attr in ((t.start_line, "sessionprof.start_line"), (t.end_line, "sessionprof.end_line")):
+        if column[i]:
+            attrs[attr] = column[i]
     if typ == NET and i in t.url:
         attrs["url.full"] = redact_text(t.url[i])
     if t.flags[i] & F_COMPACTION:
