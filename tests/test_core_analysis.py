@@ -12,35 +12,23 @@ T0 = 1_700_000_000_000.0
 SONNET = "claude-sonnet-4-5-20250929"
 
 
-def ai(id, start, end, model=SONNET, tin=0, out=0, cr=0, cw=0, parent=None, **meta):
-    md = {"model": model, "tokens": {"input": tin, "output": out, "cacheRead": cr, "cacheWrite": cw}, **meta}
-    e = {
-        "sessionId": "s",
-        "id": id,
-        "type": "ai_response",
-        "name": id,
-        "startTime": T0 + start,
-        "endTime": T0 + end,
-        "metadata": md,
-    }
+def ev(id, type, name, start, end, metadata=None, parent=None):
+    """An event of session "s", `start`/`end` ms after T0."""
+    e = {"sessionId": "s", "id": id, "type": type, "name": name, "startTime": T0 + start, "endTime": T0 + end}
+    if metadata is not None:
+        e["metadata"] = metadata
     if parent:
         e["parentId"] = parent
     return e
+
+
+def ai(id, start, end, model=SONNET, tin=0, out=0, cr=0, cw=0, parent=None, **meta):
+    md = {"model": model, "tokens": {"input": tin, "output": out, "cacheRead": cr, "cacheWrite": cw}, **meta}
+    return ev(id, "ai_response", id, start, end, md, parent)
 
 
 def read(id, start, end, path, tokens, parent=None):
-    e = {
-        "sessionId": "s",
-        "id": id,
-        "type": "file_read",
-        "name": path,
-        "startTime": T0 + start,
-        "endTime": T0 + end,
-        "metadata": {"filePath": path, "fileTokens": tokens},
-    }
-    if parent:
-        e["parentId"] = parent
-    return e
+    return ev(id, "file_read", path, start, end, {"filePath": path, "fileTokens": tokens}, parent)
 
 
 @pytest.fixture
@@ -98,15 +86,7 @@ def test_file_resent_as_history_until_compaction(engine):
             ai("r2", 20, 30, cw=1100, cr=100),  # carries the file as new input
             ai("r3", 30, 40, cr=1200),  # re-sends it
             ai("r4", 40, 50, cr=1300),  # re-sends it
-            {
-                "sessionId": "s",
-                "id": "compact",
-                "type": "agent",
-                "name": "compaction",
-                "startTime": T0 + 55,
-                "endTime": T0 + 55,
-                "metadata": {"compaction": True},
-            },
+            ev("compact", "agent", "compaction", 55, 55, {"compaction": True}),
             ai("r5", 60, 70, cr=300),  # after compaction: gone
         ]
     )
@@ -168,16 +148,7 @@ def test_suggestions_from_the_session_numbers(engine):
         t += 3000
     events.append(read("again", t, t + 500, "src/m0.py", 300))  # unchanged re-read
     events.append(read("huge", t + 500, t + 1500, "data/dump.json", 20_000))
-    events.append(
-        {
-            "sessionId": "s",
-            "id": "ask",
-            "type": "user_input",
-            "name": "AskUserQuestion",
-            "startTime": T0 + t + 1500,
-            "endTime": T0 + t + 61_500,
-        }
-    )
+    events.append(ev("ask", "user_input", "AskUserQuestion", t + 1500, t + 61_500))
     engine.ingest(events)
     d = engine.performance("s", include_events=False)
     by_kind = {s["kind"]: s for s in d["suggestions"]}
@@ -206,18 +177,7 @@ def test_suggestions_from_the_session_numbers(engine):
         assert s["estimatedSaving"] and s["guidance"] and s["id"] == s["kind"]
         assert "-" in s["estimatedSaving"]
     # the session's numbers drive the saving: a longer wait gives a bigger one
-    engine.ingest(
-        [
-            {
-                "sessionId": "s",
-                "id": "ask",
-                "type": "user_input",
-                "name": "AskUserQuestion",
-                "startTime": T0 + t + 1500,
-                "endTime": T0 + t + 121_500,
-            }
-        ]
-    )
+    engine.ingest([ev("ask", "user_input", "AskUserQuestion", t + 1500, t + 121_500)])
     d2 = engine.performance("s", include_events=False)
     assert {s["kind"]: s for s in d2["suggestions"]}["user_wait"]["savingMs"] == 120_000
 
@@ -226,15 +186,7 @@ def test_reread_after_write_is_not_wasted(engine):
     engine.ingest(
         [
             read("a", 0, 10, "x.py", 100),
-            {
-                "sessionId": "s",
-                "id": "w",
-                "type": "file_write",
-                "name": "x.py",
-                "startTime": T0 + 20,
-                "endTime": T0 + 30,
-                "metadata": {"filePath": "x.py"},
-            },
+            ev("w", "file_write", "x.py", 20, 30, {"filePath": "x.py"}),
             read("b", 40, 50, "x.py", 100),
         ]
     )
@@ -246,15 +198,7 @@ def test_slowest_operations_ranked_with_hints(engine):
     engine.ingest(
         [
             ai("big", 0, 50_000, out=5000),
-            {
-                "sessionId": "s",
-                "id": "sh",
-                "type": "tool_execution",
-                "name": "Bash",
-                "startTime": T0 + 50_000,
-                "endTime": T0 + 80_000,
-                "metadata": {"toolName": "Bash"},
-            },
+            ev("sh", "tool_execution", "Bash", 50_000, 80_000, {"toolName": "Bash"}),
             read("r", 80_000, 80_100, "a.py", 10),
         ]
     )
@@ -270,17 +214,8 @@ def test_code_lenses_slowest_first_and_capped_per_file(engine):
     calls = []
     for k in range(LENSES_PER_FILE + 10):
         start = k * 100_000
-        calls.append(
-            {
-                "sessionId": "s",
-                "id": f"b{k}",
-                "type": "tool_execution",
-                "name": "Bash",
-                "startTime": T0 + start,
-                "endTime": T0 + start + 6000 + k * 10,
-                "metadata": {"toolName": "Bash", "filePath": "/ws/build.sh", "startLine": 3},
-            }
-        )
+        md = {"toolName": "Bash", "filePath": "/ws/build.sh", "startLine": 3}
+        calls.append(ev(f"b{k}", "tool_execution", "Bash", start, start + 6000 + k * 10, md))
     engine.ingest(calls)
     index = EditorIndex.build(engine.analysis("s"), ["/ws"])
     lenses = index.lookup("/ws/build.sh").lenses
