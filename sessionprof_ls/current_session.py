@@ -20,6 +20,7 @@ import math
 import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # analysis.limits.LIVE_WINDOW_MS (a test checks they agree): importing the analysis package
@@ -42,25 +43,37 @@ def _norm(path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.expanduser(path)))
 
 
+@lru_cache(maxsize=8192)
+def _spellings(path: str) -> tuple[str, ...]:
+    """A path as written and with symlinks resolved (cached: realpath costs system calls,
+    and the rule runs over every session row a few times a second while events arrive)."""
+    return tuple(dict.fromkeys((_norm(path), _norm(os.path.realpath(path)))))
+
+
 def in_workspace(workspace: str | None, folders: Iterable[str]) -> bool:
     """The session's recorded workspace is one of the folders or lies inside one
     (compared normalised, and with symlinks resolved)."""
-    if not workspace:
-        return False
-    spellings = {_norm(workspace), _norm(os.path.realpath(workspace))}
+    return bool(workspace) and _inside(str(workspace), tuple(folders))
+
+
+@lru_cache(maxsize=8192)
+def _inside(workspace: str, folders: tuple[str, ...]) -> bool:
+    spellings = _spellings(workspace)
     for folder in folders:
-        for f in {_norm(folder), _norm(os.path.realpath(folder))}:
-            for w in spellings:
-                if w == f or w.startswith(f.rstrip(os.sep) + os.sep):
-                    return True
+        for f in _spellings(folder):
+            prefix = f.rstrip(os.sep) + os.sep
+            if any(w == f or w.startswith(prefix) for w in spellings):
+                return True
     return False
 
 
 def last_event_ms(row: Mapping[str, Any]) -> float:
     """The latest timestamp a session row records (its last end, else its first start)."""
-    times = [v for v in (row.get("endTime"), row.get("startTime")) if isinstance(v, (int, float))]
-    finite = [float(v) for v in times if math.isfinite(v)]
-    return max(finite) if finite else -math.inf
+    best = -math.inf
+    for v in (row.get("endTime"), row.get("startTime")):
+        if isinstance(v, (int, float)) and math.isfinite(v) and v > best:
+            best = float(v)
+    return best
 
 
 def candidates(
@@ -72,17 +85,23 @@ def candidates(
 ) -> list[Candidate]:
     """The sessions the rule chooses among, best first."""
     out = []
+    where = tuple(folders) if folders is not None else None
     for row in rows:
         sid = str(row["sessionId"])
         arrived_at = arrived.get(sid, 0.0)
-        ours = folders is None or sid in followed or in_workspace(row.get("workspace"), folders)
+        ws = row.get("workspace")
+        ours = where is None or sid in followed or (bool(ws) and _inside(str(ws), where))
         if not ours and not arrived_at:
             continue
         last = last_event_ms(row)
         live = now_ms - last <= LIVE_WINDOW_MS or (arrived_at > 0 and now_ms - arrived_at * 1000.0 <= LIVE_WINDOW_MS)
         out.append(Candidate(sid, last, live, arrived_at))
-    out.sort(key=lambda c: (c.live, c.last_event_ms, c.arrived_at, c.session_id), reverse=True)
+    out.sort(key=_rank, reverse=True)
     return out
+
+
+def _rank(c: Candidate) -> tuple[bool, float, float, str]:
+    return (c.live, c.last_event_ms, c.arrived_at, c.session_id)
 
 
 def pick(

@@ -263,3 +263,28 @@ async def test_file_only_a_recent_session_read_gets_its_hint_with_its_age(editor
         assert "did not read this file; a session 3 h ago did" in hover.contents.value
     finally:
         await stop(client)
+
+
+def test_workspace_membership_by_folder_subfolder_and_symlink(tmp_path):
+    from sessionprof_ls.current_session import in_workspace, pick
+
+    ws = tmp_path / "ws"
+    (ws / "sub").mkdir(parents=True)
+    (tmp_path / "ws2").mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(ws)
+    assert in_workspace(str(ws), [str(ws)]) and in_workspace(str(ws / "sub") + "/", [str(ws)])
+    assert in_workspace(str(link / "sub"), [str(ws)]) and in_workspace(str(ws), [str(link)])
+    assert not in_workspace(str(tmp_path / "ws2"), [str(ws)])  # a prefix, not a subfolder
+    assert not in_workspace(None, [str(ws)]) and not in_workspace(str(ws), [])
+    rows = [
+        {"sessionId": "a", "workspace": str(ws), "startTime": 1.0, "endTime": 5.0},
+        {"sessionId": "b", "workspace": str(tmp_path / "ws2"), "startTime": 2.0, "endTime": 9.0},
+        {"sessionId": "c", "workspace": None, "startTime": 3.0, "endTime": None},
+    ]
+    assert pick(rows, [str(ws)], now_ms=1e13) == "a"
+    assert pick(rows, None, now_ms=1e13) == "b"  # no folder (the CLI): the latest event of all
+    assert pick(rows, [str(ws)], arrived={"c": 1.0}, now_ms=1e13) == "a"  # arrived long ago, older events
+    assert pick(rows, [str(ws)], arrived={"c": 1e13 / 1000}, now_ms=1e13) == "c"  # arriving now: live
+    assert pick(rows, [str(ws)], selected="b", now_ms=1e13) == "b"
+    assert pick(rows, [str(ws)], followed={"b"}, now_ms=1e13) == "b"
