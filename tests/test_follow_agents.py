@@ -204,7 +204,7 @@ async def test_follower_reads_each_agent_as_it_writes(homes, tmp_path):
 
         for path, prefix in ((GEMINI_JSONL, "0ab84937"), (COPILOT_EVENTS, "96ef38f0"), (CLINE_TASK, "1775100000000")):
             whole = {e["id"]: e for e in import_file(path).events}
-            assert await _wait(lambda: _tokens(got, prefix) == _tokens(whole)), path
+            assert await _wait(lambda p=prefix, w=whole: _tokens(got, p) == _tokens(w)), path
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)

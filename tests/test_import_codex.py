@@ -64,7 +64,10 @@ def call(ts, cid, cmd):
 
 
 def output(ts, cid, wall, code=0, orig_tokens=10, body=""):
-    text = f"Chunk ID: abc\nWall time: {wall:.4f} seconds\nProcess exited with code {code}\nOriginal token count: {orig_tokens}\nOutput:\n{body}"
+    text = (
+        f"Chunk ID: abc\nWall time: {wall:.4f} seconds\nProcess exited with code {code}\n"
+        f"Original token count: {orig_tokens}\nOutput:\n{body}"
+    )
     return line(ts, "response_item", {"type": "function_call_output", "call_id": cid, "output": text})
 
 

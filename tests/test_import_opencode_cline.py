@@ -143,15 +143,19 @@ fails = 0
 for i in range(n):
     now = 1_776_000_000_000 + i * 1000
     uid, aid = f"msg_live{i:05d}u", f"msg_live{i:05d}a"
-    user = {"role": "user", "time": {"created": now}, "agent": "build", "model": {"providerID": "anthropic", "modelID": "claude-sonnet-4-5"}}
-    asst = {"role": "assistant", "time": {"created": now + 1, "completed": now + 900}, "parentID": uid, "modelID": "claude-sonnet-4-5",
-            "providerID": "anthropic", "mode": "build", "agent": "build", "path": {"cwd": "/w", "root": "/w"}, "cost": 0.001,
+    model = {"providerID": "anthropic", "modelID": "claude-sonnet-4-5"}
+    user = {"role": "user", "time": {"created": now}, "agent": "build", "model": model}
+    asst = {"role": "assistant", "time": {"created": now + 1, "completed": now + 900}, "parentID": uid,
+            "modelID": "claude-sonnet-4-5", "providerID": "anthropic", "mode": "build", "agent": "build",
+            "path": {"cwd": "/w", "root": "/w"}, "cost": 0.001,
             "tokens": {"input": 10 + i, "output": 20, "reasoning": 1, "cache": {"read": 100, "write": 5}}}
     try:
         with con:
             con.execute("INSERT INTO message VALUES (?, ?, ?, ?, ?)", (uid, "ses_live", now, now, json.dumps(user)))
-            con.execute("INSERT INTO part VALUES (?, ?, ?, ?, ?, ?)", (uid + "p", uid, "ses_live", now, now, json.dumps({"type": "text", "text": f"prompt {i}"})))
-            con.execute("INSERT INTO message VALUES (?, ?, ?, ?, ?)", (aid, "ses_live", now + 1, now + 900, json.dumps(asst)))
+            text = json.dumps({"type": "text", "text": f"prompt {i}"})
+            con.execute("INSERT INTO part VALUES (?, ?, ?, ?, ?, ?)", (uid + "p", uid, "ses_live", now, now, text))
+            asst_row = (aid, "ses_live", now + 1, now + 900, json.dumps(asst))
+            con.execute("INSERT INTO message VALUES (?, ?, ?, ?, ?)", asst_row)
     except sqlite3.OperationalError:
         fails += 1
     time.sleep(0.004)
