@@ -7,7 +7,11 @@ this module, the VS Code extension (format.ts), Neovim (format.lua) and the web 
 
 from __future__ import annotations
 
-from .base import JsonDict
+from collections.abc import Mapping
+from typing import Any
+
+# no import from the analysis package: cli_report loads this file alone, without numpy
+Row = Mapping[str, Any]  # a summary or a table row (JSON)
 
 NOT_RECORDED = "not recorded"
 INTERRUPTED = "interrupted"
@@ -71,7 +75,7 @@ def fmt_usd_short(usd: float | None) -> str:
     return f"${usd:.2f}" if usd >= 0.1 else f"${usd:.3f}"
 
 
-def file_hint(row: JsonDict, total_input: int) -> tuple[str, str]:
+def file_hint(row: Row, total_input: int) -> tuple[str, str]:
     """A file's inlay hint and its tooltip, from a tokensByFile row: its tokens in the
     context (first read + re-sent as history), their share of all input the session sent
     and the cost of exactly those tokens, e.g. `1.04M tk · 8.4% of input · $0.57`."""
@@ -101,12 +105,12 @@ def file_hint(row: JsonDict, total_input: int) -> tuple[str, str]:
     return label, tooltip
 
 
-def summary_tokens(s: JsonDict) -> str:
+def summary_tokens(s: Row) -> str:
     """A session's token count, or "not recorded" when its source records no usage."""
     return NOT_RECORDED if "totalTokens" in (s.get("notRecorded") or {}) else f"{s['totalTokens']:,}"
 
 
-def summary_cost(s: JsonDict) -> str:
+def summary_cost(s: Row) -> str:
     """A session's cost as every client writes it: "not recorded" when its responses carry no
     usage, "price unknown" when a model has no price; when the agent reported its own cost
     (which counts in totalCost) and genai-prices prices the same requests differently, both:
@@ -119,13 +123,13 @@ def summary_cost(s: JsonDict) -> str:
     return text
 
 
-def row_tokens(row: JsonDict, key: str = "total") -> str:
+def row_tokens(row: Row, key: str = "total") -> str:
     """A message-table cell: "not recorded" for a response whose usage the source did not
     record (never 0)."""
     return NOT_RECORDED if row.get("usageRecorded") is False else f"{row[key]:,}"
 
 
-def row_cost(row: JsonDict) -> str:
+def row_cost(row: Row) -> str:
     """A message row's cost: blank for a user message, "not recorded" without usage."""
     if row.get("role") == "user":
         return ""
