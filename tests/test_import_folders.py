@@ -4,6 +4,7 @@ report`, the web Tokens tab) and no file hint. Checked on the real fixtures wher
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,26 @@ def test_copilot_view_of_a_folder_is_no_file_read(name):
 )
 def test_is_folder(path, workspace, folder):
     assert is_folder(path, workspace) is folder
+
+
+def test_codex_cat_of_a_folder_is_no_file_read(tmp_path):
+    """A Codex shell command that 'reads' a folder (cat of the workspace, a failed cat of a
+    directory) gives no file_read; a cat of a file still does."""
+    head = {"timestamp": "2026-01-01T00:00:00Z", "type": "session_meta", "payload": {"id": "s", "cwd": "/w/p"}}
+    lines = [head]
+    for i, (cmd, out, code) in enumerate(
+        [("cat /w/p", "", 0), ("cat src", "cat: src: Is a directory", 1), ("cat src/app.py", "print(1)", 0)]
+    ):
+        ts = f"2026-01-01T00:00:{i * 2 + 1:02d}Z"
+        done = f"2026-01-01T00:00:{i * 2 + 2:02d}Z"
+        call = {"type": "function_call", "name": "shell", "call_id": f"c{i}", "arguments": json.dumps({"command": cmd})}
+        text = f"Process exited with code {code}\nOutput:\n{out}"
+        output = {"type": "function_call_output", "call_id": f"c{i}", "output": text}
+        lines += [
+            {"timestamp": ts, "type": "response_item", "payload": call},
+            {"timestamp": done, "type": "response_item", "payload": output},
+        ]
+    path = tmp_path / "rollout-2026-01-01T00-00-00-s.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    events = import_file(path).events
+    assert [e["metadata"]["filePath"] for e in _reads(events)] == ["src/app.py"]

@@ -23,6 +23,7 @@ from .common import (
     as_obj,
     as_str,
     excerpt,
+    is_folder,
     json_loads,
     make_event,
     parse_ts,
@@ -285,6 +286,8 @@ class CodexParser(TranscriptParser[CodexState]):
                 meta["startLine"] = c.patch[0][1]
         else:
             read = _file_read_of(_command_of(name, args), s.cwd)
+            if read is not None and (is_folder(read[0], s.cwd) or (failed and "Is a directory" in text)):
+                read = None  # `cat .` or `cat src/`: a folder, not a file read
             if read is not None:
                 path, sl, el = read
                 m = {"filePath": path, "toolName": name, "status": meta["status"], "startLine": sl, "endLine": el}
