@@ -251,7 +251,8 @@ class SessionProfServer(LanguageServer):
             if wait > 0:
                 await asyncio.sleep(wait)
             dirty, self._dirty = self._dirty, set()
-            current = self.current_session()
+            # off the loop: it reads the store's session rows, which a batch being stored holds
+            current = await asyncio.to_thread(self.current_session)
             if current is None or (current not in dirty and self._summary_sent_for == current):
                 continue
             try:
