@@ -306,7 +306,7 @@ async def test_appended_transcript_updates_hints(editor, tmp_path):
         deadline = time.monotonic() + 30
         while not got and time.monotonic() < deadline:
             seen = rec.hint_refreshes
-            await rec.wait(lambda: rec.hint_refreshes > seen, timeout=30, what="hint refresh after append")
+            await rec.wait(lambda seen=seen: rec.hint_refreshes > seen, timeout=30, what="hint refresh after append")
             got = await hints(client, uri)
         assert rec.hint_refreshes > before
         assert len(got) == 1 and label_text(got[0]).startswith(f"{info['tokens']:,} tk")
