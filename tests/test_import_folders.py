@@ -105,3 +105,26 @@ def test_codex_cat_of_a_folder_is_no_file_read(tmp_path):
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
     events = import_file(path).events
     assert [e["metadata"]["filePath"] for e in _reads(events)] == ["src/app.py"]
+
+
+def test_gemini_read_many_files_of_folders_and_globs_reads_only_files(tmp_path):
+    """Gemini's read_many_files takes files, folders and glob patterns: only the files are reads
+    (the workspace, /w/p, from the `.project_root` Gemini CLI writes beside `chats/`)."""
+    (tmp_path / "chats").mkdir()
+    (tmp_path / ".project_root").write_text("/w/p\n")
+    chat = tmp_path / "chats" / "session-x.jsonl"
+    call = {
+        "id": "c1",
+        "name": "read_many_files",
+        "args": {"paths": ["src/", "**/*.py", "README.md", "/w/p"]},
+        "status": "success",
+        "timestamp": "2026-01-01T00:00:03Z",
+    }
+    recs = [
+        {"sessionId": "g1", "projectHash": "h", "startTime": "2026-01-01T00:00:00Z"},
+        {"id": "u1", "type": "user", "timestamp": "2026-01-01T00:00:01Z", "content": "read"},
+        {"id": "m1", "type": "gemini", "timestamp": "2026-01-01T00:00:02Z", "content": "ok", "toolCalls": [call]},
+    ]
+    chat.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    events = import_file(chat).events
+    assert [e["metadata"]["filePath"] for e in _reads(events)] == ["README.md"]

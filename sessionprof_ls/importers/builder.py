@@ -25,6 +25,7 @@ from .skeleton import JsonState, OpenCall, ParserState, Turn, TurnKeeper
 
 # (kind, path or url, startLine, endLine) of what a tool touched
 IO = tuple[str, str, "int | None", "int | None"]
+_GLOB = set("*?[")
 _RECENT = 256  # remembered response/tool keys: a re-sent record keeps its number and start
 
 
@@ -236,7 +237,8 @@ class SessionBuilder(TurnKeeper[S]):
             meta["timing"] = "inferred"
         eid = f"tool:{key}"
         children = []
-        touched = [x for x in io if x[0] == "network_request" or not is_folder(x[1], self.s.cwd)]
+        # a folder or a glob pattern (Gemini's read_many_files takes both) is no file
+        touched = [x for x in io if x[0] == "network_request" or not (is_folder(x[1], self.s.cwd) or _GLOB & set(x[1]))]
         for i, (kind, target, sl, el) in enumerate(touched):
             m: dict[str, Any] = {"toolName": name, "status": meta["status"]}
             if kind == "network_request":
