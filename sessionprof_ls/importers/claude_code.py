@@ -25,6 +25,7 @@ from typing import Any
 from .claude_code_parser import ClaudeParser
 from .claude_code_text import SOURCE
 from .common import ImportResult, read_new_lines
+from .skeleton import read_lines
 
 __all__ = ["ClaudeParser", "SOURCE", "import_claude"]
 
@@ -65,13 +66,12 @@ def import_claude(path: Path, cursor: dict[str, Any] | None = None, max_bytes: i
     (with `max_bytes`, about that much of each; `more` says to call again)."""
     path = Path(path)
     label = str(path)
-    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
-    state = None if reset or not cursor else cursor.get("state")
-    subs_cur: dict[str, Any] = {} if reset or not cursor else dict(cursor.get("subs") or {})
+    read = read_lines(path, cursor, max_bytes)
+    subs_cur: dict[str, Any] = {} if read.state is None or not cursor else dict(cursor.get("subs") or {})
     sub_files = _subagent_files(path)
     sub_ids = {p.stem[len("agent-") :] for p in sub_files}
-    parser = ClaudeParser(state, label, sub_ids)
-    for n, raw in lines:
+    parser = ClaudeParser(read.state, label, sub_ids)
+    for n, raw in read.lines:
         parser.feed(n, raw, label)
     # Older layout: <project>/agent-<id>.jsonl, found through the agentIds we know.
     for agent_id in list(parser.s.links):
@@ -94,9 +94,6 @@ def import_claude(path: Path, cursor: dict[str, Any] | None = None, max_bytes: i
         for n, raw in sub_lines:
             parser.feed(n, raw, str(sf), agent_id)
         subs_cur[sf.name] = sub_pos
-        more = more or sub_more
-    parser.finish()
-    pos["state"] = parser.s.to_json()
-    pos["subs"] = subs_cur
-    pos["format"] = SOURCE
-    return ImportResult(parser.out.values(), parser.errors, pos, more)
+        read.more = read.more or sub_more
+    read.pos["subs"] = subs_cur
+    return read.result(parser.finish(), parser.errors, parser.s, SOURCE)

@@ -27,11 +27,10 @@ from .common import (
     json_loads,
     make_event,
     parse_ts,
-    read_new_lines,
     short_args,
     split_permission_wait,
 )
-from .skeleton import JsonState, OpenCall, ParserState, TranscriptParser, Turn
+from .skeleton import JsonState, OpenCall, ParserState, TranscriptParser, Turn, read_lines
 
 SOURCE = "codex"
 
@@ -309,12 +308,8 @@ class CodexParser(TranscriptParser[CodexState]):
 def import_codex(path: Path, cursor: dict[str, Any] | None = None, max_bytes: int | None = None) -> ImportResult:
     path = Path(path)
     label = str(path)
-    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
-    state = None if reset or not cursor else cursor.get("state")
-    parser = CodexParser(state, label)
-    for n, raw in lines:
+    read = read_lines(path, cursor, max_bytes)
+    parser = CodexParser(read.state, label)
+    for n, raw in read.lines:
         parser.feed(n, raw, label)
-    parser.finish()
-    pos["state"] = parser.s.to_json()
-    pos["format"] = SOURCE
-    return ImportResult(parser.out.values(), parser.errors, pos, more)
+    return read.result(parser.finish(), parser.errors, parser.s, SOURCE)

@@ -38,9 +38,8 @@ from .common import (
     opt_str,
     parse_ts,
     read_document,
-    read_new_lines,
 )
-from .skeleton import feed_json_lines
+from .skeleton import feed_json_lines, read_lines
 
 SOURCE = "copilot-cli"
 _READ_CMDS = {"view"}
@@ -217,16 +216,12 @@ def import_copilot(path: Path, cursor: dict[str, Any] | None = None, max_bytes: 
     if path.suffix == ".json":
         return _import_legacy(path, cursor)
     label = str(path)
-    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
-    state = None if reset or not cursor else cursor.get("state")
+    read = read_lines(path, cursor, max_bytes)
     fallback = path.parent.name if path.name == "events.jsonl" else path.stem
-    p = CopilotParser(state, fallback)
+    p = CopilotParser(read.state, fallback)
     errors: list[str] = []
-    feed_json_lines(lines, label, p.line, errors)
-    events = p.b.finish()
-    pos["state"] = p.b.s.to_json()
-    pos["format"] = SOURCE
-    return ImportResult(events, errors, pos, more)
+    feed_json_lines(read.lines, label, p.line, errors)
+    return read.result(p.b.finish(), errors, p.b.s, SOURCE)
 
 
 def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:

@@ -31,9 +31,8 @@ from .common import (
     opt_str,
     parse_ts,
     read_document,
-    read_new_lines,
 )
-from .skeleton import feed_json_lines
+from .skeleton import feed_json_lines, read_lines
 
 SOURCE = "gemini-cli"
 PROVIDER = "google"
@@ -189,9 +188,8 @@ def import_gemini(path: Path, cursor: dict[str, Any] | None = None, max_bytes: i
         first = f.read(4096).lstrip()[:1]
     if path.suffix == ".json" or (first == b"{" and _is_document(path)):
         return _import_document(path, cursor)
-    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
-    state = None if reset or not cursor else cursor.get("state")
-    p = GeminiParser(state, path.stem)
+    read = read_lines(path, cursor, max_bytes)
+    p = GeminiParser(read.state, path.stem)
     if p.b.s.cwd is None:
         p.b.s.cwd = _workspace(path)
     errors: list[str] = []
@@ -202,11 +200,8 @@ def import_gemini(path: Path, cursor: dict[str, Any] | None = None, max_bytes: i
         elif "sessionId" in d:
             p.header(d)
 
-    feed_json_lines(lines, label, handle, errors)
-    events = p.b.finish()
-    pos["state"] = p.b.s.to_json()
-    pos["format"] = SOURCE
-    return ImportResult(events, errors, pos, more)
+    feed_json_lines(read.lines, label, handle, errors)
+    return read.result(p.b.finish(), errors, p.b.s, SOURCE)
 
 
 def _is_document(path: Path) -> bool:

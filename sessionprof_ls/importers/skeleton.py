@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from .common import EventBuffer, JSONDecodeError, json_loads, make_event
+from .common import EventBuffer, ImportResult, JSONDecodeError, json_loads, make_event, read_new_lines
 
 R = TypeVar("R")
 
@@ -138,6 +138,29 @@ class RecordReader:
         self.record(f"{label}:{line_no}", f"unexpected {d.get('type')!r} line shape", handle, d, line_no, *context)
 
 
+@dataclass
+class LineRead:
+    """What a JSON-lines file gained since its cursor: the lines, the new position, the parser
+    state to continue from (None after a truncation or replacement: start again) and `more`."""
+
+    lines: Iterator[tuple[int, bytes]]
+    pos: dict[str, Any]
+    state: dict[str, Any] | None
+    more: bool
+
+    def result(self, events: list[dict[str, Any]], errors: list[str], state: JsonState, fmt: str) -> ImportResult:
+        """The read's events and errors, with the cursor: position, parser state and format."""
+        self.pos["state"] = state.to_json()
+        self.pos["format"] = fmt
+        return ImportResult(events, errors, self.pos, self.more)
+
+
+def read_lines(path: Path, cursor: dict[str, Any] | None, max_bytes: int | None) -> LineRead:
+    """`common.read_new_lines`, with the parser state the cursor holds (if still valid)."""
+    lines, pos, reset, more = read_new_lines(path, cursor, max_bytes)
+    return LineRead(lines, pos, None if reset or not cursor else cursor.get("state"), more)
+
+
 def feed_json_lines(
     lines: Iterator[tuple[int, bytes]], label: str, handle: Callable[[dict[str, Any], int], None], errors: list[str]
 ) -> None:
@@ -226,4 +249,5 @@ __all__ = [
     "Turn",
     "TurnKeeper",
     "feed_json_lines",
+    "read_lines",
 ]
