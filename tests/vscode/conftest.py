@@ -106,10 +106,10 @@ def _fixture_files(transcript: Path) -> dict[str, str]:
     return files
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> dict:
-    """A workspace whose Claude Code project folder holds the fixture transcript, and the
-    files that session touched at the same paths relative to the session's cwd."""
+def make_workspace(tmp_path: Path, in_workspace: bool) -> dict:
+    """A workspace whose Claude Code project folder holds the fixture transcript (its cwd
+    replaced by the folder when `in_workspace`), and the files that session touched at the
+    same paths relative to the session's cwd."""
     ws = tmp_path / "ws"
     ws.mkdir()
     claude = tmp_path / "claude"
@@ -117,23 +117,41 @@ def workspace(tmp_path: Path) -> dict:
     project = claude / "projects" / mangle(str(ws))
     project.mkdir(parents=True)
     session_id = "8122657c-fe54-4dc9-89a3-20049e8a84f7"
-    shutil.copy(transcript, project / f"{session_id}.jsonl")
+    if in_workspace:
+        (project / f"{session_id}.jsonl").write_text(transcript.read_text().replace(FIXTURE_CWD, str(ws)))
+    else:
+        shutil.copy(transcript, project / f"{session_id}.jsonl")
     files = _fixture_files(transcript)
     assert "JOKE.md" in files
     for rel, content in files.items():
         (ws / rel).parent.mkdir(parents=True, exist_ok=True)
         (ws / rel).write_text(content)
-    instructions = ws / "CLAUDE.md"
-    instructions.write_text("# Project notes\n\nA test workspace.\n")
     return {
         "root": tmp_path,
         "folder": ws,
         "claude": claude,
         "sessionId": session_id,
         "file": ws / "JOKE.md",
-        "instructions": instructions,
+        "instructions": ws / "CLAUDE.md",
         "reference": fixture_reference(FIXTURE),
     }
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> dict:
+    ws = make_workspace(tmp_path, in_workspace=False)
+    ws["instructions"].write_text("# Project notes\n\nA test workspace.\n")
+    return ws
+
+
+def code_server_node() -> tuple[Path, Path]:
+    """(node, code-server's entry.js) of the installed code-server; the test fails without them."""
+    cs = code_server_dir()
+    node = cs / "node" / "bin" / "node"
+    entry = cs / "app" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
+    if not (node.is_file() and entry.is_file()):
+        pytest.fail(f"code-server is not installed in {cs}: run scripts/install-code-server.sh")
+    return node, entry
 
 
 def _server_path(python: str) -> str:
@@ -147,11 +165,7 @@ def _server_path(python: str) -> str:
 @pytest.fixture
 def code_server(vsix: Path, workspace: dict):
     """code-server with the packaged extension, started in its own process group."""
-    cs = code_server_dir()
-    node = cs / "node" / "bin" / "node"
-    entry = cs / "app" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
-    if not (node.is_file() and entry.is_file()):
-        pytest.fail(f"code-server is not installed in {cs}: run scripts/install-code-server.sh")
+    node, entry = code_server_node()
     if not Path(CHROMIUM).is_file():
         pytest.fail("chromium is missing: run scripts/install-code-server.sh")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, code_server_dir, running_code_server
+from .conftest import ARTIFACTS, ROOT, code_server_node, running_code_server
 from .test_vscode_e2e import (
     SERVER_MS,
     fail_with_logs,
@@ -51,11 +51,7 @@ def bundled_vsix() -> Path:
 
 @pytest.fixture
 def code_server(bundled_vsix: Path, workspace: dict):
-    cs = code_server_dir()
-    node = cs / "node" / "bin" / "node"
-    entry = cs / "app" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
-    if not (node.is_file() and entry.is_file()):
-        pytest.fail(f"code-server is not installed in {cs}: run scripts/install-code-server.sh")
+    node, entry = code_server_node()
     for d in SYSTEM_PATH.split(":"):  # the machine state the issue asks for
         assert not (Path(d) / "sessionprof-ls").exists(), d
     root: Path = workspace["root"]

@@ -55,6 +55,16 @@ def fail_with_logs(page, code_server, what: str, name: str):
     raise AssertionError(f"{what}\nextension log:\n{log}")
 
 
+def endpoint_sessions(url: str, token: str) -> list[dict]:
+    """sessionprof/sessions over the server's HTTP endpoint (as a terminal's tools would ask)."""
+    request = urllib.request.Request(
+        f"{url}/v1/rpc",
+        data=json.dumps({"method": "sessionprof/sessions", "params": {}}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    return json.loads(urllib.request.urlopen(request, timeout=10).read())["result"]
+
+
 def status_item(page):
     return page.locator(".statusbar-item", has_text=re.compile(r"\d tk")).first
 
@@ -214,11 +224,5 @@ def test_extension_in_code_server(code_server, page):
     assert otel_endpoint == url
     assert otel_headers == f"Authorization=Bearer%20{urllib.parse.quote(token, safe='')}"
     assert telemetry == "1"
-    request = urllib.request.Request(
-        f"{url}/v1/rpc",
-        data=json.dumps({"method": "sessionprof/sessions", "params": {}}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    sessions = json.loads(urllib.request.urlopen(request, timeout=10).read())["result"]
-    assert code_server["sessionId"] in [x["sessionId"] for x in sessions]
+    assert code_server["sessionId"] in [x["sessionId"] for x in endpoint_sessions(url, token)]
     page.screenshot(path=str(ARTIFACTS / "terminal-environment.png"))

@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import re
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, FIXTURE, FIXTURE_CWD, _fixture_files, fixture_reference, mangle, shared_dir
+from .conftest import ARTIFACTS, make_workspace
 from .test_vscode_e2e import (
     SERVER_MS,
     WORKBENCH_MS,
+    endpoint_sessions,
     fail_with_logs,
     open_file,
     open_folder,
@@ -31,30 +31,11 @@ from .test_vscode_e2e import (
 @pytest.fixture
 def workspace(tmp_path: Path) -> dict:
     """The fixture transcript as if recorded in this workspace: its cwd replaced by the folder."""
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    claude = tmp_path / "claude"
-    project = claude / "projects" / mangle(str(ws))
-    project.mkdir(parents=True)
-    session_id = "8122657c-fe54-4dc9-89a3-20049e8a84f7"
-    transcript = shared_dir() / "fixtures" / "claude-code" / f"{FIXTURE}.jsonl"
-    (project / f"{session_id}.jsonl").write_text(transcript.read_text().replace(FIXTURE_CWD, str(ws)))
-    for rel, content in _fixture_files(transcript).items():
-        (ws / rel).parent.mkdir(parents=True, exist_ok=True)
-        (ws / rel).write_text(content)
+    ws = make_workspace(tmp_path, in_workspace=True)
     other = tmp_path / "other"  # a second project with no session of its own
     other.mkdir()
     (other / "notes.md").write_text("# other project\n")
-    return {
-        "root": tmp_path,
-        "folder": ws,
-        "claude": claude,
-        "sessionId": session_id,
-        "file": ws / "JOKE.md",
-        "instructions": ws / "CLAUDE.md",
-        "reference": fixture_reference(FIXTURE),
-        "other": other,
-    }
+    return {**ws, "other": other}
 
 
 def lens_titles(editor) -> list[str]:
@@ -277,13 +258,7 @@ def test_editor_features_in_code_server(code_server, page):
         lambda: out.is_file() and out.read_text().strip(), 5, "the terminal's SESSIONPROF_URL", page, code_server
     )
     url, token = out.read_text().split()[:2]
-    request = urllib.request.Request(
-        f"{url}/v1/rpc",
-        data=json.dumps({"method": "sessionprof/sessions", "params": {}}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    sessions = json.loads(urllib.request.urlopen(request, timeout=10).read())["result"]
-    assert code_server["sessionId"] in [x["sessionId"] for x in sessions]
+    assert code_server["sessionId"] in [x["sessionId"] for x in endpoint_sessions(url, token)]
 
 
 def test_panel_of_a_workspace_without_session(code_server, page):
