@@ -21,11 +21,10 @@ from .claude_code_text import (
     _clean_prompt,
     _measured_ms,
     _prompt_text,
-    _result_text,
     _what_ran,
     tool_child,
 )
-from .common import as_obj, excerpt, make_event, parse_ts, short_args, split_permission_wait
+from .common import as_obj, block_text, excerpt, make_event, parse_ts, short_args, split_permission_wait
 from .skeleton import TranscriptParser, Turn
 
 
@@ -323,7 +322,7 @@ class ClaudeParser(TranscriptParser[ClaudeState]):
         end = ts if ts is not None else start
         if start is None:
             start = end
-        text = _result_text(block.get("content"))
+        text = block_text(block.get("content"))
         is_error = bool(block.get("is_error"))
         rejected = is_error and (text.startswith(REJECTED_PREFIX) or tur == "User rejected tool use")
         meta: dict[str, Any] = {"toolName": name, "args": args, "filePath": _arg_path(args)}

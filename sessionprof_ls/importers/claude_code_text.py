@@ -64,14 +64,6 @@ def _clean_prompt(text: str) -> str | None:
     return text
 
 
-def _result_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(b.get("text", "") for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
-    return ""
-
-
 def _measured_ms(tur: Any) -> float | None:
     if not isinstance(tur, dict):
         return None

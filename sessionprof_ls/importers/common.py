@@ -65,6 +65,15 @@ def opt_str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
+def block_text(content: Any) -> str:
+    """A message's text: a string, or the `text` of each block of a list, one a line."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
+    return ""
+
+
 def parse_ts(value: Any) -> float | None:
     """ISO-8601 (or epoch seconds/ms number) to epoch milliseconds."""
     if value is None:

@@ -27,6 +27,7 @@ from .common import (
     ImportResult,
     JSONDecodeError,
     as_str,
+    block_text,
     json_loads,
     opt_str,
     parse_ts,
@@ -39,14 +40,6 @@ PROVIDER = "google"
 _READ = {"read_file": ("file_path", "absolute_path", "path")}
 _WRITE = {"write_file": ("file_path",), "replace": ("file_path",), "edit": ("file_path",)}
 _NET = {"google_web_search", "web_fetch", "web_search"}
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return ""
 
 
 def gemini_tokens(t: Any) -> tuple[dict[str, Any], int] | None:
@@ -122,7 +115,7 @@ class GeminiParser:
         ts = parse_ts(m.get("timestamp"))
         mid = as_str(m.get("id"), key)
         if t == "user":
-            text = _text(m.get("displayContent")) or _text(m.get("content"))
+            text = block_text(m.get("displayContent")) or block_text(m.get("content"))
             b.prompt(mid, text, ts)
         elif t == "gemini":
             tok = gemini_tokens(m.get("tokens"))
@@ -133,7 +126,7 @@ class GeminiParser:
                 extra["thoughtCount"] = len(thoughts)
             if tok is not None:
                 extra["reasoningTokens"] = tok[1]
-            b.response(mid, ts, tok[0] if tok else None, model, PROVIDER, _text(m.get("content")), extra=extra)
+            b.response(mid, ts, tok[0] if tok else None, model, PROVIDER, block_text(m.get("content")), extra=extra)
             for i, call in enumerate(m.get("toolCalls") or ()):
                 if not isinstance(call, dict):
                     raise ValueError(f"toolCalls[{i}] is not an object")
