@@ -6,13 +6,6 @@ local sp = require('sessionprof')
 local decorations = require('sessionprof.decorations')
 local install = require('sessionprof.install')
 
-local function msgs()
-  local out = {}
-  for _, m in ipairs(H.messages) do
-    out[#out + 1] = m.msg
-  end
-  return out
-end
 
 local bufnr
 H.step('missing', function()
@@ -21,14 +14,14 @@ H.step('missing', function()
   vim.wait(1500, function() return false end, 50)
   -- the notification came at start-up, before this script replaced vim.notify: :messages has it
   local history = vim.split(vim.api.nvim_exec2('messages', { output = true }).output, '\n', { trimempty = true })
-  return { messages = vim.list_extend(history, msgs()), client = sp.get_client(bufnr) ~= nil,
+  return { messages = vim.list_extend(history, H.messages_since(0)), client = sp.get_client(bufnr) ~= nil,
            venv_exists = vim.fn.isdirectory(install.venv()) == 1 }
 end)
 
 H.step('restart', function()
   local n = #H.messages
   vim.cmd('SessionProf restart')
-  return vim.list_slice(msgs(), n + 1)
+  return H.messages_since(n)
 end)
 
 H.step('health', function()
@@ -41,7 +34,7 @@ H.step('install', function()
   vim.cmd.buffer(bufnr)
   local n = #H.messages
   vim.cmd('SessionProf install')
-  return { messages = vim.list_slice(msgs(), n + 1), server = install.venv_server(),
+  return { messages = H.messages_since(n), server = install.venv_server(),
            executable = vim.fn.executable(install.venv_server()) }
 end)
 

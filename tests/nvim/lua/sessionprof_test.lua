@@ -28,6 +28,15 @@ function H.step(name, fn)
   return ok and res or nil
 end
 
+--- The texts of the messages after the first `n` (0: all of them).
+function H.messages_since(n)
+  local out = {}
+  for i = n + 1, #H.messages do
+    out[#out + 1] = H.messages[i].msg
+  end
+  return out
+end
+
 --- Wait until `cond()` is truthy; error naming `what` on timeout.
 function H.wait(ms, cond, what)
   local ok = vim.wait(ms, cond, 50)

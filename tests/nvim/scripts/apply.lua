@@ -90,13 +90,20 @@ H.step('cancel', function()
            disk = ls(ws), result = p.done() }
 end)
 
-H.step('confirm', function()
-  local p = preview('smaller_model')
+-- Preview a suggestion of `kind`, confirm it, wait for the edit: its result, windows and files.
+local function confirmed(kind, what)
+  local p = preview(kind)
   apply.confirm()
   H.wait(T, function()
     return p.done() ~= nil
-  end, 'the apply to finish')
-  return { result = p.done(), layout = layout(), disk = ls(ws), current = vim.api.nvim_buf_get_name(0) }
+  end, what)
+  return { result = p.done(), layout = layout(), disk = ls(ws) }
+end
+
+H.step('confirm', function()
+  local got = confirmed('smaller_model', 'the apply to finish')
+  got.current = vim.api.nvim_buf_get_name(0)
+  return got
 end)
 
 H.step('effects', function()
@@ -111,12 +118,7 @@ H.step('effects', function()
 end)
 
 H.step('again', function()
-  local p = preview('reread_file')
-  apply.confirm()
-  H.wait(T, function()
-    return p.done() ~= nil
-  end, 'the second apply to finish')
-  return { result = p.done(), layout = layout(), disk = ls(ws) }
+  return confirmed('reread_file', 'the second apply to finish')
 end)
 
 H.step('undo', function()

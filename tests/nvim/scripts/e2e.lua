@@ -36,13 +36,7 @@ vim.ui.open = function(url)
   return nil, nil
 end
 
-local function messages_since(n)
-  local out = {}
-  for i = n + 1, #H.messages do
-    out[#out + 1] = H.messages[i].msg
-  end
-  return out
-end
+local messages_since = H.messages_since
 
 local bufnr
 H.step('attach', function()
