@@ -314,6 +314,7 @@ def main(argv=None) -> int:
         "--speedscope-repeat", type=int, default=0, help="speedscope runs (default: --repeat for 100k, 1 above)"
     )
     ap.add_argument("--zoom-steps", type=int, default=120)
+    ap.add_argument("--warmup", type=int, default=1, help="uncounted loads of each page first (ours and speedscope)")
     ap.add_argument("--no-speedscope", action="store_true")
     ap.add_argument("--server-events", type=int, default=100_000, help="events for the real-server run (0: skip)")
     args = ap.parse_args(argv)
@@ -361,6 +362,10 @@ def main(argv=None) -> int:
             ours, theirs = [], []
             reps = 0 if not sdir else args.speedscope_repeat or (args.repeat if n <= 100_000 else 1)
             url = f"{srv.url}/speedscope/index.html#profileURL={srv.url}/profiles/{sid}.json"
+            for _ in range(args.warmup):  # not counted: the browser's first tab of each pays its cold start
+                measure(browser, f"{srv.url}/?token={srv.token}", 120)
+                if reps:
+                    measure(browser, url, 300)
             for k in range(max(args.repeat, reps)):
                 if k < args.repeat:
                     ours.append(measure(browser, f"{srv.url}/?token={srv.token}", 120))
