@@ -72,7 +72,13 @@ async def test_live_forwarding_follows_the_setting(editor, tmp_path):
         change(client, editor, {"otlp": {"endpoint": ""}})
         await asyncio.sleep(0.5)
         before = len(col.spans)
-        more = [dict(e, id=e["id"] + "-2", sessionId="other") for e in events[:5]]
+        # a later session (the current-session rule follows the latest event), so its summary comes
+        day = 86_400_000.0
+        more = [
+            dict(e, id=e["id"] + "-2", sessionId="other", startTime=e["startTime"] + day)
+            | ({"endTime": e["endTime"] + day} if e.get("endTime") is not None else {})
+            for e in events[:5]
+        ]
         client.protocol.notify(P.INGEST, {"events": more})
         await rec.wait(lambda: any(s.get("sessionId") == "other" for s in rec.summaries), what="the new session")
         await asyncio.sleep(1.5)
