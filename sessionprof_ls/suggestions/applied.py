@@ -53,14 +53,14 @@ class AppliedRow(TypedDict):
     appliedAt: float
 
 
-_READY: weakref.WeakSet[Store] = weakref.WeakSet()  # stores whose table exists
+_HAVE_TABLE: weakref.WeakSet[Store] = weakref.WeakSet()  # stores whose table exists
 
 
 def _ready(store: Store) -> None:
-    if store not in _READY:
+    if store not in _HAVE_TABLE:
         with store.lock:
             store.db.executescript(SCHEMA)
-        _READY.add(store)
+        _HAVE_TABLE.add(store)
 
 
 def record(
