@@ -104,7 +104,9 @@ def write_private(path: Path, data: bytes, roots: Iterable[Path] | None = None) 
         except OSError:
             pass
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull(exc.errno, f"disk full: cannot write {path} ({len(data):,} bytes); nothing was written")
+            raise DiskFull(
+                exc.errno, f"disk full: cannot write {path} ({len(data):,} bytes); nothing was written"
+            ) from exc
         raise
     finally:
         if fd >= 0:
