@@ -120,9 +120,11 @@ _ANY_PIECE = (
 )
 # _SECRET_KEY's names not already among _ANY_PIECE (a value under such a key goes whole)
 _KEY_PIECES = ("pwd", "auth", "credential", "cookie")
-# The one pre-check of a whole value's JSON (json_may_hold_secret): every piece above, any
-# "-p" (the whitespace before it may be escaped), and a \u escape (it may hide a piece).
-_JSON_PIECES = tuple(p.encode() for p in (*_ANY_PIECE, *_KEY_PIECES, "-p", "\\u"))
+# The one pre-check of a whole value's JSON (json_may_hold_secret): every piece above and a
+# \u escape (it may hide a piece); "-p" is looked for apart, after whitespace (raw or escaped),
+# since deleting digits and quotes would join an id's "ev-1" to the next key's "parentId".
+_JSON_PIECES = tuple(p.encode() for p in (*_ANY_PIECE, *_KEY_PIECES, "\\u"))
+_JSON_DASH_P = re.compile(rb"(?:\s|\\[tnr])-p")
 _FOLDS_UTF8 = tuple(c.encode() for c in _FOLDS_TO_ASCII)
 
 
@@ -144,6 +146,8 @@ def json_may_hold_secret(raw: bytes) -> bool:
     low = raw.lower()
     if b'tokens"' in low:
         low = low.replace(b'"tokens":', b"").replace(b'"filetokens":', b"")
+    if b"-p" in low and _JSON_DASH_P.search(low) is not None:
+        return True
     low = low.translate(None, _NO_PIECE)
     seen = _SEEN.get(low)
     if seen is None:
