@@ -21,34 +21,33 @@ Run:   .venv/bin/python bench/bench_flame_ui.py [--sizes 100000,1000000] [--repe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
+import math
 import os
+import re
 import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WEB = ROOT / "editor-clients" / "web"
-CHROMIUM = os.environ.get("SESSIONPROF_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests"))
 from flame_synth import overlap_share, synthesize, to_events, to_speedscope  # noqa: E402
+
+# the Chromium flags that work on these machines, shared with the browser tests
+from sp_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 # First paint: the first animation frame after the page's flame graph was drawn.
 PAINT_PROBE_JS = """
@@ -216,22 +215,35 @@ class Handler(BaseHTTPRequestHandler):
         self.send(out, "application/json")
 
 
-def measure(browser, url: str, timeout_s: float) -> float:
+@contextlib.contextmanager
+def probed_page(browser, url: str, *scripts: str) -> Iterator[Any]:
+    """A fresh 1280x900 page at `url` with the first-paint probe (and `scripts`) installed."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
     page = ctx.new_page()
     try:
-        page.add_init_script(PAINT_PROBE_JS)
+        for js in (PAINT_PROBE_JS, *scripts):
+            page.add_init_script(js)
         page.goto(url)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            t = page.evaluate("window.__bench && window.__bench.paintAt")
-            if t:
-                return t / 1000
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no first paint within {timeout_s}s: {url}")
-            time.sleep(0.02)
+        yield page
     finally:
         ctx.close()
+
+
+def wait_first_paint(page, url: str, timeout_s: float) -> float:
+    """The page's first paint in ms from navigation start, waiting at most `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        t = page.evaluate("window.__bench && window.__bench.paintAt")
+        if t:
+            return t
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no first paint within {timeout_s}s: {url}")
+        time.sleep(0.02)
+
+
+def measure(browser, url: str, timeout_s: float) -> float:
+    with probed_page(browser, url) as page:
+        return wait_first_paint(page, url, timeout_s) / 1000
 
 
 HOVER_JS = """
@@ -256,49 +268,49 @@ async (count) => {
 
 
 def measure_zoom(browser, url: str, steps: int) -> dict:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    page = ctx.new_page()
-    try:
-        page.add_init_script(PAINT_PROBE_JS)
-        page.goto(url)
-        while not page.evaluate("window.__bench && window.__bench.paintAt"):
-            time.sleep(0.02)
+    with probed_page(browser, url) as page:
+        wait_first_paint(page, url, math.inf)
         zoom = page.evaluate(ZOOM_JS, steps)
         page.evaluate("() => window.__sessionprof.zoomTo(0, 1e18)")
         zoom["hover"] = page.evaluate(HOVER_JS, 300)
         return zoom
-    finally:
-        ctx.close()
+
+
+def ingested_store(fg: dict, tmp: str) -> Path:
+    """A store in `tmp` holding the synthesized session `fg` (every event accepted)."""
+    from sessionprof_ls.engine import Engine
+
+    store = Path(tmp) / "store.sqlite"
+    res = Engine(str(store)).ingest(to_events(fg))
+    assert not res["rejected"], res["rejected"][:3]
+    return store
+
+
+def start_ui(store: Path, sid: str, tmp: str, stderr: int = subprocess.PIPE) -> tuple[subprocess.Popen, str]:
+    """`sessionprof ui` on `store` (no Claude/Codex dirs), and the URL it prints."""
+    env = dict(os.environ, CLAUDE_CONFIG_DIR=str(Path(tmp) / "none"), CODEX_HOME=str(Path(tmp) / "none"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(store), "ui", sid, "--no-browser"],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+    while True:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line and proc.poll() is not None:
+            raise RuntimeError(f"sessionprof ui exited: {proc.stderr.read()[-500:] if proc.stderr else ''}")
+        m = re.search(r"(http://\S+)", line or "")
+        if m:
+            return proc, m.group(1)
 
 
 def measure_real_server(browser, fg: dict, repeat: int) -> tuple[list[float], int]:
     """First paint of the session through `sessionprof ui` (its own store, analysis and HTTP)."""
-    import re
-    import tempfile
-
-    from sessionprof_ls.engine import Engine
-
     with tempfile.TemporaryDirectory() as tmp:
-        store = Path(tmp) / "store.sqlite"
-        res = Engine(str(store)).ingest(to_events(fg))
-        assert not res["rejected"], res["rejected"][:3]
-        env = dict(os.environ, CLAUDE_CONFIG_DIR=str(Path(tmp) / "none"), CODEX_HOME=str(Path(tmp) / "none"))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(store), "ui", fg["sessionId"], "--no-browser"],
-            cwd=tmp,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc, url = start_ui(ingested_store(fg, tmp), fg["sessionId"], tmp)
         try:
-            url = None
-            while url is None:
-                line = proc.stdout.readline()
-                if not line and proc.poll() is not None:
-                    raise RuntimeError(f"sessionprof ui exited: {proc.stderr.read()[-500:]}")
-                m = re.search(r"(http://\S+)", line or "")
-                url = m.group(1) if m else None
             runs = [measure(browser, url, 120) for _ in range(repeat)]
             return runs, len(fg["frames"]["start"]) - 1
         finally:

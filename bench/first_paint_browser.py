@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -27,8 +26,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_flame_ui import CHROMIUM, CHROMIUM_ARGS, PAINT_PROBE_JS  # noqa: E402
-from flame_synth import synthesize, to_events  # noqa: E402
+from bench_flame_ui import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ingested_store,
+    probed_page,
+    start_ui,
+    wait_first_paint,
+)
+from flame_synth import synthesize  # noqa: E402
 
 # which request each /v1/rpc fetch was (Resource Timing does not say): noted at fetch time
 FETCH_PROBE_JS = """
@@ -68,21 +74,10 @@ COLLECT_JS = """
 
 
 def measure(browser, url: str, timeout_s: float = 120) -> dict:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    page = ctx.new_page()
-    try:
-        page.add_init_script(PAINT_PROBE_JS)
-        page.add_init_script(FETCH_PROBE_JS)
-        page.goto(url)
-        deadline = time.monotonic() + timeout_s
-        while not page.evaluate("window.__bench && window.__bench.paintAt"):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no first paint within {timeout_s}s")
-            time.sleep(0.02)
+    with probed_page(browser, url, FETCH_PROBE_JS) as page:
+        wait_first_paint(page, url, timeout_s)
         page.wait_for_timeout(300)  # the second answer, if it is still coming
         return page.evaluate(COLLECT_JS)
-    finally:
-        ctx.close()
 
 
 def breakdown(m: dict) -> dict[str, float]:
@@ -111,25 +106,6 @@ def breakdown(m: dict) -> dict[str, float]:
     return out
 
 
-def start_ui(store: Path, sid: str, tmp: str) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, CLAUDE_CONFIG_DIR=str(Path(tmp) / "none"), CODEX_HOME=str(Path(tmp) / "none"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sessionprof_ls.cli", "--store", str(store), "ui", sid, "--no-browser"],
-        cwd=tmp,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    while True:
-        line = proc.stdout.readline() if proc.stdout else ""
-        if not line and proc.poll() is not None:
-            raise RuntimeError("sessionprof ui exited")
-        m = re.search(r"(http://\S+)", line or "")
-        if m:
-            return proc, m.group(1)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--events", type=int, default=100_000)
@@ -154,15 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
-    from sessionprof_ls.engine import Engine
-
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         fg = synthesize(args.events + 1)
-        store = Path(tmp) / "store.sqlite"
-        res = Engine(str(store)).ingest(to_events(fg))
-        assert not res["rejected"], res["rejected"][:3]
+        store = ingested_store(fg, tmp)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        proc, url = start_ui(store, fg["sessionId"], tmp)
+        proc, url = start_ui(store, fg["sessionId"], tmp, stderr=subprocess.DEVNULL)
         try:
             time.sleep(args.settle)
             runs = [breakdown(measure(browser, url)) for _ in range(args.repeat)]
