@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -179,3 +180,58 @@ class SpanSink:
 
 def python_exe() -> str:
     return sys.executable
+
+
+TOKEN_KEYS = ("input", "output", "cacheRead", "cacheWrite")
+
+
+def token_sums(events: Iterable[dict]) -> tuple[dict[str, int], int]:
+    """Tokens summed over the ai_response events that record them, and how many those are."""
+    tot = dict.fromkeys(TOKEN_KEYS, 0)
+    requests = 0
+    for e in events:
+        tokens = (e.get("metadata") or {}).get("tokens")
+        if e["type"] == "ai_response" and tokens:
+            requests += 1
+            for k in tot:
+                tot[k] += tokens[k]
+    return tot, requests
+
+
+def genai_cost(events: Iterable[dict]) -> float:
+    """Priced here with genai-prices directly, each request on its own (the reference the
+    importers' cost is checked against)."""
+    from genai_prices import Usage, calc_price
+
+    total = 0.0
+    for e in events:
+        m = e.get("metadata") or {}
+        t = m.get("tokens")
+        if e["type"] != "ai_response" or not t:
+            continue
+        usage = Usage(
+            # genai-prices counts cache reads and writes inside input_tokens
+            input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"],
+            output_tokens=t["output"],
+            cache_read_tokens=t["cacheRead"],
+            cache_write_tokens=t["cacheWrite"],
+            cache_write_1h_tokens=t.get("cacheWrite1h", 0),
+        )
+        total += float(calc_price(usage, model_ref=m["model"], provider_id=m.get("provider")).total_price)
+    return total
+
+
+def check_tree(events: list[dict], source: str | None = None) -> list[dict]:
+    """One import is one tree: unique ids, no orphans, no span ending before it starts;
+    with `source`, its top agent spans (returned) say that source."""
+    ids = [e["id"] for e in events]
+    assert len(ids) == len(set(ids)), "duplicate ids in one import"
+    known = set(ids)
+    assert [e["id"] for e in events if e.get("parentId") and e["parentId"] not in known] == []
+    for e in events:
+        assert isinstance(e["startTime"], float | int), e["id"]
+        assert e.get("endTime", e["startTime"]) >= e["startTime"], e["id"]
+    tops = [e for e in events if e.get("parentId") is None and e["type"] == "agent"]
+    if source is not None:
+        assert tops and all(t["metadata"]["source"] == source for t in tops)
+    return tops

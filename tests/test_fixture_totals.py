@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from sp_fixtures import FIXTURES, check_tree, genai_cost, token_sums
 
 from sessionprof_ls.importers import detect_format, import_file
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # From shared/fixtures/README.md: input, output, cache write, cache read, API requests, cost USD
 CLAUDE_REFERENCE = {
@@ -28,51 +25,6 @@ CODEX_REFERENCE = {
 }
 
 
-def _totals(events):
-    tot = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}
-    requests = 0
-    for ev in events:
-        tokens = (ev.get("metadata") or {}).get("tokens")
-        if ev["type"] == "ai_response" and tokens:
-            requests += 1
-            for k in tot:
-                tot[k] += tokens[k]
-    return tot, requests
-
-
-def _cost(events):
-    from genai_prices import Usage, calc_price
-
-    total = 0.0
-    for ev in events:
-        m = ev.get("metadata") or {}
-        t = m.get("tokens")
-        if ev["type"] != "ai_response" or not t:
-            continue
-        usage = Usage(
-            # genai-prices counts cache reads and writes inside input_tokens
-            input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"],
-            output_tokens=t["output"],
-            cache_read_tokens=t["cacheRead"],
-            cache_write_tokens=t["cacheWrite"],
-            cache_write_1h_tokens=t.get("cacheWrite1h", 0),
-        )
-        total += float(calc_price(usage, model_ref=m["model"], provider_id=m.get("provider")).total_price)
-    return total
-
-
-def _check_tree(events):
-    ids = [e["id"] for e in events]
-    assert len(ids) == len(set(ids)), "duplicate ids in one import"
-    known = set(ids)
-    orphans = [e["id"] for e in events if e.get("parentId") and e["parentId"] not in known]
-    assert orphans == []
-    for e in events:
-        assert isinstance(e["startTime"], float | int)
-        if "endTime" in e:
-            assert e["endTime"] >= e["startTime"]
-
-
 def _imported(source: str, name: str) -> list[dict]:
     """A real fixture's events, detected as `source` and imported without an error."""
     path = FIXTURES / source / f"{name}.jsonl"
@@ -85,22 +37,22 @@ def _imported(source: str, name: str) -> list[dict]:
 @pytest.mark.parametrize("name", sorted(CLAUDE_REFERENCE))
 def test_claude_fixture_totals(name):
     events = _imported("claude-code", name)
-    tot, requests = _totals(events)
+    tot, requests = token_sums(events)
     inp, out, cw, cr, n, cost = CLAUDE_REFERENCE[name]
     assert tot == {"input": inp, "output": out, "cacheWrite": cw, "cacheRead": cr}
     assert requests == n
-    assert _cost(events) == pytest.approx(cost, rel=0.02)
-    _check_tree(events)
+    assert genai_cost(events) == pytest.approx(cost, rel=0.02)
+    check_tree(events)
 
 
 @pytest.mark.parametrize("name", sorted(CODEX_REFERENCE))
 def test_codex_fixture_totals(name):
     events = _imported("codex", name)
-    tot, _ = _totals(events)
+    tot, _ = token_sums(events)
     inp, cached, out, cost = CODEX_REFERENCE[name]
     assert tot == {"input": inp, "cacheRead": cached, "output": out, "cacheWrite": 0}
-    assert _cost(events) == pytest.approx(cost, rel=0.02)
-    _check_tree(events)
+    assert genai_cost(events) == pytest.approx(cost, rel=0.02)
+    check_tree(events)
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*/*.jsonl")), ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sp_fixtures import FIXTURES, check_tree, genai_cost, token_sums
 
 from sessionprof_ls.importers import detect_format, find_transcripts, import_file
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GEMINI = FIXTURES / "gemini-cli" / "tmp"
 COPILOT = FIXTURES / "copilot-cli"
 COPILOT_EVENTS = COPILOT / "session-state" / "96ef38f0-9d09-45c3-8124-6448c36090ed" / "events.jsonl"
@@ -33,45 +33,19 @@ def _gemini_file(short: str) -> Path:
 
 
 def _sum(events):
-    tot = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}
-    reasoning = 0
-    for e in events:
-        m = e.get("metadata") or {}
-        if e["type"] == "ai_response" and m.get("tokens"):
-            for k in tot:
-                tot[k] += m["tokens"][k]
-            reasoning += m.get("reasoningTokens") or 0
-    return tot, reasoning
+    return token_sums(events)
 
 
-def _cost(events):
-    """Priced here with genai-prices directly, each request on its own."""
-    from genai_prices import Usage, calc_price
-
-    total = 0.0
-    for e in events:
-        m = e.get("metadata") or {}
-        t = m.get("tokens")
-        if e["type"] == "ai_response" and t:
-            usage = Usage(
-                input_tokens=t["input"] + t["cacheRead"] + t["cacheWrite"],
-                output_tokens=t["output"],
-                cache_read_tokens=t["cacheRead"],
-                cache_write_tokens=t["cacheWrite"],
-            )
-            total += float(calc_price(usage, model_ref=m["model"]).total_price)
-    return total
+def _thoughts(events) -> int:
+    return sum(
+        (e.get("metadata") or {}).get("reasoningTokens") or 0
+        for e in events
+        if e["type"] == "ai_response" and (e.get("metadata") or {}).get("tokens")
+    )
 
 
 def _check_tree(events, source):
-    ids = [e["id"] for e in events]
-    assert len(ids) == len(set(ids))
-    known = set(ids)
-    assert [e["id"] for e in events if e.get("parentId") and e["parentId"] not in known] == []
-    for e in events:
-        assert e.get("endTime", e["startTime"]) >= e["startTime"], e["id"]
-    tops = [e for e in events if e.get("parentId") is None and e["type"] == "agent"]
-    assert tops and all(t["metadata"]["source"] == source for t in tops)
+    tops = check_tree(events, source)
     assert any(t["metadata"].get("sessionTitle") for t in tops)
     # every response, tool and prompt sits inside a turn
     assert all(e.get("parentId") for e in events if e["type"] in ("tool_execution", "user_input"))
@@ -83,13 +57,14 @@ def test_gemini_tokens_equal_ccusage(short):
     assert detect_format(path) == "gemini-cli"
     res = import_file(path)
     assert res.errors == []
-    tot, thoughts = _sum(res.events)
+    tot, _ = _sum(res.events)
+    thoughts = _thoughts(res.events)
     inp, out, cr, cw, cost = REFERENCE[short]
     # ccusage's output column leaves the thoughts out; the contract's output holds them
     assert (tot["input"], tot["output"] - thoughts, tot["cacheRead"], tot["cacheWrite"]) == (inp, out, cr, cw)
     raw = _raw_gemini_thoughts(path)
     assert thoughts == raw > 0
-    assert _cost(res.events) == pytest.approx(cost, rel=0.02)
+    assert genai_cost(res.events) == pytest.approx(cost, rel=0.02)
     _check_tree(res.events, "gemini-cli")
     assert {e["sessionId"] for e in res.events} == {_raw_session_id(path)}
 
@@ -117,7 +92,7 @@ def test_copilot_tokens_equal_ccusage():
     tot, _ = _sum(res.events)
     inp, out, cr, cw, cost = REFERENCE["96ef38f0"]
     assert tot == {"input": inp, "output": out, "cacheRead": cr, "cacheWrite": cw}
-    assert _cost(res.events) == pytest.approx(cost, rel=0.02)
+    assert genai_cost(res.events) == pytest.approx(cost, rel=0.02)
     _check_tree(res.events, "copilot-cli")
     responses = [e for e in res.events if e["type"] == "ai_response" and "tokens" not in e["metadata"]]
     # each request keeps the output tokens Copilot recorded for it; they add up to the shutdown's

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sp_fixtures import FIXTURES, check_tree, token_sums
 
 from sessionprof_ls.importers import detect_format, find_transcripts, import_file
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OPENCODE = FIXTURES / "opencode"
 CLINE = FIXTURES / "cline"
 CLINE_TASK = CLINE / "saoudrizwan.claude-dev" / "tasks" / "1775100000000" / "ui_messages.json"
@@ -24,15 +24,8 @@ ROO_TASK = next((CLINE / "rooveterinaryinc.roo-cline" / "tasks").glob("*/ui_mess
 
 
 def _sum(events):
-    tot = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}
-    cost = 0.0
-    for e in events:
-        m = e.get("metadata") or {}
-        if e["type"] == "ai_response" and m.get("tokens"):
-            for k in tot:
-                tot[k] += m["tokens"][k]
-        cost += m.get("costUsd") or 0.0
-    return tot, cost
+    events = list(events)
+    return token_sums(events)[0], sum(((e.get("metadata") or {}).get("costUsd") or 0.0 for e in events), 0.0)
 
 
 def _raw_db_sums(db: Path):
@@ -48,16 +41,6 @@ def _raw_db_sums(db: Path):
     return {"input": row[0], "output": row[1], "cacheRead": row[2], "cacheWrite": row[3]}, row[4]
 
 
-def _tree_ok(events, source):
-    ids = [e["id"] for e in events]
-    assert len(ids) == len(set(ids))
-    known = set(ids)
-    assert [e["id"] for e in events if e.get("parentId") and e["parentId"] not in known] == []
-    assert all(e.get("endTime", e["startTime"]) >= e["startTime"] for e in events)
-    tops = [e for e in events if e.get("parentId") is None and e["type"] == "agent"]
-    assert tops and all(t["metadata"]["source"] == source for t in tops)
-
-
 def test_opencode_database_totals_equal_the_raw_rows():
     db = OPENCODE / "opencode.db"
     assert detect_format(db) == "opencode"
@@ -66,7 +49,7 @@ def test_opencode_database_totals_equal_the_raw_rows():
     tot, cost = _sum(res.events)
     raw, raw_cost = _raw_db_sums(db)
     assert tot == raw and cost == pytest.approx(raw_cost)
-    _tree_ok(res.events, "opencode")
+    check_tree(res.events, "opencode")
     sessions = {e["sessionId"] for e in res.events}
     assert sessions == {"ses_3f1a9c2e7ffeM0dQm1a2b3c4d5", "ses_3f1a9c2e7ffeM0dQm1a2b3c4d7"}  # the subagent's folded in
     sub = next(e for e in res.events if e["name"].startswith("Subagent:"))
@@ -115,7 +98,7 @@ def test_opencode_older_json_storage():
             raw["cacheWrite"] += t["cache"]["write"]
             raw_cost += m["cost"]
     assert tot == raw and cost == pytest.approx(raw_cost)
-    _tree_ok(res.events, "opencode")
+    check_tree(res.events, "opencode")
     assert import_file(session_file, res.cursor).events == []  # nothing changed
 
 
@@ -220,7 +203,7 @@ def test_cline_and_roo_totals_equal_the_raw_messages(path, source):
     tot, cost = _sum(res.events)
     raw, raw_cost = _raw_cline(path)
     assert tot == raw and cost == pytest.approx(raw_cost)
-    _tree_ok(res.events, source)
+    check_tree(res.events, source)
     assert {e["sessionId"] for e in res.events} == {path.parent.name}
 
 
