@@ -182,6 +182,21 @@ def python_exe() -> str:
     return sys.executable
 
 
+# From shared/fixtures/README.md: input, output, cache write, cache read, API requests, cost USD
+CLAUDE_REFERENCE = {
+    "agentlogs-compact": (10, 148, 2_128, 13_522, 1, 0.014287),
+    "agentlogs-crud": (25, 1_508, 12_593, 148_958, 10, 0.114606),
+    "agentlogs-subagent": (24, 276, 23_122, 20_952, 3, 0.097205),
+    "agentlogs-todos": (24, 660, 2_151, 87_863, 6, 0.044397),
+    "spotter-short": (3, 13, 13_835, 11_515, 1, 0.144448),
+    "spotter-subagent": (1_576, 1_586, 25_842, 427_286, 12, 0.519593),
+    "spotter-tool_heavy": (54, 212, 17_696, 88_231, 4, 0.226645),
+}
+# input (uncached), cached input, output, cost USD
+CODEX_REFERENCE = {
+    "agentlogs-crud": (3_097, 44_160, 300, 0.017348),
+    "agentlogs-images": (27_026, 189_952, 2_163, 0.110819),
+}
 TOKEN_KEYS = ("input", "output", "cacheRead", "cacheWrite")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sp_fixtures import FIXTURES
+from sp_fixtures import CLAUDE_REFERENCE, CODEX_REFERENCE, FIXTURES
 
 from sessionprof_ls.analysis import time_parts
 from sessionprof_ls.engine import Engine
@@ -16,15 +16,8 @@ from sessionprof_ls.models import FlameGraph, PerformanceData
 
 # (input, output, cache write, cache read, ccusage cost) from tests/fixtures/README.md
 REFERENCE = {
-    "claude-code/agentlogs-compact.jsonl": (10, 148, 2_128, 13_522, 0.014287),
-    "claude-code/agentlogs-crud.jsonl": (25, 1_508, 12_593, 148_958, 0.114606),
-    "claude-code/agentlogs-subagent.jsonl": (24, 276, 23_122, 20_952, 0.097205),
-    "claude-code/agentlogs-todos.jsonl": (24, 660, 2_151, 87_863, 0.044397),
-    "claude-code/spotter-short.jsonl": (3, 13, 13_835, 11_515, 0.144448),
-    "claude-code/spotter-subagent.jsonl": (1_576, 1_586, 25_842, 427_286, 0.519593),
-    "claude-code/spotter-tool_heavy.jsonl": (54, 212, 17_696, 88_231, 0.226645),
-    "codex/agentlogs-crud.jsonl": (3_097, 300, 0, 44_160, 0.017348),
-    "codex/agentlogs-images.jsonl": (27_026, 2_163, 0, 189_952, 0.110819),
+    **{f"claude-code/{n}.jsonl": (i, o, cw, cr, cost) for n, (i, o, cw, cr, _, cost) in CLAUDE_REFERENCE.items()},
+    **{f"codex/{n}.jsonl": (i, o, 0, cached, cost) for n, (i, cached, o, cost) in CODEX_REFERENCE.items()},
 }
 
 
