@@ -2,7 +2,7 @@
 // cards, the Tokens tab's tables and the Timeline tab. Not needed for the graph's first paint:
 // app.js loads it after that paint (loadLater, issue 13) and hands it its DOM helpers, state and
 // transport. Session strings reach the page as text only (h: textContent / text nodes).
-import { FLAME_GRAPH } from "./protocol.js";
+import { FLAME_GRAPH, PERFORMANCE } from "./protocol.js";
 import { OTHER_COLOR, buildFlameData, formatMs } from "./flame.js";
 import { NOT_RECORDED, PRICE_UNKNOWN, formatCost, lazyNumberFormat, summaryCost } from "./format.js";
 import { commonRoot, dataTable, relativePath } from "./tables.js";
@@ -20,6 +20,22 @@ export function truncate(s, n) {
 
 /** ctx: app.js's h, clear, $, state, transport, showError, showEventLocal. */
 export function analysisView({ h, clear, $, state, transport, showError, showEventLocal }) {
+  /** The tokens-by-message table (100k rows at 100k events), asked for after the first paint. */
+  async function loadMessages(sid, seq) {
+    if (!state.perf || Array.isArray(state.perf.tokensByMessage)) return;
+    state.messagesLoading = true;
+    try {
+      const full = await transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false, includeMessages: true });
+      if (seq !== state.loadSeq || !state.perf || !full) return;
+      state.perf.tokensByMessage = Array.isArray(full.tokensByMessage) ? full.tokensByMessage : [];
+      renderTokensByMessage(state.perf.tokensByMessage);
+    } catch (e) {
+      if (seq === state.loadSeq) showError(`Could not load the tokens by message: ${e.message}`);
+    } finally {
+      if (seq === state.loadSeq) state.messagesLoading = false;
+    }
+  }
+
   function renderPerformance(p) {
     renderSummary(p);
     renderSlowest(p.slowestOperations || []);
@@ -250,5 +266,5 @@ export function analysisView({ h, clear, $, state, transport, showError, showEve
     if (picked.length >= MAX_TIMELINE_ROWS) wrap.appendChild(h("p", { class: "muted", text: `Showing the first ${fmtInt(picked.length)} events.` }));
   }
 
-  return { renderPerformance, renderSummary, renderTokensByMessage, renderTimeline };
+  return { loadMessages, renderPerformance, renderSummary, renderTokensByMessage, renderTimeline };
 }

@@ -299,22 +299,6 @@ const painted = () =>
     setTimeout(r, 250); // a hidden page gets no frames: the analysis still shows
   });
 
-/** The tokens-by-message table (100k rows at 100k events), asked for after the first paint. */
-async function loadMessages(sid, seq) {
-  if (!state.perf || Array.isArray(state.perf.tokensByMessage)) return;
-  state.messagesLoading = true;
-  try {
-    const full = await transport.request(PERFORMANCE, { sessionId: sid, includeEvents: false, includeMessages: true });
-    if (seq !== state.loadSeq || !state.perf || !full) return;
-    state.perf.tokensByMessage = Array.isArray(full.tokensByMessage) ? full.tokensByMessage : [];
-    analysis.renderTokensByMessage(state.perf.tokensByMessage);
-  } catch (e) {
-    if (seq === state.loadSeq) showError(`Could not load the tokens by message: ${e.message}`);
-  } finally {
-    if (seq === state.loadSeq) state.messagesLoading = false;
-  }
-}
-
 /** `prefetched`: the fetchSession() requests when the caller started them early. */
 async function refresh(keepView, prefetched = null) {
   const sid = state.sessionId;
@@ -359,7 +343,7 @@ async function refresh(keepView, prefetched = null) {
     state.lateSummary = null;
     if (late && late.sessionId === sid && !sameData(perf, late)) scheduleRefresh();
     analysis.renderPerformance(perf);
-    loadMessages(sid, seq);
+    analysis.loadMessages(sid, seq);
     showError(flameError);
     if (state.pendingEventId && !flameError) {
       const id = state.pendingEventId;

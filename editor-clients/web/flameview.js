@@ -1,4 +1,5 @@
-// The flame graph view: canvas painting, hit testing, zoom/pan and their input.
+// The flame graph view: data, canvas painting and the overlay; zoom, pan, search, hit testing
+// and their input are in flameinput.js.
 //
 // Why it is fast: rows (lanes, see lanes.js) are sorted by start with a prefix maximum
 // of their ends, so a paint binary-searches the first frame in view and walks only frames
@@ -8,7 +9,7 @@
 import { MIN_FRAME_PX, MIN_LABEL_PX, OTHER_COLOR, ROW_HEIGHT, formatValue, lowerBound, upperBound } from "./flame.js";
 import { fade, textOn } from "./colors.js";
 import { drawAxis, drawMinimap } from "./overview.js";
-import { bindInput } from "./flameinput.js";
+import { back, bindInput, frameAt, frameBox, panBy, reset, scrollToRow, search, zoomAt, zoomTo, zoomToFrame } from "./flameinput.js";
 import { canvasPainter } from "./paint.js";
 
 export class FlameGraphView {
@@ -130,83 +131,18 @@ export class FlameGraphView {
     this.requestDraw();
   }
 
-  /** Zooms to [start, end] in display units (clamped to the data). */
-  zoomTo(start, end) {
-    if (!this.data) return;
-    const D = this.data.domainEnd;
-    const minSpan = Math.max(D * 1e-9, 1e-6);
-    let s = Math.max(0, Math.min(start, D));
-    let e = Math.max(s + minSpan, Math.min(end, D));
-    if (e > D) {
-      e = D;
-      s = Math.max(0, D - minSpan);
-    }
-    this.vs = s;
-    this.ve = e;
-    this.requestDraw();
-    if (this.cb.onView) this.cb.onView(this.vs, this.ve);
-  }
+  // zoom, pan, scroll, search and hit testing: flameinput.js (with the input that drives them)
 
-  reset() {
-    if (!this.data) return;
-    this.history = [];
-    this.zoomTo(0, this.data.domainEnd);
-  }
-
-  /** Zooms to a frame, remembering the view for Back; its ancestors' rows stay in view. */
-  zoomToFrame(i) {
-    const d = this.data;
-    if (!d || i < 0) return;
-    const s = d.start[i];
-    const v = d.value[i];
-    this.history.push({ vs: this.vs, ve: this.ve, label: this.history.length ? this.history[this.history.length - 1].next : "Whole session", next: "" });
-    this.history[this.history.length - 1].next = d.strings[d.name[i]] ?? "";
-    this.history[this.history.length - 1].frame = i;
-    this.select(i);
-    this.zoomTo(s, s + (v > 0 ? v : d.domainEnd * 1e-6));
-    this.scrollToRow(d.row[i], true);
-  }
-
-  back() {
-    const h = this.history.pop();
-    if (h) this.zoomTo(h.vs, h.ve);
-    return !!h;
-  }
-
-  /** Scrolls vertically so `row` shows; with `ancestors`, as much above it as fits. */
-  scrollToRow(row, ancestors = false) {
-    const wrap = this.el.wrap;
-    const y = row * ROW_HEIGHT;
-    const H = this.cssHeight;
-    let top = wrap.scrollTop;
-    if (ancestors) top = Math.max(0, y + ROW_HEIGHT - H);
-    else if (y < top) top = y;
-    else if (y + ROW_HEIGHT > top + H) top = y + ROW_HEIGHT - H;
-    if (top !== wrap.scrollTop) {
-      wrap.scrollTop = top;
-      this.scrollTop = wrap.scrollTop;
-      this.requestDraw();
-    }
-  }
-
-  zoomAt(x, factor) {
-    if (!this.data) return;
-    const span = this.ve - this.vs;
-    const D = this.data.domainEnd;
-    const u = this.vs + (x / this.cssWidth) * span;
-    const newSpan = Math.min(D, Math.max(D * 1e-9, span * factor));
-    let s = u - (x / this.cssWidth) * newSpan;
-    s = Math.max(0, Math.min(s, D - newSpan));
-    this.zoomTo(s, s + newSpan);
-  }
-
-  panBy(dx) {
-    if (!this.data) return;
-    const span = this.ve - this.vs;
-    const du = (dx / this.cssWidth) * span;
-    const s = Math.max(0, Math.min(this.vs + du, this.data.domainEnd - span));
-    this.zoomTo(s, s + span);
-  }
+  zoomTo(start, end) { return zoomTo(this, start, end); }
+  reset() { return reset(this); }
+  zoomToFrame(i) { return zoomToFrame(this, i); }
+  back() { return back(this); }
+  scrollToRow(row, ancestors = false) { return scrollToRow(this, row, ancestors); }
+  zoomAt(x, factor) { return zoomAt(this, x, factor); }
+  panBy(dx) { return panBy(this, dx); }
+  search(query) { return search(this, query); }
+  frameAt(x, y) { return frameAt(this, x, y); }
+  frameBox(i) { return frameBox(this, i); }
 
   select(i) {
     this.selected = i;
@@ -218,66 +154,6 @@ export class FlameGraphView {
     if (i === this.hovered) return;
     this.hovered = i;
     this.drawOverlay();
-  }
-
-  // ------------------------------------------------------------ search
-
-  /** Marks frames whose name contains `query` (case-insensitive); returns their indexes. */
-  search(query) {
-    const d = this.data;
-    const q = (query || "").trim().toLowerCase();
-    if (!d || !q) {
-      if (this.match !== null) this.requestDraw(); // nothing was faded: nothing to redraw
-      this.match = null;
-      return [];
-    }
-    const hitName = d.strings.map((s) => String(s).toLowerCase().includes(q));
-    const mask = new Uint8Array(d.n);
-    const found = [];
-    for (let i = 0; i < d.n; i++) {
-      if (hitName[d.name[i]]) {
-        mask[i] = 1;
-        found.push(i);
-      }
-    }
-    found.sort((a, b) => d.start[a] - d.start[b] || d.row[a] - d.row[b]);
-    this.match = mask;
-    this.requestDraw();
-    return found;
-  }
-
-  // ------------------------------------------------------------ hit testing
-
-  /** Frame index under CSS pixel (x, y) of the canvas, or -1. */
-  frameAt(x, y) {
-    const d = this.data;
-    if (!d || x < 0 || x > this.cssWidth || y < 0 || y > this.cssHeight) return -1;
-    const r = Math.floor((y + this.scrollTop) / ROW_HEIGHT);
-    if (r < 0 || r >= d.rows.length) return -1;
-    const row = d.rows[r];
-    const perPx = (this.ve - this.vs) / this.cssWidth;
-    const u = this.vs + x * perPx;
-    const k0 = upperBound(row.s, u, 0, row.s.length) - 1;
-    for (let k = k0; k >= 0 && row.me[k] > u; k--) {
-      const i = row.idx[k];
-      if (row.s[k] + d.value[i] > u) return i;
-    }
-    // Sub-pixel frames: accept the nearest one within a pixel.
-    const k = upperBound(row.s, u + perPx, 0, row.s.length) - 1;
-    if (k >= 0) {
-      const i = row.idx[k];
-      if (row.s[k] + d.value[i] >= u - perPx) return i;
-    }
-    return -1;
-  }
-
-  /** The CSS-pixel box of frame i in the current view, relative to the canvas. */
-  frameBox(i) {
-    const d = this.data;
-    const scale = this.cssWidth / (this.ve - this.vs);
-    const x0 = (d.start[i] - this.vs) * scale;
-    const x1 = (d.start[i] + d.value[i] - this.vs) * scale;
-    return { x: x0, y: d.row[i] * ROW_HEIGHT - this.scrollTop, w: x1 - x0, h: ROW_HEIGHT };
   }
 
   // ------------------------------------------------------------ painting
