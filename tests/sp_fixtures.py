@@ -124,6 +124,39 @@ def read_events(session: str, paths: list[str], tokens: int, t0: float) -> list[
     ]
 
 
+def turn_events(
+    session: str,
+    workspace: str | None,
+    t0: float,
+    file_path: str,
+    file_tokens: int,
+    tokens: tuple[dict[str, int], dict[str, int]],
+    title: str | None = None,
+) -> list[dict]:
+    """Response "r1" (2 s from t0), a Read "f1" of `file_path` (0.5 s), response "r2" (1.5 s):
+    the responses' `tokens` in order, `workspace` (if any) on each, `title` on the first."""
+    meta = {"workspace": workspace} if workspace else {}
+    model = "claude-sonnet-4-5-20250929"
+    first = {**meta, "model": model, **({"sessionTitle": title} if title else {}), "tokens": tokens[0]}
+    spans = [
+        ("r1", "ai_response", "Response #1", 0, 2000, first),
+        ("f1", "file_read", file_path, 2000, 2500, {**meta, "filePath": file_path, "fileTokens": file_tokens}),
+        ("r2", "ai_response", "Response #2", 2500, 4000, {**meta, "model": model, "tokens": tokens[1]}),
+    ]
+    return [
+        {
+            "sessionId": session,
+            "id": i,
+            "type": kind,
+            "name": name,
+            "startTime": t0 + a,
+            "endTime": t0 + b,
+            "metadata": m,
+        }
+        for i, kind, name, a, b, m in spans
+    ]
+
+
 def run_cli(
     tmp_path: Path, *args: str, store: Path | None = None, home: Path | None = None, columns: int | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from lsp_harness import EDITORS, hints, open_doc, request, start, stop
 from lsprotocol import types as lsp
-from sp_fixtures import FIXTURES, claude_project_name
+from sp_fixtures import FIXTURES, claude_project_name, turn_events
 
 from sessionprof_ls import protocol as P
 from sessionprof_ls.analysis.limits import LIVE_WINDOW_MS
@@ -51,45 +51,9 @@ async def wait_current(client, rec, want: str, what: str) -> None:
 
 
 def events(session: str, workspace: str | None, t0: float, file_path: str, tokens: int = 900) -> list[dict]:
-    meta = {"workspace": workspace} if workspace else {}
-    return [
-        {
-            "sessionId": session,
-            "id": "r1",
-            "type": "ai_response",
-            "name": "Response #1",
-            "startTime": t0,
-            "endTime": t0 + 2000,
-            "metadata": {
-                **meta,
-                "model": "claude-sonnet-4-5-20250929",
-                "sessionTitle": session,
-                "tokens": {"input": 1000, "output": 100, "cacheRead": 0, "cacheWrite": 0},
-            },
-        },
-        {
-            "sessionId": session,
-            "id": "f1",
-            "type": "file_read",
-            "name": file_path,
-            "startTime": t0 + 2000,
-            "endTime": t0 + 2500,
-            "metadata": {**meta, "filePath": file_path, "fileTokens": tokens},
-        },
-        {
-            "sessionId": session,
-            "id": "r2",
-            "type": "ai_response",
-            "name": "Response #2",
-            "startTime": t0 + 2500,
-            "endTime": t0 + 4000,
-            "metadata": {
-                **meta,
-                "model": "claude-sonnet-4-5-20250929",
-                "tokens": {"input": 200, "output": 50, "cacheRead": 1000, "cacheWrite": 0},
-            },
-        },
-    ]
+    first = {"input": 1000, "output": 100, "cacheRead": 0, "cacheWrite": 0}
+    second = {"input": 200, "output": 50, "cacheRead": 1000, "cacheWrite": 0}
+    return turn_events(session, workspace, t0, file_path, tokens, (first, second), title=session)
 
 
 def test_the_rule_uses_the_analysis_live_window():

@@ -8,43 +8,17 @@ from __future__ import annotations
 import subprocess
 import time
 
+from sp_fixtures import turn_events
+
 from sessionprof_ls.engine import Engine
 
 from .test_nvim_screen import ARTIFACTS, lua_list, server_command, start_nvim, tmux, wait_screen
 
 
 def _events(session: str, workspace: str, t0: float, path: str, tokens: int) -> list[dict]:
-    meta = {"workspace": workspace}
-    model = "claude-sonnet-4-5-20250929"
-    return [
-        {
-            "sessionId": session,
-            "id": "r1",
-            "type": "ai_response",
-            "name": "Response #1",
-            "startTime": t0,
-            "endTime": t0 + 2000,
-            "metadata": {**meta, "model": model, "tokens": {"input": 20_000, "output": 100, "cacheRead": 0}},
-        },
-        {
-            "sessionId": session,
-            "id": "f1",
-            "type": "file_read",
-            "name": path,
-            "startTime": t0 + 2000,
-            "endTime": t0 + 2500,
-            "metadata": {**meta, "filePath": path, "fileTokens": tokens},
-        },
-        {
-            "sessionId": session,
-            "id": "r2",
-            "type": "ai_response",
-            "name": "Response #2",
-            "startTime": t0 + 2500,
-            "endTime": t0 + 4000,
-            "metadata": {**meta, "model": model, "tokens": {"input": 200, "output": 50, "cacheRead": 20_000}},
-        },
-    ]
+    first = {"input": 20_000, "output": 100, "cacheRead": 0}
+    second = {"input": 200, "output": 50, "cacheRead": 20_000}
+    return turn_events(session, workspace, t0, path, tokens, (first, second))
 
 
 def test_recent_session_hint_reads_well(tmp_path):
