@@ -3,12 +3,13 @@ shared/fixtures) and a temp workspace laid out for a fixture session."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -155,6 +156,17 @@ def turn_events(
         }
         for i, kind, name, a, b, m in spans
     ]
+
+
+async def wait_until(pred: Callable[[], bool], timeout: float) -> bool:
+    """Whether `pred()` came true within `timeout` s of the running loop, checked every 50 ms."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        if pred():
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def run_cli(

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sp_fixtures import wait_until
 
 from sessionprof_ls.follow import TranscriptFollower, claude_project_dir
 from sessionprof_ls.importers import find_transcripts, import_file
@@ -184,14 +185,8 @@ async def test_follower_run_picks_up_new_roots_and_appends(tmp_path):
     stop = asyncio.Event()
     task = asyncio.create_task(fol.run(stop))
 
-    async def wait_for(pred, timeout=10.0):
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while loop.time() < end:
-            if pred():
-                return True
-            await asyncio.sleep(0.05)
-        return False
+    def wait_for(pred):
+        return wait_until(pred, 10.0)
 
     try:
         await asyncio.sleep(0.3)

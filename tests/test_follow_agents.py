@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sp_fixtures import wait_until
 
 from sessionprof_ls.follow import TranscriptFollower
 from sessionprof_ls.importers import default_transcript_folders, find_transcripts
@@ -119,14 +120,8 @@ def test_cli_import_with_no_paths_reads_every_agent_and_names_it(homes, tmp_path
         assert name in table.stdout
 
 
-async def _wait(pred, timeout=15.0):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        if pred():
-            return True
-        await asyncio.sleep(0.05)
-    return False
+def _wait(pred):
+    return wait_until(pred, 15.0)
 
 
 async def test_follower_reads_each_agent_as_it_writes(homes, tmp_path):
