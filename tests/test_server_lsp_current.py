@@ -50,6 +50,15 @@ async def wait_current(client, rec, want: str, what: str) -> None:
     assert await current_of(client) == want
 
 
+async def current_after_restart(editor, tmp_path: Path, ws: Path, want: str) -> None:
+    """A new server on the same store, nothing ingested: the store's rows make `want` current."""
+    client, rec = await start(editor, tmp_path, ws)
+    try:
+        await wait_current(client, rec, want, "restart")
+    finally:
+        await stop(client)
+
+
 def events(session: str, workspace: str | None, t0: float, file_path: str, tokens: int = 900) -> list[dict]:
     first = {"input": 1000, "output": 100, "cacheRead": 0, "cacheWrite": 0}
     second = {"input": 200, "output": 50, "cacheRead": 1000, "cacheWrite": 0}
@@ -163,11 +172,7 @@ async def test_live_session_beats_a_finished_one_sent_later_from_another_workspa
         assert all(s["sessionId"] == "live" for s in rec.summaries)
     finally:
         await stop(client)
-    client, rec = await start(editor, tmp_path, ws)
-    try:
-        await wait_current(client, rec, "live", "restart")
-    finally:
-        await stop(client)
+    await current_after_restart(editor, tmp_path, ws, "live")
 
 
 async def test_session_started_in_a_subfolder_is_the_workspaces_after_a_restart(editor, tmp_path):
@@ -182,11 +187,7 @@ async def test_session_started_in_a_subfolder_is_the_workspaces_after_a_restart(
         await wait_current(client, rec, "sub", "subfolder session")
     finally:
         await stop(client)
-    client, rec = await start(editor, tmp_path, ws)  # nothing arrives: the store's rows decide
-    try:
-        await wait_current(client, rec, "sub", "restart")
-    finally:
-        await stop(client)
+    await current_after_restart(editor, tmp_path, ws, "sub")
 
 
 async def test_file_only_a_recent_session_read_gets_its_hint_with_its_age(editor, tmp_path):
