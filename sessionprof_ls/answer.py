@@ -104,17 +104,24 @@ _ENCODE_JSON = threading.Lock()
 _ENCODE_GZIP = threading.Lock()
 
 
+def _encoded(answer: Answer, key: str, lock: threading.Lock, make: Callable[[], bytes]) -> bytes:
+    """answer.encoded[key], made by `make` once under `lock` (checked again inside it)."""
+    cached = answer.encoded.get(key)
+    if cached is None:
+        with lock:
+            cached = answer.encoded.get(key)
+            if cached is None:
+                cached = answer.encoded[key] = make()
+    return cached
+
+
 def result_json(result: Any) -> bytes:
     """The result as JSON bytes (numpy values included), from the cache for an Answer."""
-    if isinstance(result, Answer):
-        cached = result.encoded.get("json")
-        if cached is None:
-            with _ENCODE_JSON:
-                cached = result.encoded.get("json")
-                if cached is None:
-                    cached = result.encoded["json"] = orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
-        return cached
-    return orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
+
+    def make() -> bytes:
+        return orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
+
+    return _encoded(result, "json", _ENCODE_JSON, make) if isinstance(result, Answer) else make()
 
 
 def http_body(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None]:
@@ -123,15 +130,11 @@ def http_body(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None
     body = b'{"result":' + result_json(result) + b"}"
     if len(body) < GZIP_MIN or not _accepts_gzip(accept_encoding):
         return body, None
-    if isinstance(result, Answer):
-        cached = result.encoded.get("gzip")
-        if cached is None:
-            with _ENCODE_GZIP:
-                cached = result.encoded.get("gzip")
-                if cached is None:
-                    cached = result.encoded["gzip"] = gzip.compress(body, GZIP_LEVEL, mtime=0)
-        return cached, "gzip"
-    return gzip.compress(body, GZIP_LEVEL, mtime=0), "gzip"
+
+    def make() -> bytes:
+        return gzip.compress(body, GZIP_LEVEL, mtime=0)
+
+    return (_encoded(result, "gzip", _ENCODE_GZIP, make) if isinstance(result, Answer) else make()), "gzip"
 
 
 async def http_body_async(result: Any, accept_encoding: str = "") -> tuple[bytes, str | None]:
