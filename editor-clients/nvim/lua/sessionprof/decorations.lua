@@ -143,49 +143,51 @@ local function client_buffers()
   return out
 end
 
+--- Set config `key` on or off (nil: toggle), then `on_fn` or `off_fn` for each of the
+--- client's buffers; returns the new state.
+local function set_everywhere(key, on, on_fn, off_fn)
+  local c = cfg()
+  if on == nil then
+    on = not c[key]
+  end
+  c[key] = on
+  for _, cb in ipairs(client_buffers()) do
+    if on then
+      on_fn(cb)
+    else
+      off_fn(cb)
+    end
+  end
+  return on
+end
+
 --- Turn the hints on or off everywhere (nil: toggle); returns the new state.
 ---@param on boolean|nil
 ---@return boolean
 function M.set_hints(on)
-  local c = cfg()
-  if on == nil then
-    on = not c.inlay_hints
-  end
-  c.inlay_hints = on
-  for _, cb in ipairs(client_buffers()) do
-    if on then
-      vim.lsp.inlay_hint.enable(true, { bufnr = cb.bufnr })
-      cb.client:request('textDocument/inlayHint', {
-        textDocument = vim.lsp.util.make_text_document_params(cb.bufnr),
-        range = { start = { line = 0, character = 0 }, ['end'] = { line = vim.api.nvim_buf_line_count(cb.bufnr), character = 0 } },
-      }, M.on_inlayhint, cb.bufnr)
-    else
-      vim.api.nvim_buf_clear_namespace(cb.bufnr, M.hint_ns, 0, -1)
-      M.hints[cb.bufnr] = {}
-    end
-  end
-  return on
+  return set_everywhere('inlay_hints', on, function(cb)
+    vim.lsp.inlay_hint.enable(true, { bufnr = cb.bufnr })
+    cb.client:request('textDocument/inlayHint', {
+      textDocument = vim.lsp.util.make_text_document_params(cb.bufnr),
+      range = { start = { line = 0, character = 0 }, ['end'] = { line = vim.api.nvim_buf_line_count(cb.bufnr), character = 0 } },
+    }, M.on_inlayhint, cb.bufnr)
+  end, function(cb)
+    vim.api.nvim_buf_clear_namespace(cb.bufnr, M.hint_ns, 0, -1)
+    M.hints[cb.bufnr] = {}
+  end)
 end
 
 --- Turn the code lenses on or off everywhere (nil: toggle); returns the new state.
 ---@param on boolean|nil
 ---@return boolean
 function M.set_lenses(on)
-  local c = cfg()
-  if on == nil then
-    on = not c.code_lens
-  end
-  c.code_lens = on
-  for _, cb in ipairs(client_buffers()) do
-    if on then
-      require('sessionprof.handlers').refresh_codelens(cb.client.id, cb.bufnr)
-    else
-      vim.api.nvim_buf_clear_namespace(cb.bufnr, M.lens_ns, 0, -1)
-      M.lenses[cb.bufnr] = {}
-      vim.lsp.codelens.save({}, cb.bufnr, cb.client.id)
-    end
-  end
-  return on
+  return set_everywhere('code_lens', on, function(cb)
+    require('sessionprof.handlers').refresh_codelens(cb.client.id, cb.bufnr)
+  end, function(cb)
+    vim.api.nvim_buf_clear_namespace(cb.bufnr, M.lens_ns, 0, -1)
+    M.lenses[cb.bufnr] = {}
+    vim.lsp.codelens.save({}, cb.bufnr, cb.client.id)
+  end)
 end
 
 --- Forget a buffer's decorations (client detached or stopped).
