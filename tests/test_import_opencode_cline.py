@@ -41,26 +41,32 @@ def _raw_db_sums(db: Path):
     return {"input": row[0], "output": row[1], "cacheRead": row[2], "cacheWrite": row[3]}, row[4]
 
 
-def test_opencode_database_totals_equal_the_raw_rows():
-    db = OPENCODE / "opencode.db"
-    assert detect_format(db) == "opencode"
-    res = import_file(db)
+def _imported_as_raw(path: Path, fmt: str, source: str, raw_sums) -> list[dict]:
+    """`path` detected as `fmt` and imported without an error: its totals and the agent's cost
+    equal `raw_sums(path)`, one tree of `source`; returns the events."""
+    assert detect_format(path) == fmt
+    res = import_file(path)
     assert res.errors == []
     tot, cost = _sum(res.events)
-    raw, raw_cost = _raw_db_sums(db)
+    raw, raw_cost = raw_sums(path)
     assert tot == raw and cost == pytest.approx(raw_cost)
-    check_tree(res.events, "opencode")
-    sessions = {e["sessionId"] for e in res.events}
+    check_tree(res.events, source)
+    return res.events
+
+
+def test_opencode_database_totals_equal_the_raw_rows():
+    events = _imported_as_raw(OPENCODE / "opencode.db", "opencode", "opencode", _raw_db_sums)
+    sessions = {e["sessionId"] for e in events}
     assert sessions == {"ses_3f1a9c2e7ffeM0dQm1a2b3c4d5", "ses_3f1a9c2e7ffeM0dQm1a2b3c4d7"}  # the subagent's folded in
-    sub = next(e for e in res.events if e["name"].startswith("Subagent:"))
-    task = next(e for e in res.events if e["id"] == sub["parentId"])
+    sub = next(e for e in events if e["name"].startswith("Subagent:"))
+    task = next(e for e in events if e["id"] == sub["parentId"])
     assert task["name"] == "task" and task["startTime"] <= sub["startTime"] and sub["endTime"] <= task["endTime"]
-    tools = [e for e in res.events if e["type"] == "tool_execution"]
+    tools = [e for e in events if e["type"] == "tool_execution"]
     assert all("timing" not in t["metadata"] for t in tools)  # OpenCode records each tool's start and end
     bash = next(t for t in tools if t["name"] == "bash")
     assert bash["metadata"]["status"] == "error" and bash["endTime"] - bash["startTime"] == 6500
-    assert {e["metadata"]["filePath"] for e in res.events if e["type"] == "file_read"} == {"/home/dev/shop/src/cart.py"}
-    assert len([e for e in res.events if e["type"] == "file_write"]) == 2
+    assert {e["metadata"]["filePath"] for e in events if e["type"] == "file_read"} == {"/home/dev/shop/src/cart.py"}
+    assert len([e for e in events if e["type"] == "file_write"]) == 2
 
 
 def test_opencode_costs_beside_ours_and_unknown_model_unpriced(tmp_path):
@@ -197,14 +203,8 @@ def _raw_cline(path: Path):
 
 @pytest.mark.parametrize("path, source", [(CLINE_TASK, "cline"), (ROO_TASK, "roo-code")], ids=["cline", "roo"])
 def test_cline_and_roo_totals_equal_the_raw_messages(path, source):
-    assert detect_format(path) == "cline"
-    res = import_file(path)
-    assert res.errors == []
-    tot, cost = _sum(res.events)
-    raw, raw_cost = _raw_cline(path)
-    assert tot == raw and cost == pytest.approx(raw_cost)
-    check_tree(res.events, source)
-    assert {e["sessionId"] for e in res.events} == {path.parent.name}
+    events = _imported_as_raw(path, "cline", source, _raw_cline)
+    assert {e["sessionId"] for e in events} == {path.parent.name}
 
 
 def test_cline_timing_waits_and_files():
