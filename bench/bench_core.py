@@ -113,20 +113,21 @@ def synthetic(n: int, session: str = "bench", seed: int = 1) -> list[bytes]:
     return out[:n]
 
 
-def rss_bytes() -> int:
+def _proc_status_bytes(key: str) -> int:
+    """A `VmXXX:` line of /proc/self/status (kB) in bytes; 0 where it is missing."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def rss_bytes() -> int:
+    return _proc_status_bytes("VmRSS")
 
 
 def peak_bytes() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return _proc_status_bytes("VmHWM")
 
 
 def run_one(n: int) -> dict:
