@@ -61,6 +61,11 @@ def write(path: Path, lines) -> Path:
     return path
 
 
+def session_file(tmp_path: Path, *records) -> Path:
+    """The main transcript `SID.jsonl` in tmp_path holding `records`."""
+    return write(tmp_path / f"{SID}.jsonl", records)
+
+
 def by_id(events):
     return {e["id"]: e for e in events}
 
@@ -69,25 +74,22 @@ def test_split_response_is_deduplicated_keeping_largest_usage(tmp_path):
     u1 = {"input_tokens": 3, "output_tokens": 1, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
     u2 = {"input_tokens": 3, "output_tokens": 7, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
     u3 = {"input_tokens": 3, "output_tokens": 42, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug"),
-            assistant("a1", "2025-10-10T10:00:02.000Z", "msg_A", "req_A", [{"type": "thinking", "thinking": "hm"}], u1),
-            assistant("a2", "2025-10-10T10:00:03.000Z", "msg_A", "req_A", [{"type": "text", "text": "Looking."}], u2),
-            assistant("a3", "2025-10-10T10:00:04.500Z", "msg_A", "req_A", [tool_use("t1", "Bash", command="ls")], u3),
-            # same message id, other request (a retry): a separate request
-            assistant("a4", "2025-10-10T10:00:06.000Z", "msg_A", "req_B", [{"type": "text", "text": "again"}], u1),
-            assistant(
-                "a5",
-                "2025-10-10T10:00:07.000Z",
-                "msg_S",
-                "req_S",
-                [{"type": "text", "text": "No response requested."}],
-                {"input_tokens": 0, "output_tokens": 0},
-                model="<synthetic>",
-            ),
-        ],
+    f = session_file(
+        tmp_path,
+        prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug"),
+        assistant("a1", "2025-10-10T10:00:02.000Z", "msg_A", "req_A", [{"type": "thinking", "thinking": "hm"}], u1),
+        assistant("a2", "2025-10-10T10:00:03.000Z", "msg_A", "req_A", [{"type": "text", "text": "Looking."}], u2),
+        assistant("a3", "2025-10-10T10:00:04.500Z", "msg_A", "req_A", [tool_use("t1", "Bash", command="ls")], u3),
+        assistant("a4", "2025-10-10T10:00:06.000Z", "msg_A", "req_B", [{"type": "text", "text": "again"}], u1),
+        assistant(
+            "a5",
+            "2025-10-10T10:00:07.000Z",
+            "msg_S",
+            "req_S",
+            [{"type": "text", "text": "No response requested."}],
+            {"input_tokens": 0, "output_tokens": 0},
+            model="<synthetic>",
+        ),
     )
     res = import_file(f)
     resp = [e for e in res.events if e["type"] == "ai_response"]
@@ -107,28 +109,25 @@ def test_split_response_is_deduplicated_keeping_largest_usage(tmp_path):
 
 
 def test_tool_duration_prefers_measured_and_splits_permission_wait(tmp_path):
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            prompt("p1", "2025-10-10T10:00:00.000Z", "search"),
-            assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("t1", "WebSearch", query="otel genai")]),
-            # 20 s on the wall, but the search itself took 2.5 s: 17.5 s waited on a permission prompt
-            tool_result(
-                "u1",
-                "2025-10-10T10:00:21.000Z",
-                "t1",
-                "results",
-                {"query": "otel genai", "results": [], "durationSeconds": 2.5},
-            ),
-            assistant("a2", "2025-10-10T10:00:22.000Z", "m2", "r2", [tool_use("t2", "Glob", pattern="*.py")]),
-            tool_result(
-                "u2",
-                "2025-10-10T10:00:22.400Z",
-                "t2",
-                "a.py",
-                {"filenames": ["a.py"], "durationMs": 175, "numFiles": 1},
-            ),
-        ],
+    f = session_file(
+        tmp_path,
+        prompt("p1", "2025-10-10T10:00:00.000Z", "search"),
+        assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("t1", "WebSearch", query="otel genai")]),
+        tool_result(
+            "u1",
+            "2025-10-10T10:00:21.000Z",
+            "t1",
+            "results",
+            {"query": "otel genai", "results": [], "durationSeconds": 2.5},
+        ),
+        assistant("a2", "2025-10-10T10:00:22.000Z", "m2", "r2", [tool_use("t2", "Glob", pattern="*.py")]),
+        tool_result(
+            "u2",
+            "2025-10-10T10:00:22.400Z",
+            "t2",
+            "a.py",
+            {"filenames": ["a.py"], "durationMs": 175, "numFiles": 1},
+        ),
     )
     ev = by_id(import_file(f).events)
     t1 = ev["tool:t1"]
@@ -143,40 +142,38 @@ def test_tool_duration_prefers_measured_and_splits_permission_wait(tmp_path):
 
 
 def test_waiting_on_the_user_is_user_input_not_tool_time(tmp_path):
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            prompt("p1", "2025-10-10T10:00:00.000Z", "plan it"),
-            assistant(
-                "a1",
-                "2025-10-10T10:00:01.000Z",
-                "m1",
-                "r1",
-                [tool_use("t1", "AskUserQuestion", questions=[{"question": "Which?"}])],
-            ),
-            tool_result(
-                "u1",
-                "2025-10-10T10:02:01.000Z",
-                "t1",
-                "User has answered",
-                {"questions": [], "answers": {"Which?": "A"}},
-            ),
-            assistant(
-                "a2",
-                "2025-10-10T10:02:02.000Z",
-                "m2",
-                "r2",
-                [tool_use("t2", "Edit", file_path="/x.py", old_string="a", new_string="b")],
-            ),
-            tool_result(
-                "u2",
-                "2025-10-10T10:02:30.000Z",
-                "t2",
-                "The user doesn't want to proceed with this tool use. The tool use was rejected",
-                "User rejected tool use",
-                is_error=True,
-            ),
-        ],
+    f = session_file(
+        tmp_path,
+        prompt("p1", "2025-10-10T10:00:00.000Z", "plan it"),
+        assistant(
+            "a1",
+            "2025-10-10T10:00:01.000Z",
+            "m1",
+            "r1",
+            [tool_use("t1", "AskUserQuestion", questions=[{"question": "Which?"}])],
+        ),
+        tool_result(
+            "u1",
+            "2025-10-10T10:02:01.000Z",
+            "t1",
+            "User has answered",
+            {"questions": [], "answers": {"Which?": "A"}},
+        ),
+        assistant(
+            "a2",
+            "2025-10-10T10:02:02.000Z",
+            "m2",
+            "r2",
+            [tool_use("t2", "Edit", file_path="/x.py", old_string="a", new_string="b")],
+        ),
+        tool_result(
+            "u2",
+            "2025-10-10T10:02:30.000Z",
+            "t2",
+            "The user doesn't want to proceed with this tool use. The tool use was rejected",
+            "User rejected tool use",
+            is_error=True,
+        ),
     )
     ev = by_id(import_file(f).events)
     assert ev["tool:t1"]["type"] == "user_input"
@@ -187,88 +184,86 @@ def test_waiting_on_the_user_is_user_input_not_tool_time(tmp_path):
 
 def test_file_read_write_and_fetch_children(tmp_path):
     content = "line\n" * 30
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            prompt("p1", "2025-10-10T10:00:00.000Z", "edit"),
-            assistant(
-                "a1",
-                "2025-10-10T10:00:01.000Z",
-                "m1",
-                "r1",
-                [tool_use("t1", "Read", file_path="/p/app.py", offset=11, limit=30)],
-            ),
-            tool_result(
-                "u1",
-                "2025-10-10T10:00:01.050Z",
-                "t1",
-                "    11→line\n" * 30,
-                {
-                    "type": "text",
-                    "file": {
-                        "filePath": "/p/app.py",
-                        "content": content,
-                        "numLines": 30,
-                        "startLine": 11,
-                        "totalLines": 90,
-                    },
-                },
-            ),
-            assistant(
-                "a2",
-                "2025-10-10T10:00:02.000Z",
-                "m2",
-                "r2",
-                [tool_use("t2", "Edit", file_path="/p/app.py", old_string="a", new_string="b")],
-            ),
-            tool_result(
-                "u2",
-                "2025-10-10T10:00:02.100Z",
-                "t2",
-                "updated",
-                {
+    f = session_file(
+        tmp_path,
+        prompt("p1", "2025-10-10T10:00:00.000Z", "edit"),
+        assistant(
+            "a1",
+            "2025-10-10T10:00:01.000Z",
+            "m1",
+            "r1",
+            [tool_use("t1", "Read", file_path="/p/app.py", offset=11, limit=30)],
+        ),
+        tool_result(
+            "u1",
+            "2025-10-10T10:00:01.050Z",
+            "t1",
+            "    11→line\n" * 30,
+            {
+                "type": "text",
+                "file": {
                     "filePath": "/p/app.py",
-                    "oldString": "a",
-                    "newString": "b",
-                    "structuredPatch": [{"oldStart": 40, "oldLines": 3, "newStart": 40, "newLines": 4, "lines": []}],
+                    "content": content,
+                    "numLines": 30,
+                    "startLine": 11,
+                    "totalLines": 90,
                 },
-            ),
-            assistant(
-                "a3",
-                "2025-10-10T10:00:03.000Z",
-                "m3",
-                "r3",
-                [tool_use("t3", "Write", file_path="/p/new.md", content="# hi\n")],
-            ),
-            tool_result(
-                "u3",
-                "2025-10-10T10:00:03.100Z",
-                "t3",
-                "created",
-                {"type": "create", "filePath": "/p/new.md", "content": "# hi\n", "structuredPatch": []},
-            ),
-            assistant(
-                "a4",
-                "2025-10-10T10:00:04.000Z",
-                "m4",
-                "r4",
-                [tool_use("t4", "WebFetch", url="https://example.com/x", prompt="?")],
-            ),
-            tool_result(
-                "u4",
-                "2025-10-10T10:00:09.000Z",
-                "t4",
-                "page",
-                {
-                    "bytes": 100,
-                    "code": 200,
-                    "codeText": "OK",
-                    "result": "x",
-                    "durationMs": 4990,
-                    "url": "https://example.com/x",
-                },
-            ),
-        ],
+            },
+        ),
+        assistant(
+            "a2",
+            "2025-10-10T10:00:02.000Z",
+            "m2",
+            "r2",
+            [tool_use("t2", "Edit", file_path="/p/app.py", old_string="a", new_string="b")],
+        ),
+        tool_result(
+            "u2",
+            "2025-10-10T10:00:02.100Z",
+            "t2",
+            "updated",
+            {
+                "filePath": "/p/app.py",
+                "oldString": "a",
+                "newString": "b",
+                "structuredPatch": [{"oldStart": 40, "oldLines": 3, "newStart": 40, "newLines": 4, "lines": []}],
+            },
+        ),
+        assistant(
+            "a3",
+            "2025-10-10T10:00:03.000Z",
+            "m3",
+            "r3",
+            [tool_use("t3", "Write", file_path="/p/new.md", content="# hi\n")],
+        ),
+        tool_result(
+            "u3",
+            "2025-10-10T10:00:03.100Z",
+            "t3",
+            "created",
+            {"type": "create", "filePath": "/p/new.md", "content": "# hi\n", "structuredPatch": []},
+        ),
+        assistant(
+            "a4",
+            "2025-10-10T10:00:04.000Z",
+            "m4",
+            "r4",
+            [tool_use("t4", "WebFetch", url="https://example.com/x", prompt="?")],
+        ),
+        tool_result(
+            "u4",
+            "2025-10-10T10:00:09.000Z",
+            "t4",
+            "page",
+            {
+                "bytes": 100,
+                "code": 200,
+                "codeText": "OK",
+                "result": "x",
+                "durationMs": 4990,
+                "url": "https://example.com/x",
+            },
+        ),
     )
     ev = by_id(import_file(f).events)
     r = ev["tool:t1:io"]
@@ -285,27 +280,25 @@ def test_file_read_write_and_fetch_children(tmp_path):
 
 
 def test_compaction_boundary_is_kept(tmp_path):
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            prompt("p1", "2025-10-10T10:00:00.000Z", "hello"),
-            _base(
-                "c1",
-                "2025-10-10T10:01:00.000Z",
-                type="system",
-                subtype="compact_boundary",
-                content="Conversation compacted",
-                compactMetadata={"trigger": "auto", "preTokens": 155000},
-            ),
-            _base(
-                "s1",
-                "2025-10-10T10:01:00.000Z",
-                type="user",
-                isCompactSummary=True,
-                message={"role": "user", "content": "This session is being continued from a previous conversation"},
-            ),
-            prompt("p2", "2025-10-10T10:02:00.000Z", "go on"),
-        ],
+    f = session_file(
+        tmp_path,
+        prompt("p1", "2025-10-10T10:00:00.000Z", "hello"),
+        _base(
+            "c1",
+            "2025-10-10T10:01:00.000Z",
+            type="system",
+            subtype="compact_boundary",
+            content="Conversation compacted",
+            compactMetadata={"trigger": "auto", "preTokens": 155000},
+        ),
+        _base(
+            "s1",
+            "2025-10-10T10:01:00.000Z",
+            type="user",
+            isCompactSummary=True,
+            message={"role": "user", "content": "This session is being continued from a previous conversation"},
+        ),
+        prompt("p2", "2025-10-10T10:02:00.000Z", "go on"),
     )
     events = import_file(f).events
     marks = [e for e in events if e.get("metadata", {}).get("compaction")]
@@ -458,33 +451,29 @@ def test_agent_progress_without_subagent_file_gives_structure_without_tokens(tmp
 
 
 def test_inline_sidechain_nested_under_task(tmp_path):
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            prompt("p1", "2025-10-10T10:00:00.000Z", "ask a subagent"),
-            assistant(
-                "a1",
-                "2025-10-10T10:00:01.000Z",
-                "m1",
-                "r1",
-                [tool_use("task1", "Task", description="d", prompt="How are you?")],
-            ),
-            dict(prompt("sc1", "2025-10-10T10:00:01.200Z", "How are you?"), isSidechain=True),
-            dict(
-                assistant(
-                    "sc2", "2025-10-10T10:00:04.000Z", "ms", "rs", [{"type": "text", "text": "fine"}], parent="sc1"
-                ),
-                isSidechain=True,
-                parentUuid="sc1",
-            ),
-            tool_result(
-                "u1",
-                "2025-10-10T10:00:04.200Z",
-                "task1",
-                [{"type": "text", "text": "fine"}],
-                {"status": "completed", "prompt": "How are you?", "content": [], "totalDurationMs": 3100},
-            ),
-        ],
+    f = session_file(
+        tmp_path,
+        prompt("p1", "2025-10-10T10:00:00.000Z", "ask a subagent"),
+        assistant(
+            "a1",
+            "2025-10-10T10:00:01.000Z",
+            "m1",
+            "r1",
+            [tool_use("task1", "Task", description="d", prompt="How are you?")],
+        ),
+        dict(prompt("sc1", "2025-10-10T10:00:01.200Z", "How are you?"), isSidechain=True),
+        dict(
+            assistant("sc2", "2025-10-10T10:00:04.000Z", "ms", "rs", [{"type": "text", "text": "fine"}], parent="sc1"),
+            isSidechain=True,
+            parentUuid="sc1",
+        ),
+        tool_result(
+            "u1",
+            "2025-10-10T10:00:04.200Z",
+            "task1",
+            [{"type": "text", "text": "fine"}],
+            {"status": "completed", "prompt": "How are you?", "content": [], "totalDurationMs": 3100},
+        ),
     )
     ev = by_id(import_file(f).events)
     agent = ev["agent:sc-sc1"]
@@ -494,17 +483,15 @@ def test_inline_sidechain_nested_under_task(tmp_path):
 
 
 def test_malformed_lines_reported_with_file_and_line_and_skipped(tmp_path):
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            prompt("p1", "2025-10-10T10:00:00.000Z", "hi"),
-            '{"type": "assistant", "message": {"id": ',  # broken JSON
-            "[1, 2]",
-            json.dumps(
-                {"type": "assistant", "sessionId": SID, "message": "not an object", "timestamp": "2025-10-10T10:00:01Z"}
-            ),
-            assistant("a1", "2025-10-10T10:00:02.000Z", "m1", "r1", [{"type": "text", "text": "hello"}]),
-        ],
+    f = session_file(
+        tmp_path,
+        prompt("p1", "2025-10-10T10:00:00.000Z", "hi"),
+        '{"type": "assistant", "message": {"id": ',
+        "[1, 2]",
+        json.dumps(
+            {"type": "assistant", "sessionId": SID, "message": "not an object", "timestamp": "2025-10-10T10:00:01Z"}
+        ),
+        assistant("a1", "2025-10-10T10:00:02.000Z", "m1", "r1", [{"type": "text", "text": "hello"}]),
     )
     res = import_file(f)
     assert len(res.errors) == 3
@@ -515,12 +502,10 @@ def test_malformed_lines_reported_with_file_and_line_and_skipped(tmp_path):
 
 
 def test_summary_line_titles_the_session(tmp_path):
-    f = write(
-        tmp_path / f"{SID}.jsonl",
-        [
-            {"type": "summary", "summary": "Login bug fix", "leafUuid": "zz"},
-            prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug please"),
-        ],
+    f = session_file(
+        tmp_path,
+        {"type": "summary", "summary": "Login bug fix", "leafUuid": "zz"},
+        prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug please"),
     )
     ev = by_id(import_file(f).events)
     assert ev["turn:p1"]["metadata"]["sessionTitle"] == "Login bug fix"
