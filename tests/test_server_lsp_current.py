@@ -50,6 +50,12 @@ async def wait_current(client, rec, want: str, what: str) -> None:
     assert await current_of(client) == want
 
 
+async def ingest_current(client, rec, evs: list[dict], want: str, what: str) -> None:
+    """Send `evs`, then wait until `want` is the current session."""
+    client.protocol.notify(P.INGEST, {"events": evs})
+    await wait_current(client, rec, want, what)
+
+
 async def current_after_restart(editor, tmp_path: Path, ws: Path, want: str) -> None:
     """A new server on the same store, nothing ingested: the store's rows make `want` current."""
     client, rec = await start(editor, tmp_path, ws)
@@ -103,10 +109,8 @@ async def test_selected_session_wins_over_a_live_one(editor, tmp_path):
     now = time.time() * 1000
     client, rec = await start(editor, tmp_path, ws)
     try:
-        client.protocol.notify(P.INGEST, {"events": events("old", str(ws), now - 5 * 3600_000, "a.py")})
-        await wait_current(client, rec, "old", "first session")
-        client.protocol.notify(P.INGEST, {"events": events("live", str(ws), now - 60_000, "b.py")})
-        await wait_current(client, rec, "live", "the live session")
+        await ingest_current(client, rec, events("old", str(ws), now - 5 * 3600_000, "a.py"), "old", "first session")
+        await ingest_current(client, rec, events("live", str(ws), now - 60_000, "b.py"), "live", "the live session")
         result = await client.workspace_execute_command_async(
             lsp.ExecuteCommandParams(command=P.CMD_SELECT_SESSION, arguments=["old"])
         )
@@ -156,8 +160,7 @@ async def test_live_session_beats_a_finished_one_sent_later_from_another_workspa
         late = events("live", str(ws), now - 90_000, "a.py")
         for e in late:
             e["id"] += "-late"
-        client.protocol.notify(P.INGEST, {"events": late})
-        await wait_current(client, rec, "live", "live session")
+        await ingest_current(client, rec, late, "live", "live session")
         finished = events("elsewhere", str(tmp_path / "other"), now - 2 * 3600_000, "x.py")
         finished[-1]["endTime"] = now - 20 * 60_000
         client.protocol.notify(P.INGEST, {"events": finished})
@@ -181,10 +184,10 @@ async def test_session_started_in_a_subfolder_is_the_workspaces_after_a_restart(
     now = time.time() * 1000
     client, rec = await start(editor, tmp_path, ws)
     try:
-        client.protocol.notify(P.INGEST, {"events": events("root", str(ws), now - 7 * 3600_000, "a.py")})
-        await wait_current(client, rec, "root", "root session")
-        client.protocol.notify(P.INGEST, {"events": events("sub", str(ws / "pkg"), now - 6 * 3600_000, "b.py")})
-        await wait_current(client, rec, "sub", "subfolder session")
+        await ingest_current(client, rec, events("root", str(ws), now - 7 * 3600_000, "a.py"), "root", "root session")
+        await ingest_current(
+            client, rec, events("sub", str(ws / "pkg"), now - 6 * 3600_000, "b.py"), "sub", "subfolder session"
+        )
     finally:
         await stop(client)
     await current_after_restart(editor, tmp_path, ws, "sub")
@@ -200,10 +203,10 @@ async def test_file_only_a_recent_session_read_gets_its_hint_with_its_age(editor
     client, rec = await start(editor, tmp_path, ws)
     try:
         earlier = events("earlier", str(ws), now - 3 * 3600_000 - 4000, str(ws / "old.py"), tokens=4321)
-        client.protocol.notify(P.INGEST, {"events": earlier})
-        await wait_current(client, rec, "earlier", "earlier session")
-        client.protocol.notify(P.INGEST, {"events": events("current", str(ws), now - 60_000, str(ws / "new.py"))})
-        await wait_current(client, rec, "current", "current session")
+        await ingest_current(client, rec, earlier, "earlier", "earlier session")
+        await ingest_current(
+            client, rec, events("current", str(ws), now - 60_000, str(ws / "new.py")), "current", "current session"
+        )
         old_uri = open_doc(client, ws / "old.py")
         new_uri = open_doc(client, ws / "new.py")
         got: list[lsp.InlayHint] = []
