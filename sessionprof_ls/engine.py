@@ -183,7 +183,7 @@ class Engine:
 
     # ------------------------------------------------------------ reads
 
-    def summary(self, session_id: str) -> dict:
+    def summary(self, session_id: str) -> dict[str, Any]:
         s = self.analysis(session_id).summary()
         self.store.update_session(session_id, total_cost=s["totalCost"])
         return s
@@ -232,14 +232,14 @@ class Engine:
 
         return cached_flame_graph(self.analysis(session_id), view, weight, encoding)
 
-    def event(self, session_id: str, event_id: str) -> dict | None:
+    def event(self, session_id: str, event_id: str) -> dict[str, Any] | None:
         """One event with everything stored about it (tool arguments included, redacted)."""
         a = self.analysis(session_id)
         idx = a.t.index.get(event_id)
         if idx is None:
             return None
         ev = a.event(idx)
-        meta: dict = {}
+        meta: dict[str, Any] = {}
         t = a.t
         needle = orjson.dumps(event_id)
         for seq in t.older_seqs.get(idx, []) + [t.seq[idx]]:
@@ -254,7 +254,7 @@ class Engine:
         ev["childCount"] = sum(1 for p in a.t.parent if p == idx)
         return ev
 
-    def sessions(self) -> list[dict]:
+    def sessions(self) -> list[dict[str, Any]]:
         return self.store.sessions()
 
     def latest_session(self, workspace: str | None = None) -> str | None:
