@@ -77,7 +77,8 @@ def test_pydantic_metadata_is_the_table():
 
 def _reads(text: str, lua: bool) -> set[str]:
     """Metadata keys read in one client file: `X.metadata.key`, and `v.key` for a variable
-    assigned from `.metadata` until the end of its function (a line at column 0)."""
+    assigned from `.metadata` until the end of its block (the first line indented less than
+    the assignment: functions nested in a module factory end at their own indentation)."""
     keys = set(re.findall(r"\.metadata\.([A-Za-z_]\w*)", text))
     lines = text.splitlines()
     assign = re.compile(r"^\s*(?:local|const|let|var)\s+(\w+)\s*=.*\.metadata\b(?!\s*=)")
@@ -86,8 +87,9 @@ def _reads(text: str, lua: bool) -> set[str]:
         if not m or re.search(r"\.metadata\.\w", line):  # a part of it (args): not the metadata
             continue
         var = m.group(1)
+        indent = len(line) - len(line.lstrip())
         for body in lines[n + 1 :]:
-            if re.match(r"^(end\b|}|function|local function|export|async function)", body):
+            if body.strip() and len(body) - len(body.lstrip()) < indent:
                 break
             for key in re.findall(rf"(?<![\w.]){var}\.([A-Za-z_]\w*)", body):
                 keys.add(key)
