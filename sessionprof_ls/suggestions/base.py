@@ -73,6 +73,17 @@ class Metric:
     unit: str  # "tokens" | "usd" | "ms" | "count" | "percent"
 
 
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a rule is called and what it lowers: one value per rule."""
+
+    kind: str
+    type: str
+    title: str
+    metric: Metric
+    evidence_label: str
+
+
 class Context:
     """One session as the rules see it: the analysis plus the tables it already built."""
 
@@ -180,10 +191,24 @@ class Context:
 class Rule:
     """Base of every rule; a subclass sets the class attributes and the four methods."""
 
-    kind = ""
+    info = RuleInfo("", "", "", Metric("", ""), "")
+    kind = ""  # kind .. evidence_label: copied from `info` when the subclass is defined
     type = ""
     title = ""
     metric_info = Metric("", "")
+    evidence_label = ""
+    guidance_text = ""  # the line for the instruction file, when it does not depend on the session
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        i = cls.info
+        cls.kind, cls.type, cls.title, cls.metric_info, cls.evidence_label = (
+            i.kind,
+            i.type,
+            i.title,
+            i.metric,
+            i.evidence_label,
+        )
 
     def detect(self, ctx: Context) -> Finding | None:
         raise NotImplementedError
@@ -194,12 +219,17 @@ class Rule:
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         raise NotImplementedError
 
+    @staticmethod
+    def up_to(text: str, method: str, *, ms: float = 0.0, tokens: int = 0, usd: float | None = None) -> Estimate:
+        """A bound on the saving, shown as `up to -<text>`."""
+        return Estimate(f"up to -{text}", method, bound=True, ms=ms, tokens=tokens, usd=usd)
+
     def edits(self, suggestion: JsonDict, source: str | None) -> list[Change]:
         """Default: the rule's guidance in the agent's instruction file."""
         return [{"op": "guidance", "lines": [suggestion["guidance"]]}] if suggestion.get("guidance") else []
 
     def guidance(self, ctx: Context, finding: Finding) -> str:
-        return ""
+        return self.guidance_text
 
     def metric(self, ctx: Context) -> float | None:
         raise NotImplementedError
@@ -238,5 +268,3 @@ class Rule:
         }
         d.update(self.extra(ctx, finding))
         return d
-
-    evidence_label = ""

@@ -9,17 +9,22 @@ import numpy as np
 from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms, pct
 from ..tree import AI, FREAD, FWRITE, NET, TOOL
-from .base import Context, Estimate, Finding, Metric, Rule
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 READ_TOOLS = ("read", "read_file", "view")
 
 
 class BatchReads(Rule):
-    kind = "batch_reads"
-    type = "batching"
-    title = "Batch file reads"
-    metric_info = Metric("time in sequential read runs per session", "ms")
-    evidence_label = "sequential read"
+    info = RuleInfo(
+        "batch_reads",
+        "batching",
+        "Batch file reads",
+        Metric("time in sequential read runs per session", "ms"),
+        "sequential read",
+    )
+    guidance_text = (
+        "When you need several files, read them all in one step with parallel tool calls instead of one read per turn."
+    )
     min_run = 3
 
     def _runs(self, ctx: Context) -> list[tuple[list[int], list[int]]]:
@@ -63,8 +68,7 @@ class BatchReads(Rule):
         return runs
 
     def detect(self, ctx: Context) -> Finding | None:
-        runs = self._runs(ctx)
-        if not runs:
+        if not (runs := self._runs(ctx)):
             return None
         a = ctx.a
         saving = 0.0
@@ -79,11 +83,10 @@ class BatchReads(Rule):
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         ms = finding.data["ms"]
-        return Estimate(
-            f"up to -{fmt_ms(ms)} ({pct(ms, ctx.summary['totalDuration'])}% of the time)",
+        return self.up_to(
+            f"{fmt_ms(ms)} ({pct(ms, ctx.summary['totalDuration'])}% of the time)",
             "Per run of sequential reads: every read but the longest, plus the model round trips "
             "between them, as if all had run in parallel in one step (a bound).",
-            bound=True,
             ms=ms,
         )
 
@@ -91,12 +94,6 @@ class BatchReads(Rule):
         return (
             f"{len(finding.events)} sequential reads in {finding.data['runs']} run(s) could have been one step "
             "of parallel reads."
-        )
-
-    def guidance(self, ctx: Context, finding: Finding) -> str:
-        return (
-            "When you need several files, read them all in one step with parallel tool calls instead of "
-            "one read per turn."
         )
 
     def extra(self, ctx: Context, finding: Finding) -> JsonDict:

@@ -8,17 +8,22 @@ from ..analysis.base import Index
 from ..analysis.formatting import fmt_ms, pct
 from ..analysis.limits import LARGE_OUTPUT_TOKENS
 from ..tree import AI
-from .base import Context, Estimate, Finding, Metric, Rule
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 FIRST_USEFUL_TOKENS = 1500
 
 
 class IncrementalOutput(Rule):
-    kind = "incremental_output"
-    type = "prompting"
-    title = "Request incremental outputs"
-    metric_info = Metric("output tokens in responses over the large-output threshold per session", "tokens")
-    evidence_label = "large response"
+    info = RuleInfo(
+        "incremental_output",
+        "prompting",
+        "Request incremental outputs",
+        Metric("output tokens in responses over the large-output threshold per session", "tokens"),
+        "large response",
+    )
+    guidance_text = (
+        "Deliver large changes incrementally: one file or one step per response, and confirm before continuing."
+    )
     threshold = LARGE_OUTPUT_TOKENS
 
     def _big(self, ctx: Context) -> Index:
@@ -37,22 +42,17 @@ class IncrementalOutput(Rule):
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         ms = finding.data["ms"]
-        return Estimate(
-            f"up to -{fmt_ms(ms)} of waiting ({pct(ms, ctx.summary['totalDuration'])}%)",
+        method = (
             f"Per large response, its duration scaled by the share past the first "
-            f"{FIRST_USEFUL_TOKENS:,} output tokens: the wait until a first useful step arrives.",
-            bound=True,
-            ms=ms,
+            f"{FIRST_USEFUL_TOKENS:,} output tokens: the wait until a first useful step arrives."
         )
+        return self.up_to(f"{fmt_ms(ms)} of waiting ({pct(ms, ctx.summary['totalDuration'])}%)", method, ms=ms)
 
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         return (
             f"{len(finding.events)} responses had more than {self.threshold:,} output tokens "
             f"(largest {finding.data['largest']:,}). Ask for the work in smaller steps."
         )
-
-    def guidance(self, ctx: Context, finding: Finding) -> str:
-        return "Deliver large changes incrementally: one file or one step per response, and confirm before continuing."
 
     def metric(self, ctx: Context) -> float | None:
         big = self._big(ctx)

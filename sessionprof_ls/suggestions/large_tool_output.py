@@ -15,18 +15,20 @@ import numpy as np
 from ..analysis.base import JsonDict
 from ..analysis.limits import LARGE_TOOL_OUTPUT_TOKENS
 from ..tree import FREAD, FWRITE
-from .base import Context, Estimate, Finding, Metric, Rule
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 from .markdown import md_code
 
 NARROW_READ_TOKENS = 2000
 
 
 class LargeToolOutput(Rule):
-    kind = "large_tool_output"
-    type = "context"
-    title = "Large tool outputs flood the context"
-    metric_info = Metric("tokens of large tool outputs per session", "tokens")
-    evidence_label = "large tool output"
+    info = RuleInfo(
+        "large_tool_output",
+        "context",
+        "Large tool outputs flood the context",
+        Metric("tokens of large tool outputs per session", "tokens"),
+        "large tool output",
+    )
     threshold = LARGE_TOOL_OUTPUT_TOKENS
 
     def _big(self, ctx: Context) -> list[int]:
@@ -59,12 +61,11 @@ class LargeToolOutput(Rule):
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         n = finding.data["tokens"]
-        return Estimate(
-            f"up to -{n:,} tokens",
+        return self.up_to(
+            f"{n:,} tokens",
             f"Per output of at least {self.threshold:,} tokens: the tokens past a "
             f"{NARROW_READ_TOKENS:,}-token narrower read, counted once plus once per later request that "
             "re-sent a file read (the tokens-by-file count); a bound.",
-            bound=True,
             tokens=n,
         )
 

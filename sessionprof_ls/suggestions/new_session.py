@@ -7,15 +7,18 @@ import numpy as np
 from .. import pricing
 from ..analysis.formatting import fmt_usd, pct
 from ..tree import AI, F_TOKENS
-from .base import Context, Estimate, Finding, Metric, Rule
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 
 class NewSession(Rule):
-    kind = "new_session"
-    type = "context"
-    title = "Start a new session for unrelated tasks"
-    metric_info = Metric("share of input tokens that is conversation history", "percent")
-    evidence_label = "request carrying the first half's history"
+    info = RuleInfo(
+        "new_session",
+        "context",
+        "Start a new session for unrelated tasks",
+        Metric("share of input tokens that is conversation history", "percent"),
+        "request carrying the first half's history",
+    )
+    guidance_text = "Keep sessions focused: start a new session for an unrelated task, and compact long ones."
     min_share = 60.0
 
     def detect(self, ctx: Context) -> Finding | None:
@@ -58,9 +61,6 @@ class NewSession(Rule):
             f"{finding.data['share']}% of input tokens are conversation history. Starting a new session "
             f"(or compacting) half-way would have sent about {est.tokens:,} fewer tokens."
         )
-
-    def guidance(self, ctx: Context, finding: Finding) -> str:
-        return "Keep sessions focused: start a new session for an unrelated task, and compact long ones."
 
     def metric(self, ctx: Context) -> float | None:
         return pct(ctx.history_tokens, ctx.total_input) if ctx.total_input else None

@@ -17,15 +17,20 @@ import numpy as np
 from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms
 from ..tree import FREAD, FWRITE
-from .base import Context, Estimate, Finding, Metric, Rule
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 
 class RereadFile(Rule):
-    kind = "reread_file"
-    type = "context"
-    title = "Stop re-reading the same files"
-    metric_info = Metric("re-read tokens per session (new input + re-sent)", "tokens")
-    evidence_label = "re-read of an unchanged file"
+    info = RuleInfo(
+        "reread_file",
+        "context",
+        "Stop re-reading the same files",
+        Metric("re-read tokens per session (new input + re-sent)", "tokens"),
+        "re-read of an unchanged file",
+    )
+    guidance_text = (
+        "Do not re-read a file you already read in this session unless it changed since; refer to what you read before."
+    )
 
     def detect(self, ctx: Context) -> Finding | None:
         t = ctx.t
@@ -92,12 +97,6 @@ class RereadFile(Rule):
             f"{len(finding.events)} reads fetched a file again that had not changed ({'; '.join(parts)}{more}). "
             f"Together {est.tokens:,} tokens, the re-reads and the requests that re-sent them "
             f"({fmt_ms(est.ms)} of reading)."
-        )
-
-    def guidance(self, ctx: Context, finding: Finding) -> str:
-        return (
-            "Do not re-read a file you already read in this session unless it changed since; "
-            "refer to what you read before."
         )
 
     def extra(self, ctx: Context, finding: Finding) -> JsonDict:

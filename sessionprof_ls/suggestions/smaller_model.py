@@ -19,7 +19,7 @@ from ..analysis.base import Index, JsonDict
 from ..analysis.formatting import fmt_usd, pct
 from ..analysis.limits import SIMPLE_RESPONSE_TOKENS, SMALLER_MODEL
 from ..tree import AI, F_TOKENS
-from .base import Change, Context, Estimate, Finding, Metric, Rule
+from .base import Change, Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 AGENT_NAME = "quick-tasks"
 CODEX_PROFILE = "quick"
@@ -38,11 +38,18 @@ def subagent_text(model_alias: str) -> str:
 
 
 class SmallerModel(Rule):
-    kind = "smaller_model"
-    type = "model"
-    title = "Delegate simple steps to a smaller model"
-    metric_info = Metric("cost per simple response", "usd")
-    evidence_label = f"short response (≤ {SIMPLE_RESPONSE_TOKENS} output tokens)"
+    info = RuleInfo(
+        "smaller_model",
+        "model",
+        "Delegate simple steps to a smaller model",
+        Metric("cost per simple response", "usd"),
+        f"short response (≤ {SIMPLE_RESPONSE_TOKENS} output tokens)",
+    )
+    guidance_text = (
+        "Delegate short lookups and routine, well-specified edits to a smaller model "
+        f"(the `{AGENT_NAME}` subagent or the `{CODEX_PROFILE}` profile); keep planning and hard "
+        "debugging on the main model."
+    )
     simple_tokens = SIMPLE_RESPONSE_TOKENS
 
     def _simple(self, ctx: Context) -> Index:
@@ -106,11 +113,10 @@ class SmallerModel(Rule):
         d = finding.data
         saving = d["current"] - d["small"]
         share = pct(saving, ctx.summary["totalCost"] or d["current"])
-        return Estimate(
-            f"up to -{fmt_usd(saving)} ({share}% of the cost)",
+        return self.up_to(
+            f"{fmt_usd(saving)} ({share}% of the cost)",
             f"The responses with at most {self.simple_tokens} output tokens, priced with the same token counts at "
             f"{d['suggested']}'s rates. A bound: only the steps the agent delegates move to the smaller model.",
-            bound=True,
             usd=saving,
         )
 
@@ -121,13 +127,6 @@ class SmallerModel(Rule):
             f"they cost {fmt_usd(d['current'])} on {', '.join(d['models'])} and would cost {fmt_usd(d['small'])} "
             f"on {d['suggested']}. "
             "The project keeps its model; simple steps can go to a smaller one."
-        )
-
-    def guidance(self, ctx: Context, finding: Finding) -> str:
-        return (
-            "Delegate short lookups and routine, well-specified edits to a smaller model "
-            f"(the `{AGENT_NAME}` subagent or the `{CODEX_PROFILE}` profile); keep planning and hard "
-            "debugging on the main model."
         )
 
     def extra(self, ctx: Context, finding: Finding) -> JsonDict:

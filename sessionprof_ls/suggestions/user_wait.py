@@ -7,15 +7,21 @@ import numpy as np
 
 from ..analysis.formatting import fmt_ms, pct
 from ..tree import USER
-from .base import Context, Estimate, Finding, Metric, Rule
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 
 class UserWait(Rule):
-    kind = "user_wait"
-    type = "workflow"
-    title = "Time lost waiting on you or on permissions"
-    metric_info = Metric("idle time waiting on you or on permissions per session", "ms")
-    evidence_label = "waiting on the user"
+    info = RuleInfo(
+        "user_wait",
+        "workflow",
+        "Time lost waiting on you or on permissions",
+        Metric("idle time waiting on you or on permissions per session", "ms"),
+        "waiting on the user",
+    )
+    guidance_text = (
+        "Ask all clarifying questions in one message at the start of a task rather than stopping "
+        "repeatedly; batch actions that need approval."
+    )
 
     def detect(self, ctx: Context) -> Finding | None:
         a, t = ctx.a, ctx.t
@@ -31,11 +37,10 @@ class UserWait(Rule):
 
     def estimate(self, ctx: Context, finding: Finding) -> Estimate:
         d = finding.data
-        return Estimate(
-            f"up to -{fmt_ms(d['wait'])} ({pct(d['wait'], d['total'])}% of the time)",
+        return self.up_to(
+            f"{fmt_ms(d['wait'])} ({pct(d['wait'], d['total'])}% of the time)",
             "The session's time waiting on you (the time split's user bucket); a bound: some "
             "questions need you whatever the workflow.",
-            bound=True,
             ms=float(d["wait"]),
         )
 
@@ -46,12 +51,6 @@ class UserWait(Rule):
             f"The agent waited {fmt_ms(d['wait'])} ({pct(d['wait'], d['total'])}% of the session) in "
             f"{len(finding.events)} prompts{tools}. Answer open questions up front; pre-approve routine "
             "tools yourself if you trust them."
-        )
-
-    def guidance(self, ctx: Context, finding: Finding) -> str:
-        return (
-            "Ask all clarifying questions in one message at the start of a task rather than stopping "
-            "repeatedly; batch actions that need approval."
         )
 
     def metric(self, ctx: Context) -> float | None:
