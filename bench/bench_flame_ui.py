@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from flame_synth import overlap_share, synthesize, to_events, to_speedscope  # noqa: E402
 
 # the Chromium flags that work on these machines, shared with the browser tests
-from sp_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from sp_fixtures import CHROMIUM, CHROMIUM_ARGS, send_response  # noqa: E402
 
 # First paint: the first animation frame after the page's flame graph was drawn.
 PAINT_PROBE_JS = """
@@ -152,14 +152,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def send(self, body: bytes, ctype: str, status: int = 200, extra: dict | None = None):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+        send_response(self, status, body, ctype, extra)
 
     def do_GET(self):
         path = self.path.split("?", 1)[0]

@@ -31,6 +31,27 @@ CHROMIUM_ARGS = [
 ]
 
 
+def send_response(handler: Any, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+    """One whole answer of a test or bench HTTP handler (BaseHTTPRequestHandler), never cached."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", ctype)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.send_header("Cache-Control", "no-store")
+    for k, v in (headers or {}).items():
+        handler.send_header(k, v)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def open_page(pw: Any, width: int = 1280, height: int = 900) -> tuple[Any, Any, list[str]]:
+    """Chromium with the shared flags, one page, and the list its uncaught errors go to."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return browser, page, errors
+
+
 def claude_project_name(workspace: Path) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in str(workspace))
 

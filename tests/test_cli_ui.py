@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sp_fixtures import CHROMIUM, CHROMIUM_ARGS, FIXTURES
+from sp_fixtures import FIXTURES, open_page
 
 FIXTURE = FIXTURES / "claude-code" / "spotter-subagent.jsonl"
 
@@ -48,11 +48,8 @@ def test_ui_prints_a_url_that_opens_the_flame_graph(tmp_path: Path):
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser, page, errors = open_page(pw)
             try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                errors: list[str] = []
-                page.on("pageerror", lambda e: errors.append(str(e)))
                 page.goto(url)
                 page.wait_for_function("window.__sessionprof && window.__sessionprof.frameCount() > 0", timeout=30_000)
                 assert data["title"][:30] in page.locator("#session-title").inner_text()

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "editor-clients" / "web"
 ARTIFACTS = ROOT / ".artifacts"
 FIXTURES = Path(os.environ.get("SESSIONPROF_FIXTURES", Path(__file__).resolve().parents[2] / "tests" / "fixtures"))
-from sp_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from sp_fixtures import CHROMIUM, CHROMIUM_ARGS, send_response  # noqa: E402
 
 MODES = {"time": ("time", "time"), "aggregate": ("aggregate", "time"), "tokens": ("time", "tokens")}
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".md": "text/markdown"}
@@ -150,14 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+        send_response(self, status, body, ctype, headers)
 
     def _authorized(self) -> bool:
         token = self.server.token

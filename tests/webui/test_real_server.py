@@ -11,10 +11,9 @@ from pathlib import Path
 
 import aiohttp
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lsp_harness import start, stop  # noqa: E402
+from sp_fixtures import open_page  # noqa: E402
 
 
 def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
@@ -22,11 +21,8 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser, page, errors = open_page(pw)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
             # a clean console: no CSP directive ignored in <meta>, no favicon 404
             page.on("console", lambda m: m.type in ("error", "warning") and errors.append(m.text))
             page.add_init_script(
