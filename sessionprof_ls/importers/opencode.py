@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .common import ImportResult, JSONDecodeError, json_loads
+from .common import ImportResult, json_loads
 from .opencode_storage import import_storage
-from .opencode_turns import SOURCE, Source, build_turn, source_of
+from .opencode_turns import SOURCE, Source, build_turn, json_object, source_of
 
 __all__ = ["SOURCE", "connect_ro", "import_db", "import_opencode"]
 _BUSY_MS = 200
@@ -46,15 +46,7 @@ class DbSource(Source):
         self._links: dict[str, tuple[str, str] | None] = {}
 
     def _json(self, table: str, rowid: int, raw: Any) -> dict[str, Any] | None:
-        try:
-            d = json_loads(raw)
-        except (JSONDecodeError, TypeError) as exc:
-            self.errors.append(f"{self.label}: {table}:{rowid}: invalid JSON ({exc})")
-            return None
-        if not isinstance(d, dict):
-            self.errors.append(f"{self.label}: {table}:{rowid}: expected a JSON object")
-            return None
-        return d
+        return json_object(lambda: json_loads(raw), f"{self.label}: {table}:{rowid}", self.errors)
 
     def session(self, sid: str) -> dict[str, Any] | None:
         if sid not in self._sessions:

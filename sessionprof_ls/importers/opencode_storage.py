@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .common import ImportResult, JSONDecodeError, json_loads
-from .opencode_turns import SOURCE, Source, build_turn, source_of
+from .common import ImportResult, json_loads
+from .opencode_turns import SOURCE, Source, build_turn, json_object, source_of
 
 
 class StorageSource(Source):
@@ -21,15 +21,7 @@ class StorageSource(Source):
         self._msgs: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
     def _load(self, f: Path) -> dict[str, Any] | None:
-        try:
-            d = json_loads(f.read_bytes())
-        except (OSError, JSONDecodeError) as exc:
-            self.errors.append(f"{f}: invalid JSON ({exc})")
-            return None
-        if not isinstance(d, dict):
-            self.errors.append(f"{f}: expected a JSON object")
-            return None
-        return d
+        return json_object(lambda: json_loads(f.read_bytes()), str(f), self.errors)
 
     def session(self, sid: str) -> dict[str, Any] | None:
         if sid not in self._sessions:

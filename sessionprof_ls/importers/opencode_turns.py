@@ -5,11 +5,12 @@ subagent's turn inside its task call. Both stores read through `Source`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from .builder import BuilderState, SessionBuilder
-from .common import as_obj, opt_str
+from .common import JSONDecodeError, as_obj, opt_str
 
 SOURCE = "opencode"
 _READ = {"read"}
@@ -58,6 +59,19 @@ class Source(Protocol):
     def parts(self, message_id: str) -> list[tuple[str, dict[str, Any]]]: ...
     def turn_number(self, sid: str, user_id: str, created: Any) -> int: ...
     def task_call(self, child_sid: str) -> tuple[str, str] | None: ...  # (parent session, callID)
+
+
+def json_object(load: Callable[[], Any], where: str, errors: list[str]) -> dict[str, Any] | None:
+    """One JSON object from the database or a storage file, else one error naming where."""
+    try:
+        d = load()
+    except (OSError, JSONDecodeError, TypeError) as exc:
+        errors.append(f"{where}: invalid JSON ({exc})")
+        return None
+    if not isinstance(d, dict):
+        errors.append(f"{where}: expected a JSON object")
+        return None
+    return d
 
 
 def source_of(path: Path) -> str:
