@@ -4,20 +4,10 @@
  * the flame graph panel, gives terminals the server's endpoint, and adds the client-side
  * commands (ids distinct from the server's, which vscode-languageclient registers).
  */
-import { spawn } from "child_process";
 import * as vscode from "vscode";
-import {
-  CloseAction,
-  ErrorAction,
-  DidChangeConfigurationNotification,
-  ExecuteCommandRequest,
-  LanguageClient,
-  type LanguageClientOptions,
-  type ServerOptions,
-  State,
-} from "vscode-languageclient/node";
-import { CrashPolicy, crashCause, crashMessage, StderrTail } from "./common/crash";
-import { formatCost, formatInt } from "./common/format";
+import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
+import { launchClient } from "./common/client";
+import { command, exportSessionCommand, pickSessionCommand, pickSuggestionCommand, toggleSetting, type CommandHost } from "./common/commands";
 import * as log from "./common/log";
 import { FlameGraphPanel, VIEW_TYPE, type PanelHost } from "./common/panel";
 import { applySuggestion } from "./common/apply";
@@ -40,15 +30,6 @@ let stoppingOnPurpose = false;
 /** Waiting for the first summary (a panel revived after a reload). */
 const summaryWaiters: Array<(s: P.Summary) => void> = [];
 
-/** The built-in profile viewer's custom editor (ms-vscode.vscode-js-profile-table). */
-const CPUPROFILE_VIEW = "jsProfileVisualizer.cpuprofile.table";
-
-const EXPORT_EXTENSIONS: Record<string, string> = {
-  speedscope: ".speedscope.json",
-  cpuprofile: ".cpuprofile",
-  "chrome-trace": ".trace.json",
-  json: ".json",
-};
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(P.CONFIG_SECTION);
@@ -96,135 +77,16 @@ async function startClient(): Promise<LanguageClient | undefined> {
   server = found.server;
   log.info(`Starting ${server.command} ${server.args.join(" ")} (found via ${server.source})`);
 
-  // issue 15: spawned here so its stderr is kept for the crash message (crash.ts); the
-  // client still copies stderr to the log.
-  const spawned = server;
-  const policy = new CrashPolicy();
-  const stderr = new StderrTail();
-  /** The client is restarting a server that crashed after start-up (silently). */
-  let crashRestart = false;
-  let exited: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({ code: null, signal: null });
-  const serverOptions: ServerOptions = async () => {
-    stderr.reset();
-    policy.started();
-    const cp = spawn(spawned.command, spawned.args, {
-      cwd: workspaceFolder(),
-      env: { ...process.env, ...(spawned.env ?? {}) }, // issue 15: bundled libs
-      stdio: "pipe",
-      windowsHide: true,
-    });
-    cp.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    exited = new Promise((resolve) => {
-      cp.on("exit", (code, signal) => resolve({ code, signal }));
-      cp.on("error", (err) => {
-        stderr.push(`${err.message}\n`);
-        resolve({ code: null, signal: null });
-      });
-    });
-    return cp;
-  };
-  let lc: LanguageClient | undefined = undefined;
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file" }],
-    // every line at its own level in the SessionProf log (log.ts)
-    outputChannel: log.serverOutput(),
-    // hovers link to the flame graph (sessionprof.showEvent); no other command runs from Markdown
-    markdown: { isTrusted: { enabledCommands: [P.CMD_SHOW_EVENT, P.CMD_OPEN_FLAME_GRAPH] }, supportHtml: false },
-    initializationOptions: { [P.CONFIG_SECTION]: currentServerSettings() },
-    // issue 15: one message with the cause instead of the client's toast per restart
-    initializationFailedHandler: (err) => {
-      log.error("The language server's initialize failed", err);
-      return false;
-    },
-    errorHandler: {
-      error: (_err, _msg, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
-      closed: async () => {
-        // stderr's last lines arrive with the exit, shortly after stdout closed
-        const exit = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
-        const cause = crashCause(stderr.value, exit?.code, exit?.signal);
-        const decision = policy.closed();
-        log.warn(`${decision.log}: ${cause}`);
-        crashRestart = decision.restart;
-        if (decision.restart) {
-          status.restarting();
-        }
-        if (decision.notify) {
-          status.failed("the language server stopped (see the log)");
-          void vscode.window
-            .showErrorMessage(crashMessage(decision.kind, cause), "Open Log", "Open Settings")
-            .then((choice) => {
-              if (choice === "Open Log") {
-                log.logChannel().show(true);
-              } else if (choice === "Open Settings") {
-                void openOurSettings();
-              }
-            });
-        }
-        return { action: decision.restart ? CloseAction.Restart : CloseAction.DoNotRestart, handled: true };
-      },
-    },
-    middleware: {
-      workspace: {
-        // Answer workspace/configuration for our section with the cleaned settings
-        // (no empty strings, expanded paths), the same object as initializationOptions.
-        // The server registers for didChangeConfiguration of our section: send it the same
-        // cleaned object instead of the raw section (which holds client-only settings).
-        didChangeConfiguration: async () => {
-          if (lc?.isRunning()) {
-            await lc.sendNotification(DidChangeConfigurationNotification.type, {
-              settings: { [P.CONFIG_SECTION]: currentServerSettings() },
-            });
-          }
-        },
-        configuration: async (params, token, next) => {
-          const raw = await next(params, token);
-          if (!Array.isArray(raw)) {
-            return raw;
-          }
-          return params.items.map((item, i) =>
-            item.section === P.CONFIG_SECTION ? currentServerSettings() : raw[i],
-          );
-        },
-      },
-    },
-  };
-
-  lc = new QuietStartClient("sessionprof", "SessionProf", serverOptions, clientOptions);
-  lc.onNotification(P.READY, (params: P.ReadyParams) => onReady(params));
-  lc.onNotification(P.SUMMARY, (summary: unknown) => onSummary(summary));
-  lc.onDidChangeState((e) => {
-    if (e.newState === State.Running) {
-      policy.running();
-      if (crashRestart) {
-        crashRestart = false;
-        if (status.summary) {
-          status.update(status.summary); // the new server's summary follows, if it knows one
-        } else {
-          status.idle();
-        }
-      }
-    }
-    if (e.newState === State.Stopped) {
-      if (stoppingOnPurpose || crashRestart) {
-        log.info("The language server stopped (restart)");
-      } else {
-        log.error("The language server stopped unexpectedly");
-        status.failed("the language server stopped (see the log)");
-      }
-    }
+  const lc = await launchClient(server, {
+    status,
+    cwd: workspaceFolder,
+    settings: currentServerSettings,
+    openSettings: openOurSettings,
+    onReady,
+    onSummary,
+    stoppingOnPurpose: () => stoppingOnPurpose,
   });
-  try {
-    await lc.start();
-  } catch (err) {
-    // a server that died at start-up is reported by errorHandler.closed above, once
-    log.error("The language server failed to start", err);
-    status.failed("the language server failed to start");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2500))]);
-    await new Promise((r) => setTimeout(r, 100));
-    if (!policy.hasReported) {
-      void vscode.window.showErrorMessage(`SessionProf: the language server failed to start: ${String(err)}`, "Open Log")
-        .then((choice) => choice && log.logChannel().show(true));
-    }
+  if (!lc) {
     return undefined;
   }
   client = lc;
@@ -246,14 +108,6 @@ export async function openOurSettings(): Promise<void> {
     }
   }
   await vscode.commands.executeCommand("workbench.action.openSettings", query);
-}
-
-/** The client's own "couldn't create connection" toast goes to the log only: startClient
- * reports a failed start once, with the cause (issue 15). */
-class QuietStartClient extends LanguageClient {
-  override error(message: string, data?: any, showNotification: boolean | "force" = true): void {
-    super.error(message, data, /couldn't create connection to server/.test(message) ? false : showNotification);
-  }
 }
 
 /** The running client, starting it first if needed; undefined (with a message) if it cannot run. */
@@ -411,91 +265,14 @@ async function runServerCommand(command: string, args: unknown[]): Promise<unkno
 function openFlameGraph(focus: { sessionId?: string; eventId?: string } = {}): void {
   FlameGraphPanel.show(context.extensionUri, panelHost, focus);
 }
-
-async function pickSession(placeHolder: string): Promise<P.SessionInfo | undefined> {
-  const lc = await requireClient();
-  const sessions = (await lc.sendRequest(P.SESSIONS, {})) as P.SessionInfo[] | null;
-  if (!Array.isArray(sessions) || sessions.length === 0) {
-    void vscode.window.showInformationMessage("SessionProf: no agent sessions recorded yet.");
-    return undefined;
-  }
-  const current = status.summary?.sessionId;
-  type Item = vscode.QuickPickItem & { session: P.SessionInfo };
-  const items: Item[] = sessions.map((s) => {
-    const cost = formatCost(s.totalCost ?? null);
-    const started = typeof s.startTime === "number" ? new Date(s.startTime).toLocaleString() : "";
-    return {
-      label: (s.sessionId === current ? "$(check) " : "") + (s.title || s.sessionId),
-      description: `${formatInt(s.totalTokens ?? 0)} tk${cost ? ` · ${cost}` : ""}`,
-      detail: [s.source, started, s.sessionId].filter(Boolean).join(" · "),
-      session: s,
-    };
-  });
-  const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDetail: true });
-  return picked?.session;
-}
-
-async function pickSessionCommand(): Promise<void> {
-  const session = await pickSession("Session to show");
-  if (session) {
-    await runServerCommand(P.CMD_SELECT_SESSION, [session.sessionId]);
-  }
-}
-
-async function exportSessionCommand(): Promise<void> {
-  const session = await pickSession("Session to export");
-  if (!session) {
-    return;
-  }
-  const format = await vscode.window.showQuickPick(
-    P.EXPORT_FORMATS.map((f) => ({ label: f, description: EXPORT_EXTENSIONS[f] })),
-    { placeHolder: "Export format (speedscope and cpuprofile open in speedscope / Chrome DevTools)" },
-  );
-  if (!format) {
-    return;
-  }
-  const safeName = session.sessionId.replace(/[^A-Za-z0-9._-]/g, "_");
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const target = await vscode.window.showSaveDialog({
-    defaultUri: folder ? vscode.Uri.joinPath(folder, safeName + EXPORT_EXTENSIONS[format.label]) : undefined,
-    saveLabel: "Export",
-  });
-  if (!target) {
-    return;
-  }
-  await runServerCommand(P.CMD_EXPORT, [session.sessionId, format.label, target.fsPath]);
-  const choice = await vscode.window.showInformationMessage(`SessionProf: exported to ${target.fsPath}`, "Open");
-  if (choice === "Open") {
-    await openExport(target, format.label);
-  }
-}
-
-/** A .cpuprofile opens in VS Code's profile viewer (the built-in js-profile-table), the rest as text. */
-async function openExport(target: vscode.Uri, format: string): Promise<void> {
-  if (format === "cpuprofile") {
-    try {
-      await vscode.commands.executeCommand("vscode.openWith", target, CPUPROFILE_VIEW);
-      return;
-    } catch (err) {
-      log.warn(`The profile viewer could not open ${target.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  await vscode.commands.executeCommand("vscode.open", target);
-}
+const commandHost: CommandHost = {
+  requireClient,
+  runServerCommand,
+  summary: () => status.summary,
+};
 
 // ------------------------------------------------------------------ toggles and the status menu
 
-/** Flip a boolean setting where it is set (workspace if set there, else user); the server
- * hears it through didChangeConfiguration and asks the editor to refresh. */
-async function toggleSetting(name: "inlayHints" | "codeLens", label: string): Promise<void> {
-  const cfg = config();
-  const inspect = cfg.inspect<boolean>(name);
-  const now = cfg.get<boolean>(name) ?? true;
-  const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await cfg.update(name, !now, target);
-  log.info(`${label} ${now ? "off" : "on"}`);
-  vscode.window.setStatusBarMessage(`SessionProf: ${label} ${now ? "off" : "on"}`, 3000);
-}
 
 /** The status bar's menu, as the Python extension offers one. */
 async function statusMenu(): Promise<void> {
@@ -505,8 +282,8 @@ async function statusMenu(): Promise<void> {
   const summary = status.summary;
   const items: Item[] = [
     { label: "$(flame) Open Flame Graph", description: summary ? summary.title : "no session", run: () => openFlameGraph() },
-    { label: "$(list-selection) Switch Session…", run: pickSessionCommand },
-    { label: "$(export) Export Session…", run: exportSessionCommand },
+    { label: "$(list-selection) Switch Session…", run: () => pickSessionCommand(commandHost) },
+    { label: "$(export) Export Session…", run: () => exportSessionCommand(commandHost) },
     { label: `$(eye${hints ? "-closed" : ""}) ${hints ? "Hide" : "Show"} Inlay Hints`, run: () => toggleSetting("inlayHints", "inlay hints") },
     { label: `$(${lenses ? "eye-closed" : "eye"}) ${lenses ? "Hide" : "Show"} Code Lenses`, run: () => toggleSetting("codeLens", "code lenses") },
     { label: "$(debug-restart) Restart Language Server", run: restartClient },
@@ -518,42 +295,6 @@ async function statusMenu(): Promise<void> {
   }
 }
 
-async function pickSuggestionCommand(): Promise<void> {
-  const lc = await requireClient();
-  const sessionId = status.summary?.sessionId;
-  const perf = (await lc.sendRequest(P.PERFORMANCE, sessionId ? { sessionId } : {})) as P.PerformanceData | null;
-  const suggestions = Array.isArray(perf?.suggestions) ? perf!.suggestions : [];
-  if (!perf || suggestions.length === 0) {
-    void vscode.window.showInformationMessage("SessionProf: no suggestions for the current session.");
-    return;
-  }
-  type Item = vscode.QuickPickItem & { suggestion: P.OptimizationSuggestion };
-  const picked = await vscode.window.showQuickPick(
-    suggestions.map<Item>((s) => ({
-      label: `$(lightbulb) ${s.title}`,
-      description: s.estimatedSaving,
-      detail: s.description,
-      suggestion: s,
-    })),
-    { placeHolder: "Suggestion to apply (adds guidance to the agent's instruction file)", matchOnDetail: true },
-  );
-  if (picked) {
-    await runServerCommand(P.CMD_APPLY_SUGGESTION, [perf.sessionId, picked.suggestion.id]);
-  }
-}
-
-/** Wrap a command so a failure is a message and a log line, never an unhandled rejection. */
-function command(id: string, run: (...args: any[]) => unknown): vscode.Disposable {
-  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-    try {
-      return await run(...args);
-    } catch (err) {
-      log.error(`${id} failed`, err);
-      void vscode.window.showErrorMessage(`SessionProf: ${err instanceof Error ? err.message : String(err)}`);
-      return undefined;
-    }
-  });
-}
 
 // ------------------------------------------------------------------ activation
 
@@ -570,9 +311,9 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
       }
       openFlameGraph({ sessionId, eventId });
     }),
-    command(P.CMD_PICK_SESSION, pickSessionCommand),
-    command(P.CMD_EXPORT_SESSION, exportSessionCommand),
-    command(P.CMD_PICK_SUGGESTION, pickSuggestionCommand),
+    command(P.CMD_PICK_SESSION, () => pickSessionCommand(commandHost)),
+    command(P.CMD_EXPORT_SESSION, () => exportSessionCommand(commandHost)),
+    command(P.CMD_PICK_SUGGESTION, () => pickSuggestionCommand(commandHost)),
     command(P.CMD_RESTART_SERVER, restartClient),
     command(P.CMD_SHOW_LOG, () => log.logChannel().show(true)),
     command(P.CMD_TOGGLE_INLAY_HINTS, () => toggleSetting("inlayHints", "inlay hints")),
