@@ -2,62 +2,21 @@
 //
 // Every string that comes from a session (names, file paths, tool arguments, agent text)
 // reaches the page through textContent / createTextNode only, never as HTML.
-import {
-  FLAME_GRAPH,
-  PERFORMANCE,
-  SESSIONS,
-} from "./protocol.js";
+import { FLAME_GRAPH, PERFORMANCE, SESSIONS } from "./protocol.js";
 import { createTransport } from "./transport.js";
 import { trackPanelState } from "./panelstate.js"; // issue 16: VS Code panel state across reloads
-import { MIN_FRAME_PX, ROW_HEIGHT, buildFlameData } from "./flame.js";
+import { buildFlameData } from "./flame.js";
 import { FlameGraphView } from "./flameview.js";
 import { flameCard } from "./flamecard.js";
 import { afterPaint } from "./paint.js";
+import { $, applyTheme as applyThemeTo, buildLayout, clear, h, readConfig, renderEmpty, showError, watchTheme } from "./layout.js";
+import { exposeTestHook } from "./testhook.js"; // window.__sessionprof
 
 const FLAME_MODES = {
   time: { view: "time", weight: "time", label: "Time" },
   aggregate: { view: "aggregate", weight: "time", label: "Aggregated" },
   tokens: { view: "time", weight: "tokens", label: "Tokens" },
 };
-
-// ------------------------------------------------------------------ DOM helpers
-
-/** Creates an element; string children become text nodes, `text` sets textContent. */
-function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  if (attrs) {
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v == null || v === false) continue;
-      if (k === "class") el.className = v;
-      else if (k === "text") el.textContent = String(v);
-      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? "" : String(v));
-    }
-  }
-  for (const c of children.flat()) {
-    if (c == null || c === false) continue;
-    el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
-  }
-  return el;
-}
-
-function clear(el) {
-  while (el.firstChild) el.removeChild(el.firstChild);
-  return el;
-}
-
-const $ = (id) => document.getElementById(id);
-
-function readConfig() {
-  const meta = document.querySelector('meta[name="sessionprof-config"]');
-  if (!meta) return {};
-  try {
-    const c = JSON.parse(meta.getAttribute("content") || "{}");
-    return c && typeof c === "object" ? c : {};
-  } catch (e) {
-    return { configError: `invalid sessionprof-config: ${e.message}` };
-  }
-}
 
 // ------------------------------------------------------------------ state
 
@@ -101,86 +60,7 @@ function loadLater() {
   return laterReq;
 }
 
-// ------------------------------------------------------------------ theme
-
-function applyTheme() {
-  const root = document.documentElement;
-  // In VS Code the body class follows the theme live (vscode-light, vscode-dark,
-  // vscode-high-contrast[-light]); config.theme is only the theme the panel opened with.
-  const cls = document.body.classList;
-  const live = cls.contains("vscode-high-contrast-light") || cls.contains("vscode-light") ? "light" : cls.contains("vscode-dark") || cls.contains("vscode-high-contrast") ? "dark" : null;
-  const fixed = config.theme === "light" || config.theme === "high-contrast-light" ? "light" : config.theme === "dark" || config.theme === "high-contrast" ? "dark" : null;
-  const theme = live || fixed || (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
-  if (theme && root.dataset.theme !== theme) root.dataset.theme = theme;
-  const cs = getComputedStyle(root);
-  const v = (name, dflt) => cs.getPropertyValue(name).trim() || dflt;
-  if (flameView) {
-    flameView.setTheme({
-      bg: v("--sp-canvas-bg", "#ffffff"),
-      fg: v("--sp-fg", "#1f2328"),
-      select: v("--sp-select", "#111111"),
-      muted: v("--sp-muted", "#57606a"),
-      idle: v("--sp-idle", "#e5e7eb"),
-    });
-  }
-}
-
-// ------------------------------------------------------------------ layout
-
-function buildLayout() {
-  const app = $("app");
-  clear(app);
-  const tabs = [
-    ["overview", "Overview"],
-    ["tokens", "Tokens"],
-    ["timeline", "Timeline"],
-    ["suggestions", "Suggestions"],
-  ];
-  app.append(
-    h(
-      "header",
-      { class: "topbar" },
-      h("h1", { text: "PERFORMANCE" }),
-      h("label", { class: "picker" }, "Session ", h("select", { id: "session-picker", "aria-label": "Session", onchange: (e) => loadSession(e.target.value) })),
-      h("span", { id: "session-title", class: "session-title" }),
-    ),
-    h("div", { id: "error", class: "error", role: "alert", hidden: true }),
-    h(
-      "nav",
-      { class: "tabs", role: "tablist", "aria-label": "Views", onkeydown: onTabKey },
-      tabs.map(([id, label]) =>
-        h("button", { id: `tab-${id}`, class: "tab", role: "tab", "aria-controls": `panel-${id}`, "data-tab": id, text: label, onclick: () => setTab(id) }),
-      ),
-    ),
-    h(
-      "section",
-      { id: "panel-overview", class: "panel", role: "tabpanel", "aria-labelledby": "tab-overview" },
-      buildFlameCard(),
-      h("div", { class: "card" }, h("h2", { text: "Summary" }), h("div", { id: "summary", class: "summary" })),
-      h("div", { class: "card" }, h("h2", { text: "Time breakdown" }), h("div", { id: "breakdown", class: "breakdown" })),
-      h("div", { class: "card" }, h("h2", { text: "Slowest operations" }), h("ol", { id: "slowest", class: "slowest" })),
-      h("div", { class: "card" }, h("h2", { text: "Optimization suggestions" }), h("div", { id: "suggestions-overview" })),
-    ),
-    h(
-      "section",
-      { id: "panel-tokens", class: "panel", role: "tabpanel", "aria-labelledby": "tab-tokens", hidden: true },
-      h("div", { class: "card" }, h("h2", { text: "By message" }), h("div", { id: "tokens-by-message", class: "table-wrap" })),
-      h("div", { class: "card" }, h("h2", { text: "By file in context" }), h("div", { id: "tokens-by-file", class: "table-wrap" })),
-      h("div", { class: "card" }, h("h2", { text: "By model" }), h("div", { id: "tokens-by-model" })),
-    ),
-    h(
-      "section",
-      { id: "panel-timeline", class: "panel", role: "tabpanel", "aria-labelledby": "tab-timeline", hidden: true },
-      h("div", { class: "card" }, h("h2", { text: "Timeline" }), h("div", { id: "timeline", class: "table-wrap" })),
-    ),
-    h(
-      "section",
-      { id: "panel-suggestions", class: "panel", role: "tabpanel", "aria-labelledby": "tab-suggestions", hidden: true },
-      h("div", { class: "card" }, h("h2", { text: "Optimization suggestions" }), h("div", { id: "suggestions-full" })),
-    ),
-  );
-  setTab("overview");
-}
+const applyTheme = () => applyThemeTo(config, flameView);
 
 function buildFlameCard() {
   const fc = flameCard({ h, modes: FLAME_MODES, mode: state.mode, onMode: setMode, onReset: () => flameView.reset() });
@@ -189,18 +69,6 @@ function buildFlameCard() {
   return fc.card;
 }
 
-/** WAI-ARIA tabs: arrows, Home and End move between tabs and show them. */
-function onTabKey(ev) {
-  const tabs = [...document.querySelectorAll(".tab")];
-  const k = tabs.indexOf(document.activeElement);
-  if (k < 0) return;
-  const to = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: 0, End: tabs.length - 1 }[ev.key];
-  if (to == null) return;
-  ev.preventDefault();
-  const t = tabs[(to + tabs.length) % tabs.length];
-  t.focus();
-  setTab(t.dataset.tab);
-}
 
 function setTab(id) {
   state.tab = id;
@@ -211,13 +79,6 @@ function setTab(id) {
   for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${id}`;
   if (id === "overview" && flameView) flameView.resize();
   if (id === "timeline") renderTimeline();
-}
-
-function showError(msg) {
-  const el = $("error");
-  if (!el) return;
-  el.textContent = msg || "";
-  el.hidden = !msg;
 }
 
 // ------------------------------------------------------------------ loading
@@ -363,8 +224,7 @@ async function refresh(keepView, prefetched = null) {
 
 async function setMode(mode) {
   if (!FLAME_MODES[mode] || mode === state.mode) return;
-  state.mode = mode;
-  for (const b of document.querySelectorAll(".mode")) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+  setModeQuiet(mode);
   const m = FLAME_MODES[mode];
   try {
     const flame = await transport.request(FLAME_GRAPH, { sessionId: state.sessionId, view: m.view, weight: m.weight, encoding: "base64" });
@@ -489,80 +349,7 @@ async function renderDetails(i) {
   await details.renderDetails(box, d, i, () => seq === detailsSeq);
 }
 
-function renderEmpty() {
-  clear($("summary")).appendChild(h("p", { class: "muted", text: "No session yet. Events appear here as the agent works." }));
-}
-
 // ------------------------------------------------------------------ start
-
-function exposeTestHook() {
-  // Read-only view of the renderer for tests and the benchmark.
-  const v = flameView;
-  const frameInfo = (i) => {
-    const d = v.data;
-    if (!d || i < 0) return null;
-    return { index: i, name: d.strings[d.name[i]], type: d.types[d.type[i]], id: d.ids ? d.ids[i] : null, depth: d.depth[i], row: d.row[i], start: d.start[i], value: d.value[i], count: d.count ? d.count[i] : 1 };
-  };
-  // every drawn rectangle of one paint, [x, y, w, h, frame] (tests: nothing overlaps)
-  const drawnRects = () => {
-    v.rects = [];
-    v.draw();
-    const r = v.rects;
-    v.rects = null;
-    return r;
-  };
-  window.__sessionprof = Object.freeze({
-    minFrameWidth: MIN_FRAME_PX,
-    rowHeight: ROW_HEIGHT,
-    visibleFrameCount: () => v.stats.visible,
-    mergedColumnCount: () => v.stats.merged,
-    labelCount: () => v.stats.labels,
-    frameCount: () => (v.data ? v.data.n : 0),
-    rowsShown: () => v.rowsShown,
-    canvasWidth: () => v.cssWidth,
-    viewRange: () => [v.vs, v.ve],
-    selected: () => frameInfo(v.selected),
-    frameAt: (x, y) => frameInfo(v.frameAt(x, y)),
-    frameBox: (i) => v.frameBox(i),
-    frameRow: (i) => (v.data ? v.data.row[i] : -1),
-    frame: (i) => frameInfo(i),
-    rowCount: () => (v.data ? v.data.maxRow + 1 : 0),
-    canvasHeight: () => v.cssHeight,
-    scrollTop: () => v.scrollTop,
-    scrollToRow: (r) => v.scrollToRow(r),
-    drawnRects,
-    labelColors: () => [...v.labelColors.keys()],
-    drawnLabels: () => {
-      v.labelsOut = [];
-      v.draw();
-      const out = v.labelsOut;
-      v.labelsOut = null;
-      return out;
-    },
-    axisLabels: () => (v.axisLabels || []).map((t) => ({ x: t.x, label: t.label })),
-    idleGaps: () => (v.data ? v.data.idle.map((g) => ({ ...g })) : []),
-    laneFrames: () => (v.data ? v.data.laneFrames : 0),
-    history: () => v.history.map((z) => ({ vs: z.vs, ve: z.ve, label: z.label })),
-    zoomToFrame: (i) => v.zoomToFrame(i),
-    hoverAt: (x, y) => {
-      const t0 = performance.now();
-      v.hover(v.frameAt(x, y));
-      return performance.now() - t0;
-    },
-    lastOverlayMs: () => v.lastOverlayMs,
-    zoomTo: (s, e) => v.zoomTo(s, e),
-    zoomAt: (x, f) => v.zoomAt(x, f),
-    drawNow: () => v.draw(),
-    paintCount: () => v.paintCount,
-    lastPaintMs: () => v.lastPaintMs,
-    firstPaintAt: () => v.firstPaintAt,
-    pending: () => v.pending,
-    // the last load drew the graph and rendered the analysis and the message table (tests)
-    loaded: () => (state.loadDone || 0) === state.loadSeq && !state.messagesLoading,
-    mode: () => state.mode,
-    sessionId: () => state.sessionId,
-  });
-}
 
 async function main() {
   // issue 16: the session, tab, zoom and selection a reloaded VS Code panel had (panelstate.js)
@@ -581,14 +368,14 @@ async function main() {
   // When the host named the session, its data is requested before the page is built.
   transport.start();
   const early = state.sessionId ? fetchSession(state.sessionId) : null;
-  buildLayout();
+  buildLayout({ flameCard: buildFlameCard, loadSession, setTab });
   flameView = new FlameGraphView(state.flameElements, {
     onHover,
     onSelect: (i) => renderDetails(i),
     onView: () => flameUi && flameUi.renderCrumbs(),
   });
   flameUi = state.wireFlame(flameView);
-  exposeTestHook();
+  exposeTestHook(flameView, state);
   applyTheme();
   if (config.noSession && !state.sessionId) $("session-title").textContent = "No agent session for this workspace yet"; // issue 16
   if (config.configError) showError(config.configError);
@@ -597,12 +384,7 @@ async function main() {
     const [ww, wh] = flameView.wrapSize || [-1, -1];
     if (w.clientWidth > 0 && (w.clientWidth !== ww || w.clientHeight !== wh)) flameView.resize();
   }).observe($("flame-wrap"));
-  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", applyTheme);
-  // On a theme change VS Code swaps the body class (vscode-light / vscode-dark) and
-  // rewrites the --vscode-* variables in the <html> element's style.
-  const themeObserver = new MutationObserver(applyTheme);
-  themeObserver.observe(document.body, { attributes: true, attributeFilter: ["class"] });
-  themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ["style", "class"] });
+  watchTheme(applyTheme);
   if (early) {
     await Promise.all([refresh(false, early), loadSessions()]);
   } else {
