@@ -144,6 +144,27 @@ def test_no_module_over_400_lines():
     assert KNOWN_LONG - set(long) == set(), f"split now, drop from KNOWN_LONG: {KNOWN_LONG - set(long)}"
 
 
+CLIENTS = Path(__file__).resolve().parents[1] / "editor-clients"
+
+
+def client_modules() -> dict[str, Path]:
+    """The clients' own sources: web JS, the VS Code extension's TS (not its tests), nvim Lua."""
+    found = [
+        *(CLIENTS / "web").glob("*.js"),
+        *(CLIENTS / "vscode" / "src").rglob("*.ts"),
+        *(CLIENTS / "nvim").rglob("*.lua"),
+    ]
+    return {str(p.relative_to(CLIENTS)): p for p in found if "test" not in p.relative_to(CLIENTS).parts}
+
+
+def test_no_client_module_over_400_lines():
+    """The same rule for the clients (issue 20): app.js, report.lua and commands.lua had grown past it."""
+    mods = client_modules()
+    assert "web/app.js" in mods and "nvim/lua/sessionprof/report.lua" in mods, sorted(mods)
+    long = {name: n for name, path in mods.items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"client modules over {MAX_LINES} lines: {long}"
+
+
 def test_the_server_provides_what_the_http_endpoint_needs():
     """http_api.py types its host as endpoint_host.EndpointHost; the server must have each method."""
     import inspect
