@@ -90,6 +90,11 @@ class AnalysisBase:
     def event(self, i: int, children: list[JsonDict] | None = None) -> JsonDict:
         raise NotImplementedError
 
+    def metadata(self, i: int) -> JsonDict:
+        """Event i's metadata from the tree's columns (core.Analysis: tree.metadata, derived
+        from event_shape.METADATA)."""
+        raise NotImplementedError
+
     def tokens_by_file(self, total_input: int) -> list[JsonDict]:
         raise NotImplementedError
 

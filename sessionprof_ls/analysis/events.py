@@ -4,48 +4,12 @@ from __future__ import annotations
 
 import math
 
-from ..tree import F_COMPACTION, F_ERROR, F_ORPHAN, F_TOKENS, TYPES
+from ..tree import F_ORPHAN, TYPES
 from .base import AnalysisBase, JsonDict
 
 
 class EventsMixin(AnalysisBase):
     """The event tree; mixed into Analysis."""
-
-    def metadata(self, i: int) -> JsonDict:
-        t = self.t
-        s = t.strings
-        md: JsonDict = {}
-        if t.model[i] >= 0:
-            md["model"] = s.values[t.model[i]]
-        if i in t.provider:
-            md["provider"] = t.provider[i]
-        if t.flags[i] & F_TOKENS:
-            md["tokens"] = {"input": t.tin[i], "output": t.tout[i], "cacheRead": t.tcr[i], "cacheWrite": t.tcw[i]}
-        if t.cost[i] == t.cost[i]:
-            md["costUsd"] = t.cost[i]
-        if t.tool[i] >= 0:
-            md["toolName"] = s.values[t.tool[i]]
-        if t.file[i] >= 0:
-            md["filePath"] = s.values[t.file[i]]
-        if t.file_size[i] >= 0:
-            md["fileSize"] = t.file_size[i]
-        if t.file_tokens[i] >= 0:
-            md["fileTokens"] = t.file_tokens[i]
-        if t.start_line[i]:
-            md["startLine"] = t.start_line[i]
-        if t.end_line[i]:
-            md["endLine"] = t.end_line[i]
-        if i in t.url:
-            md["url"] = t.url[i]
-        if t.flags[i] & F_ERROR:
-            md["status"] = "error"
-            if i in t.error:
-                md["error"] = t.error[i]
-        if i in t.text:
-            md["text"] = t.text[i]
-        if t.flags[i] & F_COMPACTION:
-            md["compaction"] = True
-        return md
 
     def event(self, i: int, children: list[JsonDict] | None = None) -> JsonDict:
         t = self.t
