@@ -90,7 +90,7 @@ def candidates(
         sid = str(row["sessionId"])
         arrived_at = arrived.get(sid, 0.0)
         ws = row.get("workspace")
-        ours = where is None or sid in followed or (bool(ws) and _inside(str(ws), where))
+        ours = where is None or sid in followed or in_workspace(ws, where)
         if not ours and not arrived_at:
             continue
         last = last_event_ms(row)
