@@ -5,10 +5,11 @@ here independently of the page."""
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import pytest
 
-from .conftest import MODES, SessionData, engine_with, expected_visible, session_data_from, uncovered_center
+from .conftest import MODES, UI, SessionData, engine_with, expected_visible, session_data_from, uncovered_center
 
 TYPE_RGB = {
     "session": (0x3B, 0x82, 0xF6),
@@ -65,6 +66,27 @@ def pick_frame(
     return best[0], best[1]
 
 
+class Aim(NamedTuple):
+    """A settled page's time graph, canvas box and lanes, and the frame picked to point at."""
+
+    ui: UI
+    fg: dict
+    box: dict
+    row_of: list[int]
+    fr: dict
+    x: float
+
+
+def open_at_frame(open_ui, fixture_data: SessionData, **pick) -> Aim:
+    """Opens the page, waits for it to settle and picks a frame (pick_frame's options) to point at."""
+    ui = open_ui(fixture_data)
+    ui.settle()
+    fg = fixture_data.fg("time")
+    row_of = ui.rows()
+    i, x = pick_frame(fg, ui.hook("canvasWidth()"), rows=row_of, **pick)
+    return Aim(ui, fg, ui.canvas_box(), row_of, frame_of(fg, i, row_of), x)
+
+
 # ------------------------------------------------------------------ overview
 
 
@@ -114,13 +136,7 @@ def test_canvas_draws_expected_visible_frames_in_type_colours(open_ui, fixture_d
 
 
 def test_hover_shows_tooltip_of_the_frame(open_ui, fixture_data: SessionData):
-    ui = open_ui(fixture_data)
-    ui.settle()
-    fg = fixture_data.fg("time")
-    box = ui.canvas_box()
-    row_of = ui.rows()
-    i, x = pick_frame(fg, ui.hook("canvasWidth()"), rows=row_of)
-    fr = frame_of(fg, i, row_of)
+    ui, fg, box, _, fr, x = open_at_frame(open_ui, fixture_data)
     y = fr["row"] * ui.hook("rowHeight") + 9
     ui.page.mouse.move(box["x"] + x, box["y"] + y)
     tip = ui.page.locator("#flame-tooltip")
@@ -133,13 +149,7 @@ def test_hover_shows_tooltip_of_the_frame(open_ui, fixture_data: SessionData):
 
 
 def test_click_selects_and_shows_event_details(open_ui, fixture_data: SessionData):
-    ui = open_ui(fixture_data)
-    ui.settle()
-    fg = fixture_data.fg("time")
-    box = ui.canvas_box()
-    row_of = ui.rows()
-    i, x = pick_frame(fg, ui.hook("canvasWidth()"), types=("ai_response",), min_px=8, rows=row_of)
-    fr = frame_of(fg, i, row_of)
+    ui, _, box, _, fr, x = open_at_frame(open_ui, fixture_data, types=("ai_response",), min_px=8)
     ui.page.mouse.click(box["x"] + x, box["y"] + fr["row"] * ui.hook("rowHeight") + 9)
     assert ui.hook("selected()")["id"] == fr["id"]
     ev = fixture_data.events[fixture_data.session_id][fr["id"]]
@@ -153,19 +163,13 @@ def test_click_selects_and_shows_event_details(open_ui, fixture_data: SessionDat
 
 
 def test_double_click_zooms_to_the_frame_and_reset_restores(open_ui, fixture_data: SessionData):
-    ui = open_ui(fixture_data)
-    ui.settle()
-    fg = fixture_data.fg("time")
+    ui, fg, box, row_of, fr, x = open_at_frame(open_ui, fixture_data, types=("tool_execution",), min_px=20)
     width, rows, min_px, row_h = (
         ui.hook("canvasWidth()"),
         ui.hook("rowsShown()"),
         ui.hook("minFrameWidth"),
         ui.hook("rowHeight"),
     )
-    box = ui.canvas_box()
-    row_of = ui.rows()
-    i, x = pick_frame(fg, width, types=("tool_execution",), min_px=20, rows=row_of)
-    fr = frame_of(fg, i, row_of)
     ui.page.mouse.dblclick(box["x"] + x, box["y"] + fr["row"] * row_h + 9)
     ui.settle()
     vs, ve = ui.hook("viewRange()")
