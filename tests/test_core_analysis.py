@@ -194,6 +194,26 @@ def test_reread_after_write_is_not_wasted(engine):
     assert "reread_file" not in kinds
 
 
+def test_a_failed_read_is_neither_a_read_nor_a_re_read(engine):
+    """A Read that failed (Claude Code cancels a parallel Read with "Sibling tool call
+    errored") put nothing in context: the file table does not count it and a later read of
+    the same file is the first real one, not a wasted re-read."""
+    failed = {
+        "filePath": "x.py",
+        "status": "error",
+        "error": "<tool_use_error>Sibling tool call errored</tool_use_error>",
+    }
+    engine.ingest([ev("cancelled", "file_read", "x.py", 0, 1, failed), read("real", 10, 20, "x.py", 100)])
+    d = engine.performance("s", include_events=False)
+    row = next(r for r in d["tokensByFile"] if r["filePath"] == "x.py")
+    assert row["timesRead"] == 1 and row["eventIds"] == ["real"] and row["tokens"] == 100
+    assert "reread_file" not in {s["kind"] for s in d["suggestions"]}
+    # the same two reads, both ok: the second one is the wasted re-read
+    engine.ingest([ev("cancelled", "file_read", "x.py", 0, 1, {"filePath": "x.py", "status": "ok", "fileTokens": 100})])
+    rr = {s["kind"]: s for s in engine.performance("s", include_events=False)["suggestions"]}["reread_file"]
+    assert rr["affectedEvents"] == ["real"]
+
+
 def test_slowest_operations_ranked_with_hints(engine):
     engine.ingest(
         [

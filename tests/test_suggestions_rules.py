@@ -230,6 +230,19 @@ def test_reread_estimate_is_part_of_the_file_table(tmp_path, name):
         assert f"{mine:,} of the {total:,} tokens the file table counts" in s["description"]
 
 
+def test_a_cancelled_read_is_not_a_re_read_on_a_real_session(tmp_path):
+    """spotter-subagent: a subagent's Read of mix.exs was cancelled ("Sibling tool call
+    errored"); it read nothing, so mix.exs was read twice, and one of those is the re-read."""
+    engine, sid = load(tmp_path, "claude-code/spotter-subagent.jsonl")
+    data = engine.performance(sid, include_events=False)
+    cancelled = "tool:toolu_01QDUftK7MweJaWSx65d9Cmb:io"
+    row = next(r for r in data["tokensByFile"] if r["filePath"].endswith("/mix.exs"))
+    assert row["timesRead"] == 2 and cancelled not in row["eventIds"]
+    s = next(x for x in data["suggestions"] if x["kind"] == "reread_file")
+    assert cancelled not in s["affectedEvents"] and len(s["affectedEvents"]) == 1
+    assert s["description"].startswith("1 read fetched a file again")
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_smaller_model_bound_is_the_short_responses_repriced(tmp_path, name):
     engine, sid = load(tmp_path, name)

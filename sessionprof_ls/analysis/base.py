@@ -98,6 +98,9 @@ class AnalysisBase:
     def tokens_by_file(self, total_input: int) -> list[JsonDict]:
         raise NotImplementedError
 
+    def file_reads(self) -> Index:
+        raise NotImplementedError
+
     def resend_counts(self) -> dict[int, int]:
         raise NotImplementedError
 

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import pricing
-from ..tree import AGENT, AI, F_COMPACTION, F_TOKENS, FREAD, TOOL, USER
+from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_TOKENS, FREAD, TOOL, USER
 from .base import F64, I64, AnalysisBase, Bools, Index, JsonDict
 from .formatting import pct
 
@@ -179,11 +179,17 @@ class TokenTablesMixin(AnalysisBase):
             self._first_rates[c] = frate[sel][order]
         return out
 
+    def file_reads(self) -> Index:
+        """The reads that put a file in context. A read that failed (an error status: a
+        missing file, or a Read cancelled because a sibling call errored) read nothing, so it
+        is neither a read in the file table nor a re-read."""
+        ok = (self.a_flags & F_ERROR) == 0
+        return np.flatnonzero((self.a_type == FREAD) & (self._col("file") >= 0) & ok)
+
     def resend_counts(self) -> dict[int, int]:
         """Per file read (event index): how many later requests re-sent it, the count
         tokens_by_file multiplies by, so a suggestion's tokens agree with the file table."""
-        fcol = self._col("file")
-        reads = np.flatnonzero((self.a_type == FREAD) & (fcol >= 0))
+        reads = self.file_reads()
         out = dict.fromkeys(reads.tolist(), 0)
         if not reads.size:
             return out
@@ -199,7 +205,7 @@ class TokenTablesMixin(AnalysisBase):
     def tokens_by_file(self, total_input: int) -> list[JsonDict]:
         t = self.t
         fcol = self._col("file")
-        reads = np.flatnonzero((self.a_type == FREAD) & (fcol >= 0))
+        reads = self.file_reads()
         if not reads.size:
             return []
         ctx = self._context_of()

@@ -1,6 +1,7 @@
 """Stop re-reading unchanged files.
 
-A re-read is wasted when the file was not written between the two reads. Its cost is
+A re-read is wasted when the file was not written between the two reads (reads that
+failed do not count: they read nothing). Its cost is
 what the file table counts for that read: its tokens once as new input plus once per
 later request that re-sent it (the same per-read count the table multiplies by), so
 the suggestion's number is part of the table's `tokens + resentTokens` for the file.
@@ -16,7 +17,7 @@ import numpy as np
 
 from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms
-from ..tree import FREAD, FWRITE
+from ..tree import FWRITE
 from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 
@@ -36,7 +37,7 @@ class RereadFile(Rule):
         t = ctx.t
         a = ctx.a
         fcol = a._col("file")
-        reads = np.flatnonzero((a.a_type == FREAD) & (fcol >= 0))
+        reads = a.file_reads()  # a read that failed read nothing
         codes, counts = np.unique(fcol[reads], return_counts=True)
         again = codes[counts >= 2]
         if not again.size:
@@ -93,8 +94,10 @@ class RereadFile(Rule):
             for p in names[:3]
         ]
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        n = len(finding.events)
+        reads = "1 read" if n == 1 else f"{n} reads"
         return (
-            f"{len(finding.events)} reads fetched a file again that had not changed ({'; '.join(parts)}{more}). "
+            f"{reads} fetched a file again that had not changed ({'; '.join(parts)}{more}). "
             f"Together {est.tokens:,} tokens, the re-reads and the requests that re-sent them "
             f"({fmt_ms(est.ms)} of reading)."
         )
