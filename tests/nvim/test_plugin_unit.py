@@ -120,3 +120,25 @@ def test_report_text_from_real_session(nvim_runner, tmp_path, fixture):
     assert slow["name"] in shown["lines"][sel]
     assert shown["cursor"] == sel
     assert sel in shown["selected_marks"]
+
+
+def test_highlight_links_survive_colorscheme(nvim_runner):
+    """Every group links to its default on load and again after `:colorscheme` (whose `:hi clear`
+    drops default links), except one a scheme styles itself, which keeps the scheme's colour."""
+    run = nvim_runner("highlights.lua")
+    loaded = run.ok("loaded")
+    for group in ("SessionProfHeader", "SessionProfFlameAi", "SessionProfHintHigh", "SessionProfLens"):
+        assert group in loaded
+    assert loaded["SessionProfHeader"]["link"] == "Title"
+    assert loaded["SessionProfHintMid"]["link"] == "DiagnosticWarn"
+    for step in ("loaded", "after_builtin_scheme"):
+        groups = run.ok(step) or {}  # an empty Lua table comes back as []
+        assert set(groups) == set(loaded), (step, sorted(groups))
+        for name, hl in groups.items():
+            assert hl["link"] == hl["plugin"] and hl["plugin"] is not None, (step, name, hl)
+    styled = run.ok("after_scheme_that_styles_one") or {}
+    assert set(styled) == set(loaded), sorted(styled)
+    assert styled["SessionProfHeader"] == {"link": None, "fg": 0xFF0000, "plugin": "Title"}
+    for name, hl in styled.items():
+        if name != "SessionProfHeader":
+            assert hl["link"] == hl["plugin"], (name, hl)

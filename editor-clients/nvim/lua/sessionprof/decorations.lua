@@ -12,25 +12,7 @@ local M = {}
 M.hint_ns = vim.api.nvim_create_namespace('sessionprof.hints')
 M.lens_ns = vim.api.nvim_create_namespace('sessionprof.lenses')
 
---- Highlight groups, linked by default so colour schemes can override them.
-M.groups = {
-  SessionProfHintLow = 'LspInlayHint',
-  SessionProfHintMid = 'DiagnosticWarn',
-  SessionProfHintHigh = 'DiagnosticError',
-  SessionProfLens = 'LspCodeLens',
-  SessionProfLensSeparator = 'LspCodeLensSeparator',
-}
-
-function M.define_highlights()
-  for name, link in pairs(M.groups) do
-    vim.api.nvim_set_hl(0, name, { link = link, default = true })
-  end
-end
-M.define_highlights()
-vim.api.nvim_create_autocmd('ColorScheme', {
-  group = vim.api.nvim_create_augroup('sessionprof.highlights', { clear = true }),
-  callback = M.define_highlights,
-})
+require('sessionprof.highlights') -- the hint and lens groups, linked by default
 
 local LEVEL_GROUP = { low = 'SessionProfHintLow', mid = 'SessionProfHintMid', high = 'SessionProfHintHigh' }
 

@@ -6,13 +6,29 @@ local num, str = text.num, text.str
 
 local M = {}
 
-local flame_group = {
-  ai_response = 'SessionProfFlameAi',
-  tool_execution = 'SessionProfFlameTool',
-  file_read = 'SessionProfFlameRead',
-  file_write = 'SessionProfFlameWrite',
-  network_request = 'SessionProfFlameNetwork',
+---@class sessionprof.FlameKind
+---@field type? string the event type (none: every other event)
+---@field label string its name in the legend
+---@field group string its cells' highlight group
+
+--- The kinds of flame cell, in legend order.
+---@type sessionprof.FlameKind[]
+local KINDS = {
+  { type = 'ai_response', label = 'AI', group = 'SessionProfFlameAi' },
+  { type = 'tool_execution', label = 'tool', group = 'SessionProfFlameTool' },
+  { type = 'file_read', label = 'read', group = 'SessionProfFlameRead' },
+  { type = 'file_write', label = 'write', group = 'SessionProfFlameWrite' },
+  { type = 'network_request', label = 'network', group = 'SessionProfFlameNetwork' },
+  { label = 'other', group = 'SessionProfFlameOther' },
 }
+
+---@type table<string, string> event type -> its cells' group
+local flame_group = {}
+for _, kind in ipairs(KINDS) do
+  if kind.type then
+    flame_group[kind.type] = kind.group
+  end
+end
 
 --- One row of the flame chart per depth; cells are `[name dur]` boxes scaled to time.
 function M.render(b, perf, width, max_rows, selected_id)
@@ -100,16 +116,9 @@ function M.render(b, perf, width, max_rows, selected_id)
   end
   -- Legend: what the colours of narrow spans mean.
   b:add('  ')
-  for i, item in ipairs({
-    { 'AI', 'SessionProfFlameAi' },
-    { 'tool', 'SessionProfFlameTool' },
-    { 'read', 'SessionProfFlameRead' },
-    { 'write', 'SessionProfFlameWrite' },
-    { 'network', 'SessionProfFlameNetwork' },
-    { 'other', 'SessionProfFlameOther' },
-  }) do
-    b:add((i > 1 and '  ' or '') .. '▆▆', item[2])
-    b:add(' ' .. item[1])
+  for i, kind in ipairs(KINDS) do
+    b:add((i > 1 and '  ' or '') .. '▆▆', kind.group)
+    b:add(' ' .. kind.label)
   end
   b:nl('', 'SessionProfMuted')
 end

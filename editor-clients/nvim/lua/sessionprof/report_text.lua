@@ -1,30 +1,9 @@
---- Text helpers for the report: highlight groups, the line builder that tracks
---- highlight columns, word wrapping, and event lookup/description.
+--- Text helpers for the report: the line builder that tracks highlight columns,
+--- word wrapping, and event lookup/description.
 local fmt = require('sessionprof.format')
+require('sessionprof.highlights') -- the report's groups, linked by default
 
 local M = {}
-
---- Highlight groups (linked by default, so colour schemes can override them).
-local groups = {
-  SessionProfHeader = 'Title',
-  SessionProfSection = 'Label',
-  SessionProfMuted = 'Comment',
-  SessionProfValue = 'Number',
-  SessionProfBar = 'Function',
-  SessionProfSelected = 'Visual',
-  SessionProfSlow = 'DiagnosticWarn',
-  SessionProfSuggestion = 'DiagnosticHint',
-  SessionProfFlameSession = 'Directory',
-  SessionProfFlameAi = 'Statement',
-  SessionProfFlameTool = 'WarningMsg',
-  SessionProfFlameRead = 'String',
-  SessionProfFlameWrite = 'ErrorMsg',
-  SessionProfFlameNetwork = 'Special',
-  SessionProfFlameOther = 'Comment',
-}
-for name, link in pairs(groups) do
-  vim.api.nvim_set_hl(0, name, { link = link, default = true })
-end
 
 function M.num(v)
   return type(v) == 'number' and v or nil
