@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 Raw = msgspec.Raw
 RAW_TYPES = (bytes, bytearray, memoryview, Raw)
+_stream_decode = msgspec.json.Decoder().decode_lines  # a batch as a stream of JSON values
 
 
 class Engine:
@@ -243,11 +244,18 @@ class Engine:
         t = a.t
         needle = orjson.dumps(event_id)
         for seq in t.older_seqs.get(idx, []) + [t.seq[idx]]:
-            for raw in self.store.batch(seq):
-                if needle not in raw:
-                    continue
-                obj = orjson.loads(raw)
-                if obj.get("id") == event_id and isinstance(obj.get("metadata"), dict):
+            data = self.store.batch(seq)
+            if needle not in data:
+                continue
+            try:  # one event a line, as nearly always: parse only the lines that name it
+                found = [orjson.loads(line) for line in data.split(b"\n") if needle in line]
+            except orjson.JSONDecodeError:  # a pretty-printed HTTP body: read the batch as a stream
+                try:
+                    found = _stream_decode(data)
+                except msgspec.DecodeError:  # a damaged row: the tree's copy of the event stands
+                    found = []
+            for obj in found:
+                if isinstance(obj, dict) and obj.get("id") == event_id and isinstance(obj.get("metadata"), dict):
                     meta.update(obj["metadata"])
         meta.update(ev["metadata"])
         ev["metadata"] = meta

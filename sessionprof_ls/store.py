@@ -335,10 +335,11 @@ class Store:
             return False
         return True
 
-    def batch(self, seq: int) -> list[bytes]:
+    def batch(self, seq: int) -> bytes:
+        """One stored batch: its events as sent, joined by newlines (one may span lines)."""
         with self.lock:
             row = self.db.execute("SELECT data FROM batches WHERE seq=?", (seq,)).fetchone()
-        return row[0].split(b"\n") if row else []
+        return bytes(row[0]) if row else b""
 
     def event_count(self) -> int:
         with self.lock:

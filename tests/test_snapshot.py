@@ -164,3 +164,18 @@ def test_pretty_printed_http_events_reload(tmp_path):
     tree = b.tree("p")
     assert len(tree) == 2 and b.store.corrupt_rows == 0
     assert tree.parent_id_of(1) == "a" and tree.start[1] == 1_704_067_200_000.0
+
+
+def test_event_details_of_a_pretty_printed_event(tmp_path):
+    """A frame's details (Engine.event) read the stored event back, tool arguments and all,
+    when its HTTP body was pretty-printed (the event spans lines), also after a reload."""
+    body = b'[\n {\n  "sessionId": "p",\n  "id": "a",\n  "type": "tool_execution",\n  "name": "Bash",\n'
+    body += b'  "startTime": 1,\n  "endTime": 5,\n  "metadata": {\n   "toolName": "Bash",\n'
+    body += b'   "args": {"command": "ls -la"}\n  }\n }\n]'
+    path = tmp_path / "s.db"
+    a = Engine(path)
+    assert a.ingest_body(body)["accepted"] == 1
+    assert a.event("p", "a")["metadata"]["args"] == {"command": "ls -la"}
+    a.store.close()
+    ev = Engine(path).event("p", "a")
+    assert ev["metadata"]["args"] == {"command": "ls -la"} and ev["metadata"]["toolName"] == "Bash"
