@@ -76,3 +76,30 @@ def test_before_after_on_real_fixtures(tmp_path: Path):
     # undone suggestions are no longer measured
     assert applied.undone(engine.store, rr["id"])
     assert {r["kind"] for r in effects.effects(engine, workspace)} == {"smaller_model"}
+
+
+def test_a_later_session_in_a_subfolder_counts(tmp_path: Path):
+    """The agent run from a subfolder of the workspace still reads the root's guidance file,
+    so its session is an "after" session, by the editor's own workspace rule."""
+    engine = Engine(tmp_path / "s.db")
+    sid = engine.ingest(import_file(FIXTURES / BEFORE).events)["sessions"][0]
+    workspace = engine.tree(sid).workspace
+    reread = next(s for s in engine.performance(sid, include_events=False)["suggestions"] if s["kind"] == "reread_file")
+    now = time.time() * 1000.0
+    applied.record(engine.store, workspace, sid, reread, ["CLAUDE.md"], "test", now_ms=now)
+    events = later_session(AFTER, now, "later-sub")
+    for e in events:
+        if (e.get("metadata") or {}).get("workspace"):
+            e["metadata"]["workspace"] = workspace + "/apps/web"
+    engine.ingest(events)
+    assert engine.tree("later-sub").workspace == workspace + "/apps/web"
+    (row,) = effects.effects(engine, workspace)
+    assert row["after"]["sessions"] == 1 and row["verdict"] == "helped"
+    # a sibling folder whose name starts the same is another workspace
+    events = later_session(AFTER, now + 120_000, "later-sibling")
+    for e in events:
+        if (e.get("metadata") or {}).get("workspace"):
+            e["metadata"]["workspace"] = workspace + "-old"
+    engine.ingest(events)
+    (row,) = effects.effects(engine, workspace)
+    assert row["after"]["sessions"] == 1

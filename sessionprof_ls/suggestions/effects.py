@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms, fmt_usd
+from ..current_session import in_workspace
 from . import RULES, applied
 from .base import Context, Rule
 
@@ -34,12 +35,6 @@ def fmt_metric(value: float | None, unit: str) -> str:
     if unit == "percent":
         return f"{value:.1f}%"
     return f"{value:,.0f}"
-
-
-def _same_place(a: str | None, b: str) -> bool:
-    if not a:
-        return False
-    return a.rstrip("/") == b.rstrip("/")
 
 
 class Side(TypedDict):
@@ -66,7 +61,11 @@ def effects(engine: Engine, workspace: str) -> list[JsonDict]:
     rows = applied.for_workspace(engine.store, workspace)
     if not rows:
         return []
-    sessions = [s for s in engine.sessions() if _same_place(s["workspace"], workspace) and s["startTime"] is not None]
+    # the editor's own rule (current_session.in_workspace): a session run in a subfolder (the
+    # agent reads the root's guidance file from there too) or through a symlink counts
+    sessions = [
+        s for s in engine.sessions() if in_workspace(s["workspace"], [workspace]) and s["startTime"] is not None
+    ]
     out = []
     for row in rows:
         rule = RULES.get(row["kind"])
