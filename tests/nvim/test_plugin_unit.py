@@ -12,7 +12,7 @@ from sessionprof_ls import protocol
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers.claude_code import import_claude
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, render_report
 
 
 def _perf(tmp_path, name: str) -> dict:
@@ -142,3 +142,15 @@ def test_highlight_links_survive_colorscheme(nvim_runner):
     for name, hl in styled.items():
         if name != "SessionProfHeader":
             assert hl["link"] == hl["plugin"], (name, hl)
+
+
+def test_report_says_none_under_an_empty_list(tmp_path):
+    """A list section with nothing to list (an empty array, or null) says "(none)" under its title."""
+    perf = _perf(tmp_path, "agentlogs-crud")
+    perf["slowestOperations"] = []
+    perf["suggestions"] = None
+    lines = render_report(perf, tmp_path).splitlines()
+    for section in ("SLOWEST OPERATIONS", "OPTIMIZATION SUGGESTIONS"):
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"── {section} "))
+        assert lines[at + 1] == "  (none)", lines[at : at + 3]
+    assert "⚡" not in "\n".join(lines)

@@ -169,12 +169,7 @@ function M.render(perf, opts)
   render_flame(b, perf, width, opts.flame_depth or 8, opts.event_id)
 
   -- Slowest operations
-  b:section('SLOWEST OPERATIONS', width)
-  local slow = type(perf.slowestOperations) == 'table' and perf.slowestOperations or {}
-  if #slow == 0 then
-    b:nl('  (none)', 'SessionProfMuted')
-  end
-  for i, op in ipairs(slow) do
+  for i, op in ipairs(b:listed('SLOWEST OPERATIONS', perf.slowestOperations, width)) do
     if i > (opts.slowest or 5) then
       break
     end
@@ -245,12 +240,7 @@ function M.render(perf, opts)
   end
 
   -- Suggestions
-  b:section('OPTIMIZATION SUGGESTIONS', width)
-  local suggestions = type(perf.suggestions) == 'table' and perf.suggestions or {}
-  if #suggestions == 0 then
-    b:nl('  (none)', 'SessionProfMuted')
-  end
-  for _, s in ipairs(suggestions) do
+  for _, s in ipairs(b:listed('OPTIMIZATION SUGGESTIONS', perf.suggestions, width)) do
     b:add('  ⚡ ' .. (str(s.title) or '?'), 'SessionProfHeader')
     b:nl(str(s.estimatedSaving) and ('  (' .. s.estimatedSaving .. ')') or '', 'SessionProfValue')
     for _, l in ipairs(wrap(s.description, width - 6)) do

@@ -91,6 +91,21 @@ function Builder:section(title, width)
   self:nl(head .. string.rep('─', math.max(0, width - vim.fn.strdisplaywidth(head))), 'SessionProfSection')
 end
 
+--- A section that lists `items` (a JSON array; anything else counts as empty),
+--- with "(none)" under its title when there is nothing to list.
+---@param title string
+---@param items any
+---@param width integer
+---@return table[] items the list to draw under the title
+function Builder:listed(title, items, width)
+  self:section(title, width)
+  local list = type(items) == 'table' and items or {}
+  if #list == 0 then
+    self:nl('  (none)', 'SessionProfMuted')
+  end
+  return list
+end
+
 --- Greedy word wrap to `width` cells.
 function wrap(text, width)
   local out, line = {}, ''
