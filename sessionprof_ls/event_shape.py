@@ -5,11 +5,12 @@ session tree keeps it (a dense column with its array typecode and the value that
 "not sent", a sparse dict, a flag bit, or a session field). From this table:
 - tree.SessionTree makes its columns and columns.py fills them, a column per field;
 - analysis/core.py copies the dense columns, and Analysis.metadata() writes them back out;
+- models.EventMetadata (pydantic, the schemas) is made from it;
 - tests/test_event_shape.py checks events.Metadata (msgspec, the hot path) and
-  models.EventMetadata (pydantic, the schemas) field by field against it, and the
-  TypeScript, Lua and JS readers' metadata keys.
-Adding a key: a row here, the field in events.Metadata and models.EventMetadata (the test
-names what is missing), and `python -m sessionprof_ls.schemas`.
+  models.EventMetadata field by field against it, and the TypeScript, Lua and JS readers'
+  metadata keys.
+Adding a key: a row here, the field in events.Metadata (the test names what is missing),
+and `python -m sessionprof_ls.schemas`.
 """
 
 from __future__ import annotations

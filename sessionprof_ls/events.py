@@ -3,8 +3,8 @@
 pydantic (models.py) is the source of the public schema but validates only
 ~28k events/s; msgspec decodes straight into typed structs at >100k/s. Each event
 is decoded on its own so one bad event is rejected with a message naming the
-field while the rest of the batch is kept. tests/test_event_shape.py checks that
-this decoder, the pydantic model and event_shape.METADATA agree.
+field while the rest of the batch is kept. The pydantic model of the metadata is
+made from event_shape.METADATA; tests/test_event_shape.py checks this decoder against it.
 
 Limits (issue 19): numbers must fit the tree's columns and be plausible (lines in
 int32, token counts up to 2^40, times between 1970 and 2100), strings have a
@@ -56,7 +56,8 @@ class Tokens(msgspec.Struct):
 
 class Metadata(msgspec.Struct):
     """The keys the analysis reads (event_shape.METADATA, in its order); unknown keys stay
-    in the stored JSON."""
+    in the stored JSON. Written out, not made from the table, so that mypy types the
+    attributes the tree reads by name; tests/test_event_shape.py checks it against the table."""
 
     model: Name | None = None
     provider: Name | None = None

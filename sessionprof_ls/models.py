@@ -4,15 +4,16 @@ These pydantic models are the source of the JSON Schemas in `schemas/`
 (`python -m sessionprof_ls.schemas` regenerates them). Field names are the wire
 names (camelCase) so the Python, TypeScript and Lua sides read the same words.
 The hot ingest path decodes with msgspec (`events.py`); a test checks that both
-accept and reject the same inputs.
+accept and reject the same inputs. EventMetadata is made from event_shape.METADATA.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from . import event_shape as S
 from .protocol import EVENT_TYPES
 
 if TYPE_CHECKING:
@@ -35,34 +36,46 @@ class Tokens(_Wire):
     cacheWrite1h: int = Field(0, ge=0, description="part of cacheWrite written to the 1-hour cache")
 
 
-class EventMetadata(_Wire):
-    """Known metadata keys (event_shape.METADATA, checked by tests/test_event_shape.py);
-    unknown keys are kept (extra="allow").
+# wire type name (event_shape.WIRE_TYPES) -> the annotation of its pydantic field
+_ANNOTATIONS: dict[str, Any] = {
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "Tokens": Tokens,
+    "Literal['ok', 'error']": Literal["ok", "error"],
+}
 
-    Team additions to the contract: `sessionTitle`, `source` and `workspace` on any
-    event name the session, the agent it came from and its working folder.
-    """
 
-    model: str | None = None
-    provider: str | None = None
-    tokens: Tokens | None = None
-    costUsd: float | None = Field(None, ge=0)
-    toolName: str | None = None
-    args: Any = None
-    filePath: str | None = None
-    fileSize: int | None = Field(None, ge=0)
-    fileTokens: int | None = Field(None, ge=0)
-    startLine: int | None = Field(None, ge=1)
-    endLine: int | None = Field(None, ge=1)
-    url: str | None = None
-    status: Literal["ok", "error"] | None = None
-    error: str | None = None
-    text: str | None = None
-    sessionTitle: str | None = None
-    source: str | None = None
-    workspace: str | None = None
-    compaction: bool | None = Field(None, description="the context was compacted here")
-    ttftMs: Any = Field(None, description="time to first token, ms (OTLP ttft_ms); the analysis keeps numbers")
+def _metadata_field(key: S.Field) -> tuple[Any, Any]:
+    """One row of event_shape.METADATA as a pydantic field: optional, with its wire limits."""
+    pytype, low, high = S.WIRE_TYPES[key.wire]
+    if pytype == "Any":
+        return Any, Field(None, description=key.doc or None)
+    if pytype == "str":
+        return str | None, Field(None, description=key.doc or None, max_length=None if high is None else int(high))
+    return _ANNOTATIONS[pytype] | None, Field(None, description=key.doc or None, ge=low, le=high)
+
+
+_METADATA_DOC = """Known metadata keys with their limits, made from event_shape.METADATA (the event
+shape's one table); unknown keys are kept (extra="allow").
+
+Team additions to the contract: `sessionTitle`, `source` and `workspace` on any
+event name the session, the agent it came from and its working folder.
+"""
+
+if TYPE_CHECKING:
+
+    class EventMetadata(_Wire):
+        """Open to mypy: its fields are made from event_shape.METADATA at import."""
+
+else:
+    EventMetadata = create_model(
+        "EventMetadata",
+        __base__=_Wire,
+        __doc__=_METADATA_DOC,
+        __module__=__name__,
+        **{key.name: _metadata_field(key) for key in S.METADATA},
+    )
 
 
 class ProfilingEvent(_Wire):
