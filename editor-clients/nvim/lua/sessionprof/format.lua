@@ -28,25 +28,63 @@ function M.tokens(n)
   return M.int(n) .. ' tk'
 end
 
+---@class sessionprof.Rung
+---@field below? number the rung writes the values under this (the last rung: all the rest)
+---@field write fun(n: number): string
+
+--- A unit ladder: `n` written by the first rung whose bound it is under; a value that is
+--- no number is "not recorded".
+---@param n number|nil
+---@param rungs sessionprof.Rung[]
+---@return string
+local function ladder(n, rungs)
+  if type(n) ~= 'number' then
+    return M.NOT_RECORDED
+  end
+  for i = 1, #rungs - 1 do
+    if n < rungs[i].below then
+      return rungs[i].write(n)
+    end
+  end
+  return rungs[#rungs].write(n)
+end
+
+--- 4m 12s: minutes and seconds, rounded to the second.
+---@param ms number
+---@return string
+local function minutes(ms)
+  local s = math.floor(ms / 1000 + 0.5)
+  return ('%dm %02ds'):format(math.floor(s / 60), s % 60)
+end
+
+--- 1h 02m: hours and minutes (of the duration rounded to the second).
+---@param ms number
+---@return string
+local function hours(ms)
+  local s = math.floor(ms / 1000 + 0.5)
+  return ('%dh %02dm'):format(math.floor(s / 3600), math.floor(s % 3600 / 60))
+end
+
+---@type sessionprof.Rung[]
+local DURATION = {
+  { below = 1000, write = function(ms) return ('%dms'):format(math.floor(ms + 0.5)) end },
+  { below = 60000, write = function(ms) return ('%.1fs'):format(ms / 1000) end },
+  { below = 3599500, write = minutes }, -- under an hour once rounded to the second
+  { write = hours },
+}
+
+---@type sessionprof.Rung[]
+local TOKENS_SHORT = {
+  { below = 10000, write = function(n) return M.int(n) end },
+  { below = 1000000, write = function(n) return ('%.1fk'):format(n / 1000) end },
+  { write = function(n) return ('%.2fM'):format(n / 1000000) end },
+}
+
 --- Milliseconds as a short human duration: 850ms, 12.3s, 4m 12s, 1h 02m.
 ---@param ms number|nil
 ---@return string
 function M.duration(ms)
-  if type(ms) ~= 'number' then
-    return M.NOT_RECORDED
-  end
-  if ms < 1000 then
-    return ('%dms'):format(math.floor(ms + 0.5))
-  end
-  local s = ms / 1000
-  if s < 60 then
-    return ('%.1fs'):format(s)
-  end
-  local total = math.floor(s + 0.5)
-  if total < 3600 then
-    return ('%dm %02ds'):format(math.floor(total / 60), total % 60)
-  end
-  return ('%dh %02dm'):format(math.floor(total / 3600), math.floor(total % 3600 / 60))
+  return ladder(ms, DURATION)
 end
 
 --- US dollars: $0.014, $1,234, <$0.001; nil/vim.NIL (no price known) -> "price unknown".
@@ -69,16 +107,7 @@ end
 ---@param n number|nil
 ---@return string
 function M.tokens_short(n)
-  if type(n) ~= 'number' then
-    return M.NOT_RECORDED
-  end
-  if n < 10000 then
-    return M.int(n)
-  end
-  if n < 1000000 then
-    return ('%.1fk'):format(n / 1000)
-  end
-  return ('%.2fM'):format(n / 1000000)
+  return ladder(n, TOKENS_SHORT)
 end
 
 --- Percent with no decimals: 61.6 -> "62%".
