@@ -41,22 +41,20 @@ test("python3 >= 3.11 on PATH runs the bundled server with its version's libs", 
 });
 
 test("the Python extension's interpreter comes first; a too old one is passed over", async () => {
-  const r = await discoverServer(
-    bundled({
-      interpreter: "/venv/bin/python",
-      executables: ["/usr/bin/python3.11"],
-      versions: { "/venv/bin/python": [3, 13], "/usr/bin/python3.11": [3, 11] },
-    }),
-  );
-  assert.equal(r.ok && r.server.command, "/venv/bin/python");
-  const old = await discoverServer(
-    bundled({
-      interpreter: "/venv/bin/python",
-      executables: ["/usr/bin/python3.11"],
-      versions: { "/venv/bin/python": [3, 9], "/usr/bin/python3.11": [3, 11] },
-    }),
-  );
-  assert.equal(old.ok && old.server.command, "/usr/bin/python3.11");
+  const cases: [version: [number, number], runs: string][] = [
+    [[3, 13], "/venv/bin/python"],
+    [[3, 9], "/usr/bin/python3.11"],
+  ];
+  for (const [version, runs] of cases) {
+    const r = await discoverServer(
+      bundled({
+        interpreter: "/venv/bin/python",
+        executables: ["/usr/bin/python3.11"],
+        versions: { "/venv/bin/python": version, "/usr/bin/python3.11": [3, 11] },
+      }),
+    );
+    assert.equal(r.ok && r.server.command, runs, `interpreter ${version.join(".")}`);
+  }
 });
 
 test("no usable Python: one message that says exactly what to install", async () => {
