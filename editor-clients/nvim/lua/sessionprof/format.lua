@@ -73,6 +73,13 @@ local DURATION = {
   { write = hours },
 }
 
+--- Milliseconds as a short human duration: 850ms, 12.3s, 4m 12s, 1h 02m.
+---@param ms number|nil
+---@return string
+function M.duration(ms)
+  return ladder(ms, DURATION)
+end
+
 ---@type sessionprof.Rung[]
 local TOKENS_SHORT = {
   { below = 10000, write = function(n) return M.int(n) end },
@@ -80,11 +87,11 @@ local TOKENS_SHORT = {
   { write = function(n) return ('%.2fM'):format(n / 1000000) end },
 }
 
---- Milliseconds as a short human duration: 850ms, 12.3s, 4m 12s, 1h 02m.
----@param ms number|nil
+--- Token counts in short: 548, 1,234, 24.3k, 1.04M.
+---@param n number|nil
 ---@return string
-function M.duration(ms)
-  return ladder(ms, DURATION)
+function M.tokens_short(n)
+  return ladder(n, TOKENS_SHORT)
 end
 
 --- US dollars: $0.014, $1,234, <$0.001; nil/vim.NIL (no price known) -> "price unknown".
@@ -101,13 +108,6 @@ function M.cost(usd)
     return ('$%.3f'):format(usd)
   end
   return '$' .. M.int(usd)
-end
-
---- Token counts in short: 548, 1,234, 24.3k, 1.04M.
----@param n number|nil
----@return string
-function M.tokens_short(n)
-  return ladder(n, TOKENS_SHORT)
 end
 
 --- Percent with no decimals: 61.6 -> "62%".
