@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sessionprof_ls.importers import find_transcripts, import_file
 
 SID = "11111111-2222-3333-4444-555555555555"
 CWD = "/home/u/proj"
+START = datetime(2025, 10, 10, 10, 0, 0)
+HAIKU = "claude-haiku-4-5-20251001"
+
+
+def at(seconds: float) -> str:
+    """The timestamp `seconds` after START as Claude Code writes it (`...T10:00:01.050Z`)."""
+    return (START + timedelta(seconds=seconds)).isoformat(timespec="milliseconds") + "Z"
 
 
 def _base(uuid, ts, parent=None, **kw):
@@ -26,19 +34,32 @@ def _base(uuid, ts, parent=None, **kw):
     return d
 
 
+def usage(inp, out, cache_write, cache_read):
+    """An Anthropic `usage` object."""
+    return {
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cache_creation_input_tokens": cache_write,
+        "cache_read_input_tokens": cache_read,
+    }
+
+
+def message(mid, blocks, tokens=None, model="claude-sonnet-4-5-20250929"):
+    """An assistant API message (the `message` of an assistant line or of an agent_progress)."""
+    tokens = tokens or usage(3, 5, 100, 1000)
+    return {"model": model, "id": mid, "type": "message", "role": "assistant", "content": blocks, "usage": tokens}
+
+
 def prompt(uuid, ts, text):
     return _base(uuid, ts, type="user", message={"role": "user", "content": text})
 
 
-def assistant(uuid, ts, mid, req, blocks, usage=None, model="claude-sonnet-4-5-20250929", **kw):
-    usage = usage or {
-        "input_tokens": 3,
-        "output_tokens": 5,
-        "cache_creation_input_tokens": 100,
-        "cache_read_input_tokens": 1000,
-    }
-    msg = {"model": model, "id": mid, "type": "message", "role": "assistant", "content": blocks, "usage": usage}
-    return _base(uuid, ts, type="assistant", message=msg, requestId=req, **kw)
+def assistant(uuid, ts, mid, req, blocks, tokens=None, model="claude-sonnet-4-5-20250929", **kw):
+    return _base(uuid, ts, type="assistant", message=message(mid, blocks, tokens, model), requestId=req, **kw)
+
+
+def text(t):
+    return [{"type": "text", "text": t}]
 
 
 def tool_use(tid, name, **inp):
@@ -53,6 +74,15 @@ def tool_result(uuid, ts, tid, content="ok", tur=None, is_error=False, **kw):
     if tur is not None:
         d["toolUseResult"] = tur
     return d
+
+
+def call(n, ts, done, use, content="ok", tur=None, **kw):
+    """One tool call (`use`, a tool_use block) as its two lines: the assistant's (line a{n},
+    message m{n}, request r{n}) and, at `done`, the user line with its result (u{n})."""
+    return [
+        assistant(f"a{n}", ts, f"m{n}", f"r{n}", [use]),
+        tool_result(f"u{n}", done, use["id"], content, tur, **kw),
+    ]
 
 
 def write(path: Path, lines) -> Path:
@@ -71,25 +101,16 @@ def by_id(events):
 
 
 def test_split_response_is_deduplicated_keeping_largest_usage(tmp_path):
-    u1 = {"input_tokens": 3, "output_tokens": 1, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
-    u2 = {"input_tokens": 3, "output_tokens": 7, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
-    u3 = {"input_tokens": 3, "output_tokens": 42, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 9000}
+    u1, u2, u3 = usage(3, 1, 500, 9000), usage(3, 7, 500, 9000), usage(3, 42, 500, 9000)
+    synthetic = {"input_tokens": 0, "output_tokens": 0}
     f = session_file(
         tmp_path,
-        prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug"),
-        assistant("a1", "2025-10-10T10:00:02.000Z", "msg_A", "req_A", [{"type": "thinking", "thinking": "hm"}], u1),
-        assistant("a2", "2025-10-10T10:00:03.000Z", "msg_A", "req_A", [{"type": "text", "text": "Looking."}], u2),
-        assistant("a3", "2025-10-10T10:00:04.500Z", "msg_A", "req_A", [tool_use("t1", "Bash", command="ls")], u3),
-        assistant("a4", "2025-10-10T10:00:06.000Z", "msg_A", "req_B", [{"type": "text", "text": "again"}], u1),
-        assistant(
-            "a5",
-            "2025-10-10T10:00:07.000Z",
-            "msg_S",
-            "req_S",
-            [{"type": "text", "text": "No response requested."}],
-            {"input_tokens": 0, "output_tokens": 0},
-            model="<synthetic>",
-        ),
+        prompt("p1", at(0), "fix the login bug"),
+        assistant("a1", at(2), "msg_A", "req_A", [{"type": "thinking", "thinking": "hm"}], u1),
+        assistant("a2", at(3), "msg_A", "req_A", text("Looking."), u2),
+        assistant("a3", at(4.5), "msg_A", "req_A", [tool_use("t1", "Bash", command="ls")], u3),
+        assistant("a4", at(6), "msg_A", "req_B", text("again"), u1),
+        assistant("a5", at(7), "msg_S", "req_S", text("No response requested."), synthetic, model="<synthetic>"),
     )
     res = import_file(f)
     resp = [e for e in res.events if e["type"] == "ai_response"]
@@ -109,25 +130,13 @@ def test_split_response_is_deduplicated_keeping_largest_usage(tmp_path):
 
 
 def test_tool_duration_prefers_measured_and_splits_permission_wait(tmp_path):
+    searched = {"query": "otel genai", "results": [], "durationSeconds": 2.5}
+    globbed = {"filenames": ["a.py"], "durationMs": 175, "numFiles": 1}
     f = session_file(
         tmp_path,
-        prompt("p1", "2025-10-10T10:00:00.000Z", "search"),
-        assistant("a1", "2025-10-10T10:00:01.000Z", "m1", "r1", [tool_use("t1", "WebSearch", query="otel genai")]),
-        tool_result(
-            "u1",
-            "2025-10-10T10:00:21.000Z",
-            "t1",
-            "results",
-            {"query": "otel genai", "results": [], "durationSeconds": 2.5},
-        ),
-        assistant("a2", "2025-10-10T10:00:22.000Z", "m2", "r2", [tool_use("t2", "Glob", pattern="*.py")]),
-        tool_result(
-            "u2",
-            "2025-10-10T10:00:22.400Z",
-            "t2",
-            "a.py",
-            {"filenames": ["a.py"], "durationMs": 175, "numFiles": 1},
-        ),
+        prompt("p1", at(0), "search"),
+        *call(1, at(1), at(21), tool_use("t1", "WebSearch", query="otel genai"), "results", searched),
+        *call(2, at(22), at(22.4), tool_use("t2", "Glob", pattern="*.py"), "a.py", globbed),
     )
     ev = by_id(import_file(f).events)
     t1 = ev["tool:t1"]
@@ -142,38 +151,14 @@ def test_tool_duration_prefers_measured_and_splits_permission_wait(tmp_path):
 
 
 def test_waiting_on_the_user_is_user_input_not_tool_time(tmp_path):
+    ask = tool_use("t1", "AskUserQuestion", questions=[{"question": "Which?"}])
+    edit = tool_use("t2", "Edit", file_path="/x.py", old_string="a", new_string="b")
+    rejected = "The user doesn't want to proceed with this tool use. The tool use was rejected"
     f = session_file(
         tmp_path,
-        prompt("p1", "2025-10-10T10:00:00.000Z", "plan it"),
-        assistant(
-            "a1",
-            "2025-10-10T10:00:01.000Z",
-            "m1",
-            "r1",
-            [tool_use("t1", "AskUserQuestion", questions=[{"question": "Which?"}])],
-        ),
-        tool_result(
-            "u1",
-            "2025-10-10T10:02:01.000Z",
-            "t1",
-            "User has answered",
-            {"questions": [], "answers": {"Which?": "A"}},
-        ),
-        assistant(
-            "a2",
-            "2025-10-10T10:02:02.000Z",
-            "m2",
-            "r2",
-            [tool_use("t2", "Edit", file_path="/x.py", old_string="a", new_string="b")],
-        ),
-        tool_result(
-            "u2",
-            "2025-10-10T10:02:30.000Z",
-            "t2",
-            "The user doesn't want to proceed with this tool use. The tool use was rejected",
-            "User rejected tool use",
-            is_error=True,
-        ),
+        prompt("p1", at(0), "plan it"),
+        *call(1, at(1), at(121), ask, "User has answered", {"questions": [], "answers": {"Which?": "A"}}),
+        *call(2, at(122), at(150), edit, rejected, "User rejected tool use", is_error=True),
     )
     ev = by_id(import_file(f).events)
     assert ev["tool:t1"]["type"] == "user_input"
@@ -184,86 +169,21 @@ def test_waiting_on_the_user_is_user_input_not_tool_time(tmp_path):
 
 def test_file_read_write_and_fetch_children(tmp_path):
     content = "line\n" * 30
+    read = {"filePath": "/p/app.py", "content": content, "numLines": 30, "startLine": 11, "totalLines": 90}
+    patch = [{"oldStart": 40, "oldLines": 3, "newStart": 40, "newLines": 4, "lines": []}]
+    edited = {"filePath": "/p/app.py", "oldString": "a", "newString": "b", "structuredPatch": patch}
+    created = {"type": "create", "filePath": "/p/new.md", "content": "# hi\n", "structuredPatch": []}
+    reading = tool_use("t1", "Read", file_path="/p/app.py", offset=11, limit=30)
+    editing = tool_use("t2", "Edit", file_path="/p/app.py", old_string="a", new_string="b")
+    url = "https://example.com/x"
+    fetched = {"bytes": 100, "code": 200, "codeText": "OK", "result": "x", "durationMs": 4990, "url": url}
     f = session_file(
         tmp_path,
-        prompt("p1", "2025-10-10T10:00:00.000Z", "edit"),
-        assistant(
-            "a1",
-            "2025-10-10T10:00:01.000Z",
-            "m1",
-            "r1",
-            [tool_use("t1", "Read", file_path="/p/app.py", offset=11, limit=30)],
-        ),
-        tool_result(
-            "u1",
-            "2025-10-10T10:00:01.050Z",
-            "t1",
-            "    11→line\n" * 30,
-            {
-                "type": "text",
-                "file": {
-                    "filePath": "/p/app.py",
-                    "content": content,
-                    "numLines": 30,
-                    "startLine": 11,
-                    "totalLines": 90,
-                },
-            },
-        ),
-        assistant(
-            "a2",
-            "2025-10-10T10:00:02.000Z",
-            "m2",
-            "r2",
-            [tool_use("t2", "Edit", file_path="/p/app.py", old_string="a", new_string="b")],
-        ),
-        tool_result(
-            "u2",
-            "2025-10-10T10:00:02.100Z",
-            "t2",
-            "updated",
-            {
-                "filePath": "/p/app.py",
-                "oldString": "a",
-                "newString": "b",
-                "structuredPatch": [{"oldStart": 40, "oldLines": 3, "newStart": 40, "newLines": 4, "lines": []}],
-            },
-        ),
-        assistant(
-            "a3",
-            "2025-10-10T10:00:03.000Z",
-            "m3",
-            "r3",
-            [tool_use("t3", "Write", file_path="/p/new.md", content="# hi\n")],
-        ),
-        tool_result(
-            "u3",
-            "2025-10-10T10:00:03.100Z",
-            "t3",
-            "created",
-            {"type": "create", "filePath": "/p/new.md", "content": "# hi\n", "structuredPatch": []},
-        ),
-        assistant(
-            "a4",
-            "2025-10-10T10:00:04.000Z",
-            "m4",
-            "r4",
-            [tool_use("t4", "WebFetch", url="https://example.com/x", prompt="?")],
-        ),
-        tool_result(
-            "u4",
-            "2025-10-10T10:00:09.000Z",
-            "t4",
-            "page",
-            {
-                "bytes": 100,
-                "code": 200,
-                "codeText": "OK",
-                "result": "x",
-                "durationMs": 4990,
-                "url": "https://example.com/x",
-            },
-        ),
+        prompt("p1", at(0), "edit"),
+        *call(1, at(1), at(1.05), reading, "    11→line\n" * 30, {"type": "text", "file": read}),
+        *call(2, at(2), at(2.1), editing, "updated", edited),
+        *call(3, at(3), at(3.1), tool_use("t3", "Write", file_path="/p/new.md", content="# hi\n"), "created", created),
+        *call(4, at(4), at(9), tool_use("t4", "WebFetch", url=url, prompt="?"), "page", fetched),
     )
     ev = by_id(import_file(f).events)
     r = ev["tool:t1:io"]
@@ -280,25 +200,20 @@ def test_file_read_write_and_fetch_children(tmp_path):
 
 
 def test_compaction_boundary_is_kept(tmp_path):
+    continued = {"role": "user", "content": "This session is being continued from a previous conversation"}
     f = session_file(
         tmp_path,
-        prompt("p1", "2025-10-10T10:00:00.000Z", "hello"),
+        prompt("p1", at(0), "hello"),
         _base(
             "c1",
-            "2025-10-10T10:01:00.000Z",
+            at(60),
             type="system",
             subtype="compact_boundary",
             content="Conversation compacted",
             compactMetadata={"trigger": "auto", "preTokens": 155000},
         ),
-        _base(
-            "s1",
-            "2025-10-10T10:01:00.000Z",
-            type="user",
-            isCompactSummary=True,
-            message={"role": "user", "content": "This session is being continued from a previous conversation"},
-        ),
-        prompt("p2", "2025-10-10T10:02:00.000Z", "go on"),
+        _base("s1", at(60), type="user", isCompactSummary=True, message=continued),
+        prompt("p2", at(120), "go on"),
     )
     events = import_file(f).events
     marks = [e for e in events if e.get("metadata", {}).get("compaction")]
@@ -308,114 +223,46 @@ def test_compaction_boundary_is_kept(tmp_path):
 
 
 def _task_session(tmp_path, with_progress=True):
-    lines = [
-        prompt("p1", "2025-10-10T10:00:00.000Z", "ask a helper"),
-        assistant(
-            "a1",
-            "2025-10-10T10:00:01.000Z",
-            "m1",
-            "r1",
-            [tool_use("task1", "Task", description="d", prompt="count files")],
-        ),
-    ]
+    task = tool_use("task1", "Task", description="d", prompt="count files")
+    finished = {
+        "status": "completed",
+        "prompt": "count files",
+        "agentId": "ab12",
+        "content": [],
+        "totalDurationMs": 7900,
+        "totalTokens": 100,
+        "totalToolUseCount": 1,
+        "usage": {},
+    }
+    asked, answered = call(1, at(1), at(9), task, text("42"), finished)
+    lines = [prompt("p1", at(0), "ask a helper"), asked]
     if with_progress:
-        inner = {
-            "type": "assistant",
-            "timestamp": "2025-10-10T10:00:03.000Z",
-            "requestId": "rs1",
-            "uuid": "x1",
-            "message": {
-                "model": "claude-haiku-4-5-20251001",
-                "id": "ms1",
-                "type": "message",
-                "role": "assistant",
-                "content": [tool_use("st1", "Bash", command="ls | wc -l")],
-                "usage": {
-                    "input_tokens": 2,
-                    "output_tokens": 3,
-                    "cache_creation_input_tokens": 10,
-                    "cache_read_input_tokens": 20,
-                },
-            },
+        streamed = message("ms1", [tool_use("st1", "Bash", command="ls | wc -l")], usage(2, 3, 10, 20), HAIKU)
+        inner = {"type": "assistant", "timestamp": at(3), "requestId": "rs1", "uuid": "x1", "message": streamed}
+        progress = {
+            "message": inner,
+            "normalizedMessages": [],
+            "type": "agent_progress",
+            "prompt": "count files",
+            "agentId": "ab12",
         }
         lines.append(
-            _base(
-                "g1",
-                "2025-10-10T10:00:03.001Z",
-                type="progress",
-                parentToolUseID="task1",
-                toolUseID="agent_msg_1",
-                data={
-                    "message": inner,
-                    "normalizedMessages": [],
-                    "type": "agent_progress",
-                    "prompt": "count files",
-                    "agentId": "ab12",
-                },
-            )
+            _base("g1", at(3.001), type="progress", parentToolUseID="task1", toolUseID="agent_msg_1", data=progress)
         )
-    lines += [
-        tool_result(
-            "u1",
-            "2025-10-10T10:00:09.000Z",
-            "task1",
-            [{"type": "text", "text": "42"}],
-            {
-                "status": "completed",
-                "prompt": "count files",
-                "agentId": "ab12",
-                "content": [],
-                "totalDurationMs": 7900,
-                "totalTokens": 100,
-                "totalToolUseCount": 1,
-                "usage": {},
-            },
-        ),
-        assistant("a2", "2025-10-10T10:00:10.000Z", "m2", "r2", [{"type": "text", "text": "42 files"}]),
-    ]
+    lines += [answered, assistant("a2", at(10), "m2", "r2", text("42 files"))]
     return write(tmp_path / "proj" / f"{SID}.jsonl", lines)
 
 
 def _subagent_lines():
-    def sub(d):
-        d["isSidechain"] = True
-        d["agentId"] = "ab12"
-        return d
-
-    return [
-        sub(prompt("s0", "2025-10-10T10:00:01.100Z", "count files")),
-        sub(
-            assistant(
-                "s1",
-                "2025-10-10T10:00:03.000Z",
-                "ms1",
-                "rs1",
-                [tool_use("st1", "Bash", command="ls | wc -l")],
-                {
-                    "input_tokens": 2,
-                    "output_tokens": 30,
-                    "cache_creation_input_tokens": 10,
-                    "cache_read_input_tokens": 20,
-                },
-                model="claude-haiku-4-5-20251001",
-            )
+    lines = [
+        prompt("s0", at(1.1), "count files"),
+        assistant(
+            "s1", at(3), "ms1", "rs1", [tool_use("st1", "Bash", command="ls | wc -l")], usage(2, 30, 10, 20), HAIKU
         ),
-        sub(
-            tool_result(
-                "s2", "2025-10-10T10:00:04.000Z", "st1", "42", {"stdout": "42", "stderr": "", "interrupted": False}
-            )
-        ),
-        sub(
-            assistant(
-                "s3",
-                "2025-10-10T10:00:08.000Z",
-                "ms2",
-                "rs2",
-                [{"type": "text", "text": "42"}],
-                model="claude-haiku-4-5-20251001",
-            )
-        ),
+        tool_result("s2", at(4), "st1", "42", {"stdout": "42", "stderr": "", "interrupted": False}),
+        assistant("s3", at(8), "ms2", "rs2", text("42"), model=HAIKU),
     ]
+    return [dict(d, isSidechain=True, agentId="ab12") for d in lines]
 
 
 def test_subagent_file_nested_under_its_task_call(tmp_path):
@@ -451,29 +298,17 @@ def test_agent_progress_without_subagent_file_gives_structure_without_tokens(tmp
 
 
 def test_inline_sidechain_nested_under_task(tmp_path):
+    finished = {"status": "completed", "prompt": "How are you?", "content": [], "totalDurationMs": 3100}
+    asked, answered = call(
+        1, at(1), at(4.2), tool_use("task1", "Task", description="d", prompt="How are you?"), text("fine"), finished
+    )
     f = session_file(
         tmp_path,
-        prompt("p1", "2025-10-10T10:00:00.000Z", "ask a subagent"),
-        assistant(
-            "a1",
-            "2025-10-10T10:00:01.000Z",
-            "m1",
-            "r1",
-            [tool_use("task1", "Task", description="d", prompt="How are you?")],
-        ),
-        dict(prompt("sc1", "2025-10-10T10:00:01.200Z", "How are you?"), isSidechain=True),
-        dict(
-            assistant("sc2", "2025-10-10T10:00:04.000Z", "ms", "rs", [{"type": "text", "text": "fine"}], parent="sc1"),
-            isSidechain=True,
-            parentUuid="sc1",
-        ),
-        tool_result(
-            "u1",
-            "2025-10-10T10:00:04.200Z",
-            "task1",
-            [{"type": "text", "text": "fine"}],
-            {"status": "completed", "prompt": "How are you?", "content": [], "totalDurationMs": 3100},
-        ),
+        prompt("p1", at(0), "ask a subagent"),
+        asked,
+        dict(prompt("sc1", at(1.2), "How are you?"), isSidechain=True),
+        dict(assistant("sc2", at(4), "ms", "rs", text("fine"), parent="sc1"), isSidechain=True, parentUuid="sc1"),
+        answered,
     )
     ev = by_id(import_file(f).events)
     agent = ev["agent:sc-sc1"]
@@ -485,13 +320,13 @@ def test_inline_sidechain_nested_under_task(tmp_path):
 def test_malformed_lines_reported_with_file_and_line_and_skipped(tmp_path):
     f = session_file(
         tmp_path,
-        prompt("p1", "2025-10-10T10:00:00.000Z", "hi"),
+        prompt("p1", at(0), "hi"),
         '{"type": "assistant", "message": {"id": ',
         "[1, 2]",
         json.dumps(
             {"type": "assistant", "sessionId": SID, "message": "not an object", "timestamp": "2025-10-10T10:00:01Z"}
         ),
-        assistant("a1", "2025-10-10T10:00:02.000Z", "m1", "r1", [{"type": "text", "text": "hello"}]),
+        assistant("a1", at(2), "m1", "r1", text("hello")),
     )
     res = import_file(f)
     assert len(res.errors) == 3
@@ -505,7 +340,7 @@ def test_summary_line_titles_the_session(tmp_path):
     f = session_file(
         tmp_path,
         {"type": "summary", "summary": "Login bug fix", "leafUuid": "zz"},
-        prompt("p1", "2025-10-10T10:00:00.000Z", "fix the login bug please"),
+        prompt("p1", at(0), "fix the login bug please"),
     )
     ev = by_id(import_file(f).events)
     assert ev["turn:p1"]["metadata"]["sessionTitle"] == "Login bug fix"
