@@ -249,7 +249,7 @@ async def test_apply_suggestion_edits_instruction_file(editor, tmp_path):
         await rec.wait(lambda: rec.summaries, what="summary")
         perf = await request(client, P.PERFORMANCE, {"sessionId": fw.session_id, "includeEvents": False})
         PerformanceData.model_validate(perf)
-        suggestion = next(s for s in perf["suggestions"] if s["kind"] == "reread_file")
+        suggestion = next(s for s in perf["suggestions"] if s["kind"] == "new_session")  # guidance only
         result = await client.workspace_execute_command_async(
             lsp.ExecuteCommandParams(command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, suggestion["id"]])
         )

@@ -38,7 +38,7 @@ async def test_preview_apply_record_effects(editor, tmp_path):
 
         result = await client.workspace_execute_command_async(
             lsp.ExecuteCommandParams(
-                command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, kinds["reread_file"]["id"]]
+                command=P.CMD_APPLY_SUGGESTION, arguments=[fw.session_id, kinds["new_session"]["id"]]
             )
         )
         result = result if isinstance(result, dict) else result._asdict()
@@ -61,11 +61,11 @@ async def test_preview_apply_record_effects(editor, tmp_path):
         )
         eff = await request(client, P.SUGGESTION_EFFECTS, {"sessionId": fw.session_id})
         rows = {r["kind"]: r for r in eff["effects"]}
-        assert set(rows) == ({"reread_file", "smaller_model"} if editor == "visual_studio_code" else {"smaller_model"})
+        assert set(rows) == ({"new_session", "smaller_model"} if editor == "visual_studio_code" else {"smaller_model"})
         assert rows["smaller_model"]["verdict"] == "waiting" and rows["smaller_model"]["before"]["sessions"] == 1
         assert (await request(client, P.SUGGESTION_UNDONE, {"id": rec_row["id"]}))["undone"] is True
         eff = await request(client, P.SUGGESTION_EFFECTS, {"sessionId": fw.session_id})
-        assert [r["kind"] for r in eff["effects"]] == (["reread_file"] if editor == "visual_studio_code" else [])
+        assert [r["kind"] for r in eff["effects"]] == (["new_session"] if editor == "visual_studio_code" else [])
         # bad input: one clear line
         with pytest.raises(Exception, match="no suggestion"):
             await request(client, P.PREVIEW_SUGGESTION, {"sessionId": fw.session_id, "suggestionId": "nope"})

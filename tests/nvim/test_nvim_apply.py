@@ -10,7 +10,7 @@ from sessionprof_ls.importers.claude_code import import_claude
 
 from .conftest import HERE, install_session, run_nvim, server_command
 
-FIXTURE = "spotter-subagent"  # short opus responses and re-reads of mix.exs
+FIXTURE = "spotter-subagent"  # short opus responses; history dominates its input (new_session)
 
 
 def test_preview_cancel_confirm_undo_in_neovim(tmp_path):
@@ -69,15 +69,15 @@ def test_preview_cancel_confirm_undo_in_neovim(tmp_path):
     again = run.ok("again")
     assert again["result"]["applied"] is True
     assert again["layout"]["tabs"] == 2 and again["layout"]["wins"] == [str(fs.workspace / "CLAUDE.md")]
-    assert sugg["reread_file"]["guidance"][:40] in again["disk"]["CLAUDE.md"]
+    assert sugg["new_session"]["guidance"][:40] in again["disk"]["CLAUDE.md"]
 
-    undo = run.ok("undo")  # undoes the last apply (re-read guidance) only
+    undo = run.ok("undo")  # undoes the last apply (new-session guidance) only
     assert undo["disk"]["CLAUDE.md"] == disk["CLAUDE.md"]
     assert undo["layout"]["tabs"] == 1
 
     assert "qa_failed" not in run.errors, run.errors.get("qa_failed")
     assert run.ok("before_qa")["modified"] == []
-    # the store remembers both applies; the re-read one is marked undone
+    # the store remembers both applies; the new-session one is marked undone
     import sqlite3
 
     rows = (
@@ -85,6 +85,6 @@ def test_preview_cancel_confirm_undo_in_neovim(tmp_path):
         .execute("SELECT kind, client, undone_at IS NOT NULL FROM applied_suggestions ORDER BY id")
         .fetchall()
     )
-    assert rows == [("smaller_model", "neovim", 0), ("reread_file", "neovim", 1)]
+    assert rows == [("smaller_model", "neovim", 0), ("new_session", "neovim", 1)]
     after = {p.relative_to(fs.workspace).as_posix(): p.read_bytes() for p in fs.workspace.rglob("*") if p.is_file()}
     assert set(after) - set(before) == {".claude/agents/quick-tasks.md"}

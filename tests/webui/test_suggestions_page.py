@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from sessionprof_ls.analysis.formatting import fmt_ms
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
 from sessionprof_ls.suggestions import applied
@@ -48,10 +49,11 @@ def test_preview_copy_and_measured_effect_without_an_editor(tmp_path: Path):
     sid = engine.ingest(import_file(FIXTURES / BEFORE).events)["sessions"][0]
     tree = engine.tree(sid)
     perf = engine.performance(sid, include_events=False)
-    reread = next(s for s in perf["suggestions"] if s["kind"] == "reread_file")
-    # an editor accepted the re-read suggestion earlier; a later session of the workspace followed
+    wait = next(s for s in perf["suggestions"] if s["kind"] == "user_wait")
+    # an editor accepted the waiting-on-you suggestion earlier; a later session of the workspace
+    # (which never waited on the user) followed
     now = time.time() * 1000.0
-    applied.record(engine.store, tree.workspace, sid, reread, ["CLAUDE.md"], "vscode", now_ms=now)
+    applied.record(engine.store, tree.workspace, sid, wait, ["CLAUDE.md"], "vscode", now_ms=now)
     engine.ingest(later_session(AFTER, now, "later-session"))
     engine.store.close()
     ws = tmp_path / "ws"
@@ -75,10 +77,13 @@ def test_preview_copy_and_measured_effect_without_an_editor(tmp_path: Path):
             cards.first.wait_for()
             assert cards.count() == len(perf["suggestions"])
             # the measured effect of the earlier suggestion, with the session counts
-            row = page.locator('#suggestions-full tr.effect[data-kind="reread_file"]')
+            row = page.locator('#suggestions-full tr.effect[data-kind="user_wait"]')
             row.wait_for(timeout=30_000)
             text = row.inner_text()
-            assert "It helped" in text and f"{reread['savingTokens']:,} (1 session)" in text and "0 (1 session)" in text
+            assert wait["savingMs"] > 0
+            assert (
+                "It helped" in text and f"{fmt_ms(wait['savingMs'])} (1 session)" in text and "0ms (1 session)" in text
+            )
             # preview every suggestion: a diff per file, nothing on disk
             for s in perf["suggestions"]:
                 card = page.locator(f'#suggestions-full .suggestion[data-id="{s["id"]}"]')

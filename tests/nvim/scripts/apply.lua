@@ -118,7 +118,7 @@ H.step('effects', function()
 end)
 
 H.step('again', function()
-  return confirmed('reread_file', 'the second apply to finish')
+  return confirmed('new_session', 'the second apply to finish')
 end)
 
 H.step('undo', function()
