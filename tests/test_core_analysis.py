@@ -214,6 +214,39 @@ def test_a_failed_read_is_neither_a_read_nor_a_re_read(engine):
     assert rr["affectedEvents"] == ["real"]
 
 
+def test_re_reads_are_counted_within_one_conversation(engine):
+    """A subagent (an agent span a Task call started) begins with an empty conversation: its
+    read of a file its caller read before is its first there, so it is no wasted re-read;
+    the same file read twice by the main agent, or twice by one subagent, is."""
+
+    def subagent(name, start, end, *reads):
+        task = ev(f"task-{name}", "tool_execution", "Task", start, end, {"toolName": "Task"})
+        span = ev(f"agent-{name}", "agent", name, start + 1, end - 1, parent=f"task-{name}")
+        return [task, span, *(read(r, s, s + 5, "x.py", 100, parent=f"agent-{name}") for r, s in reads)]
+
+    def rereads():
+        d = engine.performance("s", include_events=False)
+        return {s["kind"]: s for s in d["suggestions"]}.get("reread_file"), d
+
+    # main reads x.py, then its subagent reads x.py: one read in each conversation
+    engine.ingest([read("main-1", 0, 10, "x.py", 100), *subagent("helper", 20, 100, ("sub-1", 30))])
+    rr, d = rereads()
+    row = next(r for r in d["tokensByFile"] if r["filePath"] == "x.py")
+    assert row["timesRead"] == 2 and rr is None  # the table counts both; neither is a re-read
+    # two subagents each read x.py once: still one read per conversation
+    engine.ingest(subagent("other", 110, 200, ("sub2-1", 120)))
+    rr, d = rereads()
+    assert next(r for r in d["tokensByFile"] if r["filePath"] == "x.py")["timesRead"] == 3 and rr is None
+    # the main agent reads x.py again (its subagents' reads in between do not count): a re-read
+    engine.ingest([read("main-2", 210, 220, "x.py", 100)])
+    rr, _ = rereads()
+    assert rr is not None and rr["affectedEvents"] == ["main-2"] and rr["savingTokens"] == 100
+    # and a subagent that reads x.py twice re-reads it in its own conversation
+    engine.ingest(subagent("third", 230, 300, ("sub3-1", 240), ("sub3-2", 250)))
+    rr, _ = rereads()
+    assert rr is not None and rr["affectedEvents"] == ["main-2", "sub3-2"] and rr["savingTokens"] == 200
+
+
 def test_slowest_operations_ranked_with_hints(engine):
     engine.ingest(
         [

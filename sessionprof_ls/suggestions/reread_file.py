@@ -1,10 +1,13 @@
 """Stop re-reading unchanged files.
 
-A re-read is wasted when the file was not written between the two reads (reads that
-failed do not count: they read nothing). Its cost is
-what the file table counts for that read: its tokens once as new input plus once per
-later request that re-sent it (the same per-read count the table multiplies by), so
-the suggestion's number is part of the table's `tokens + resentTokens` for the file.
+A re-read is wasted when one conversation read the same file twice and it was not
+written in between. A subagent (an agent span a tool started) has its own conversation,
+empty at its start: its read of a file its caller read before is its first, and the
+guidance (refer to what you read before) could not have saved it. Reads that failed do
+not count: they read nothing. A re-read's cost is what the file table counts for that
+read: its tokens once as new input plus once per later request that re-sent it (the
+same per-read count the table multiplies by), so the suggestion's number is part of
+the table's `tokens + resentTokens` for the file.
 """
 
 from __future__ import annotations
@@ -38,18 +41,27 @@ class RereadFile(Rule):
         a = ctx.a
         fcol = a._col("file")
         reads = a.file_reads()  # a read that failed read nothing
-        codes, counts = np.unique(fcol[reads], return_counts=True)
-        again = codes[counts >= 2]
-        if not again.size:
+        if not reads.size:
             return None
+        # one key per (conversation, file): a subagent's context is its agent span's index,
+        # the main one -1, so (context + 1) * files + file is unique and np.unique stays 1-D
+        rctx = a._context_of()[reads]
+        rfile = fcol[reads].astype(np.int64)
+        key = (rctx + 1) * (int(rfile.max()) + 1) + rfile
+        _, group, counts = np.unique(key, return_inverse=True, return_counts=True)
+        twice = counts[group.ravel()] >= 2
+        repeated = reads[twice]
+        if not repeated.size:
+            return None
+        again = np.unique(fcol[repeated])
         writes: dict[int, list[float]] = defaultdict(list)
         for i in np.flatnonzero((a.a_type == FWRITE) & np.isin(fcol, again)).tolist():
             writes[t.file[i]].append(t.start[i])
-        per_file: dict[int, list[int]] = defaultdict(list)
-        for i in reads[np.isin(fcol[reads], again)].tolist():
-            per_file[t.file[i]].append(i)
+        per_file: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i, c in zip(repeated.tolist(), rctx[twice].tolist(), strict=True):
+            per_file[c, t.file[i]].append(i)
         wasted: list[int] = []
-        for f, idxs in per_file.items():
+        for (_c, f), idxs in per_file.items():
             idxs.sort(key=t.start.__getitem__)
             ws = sorted(writes.get(f, []))
             for prev, cur in pairwise(idxs):
