@@ -4,8 +4,6 @@ capabilities (Neovim 0.11 or VS Code), recording what the server sends."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 from lsprotocol import types as lsp
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import make_test_lsp_client
+from server_options import ServerOptions, server_command
 
 from sessionprof_ls import protocol as P
 
@@ -52,18 +51,10 @@ class Recorder:
                 pass
 
 
-async def start(
-    editor: str,
-    tmp: Path,
-    workspace: Path,
-    *,
-    settings: dict | None = None,
-    claude_dir: Path | None = None,
-    codex_dir: Path | None = None,
-    configuration: dict | None = None,
-    store: Path | None = None,
-):
-    """Start the server and initialize a session; returns (client, recorder)."""
+async def start(editor: str, tmp: Path, workspace: Path, *, configuration: dict | None = None, **options):
+    """Start the server (`options`: ServerOptions' fields) and initialize a session for
+    `workspace`; `configuration` answers workspace/configuration. Returns (client, recorder)."""
+    server = ServerOptions(workspace=workspace, **options)
     client = make_test_lsp_client()
     rec = Recorder()
 
@@ -97,11 +88,7 @@ async def start(
 
     if configuration is not None:
         client.set_configuration(configuration)
-    env = dict(os.environ)
-    env["SESSIONPROF_STORE"] = str(store or tmp / "store.db")
-    env["CLAUDE_CONFIG_DIR"] = str(claude_dir or tmp / "no-claude")
-    env["CODEX_HOME"] = str(codex_dir or tmp / "no-codex")
-    await client.start_io(sys.executable, "-m", "sessionprof_ls", env=env)
+    await client.start_io(*server_command(), env=server.env(tmp))
 
     caps = client_capabilities(editor)
     ws = caps.workspace
@@ -117,7 +104,7 @@ async def start(
             workspace_folders=[lsp.WorkspaceFolder(uri=uri, name=workspace.name)],
             # the names the real clients send (the server words its hover links by them)
             client_info=lsp.ClientInfo(name={"neovim": "Neovim"}.get(editor, "Visual Studio Code")),
-            initialization_options={"sessionprof": settings or {}},
+            initialization_options={"sessionprof": server.settings},
         )
     )
     await rec.wait(lambda: rec.ready is not None, what="sessionprof/ready")

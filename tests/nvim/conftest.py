@@ -10,17 +10,16 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from server_options import VENV_BIN, server_command  # noqa: F401 (the nvim tests import server_command from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PLUGIN = ROOT / "editor-clients" / "nvim"
 FIXTURES = Path(os.environ.get("SESSIONPROF_FIXTURES", Path(__file__).resolve().parents[2] / "tests" / "fixtures"))
-VENV_BIN = Path(sys.executable).parent
 
 
 def _nvim() -> str:
@@ -58,11 +57,6 @@ def render_report(perf: dict, tmp_path: Path) -> str:
     )
     assert proc.returncode == 0, proc.stderr
     return out.read_text()
-
-
-def server_command() -> list[str]:
-    exe = VENV_BIN / "sessionprof-ls"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sessionprof_ls"]
 
 
 @dataclass

@@ -18,6 +18,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "tests") not in sys.path:  # bench/bench_load.py imports this file with only its folder on the path
+    sys.path.insert(0, str(ROOT / "tests"))
+from server_options import ServerOptions, server_command  # noqa: E402
+
 FIXTURES = ROOT / "tests" / "fixtures"
 T0 = 1_760_000_000_000
 
@@ -30,29 +34,16 @@ def count(kind: str, n: int = 1) -> None:
 
 
 class ServerProc:
-    """`python -m sessionprof_ls` as a child process with a minimal LSP client."""
+    """The real server (server_options.server_command) as a child process with a minimal LSP client."""
 
-    def __init__(
-        self,
-        tmp: Path,
-        store: Path,
-        workspace: Path | None = None,
-        settings: dict | None = None,
-        claude_dir: Path | None = None,
-        codex_dir: Path | None = None,
-        nofile: int | None = None,
-        extra_env: dict | None = None,
-    ):
+    def __init__(self, tmp: Path, store: Path, nofile: int | None = None, **options):
+        """`options`: ServerOptions' fields; `nofile`: the server's descriptor limit."""
         self.tmp = Path(tmp)
         self.store = Path(store)
-        self.workspace = workspace
-        self.settings = settings or {}
-        env = dict(os.environ)
-        env["SESSIONPROF_STORE"] = str(store)
-        env["CLAUDE_CONFIG_DIR"] = str(claude_dir or self.tmp / "no-claude")
-        env["CODEX_HOME"] = str(codex_dir or self.tmp / "no-codex")
+        server = ServerOptions(store=self.store, **options)
+        self.workspace = server.workspace
+        self.settings = server.settings
         self.stderr = open(self.tmp / f"server-{time.monotonic_ns()}.log", "wb")
-        env.update(extra_env or {})
         self.log_path = Path(self.stderr.name)
 
         def limits() -> None:  # a descriptor limit like a default desktop session's (ulimit -n)
@@ -62,11 +53,11 @@ class ServerProc:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sessionprof_ls"],
+            server_command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
-            env=env,
+            env=server.env(self.tmp),
             cwd=str(ROOT),
             preexec_fn=limits if nofile else None,
         )
