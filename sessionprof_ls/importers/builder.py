@@ -51,6 +51,19 @@ class BuilderState(ParserState):
     tools: dict[str, OpenCall] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a tool call ended, as its record says: ok or failed (with the error text), what
+    it touched (file_read/file_write/network_request children), its result text (a read's
+    gives its file's tokens) and metadata only this agent records."""
+
+    ok: bool = True
+    error: str | None = None
+    io: Iterable[IO] = ()
+    text: str | None = None
+    extra: dict[str, Any] | None = None
+
+
 S = TypeVar("S", bound=BuilderState)
 T = TypeVar("T")
 
@@ -169,36 +182,14 @@ class SessionBuilder(TurnKeeper[S]):
         self.out.put(make_event(self.sid, f"tool:{key}", self.turn_id(), "tool_execution", name, ts, None, meta))
         self.touch(ts)
 
-    def tool_end(
-        self,
-        key: str,
-        ts: float | None,
-        ok: bool = True,
-        error: str | None = None,
-        io: Iterable[IO] = (),
-        result_text: str | None = None,
-        extra: dict[str, Any] | None = None,
-        name: str | None = None,
-        args: Any = None,
-    ) -> None:
+    def tool_end(self, key: str, ts: float | None, done: Outcome, name: str | None = None, args: Any = None) -> None:
+        """The completion of a tool_start call; `name` and `args` stand in when its start
+        was never seen (a cut file): then it is a span of the gap before it."""
         started = self.s.tools.pop(key, None)
-        if started is None:  # its start was never seen (cut file): a span of the gap before it
-            self.tool(key, name or "tool", args, None, ts, ok, error, io, result_text, extra, inferred=True)
-            return
-        self.tool(
-            key,
-            started.name,
-            started.args,
-            started.start,
-            ts,
-            ok,
-            error,
-            io,
-            result_text,
-            extra,
-            parent=started.parent,
-            cut=True,
-        )
+        if started is None:
+            self.tool(key, name or "tool", args, None, ts, done, inferred=True)
+        else:
+            self.tool(key, started.name, started.args, started.start, ts, done, parent=started.parent, cut=True)
 
     def tool(
         self,
@@ -207,11 +198,8 @@ class SessionBuilder(TurnKeeper[S]):
         args: Any,
         start: float | None,
         end: float | None,
-        ok: bool = True,
-        error: str | None = None,
-        io: Iterable[IO] = (),
-        result_text: str | None = None,
-        extra: dict[str, Any] | None = None,
+        done: Outcome,
+        *,
         inferred: bool = False,
         parent: str | None = None,
         wait: bool = False,
@@ -219,6 +207,7 @@ class SessionBuilder(TurnKeeper[S]):
     ) -> None:
         """A finished tool call. With no recorded start (`inferred`), it began at the
         last boundary: the gap to its completion is marked as inferred."""
+        ok, error, io, result_text = done.ok, done.error, done.io, done.text
         self.ensure_turn(start if start is not None else end, key)
         if start is None:
             b = self.s.boundary
@@ -229,7 +218,7 @@ class SessionBuilder(TurnKeeper[S]):
             "toolName": name,
             "args": args if cut else short_args(args),
             "status": "ok" if ok else "error",
-            **(extra or {}),
+            **(done.extra or {}),
         }
         if error:
             meta["error"] = excerpt(error)

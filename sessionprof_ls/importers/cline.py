@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .builder import IO, BuilderState, SessionBuilder
+from .builder import IO, BuilderState, Outcome, SessionBuilder
 from .common import EventBuffer, ImportResult, JSONDecodeError, as_str, excerpt, json_loads, read_document
 
 _EXTENSIONS = {
@@ -202,11 +202,7 @@ class ClineParser:
             t.args,
             start,
             ts,
-            t.error is None,
-            t.error,
-            t.io,
-            t.out,
-            extra,
+            Outcome(t.error is None, t.error, t.io, t.out, extra),
             inferred=True,
         )
 

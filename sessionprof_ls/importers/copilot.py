@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .builder import BuilderState, SessionBuilder
+from .builder import BuilderState, Outcome, SessionBuilder
 from .common import (
     ImportResult,
     as_obj,
@@ -149,11 +149,13 @@ class CopilotParser:
             b.tool_end(
                 call,
                 ts,
-                ok,
-                None if ok else (err_text or "failed"),
-                _io(name, started.args if started else None, data.get("result")),
-                text,
-                {"model": data.get("model")},
+                Outcome(
+                    ok,
+                    None if ok else (err_text or "failed"),
+                    _io(name, started.args if started else None, data.get("result")),
+                    text,
+                    {"model": data.get("model")},
+                ),
             )
         elif t == "session.shutdown":
             self._shutdown(data, ts, key)
@@ -263,11 +265,13 @@ def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
                     args,
                     None,
                     ts,
-                    ok,
-                    None if ok else (text or "failed"),
-                    _io(name, args, res),
-                    text,
-                    {"intentionSummary": excerpt(m.get("intentionSummary"))},
+                    Outcome(
+                        ok,
+                        None if ok else (text or "failed"),
+                        _io(name, args, res),
+                        text,
+                        {"intentionSummary": excerpt(m.get("intentionSummary"))},
+                    ),
                     inferred=True,
                     wait=name in _WAIT,
                 )

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .builder import BuilderState, SessionBuilder
+from .builder import BuilderState, Outcome, SessionBuilder
 from .common import (
     ImportResult,
     JSONDecodeError,
@@ -144,11 +144,13 @@ class GeminiParser:
                     call.get("args"),
                     ts,
                     end if end is not None else ts,
-                    ok,
-                    None if ok else (result or str(status)),
-                    _io(name, call.get("args"), call.get("resultDisplay"), b.s.cwd),
-                    result,
-                    {"displayName": call.get("displayName"), "toolStatus": status},
+                    Outcome(
+                        ok,
+                        None if ok else (result or str(status)),
+                        _io(name, call.get("args"), call.get("resultDisplay"), b.s.cwd),
+                        result,
+                        {"displayName": call.get("displayName"), "toolStatus": status},
+                    ),
                 )
         elif t in ("error", "warning", "info") and b.s.turn is not None:
             b.touch(ts)

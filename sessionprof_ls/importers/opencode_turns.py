@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from .builder import BuilderState, SessionBuilder
+from .builder import BuilderState, Outcome, SessionBuilder
 from .common import JSONDecodeError, as_obj, opt_str
 
 SOURCE = "opencode"
@@ -179,11 +179,13 @@ def _assistant(b: SessionBuilder[BuilderState], src: Source, m: dict[str, Any], 
             st.get("input"),
             tt.get("start"),
             tt.get("end"),
-            ok,
-            None if ok else error,
-            _io(name, st.get("input")),
-            out,
-            {"title": st.get("title"), "subagentSession": meta.get("sessionId")},
+            Outcome(
+                ok,
+                None if ok else error,
+                _io(name, st.get("input")),
+                out,
+                {"title": st.get("title"), "subagentSession": meta.get("sessionId")},
+            ),
             wait=name == "question",
         )
         if isinstance(tt.get("end"), (int, float)):
