@@ -263,6 +263,17 @@ CASES = [
     ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"startLine": 0}}, False),
     ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": {"status": "meh"}}, False),
     ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": []}, False),
+    # the limits event_shape.WIRE_TYPES gives both (models.EventMetadata is made from that table)
+    *(
+        ({"sessionId": "s", "id": "1", "type": "agent", "name": "n", "startTime": 1, "metadata": meta}, valid)
+        for meta, valid in [
+            ({"model": "m" * 4096}, True),
+            ({"model": "m" * 4097}, False),
+            ({"endLine": 2**31 - 1}, True),
+            ({"endLine": 2**31}, False),
+            ({"costUsd": 2e9}, False),
+        ]
+    ),
 ]
 
 

@@ -59,7 +59,7 @@ def test_pydantic_metadata_is_the_table():
     fields = EventMetadata.model_fields
     assert list(fields) == [f.name for f in S.METADATA]
     for name, field in fields.items():
-        pytype, low, _high = S.WIRE_TYPES[S.BY_NAME[name].wire]
+        pytype, low, high = S.WIRE_TYPES[S.BY_NAME[name].wire]
         assert field.default is None, name
         args = [a for a in typing.get_args(field.annotation) if a is not type(None)]
         if pytype == "Any":
@@ -72,6 +72,8 @@ def test_pydantic_metadata_is_the_table():
             assert [a.__name__ for a in args] == [pytype], name
         bounds = [m.ge for m in field.metadata if hasattr(m, "ge")]
         assert bounds == ([] if low is None else [low]), name
+        upper = [getattr(m, "le", None) or getattr(m, "max_length", None) for m in field.metadata]
+        assert [u for u in upper if u is not None] == ([] if high is None else [high]), name
     assert list(TokensModel.model_fields) == [key for key, _col in S.TOKENS]
 
 
