@@ -247,6 +247,23 @@ def test_re_reads_are_counted_within_one_conversation(engine):
     assert rr is not None and rr["affectedEvents"] == ["main-2", "sub3-2"] and rr["savingTokens"] == 200
 
 
+def test_a_read_after_compaction_is_not_wasted(engine):
+    """A compaction replaced the history with a summary: the file's content is gone from the
+    conversation, so reading it again afterwards is needed, not a re-read to cut."""
+    engine.ingest(
+        [
+            read("a", 0, 10, "x.py", 100),
+            ev("compact", "agent", "compaction", 20, 20, {"compaction": True}),
+            read("b", 40, 50, "x.py", 100),
+        ]
+    )
+    kinds = {s["kind"] for s in engine.performance("s", include_events=False)["suggestions"]}
+    assert "reread_file" not in kinds
+    engine.ingest([read("c", 60, 70, "x.py", 100)])  # read again with no compaction since: wasted
+    rr = {s["kind"]: s for s in engine.performance("s", include_events=False)["suggestions"]}["reread_file"]
+    assert rr["affectedEvents"] == ["c"]
+
+
 def test_slowest_operations_ranked_with_hints(engine):
     engine.ingest(
         [
