@@ -32,8 +32,12 @@ class ServerOptions:
 
     def env(self, tmp: Path) -> dict[str, str]:
         """The server process's environment: this process's, with the store and agent folders."""
+        return {**os.environ, **self.variables(tmp)}
+
+    def variables(self, tmp: Path) -> dict[str, str]:
+        """Only what this test sets (the store, the agent folders, extra_env): for a process
+        that starts the server itself, as Neovim does, on top of its own environment."""
         return {
-            **os.environ,
             "SESSIONPROF_STORE": str(self.store or tmp / "store.db"),
             "CLAUDE_CONFIG_DIR": str(self.claude_dir or tmp / "no-claude"),
             "CODEX_HOME": str(self.codex_dir or tmp / "no-codex"),

@@ -19,6 +19,13 @@ def _doc(fs) -> Path:
     return fs.local(read["path"])
 
 
+def _run(script: str, fs, tmp_path: Path, path: str, env: dict, **kw):
+    """`script` in Neovim in the session's workspace, its server on the session's store,
+    with `path` as PATH and the file to hint in SESSIONPROF_TEST_FILE."""
+    env = {"PATH": path, "SESSIONPROF_TEST_FILE": str(_doc(fs)), **env}
+    return run_nvim(HERE / script, tmp_path, cwd=fs.workspace, server=fs.server(tmp_path), env=env, **kw)
+
+
 def _bare_path(tmp_path: Path) -> str:
     """PATH with a Python >= 3.11 (the interpreter the venv was made from) and the
     system folders, but no sessionprof-ls."""
@@ -34,25 +41,11 @@ def _bare_path(tmp_path: Path) -> str:
 
 def test_install_command_from_a_clean_data_dir_then_a_hint(tmp_path):
     fs = install_session(tmp_path, "spotter-subagent")
-    env = {
-        "PATH": _bare_path(tmp_path),
-        "SESSIONPROF_STORE": str(fs.store),
-        "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
-        "CODEX_HOME": str(tmp_path / "codex"),
-        "SESSIONPROF_TEST_FILE": str(_doc(fs)),
-        # pip's downloads from earlier runs (the test's XDG_CACHE_HOME is empty)
-        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
-    }
+    # pip's downloads from earlier runs (the test's XDG_CACHE_HOME is empty)
+    pip_cache = os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
     data = tmp_path / "xdg" / "data"
     assert not (data / "sessionprof").exists()
-    run = run_nvim(
-        HERE / "install.lua",
-        tmp_path,
-        cwd=fs.workspace,
-        env=env,
-        timeout=600,
-        opts={"settings": {"claudeConfigDir": str(fs.claude_dir)}},
-    )
+    run = _run("install.lua", fs, tmp_path, _bare_path(tmp_path), {"PIP_CACHE_DIR": pip_cache}, timeout=600)
     missing = run.ok("missing")
     told = [m for m in missing["messages"] if "SessionProf install" in m]
     assert len(told) == 1 and "not installed" in told[0], missing["messages"]
@@ -77,22 +70,9 @@ def test_flame_without_a_working_opener_shows_the_url_and_copies_it(tmp_path):
     opener = fake / "xdg-open"
     opener.write_text("#!/bin/sh\nexit 3\n")  # what xdg-open does on a machine without a browser
     opener.chmod(opener.stat().st_mode | stat.S_IEXEC)
-    env = {
-        "PATH": f"{fake}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SESSIONPROF_STORE": str(fs.store),
-        "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
-        "CODEX_HOME": str(tmp_path / "codex"),
-        "SESSIONPROF_TEST_FILE": str(_doc(fs)),
-        "DISPLAY": "",
-        "WAYLAND_DISPLAY": "",
-    }
-    run = run_nvim(
-        HERE / "url.lua",
-        tmp_path,
-        cwd=fs.workspace,
-        env=env,
-        opts={"cmd": server_command(), "settings": {"claudeConfigDir": str(fs.claude_dir)}},
-    )
+    path = f"{fake}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    no_display = {"DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    run = _run("url.lua", fs, tmp_path, path, no_display, opts={"cmd": server_command()})
     endpoint = run.ok("attach")
     flame = run.ok("flame")
     url = flame["url"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from server_options import VENV_BIN, server_command  # noqa: F401 (the nvim tests import server_command from here)
+from server_options import VENV_BIN, ServerOptions, server_command  # noqa: F401 (the nvim tests import server_command from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -77,13 +77,20 @@ def run_nvim(
     script: Path,
     tmp: Path,
     *,
+    server: ServerOptions | None = None,
     env: dict | None = None,
     opts: dict | None = None,
     cwd: Path | None = None,
     timeout: float = 180,
 ) -> NvimRun:
-    """Run `script` (Lua) in `nvim --headless` and return what it wrote with sessionprof_test.finish()."""
+    """Run `script` (Lua) in `nvim --headless` and return what it wrote with sessionprof_test.finish().
+    `server`: the store, agent folders and settings of the server the plugin starts (its
+    environment is Neovim's); `env` and `opts` (the plugin's setup) add to them."""
     out = tmp / f"{script.stem}-out.json"
+    opts = dict(opts or {})
+    if server is not None:
+        opts["settings"] = {**server.settings, **opts.get("settings", {})}
+        env = {**server.variables(tmp), **(env or {})}
     xdg = tmp / "xdg"
     for d in ("config", "data", "state", "cache"):
         (xdg / d).mkdir(parents=True, exist_ok=True)
@@ -96,7 +103,7 @@ def run_nvim(
         "SESSIONPROF_PLUGIN": str(PLUGIN),
         "SESSIONPROF_TEST_DIR": str(HERE),
         "SESSIONPROF_TEST_OUT": str(out),
-        "SESSIONPROF_TEST_OPTS": json.dumps(opts or {}),
+        "SESSIONPROF_TEST_OPTS": json.dumps(opts),
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         **(env or {}),
     }
@@ -140,6 +147,16 @@ class FixtureSession:
     transcript: Path
     cwd: str  # the session's recorded cwd
     lines: list[dict] = field(default_factory=list)
+
+    def server(self, tmp: Path, **settings: object) -> ServerOptions:
+        """The server of a test on this session: its store, its Claude folder (also as the
+        `claudeConfigDir` setting), an empty Codex folder, and `settings`."""
+        return ServerOptions(
+            store=self.store,
+            claude_dir=self.claude_dir,
+            codex_dir=tmp / "codex",
+            settings={"claudeConfigDir": str(self.claude_dir), **settings},
+        )
 
     def rel(self, abs_path: str) -> str:
         return os.path.relpath(abs_path, self.cwd)

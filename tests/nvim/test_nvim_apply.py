@@ -26,14 +26,9 @@ def test_preview_cancel_confirm_undo_in_neovim(tmp_path):
         HERE / "scripts" / "apply.lua",
         tmp_path,
         cwd=fs.workspace,
-        opts={"cmd": server_command(), "settings": {"claudeConfigDir": str(fs.claude_dir)}},
-        env={
-            "SESSIONPROF_STORE": str(fs.store),
-            "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
-            "CODEX_HOME": str(tmp_path / "codex"),
-            "SESSIONPROF_TEST_FILE": str(doc),
-            "SESSIONPROF_TEST_WS": str(fs.workspace),
-        },
+        server=fs.server(tmp_path),
+        opts={"cmd": server_command()},
+        env={"SESSIONPROF_TEST_FILE": str(doc), "SESSIONPROF_TEST_WS": str(fs.workspace)},
     )
     start = run.ok("attach")["disk"]
 

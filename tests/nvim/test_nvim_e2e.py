@@ -62,11 +62,9 @@ def e2e(tmp_path_factory):
         HERE / "scripts" / "e2e.lua",
         tmp_path,
         cwd=fs.workspace,
-        opts={"cmd": server_command(), "settings": {"slowThresholdMs": 1, "claudeConfigDir": str(fs.claude_dir)}},
+        server=fs.server(tmp_path, slowThresholdMs=1),
+        opts={"cmd": server_command()},
         env={
-            "SESSIONPROF_STORE": str(fs.store),
-            "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
-            "CODEX_HOME": str(tmp_path / "codex"),
             "SESSIONPROF_TEST_FILE": str(doc),
             "SESSIONPROF_TEST_SUGGESTION": suggestion["id"],
             "SESSIONPROF_TEST_EXPORT": str(export),

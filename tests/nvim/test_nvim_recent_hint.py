@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import time
 
+from server_options import ServerOptions
 from sp_fixtures import turn_events
 
 from sessionprof_ls.engine import Engine
@@ -39,8 +40,7 @@ vim.opt.runtimepath = {{ vim.env.VIMRUNTIME, vim.env.SESSIONPROF_PLUGIN }}
 vim.opt.swapfile = false
 vim.g.sessionprof = {{ cmd = {lua_list(server_command())}, settings = {{ followTranscripts = false }} }}
 """
-    env = {"SESSIONPROF_STORE": str(store), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude")}
-    env["CODEX_HOME"] = str(tmp_path / "codex")
+    env = ServerOptions(store=store, claude_dir=tmp_path / "claude", codex_dir=tmp_path / "codex").variables(tmp_path)
     start_nvim(tmp_path, name, init, ws, old, env)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:

@@ -85,11 +85,7 @@ vim.g.sessionprof = {{
         init,
         fs.workspace,
         doc,
-        {
-            "SESSIONPROF_STORE": str(fs.store),
-            "CLAUDE_CONFIG_DIR": str(fs.claude_dir),
-            "CODEX_HOME": str(tmp_path / "codex"),
-        },
+        fs.server(tmp_path).variables(tmp_path),
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
