@@ -380,3 +380,17 @@ def test_instruction_text_is_inert_markdown(tmp_path):
     inline = [c.type for t in tokens if t.type == "inline" for c in t.children]
     assert set(inline) <= {"text", "code_inline"}, inline
     assert sum(c == "code_inline" for c in inline) == len(EVIL)
+
+
+@pytest.mark.parametrize(
+    "name", [*ALL, "copilot-cli/history-session-state/session_06141331-92e8-4e9e-8bbb-9b7a729eb01a.json"]
+)
+def test_a_count_agrees_with_its_noun(tmp_path, name):
+    """A suggestion's sentence opens with its count: "1 tool result carried", never
+    "1 tool results"; the count is the number of events it names."""
+    engine, sid = load(tmp_path, name)
+    for s in engine.performance(sid, include_events=False)["suggestions"]:
+        for noun in ("read", "tool result"):
+            n = len(s["affectedEvents"])
+            if s["description"].startswith(f"{n} {noun}"):
+                assert s["description"].startswith(f"{n} {noun}s" if n != 1 else f"1 {noun} ")

@@ -15,7 +15,7 @@ import numpy as np
 from ..analysis.base import JsonDict
 from ..analysis.limits import LARGE_TOOL_OUTPUT_TOKENS
 from ..tree import FREAD, FWRITE
-from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo, counted
 from .markdown import md_code
 
 NARROW_READ_TOKENS = 2000
@@ -72,7 +72,7 @@ class LargeToolOutput(Rule):
     def describe(self, ctx: Context, finding: Finding, est: Estimate) -> str:
         names = ", ".join(ctx.rel(p) for p in finding.data["paths"][:3]) or "command output"
         return (
-            f"{len(finding.events)} tool results carried at least {self.threshold:,} tokens each ({names}); "
+            f"{counted(len(finding.events), 'tool result')} carried at least {self.threshold:,} tokens each ({names}); "
             f"a narrower read would have saved up to {est.tokens:,} tokens."
         )
 

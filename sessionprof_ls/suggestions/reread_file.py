@@ -21,7 +21,7 @@ import numpy as np
 from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms
 from ..tree import F_COMPACTION, FWRITE
-from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo, counted
 
 
 def _between(times: list[float], a: float, b: float) -> bool:
@@ -118,10 +118,9 @@ class RereadFile(Rule):
             for p in names[:3]
         ]
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-        n = len(finding.events)
-        reads = "1 read" if n == 1 else f"{n} reads"
         return (
-            f"{reads} fetched a file again that had not changed ({'; '.join(parts)}{more}). "
+            f"{counted(len(finding.events), 'read')} fetched a file again that had not changed "
+            f"({'; '.join(parts)}{more}). "
             f"Together {est.tokens:,} tokens, the re-reads and the requests that re-sent them "
             f"({fmt_ms(est.ms)} of reading)."
         )
