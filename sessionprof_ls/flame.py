@@ -189,13 +189,19 @@ def encode_base64(graph: Graph) -> Graph:
 
     import numpy as np
 
+    from .flame_layout import flame_layout
+
     frames = dict(graph["frames"])
     for key, dtype in BASE64_TYPES.items():
         col = frames.get(key)
         if col is not None:
             frames[key] = base64.b64encode(np.asarray(col, dtype=dtype).tobytes()).decode("ascii")
     frames["id"] = join_ids(frames.get("id"))
-    return {**graph, "encoding": "base64", "frames": frames}
+    out = {**graph, "encoding": "base64", "frames": frames}
+    layout = flame_layout(graph)  # issue 13: the page's rows, made here (time view)
+    if layout is not None:
+        out["layout"] = layout
+    return out
 
 
 def join_ids(ids: Any) -> Any:

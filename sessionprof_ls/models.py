@@ -328,6 +328,19 @@ class FlameFrames(BaseModel):
     )
 
 
+class FlameLayout(BaseModel):
+    """issue 13 (team addition): the web UI's rows of a base64 time view, made by the server
+    (flame_layout.py) so the page does not lay out every frame before its first paint."""
+
+    rowCounts: list[int] = Field(description="frames per row, row 0 first")
+    order: str = Field(
+        description="base64 of little-endian int32 frame indexes grouped by row (rowCounts), "
+        "by start (idle gaps collapsed) within a row"
+    )
+    idle: list[tuple[float, float]] = Field(description="idle gaps collapsed in the page, [start, end] in ms")
+    end: float = Field(description="the graph's end in ms (the latest end of any frame, or total)")
+
+
 class FlameGraph(BaseModel):
     """Compact columnar flame graph (`sessionprof/flameGraph`): frame 0 is the session."""
 
@@ -342,6 +355,9 @@ class FlameGraph(BaseModel):
     frames: FlameFrames
     encoding: Literal["json", "base64"] = Field(
         "json", description='numeric columns as JSON arrays, or base64 typed arrays (request {"encoding": "base64"})'
+    )
+    layout: FlameLayout | None = Field(
+        None, description='issue 13: rows of the web UI, in base64 time views (absent: the page lays them out)'
     )
 
 

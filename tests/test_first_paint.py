@@ -114,6 +114,40 @@ def test_base64_ids_are_one_string_of_the_same_ids(tmp_path, fixture):
     assert agg["frames"]["id"] == engine.flame_graph(sid, "aggregate", "time")["frames"]["id"]
 
 
+@pytest.mark.parametrize("fixture", REAL, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_base64_time_view_carries_the_page_layout(tmp_path, fixture):
+    """issue 13: the base64 time view carries its rows (flame_layout.py; the browser tests
+    check they equal the page's own); other views and units do not (the page lays them out)."""
+    import base64
+
+    engine, sid = _session(tmp_path / "s.sqlite", fixture)
+    packed = engine.flame_graph(sid, "time", "time", "base64")
+    FlameGraph.model_validate(packed)
+    n = len(engine.flame_graph(sid, "time", "time")["frames"]["start"])
+    lay = packed["layout"]
+    order = sorted(int.from_bytes(b, "little") for b in _chunks(base64.b64decode(lay["order"]), 4))
+    assert order == list(range(n)) and sum(lay["rowCounts"]) == n and lay["rowCounts"][0] == 1  # the root alone
+    for view, weight in (("aggregate", "time"), ("time", "tokens")):
+        assert "layout" not in engine.flame_graph(sid, view, weight, "base64")
+    assert "layout" not in engine.flame_graph(sid, "time", "time")  # the JSON form is unchanged
+
+
+def _chunks(b: bytes, size: int) -> list[bytes]:
+    return [b[k : k + size] for k in range(0, len(b), size)]
+
+
+def test_layout_is_left_to_the_page_for_frames_out_of_order():
+    from sessionprof_ls.flame_layout import flame_layout
+
+    frames = {"start": [0.0, 1.0, 2.0], "value": [5.0, 1.0, 1.0], "depth": [0, 1, 2], "parent": [-1, 2, 1]}
+    graph = {"view": "time", "unit": "ms", "total": 5.0, "frames": frames}
+    assert flame_layout(graph) is None  # a child before its parent
+    frames["parent"] = [-1, 0, 1]
+    assert flame_layout(graph) == {"rowCounts": [1, 1, 1], "order": "AAAAAAEAAAACAAAA", "idle": [], "end": 5.0}
+    assert flame_layout({**graph, "frames": {**frames, "start": [0.0, float("nan"), 2.0]}}) is None
+    assert flame_layout({**graph, "frames": {**frames, "value": [5.0, -1.0, 1.0]}}) is None  # the page clamps it
+
+
 def test_ids_that_cannot_be_joined_stay_a_list():
     assert join_ids([None, "a", "b"]) == "\na\nb" and join_ids(["a", "b"]) == "a\nb"
     assert join_ids([None]) == "" and join_ids([None, None]) == [None, None]

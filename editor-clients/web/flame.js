@@ -6,7 +6,7 @@
 // than a pixel are merged into one pixel column by jumping (binary search) to the next
 // column, so a paint costs O(rows x pixels x log n), not O(n).
 
-import { idleGaps, laneRows } from "./lanes.js";
+import { collapseGaps, idleGaps, laneRows } from "./lanes.js";
 import { formatDuration, lazyNumberFormat } from "./format.js";
 
 export const ROW_HEIGHT = 18;
@@ -35,35 +35,70 @@ const BASE64_COLUMNS = {
   parent: Int32Array, count: Int32Array,
 };
 
+/** A typed array from base64 of its little-endian bytes; throws naming `key` when it is not one. */
+function fromBase64(text, Ctor, key) {
+  let bytes;
+  try {
+    if (typeof Uint8Array.fromBase64 === "function") {
+      bytes = Uint8Array.fromBase64(text); // native: no string of bytes in between
+    } else {
+      const bin = atob(text);
+      bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    }
+  } catch (_) {
+    throw new Error(`flame graph: column '${key}' is not valid base64`);
+  }
+  if (bytes.length % Ctor.BYTES_PER_ELEMENT) {
+    throw new Error(`flame graph: column '${key}' has ${bytes.length} bytes, not a whole number of values`);
+  }
+  return new Ctor(bytes.buffer, bytes.byteOffset, bytes.length / Ctor.BYTES_PER_ELEMENT); // little-endian, as the server writes it
+}
+
 function decodeColumns(frames) {
   const out = { ...frames };
   for (const [key, Ctor] of Object.entries(BASE64_COLUMNS)) {
-    const text = frames[key];
-    if (typeof text !== "string") continue;
-    let bytes;
-    try {
-      if (typeof Uint8Array.fromBase64 === "function") {
-        bytes = Uint8Array.fromBase64(text); // native: no string of bytes in between
-      } else {
-        const bin = atob(text);
-        bytes = new Uint8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      }
-    } catch (_) {
-      throw new Error(`flame graph: column '${key}' is not valid base64`);
-    }
-    if (bytes.length % Ctor.BYTES_PER_ELEMENT) {
-      throw new Error(`flame graph: column '${key}' has ${bytes.length} bytes, not a whole number of values`);
-    }
-    out[key] = new Ctor(bytes.buffer, bytes.byteOffset, bytes.length / Ctor.BYTES_PER_ELEMENT); // little-endian, as the server writes it
+    if (typeof frames[key] === "string") out[key] = fromBase64(frames[key], Ctor, key);
   }
   return out;
 }
 
 /**
+ * The layout the server made (sessionprof_ls/flame_layout.py, issue 13: the same rows as
+ * laneRows and the grouping below, its idle gaps and end, made with numpy before the page
+ * asks), or null when the answer has none or it does not fit this graph (the page then lays
+ * the graph out itself). The server sends one only for frames in pre-order with finite,
+ * non-negative times, so the checks of the page's own path are not repeated per frame.
+ */
+function givenLayout(layout, n) {
+  if (!layout || !Array.isArray(layout.rowCounts) || !Array.isArray(layout.idle) || !Number.isFinite(layout.end)) return null;
+  const order = typeof layout.order === "string" ? fromBase64(layout.order, Int32Array, "layout.order") : layout.order;
+  if (!(order instanceof Int32Array) || order.length !== n) return null;
+  const counts = layout.rowCounts;
+  let rowCount = counts.length;
+  while (rowCount > 0 && counts[rowCount - 1] === 0) rowCount--;
+  const offsets = new Int32Array(rowCount + 1);
+  for (let r = 0; r < rowCount; r++) {
+    if (!Number.isInteger(counts[r]) || counts[r] < 0) return null;
+    offsets[r + 1] = offsets[r] + counts[r];
+  }
+  if (offsets[rowCount] !== n) return null;
+  for (const g of layout.idle) if (!Array.isArray(g) || !(g[0] <= g[1])) return null;
+  return { order, offsets, rowCount, idle: layout.idle, end: layout.end };
+}
+
+/** Row of every frame from the rows' frame lists (made when first asked: not needed to paint). */
+function rowsOf(order, offsets, rowCount, n) {
+  const row = new Int32Array(n);
+  for (let r = 0; r < rowCount; r++) for (let k = offsets[r]; k < offsets[r + 1]; k++) row[order[k]] = r;
+  return row;
+}
+
+/**
  * The id column: a JSON array, or (base64 answers) one string of the ids joined by "\n",
  * "" for none (sessionprof_ls/flame.py join_ids: one string parses far faster than 100k).
- * Returns a function giving the array (split once, when first asked) or null.
+ * Returns a function giving the array (split once, when first asked) or null; a string
+ * that does not hold n ids gives null (counted when split: not on the first paint's path).
  */
 function eventIds(col, n) {
   if (Array.isArray(col)) {
@@ -71,14 +106,12 @@ function eventIds(col, n) {
     return () => ids;
   }
   if (typeof col !== "string") return () => null;
-  let count = n ? 1 : 0;
-  for (let k = col.indexOf("\n"); k >= 0; k = col.indexOf("\n", k + 1)) count++;
-  if (count !== n) throw new Error(`flame graph: column 'id' has ${count} ids, expected ${n}`);
-  let ids = null;
+  let ids;
   return () => {
-    if (ids === null) {
+    if (ids === undefined) {
       ids = n ? col.split("\n") : [];
-      for (let i = 0; i < ids.length; i++) if (ids[i] === "") ids[i] = null;
+      if (ids.length !== n) ids = null;
+      else for (let i = 0; i < ids.length; i++) if (ids[i] === "") ids[i] = null;
     }
     return ids;
   };
@@ -116,74 +149,102 @@ export function buildFlameData(json) {
   // base64 columns arrive as typed arrays: the merge count must survive them too
   const count = (Array.isArray(f.count) || ArrayBuffer.isView(f.count)) && f.count.length === n ? Int32Array.from(f.count) : null;
 
+  const given = givenLayout(json.layout, n);
   let maxDepth = 0;
   let maxEnd = Number.isFinite(json.total) ? json.total : 0;
-  for (let i = 0; i < n; i++) {
-    const d = depth[i];
-    if (d < 0) throw new Error(`flame graph: frame ${i} has negative depth ${d}`);
-    if (d > maxDepth) maxDepth = d;
-    if (!(value[i] >= 0)) value[i] = 0;
-    const e = start[i] + value[i];
-    if (e > maxEnd) maxEnd = e;
+  if (given) {
+    maxDepth = Number.isInteger(json.maxDepth) ? json.maxDepth : 0;
+    maxEnd = given.end;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const d = depth[i];
+      if (d < 0) throw new Error(`flame graph: frame ${i} has negative depth ${d}`);
+      if (d > maxDepth) maxDepth = d;
+      if (!(value[i] >= 0)) value[i] = 0;
+      const e = start[i] + value[i];
+      if (e > maxEnd) maxEnd = e;
+    }
   }
 
   // Real times stay for tooltips; drawing uses display units with idle gaps collapsed.
   const rstart = start;
   const rvalue = value;
   let idle = null;
-  if (json.view !== "aggregate" && json.unit !== "tokens") idle = idleGaps(start, value, depth, n, maxEnd);
+  if (json.view !== "aggregate" && json.unit !== "tokens") {
+    idle = given ? collapseGaps(given.idle, maxEnd) : idleGaps(start, value, depth, n, maxEnd);
+  }
   let dstart = start;
   let dvalue = value;
   if (idle) {
-    dstart = new Float64Array(n);
-    dvalue = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const a = idle.map(start[i]);
-      dstart[i] = a;
-      dvalue[i] = idle.map(start[i] + value[i]) - a;
-    }
+    ({ dstart, dvalue } = idle.mapFrames(start, value, n));
     maxEnd -= idle.removed;
   }
   // Parallel siblings in lanes: the row of a frame is no longer its depth.
-  const { row, laneFrames } = laneRows(dstart, dvalue, parent, n, Math.max(1e-9, maxEnd * 1e-12));
-  let maxRow = 0;
-  for (let i = 0; i < n; i++) if (row[i] > maxRow) maxRow = row[i];
-
-  // Group frame indexes by row (stable: pre-order), then sort each group by start.
-  const rowCount = n ? maxRow + 1 : 0;
-  const offsets = new Int32Array(rowCount + 1);
-  for (let i = 0; i < n; i++) offsets[row[i] + 1]++;
-  for (let d = 0; d < rowCount; d++) offsets[d + 1] += offsets[d];
-  const order = new Int32Array(n);
-  const fill = offsets.slice(0, rowCount);
-  for (let i = 0; i < n; i++) order[fill[row[i]]++] = i;
+  let rowOf;
+  let laneFrames;
+  let rowCount;
+  let offsets;
+  let order;
+  if (given) {
+    ({ offsets, order, rowCount } = given);
+    let row = null;
+    rowOf = () => (row ||= rowsOf(order, offsets, rowCount, n));
+    let lanes = -1; // frames in a lane below another (laneRows counts the same)
+    laneFrames = () => {
+      if (lanes < 0) {
+        const r = rowOf();
+        lanes = 0;
+        for (let i = 0; i < n; i++) if (parent[i] >= 0 && r[i] - r[parent[i]] > 1) lanes++;
+      }
+      return lanes;
+    };
+  } else {
+    const laid = laneRows(dstart, dvalue, parent, n, Math.max(1e-9, maxEnd * 1e-12));
+    const row = laid.row;
+    rowOf = () => row;
+    laneFrames = () => laid.laneFrames;
+    let maxRow = 0;
+    for (let i = 0; i < n; i++) if (row[i] > maxRow) maxRow = row[i];
+    rowCount = n ? maxRow + 1 : 0;
+    // frame indexes grouped by row (stable: pre-order); each group sorted by start below
+    offsets = new Int32Array(rowCount + 1);
+    for (let i = 0; i < n; i++) offsets[row[i] + 1]++;
+    for (let d = 0; d < rowCount; d++) offsets[d + 1] += offsets[d];
+    order = new Int32Array(n);
+    const fill = offsets.slice(0, rowCount);
+    for (let i = 0; i < n; i++) order[fill[row[i]]++] = i;
+  }
+  const maxRow = rowCount ? rowCount - 1 : 0;
   const rowStart = new Float64Array(n);
   const rowMaxEnd = new Float64Array(n);
   const rows = [];
   for (let d = 0; d < rowCount; d++) {
     const a = offsets[d];
     const b = offsets[d + 1];
-    let idx = order.subarray(a, b);
-    let sorted = true;
-    for (let k = 1; k < idx.length; k++) {
-      if (dstart[idx[k]] < dstart[idx[k - 1]]) {
-        sorted = false;
-        break;
-      }
-    }
-    if (!sorted) {
-      const tmp = Array.from(idx).sort((x, y) => dstart[x] - dstart[y]);
-      idx.set(tmp);
-    }
+    const idx = order.subarray(a, b);
     const s = rowStart.subarray(a, b);
     const me = rowMaxEnd.subarray(a, b);
-    let m = -Infinity;
-    for (let k = 0; k < idx.length; k++) {
-      const i = idx[k];
-      s[k] = dstart[i];
-      const e = dstart[i] + dvalue[i];
-      if (e > m) m = e;
-      me[k] = m;
+    // starts and running maximum of ends, in one pass when the row is in start order (the
+    // server's layout always is); else sorted first and filled again
+    for (let pass = 0; pass < 2; pass++) {
+      let m = -Infinity;
+      let prev = -Infinity;
+      let sorted = true;
+      for (let k = 0; k < idx.length; k++) {
+        const i = idx[k];
+        const x = dstart[i];
+        if (x < prev) {
+          sorted = false;
+          break;
+        }
+        prev = x;
+        s[k] = x;
+        const e = x + dvalue[i];
+        if (e > m) m = e;
+        me[k] = m;
+      }
+      if (sorted) break;
+      idx.set(Array.from(idx).sort((x, y) => dstart[x] - dstart[y]));
     }
     rows.push({ idx, s, me });
   }
@@ -198,9 +259,13 @@ export function buildFlameData(json) {
     idle: idle ? idle.gaps : [],
     toReal: idle ? idle.unmap : (x) => x,
     toDisplay: idle ? idle.map : (t) => t,
-    row,
+    get row() {
+      return rowOf();
+    },
     maxRow,
-    laneFrames,
+    get laneFrames() {
+      return laneFrames();
+    },
     depth,
     name,
     type,

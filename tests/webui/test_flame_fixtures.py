@@ -121,6 +121,64 @@ def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: S
     assert ui.console_errors == []
 
 
+LAYOUT_JS = """
+async (answer) => {
+  // the page's own layout (laneRows and the grouping) against the one the server sent
+  const { buildFlameData } = await import("/static/flame.js");
+  const given = buildFlameData(answer);
+  const own = buildFlameData({ ...answer, layout: undefined });
+  const order = (d) => d.rows.flatMap((r) => Array.from(r.idx));
+  const starts = (d) => d.rows.flatMap((r) => Array.from(r.s));
+  return {
+    n: given.n,
+    rows: given.rows.length,
+    sameRow: given.row.every((r, i) => r === own.row[i]) && given.row.length === own.row.length,
+    sameOrder: JSON.stringify(order(given)) === JSON.stringify(order(own)),
+    sameStarts: JSON.stringify(starts(given)) === JSON.stringify(starts(own)),
+    lanes: [given.laneFrames, own.laneFrames],
+    idle: [given.idle.length, own.idle.length],
+    sameIdle: JSON.stringify(given.idle) === JSON.stringify(own.idle) && given.domainEnd === own.domainEnd,
+    sameDisplay: given.start.every((x, i) => x === own.start[i]) && given.value.every((x, i) => x === own.value[i]),
+  };
+}
+"""
+
+
+def _layout_matches(ui, graph: dict) -> dict:
+    from sessionprof_ls.flame import encode_base64
+
+    answer = encode_base64(graph)
+    assert answer["layout"] and len(answer["layout"]["rowCounts"]) >= 1  # the server laid it out
+    res = ui.page.evaluate(LAYOUT_JS, answer)
+    assert res["n"] == len(graph["frames"]["start"]) and res["rows"] == len(answer["layout"]["rowCounts"])
+    assert res["sameRow"] and res["sameOrder"] and res["sameStarts"] and res["sameIdle"] and res["sameDisplay"], res
+    assert res["lanes"][0] == res["lanes"][1] and res["idle"][0] == res["idle"][1], res
+    return res
+
+
+def test_server_layout_equals_the_pages_own(open_ui, fx: SessionData):
+    """issue 13: the rows the server sends with a base64 time view (flame_layout.py) are the
+    ones the page computes itself (lanes.js laneRows, idle gaps, grouping by row)."""
+    ui = open_ui(fx)
+    ui.settle()
+    _layout_matches(ui, fx.fg("time"))
+
+
+def test_server_layout_equals_the_pages_own_with_lanes_and_idle_gaps(open_ui, fixture_data: SessionData):
+    """The benchmark's synthetic sessions: many parallel siblings, nested subagents and idle
+    gaps (the real fixtures have few of those)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from flame_synth import synthesize
+
+    ui = open_ui(fixture_data)
+    ui.settle()
+    for n in (300, 5000):
+        res = _layout_matches(ui, synthesize(n))
+        assert res["lanes"][0] > n // 20 and res["idle"][0] >= (n > 1000), res
+
+
 AXIS_LABEL = re.compile(r"^(\d+ms|\d+(\.\d+)?s|\d+:\d\d(:\d\d)?(\.\d+)?)$")
 
 
