@@ -357,7 +357,7 @@ class FlameGraph(BaseModel):
         "json", description='numeric columns as JSON arrays, or base64 typed arrays (request {"encoding": "base64"})'
     )
     layout: FlameLayout | None = Field(
-        None, description='issue 13: rows of the web UI, in base64 time views (absent: the page lays them out)'
+        None, description="issue 13: rows of the web UI, in base64 time views (absent: the page lays them out)"
     )
 
 
