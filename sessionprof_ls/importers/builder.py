@@ -27,6 +27,13 @@ from .skeleton import JsonState, OpenCall, ParserState, Turn, TurnKeeper
 IO = tuple[str, str, "int | None", "int | None"]
 _GLOB = set("*?[")
 _RECENT = 256  # remembered response/tool keys: a re-sent record keeps its number and start
+# The longest gap an inferred tool span may cover (ms). Past it the side not recorded is not
+# guessed: the call is zero-length at the time that was recorded and the gap is left
+# unexplained (or idle, when a prompt ends it). Real inferred spans in the fixtures are at
+# most 35 s, recorded tool calls at most 64 s, and the agents' own command timeouts are
+# 2 min (Claude Code's Bash default, Copilot's bash calls ask <= 120 s); the one span over
+# it (25 min, a Copilot `view`) is the user away and a prompt the file did not keep.
+MAX_INFERRED_MS = 5 * 60_000
 
 
 @dataclass
@@ -205,14 +212,21 @@ class SessionBuilder(TurnKeeper[S]):
         wait: bool = False,
         cut: bool = False,
     ) -> None:
-        """A finished tool call. With no recorded start (`inferred`), it began at the
-        last boundary: the gap to its completion is marked as inferred."""
+        """A finished tool call. With no recorded start it began at the last boundary; an
+        `inferred` call with a start ended at the next record (`end`). Either way the span is
+        marked inferred, and one longer than MAX_INFERRED_MS is cut to the recorded side
+        (`unrecordedMs` keeps the gap): no tool runs for the time the user was away."""
         ok, error, io, result_text = done.ok, done.error, done.io, done.text
         self.ensure_turn(start if start is not None else end, key)
+        no_start = start is None
         if start is None:
             b = self.s.boundary
             start = b if b is not None and end is not None and b <= end else end
             inferred = True
+        unrecorded = None
+        if inferred and start is not None and end is not None and end - start > MAX_INFERRED_MS:
+            unrecorded = end - start
+            start, end = (end, end) if no_start else (start, start)
         parent = parent or self.turn_id()
         meta: dict[str, Any] = {
             "toolName": name,
@@ -224,6 +238,8 @@ class SessionBuilder(TurnKeeper[S]):
             meta["error"] = excerpt(error)
         if inferred:
             meta["timing"] = "inferred"
+        if unrecorded is not None:
+            meta["unrecordedMs"] = unrecorded
         eid = f"tool:{key}"
         children = []
         # a folder or a glob pattern (Gemini's read_many_files takes both) is no file

@@ -18,7 +18,12 @@ recorded, so each response keeps only its own `outputTokens` (as `reportedOutput
 and the usage is one zero-length `ai_response` per model at the shutdown.
 
 The legacy files record no tokens and no tool start: a tool's span is the gap from the
-previous record to its completion, marked as inferred.
+previous record to its completion, marked as inferred (builder.MAX_INFERRED_MS bounds it).
+Their timeline is read in time order: a resumed session wrote its records before the
+older ones' last. Records after the agent had answered (a `copilot` text, the loop ended)
+and more than MAX_INFERRED_MS later, with no `user` record, come from a prompt the file
+did not keep (its chatMessages lack them): they open a turn of their own, so the wait
+before them is the user away (idle), not a 25-minute `view`.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .builder import BuilderState, Outcome, SessionBuilder
+from .builder import MAX_INFERRED_MS, BuilderState, Outcome, SessionBuilder
 from .common import (
     ImportResult,
     as_obj,
@@ -241,7 +246,8 @@ def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
     b.s.sid = opt_str(doc.get("sessionId"))
     b.s.boundary = parse_ts(doc.get("startTime"))
     errors: list[str] = []
-    for i, m in enumerate(doc["timeline"]):
+    answered_at: float | None = None  # the agent's last text, while no record followed it
+    for i, m in _in_time_order(doc["timeline"]):
         if not isinstance(m, dict):
             errors.append(f"{label}: timeline[{i}]: expected an object, got {type(m).__name__}")
             continue
@@ -249,6 +255,10 @@ def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
             ts = parse_ts(m.get("timestamp"))
             key = as_str(m.get("id"), f"T{i}")
             t = m.get("type")
+            if t in ("copilot", "tool_call_completed") and _unrecorded_prompt(answered_at, ts):
+                b.prompt(f"unrecorded:{key}", UNRECORDED_PROMPT, ts, {"promptRecorded": False})
+            if t in ("user", "copilot", "tool_call_completed"):
+                answered_at = ts if t == "copilot" else None
             if t == "user":
                 b.prompt(key, as_str(m.get("text")), ts)
             elif t == "copilot":
@@ -278,3 +288,28 @@ def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             errors.append(f"{label}: timeline[{i}]: unexpected {m.get('type')!r} entry shape ({exc})")
     return ImportResult(b.finish(), errors, cur)
+
+
+UNRECORDED_PROMPT = "(prompt not recorded)"
+
+
+def _in_time_order(timeline: list[Any]) -> list[tuple[int, Any]]:
+    """(index, record) by timestamp, stable; a record without one keeps its place after the
+    record before it."""
+    keyed: list[tuple[float, int, Any]] = []
+    last = float("-inf")
+    for i, m in enumerate(timeline):
+        try:
+            ts = parse_ts(m.get("timestamp")) if isinstance(m, dict) else None
+        except (TypeError, ValueError):
+            ts = None
+        last = ts if ts is not None else last
+        keyed.append((last, i, m))
+    keyed.sort(key=lambda x: (x[0], x[1]))
+    return [(i, m) for _, i, m in keyed]
+
+
+def _unrecorded_prompt(answered_at: float | None, ts: float | None) -> bool:
+    """The agent had answered (its loop ended) and this record comes more than
+    MAX_INFERRED_MS later with no prompt between: a prompt the file did not keep."""
+    return answered_at is not None and ts is not None and ts - answered_at > MAX_INFERRED_MS
