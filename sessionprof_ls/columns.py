@@ -22,6 +22,7 @@ from .protocol import EVENT_TYPES
 
 NAN = math.nan
 F_ERROR, F_ORPHAN, F_COMPACTION, F_TOKENS = 1, 2, 4, 8  # tree.F_*: bits of the flags column
+F_INFERRED = 16  # metadata timing "inferred": the span's start (or end) was not recorded
 AGENT = EVENT_TYPES.index("agent")
 TYPE_CODE = {name: code for code, name in enumerate(EVENT_TYPES)}
 
@@ -151,6 +152,9 @@ class Columns:
             elif f.name == "compaction":
                 if flags & F_COMPACTION:
                     md["compaction"] = True
+            elif f.name == "timing":
+                if flags & F_INFERRED:
+                    md["timing"] = "inferred"
             elif f.name != "error" or flags & F_ERROR:
                 kept = getattr(self, f.column)
                 if i in kept:
@@ -261,6 +265,9 @@ def _sparse(tree: Columns, n0: int, metas: list[Metadata], flags: bytearray) -> 
     for i, v in enumerate(sent.get("compaction", ())):
         if v:
             flags[i] |= F_COMPACTION
+    for i, v in enumerate(sent.get("timing", ())):
+        if v == "inferred":
+            flags[i] |= F_INFERRED
     for i, v in enumerate(sent.get("sessionTitle", ())):
         if v and (tree.title is None or tree.type[n0 + i] == AGENT):
             tree.title = v[:200]

@@ -101,6 +101,7 @@ METADATA: tuple[Field, ...] = (
     Field("workspace", "path", "session", "workspace", "the agent's working folder", 0, False),
     Field("compaction", "bool", "flag", "", "the context was compacted here (tree.F_COMPACTION)"),
     Field("ttftMs", "any", "sparse_number", "ttft", "time to first token, ms (OTLP ttft_ms); numbers kept"),
+    Field("timing", "name", "flag", "", "'inferred': a side of the span was not recorded (sets tree.F_INFERRED)"),
 )
 
 # Tokens: (wire key, tree column); all int64, 0 when not sent. cacheWrite1h is the part of
@@ -120,7 +121,8 @@ EXTRA_KEYS: tuple[str, ...] = (
     "reasoningTokens",
     "reportedOutputTokens",
     "includesApproval",
-    "timing",
+    "unrecordedMs",
+    "promptRecorded",
     "task",
 )
 

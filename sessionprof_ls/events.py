@@ -79,6 +79,7 @@ class Metadata(msgspec.Struct):
     workspace: PathText | None = None
     compaction: bool | None = None
     ttftMs: Any = None  # issue 12: OTLP ttft_ms (ms) for hints; any value accepted, tree.ttft keeps numbers
+    timing: Name | None = None  # "inferred": a side of the span was not recorded (tree.F_INFERRED)
 
 
 class Event(msgspec.Struct):

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from .columns import StringTable
-from .event_shape import METADATA_COLUMNS, SPARSE
+from .event_shape import METADATA, METADATA_COLUMNS, SPARSE
 from .tree import SessionTree
 
 # columns saved as bytes: name -> typecode ("B": the bytearrays)
@@ -34,6 +34,7 @@ ARRAYS: tuple[tuple[str, str], ...] = (
 )
 CODES = ("name", "model", "tool", "file")  # string-table codes: remapped to the loading table
 FORMAT = "1:" + ",".join(f"{name}/{code}" for name, code in ARRAYS) + ":" + ",".join(f.column for f in SPARSE)
+FORMAT += ":" + ",".join(f.name for f in METADATA if f.store == "flag")  # a new flag bit: older snapshots lack it
 # tree fields saved as they are
 SAME: tuple[str, ...] = ("older_seqs", "waiting", "waiting_for", "title", "source", "workspace")
 SAME += ("token_total", "min_start", "max_end", "batches", "last_seq")

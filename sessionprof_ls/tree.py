@@ -17,6 +17,7 @@ from typing import Any
 from .columns import (
     F_COMPACTION,
     F_ERROR,
+    F_INFERRED,
     F_ORPHAN,
     F_TOKENS,
     TYPE_CODE,
@@ -31,7 +32,7 @@ from .protocol import EVENT_TYPES
 
 TYPES = EVENT_TYPES  # the stored type codes are positions in protocol.EVENT_TYPES
 AI, TOOL, FREAD, FWRITE, NET, USER, AGENT = range(7)
-__all__ = ["F_COMPACTION", "F_ERROR", "F_ORPHAN", "F_TOKENS", "TYPE_CODE", "SessionTree", "StringTable"]
+__all__ = ["F_COMPACTION", "F_ERROR", "F_INFERRED", "F_ORPHAN", "F_TOKENS", "TYPE_CODE", "SessionTree", "StringTable"]
 
 
 class SessionTree(Columns):
@@ -120,6 +121,10 @@ class SessionTree(Columns):
             self.flags[idx] &= ~F_ERROR
         if m.compaction:
             self.flags[idx] |= F_COMPACTION
+        if m.timing == "inferred":
+            self.flags[idx] |= F_INFERRED
+        elif m.timing is not None:  # a re-sent span may now have both sides recorded
+            self.flags[idx] &= ~F_INFERRED
         if m.sessionTitle and (self.title is None or self.type[idx] == AGENT):
             self.title = m.sessionTitle[:200]
         self.source = m.source or self.source

@@ -214,3 +214,38 @@ def test_answer_written_out_of_order_then_an_unrecorded_prompt(tmp_path):
     s = engine.performance(sid, include_events=False)
     assert s["idleTime"] == pytest.approx(HOUR - 12_000, abs=1)
     assert s["toolExecutionTime"] < 1000
+
+
+# ---------------------------------------------------------------- how an inferred duration is shown
+
+
+def test_slowest_hint_says_the_duration_was_not_measured(legacy, tmp_path):
+    engine, sid = _ingest(legacy, tmp_path)
+    slow = engine.performance(sid)["slowestOperations"]
+    assert slow, "the session has operations"
+    for op in slow:
+        assert op["event"]["metadata"]["timing"] == "inferred"
+        assert op["suggestion"].startswith("Not measured: the agent recorded one end of it;")
+        assert "Slow tool call" not in op["suggestion"]
+    bash = next(op for op in slow if op["event"]["name"] == "bash")
+    assert "35.3s is the time between the records around it" in bash["suggestion"]
+
+
+def test_inferred_flag_follows_updates(tmp_path):
+    """The tree keeps `timing` as a flag: written back, and cleared when the span is re-sent
+    with both ends recorded; a recorded tool keeps the usual hint."""
+    b = _builder()
+    b.tool("guess", "view", None, None, T0 + 60_000, Outcome())
+    b.tool("real", "view", None, T0 + 60_000, T0 + 120_000, Outcome())
+    events = b.finish()
+    engine, sid = _ingest(events, tmp_path)
+    hints = {op["event"]["id"]: op["suggestion"] for op in engine.performance(sid)["slowestOperations"]}
+    assert hints["tool:guess"].startswith("Not measured")
+    assert hints["tool:real"] == "Slow tool call."
+    idx = engine.tree(sid).ids.index("tool:guess")
+    assert engine.analysis(sid).metadata(idx)["timing"] == "inferred"
+    guess = _by_id(events)["tool:guess"]
+    engine.ingest([{**guess, "metadata": {**guess["metadata"], "timing": "recorded"}}])
+    hints = {op["event"]["id"]: op["suggestion"] for op in engine.performance(sid)["slowestOperations"]}
+    assert hints["tool:guess"] == "Slow tool call."
+    assert "timing" not in engine.analysis(sid).metadata(idx)

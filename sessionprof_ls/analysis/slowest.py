@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_TOKENS, FREAD, FWRITE, NET, TOOL
+from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_INFERRED, F_TOKENS, FREAD, FWRITE, NET, TOOL
 from .base import F64, AnalysisBase, Index, JsonDict
 from .formatting import fmt_ms
 from .limits import LARGE_OUTPUT_TOKENS, LARGE_TOOL_OUTPUT_TOKENS
@@ -118,6 +118,8 @@ class SlowestMixin(AnalysisBase):
         hooks = self._hook_time_inside(i)
         if hooks > 0.2 * dur and hooks >= 1000:
             return f"{fmt_ms(hooks)} of its {fmt_ms(dur)} ran in hooks ({', '.join(self._hook_names(i))})."
+        if t.flags[i] & F_INFERRED and typ in (AI, TOOL):
+            return inferred_hint(dur, typ == AI and not t.flags[i] & F_TOKENS)
         if typ == AI:
             out, ctx = t.tout[i], t.tin[i] + t.tcr[i] + t.tcw[i]
             ttft = t.ttft.get(i)
@@ -186,6 +188,16 @@ class SlowestMixin(AnalysisBase):
         b = self.buckets()
         t = self.t
         return sorted({t.strings.values[t.name[c]] for c in self.children()[i] if b[c] == HOOK_B})[:3]
+
+
+def inferred_hint(dur: float, no_usage: bool) -> str:
+    """An operation the agent recorded one end of (metadata timing "inferred"): its duration
+    is the gap between the records around it, not a measurement, so no advice on speed."""
+    usage = " Its usage was not recorded either." if no_usage else ""
+    return (
+        f"Not measured: the agent recorded one end of it; {fmt_ms(dur)} is the time between the "
+        f"records around it, at most what it took.{usage}"
+    )
 
 
 def error_text(text: str) -> str:
