@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analysis import Analysis, file_hint, fmt_ms
-from .tree import TOOL, SessionTree
+from .tree import F_INFERRED, TOOL, SessionTree
 
 LENSES_PER_FILE = 20
 
@@ -157,6 +157,8 @@ class EditorIndex:
             title = f"{label} {fmt_ms(d)} · slowest #{rank}"
             if analysis.a_open[i] and not analysis.live:  # issue 12: it never ended; timed to the last timestamp
                 title = f"{label} {fmt_ms(d)} interrupted · slowest #{rank}"
+            elif t.flags[i] & F_INFERRED:  # one end not recorded: the gap between records, not a measurement
+                title = f"{label} {fmt_ms(d)} not measured · slowest #{rank}"
             line = max(0, (t.start_line[i] or 1) - 1)
             where = paths.get(f)
             if where is None:

@@ -95,6 +95,11 @@ def lens_markdown(lens: Lens, event: dict[str, Any] | None, session_id: str, neo
         out += ["", "```", one[:300] + ("…" if len(one) > 300 else ""), "```"]
     if md.get("status") == "error" or md.get("error"):
         out += ["", f"Failed: {str(md.get('error') or 'error')[:200]}"]
+    if md.get("timing") == "inferred":
+        out += [
+            "",
+            "Not measured: the agent recorded one end of this call; the time is the gap between the records around it.",
+        ]
     out += ["", show_link(session_id, lens.event_id, neovim)]
     return "\n".join(out)
 

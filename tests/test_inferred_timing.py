@@ -249,3 +249,17 @@ def test_inferred_flag_follows_updates(tmp_path):
     hints = {op["event"]["id"]: op["suggestion"] for op in engine.performance(sid)["slowestOperations"]}
     assert hints["tool:guess"] == "Slow tool call."
     assert "timing" not in engine.analysis(sid).metadata(idx)
+
+
+def test_lens_and_its_hover_say_not_measured(legacy, tmp_path):
+    from sessionprof_ls.editor import EditorIndex
+    from sessionprof_ls.hover import lens_markdown
+
+    engine, sid = _ingest(legacy, tmp_path)
+    a = engine.analysis(sid)
+    lenses = [lens for info in EditorIndex.build(a, [a.t.workspace]).files.values() for lens in info.lenses]
+    assert lenses
+    assert all(" not measured · slowest #" in lens.title for lens in lenses), [lens.title for lens in lenses]
+    assert not any("25m" in lens.title for lens in lenses)
+    md = lens_markdown(lenses[0], engine.event(sid, lenses[0].event_id), sid, neovim=False)
+    assert "Not measured: the agent recorded one end of this call" in md
