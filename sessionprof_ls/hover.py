@@ -98,7 +98,7 @@ def lens_markdown(lens: Lens, event: dict[str, Any] | None, session_id: str, neo
     if md.get("timing") == "inferred":
         out += [
             "",
-            "Not measured: the agent recorded one end of this call; the time is the gap between the records around it.",
+            "Not measured: only one end of this call was recorded; the time is the gap between the records around it.",
         ]
     out += ["", show_link(session_id, lens.event_id, neovim)]
     return "\n".join(out)

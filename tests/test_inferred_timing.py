@@ -225,10 +225,10 @@ def test_slowest_hint_says_the_duration_was_not_measured(legacy, tmp_path):
     assert slow, "the session has operations"
     for op in slow:
         assert op["event"]["metadata"]["timing"] == "inferred"
-        assert op["suggestion"].startswith("Not measured: the agent recorded one end of it;")
+        assert op["suggestion"].startswith("Not measured: only one end was recorded; it took at most ")
         assert "Slow tool call" not in op["suggestion"]
     bash = next(op for op in slow if op["event"]["name"] == "bash")
-    assert "35.3s is the time between the records around it" in bash["suggestion"]
+    assert "it took at most 35.3s, the gap between the records around it." in bash["suggestion"]
 
 
 def test_inferred_flag_follows_updates(tmp_path):
@@ -262,4 +262,4 @@ def test_lens_and_its_hover_say_not_measured(legacy, tmp_path):
     assert all(" not measured · slowest #" in lens.title for lens in lenses), [lens.title for lens in lenses]
     assert not any("25m" in lens.title for lens in lenses)
     md = lens_markdown(lenses[0], engine.event(sid, lenses[0].event_id), sid, neovim=False)
-    assert "Not measured: the agent recorded one end of this call" in md
+    assert "Not measured: only one end of this call was recorded" in md

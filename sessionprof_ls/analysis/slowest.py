@@ -194,10 +194,8 @@ def inferred_hint(dur: float, no_usage: bool) -> str:
     """An operation the agent recorded one end of (metadata timing "inferred"): its duration
     is the gap between the records around it, not a measurement, so no advice on speed."""
     usage = " Its usage was not recorded either." if no_usage else ""
-    return (
-        f"Not measured: the agent recorded one end of it; {fmt_ms(dur)} is the time between the "
-        f"records around it, at most what it took.{usage}"
-    )
+    gap = f"it took at most {fmt_ms(dur)}, the gap between the records around it"
+    return f"Not measured: only one end was recorded; {gap}.{usage}"
 
 
 def error_text(text: str) -> str:
