@@ -48,6 +48,8 @@ from flame_synth import overlap_share, synthesize, to_events, to_speedscope  # n
 # the Chromium flags that work on these machines, shared with the browser tests
 from sp_fixtures import CHROMIUM, CHROMIUM_ARGS, send_response  # noqa: E402
 
+from sessionprof_ls.flame_columns import COLUMNS_TYPE, columns_body, wants_columns  # noqa: E402
+
 # First paint: the first animation frame after the page's flame graph was drawn.
 PAINT_PROBE_JS = """
 (() => {
@@ -134,6 +136,7 @@ class BenchServer(ThreadingHTTPServer):
         self.token = secrets.token_urlsafe(16)
         self.speedscope = speedscope_dir
         self.flame: dict[str, bytes] = {}
+        self.columns: dict[str, bytes] = {}  # the same answers as raw columns (flame_columns.py)
         self.perf: dict[str, bytes] = {}
         self.profiles: dict[str, bytes] = {}
         self.session = ""
@@ -199,6 +202,9 @@ class Handler(BaseHTTPRequestHandler):
         m, p = body["method"], body.get("params") or {}
         srv = self.server
         if m == "sessionprof/flameGraph":
+            if wants_columns(self.headers.get("Accept") or ""):  # as the real server (http_api.py) answers it
+                self.send(srv.columns[p["sessionId"]], COLUMNS_TYPE)
+                return
             out = b'{"result":' + srv.flame[p["sessionId"]] + b"}"
         elif m == "sessionprof/performance":
             out = b'{"result":' + srv.perf[p["sessionId"]] + b"}"
@@ -353,7 +359,9 @@ def main(argv=None) -> int:
             # what the server answers the UI's {"encoding": "base64"} request with
             from sessionprof_ls.flame import encode_base64
 
-            srv.flame[sid] = json.dumps(encode_base64(fg), separators=(",", ":")).encode()
+            answer = encode_base64(fg)
+            srv.flame[sid] = json.dumps(answer, separators=(",", ":")).encode()
+            srv.columns[sid] = columns_body(answer) or b""
             srv.perf[sid] = json.dumps(perf_stub(fg)).encode()
             if sdir:
                 srv.profiles[f"{sid}.json"] = json.dumps(to_speedscope(fg), separators=(",", ":")).encode()
@@ -361,7 +369,7 @@ def main(argv=None) -> int:
             share = overlap_share(fg)
             print(
                 f"[{n:,} events] synthesized in {time.perf_counter() - t0:.1f}s: {share:.0%} overlap a sibling;"
-                f" ours {len(srv.flame[sid]) / 1e6:.1f} MB,"
+                f" ours {len(srv.flame[sid]) / 1e6:.1f} MB ({len(srv.columns[sid]) / 1e6:.1f} MB as columns),"
                 f" speedscope {len(srv.profiles.get(f'{sid}.json', b'')) / 1e6:.1f} MB",
                 file=sys.stderr,
             )
@@ -403,6 +411,7 @@ def main(argv=None) -> int:
             )
             del fg
             srv.flame.pop(sid)
+            srv.columns.pop(sid)
             srv.profiles.pop(f"{sid}.json", None)
         server = None
         if args.server_events:

@@ -31,8 +31,8 @@ from pygls.exceptions import JsonRpcException
 
 from . import http_guard
 from . import protocol as P
-from .answer import http_body_async
 from .events import EventError
+from .flame_columns import http_answer_async
 
 if TYPE_CHECKING:
     from .endpoint_host import EndpointHost  # the server's methods it uses, not the server class (issue 20)
@@ -334,9 +334,9 @@ class HttpEndpoint:
                 },
                 409,
             )
-        body, encoding = await http_body_async(result, request.headers.get("Accept-Encoding", ""))  # issue 13
+        body, encoding, ctype = await http_answer_async(result, request.headers)  # issue 13: JSON or raw columns
         headers = {"Content-Encoding": encoding} if encoding else None
-        return web.Response(body=body, content_type="application/json", headers=headers)
+        return web.Response(body=body, content_type=ctype, headers=headers)
 
     async def get_stream(self, request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from .answer import http_body, result_json
+from .flame_columns import make_columns_gzip
 
 SETTLE = 0.5  # seconds without a new summary before warming
 
@@ -28,6 +29,7 @@ def warm_first_paint(engine: Any, session_id: str) -> None:
     graph = engine.flame_graph(session_id, "time", "time", "base64")
     result_json(graph)  # the editors' LSP answer
     http_body(graph, "gzip")  # the browser's
+    make_columns_gzip(graph)  # the browser page's boot asks for raw columns (flame_columns.py)
     engine.performance(session_id, include_events=False, include_messages=False)
 
 

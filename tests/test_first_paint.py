@@ -19,6 +19,7 @@ from sessionprof_ls import protocol as P
 from sessionprof_ls.answer import GZIP_MIN, Answer, http_body, http_body_async, result_json
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.flame import join_ids
+from sessionprof_ls.flame_columns import COLUMNS_TYPE, columns_body, columns_http_body, make_columns_gzip
 from sessionprof_ls.importers import import_file
 from sessionprof_ls.models import FlameGraph, PerformanceData
 
@@ -86,6 +87,31 @@ async def test_over_stdio(editor, tmp_path):
             body = gzip.decompress(raw) if enc == "gzip" else raw
             assert enc == ("gzip" if accept and len(body) >= GZIP_MIN else None)
             assert json.loads(body) == {"result": json.loads(json.dumps(graph))}
+        # the browser page's boot asks for raw columns: the same graph (flame_columns.py)
+        req = urllib.request.Request(
+            ep["url"] + P.HTTP_RPC,
+            data=json.dumps({"method": P.FLAME_GRAPH, "params": params}).encode(),
+            headers={
+                "Authorization": f"Bearer {ep['token']}",
+                "Content-Type": "application/json",
+                "Accept": f"{COLUMNS_TYPE}, application/json",
+            },
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.headers.get("Content-Type") == COLUMNS_TYPE
+            assert _from_columns(resp.read()) == json.loads(json.dumps(graph))
+        # any other answer stays JSON (an overview is no flame graph)
+        req = urllib.request.Request(
+            ep["url"] + P.HTTP_RPC,
+            data=json.dumps({"method": P.PERFORMANCE, "params": {"sessionId": sid, "includeEvents": False}}).encode(),
+            headers={
+                "Authorization": f"Bearer {ep['token']}",
+                "Content-Type": "application/json",
+                "Accept": COLUMNS_TYPE,
+            },
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.headers.get("Content-Type", "").startswith("application/json")
         lean = await request(
             client, P.PERFORMANCE, {"sessionId": sid, "includeEvents": False, "includeMessages": False}
         )
@@ -146,6 +172,47 @@ def test_layout_is_left_to_the_page_for_frames_out_of_order():
     assert flame_layout(graph) == {"rowCounts": [1, 1, 1], "order": "AAAAAAEAAAACAAAA", "idle": [], "end": 5.0}
     assert flame_layout({**graph, "frames": {**frames, "start": [0.0, float("nan"), 2.0]}}) is None
     assert flame_layout({**graph, "frames": {**frames, "value": [5.0, -1.0, 1.0]}}) is None  # the page clamps it
+
+
+def _from_columns(raw: bytes) -> dict:
+    """A columns body (flame_columns.py) read back into the base64 answer it was made from."""
+    import base64
+
+    size = int.from_bytes(raw[:4], "little")
+    assert (4 + size) % 8 == 0
+    graph = json.loads(raw[4 : 4 + size])["result"]
+    data = raw[4 + size :]
+
+    def part(ref: dict) -> bytes:
+        assert ref["at"] % 8 == 0
+        return data[ref["at"] : ref["at"] + ref["bytes"]]
+
+    frames = graph["frames"]
+    for key, ref in list(frames.items()):
+        if isinstance(ref, dict):
+            frames[key] = part(ref).decode() if key == "id" else base64.b64encode(part(ref)).decode()
+    if graph.get("layout"):
+        graph["layout"]["order"] = base64.b64encode(part(graph["layout"]["order"])).decode()
+    return graph
+
+
+@pytest.mark.parametrize("fixture", REAL, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_columns_body_is_the_base64_answer_as_raw_bytes(tmp_path, fixture):
+    """issue 13: the binary body the browser page reads holds exactly the base64 answer's
+    columns, ids and layout; made once per cached answer; gzipped only once warm.py made it."""
+    engine, sid = _session(tmp_path / "s.sqlite", fixture)
+    for view in ("time", "aggregate"):
+        graph = engine.flame_graph(sid, view, "time", "base64")
+        raw = columns_body(graph)
+        assert raw is not None and _from_columns(raw) == json.loads(json.dumps(graph))
+        assert columns_body(engine.flame_graph(sid, view, "time", "base64")) is raw  # cached bytes
+    assert columns_body(engine.flame_graph(sid, "time", "time")) is None  # JSON columns: not this
+    graph = engine.flame_graph(sid, "time", "time", "base64")
+    assert columns_http_body(graph, "gzip") == (columns_body(graph), None)
+    make_columns_gzip(graph)
+    gz, enc = columns_http_body(graph, "gzip") or (b"", None)
+    assert enc == "gzip" and gzip.decompress(gz) == columns_body(graph)
+    assert columns_http_body(graph, "") == (columns_body(graph), None)
 
 
 def test_ids_that_cannot_be_joined_stay_a_list():

@@ -95,7 +95,42 @@ function rowsOf(order, offsets, rowCount, n) {
 }
 
 /**
- * The id column: a JSON array, or (base64 answers) one string of the ids joined by "\n",
+ * The body of a `/v1/rpc` flame graph answer sent as raw columns (Content-Type
+ * application/vnd.sessionprof.columns; sessionprof_ls/flame_columns.py: issue 13): a
+ * JSON head {"result": graph} whose base64 columns are {at, bytes} references into the
+ * data after it. Returns the body with those columns as typed-array views of `buf` (no copy)
+ * and the id string as its UTF-8 bytes (decoded when the ids are first used).
+ */
+export function fromColumns(buf) {
+  const bytes = new Uint8Array(buf);
+  const size = bytes.length >= 4 ? new DataView(buf).getUint32(0, true) : -1;
+  const base = 4 + size;
+  if (size < 0 || base > bytes.length || base % 8) throw new Error("flame graph: not a columns body");
+  const body = JSON.parse(new TextDecoder().decode(bytes.subarray(4, base)));
+  const view = (ref, Ctor, key) => {
+    const ok = ref && Number.isInteger(ref.at) && Number.isInteger(ref.bytes) && ref.at >= 0 && ref.at % 8 === 0;
+    if (!ok || base + ref.at + ref.bytes > bytes.length || ref.bytes % Ctor.BYTES_PER_ELEMENT) {
+      throw new Error(`flame graph: column '${key}' is not in the columns body`);
+    }
+    return new Ctor(buf, base + ref.at, ref.bytes / Ctor.BYTES_PER_ELEMENT);
+  };
+  const g = body && body.result;
+  if (g && g.frames) {
+    for (const [key, Ctor] of Object.entries(BASE64_COLUMNS)) {
+      const ref = g.frames[key];
+      if (ref && typeof ref === "object" && !Array.isArray(ref)) g.frames[key] = view(ref, Ctor, key);
+    }
+    const id = g.frames.id;
+    if (id && typeof id === "object" && !Array.isArray(id)) g.frames.id = view(id, Uint8Array, "id");
+    if (g.layout && g.layout.order && typeof g.layout.order === "object") g.layout.order = view(g.layout.order, Int32Array, "layout.order");
+    g.encoding = "columns"; // decoded already: buildFlameData takes the typed arrays as they are
+  }
+  return body;
+}
+
+/**
+ * The id column: a JSON array, or (base64 answers) one string of the ids joined by "\n"
+ * (its UTF-8 bytes in a columns body),
  * "" for none (sessionprof_ls/flame.py join_ids: one string parses far faster than 100k).
  * Returns a function giving the array (split once, when first asked) or null; a string
  * that does not hold n ids gives null (counted when split: not on the first paint's path).
@@ -105,11 +140,12 @@ function eventIds(col, n) {
     const ids = col.length === n ? col : null;
     return () => ids;
   }
-  if (typeof col !== "string") return () => null;
+  if (typeof col !== "string" && !(col instanceof Uint8Array)) return () => null;
   let ids;
   return () => {
     if (ids === undefined) {
-      ids = n ? col.split("\n") : [];
+      const text = typeof col === "string" ? col : new TextDecoder().decode(col); // a columns body's UTF-8
+      ids = n ? text.split("\n") : [];
       if (ids.length !== n) ids = null;
       else for (let i = 0; i < ids.length; i++) if (ids[i] === "") ids[i] = null;
     }

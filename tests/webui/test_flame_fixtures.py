@@ -122,11 +122,19 @@ def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: S
 
 
 LAYOUT_JS = """
-async (answer) => {
+async ([answer, columns]) => {
   // the page's own layout (laneRows and the grouping) against the one the server sent
-  const { buildFlameData } = await import("/static/flame.js");
+  const { buildFlameData, fromColumns } = await import("/static/flame.js");
   const given = buildFlameData(answer);
   const own = buildFlameData({ ...answer, layout: undefined });
+  // and the same answer as raw columns (flame_columns.py), as the browser page's boot reads it
+  const bin = Uint8Array.from(atob(columns), (c) => c.charCodeAt(0));
+  const raw = buildFlameData(fromColumns(bin.buffer).result);
+  const same = (a, b) => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
+  const keys = ["start", "value", "rstart", "rvalue", "depth", "name", "type", "parent", "row"];
+  const sameColumns = keys.every((k) => same(raw[k], given[k]))
+    && same(raw.ids, given.ids) && same(raw.strings, given.strings)
+    && raw.rows.every((r, k) => same(r.idx, given.rows[k].idx) && same(r.me, given.rows[k].me));
   const order = (d) => d.rows.flatMap((r) => Array.from(r.idx));
   const starts = (d) => d.rows.flatMap((r) => Array.from(r.s));
   return {
@@ -139,17 +147,24 @@ async (answer) => {
     idle: [given.idle.length, own.idle.length],
     sameIdle: JSON.stringify(given.idle) === JSON.stringify(own.idle) && given.domainEnd === own.domainEnd,
     sameDisplay: given.start.every((x, i) => x === own.start[i]) && given.value.every((x, i) => x === own.value[i]),
+    sameColumns,
+    ids: given.ids ? given.ids.length : -1,
   };
 }
 """
 
 
 def _layout_matches(ui, graph: dict) -> dict:
+    import base64
+
     from sessionprof_ls.flame import encode_base64
+    from sessionprof_ls.flame_columns import columns_body
 
     answer = encode_base64(graph)
     assert answer["layout"] and len(answer["layout"]["rowCounts"]) >= 1  # the server laid it out
-    res = ui.page.evaluate(LAYOUT_JS, answer)
+    columns = base64.b64encode(columns_body(answer) or b"").decode()
+    res = ui.page.evaluate(LAYOUT_JS, [answer, columns])
+    assert res["sameColumns"] and res["ids"] == len(graph["frames"]["start"]), res
     assert res["n"] == len(graph["frames"]["start"]) and res["rows"] == len(answer["layout"]["rowCounts"])
     assert res["sameRow"] and res["sameOrder"] and res["sameStarts"] and res["sameIdle"] and res["sameDisplay"], res
     assert res["lanes"][0] == res["lanes"][1] and res["idle"][0] == res["idle"][1], res

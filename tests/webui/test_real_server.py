@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lsp_harness import start, stop  # noqa: E402
 from sp_fixtures import open_page  # noqa: E402
 
+from sessionprof_ls.flame_columns import COLUMNS_TYPE  # noqa: E402
+
 
 def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
     """Runs in a worker thread: the sync Playwright API needs a thread without a loop."""
@@ -28,6 +30,14 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
             page.add_init_script(
                 "window.__csp = [];"
                 " document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));"
+            )
+            flame_types: list[str] = []  # issue 13: the boot reads the graph as raw columns
+            page.on(
+                "response",
+                lambda r: (
+                    "flameGraph" in (r.request.post_data or "")
+                    and flame_types.append(r.headers.get("content-type", ""))
+                ),
             )
             page.goto(f"{url.rstrip('/')}/?sessionId={sid}#token={token}")  # fragment: issue 19
             deadline = time.monotonic() + 30
@@ -50,6 +60,7 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
             out["status"] = status.inner_text()
             out["csp"] = page.evaluate("window.__csp")
             out["errors"] = errors
+            out["flame_types"] = flame_types
             return out
         finally:
             browser.close()
@@ -72,6 +83,7 @@ async def test_real_server_serves_the_ui(tmp_path, fixture_events, fixture_data)
         sugg = next(s for s in fixture_data.perf["suggestions"] if s.get("guidance"))
         out = await asyncio.to_thread(drive_browser, url, token, sid, sugg["id"])
         assert out["frames"] == len(fixture_data.fg("time")["frames"]["start"])
+        assert out["flame_types"] == [COLUMNS_TYPE], out["flame_types"]  # one request, raw columns
         assert f"{fixture_data.perf['totalTokens']:,}" in out["summary"]
         assert out["csp"] == [] and out["errors"] == []
         assert not out["status"].startswith("Failed"), out["status"]

@@ -90,6 +90,9 @@ def test_boot_script_uses_the_protocol_names():
     assert used == {protocol.FLAME_GRAPH, protocol.PERFORMANCE, protocol.HTTP_RPC}, used
     assert used <= values
     assert "includeMessages: false" in body and 'encoding: "base64"' in body
+    from sessionprof_ls.flame_columns import COLUMNS_TYPE
+
+    assert f'"{COLUMNS_TYPE}"' in body  # the raw columns body the server makes (flame_columns.py)
     transport = (WEB / "transport.js").read_text()
     key = re.search(r'const TOKEN_KEY = "([^"]+)"', transport)
     assert key and f'sessionStorage.getItem("{key.group(1)}")' in body, (
