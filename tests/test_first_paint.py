@@ -178,6 +178,8 @@ def _from_columns(raw: bytes) -> dict:
     """A columns body (flame_columns.py) read back into the base64 answer it was made from."""
     import base64
 
+    import numpy as np
+
     size = int.from_bytes(raw[:4], "little")
     assert (4 + size) % 8 == 0
     graph = json.loads(raw[4 : 4 + size])["result"]
@@ -190,7 +192,11 @@ def _from_columns(raw: bytes) -> dict:
     frames = graph["frames"]
     for key, ref in list(frames.items()):
         if isinstance(ref, dict):
-            frames[key] = part(ref).decode() if key == "id" else base64.b64encode(part(ref)).decode()
+            raw = part(ref)
+            if ref.get("type"):  # sent narrower (name, depth): read back as the int32 they are
+                assert key in ("name", "depth")
+                raw = np.frombuffer(raw, {"u1": "u1", "u2": "<u2"}[ref["type"]]).astype("<i4").tobytes()
+            frames[key] = raw.decode() if key == "id" else base64.b64encode(raw).decode()
     if graph.get("layout"):
         graph["layout"]["order"] = base64.b64encode(part(graph["layout"]["order"])).decode()
     return graph
@@ -205,6 +211,8 @@ def test_columns_body_is_the_base64_answer_as_raw_bytes(tmp_path, fixture):
         graph = engine.flame_graph(sid, view, "time", "base64")
         raw = columns_body(graph)
         assert raw is not None and _from_columns(raw) == json.loads(json.dumps(graph))
+        head = json.loads(raw[4 : 4 + int.from_bytes(raw[:4], "little")])["result"]["frames"]
+        assert head["depth"]["type"] == "u1" and head["name"]["type"] in ("u1", "u2")  # narrower: they fit
         assert columns_body(engine.flame_graph(sid, view, "time", "base64")) is raw  # cached bytes
     assert columns_body(engine.flame_graph(sid, "time", "time")) is None  # JSON columns: not this
     graph = engine.flame_graph(sid, "time", "time", "base64")

@@ -107,8 +107,10 @@ export function fromColumns(buf) {
   const base = 4 + size;
   if (size < 0 || base > bytes.length || base % 8) throw new Error("flame graph: not a columns body");
   const body = JSON.parse(new TextDecoder().decode(bytes.subarray(4, base)));
+  const NARROW = { u1: Uint8Array, u2: Uint16Array }; // name and depth when their values fit
   const view = (ref, Ctor, key) => {
-    const ok = ref && Number.isInteger(ref.at) && Number.isInteger(ref.bytes) && ref.at >= 0 && ref.at % 8 === 0;
+    if (ref && ref.type !== undefined) Ctor = NARROW[ref.type];
+    const ok = Ctor && ref && Number.isInteger(ref.at) && Number.isInteger(ref.bytes) && ref.at >= 0 && ref.at % 8 === 0;
     if (!ok || base + ref.at + ref.bytes > bytes.length || ref.bytes % Ctor.BYTES_PER_ELEMENT) {
       throw new Error(`flame graph: column '${key}' is not in the columns body`);
     }
@@ -172,12 +174,13 @@ export function buildFlameData(json) {
       throw new Error(`flame graph: column '${c}' has ${f[c].length} entries, expected ${n}`);
     }
   }
-  // decoded base64 columns are used as they are (no copy of 1M-entry arrays)
-  const as = (col, Ctor) => (col instanceof Ctor ? col : Ctor.from(col));
+  // decoded base64 columns are used as they are (no copy of 1M-entry arrays); name and depth
+  // may come narrower from a columns body
+  const as = (col, Ctor, ...also) => (col instanceof Ctor || also.some((C) => col instanceof C) ? col : Ctor.from(col));
   const start = as(f.start, Float64Array);
   const value = as(f.value, Float64Array);
-  const depth = as(f.depth, Int32Array);
-  const name = as(f.name, Int32Array);
+  const depth = as(f.depth, Int32Array, Uint8Array, Uint16Array);
+  const name = as(f.name, Int32Array, Uint8Array, Uint16Array);
   const type = as(f.type, Uint8Array);
   const parent = as(f.parent, Int32Array);
   const idsOf = eventIds(f.id, n);
