@@ -14,7 +14,8 @@ not know it, is JSON as before. Layout (little-endian):
         graph.layout.order, and the "\\n"-joined id string, replaced by
         {"at": offset into the data, "bytes": length}, with "type": "u1" or "u2" for the
         name and depth columns when sent as uint8 or uint16 (their values fit);
-  data  the parts, each at an offset that is a multiple of 8 (typed arrays need it).
+  data  the parts, each at an offset that is a multiple of 8 (typed arrays need it), the ids
+        last: the page (columns.js readColumns) builds and paints the graph before they are in.
 """
 
 from __future__ import annotations
@@ -61,12 +62,14 @@ def columns_body(result: Any) -> bytes | None:
 
         frames = dict(result["frames"])
         for key, col in frames.items():
-            if isinstance(col, str):  # base64 columns; the ids as one string of text
-                frames[key] = put(col.encode()) if key == "id" else _column(base64.b64decode(col), key, put)
+            if isinstance(col, str) and key != "id":  # base64 columns
+                frames[key] = _column(base64.b64decode(col), key, put)
         graph = {**result, "frames": frames}
         layout = result.get("layout")
         if isinstance(layout, dict) and isinstance(layout.get("order"), str):
             graph["layout"] = {**layout, "order": put(base64.b64decode(layout["order"]))}
+        if isinstance(frames.get("id"), str):  # the ids last, as text: the page paints before they are in
+            frames["id"] = put(frames["id"].encode())
         head = orjson.dumps({"result": graph}, option=orjson.OPT_SERIALIZE_NUMPY)
         head += b" " * (-(4 + len(head)) % 8)
         return len(head).to_bytes(4, "little") + head + b"".join(parts)

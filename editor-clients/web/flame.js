@@ -6,8 +6,11 @@
 // than a pixel are merged into one pixel column by jumping (binary search) to the next
 // column, so a paint costs O(rows x pixels x log n), not O(n).
 
+import { BASE64_COLUMNS } from "./columns.js";
 import { collapseGaps, idleGaps, laneRows } from "./lanes.js";
 import { formatDuration, lazyNumberFormat } from "./format.js";
+
+export { fromColumns, readColumns } from "./columns.js"; // the boot script reads the graph with them
 
 export const ROW_HEIGHT = 18;
 export const MIN_FRAME_PX = 1; // narrower frames are merged into pixel columns
@@ -29,12 +32,6 @@ export const OTHER_COLOR = "#71717a";
 const DARK_TEXT = new Set(["#f59e0b", "#22c55e", "#06b6d4"]);
 
 /** Turns FlameGraph JSON into typed arrays and per-depth indexes; throws naming what is wrong. */
-// Typed array per column of a {"encoding": "base64"} graph (sessionprof_ls/flame.py BASE64_TYPES).
-const BASE64_COLUMNS = {
-  name: Int32Array, type: Uint8Array, depth: Int32Array, start: Float64Array, value: Float64Array,
-  parent: Int32Array, count: Int32Array,
-};
-
 /** A typed array from base64 of its little-endian bytes; throws naming `key` when it is not one. */
 function fromBase64(text, Ctor, key) {
   let bytes;
@@ -95,42 +92,6 @@ function rowsOf(order, offsets, rowCount, n) {
 }
 
 /**
- * The body of a `/v1/rpc` flame graph answer sent as raw columns (Content-Type
- * application/vnd.sessionprof.columns; sessionprof_ls/flame_columns.py: issue 13): a
- * JSON head {"result": graph} whose base64 columns are {at, bytes} references into the
- * data after it. Returns the body with those columns as typed-array views of `buf` (no copy)
- * and the id string as its UTF-8 bytes (decoded when the ids are first used).
- */
-export function fromColumns(buf) {
-  const bytes = new Uint8Array(buf);
-  const size = bytes.length >= 4 ? new DataView(buf).getUint32(0, true) : -1;
-  const base = 4 + size;
-  if (size < 0 || base > bytes.length || base % 8) throw new Error("flame graph: not a columns body");
-  const body = JSON.parse(new TextDecoder().decode(bytes.subarray(4, base)));
-  const NARROW = { u1: Uint8Array, u2: Uint16Array }; // name and depth when their values fit
-  const view = (ref, Ctor, key) => {
-    if (ref && ref.type !== undefined) Ctor = NARROW[ref.type];
-    const ok = Ctor && ref && Number.isInteger(ref.at) && Number.isInteger(ref.bytes) && ref.at >= 0 && ref.at % 8 === 0;
-    if (!ok || base + ref.at + ref.bytes > bytes.length || ref.bytes % Ctor.BYTES_PER_ELEMENT) {
-      throw new Error(`flame graph: column '${key}' is not in the columns body`);
-    }
-    return new Ctor(buf, base + ref.at, ref.bytes / Ctor.BYTES_PER_ELEMENT);
-  };
-  const g = body && body.result;
-  if (g && g.frames) {
-    for (const [key, Ctor] of Object.entries(BASE64_COLUMNS)) {
-      const ref = g.frames[key];
-      if (ref && typeof ref === "object" && !Array.isArray(ref)) g.frames[key] = view(ref, Ctor, key);
-    }
-    const id = g.frames.id;
-    if (id && typeof id === "object" && !Array.isArray(id)) g.frames.id = view(id, Uint8Array, "id");
-    if (g.layout && g.layout.order && typeof g.layout.order === "object") g.layout.order = view(g.layout.order, Int32Array, "layout.order");
-    g.encoding = "columns"; // decoded already: buildFlameData takes the typed arrays as they are
-  }
-  return body;
-}
-
-/**
  * The id column: a JSON array, or (base64 answers) one string of the ids joined by "\n"
  * (its UTF-8 bytes in a columns body),
  * "" for none (sessionprof_ls/flame.py join_ids: one string parses far faster than 100k).
@@ -142,11 +103,15 @@ function eventIds(col, n) {
     const ids = col.length === n ? col : null;
     return () => ids;
   }
+  // a columns body's UTF-8: null until all of it arrived (readColumns: the ids come last)
+  const pending = col && col.text instanceof Uint8Array ? col : null;
+  if (pending) col = pending.text;
   if (typeof col !== "string" && !(col instanceof Uint8Array)) return () => null;
   let ids;
   return () => {
+    if (pending && !pending.done()) return null;
     if (ids === undefined) {
-      const text = typeof col === "string" ? col : new TextDecoder().decode(col); // a columns body's UTF-8
+      const text = typeof col === "string" ? col : new TextDecoder().decode(col);
       ids = n ? text.split("\n") : [];
       if (ids.length !== n) ids = null;
       else for (let i = 0; i < ids.length; i++) if (ids[i] === "") ids[i] = null;

@@ -128,9 +128,27 @@ async ([answer, columns]) => {
   const given = buildFlameData(answer);
   const own = buildFlameData({ ...answer, layout: undefined });
   // and the same answer as raw columns (flame_columns.py), as the browser page's boot reads it
+  const same = (a, b) => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
   const bin = Uint8Array.from(atob(columns), (c) => c.charCodeAt(0));
   const raw = buildFlameData(fromColumns(bin.buffer).result);
-  const same = (a, b) => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
+  // read as it arrives (the boot's way): built before the ids are in; they come when the rest does
+  const { readColumns } = await import("/static/columns.js");
+  let release;
+  const held = new Promise((r) => (release = r));
+  const cut = bin.length - 5;
+  const stream = new ReadableStream({
+    async start(c) {
+      for (let at = 0; at < cut; at += 4093) c.enqueue(bin.slice(at, Math.min(at + 4093, cut)));
+      await held;
+      c.enqueue(bin.slice(cut));
+      c.close();
+    },
+  });
+  const early = buildFlameData((await readColumns(new Response(stream))).result);
+  const idsBefore = early.ids;
+  release();
+  await new Promise((r) => setTimeout(r, 50));
+  const streamed = same(early.ids || [], given.ids) && idsBefore === null && same(early.row, given.row);
   const keys = ["start", "value", "rstart", "rvalue", "depth", "name", "type", "parent", "row"];
   const sameColumns = keys.every((k) => same(raw[k], given[k]))
     && same(raw.ids, given.ids) && same(raw.strings, given.strings)
@@ -148,6 +166,7 @@ async ([answer, columns]) => {
     sameIdle: JSON.stringify(given.idle) === JSON.stringify(own.idle) && given.domainEnd === own.domainEnd,
     sameDisplay: given.start.every((x, i) => x === own.start[i]) && given.value.every((x, i) => x === own.value[i]),
     sameColumns,
+    streamed,
     ids: given.ids ? given.ids.length : -1,
   };
 }
@@ -164,7 +183,7 @@ def _layout_matches(ui, graph: dict) -> dict:
     assert answer["layout"] and len(answer["layout"]["rowCounts"]) >= 1  # the server laid it out
     columns = base64.b64encode(columns_body(answer) or b"").decode()
     res = ui.page.evaluate(LAYOUT_JS, [answer, columns])
-    assert res["sameColumns"] and res["ids"] == len(graph["frames"]["start"]), res
+    assert res["sameColumns"] and res["streamed"] and res["ids"] == len(graph["frames"]["start"]), res
     assert res["n"] == len(graph["frames"]["start"]) and res["rows"] == len(answer["layout"]["rowCounts"])
     assert res["sameRow"] and res["sameOrder"] and res["sameStarts"] and res["sameIdle"] and res["sameDisplay"], res
     assert res["lanes"][0] == res["lanes"][1] and res["idle"][0] == res["idle"][1], res

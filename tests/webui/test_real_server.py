@@ -44,8 +44,10 @@ def drive_browser(url: str, token: str, sid: str, suggestion_id: str) -> dict:
             while not page.evaluate("window.__sessionprof && window.__sessionprof.frameCount() > 0"):
                 assert time.monotonic() < deadline, page.locator("#error").inner_text()
                 page.wait_for_timeout(50)
+            page.wait_for_function("window.__sessionprof.frame(1).id !== null")  # the ids come last
             out = {
                 "frames": page.evaluate("window.__sessionprof.frameCount()"),
+                "id1": page.evaluate("window.__sessionprof.frame(1).id"),
                 "summary": page.locator("#summary").inner_text(),
             }
             card = page.locator(f'#suggestions-overview .suggestion[data-id="{suggestion_id}"]')
@@ -84,6 +86,7 @@ async def test_real_server_serves_the_ui(tmp_path, fixture_events, fixture_data)
         out = await asyncio.to_thread(drive_browser, url, token, sid, sugg["id"])
         assert out["frames"] == len(fixture_data.fg("time")["frames"]["start"])
         assert out["flame_types"] == [COLUMNS_TYPE], out["flame_types"]  # one request, raw columns
+        assert out["id1"] == fixture_data.fg("time")["frames"]["id"][1]
         assert f"{fixture_data.perf['totalTokens']:,}" in out["summary"]
         assert out["csp"] == [] and out["errors"] == []
         assert not out["status"].startswith("Failed"), out["status"]
