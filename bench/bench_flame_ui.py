@@ -2,8 +2,10 @@
 
 Synthesizes sessions of 100k and 1M spans with parallel tool calls, subagents running
 beside their caller's other tools and idle gaps (flame_synth.py; >= 20% of spans overlap
-a sibling), serves them on loopback as our columnar FlameGraph JSON (the real web UI in
-browser mode, /v1/rpc) and as speedscope "evented" JSON (one profile per lane, as a
+a sibling), serves them on loopback as the real server answers our page (the real web UI in
+browser mode, /v1/rpc: the base64 FlameGraph with its layout, as raw columns when the page
+asks for them, sessionprof_ls/flame_columns.py; the same CSP, TCP_NODELAY) and as
+speedscope "evented" JSON (one profile per lane, as a
 speedscope profile is one well-nested stack; speedscope's npm release build,
 `#profileURL=`), and measures:
   - time to first paint from navigation start (fetch + parse + lanes + draw, plus one frame);
