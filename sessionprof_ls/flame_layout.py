@@ -167,9 +167,10 @@ def _lane_rows(start: F8, value: F8, parent: I8, eps: float) -> I8:
     owner = np.repeat(np.arange(n), nl)
     for lev in reversed(levels[1:]):
         np.maximum.at(lane_h, lane_id[lev], height[lev])
-        ps = np.unique(parent[lev])
-        sums = np.bincount(owner, weights=lane_h, minlength=n)
-        height[ps] = 1 + sums[ps].astype(np.int64)
+        lanes = np.unique(lane_id[lev])  # every lane of this level's parents, grouped by parent
+        own = owner[lanes]
+        first_lane = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+        height[own[first_lane]] = 1 + np.add.reduceat(lane_h[lanes], first_lane)
     # a lane's first row below its parent: 1 + the heights of the lanes above it
     csum = np.cumsum(lane_h) - lane_h
     lane_off = 1 + csum - csum[base[owner]] if len(lane_h) else lane_h
@@ -181,20 +182,23 @@ def _lane_rows(start: F8, value: F8, parent: I8, eps: float) -> I8:
 
 def _starts_free(st: F8, ex: F8, first: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Per child (grouped by parent, by start): does it start at or after the end of every
-    earlier sibling's subtree? Compared as ranks of the values (exact, no float offsets):
-    a running maximum over (group, rank) keys restarts at each group."""
+    earlier sibling's subtree? A running maximum of the ends restarting at each group, as a
+    scan in doubling steps (log2 of the largest group passes; exact: no float offsets)."""
     m = len(st)
-    _, inv = np.unique(np.concatenate([st, ex]), return_inverse=True)
-    inv = inv.reshape(-1)
-    rs, re = inv[:m], inv[m:]
-    span = int(inv.max()) + 2
-    gid = np.cumsum(first) - 1
-    best = np.maximum.accumulate(gid * span + re)  # within a group: its max rank so far
-    prev = np.empty(m, dtype=np.int64)
-    prev[0] = -1
-    prev[1:] = best[:-1] - gid[1:] * span
-    prev[first] = -1
-    out: NDArray[np.bool_] = rs >= prev
+    gid = np.cumsum(first)
+    best = ex.copy()  # best[k]: the latest end of siblings up to k
+    step = 1
+    while step < m:
+        same = gid[step:] == gid[:-step]
+        if not same.any():
+            break
+        best[step:] = np.maximum(best[step:], np.where(same, best[:-step], -np.inf))
+        step *= 2
+    prev = np.empty(m)
+    prev[0] = -np.inf
+    prev[1:] = best[:-1]
+    prev[first] = -np.inf
+    out: NDArray[np.bool_] = st >= prev
     return out
 
 
