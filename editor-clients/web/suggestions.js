@@ -202,24 +202,32 @@ export async function renderEffects(node, ctx) {
   node.replaceChildren();
   if (!data || !data.effects || !data.effects.length) return;
   node.appendChild(el("h3", { text: "Applied earlier in this workspace: the measured effect" }));
-  const rows = data.effects.map((e) =>
-    el(
-      "tr",
-      { class: `effect ${e.verdict}`, "data-kind": e.kind },
-      el("td", { text: e.title }),
-      el("td", { text: new Date(e.appliedAt).toLocaleString() }),
-      el("td", { text: e.metric }),
-      el("td", { class: "num", text: `${e.before.text} (${e.before.sessions} session${e.before.sessions === 1 ? "" : "s"})` }),
-      el("td", { class: "num", text: `${e.after.text} (${e.after.sessions} session${e.after.sessions === 1 ? "" : "s"})` }),
-      el("td", { text: `${e.message}${e.estimate ? ` Estimated: ${e.estimate}.` : ""}` }),
-    ),
-  );
+  const heads = ["Suggestion", "Applied", "Metric", "Before", "After", "Effect"];
+  const sessions = (side) => `${side.text} (${side.sessions} session${side.sessions === 1 ? "" : "s"})`;
+  const rows = data.effects.map((e) => {
+    const cells = [
+      [e.title, ""],
+      [new Date(e.appliedAt).toLocaleString(), "when"],
+      [e.metric, ""],
+      [sessions(e.before), "num"],
+      [sessions(e.after), "num"],
+      [`${e.message}${e.estimate ? ` Estimated: ${e.estimate}.` : ""}`, ""],
+    ];
+    // data-label: a narrow page stacks each row's cells under their column's name (style.css)
+    return el("tr", { class: `effect ${e.verdict}`, "data-kind": e.kind }, cells.map(([text, cls], i) => el("td", { class: cls, "data-label": heads[i], text })));
+  });
+  // its text cells wrap at spaces (the verdict is the point of the row); the wrap scrolls
+  // sideways only when even that does not fit, never the page
   node.appendChild(
     el(
-      "table",
-      { class: "data effects" },
-      el("thead", null, el("tr", null, ["Suggestion", "Applied", "Metric", "Before", "After", "Effect"].map((t) => el("th", { scope: "col", text: t })))),
-      el("tbody", null, rows),
+      "div",
+      { class: "table-wrap" },
+      el(
+        "table",
+        { class: "data effects" },
+        el("thead", null, el("tr", null, heads.map((t) => el("th", { scope: "col", text: t })))),
+        el("tbody", null, rows),
+      ),
     ),
   );
 }

@@ -22,6 +22,17 @@ from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIXTURES
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_suggestions_effects import AFTER, BEFORE, later_session  # noqa: E402
 
+# how the measured-effect table sits in the Suggestions panel: page scrolled sideways by, the
+# table's and the panel's right edges, and the cells whose text is cut
+FITS_JS = """() => {
+  const table = document.querySelector('#suggestions-full table.effects');
+  const panel = document.querySelector('#suggestions-full');
+  const clipped = [...table.querySelectorAll('td')].filter((td) => td.scrollWidth > td.clientWidth + 1)
+    .map((td) => td.textContent);
+  return {pageScroll: document.documentElement.scrollWidth - innerWidth,
+          tableRight: table.getBoundingClientRect().right, panelRight: panel.getBoundingClientRect().right, clipped};
+}"""
+
 
 def start_ui(store: Path, sid: str, cwd: Path) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, CLAUDE_CONFIG_DIR=str(cwd.parent / "no-claude"), CODEX_HOME=str(cwd.parent / "no-codex"))
@@ -84,6 +95,14 @@ def test_preview_copy_and_measured_effect_without_an_editor(tmp_path: Path):
             assert (
                 "It helped" in text and f"{fmt_ms(wait['savingMs'])} (1 session)" in text and "0ms (1 session)" in text
             )
+            # the effects table fits its panel: the verdict is read whole, the page never scrolls sideways
+            for width in (1280, 800):
+                page.set_viewport_size({"width": width, "height": 1000})
+                fit = page.evaluate(FITS_JS)
+                assert fit["pageScroll"] <= 0, fit
+                assert fit["tableRight"] <= fit["panelRight"] + 0.5, fit
+                assert fit["clipped"] == [], fit
+            page.set_viewport_size({"width": 1280, "height": 1000})
             # preview every suggestion: a diff per file, nothing on disk
             for s in perf["suggestions"]:
                 card = page.locator(f'#suggestions-full .suggestion[data-id="{s["id"]}"]')
