@@ -143,6 +143,11 @@ class BenchServer(ThreadingHTTPServer):
         self.profiles: dict[str, bytes] = {}
         self.session = ""
 
+    def handle_error(self, request, client_address):
+        """A page closed mid-answer (the next load started): not a failure, and no traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     @property
     def url(self):
         return f"http://127.0.0.1:{self.server_address[1]}"
