@@ -101,6 +101,9 @@ class AnalysisBase:
     def file_reads(self) -> Index:
         raise NotImplementedError
 
+    def compactions_by_context(self) -> dict[int, F64]:
+        raise NotImplementedError
+
     def resend_counts(self) -> dict[int, int]:
         raise NotImplementedError
 

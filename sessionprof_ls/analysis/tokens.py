@@ -163,7 +163,7 @@ class TokenTablesMixin(AnalysisBase):
                 sel = model == code
                 rate[sel] = np.where(cr[sel] > 0, rates.cache_read, rates.input)
                 frate[sel] = np.where(cw[sel] > 0, rates.cache_write, rates.input)
-        comp = np.flatnonzero((self.a_flags & F_COMPACTION) != 0)
+        compactions = self.compactions_by_context()
         out: dict[int, ContextRequests] = {}
         self._first_rates = {}  # per context, beside the tuple (suggestions unpack four items)
         rctx = ctx[req]
@@ -174,10 +174,18 @@ class TokenTablesMixin(AnalysisBase):
             r = rate[sel][order]
             prefix = np.concatenate([[0.0], np.cumsum(np.nan_to_num(r))])
             unknown = np.concatenate([[0], np.cumsum(np.isnan(r))])
-            comps = np.sort(self.a_start[comp[ctx[comp] == c]])
+            comps = compactions.get(c, np.zeros(0))
             out[c] = ContextRequests(starts[order], prefix, unknown, comps)
             self._first_rates[c] = frate[sel][order]
         return out
+
+    def compactions_by_context(self) -> dict[int, F64]:
+        """Per context (`_context_of`): its compactions' start times, sorted. A compaction
+        replaced that conversation's history with a summary: nothing read before it is
+        re-sent after it, and reading it again is not a wasted re-read."""
+        comp = np.flatnonzero((self.a_flags & F_COMPACTION) != 0)
+        cctx = self._context_of()[comp]
+        return {c: np.sort(self.a_start[comp[cctx == c]]) for c in np.unique(cctx).tolist()}
 
     def file_reads(self) -> Index:
         """The reads that put a file in context. A read that failed (an error status: a

@@ -1,8 +1,8 @@
 """Stop re-reading unchanged files.
 
 A re-read is wasted when one conversation read the same file twice and it was neither
-written nor the conversation compacted in between. A subagent (an agent span a tool started) has its own conversation,
-empty at its start: its read of a file its caller read before is its first, and the
+written nor the conversation compacted in between. A subagent (an agent span a tool
+started) has its own conversation, empty at its start: its read of a file its caller read before is its first, and the
 guidance (refer to what you read before) could not have saved it. Reads that failed do
 not count: they read nothing. A re-read's cost is what the file table counts for that
 read: its tokens once as new input plus once per later request that re-sent it (the
@@ -20,7 +20,7 @@ import numpy as np
 
 from ..analysis.base import JsonDict
 from ..analysis.formatting import fmt_ms
-from ..tree import F_COMPACTION, FWRITE
+from ..tree import FWRITE
 from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo, counted
 
 
@@ -65,17 +65,13 @@ class RereadFile(Rule):
         per_file: dict[tuple[int, int], list[int]] = defaultdict(list)
         for i, c in zip(repeated.tolist(), rctx[twice].tolist(), strict=True):
             per_file[c, t.file[i]].append(i)
-        # a compaction replaced the conversation's history with a summary: a read after it
-        # fetches what the model no longer has, so it is not wasted either
-        comp = np.flatnonzero((a.a_flags & F_COMPACTION) != 0)
-        comps: dict[int, list[float]] = defaultdict(list)
-        for i, c in zip(comp.tolist(), a._context_of()[comp].tolist(), strict=True):
-            comps[c].append(t.start[i])
+        # a read after its conversation was compacted fetches what the model no longer has
+        comps = {c: times.tolist() for c, times in a.compactions_by_context().items()}
         wasted: list[int] = []
         for (c, f), idxs in per_file.items():
             idxs.sort(key=t.start.__getitem__)
             ws = sorted(writes.get(f, []))
-            cs = sorted(comps.get(c, []))
+            cs = comps.get(c, [])
             for prev, cur in pairwise(idxs):
                 # a read after the file was written, or after a compaction, is not a wasted re-read
                 if not _between(ws, t.start[prev], t.start[cur]) and not _between(cs, t.start[prev], t.start[cur]):
