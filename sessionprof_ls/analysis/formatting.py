@@ -18,6 +18,11 @@ INTERRUPTED = "interrupted"
 PRICE_UNKNOWN = "price unknown"
 
 
+def counted(n: int, noun: str) -> str:
+    """A count with its noun, for a sentence: "1 read", "2 reads"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def fmt_ms(ms: float | None) -> str:
     """Durations as the spec writes them: 4m 12s, 12.3s, 450ms, 1h 02m."""
     if ms is None:

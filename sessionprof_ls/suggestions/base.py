@@ -24,11 +24,6 @@ from ..analysis.base import AnalysisBase, JsonDict
 from ..tree import FREAD, FWRITE
 
 
-def counted(n: int, noun: str) -> str:
-    """A count with its noun, for a suggestion's sentence: "1 read", "2 reads"."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
 class GuidanceChange(TypedDict):
     """Lines for the agent's instruction file (apply.py picks the file)."""
 

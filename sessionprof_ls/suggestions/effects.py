@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypedDict
 
 from ..analysis.base import JsonDict
-from ..analysis.formatting import fmt_ms, fmt_usd
+from ..analysis.formatting import counted, fmt_ms, fmt_usd
 from ..current_session import in_workspace
 from . import RULES, applied
 from .base import Context, Rule
@@ -93,11 +93,7 @@ def effects(engine: Engine, workspace: str) -> list[JsonDict]:
                 (f"It did not help: {rule.metric_info.name} is {a['text']} after, {b['text']} before."),
             )
         if verdict in ("helped", "no_effect"):
-
-            def n(k: int) -> str:
-                return f"{k} session{'s' if k != 1 else ''}"
-
-            text += f" ({n(b['sessions'])} before, {n(a['sessions'])} after.)"
+            text += f" ({counted(b['sessions'], 'session')} before, {counted(a['sessions'], 'session')} after.)"
         out.append(
             {
                 **row,

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..analysis.base import JsonDict
+from ..analysis.formatting import counted
 from ..analysis.limits import LARGE_TOOL_OUTPUT_TOKENS
 from ..tree import FREAD, FWRITE
-from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo, counted
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 from .markdown import md_code
 
 NARROW_READ_TOKENS = 2000

@@ -19,9 +19,9 @@ from itertools import pairwise
 import numpy as np
 
 from ..analysis.base import JsonDict
-from ..analysis.formatting import fmt_ms
+from ..analysis.formatting import counted, fmt_ms
 from ..tree import FWRITE
-from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo, counted
+from .base import Context, Estimate, Finding, Metric, Rule, RuleInfo
 
 
 def _between(times: list[float], a: float, b: float) -> bool:
