@@ -154,11 +154,12 @@ class EditorIndex:
             rank = slow[i] or rank_of[i]
             name = names[tl] if tl >= 0 else names[t.name[i]]
             label = analysis.op_label(i)  # issue 12 "say what ran": `Bash: npm test`, `Read: src/x.py`
-            title = f"{label} {fmt_ms(d)} · slowest #{rank}"
+            state = ""
             if analysis.a_open[i] and not analysis.live:  # issue 12: it never ended; timed to the last timestamp
-                title = f"{label} {fmt_ms(d)} interrupted · slowest #{rank}"
+                state = " interrupted"
             elif t.flags[i] & F_INFERRED:  # one end not recorded: the gap between records, not a measurement
-                title = f"{label} {fmt_ms(d)} not measured · slowest #{rank}"
+                state = " not measured"
+            title = f"{label} {fmt_ms(d)}{state} · slowest #{rank}"
             line = max(0, (t.start_line[i] or 1) - 1)
             where = paths.get(f)
             if where is None:
