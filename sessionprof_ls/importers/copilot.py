@@ -299,10 +299,7 @@ def _in_time_order(timeline: list[Any]) -> list[tuple[int, Any]]:
     keyed: list[tuple[float, int, Any]] = []
     last = float("-inf")
     for i, m in enumerate(timeline):
-        try:
-            ts = parse_ts(m.get("timestamp")) if isinstance(m, dict) else None
-        except (TypeError, ValueError):
-            ts = None
+        ts = parse_ts(m.get("timestamp")) if isinstance(m, dict) else None  # parse_ts: None for no time
         last = ts if ts is not None else last
         keyed.append((last, i, m))
     keyed.sort(key=lambda x: (x[0], x[1]))
