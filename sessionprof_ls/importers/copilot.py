@@ -247,12 +247,11 @@ def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
     b.s.boundary = parse_ts(doc.get("startTime"))
     errors: list[str] = []
     answered_at: float | None = None  # the agent's last text, while no record followed it
-    for i, m in _in_time_order(doc["timeline"]):
+    for i, m, ts in _in_time_order(doc["timeline"]):
         if not isinstance(m, dict):
             errors.append(f"{label}: timeline[{i}]: expected an object, got {type(m).__name__}")
             continue
         try:
-            ts = parse_ts(m.get("timestamp"))
             key = as_str(m.get("id"), f"T{i}")
             t = m.get("type")
             if t in ("copilot", "tool_call_completed") and _unrecorded_prompt(answered_at, ts):
@@ -293,17 +292,17 @@ def _import_legacy(path: Path, cursor: dict[str, Any] | None) -> ImportResult:
 UNRECORDED_PROMPT = "(prompt not recorded)"
 
 
-def _in_time_order(timeline: list[Any]) -> list[tuple[int, Any]]:
-    """(index, record) by timestamp, stable; a record without one keeps its place after the
-    record before it."""
-    keyed: list[tuple[float, int, Any]] = []
+def _in_time_order(timeline: list[Any]) -> list[tuple[int, Any, float | None]]:
+    """(index, record, its timestamp) by timestamp, stable; a record without one keeps its
+    place after the record before it."""
+    keyed: list[tuple[float, int, Any, float | None]] = []
     last = float("-inf")
     for i, m in enumerate(timeline):
         ts = parse_ts(m.get("timestamp")) if isinstance(m, dict) else None  # parse_ts: None for no time
         last = ts if ts is not None else last
-        keyed.append((last, i, m))
+        keyed.append((last, i, m, ts))
     keyed.sort(key=lambda x: (x[0], x[1]))
-    return [(i, m) for _, i, m in keyed]
+    return [(i, m, ts) for _, i, m, ts in keyed]
 
 
 def _unrecorded_prompt(answered_at: float | None, ts: float | None) -> bool:
