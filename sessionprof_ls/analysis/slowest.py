@@ -6,7 +6,7 @@ import numpy as np
 
 from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_INFERRED, F_TOKENS, FREAD, FWRITE, NET, TOOL
 from .base import F64, AnalysisBase, Index, JsonDict
-from .formatting import fmt_ms
+from .formatting import counted, fmt_ms
 from .limits import LARGE_OUTPUT_TOKENS, LARGE_TOOL_OUTPUT_TOKENS
 from .timeline import HOOK_B
 
@@ -143,7 +143,7 @@ class SlowestMixin(AnalysisBase):
                 )
             if out and per_k > 100_000:
                 return (
-                    f"{fmt_ms(dur)} for {out:,} output token{'s' if out != 1 else ''} ({ctx:,}-token context): "
+                    f"{fmt_ms(dur)} for {counted(out, 'output token')} ({ctx:,}-token context): "
                     "long hidden reasoning or a slow API response."
                 )
             return f"{fmt_ms(dur)}: {out:,} output tokens over a {ctx:,}-token context."
@@ -169,8 +169,8 @@ class SlowestMixin(AnalysisBase):
                 stack.extend(kids[stack.pop()])
             task = self.what_ran(i)
             return (
-                f"A subagent ran here{' (' + task + ')' if task else ''}: {inside:,} "
-                f"span{'s' if inside != 1 else ''} inside; its work is in the flame graph below this call."
+                f"A subagent ran here{' (' + task + ')' if task else ''}: {counted(inside, 'span')} "
+                "inside; its work is in the flame graph below this call."
             )
         if tool in ("Bash", "shell", "exec_command", "local_shell"):
             return (
