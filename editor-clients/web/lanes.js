@@ -77,13 +77,13 @@ export function collapseGaps(real, domainEnd) {
     const dstart = new Float64Array(n);
     const dvalue = new Float64Array(n);
     const G = gs.length;
+    const owns = (k, t) => (k < 0 || gs[k] < t) && (k + 1 >= G || gs[k + 1] >= t); // k === last(t)
     let k = -1;
     for (let i = 0; i < n; i++) {
       const s = start[i];
-      if (!((k < 0 || gs[k] < s) && (k + 1 >= G || gs[k + 1] >= s))) k = last(s);
+      if (!owns(k, s)) k = last(s);
       const e = s + value[i];
-      let j = k;
-      if (!((j < 0 || gs[j] < e) && (j + 1 >= G || gs[j + 1] >= e))) j = last(e);
+      const j = owns(k, e) ? k : last(e);
       const a = at(s, k);
       dstart[i] = a;
       dvalue[i] = at(e, j) - a;
