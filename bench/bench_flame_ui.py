@@ -51,6 +51,8 @@ from flame_synth import overlap_share, synthesize, to_events, to_speedscope  # n
 from sp_fixtures import CHROMIUM, CHROMIUM_ARGS, send_response  # noqa: E402
 
 from sessionprof_ls.flame_columns import COLUMNS_TYPE, columns_body, wants_columns  # noqa: E402
+from sessionprof_ls.http_api import csp as real_csp  # noqa: E402
+from sessionprof_ls.http_api import render_index  # noqa: E402
 
 # First paint: the first animation frame after the page's flame graph was drawn.
 PAINT_PROBE_JS = """
@@ -171,9 +173,6 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         if path == "/":
             # the page as the real server makes it: its CSP (http_api.csp) and template filling
-            from sessionprof_ls.http_api import csp as real_csp
-            from sessionprof_ls.http_api import render_index
-
             nonce = secrets.token_urlsafe(16)
             policy = real_csp(nonce)
             cfg = {"mode": "http", "token": srv.token, "sessionId": srv.session}
