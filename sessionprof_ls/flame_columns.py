@@ -29,10 +29,12 @@ from typing import Any
 
 import orjson
 
-from .answer import GZIP_LEVEL, Answer, _accepts_gzip, _encoded, http_body_async
+from .answer import _ENCODE_GZIP, GZIP_LEVEL, Answer, _accepts_gzip, _encoded, http_body_async
 
 COLUMNS_TYPE = "application/vnd.sessionprof.columns"
 
+# the bodies; their gzips are made under answer.py's gzip lock, as the JSON's are: a request
+# needing a body does not wait for a gzip being made
 _ENCODE_COLUMNS = threading.Lock()
 
 
@@ -112,7 +114,7 @@ def make_columns_gzip(result: Any) -> None:
     """Make (once) the gzipped binary body of a cached answer (warm.py)."""
     body = columns_body(result)
     if body is not None and isinstance(result, Answer):
-        _encoded(result, "columns.gz", _ENCODE_COLUMNS, lambda: gzip.compress(body, GZIP_LEVEL, mtime=0))
+        _encoded(result, "columns.gz", _ENCODE_GZIP, lambda: gzip.compress(body, GZIP_LEVEL, mtime=0))
 
 
 async def http_answer_async(result: Any, headers: Mapping[str, str]) -> tuple[bytes, str | None, str]:
