@@ -1,14 +1,13 @@
 """The loopback HTTP endpoint (aiohttp, on the language server's event loop).
 
-Agents post events here (our JSON, OTLP/JSON); browsers get the web UI. Every
-route but the UI shell (GET / and /static/*, which hold no data and no secret)
-needs the per-start secret token in `Authorization: Bearer`, compared in
-constant time. No cookie and no query token: those are ambient credentials
-that a page on another local port (another origin, the same "site") could
-make the browser send. The browser page takes the token from the URL fragment
-(transport.js). http_guard.py checks Host and Origin first. It binds
-127.0.0.1 only. A body over the limit gets 413, an unreadable one 400 with the
-reason, and valid events in a batch are kept while bad ones are listed by index.
+Agents post events here (our JSON, OTLP/JSON); browsers get the web UI. Every route but
+the UI shell (GET / and /static/*, which hold no data and no secret) needs the per-start
+secret token in `Authorization: Bearer`, compared in constant time. No cookie and no query
+token: those are ambient credentials that a page on another local port (another origin,
+the same "site") could make the browser send. The browser page takes the token from the
+URL fragment (transport.js). http_guard.py checks Host and Origin first. It binds 127.0.0.1
+only. A body over the limit gets 413, an unreadable one 400 with the reason, and valid
+events in a batch are kept while bad ones are listed by index.
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ MAX_PENDING_BYTES = 256 * 1024 * 1024  # body bytes held at once; past this, 503
 BODY_TIMEOUT = 60.0  # seconds to receive a whole body: a stalled client cannot hold a handler forever
 BODY_IDLE_TIMEOUT = 15.0  # seconds without a byte of body
 PUBLIC = frozenset({("GET", P.HTTP_UI)})  # plus GET /static/*: the bundle, no data
+STATIC_FILES = (".js", ".css", ".svg", ".woff2", ".map")  # /static/*: the UI (a .map: for devtools)
 
 
 def webui_dir() -> Path:
@@ -390,9 +390,7 @@ class HttpEndpoint:
 
     async def get_static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
-        allowed = {
-            p.name for p in self.static.iterdir() if p.is_file() and p.suffix in (".js", ".css", ".svg", ".woff2")
-        }
+        allowed = {p.name for p in self.static.iterdir() if p.is_file() and p.suffix in STATIC_FILES}
         if name not in allowed:
             return _error(404, "not found")
         return web.FileResponse(

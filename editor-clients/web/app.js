@@ -140,7 +140,7 @@ function fetchSession(sid) {
   window.__sessionprofBoot = null;
   let req;
   if (boot && boot.sessionId === sid && mode.view === "time" && mode.weight === "time" && transport.adopt) {
-    req = { flame: transport.adopt(FLAME_GRAPH, boot.flame), data: boot.data, perf: transport.adopt(PERFORMANCE, boot.perf) };
+    req = { flame: transport.adopt(FLAME_GRAPH, boot.flame), perf: transport.adopt(PERFORMANCE, boot.perf) };
   } else {
     // the flame graph first: the server answers in order, and the graph is what paints first
     req = {
@@ -179,9 +179,7 @@ async function refresh(keepView, prefetched = null) {
     const flame = await req.flame;
     if (seq !== state.loadSeq) return; // a newer load superseded this one
     performance.mark("sessionprof:fetched");
-    // built by the boot script (index.html) while the modules loaded, else here
-    const data = (req.data && (await req.data.catch(() => null))) || buildFlameData(flame);
-    if (seq !== state.loadSeq) return;
+    const data = buildFlameData(flame);
     performance.mark("sessionprof:built");
     state.flame = data;
     if (mode.view === "time" && mode.weight === "time") state.timeFlame = data;

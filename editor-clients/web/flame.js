@@ -10,8 +10,6 @@ import { BASE64_COLUMNS } from "./columns.js";
 import { collapseGaps, idleGaps, laneRows } from "./lanes.js";
 import { formatDuration, lazyNumberFormat } from "./format.js";
 
-export { fromColumns, readColumns } from "./columns.js"; // the boot script reads the graph with them
-
 export const ROW_HEIGHT = 18;
 export const MIN_FRAME_PX = 1; // narrower frames are merged into pixel columns
 export const MIN_LABEL_PX = 28;

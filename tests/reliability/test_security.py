@@ -42,7 +42,13 @@ ROUTES = [
     ("POST", "/"),
     ("DELETE", "/static/app.js"),
 ]
-PUBLIC = [("GET", "/"), ("GET", "/static/app.js"), ("GET", "/static/style.css")]  # the UI shell: no data
+PUBLIC = [  # the UI shell: no data
+    ("GET", "/"),
+    ("GET", "/static/app.js"),
+    ("GET", "/static/app.bundle.js"),
+    ("GET", "/static/app.bundle.js.map"),
+    ("GET", "/static/style.css"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -122,12 +122,12 @@ def server(tmp_path_factory):
     srv.stop()
 
 
-# the bundle's own scripts: index.html's boot (issue 13: asks for the graph while the modules
-# load; its text as written there) and app.js; anything else was injected
+# the page's own scripts: index.html's boot (issue 13: asks for the graph while the bundle
+# loads; its text as written there) and app.bundle.js; anything else was injected
 _INDEX = (Path(__file__).resolve().parents[2] / "editor-clients" / "web" / "index.html").read_text()
 OWN_SCRIPTS = [
     *("inline:" + body for body in re.findall(r"<script\b[^>]*>(.*?)</script>", _INDEX, re.S) if body.strip()),
-    "/static/app.js",
+    "/static/app.bundle.js",
 ]
 
 INJECTED = """() => {

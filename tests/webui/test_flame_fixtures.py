@@ -124,7 +124,8 @@ def test_lanes_never_overlap_and_every_frame_is_hit_at_its_centre(open_ui, fx: S
 LAYOUT_JS = """
 async ([answer, columns]) => {
   // the page's own layout (laneRows and the grouping) against the one the server sent
-  const { buildFlameData, fromColumns } = await import("/static/flame.js");
+  const { buildFlameData } = await import("/static/flame.js");
+  const { fromColumns, readColumns } = await import("/static/columns.js");
   const given = buildFlameData(answer);
   const own = buildFlameData({ ...answer, layout: undefined });
   // and the same answer as raw columns (flame_columns.py), as the browser page's boot reads it
@@ -132,7 +133,6 @@ async ([answer, columns]) => {
   const bin = Uint8Array.from(atob(columns), (c) => c.charCodeAt(0));
   const raw = buildFlameData(fromColumns(bin.buffer).result);
   // read as it arrives (the boot's way): built before the ids are in; they come when the rest does
-  const { readColumns } = await import("/static/columns.js");
   let release;
   const held = new Promise((r) => (release = r));
   const cut = bin.length - 5;
@@ -182,7 +182,14 @@ def _layout_matches(ui, graph: dict) -> dict:
     answer = encode_base64(graph)
     assert answer["layout"] and len(answer["layout"]["rowCounts"]) >= 1  # the server laid it out
     columns = base64.b64encode(columns_body(answer) or b"").decode()
-    res = ui.page.evaluate(LAYOUT_JS, [answer, columns])
+    # the modules themselves, in a page of the same server without the app's nonce CSP (the app's
+    # page runs app.bundle.js and lets no other script in)
+    page = ui.page.context.new_page()
+    try:
+        page.goto("/".join(ui.page.url.split("/", 3)[:3]) + "/static/README.md")
+        res = page.evaluate(LAYOUT_JS, [answer, columns])
+    finally:
+        page.close()
     assert res["sameColumns"] and res["streamed"] and res["ids"] == len(graph["frames"]["start"]), res
     assert res["n"] == len(graph["frames"]["start"]) and res["rows"] == len(answer["layout"]["rowCounts"])
     assert res["sameRow"] and res["sameOrder"] and res["sameStarts"] and res["sameIdle"] and res["sameDisplay"], res

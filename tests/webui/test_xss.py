@@ -89,8 +89,8 @@ def assert_inert(ui):
         == 0
     )
     scripts = page.evaluate("Array.from(document.scripts).map(s => [s.getAttribute('src'), s.src ? '' : s.text])")
-    # the boot script of index.html (issue 13) as written there, and app.js: nothing injected
-    assert scripts == [[None, boot_script((WEB / "index.html").read_text())], ["/static/app.js", ""]]
+    # the boot script of index.html (issue 13) as written there, and the bundle: nothing injected
+    assert scripts == [[None, boot_script((WEB / "index.html").read_text())], ["/static/app.bundle.js", ""]]
     # the payloads are on the page as text
     body = page.evaluate("document.body.textContent")
     assert sum(p in body for p in PAYLOADS) >= 3
