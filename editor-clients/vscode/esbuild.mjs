@@ -20,10 +20,11 @@ function copyWebBundle() {
   }
   fs.cpSync(from, to, {
     recursive: true,
-    // Only the files a page loads; no tests or docs of the web bundle.
+    // Only the files a page loads; no tests or docs of the web bundle, no source map (the
+    // .vsix ships none: app.bundle.js's map is for the browser page's devtools).
     filter: (src) => {
       const rel = path.relative(from, src);
-      return !/(^|[\\/])(node_modules|test|tests)([\\/]|$)|\.(md|test\.js)$/.test(rel) && !path.basename(src).startsWith(".");
+      return !/(^|[\\/])(node_modules|test|tests)([\\/]|$)|\.(md|test\.js|map)$/.test(rel) && !path.basename(src).startsWith(".");
     },
   });
 }

@@ -52,7 +52,8 @@ def test_vsix_contents(vsix):
         "extension/package.json",
         "extension/dist/extension.js",
         "extension/dist/web/index.html",
-        "extension/dist/web/app.js",
+        "extension/dist/web/app.bundle.js",
+        "extension/dist/web/columns.js",
     ):
         assert required in names
     assert not any("/src/" in n or "node_modules" in n or n.endswith(".map") for n in names), sorted(names)
