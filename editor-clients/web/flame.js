@@ -177,10 +177,22 @@ export function buildFlameData(json) {
   }
   let dstart = start;
   let dvalue = value;
-  if (idle) {
-    ({ dstart, dvalue } = idle.mapFrames(start, value, n));
-    maxEnd -= idle.removed;
+  const rowStart = new Float64Array(n);
+  const rowMaxEnd = new Float64Array(n);
+  // the server's rows (in start order) with gaps: display times and row indexes in one pass
+  let mapped = false;
+  if (idle && given) {
+    dstart = new Float64Array(n);
+    dvalue = new Float64Array(n);
+    const { offsets: o, order: idx } = given;
+    mapped = true;
+    for (let d = 0; d < given.rowCount && mapped; d++) {
+      const [a, b] = [o[d], o[d + 1]];
+      mapped = idle.mapRow(start, value, idx.subarray(a, b), dstart, dvalue, rowStart.subarray(a, b), rowMaxEnd.subarray(a, b));
+    }
   }
+  if (idle && !mapped) ({ dstart, dvalue } = idle.mapFrames(start, value, n));
+  if (idle) maxEnd -= idle.removed;
   // Parallel siblings in lanes: the row of a frame is no longer its depth.
   let rowOf;
   let laneFrames;
@@ -217,8 +229,6 @@ export function buildFlameData(json) {
     for (let i = 0; i < n; i++) order[fill[row[i]]++] = i;
   }
   const maxRow = rowCount ? rowCount - 1 : 0;
-  const rowStart = new Float64Array(n);
-  const rowMaxEnd = new Float64Array(n);
   const rows = [];
   for (let d = 0; d < rowCount; d++) {
     const a = offsets[d];
@@ -226,6 +236,10 @@ export function buildFlameData(json) {
     const idx = order.subarray(a, b);
     const s = rowStart.subarray(a, b);
     const me = rowMaxEnd.subarray(a, b);
+    if (mapped) {
+      rows.push({ idx, s, me }); // filled by mapRow
+      continue;
+    }
     // starts and running maximum of ends, in one pass when the row is in start order (the
     // server's layout always is); else sorted first and filled again
     for (let pass = 0; pass < 2; pass++) {

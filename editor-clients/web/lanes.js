@@ -14,8 +14,8 @@ export const IDLE_SHOWN_SHARE = 0.01;
 /**
  * Collapses idle gaps: stretches of time in which no depth-1 frame runs, longer than
  * IDLE_GAP_MS. Returns { gaps, map } where gaps are {at (display units), width (display
- * units), start, end (real ms)}, map(t) (real ms -> display units), mapFrames and unmap; null
- * when there is nothing to collapse.
+ * units), start, end (real ms)}, map(t) (real ms -> display units), mapFrames, mapRow and
+ * unmap; null when there is nothing to collapse.
  */
 export function idleGaps(start, value, depth, n, domainEnd) {
   const iv = [];
@@ -90,6 +90,39 @@ export function collapseGaps(real, domainEnd) {
     }
     return { dstart, dvalue };
   };
+  /**
+   * mapFrames for one row of the server's layout (frames `idx` in start order), and the row's
+   * display starts `s` and running maximum of display ends `me` (flame.js), in one pass: on
+   * the first paint's path the two passes over 100k frames cost ~30 ms (issue 13). Along a
+   * row the gap owning a start only moves on, so no search. Same arithmetic as map(), so the
+   * same display times. False, with the row unfinished, where it is not in start order.
+   */
+  const mapRow = (start, value, idx, dstart, dvalue, s, me) => {
+    const G = gs.length;
+    let k = -1; // last gap starting before the frame's start
+    let next = G ? gs[0] : Infinity;
+    let prev = -Infinity;
+    let m = -Infinity;
+    for (let q = 0; q < idx.length; q++) {
+      const i = idx[q];
+      const t = start[i];
+      if (t < prev) return false;
+      prev = t;
+      while (t > next) next = ++k + 1 < G ? gs[k + 1] : Infinity;
+      const a = k < 0 ? t : t < ge[k] ? t - before[k] - ((t - gs[k]) * cut[k]) / len[k] : t - before[k] - cut[k];
+      const e = t + value[i];
+      let j = k;
+      while (j + 1 < G && gs[j + 1] < e) j++;
+      const v = at(e, j) - a;
+      dstart[i] = a;
+      dvalue[i] = v;
+      s[q] = a;
+      const x = a + v;
+      if (x > m) m = x;
+      me[q] = m;
+    }
+    return true;
+  };
   const unmap = (x) => {
     let off = 0;
     for (const g of gaps) {
@@ -99,7 +132,7 @@ export function collapseGaps(real, domainEnd) {
     }
     return x + off;
   };
-  return { gaps, map, mapFrames, unmap, removed };
+  return { gaps, map, mapFrames, mapRow, unmap, removed };
 }
 
 /**

@@ -154,7 +154,8 @@ async ([answer, columns]) => {
     && same(raw.ids, given.ids) && same(raw.strings, given.strings)
     && raw.rows.every((r, k) => same(r.idx, given.rows[k].idx) && same(r.me, given.rows[k].me));
   const order = (d) => d.rows.flatMap((r) => Array.from(r.idx));
-  const starts = (d) => d.rows.flatMap((r) => Array.from(r.s));
+  // each row's starts and running maximum of ends (lanes.js mapRow makes them with the display times)
+  const starts = (d) => d.rows.flatMap((r) => [...Array.from(r.s), ...Array.from(r.me)]);
   return {
     n: given.n,
     rows: given.rows.length,
