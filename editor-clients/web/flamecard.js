@@ -117,7 +117,13 @@ export function flameCard({ h, modes, mode, onMode, onReset }) {
         search.select();
       }
     });
+    let shown = null; // [data, key] of the crumbs on the page
     const renderCrumbs = () => {
+      // a wheel zoom calls this on every step: the page is left alone when nothing changed (a
+      // DOM write there made the next paint recompute the page's style: 3-12 ms, issue 13)
+      const key = view.history.map((z) => `${z.label}\u0000${z.next}\u0000${z.frame}`).join("\u0001");
+      if (shown && shown[0] === view.data && shown[1] === key) return;
+      shown = [view.data, key];
       back.disabled = !view.history.length;
       const items = view.history.map((z, k) =>
         h("button", { class: "crumb link", type: "button", text: z.label || "…", onclick: () => {

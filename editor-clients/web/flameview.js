@@ -192,7 +192,7 @@ export class FlameGraphView {
     const rects = this.rects ? [] : null;
     if (d && d.n) {
       const scale = W / (this.ve - this.vs);
-      ctx.font = this.font;
+      if (ctx.font !== this.font) ctx.font = this.font; // setting it resolves the page's style
       ctx.textBaseline = "middle";
       const r0 = Math.max(0, Math.floor(this.scrollTop / ROW_HEIGHT));
       const r1 = Math.min(d.rows.length, Math.ceil((this.scrollTop + H) / ROW_HEIGHT));

@@ -19,9 +19,11 @@ export function drawAxis(view) {
   view.axisLabels = [];
   if (!d) return;
   const scale = W / (view.ve - view.vs);
-  ctx.font = view.font;
+  if (ctx.font !== view.font) ctx.font = view.font; // setting it resolves the page's style
   ctx.textBaseline = "middle";
   let free = -Infinity; // labels never overlap: the next one starts right of this
+  const widths = new Map(); // each label is measured once (measureText shapes it: 2-8 ms cold)
+  const width = (t) => widths.get(t) ?? widths.set(t, ctx.measureText(t).width).get(t);
   for (let k = 0; k < d.idle.length; k++) {
     const g = d.idle[k];
     const x0 = (g.at - view.vs) * scale;
@@ -34,18 +36,18 @@ export function drawAxis(view) {
     const x = Math.max(x0, 0) + 2;
     const time = formatValue(g.end - g.start, "ms");
     const room = Math.min(Math.max(next, x1), W);
-    const label = [`idle ${time}`, time].find((t) => x >= free && x + ctx.measureText(t).width + 4 <= room);
+    const label = [`idle ${time}`, time].find((t) => x >= free && x + width(t) + 4 <= room);
     if (!label) continue;
     ctx.fillStyle = view.colors.fg;
     ctx.fillText(label, x, 10);
-    free = x + ctx.measureText(label).width + 6;
+    free = x + width(label) + 6;
     view.axisLabels.push({ x: x0, label });
   }
   ctx.strokeStyle = view.colors.muted;
   ctx.fillStyle = view.colors.fg;
-  const taken = view.axisLabels.map((g) => [g.x, g.x + ctx.measureText(g.label).width + 6]);
+  const taken = view.axisLabels.map((g) => [g.x, g.x + width(g.label) + 6]);
   for (const t of ticks(view.vs, view.ve, W, d.unit, d.toReal, d.toDisplay, d.idle)) {
-    const w = ctx.measureText(t.label).width;
+    const w = width(t.label);
     if (taken.some(([a, b]) => t.x + w + 3 > a && t.x < b)) continue; // an idle label is there
 
     ctx.fillRect(Math.round(t.x), 12, 1, 8);

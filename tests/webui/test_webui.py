@@ -220,6 +220,35 @@ def test_wheel_zooms_around_the_cursor_and_drag_pans(open_ui, fixture_data: Sess
     assert ui.hook("selected()") is None  # a drag is not a click
 
 
+def test_wheel_zoom_leaves_the_breadcrumbs_alone_until_they_change(open_ui, fixture_data: SessionData):
+    """issue 13: every wheel step rendered the breadcrumb again; a DOM write there made the
+    next paint recompute the page's style. Now they are written only when they change."""
+    ui = open_ui(fixture_data)
+    ui.settle()
+    ui.page.evaluate(
+        """() => {
+          window.__crumbWrites = 0;
+          const mo = new MutationObserver((m) => (window.__crumbWrites += m.length));
+          const all = { childList: true, subtree: true, attributes: true, characterData: true };
+          for (const id of ["flame-crumbs", "flame-path", "flame-back"]) mo.observe(document.getElementById(id), all);
+          window.__crumbObserver = mo;
+        }"""
+    )
+    w = ui.hook("canvasWidth()")
+    for k in range(6):
+        ui.page.evaluate(f"window.__sessionprof.zoomAt({w * 0.4}, {0.7 if k < 3 else 1 / 0.7})")
+    ui.settle()
+    assert ui.page.evaluate("window.__crumbWrites") == 0
+    # a zoom to a frame does change them: written, with Back enabled
+    value = fixture_data.fg("time")["frames"]["value"]
+    i = max(range(1, len(value)), key=lambda j: value[j])  # the longest frame below the session's
+    ui.page.evaluate(f"window.__sessionprof.zoomToFrame({i})")
+    ui.settle()
+    assert ui.page.evaluate("window.__crumbWrites") > 0
+    assert ui.page.locator("#flame-back").is_enabled()
+    assert ui.page.locator("#flame-crumbs .crumb").count() >= 2
+
+
 def test_keyboard_selects_zooms_and_resets(open_ui, fixture_data: SessionData):
     ui = open_ui(fixture_data)
     ui.settle()
