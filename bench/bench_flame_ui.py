@@ -154,6 +154,11 @@ class BenchServer(ThreadingHTTPServer):
     def url(self):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
+    @property
+    def page_url(self):
+        """Our page, with the token in the fragment as `sessionprof ui` opens it (cli_ui.ui_url)."""
+        return f"{self.url}/#token={self.token}"
+
 
 class Handler(BaseHTTPRequestHandler):
     server: BenchServer
@@ -172,10 +177,11 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         srv = self.server
         if path == "/":
-            # the page as the real server makes it: its CSP (http_api.csp) and template filling
+            # the page as the real server makes it: its CSP (http_api.csp) and template filling,
+            # no token in the page (the URL's #token=, as `sessionprof ui` opens it)
             nonce = secrets.token_urlsafe(16)
             policy = real_csp(nonce)
-            cfg = {"mode": "http", "token": srv.token, "sessionId": srv.session}
+            cfg = {"mode": "http", "sessionId": srv.session}
             text = render_index((WEB / "index.html").read_text(), nonce, "/static", cfg, policy)
             self.send(text.encode(), "text/html; charset=utf-8", extra={"Content-Security-Policy": policy})
         elif path.startswith("/static/"):
@@ -385,16 +391,16 @@ def main(argv=None) -> int:
             reps = 0 if not sdir else args.speedscope_repeat or (args.repeat if n <= 100_000 else 1)
             url = f"{srv.url}/speedscope/index.html#profileURL={srv.url}/profiles/{sid}.json"
             for _ in range(args.warmup):  # not counted: the browser's first tab of each pays its cold start
-                measure(browser, f"{srv.url}/?token={srv.token}", 120)
+                measure(browser, srv.page_url, 120)
                 if reps:
                     measure(browser, url, 300)
             for k in range(max(args.repeat, reps)):
                 if k < args.repeat:
-                    ours.append(measure(browser, f"{srv.url}/?token={srv.token}", 120))
+                    ours.append(measure(browser, srv.page_url, 120))
                 if k < reps:
                     theirs.append(measure(browser, url, 300))
             load1 = os.getloadavg()[0]
-            zoom = measure_zoom(browser, f"{srv.url}/?token={srv.token}", args.zoom_steps)
+            zoom = measure_zoom(browser, srv.page_url, args.zoom_steps)
             draws = sorted(zoom["draws"])
             hovers = sorted(zoom["hover"]["times"])
             rows.append(
