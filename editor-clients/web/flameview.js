@@ -220,66 +220,39 @@ export class FlameGraphView {
 
   /**
    * One row: frames of a pixel or more each, narrower ones merged per pixel column, and
-   * adjacent merged columns of one colour drawn as one rectangle (st.p: paint.js).
+   * adjacent merged columns of one colour drawn as one rectangle (st.p: paint.js). Zoomed
+   * out this loop runs ~15k times a paint, the first ones unoptimised: its state is in
+   * plain locals (no closure over them) and the wide frames are drawn by _paintFrame.
    */
   _paintRow(row, y, scale, st) {
-    const d = this.data;
-    const { value, type, name, strings } = d;
-    const vs = this.vs;
-    const ve = this.ve;
-    const W = this.cssWidth;
-    const match = this.match;
+    const { value, type } = this.data;
+    const { s: rs, me: rme, idx } = row;
+    const { vs, ve, match, fills, faded } = this;
+    const { rects, p, slot } = st;
     const RH = ROW_HEIGHT - 1;
-    const n = row.idx.length;
-    const rects = st.rects;
-    const p = st.p;
+    const n = idx.length;
     let run0 = 0; // pending run of merged columns: [run0, run1) in one colour
     let run1 = 0;
     let runFill = "";
     let runFrame = -1;
-    const flush = () => {
-      if (run1 > run0) {
-        p.columns(run0, run1, st.slot, y, RH, runFill);
-        if (rects) rects.push([run0, y, run1 - run0, RH, runFrame]);
-      }
-      run0 = run1 = 0;
-    };
-    let k = upperBound(row.me, vs, 0, n);
+    let merged = 0;
+    let k = upperBound(rme, vs, 0, n);
     let lastX = -Infinity; // right edge drawn so far: a rounded pixel column never overlaps
     while (k < n) {
-      const s = row.s[k];
+      const s = rs[k];
       if (s >= ve) break;
-      const i = row.idx[k];
+      const i = idx[k];
       const e = s + value[i];
       const x0 = (s - vs) * scale;
       const x1 = (e - vs) * scale;
       const t = type[i];
       const dim = match !== null && !match[i];
-      const fill = (dim ? this.faded[t] : this.fills[t]) || OTHER_COLOR;
+      const fill = (dim ? faded[t] : fills[t]) || OTHER_COLOR;
       if (x1 - x0 >= MIN_FRAME_PX) {
         if (e > vs) {
-          flush();
-          st.visible++;
-          const cx0 = Math.max(x0 < -1 ? -1 : x0, lastX);
-          const cx1 = x1 > W + 1 ? W + 1 : x1;
-          const w = cx1 - cx0;
-          const dw = w > 1.5 ? w - 0.5 : w;
-          if (dw > 0) {
-            p.rect(cx0, y, dw, RH, fill);
-            lastX = cx0 + dw;
-            if (rects) rects.push([cx0, y, dw, RH, i]);
-          }
-          if (w >= MIN_LABEL_PX) {
-            const maxChars = Math.floor((w - 6) / this.charW);
-            if (maxChars >= 2) {
-              const tc = dim ? this.fadedTexts[t] : this.texts[t];
-              const text = this._label(strings[name[i]] ?? "", d.rvalue[i], maxChars, d.count ? d.count[i] : 1);
-              p.text(text, Math.max(cx0, 0) + 3, y + RH / 2 + 0.5, tc);
-              if (this.labelsOut) this.labelsOut.push(text);
-              this.labelColors.set(`${fill}|${tc}`, 1);
-              st.labels++;
-            }
-          }
+          if (run1 > run0) emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
+          run0 = run1 = 0;
+          lastX = this._paintFrame(i, x0, x1, lastX, y, fill, dim, st);
         }
         k++;
         continue;
@@ -293,16 +266,16 @@ export class FlameGraphView {
       const u = vs + (col + 1) / scale;
       // gallop from k: the next frame past this column is usually a few entries on
       let step = 1;
-      while (k + step < n && row.s[k + step] < u) step *= 2;
-      let j = lowerBound(row.s, u, k + (step >> 1) + 1, Math.min(n, k + step + 1));
+      while (k + step < n && rs[k + step] < u) step *= 2;
+      let j = lowerBound(rs, u, k + (step >> 1) + 1, Math.min(n, k + step + 1));
       const last = j - 1;
-      if (last > k && row.me[last] > u) j = row.me[last - 1] <= u ? last : k + 1;
+      if (last > k && rme[last] > u) j = rme[last - 1] <= u ? last : k + 1;
       const c0 = Math.max(col, lastX);
       if (col + 1 > c0) {
         if (run1 > run0 && fill === runFill && c0 <= run1) {
           run1 = col + 1;
         } else {
-          flush();
+          if (run1 > run0) emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
           run0 = c0;
           run1 = col + 1;
           runFill = fill;
@@ -310,10 +283,41 @@ export class FlameGraphView {
         }
         lastX = col + 1;
       }
-      st.merged++;
+      merged++;
       k = j;
     }
-    flush();
+    if (run1 > run0) emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
+    st.merged += merged;
+  }
+
+  /** Frame i of a pixel or more: its rectangle and, with room, its label; the right edge drawn. */
+  _paintFrame(i, x0, x1, lastX, y, fill, dim, st) {
+    const d = this.data;
+    const W = this.cssWidth;
+    const RH = ROW_HEIGHT - 1;
+    const t = d.type[i];
+    st.visible++;
+    const cx0 = Math.max(x0 < -1 ? -1 : x0, lastX);
+    const cx1 = x1 > W + 1 ? W + 1 : x1;
+    const w = cx1 - cx0;
+    const dw = w > 1.5 ? w - 0.5 : w;
+    if (dw > 0) {
+      st.p.rect(cx0, y, dw, RH, fill);
+      lastX = cx0 + dw;
+      if (st.rects) st.rects.push([cx0, y, dw, RH, i]);
+    }
+    if (w >= MIN_LABEL_PX) {
+      const maxChars = Math.floor((w - 6) / this.charW);
+      if (maxChars >= 2) {
+        const tc = dim ? this.fadedTexts[t] : this.texts[t];
+        const text = this._label(d.strings[d.name[i]] ?? "", d.rvalue[i], maxChars, d.count ? d.count[i] : 1);
+        st.p.text(text, Math.max(cx0, 0) + 3, y + RH / 2 + 0.5, tc);
+        if (this.labelsOut) this.labelsOut.push(text);
+        this.labelColors.set(`${fill}|${tc}`, 1);
+        st.labels++;
+      }
+    }
+    return lastX;
   }
 
   /** Collapsed idle gaps: a hatched band below the root row (nothing else runs there). */
@@ -370,4 +374,10 @@ export class FlameGraphView {
     if (name.length <= maxChars) return name;
     return name.slice(0, maxChars - 1) + "…";
   }
+}
+
+/** A run of merged pixel columns [x0, x1) of one colour, and its hit box when boxes are kept. */
+function emitRun(p, rects, x0, x1, slot, y, h, fill, frame) {
+  p.columns(x0, x1, slot, y, h, fill);
+  if (rects) rects.push([x0, y, x1 - x0, h, frame]);
 }
