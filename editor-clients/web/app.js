@@ -8,7 +8,7 @@ import { trackPanelState } from "./panelstate.js"; // issue 16: VS Code panel st
 import { buildFlameData } from "./flame.js";
 import { FlameGraphView } from "./flameview.js";
 import { flameCard } from "./flamecard.js";
-import { afterPaint } from "./paint.js";
+import { afterPaint, warmUp } from "./paint.js";
 import { $, applyTheme as applyThemeTo, buildLayout, clear, h, readConfig, renderEmpty, showError, watchTheme } from "./layout.js";
 import { exposeTestHook } from "./testhook.js"; // window.__sessionprof
 
@@ -186,6 +186,8 @@ async function refresh(keepView, prefetched = null) {
     else if (!keepView) state.timeFlame = null;
     flameView.setData(data, keepView);
     afterFlameData();
+    // the row painter made hot for the first zooms, once this frame is on screen (paint.js)
+    if (!keepView && state.loadSeq === 1) requestAnimationFrame(() => setTimeout(() => warmUp(flameView), 0));
     await painted();
     loadLater();
     if (seq !== state.loadSeq) return;

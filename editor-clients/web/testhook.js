@@ -60,6 +60,7 @@ export function exposeTestHook(v, state) {
     zoomAt: (x, f) => v.zoomAt(x, f),
     drawNow: () => v.draw(),
     paintCount: () => v.paintCount,
+    warmed: () => Boolean(v.warmed), // paint.js warmUp ran
     lastPaintMs: () => v.lastPaintMs,
     firstPaintAt: () => v.firstPaintAt,
     pending: () => v.pending,

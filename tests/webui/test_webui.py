@@ -220,6 +220,33 @@ def test_wheel_zooms_around_the_cursor_and_drag_pans(open_ui, fixture_data: Sess
     assert ui.hook("selected()") is None  # a drag is not a click
 
 
+def test_the_warm_up_after_the_first_paint_leaves_the_view_as_it_was(open_ui, fixture_data: SessionData):
+    """issue 13: after the first paint the row painter runs at three zoom levels off the page
+    (paint.js warmUp) so that the first zooms run hot code; the view on screen must not move,
+    and a paint after it must draw the same pixels, labels and counts."""
+    ui = open_ui(fixture_data)
+    ui.settle()
+    ui.wait("window.__sessionprof.warmed()")
+    fg = fixture_data.fg("time")
+    vs, ve = ui.hook("viewRange()")
+    snap = """() => {
+      const c = document.getElementById('flame-canvas');
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let h = 0;
+      for (let k = 0; k < px.length; k += 7) h = (h * 31 + px[k]) >>> 0;
+      const sp = window.__sessionprof;
+      return [h, sp.visibleFrameCount(), sp.mergedColumnCount(), sp.labelCount(), sp.labelColors().sort()];
+    }"""
+    before = ui.page.evaluate(snap)
+    ui.page.evaluate("window.__sessionprof.drawNow()")
+    assert ui.page.evaluate(snap) == before
+    assert ui.hook("viewRange()") == [vs, ve] and ui.hook("history()") == []
+    assert before[1] > 0 and len(fg["frames"]["start"]) == ui.hook("frameCount()")
+    ui.page.evaluate("window.__sessionprof.zoomTo(0, 1e18)")  # clamped to the whole session
+    assert [vs, ve] == ui.hook("viewRange()")  # which is the view the page opened with
+    assert ui.console_errors == []
+
+
 def test_wheel_zoom_leaves_the_breadcrumbs_alone_until_they_change(open_ui, fixture_data: SessionData):
     """issue 13: every wheel step rendered the breadcrumb again; a DOM write there made the
     next paint recompute the page's style. Now they are written only when they change."""
