@@ -124,7 +124,8 @@ SOURCES = {
     ROOT / "sessionprof_ls" / "protocol.py": sorted((ROOT / "sessionprof_ls").rglob("*.py")),
     TS: sorted((ROOT / "editor-clients" / "vscode" / "src").rglob("*.ts")),
     LUA: sorted((ROOT / "editor-clients" / "nvim" / "lua").rglob("*.lua")),
-    WEB: sorted((ROOT / "editor-clients" / "web").glob("*.js")),
+    # app.bundle.js is made of these modules (scripts/build-web.sh) and holds protocol.js
+    WEB: sorted(p for p in (ROOT / "editor-clients" / "web").glob("*.js") if p.name != "app.bundle.js"),
 }
 _EVENT_TYPE_ALT = "|".join(P.EVENT_TYPES)
 
