@@ -17,6 +17,7 @@ from lsprotocol import types as lsp
 
 from . import protocol as P
 from .analysis import fmt_ms, fmt_usd
+from .analysis.formatting import inferred_hint
 from .editor import FileInfo, Lens, Read, hint_level
 
 LEVEL_MARK = {"low": "", "mid": " ▲", "high": " ▲▲"}
@@ -96,10 +97,7 @@ def lens_markdown(lens: Lens, event: dict[str, Any] | None, session_id: str, neo
     if md.get("status") == "error" or md.get("error"):
         out += ["", f"Failed: {str(md.get('error') or 'error')[:200]}"]
     if md.get("timing") == "inferred":
-        out += [
-            "",
-            "Not measured: only one end of this call was recorded; the time is the gap between the records around it.",
-        ]
+        out += ["", inferred_hint(lens.duration)]
     out += ["", show_link(session_id, lens.event_id, neovim)]
     return "\n".join(out)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sp_fixtures import FIXTURES
 
+from sessionprof_ls.analysis import fmt_ms
 from sessionprof_ls.engine import Engine
 from sessionprof_ls.importers import import_file
 from sessionprof_ls.importers.builder import MAX_INFERRED_MS, BuilderState, Outcome, SessionBuilder
@@ -262,4 +263,5 @@ def test_lens_and_its_hover_say_not_measured(legacy, tmp_path):
     assert all(" not measured · slowest #" in lens.title for lens in lenses), [lens.title for lens in lenses]
     assert not any("25m" in lens.title for lens in lenses)
     md = lens_markdown(lenses[0], engine.event(sid, lenses[0].event_id), sid, neovim=False)
-    assert "Not measured: only one end of this call was recorded" in md
+    # the same words as the slowest operations' (analysis/formatting.py inferred_hint)
+    assert f"Not measured: only one end was recorded; it took at most {fmt_ms(lenses[0].duration)}," in md

@@ -139,3 +139,12 @@ def row_cost(row: Row) -> str:
     if row.get("role") == "user":
         return ""
     return NOT_RECORDED if row.get("usageRecorded") is False else fmt_usd(row.get("cost"))
+
+
+def inferred_hint(dur: float, no_usage: bool = False) -> str:
+    """An operation the agent recorded one end of (metadata timing "inferred"): its duration
+    is the gap between the records around it, not a measurement, so no advice on speed. The
+    one wording of it: the slowest operations, the report and the lens hover (hover.py)."""
+    usage = " Its usage was not recorded either." if no_usage else ""
+    gap = f"it took at most {fmt_ms(dur)}, the gap between the records around it"
+    return f"Not measured: only one end was recorded; {gap}.{usage}"

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..tree import AGENT, AI, F_COMPACTION, F_ERROR, F_INFERRED, F_TOKENS, FREAD, FWRITE, NET, TOOL
 from .base import F64, AnalysisBase, Index, JsonDict
-from .formatting import counted, fmt_ms
+from .formatting import counted, fmt_ms, inferred_hint
 from .limits import LARGE_OUTPUT_TOKENS, LARGE_TOOL_OUTPUT_TOKENS
 from .timeline import HOOK_B
 
@@ -188,14 +188,6 @@ class SlowestMixin(AnalysisBase):
         b = self.buckets()
         t = self.t
         return sorted({t.strings.values[t.name[c]] for c in self.children()[i] if b[c] == HOOK_B})[:3]
-
-
-def inferred_hint(dur: float, no_usage: bool) -> str:
-    """An operation the agent recorded one end of (metadata timing "inferred"): its duration
-    is the gap between the records around it, not a measurement, so no advice on speed."""
-    usage = " Its usage was not recorded either." if no_usage else ""
-    gap = f"it took at most {fmt_ms(dur)}, the gap between the records around it"
-    return f"Not measured: only one end was recorded; {gap}.{usage}"
 
 
 def error_text(text: str) -> str:
