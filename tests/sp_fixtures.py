@@ -17,6 +17,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+WEB_BUNDLE = "app.bundle.js"  # made of the web modules by scripts/build-web.sh (minified)
+
+
+def web_modules() -> list[Path]:
+    """The web UI's own modules: every editor-clients/web/*.js but the bundle made of them."""
+    return sorted(p for p in (ROOT / "editor-clients" / "web").glob("*.js") if p.name != WEB_BUNDLE)
+
+
 # Debian's Chromium, with the flags that work on these machines (shared/TESTING.md)
 CHROMIUM = os.environ.get("SESSIONPROF_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

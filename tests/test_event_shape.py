@@ -10,6 +10,7 @@ import typing
 from pathlib import Path
 
 import msgspec
+from sp_fixtures import web_modules
 
 from sessionprof_ls import event_shape as S
 from sessionprof_ls.events import Metadata, Tokens
@@ -98,13 +99,9 @@ def _reads(text: str, lua: bool) -> set[str]:
     return keys
 
 
-# the web modules; app.bundle.js is made of them (minified: its names say nothing)
-WEB_SOURCES = sorted(p for p in (CLIENTS / "web").glob("*.js") if p.name != "app.bundle.js")
-
-
 def test_clients_read_only_keys_of_the_shape():
     files = [
-        *WEB_SOURCES,
+        *web_modules(),
         *sorted((CLIENTS / "nvim" / "lua").rglob("*.lua")),
         *sorted((CLIENTS / "vscode" / "src").rglob("*.ts")),
     ]
@@ -121,6 +118,6 @@ def test_clients_read_only_keys_of_the_shape():
 
 def test_readers_of_tokens_use_its_keys():
     keys = {key for key, _col in S.TOKENS}
-    for path in [*WEB_SOURCES, *(CLIENTS / "nvim" / "lua").rglob("*.lua")]:
+    for path in [*web_modules(), *(CLIENTS / "nvim" / "lua").rglob("*.lua")]:
         for key in re.findall(r"\b(?:m|md|meta)\.tokens\.([A-Za-z_]\w*)", path.read_text()):
             assert key in keys, (path.name, key)

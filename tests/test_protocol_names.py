@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from sp_fixtures import web_modules
 
 from sessionprof_ls import protocol as P
 
@@ -124,8 +125,7 @@ SOURCES = {
     ROOT / "sessionprof_ls" / "protocol.py": sorted((ROOT / "sessionprof_ls").rglob("*.py")),
     TS: sorted((ROOT / "editor-clients" / "vscode" / "src").rglob("*.ts")),
     LUA: sorted((ROOT / "editor-clients" / "nvim" / "lua").rglob("*.lua")),
-    # app.bundle.js is made of these modules (scripts/build-web.sh) and holds protocol.js
-    WEB: sorted(p for p in (ROOT / "editor-clients" / "web").glob("*.js") if p.name != "app.bundle.js"),
+    WEB: web_modules(),  # not the bundle made of them, which holds protocol.js
 }
 _EVENT_TYPE_ALT = "|".join(P.EVENT_TYPES)
 

@@ -5,22 +5,24 @@ edited without rebuilding would go untested and unshipped."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+from sp_fixtures import WEB_BUNDLE, web_modules
+
 from sessionprof_ls.http_api import webui_dir
 
 from .conftest import ROOT, WEB
 
-BUNDLE = ("app.bundle.js", "app.bundle.js.map")
+BUNDLE = (WEB_BUNDLE, WEB_BUNDLE + ".map")
 
 
 def test_the_bundle_is_what_build_web_makes_of_the_sources(tmp_path: Path):
-    for src in WEB.glob("*.js"):
-        if src.name not in BUNDLE:
-            shutil.copy(src, tmp_path / src.name)
+    for src in web_modules():
+        shutil.copy(src, tmp_path / src.name)
     done = subprocess.run(
         ["bash", str(ROOT / "scripts" / "build-web.sh"), str(tmp_path)], capture_output=True, text=True, timeout=300
     )
@@ -34,8 +36,6 @@ def test_the_bundle_is_what_build_web_makes_of_the_sources(tmp_path: Path):
 def test_the_bundle_holds_every_module_the_page_imports():
     """Its source map names the modules it was made of: app.js and all it imports, statically or
     after the first paint, but columns.js (loaded on its own by index.html's boot)."""
-    import json
-
     sources = set(json.loads((WEB / "app.bundle.js.map").read_text())["sources"])
     graph: set[str] = set()
     todo = ["app.js"]
@@ -48,10 +48,11 @@ def test_the_bundle_holds_every_module_the_page_imports():
         todo += re.findall(r'(?:from|import\()\s*"\./([\w.]+\.js)"', text)
     assert "analysisview.js" in graph and "sandwich.js" in graph, graph
     assert sources == graph - {"columns.js"}, sources ^ (graph - {"columns.js"})
-    assert 'from"./columns.js"' in (WEB / "app.bundle.js").read_text().replace(" ", "")
+    assert 'from"./columns.js"' in (WEB / WEB_BUNDLE).read_text().replace(" ", "")
 
 
-def test_the_bundle_ships_in_the_package_and_is_served():
-    """webui_dir() is the folder the server serves /static/ from (the wheel's copy when installed)."""
+def test_the_bundle_is_in_the_folder_the_server_serves():
+    """webui_dir(): the folder /static/ comes from (the wheel's copy when installed; serving it:
+    tests/reliability/test_security.py)."""
     for name in (*BUNDLE, "columns.js"):
         assert (webui_dir() / name).is_file(), name

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
+from sp_fixtures import web_modules
+
 from sessionprof_ls import protocol
 
 from .conftest import WEB
 
-# the sources; app.bundle.js is made of them (scripts/build-web.sh, test_bundle.py)
-JS_FILES = sorted(p for p in WEB.glob("*.js") if p.name != "app.bundle.js")
+JS_FILES = web_modules()  # not the bundle made of them (test_bundle.py)
 
 
 def test_protocol_js_matches_protocol_py():
