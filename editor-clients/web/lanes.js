@@ -109,7 +109,7 @@ export function collapseGaps(real, domainEnd) {
       if (t < prev) return false;
       prev = t;
       while (t > next) next = ++k + 1 < G ? gs[k + 1] : Infinity;
-      const a = k < 0 ? t : t < ge[k] ? t - before[k] - ((t - gs[k]) * cut[k]) / len[k] : t - before[k] - cut[k];
+      const a = at(t, k);
       const e = t + value[i];
       let j = k;
       while (j + 1 < G && gs[j + 1] < e) j++;
