@@ -198,11 +198,8 @@ export class FlameGraphView {
       const r1 = Math.min(d.rows.length, Math.ceil((this.scrollTop + H) / ROW_HEIGHT));
       const p = canvasPainter(ctx, (this._strip ||= {}), W, r1 - r0, dpr);
       this._drawIdle(p, scale, W, H);
-      const st = { visible: 0, merged: 0, labels: 0, rects, p, slot: 0 };
-      for (let r = r0; r < r1; r++) {
-        st.slot = r - r0;
-        this._paintRow(d.rows[r], r * ROW_HEIGHT - this.scrollTop, scale, st);
-      }
+      const out = { rects, labelsOut: this.labelsOut, labelColors: this.labelColors };
+      const st = this.paintRows(p, r0, r1, this.scrollTop, this.vs, this.ve, out);
       p.finish();
       visible = st.visible;
       merged = st.merged;
@@ -219,6 +216,21 @@ export class FlameGraphView {
   }
 
   /**
+   * Rows r0 to r1 - 1 of the window [vs, ve) with painter `p` (row r at r * ROW_HEIGHT - top);
+   * the paint's counts. `out` takes what tests read of a paint (the boxes drawn, the labels,
+   * their colour pairs); paint.js warmUp paints off the page with none of it.
+   */
+  paintRows(p, r0, r1, top, vs, ve, { rects = null, labelsOut = null, labelColors = null } = {}) {
+    const scale = this.cssWidth / (ve - vs);
+    const st = { visible: 0, merged: 0, labels: 0, p, slot: 0, vs, ve, rects, labelsOut, labelColors };
+    for (let r = r0; r < r1; r++) {
+      st.slot = r - r0;
+      this._paintRow(this.data.rows[r], r * ROW_HEIGHT - top, scale, st);
+    }
+    return st;
+  }
+
+  /**
    * One row: frames of a pixel or more each, narrower ones merged per pixel column, and
    * adjacent merged columns of one colour drawn as one rectangle (st.p: paint.js). Zoomed
    * out this loop runs ~15k times a paint, the first ones unoptimised: its state is in
@@ -227,8 +239,8 @@ export class FlameGraphView {
   _paintRow(row, y, scale, st) {
     const { value, type } = this.data;
     const { s: rs, me: rme, idx } = row;
-    const { vs, ve, match, fills, faded } = this;
-    const { rects, p, slot } = st;
+    const { match, fills, faded } = this;
+    const { rects, p, slot, vs, ve } = st;
     const RH = ROW_HEIGHT - 1;
     const n = idx.length;
     let run0 = 0; // pending run of merged columns: [run0, run1) in one colour
@@ -250,7 +262,7 @@ export class FlameGraphView {
       const fill = (dim ? faded[t] : fills[t]) || OTHER_COLOR;
       if (x1 - x0 >= MIN_FRAME_PX) {
         if (e > vs) {
-          if (run1 > run0) emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
+          emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
           run0 = run1 = 0;
           lastX = this._paintFrame(i, x0, x1, lastX, y, fill, dim, st);
         }
@@ -275,7 +287,7 @@ export class FlameGraphView {
         if (run1 > run0 && fill === runFill && c0 <= run1) {
           run1 = col + 1;
         } else {
-          if (run1 > run0) emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
+          emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
           run0 = c0;
           run1 = col + 1;
           runFill = fill;
@@ -286,7 +298,7 @@ export class FlameGraphView {
       merged++;
       k = j;
     }
-    if (run1 > run0) emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
+    emitRun(p, rects, run0, run1, slot, y, RH, runFill, runFrame);
     st.merged += merged;
   }
 
@@ -312,8 +324,8 @@ export class FlameGraphView {
         const tc = dim ? this.fadedTexts[t] : this.texts[t];
         const text = this._label(d.strings[d.name[i]] ?? "", d.rvalue[i], maxChars, d.count ? d.count[i] : 1);
         st.p.text(text, Math.max(cx0, 0) + 3, y + RH / 2 + 0.5, tc);
-        if (this.labelsOut) this.labelsOut.push(text);
-        this.labelColors.set(`${fill}|${tc}`, 1);
+        if (st.labelsOut) st.labelsOut.push(text);
+        if (st.labelColors) st.labelColors.set(`${fill}|${tc}`, 1);
         st.labels++;
       }
     }
@@ -376,8 +388,9 @@ export class FlameGraphView {
   }
 }
 
-/** A run of merged pixel columns [x0, x1) of one colour, and its hit box when boxes are kept. */
+/** A run of merged pixel columns [x0, x1) of one colour, if any, and its hit box when boxes are kept. */
 function emitRun(p, rects, x0, x1, slot, y, h, fill, frame) {
+  if (x1 <= x0) return;
   p.columns(x0, x1, slot, y, h, fill);
   if (rects) rects.push([x0, y, x1 - x0, h, frame]);
 }
