@@ -103,6 +103,12 @@ class SessionBuilder(TurnKeeper[S]):
         if b is None or ts > b:
             self.s.boundary = ts
 
+    def since_boundary(self, end: float | None) -> float | None:
+        """Where a span with no recorded start begins: the last boundary, unless there is
+        none or it comes after the span's end (then the span is zero-length at `end`)."""
+        b = self.s.boundary
+        return b if b is not None and end is not None and b <= end else end
+
     def _turn_meta(self, turn: Turn) -> dict[str, Any]:
         return {**super()._turn_meta(turn), "model": self.s.model}
 
@@ -148,8 +154,7 @@ class SessionBuilder(TurnKeeper[S]):
         if prev is None:
             if name is None:  # a named span (the rest of a response after its tools) takes no number
                 s.respNo += 1
-            b = s.boundary
-            first = start if start is not None else (b if b is not None and end is not None and b <= end else end)
+            first = start if start is not None else self.since_boundary(end)
             prev = Numbered(s.respNo, first)
             _remember(s.resp, key, prev)
         elif start is not None:
@@ -220,8 +225,7 @@ class SessionBuilder(TurnKeeper[S]):
         self.ensure_turn(start if start is not None else end, key)
         no_start = start is None
         if start is None:
-            b = self.s.boundary
-            start = b if b is not None and end is not None and b <= end else end
+            start = self.since_boundary(end)
             inferred = True
         unrecorded = None
         if inferred and start is not None and end is not None and end - start > MAX_INFERRED_MS:

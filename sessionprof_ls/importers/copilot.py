@@ -206,7 +206,7 @@ class CopilotParser:
             }
             # placed at the last request it covers, not at the shutdown (which may come
             # long after, the session idle): the span is zero-length either way
-            at = s.boundary if s.boundary is not None and ts is not None and s.boundary <= ts else ts
+            at = b.since_boundary(ts)
             meta["reportedAt"] = ts
             if cur["nanoAiu"]:
                 meta["nanoAiu"] = cur["nanoAiu"]
